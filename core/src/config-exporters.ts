@@ -1,0 +1,212 @@
+// The `exporters:` section of opsdeck.yml: PM2, deploy and business exporters.
+import { z } from "zod";
+
+/** A number that may arrive as a string after ${ENV} interpolation ("9470" → 9470, "abc" stays an error). */
+export const num = () =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
+    z.number(),
+  );
+export const int = () =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number().int(),
+  );
+export const bool = () =>
+  z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
+const host = z.string().min(1).default("127.0.0.1");
+const port = (d: number) => int().pipe(z.number().min(0).max(65535)).default(d);
+const secret = z.string().min(16, "must be at least 16 characters").optional();
+
+export const pm2ExporterSchema = z
+  .object({
+    enabled: bool().default(true),
+    host,
+    port: port(9209),
+    /** PM2_HOME of the daemon to watch; defaults to $PM2_HOME or ~/.pm2. */
+    pm2_home: z.string().optional(),
+    poll_interval_seconds: num().pipe(z.number().min(0.2).max(300)).default(5),
+    call_timeout_seconds: num().pipe(z.number().min(0.1).max(60)).default(5),
+    /** Export the apps' own @pm2/io metrics (heap, event loop, HTTP latency, custom). */
+    app_metrics: bool().default(true),
+  })
+  .strict();
+
+export const deployExporterSchema = z
+  .object({
+    enabled: bool().default(true),
+    host,
+    port: port(9470),
+    data_dir: z.string().default("data/deploy"),
+    token: secret,
+    github: z
+      .object({
+        secret,
+        /** GitHub workflow runs carry no environment; this one is used for them. */
+        environment: z.string().min(1).default("production"),
+        /** Only runs of these workflows count as deploys; empty means every workflow. */
+        workflows: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    timeout_minutes: num().pipe(z.number().positive()).default(60),
+    max_body_bytes: int().pipe(z.number().min(1024)).default(1_048_576),
+    log_lines_per_deploy: int().pipe(z.number().min(0)).default(500),
+    /** Finished deploys kept in the history (oldest dropped first); counters are not affected. */
+    history_limit: int().pipe(z.number().min(10)).default(10_000),
+    grafana: z
+      .object({
+        url: z.url().optional(),
+        token: z.string().optional(),
+        tags: z.array(z.string()).default(["deploy"]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export const labelDefSchema = z
+  .object({
+    name: z.string().regex(LABEL, "must be a Prometheus label name").refine((n) => !n.startsWith("__"), {
+      message: "names starting with __ are reserved",
+    }),
+    /** The allowed values; anything else is rejected. */
+    values: z.array(z.string().min(1)).min(1).optional(),
+    /** Or: accept any value, but at most this many distinct ones; later ones are counted as "other". */
+    max_values: int().pipe(z.number().min(1).max(10_000)).optional(),
+  })
+  .strict()
+  .refine((l) => (l.values === undefined) !== (l.max_values === undefined), {
+    message: "give exactly one of values or max_values",
+  });
+
+export const metricDefSchema = z
+  .object({
+    name: z.string().regex(NAME, "must be a Prometheus metric name"),
+    type: z.enum(["counter", "gauge", "histogram"]),
+    help: z.string().min(1),
+    unit: z.string().regex(/^[a-z]+$/).optional(),
+    labels: z.array(labelDefSchema).default([]),
+    buckets: z.array(z.number()).min(1).optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.type === "counter" && !m.name.endsWith("_total"))
+      ctx.addIssue({ code: "custom", path: ["name"], message: "a counter's name must end in _total" });
+    if (m.type !== "counter" && m.name.endsWith("_total"))
+      ctx.addIssue({ code: "custom", path: ["name"], message: "only counters end in _total" });
+    const base = m.name.replace(/_total$/, "");
+    if (m.unit && !base.endsWith(`_${m.unit}`))
+      ctx.addIssue({ code: "custom", path: ["name"], message: `must end in _${m.unit} (its unit)` });
+    if (m.buckets && m.type !== "histogram")
+      ctx.addIssue({ code: "custom", path: ["buckets"], message: "only histograms have buckets" });
+    if (m.buckets && m.buckets.some((b, i) => i > 0 && b <= m.buckets![i - 1]))
+      ctx.addIssue({ code: "custom", path: ["buckets"], message: "must be strictly increasing" });
+    const names = m.labels.map((l) => l.name);
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: "custom", path: ["labels"], message: "label names must be unique" });
+    if (m.type === "histogram" && names.includes("le"))
+      ctx.addIssue({ code: "custom", path: ["labels"], message: "a histogram cannot have an le label" });
+  });
+
+export const collectorSchema = z
+  .object({
+    name: z.string().regex(LABEL, "must be letters, digits and _"),
+    /** node-cron expression (with seconds), e.g. every 30 s: "*\/30 * * * * *". */
+    schedule: z.string().default("*/30 * * * * *"),
+    url: z.url(),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout_seconds: num().pipe(z.number().positive().max(120)).default(5),
+    values: z
+      .array(
+        z
+          .object({
+            metric: z.string(),
+            /** Dotted path into the JSON answer; array items by index, e.g. data.queues.0.depth. */
+            path: z.string().min(1),
+            labels: z.record(z.string(), z.string()).default({}),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+const DEFAULT_MONEY_BUCKETS = [10, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+const channel = { name: "channel", values: ["web", "app", "miniprogram", "other"] };
+
+/** An online shop's KPIs; used when opsdeck.yml defines no business metrics. */
+export const DEFAULT_BUSINESS_METRICS = [
+  { name: "shop_orders_total", type: "counter", help: "Orders placed.", labels: [channel] },
+  {
+    name: "shop_payments_total",
+    type: "counter",
+    help: "Payment attempts by method and result.",
+    labels: [
+      { name: "method", values: ["alipay", "wechat", "card", "other"] },
+      { name: "result", values: ["success", "failure"] },
+    ],
+  },
+  { name: "shop_signups_total", type: "counter", help: "New accounts.", labels: [channel] },
+  { name: "shop_checkouts_started_total", type: "counter", help: "Checkouts started.", labels: [channel] },
+  { name: "shop_refunds_total", type: "counter", help: "Refunds issued.", labels: [] },
+  {
+    name: "shop_order_amount_yuan",
+    type: "histogram",
+    help: "Order amount in yuan.",
+    unit: "yuan",
+    labels: [channel],
+    buckets: DEFAULT_MONEY_BUCKETS,
+  },
+] as const;
+
+export const businessExporterSchema = z
+  .object({
+    enabled: bool().default(true),
+    host,
+    port: port(9471),
+    data_dir: z.string().default("data/business"),
+    token: secret,
+    max_body_bytes: int().pipe(z.number().min(1024)).default(4_194_304),
+    max_batch: int().pipe(z.number().min(1)).default(10_000),
+    /** How many recent event_ids are remembered to drop duplicates. */
+    dedup_ids: int().pipe(z.number().min(1000)).default(200_000),
+    metrics: z.array(metricDefSchema).default(() => structuredClone(DEFAULT_BUSINESS_METRICS) as never),
+    collectors: z.array(collectorSchema).default([]),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const byName = new Map(b.metrics.map((m) => [m.name, m]));
+    if (byName.size !== b.metrics.length)
+      ctx.addIssue({ code: "custom", path: ["metrics"], message: "metric names must be unique" });
+    b.collectors.forEach((c, ci) =>
+      c.values.forEach((v, vi) => {
+        const m = byName.get(v.metric);
+        if (!m || m.type !== "gauge")
+          ctx.addIssue({
+            code: "custom",
+            path: ["collectors", ci, "values", vi, "metric"],
+            message: `"${v.metric}" is not a gauge defined under exporters.business.metrics`,
+          });
+      }),
+    );
+  });
+
+export const exportersSchema = z
+  .object({
+    pm2: pm2ExporterSchema.prefault({}),
+    deploy: deployExporterSchema.prefault({}),
+    business: businessExporterSchema.prefault({}),
+  })
+  .strict();
+
+export type Pm2ExporterConfig = z.infer<typeof pm2ExporterSchema>;
+export type DeployExporterConfig = z.infer<typeof deployExporterSchema>;
+export type BusinessExporterConfig = z.infer<typeof businessExporterSchema>;
+export type MetricDef = z.infer<typeof metricDefSchema>;
+export type LabelDef = z.infer<typeof labelDefSchema>;
+export type CollectorDef = z.infer<typeof collectorSchema>;

@@ -1,0 +1,126 @@
+// Starting, watching and stopping the processes of the native stack. `npm start` and the
+// integration tests use the same code: free ports, temp dirs, cleanup even on failure.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { createServer } from "node:net";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal) once the process has ended. */
+  exited: Promise<number | string>;
+  /** The last lines it printed, to explain a failure. */
+  tail(lines?: number): string;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Also append everything it prints to this file. */
+  logFile?: string;
+}
+
+export function spawnProc(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Proc {
+  // Its own process group, so stop() reaches grandchildren too and Ctrl-C reaches only us.
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const lines: string[] = [];
+  let file: WriteStream | undefined;
+  if (opts.logFile) file = createWriteStream(opts.logFile, { flags: "a" });
+  const take = (chunk: Buffer) => {
+    file?.write(chunk);
+    for (const l of chunk.toString("utf8").split("\n")) if (l) lines.push(l);
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout!.on("data", take);
+  child.stderr!.on("data", take);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => {
+      file?.end();
+      resolve(code ?? signal ?? "unknown");
+    });
+    child.once("error", (err) => {
+      lines.push(`spawn failed: ${err.message}`);
+      file?.end();
+      resolve("spawn-error");
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  return {
+    name,
+    child,
+    exited,
+    tail: (n = 20) => lines.slice(-n).join("\n"),
+    async stop(graceMs = 5000) {
+      if (done) return;
+      signal("SIGTERM");
+      const t = setTimeout(() => signal("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export class StartError extends Error {}
+
+/**
+ * Polls `check` until it succeeds. Fails early, with the process's last output, if it exits.
+ */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  opts: { timeoutMs?: number; proc?: Proc; intervalMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let exited: number | string | undefined;
+  void opts.proc?.exited.then((c) => (exited = c));
+  let lastError = "";
+  while (Date.now() < deadline) {
+    if (exited !== undefined)
+      throw new StartError(`${what}: exited (${exited}) before it was ready\n${opts.proc!.tail()}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+  const tail = opts.proc ? `\n${opts.proc.tail()}` : "";
+  throw new StartError(`${what}: not ready after ${opts.timeoutMs ?? 30_000} ms${lastError ? ` (${lastError})` : ""}${tail}`);
+}
+
+export async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+/** Stops in reverse order of start, each with a grace period, ignoring what already ended. */
+export async function stopAll(procs: Proc[]): Promise<void> {
+  for (const p of [...procs].reverse()) await p.stop();
+}

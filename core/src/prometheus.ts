@@ -1,0 +1,114 @@
+// Prometheus and node-exporter for the native stack and the tests (Debian packages).
+import { writeFileSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+
+export const BIN = {
+  prometheus: process.env.OPSDECK_PROMETHEUS_BIN ?? "prometheus",
+  promtool: process.env.OPSDECK_PROMTOOL_BIN ?? "promtool",
+  nodeExporter: process.env.OPSDECK_NODE_EXPORTER_BIN ?? "prometheus-node-exporter",
+};
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  [k: string]: unknown;
+}
+
+/**
+ * Renders provisioning/prometheus/prometheus.yml for a run: each listed job scrapes the given
+ * targets, rule files become absolute paths, and jobs with no target are dropped.
+ */
+export async function renderPrometheusConfig(opts: {
+  source: string;
+  targets: Record<string, string[]>;
+  scrapeInterval?: string;
+}): Promise<string> {
+  const doc = parse(await readFile(opts.source, "utf8")) as {
+    global?: Record<string, unknown>;
+    rule_files?: string[];
+    scrape_configs: ScrapeConfig[];
+    [k: string]: unknown;
+  };
+  const base = resolve(opts.source, "..");
+  if (opts.scrapeInterval) doc.global = { ...doc.global, scrape_interval: opts.scrapeInterval, evaluation_interval: opts.scrapeInterval };
+  doc.rule_files = (doc.rule_files ?? []).map((f) => resolve(base, f));
+  doc.scrape_configs = doc.scrape_configs
+    .filter((sc) => opts.targets[sc.job_name]?.length)
+    .map((sc) => ({
+      ...sc,
+      static_configs: [{ ...sc.static_configs?.[0], targets: opts.targets[sc.job_name] }],
+    }));
+  return stringify(doc);
+}
+
+export async function startPrometheus(opts: {
+  dir: string;
+  port: number;
+  config: string;
+  logFile?: string;
+}): Promise<{ proc: Proc; url: string }> {
+  await mkdir(join(opts.dir, "data"), { recursive: true });
+  const configFile = join(opts.dir, "prometheus.yml");
+  writeFileSync(configFile, opts.config);
+  const url = `http://127.0.0.1:${opts.port}`;
+  const proc = spawnProc(
+    "prometheus",
+    BIN.prometheus,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(opts.dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${opts.port}`,
+      "--web.enable-lifecycle",
+      "--web.enable-admin-api",
+    ],
+    { logFile: opts.logFile },
+  );
+  await waitUntil("prometheus", () => httpOk(`${url}/-/ready`), { proc, timeoutMs: 60_000 });
+  return { proc, url };
+}
+
+export async function startNodeExporter(opts: { port: number; logFile?: string }): Promise<{ proc: Proc; url: string }> {
+  const url = `http://127.0.0.1:${opts.port}`;
+  const proc = spawnProc(
+    "node-exporter",
+    BIN.nodeExporter,
+    [`--web.listen-address=127.0.0.1:${opts.port}`, "--collector.disable-defaults", ...NODE_COLLECTORS.map((c) => `--collector.${c}`)],
+    { logFile: opts.logFile },
+  );
+  await waitUntil("node-exporter", () => httpOk(`${url}/metrics`), { proc });
+  return { proc, url };
+}
+
+/** What the host alert rules and the portal read; the rest of the defaults only add series. */
+const NODE_COLLECTORS = [
+  "cpu",
+  "meminfo",
+  "loadavg",
+  "filesystem",
+  "diskstats",
+  "netdev",
+  "netstat",
+  "time",
+  "timex",
+  "uname",
+  "stat",
+  "vmstat",
+  "pressure",
+  "os",
+];
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** Runs an instant PromQL query. */
+export async function promQuery(url: string, query: string): Promise<PromSample[]> {
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(5000) });
+  const body = (await res.json()) as { status: string; error?: string; data: { result: PromSample[] } };
+  if (body.status !== "success") throw new Error(`${query}: ${body.error}`);
+  return body.data.result;
+}

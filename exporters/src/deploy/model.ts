@@ -1,0 +1,150 @@
+// Deploys, their steps and logs; the records the journal holds; the JSON API's input schemas.
+import { z } from "zod";
+import { toMillis } from "../lib/time.ts";
+
+export const DEPLOY_RESULTS = ["succeeded", "failed", "cancelled", "timed_out"] as const;
+export type DeployResult = (typeof DEPLOY_RESULTS)[number];
+export type DeployStatus = "running" | DeployResult;
+export const STEP_STATUSES = ["pending", "waiting", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export interface Step {
+  name: string;
+  status: StepStatus;
+  started_at?: number;
+  finished_at?: number;
+  log?: string;
+}
+
+export interface LogLine {
+  ts: number;
+  level: string;
+  message: string;
+  source?: string;
+}
+
+export interface Deploy {
+  id: string;
+  project: string;
+  environment: string;
+  version?: string;
+  commit?: string;
+  branch?: string;
+  actor?: string;
+  url?: string;
+  /** api, github or axi: who told us about it. */
+  source: string;
+  status: DeployStatus;
+  started_at: number;
+  finished_at?: number;
+  /** When the deployed commit was made, for lead time. */
+  commit_at?: number;
+  steps: Step[];
+  logs: LogLine[];
+  metrics: Record<string, number>;
+  updated_at: number;
+}
+
+export interface DeployInfo {
+  project: string;
+  environment: string;
+  version?: string;
+  commit?: string;
+  branch?: string;
+  actor?: string;
+  url?: string;
+  started_at?: number;
+  commit_at?: number;
+}
+
+/** What the journal holds: every accepted change, folded into the state on replay. */
+export type DeployRecord = { id: string; event_id?: string; at: number; source: string } & (
+  | { t: "start"; info: DeployInfo }
+  | { t: "step"; info?: DeployInfo; step: Step }
+  | { t: "log"; info?: DeployInfo; lines: LogLine[] }
+  | { t: "metrics"; info?: DeployInfo; metrics: Record<string, number> }
+  | { t: "finish"; info?: DeployInfo; result: DeployResult; finished_at: number }
+);
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const label = text(100).regex(/^[\w.\-/@]+$/, "letters, digits and . _ - / @ only");
+const when = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = toMillis(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: "expected an ISO 8601 time or Unix seconds" });
+      return z.NEVER;
+    }
+    return ms;
+  });
+export const eventId = text(200).optional();
+export const deployId = text(200).regex(/^[\w.\-:@]+$/, "letters, digits and . _ - : @ only");
+
+export const startSchema = z
+  .object({
+    id: deployId.optional(),
+    event_id: eventId,
+    project: label,
+    environment: label,
+    version: text(200).optional(),
+    commit: z.string().regex(/^[0-9a-f]{4,64}$/i, "a hex commit SHA").optional(),
+    branch: text(250).optional(),
+    actor: text(200).optional(),
+    url: z.url().max(2000).optional(),
+    started_at: when.optional(),
+    commit_at: when.optional(),
+  })
+  .strict();
+
+export const stepSchema = z
+  .object({
+    event_id: eventId,
+    name: text(200),
+    status: z.enum(STEP_STATUSES),
+    started_at: when.optional(),
+    finished_at: when.optional(),
+    log: z.string().max(64 * 1024).optional(),
+  })
+  .strict();
+
+export const logSchema = z
+  .object({
+    event_id: eventId,
+    lines: z
+      .array(
+        z
+          .object({
+            ts: when.optional(),
+            level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+            message: z.string().max(8192),
+            source: text(200).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+
+export const finishSchema = z
+  .object({
+    event_id: eventId,
+    result: z.enum(["succeeded", "failed", "cancelled"]),
+    finished_at: when.optional(),
+  })
+  .strict();
+
+export const querySchema = z
+  .object({
+    project: z.string().optional(),
+    environment: z.string().optional(),
+    status: z.enum(["running", ...DEPLOY_RESULTS]).optional(),
+    source: z.string().optional(),
+    since: when.optional(),
+    until: when.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().optional(),
+  })
+  .strict();
+export type DeployQuery = z.infer<typeof querySchema>;

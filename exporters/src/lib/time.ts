@@ -1,0 +1,13 @@
+// Timestamps as senders give them: ISO strings, Unix seconds or milliseconds, or "null".
+export function toMillis(v: unknown): number | undefined {
+  if (v === null || v === undefined || v === "" || v === "null" || v === "undefined") return undefined;
+  if (typeof v === "number" && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
+  if (typeof v === "string") {
+    if (/^\d+(\.\d+)?$/.test(v)) return toMillis(Number(v));
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+export const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

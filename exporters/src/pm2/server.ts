@@ -1,0 +1,127 @@
+// The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
+// events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
+import type { Server } from "node:http";
+import { closeServer, createApp, errorHandler, listen, notFound, route, type Logger, type Pm2ExporterConfig } from "@opsdeck/core";
+import { CONTENT_TYPE } from "../lib/series.ts";
+import { selfRegistry } from "../lib/self-metrics.ts";
+import { linkDaemon, type Pm2Process } from "./daemon.ts";
+import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
+
+export interface Pm2Exporter {
+  server: Server;
+  url: string;
+  /** Resolves after the next refresh has completed (tests use it to wait for fresh data). */
+  refreshed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Promise<Pm2Exporter> {
+  const restarts = createRestartTracker();
+  const unstable = createRestartTracker();
+  let processes: Pm2Process[] = [];
+  let refreshErrors = 0;
+  let lastRefresh = 0;
+  let refreshSeconds = 0;
+  let text = "";
+  let inFlight: Promise<void> | undefined;
+  let again = false;
+  let waiters: (() => void)[] = [];
+
+  async function refreshOnce() {
+    const t0 = performance.now();
+    if (daemon.up) {
+      try {
+        processes = await daemon.list();
+        lastRefresh = Date.now();
+      } catch (err) {
+        refreshErrors++;
+        log.warn("reading the PM2 process list failed", { error: err });
+      }
+    }
+    if (!daemon.up) processes = []; // no daemon: no processes to claim are up
+    refreshSeconds = (performance.now() - t0) / 1000;
+    text = await renderSnapshot({
+      up: daemon.up,
+      processes,
+      refreshErrors,
+      lastRefresh,
+      refreshSeconds,
+      appMetrics: cfg.app_metrics,
+      restarts,
+      unstable,
+      now: Date.now(),
+    });
+  }
+
+  /** Coalesces triggers: one refresh runs; triggers during it cause exactly one more. */
+  function refresh(): Promise<void> {
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    inFlight = (async () => {
+      do {
+        again = false;
+        await refreshOnce();
+      } while (again);
+      inFlight = undefined;
+      const w = waiters;
+      waiters = [];
+      w.forEach((f) => f());
+    })();
+    return inFlight;
+  }
+
+  const daemon = linkDaemon({
+    pm2Home: cfg.pm2_home,
+    timeoutMs: cfg.call_timeout_seconds * 1000,
+    log,
+    onChange: () => void refresh(),
+  });
+  await refresh();
+  const poll = setInterval(() => void refresh(), cfg.poll_interval_seconds * 1000);
+
+  const self = selfRegistry();
+  const app = createApp({ maxBodyBytes: 1024 });
+  app.get("/healthz", (_req, res) => res.json({ status: "ok", pm2_daemon_up: daemon.up }));
+  app.get("/metrics", route(async (_req, res) => {
+    const snapshot = text; // taken before any await: one scrape is one consistent snapshot
+    res.type(CONTENT_TYPE).send(snapshot + (await self.metrics()));
+  }));
+  app.get("/api/v1/processes", (_req, res) => {
+    res.json({
+      daemon_up: daemon.up,
+      refreshed_at: lastRefresh ? new Date(lastRefresh).toISOString() : null,
+      processes: processes.map((p) => ({
+        app: p.name,
+        pm_id: p.pm_id,
+        status: p.pm2_env?.status,
+        cpu_ratio: (p.monit?.cpu ?? 0) / 100,
+        memory_bytes: p.monit?.memory ?? 0,
+        restarts: p.pm2_env?.restart_time ?? 0,
+        started_at: p.pm2_env?.pm_uptime ? new Date(p.pm2_env.pm_uptime).toISOString() : null,
+        exec_mode: p.pm2_env?.exec_mode,
+        version: p.pm2_env?.version,
+      })),
+    });
+  });
+  app.use(notFound());
+  app.use(errorHandler(log));
+
+  const { server, url } = await listen(app, cfg.host, cfg.port);
+  log.info("pm2 exporter listening", { "url.full": url });
+  return {
+    server,
+    url,
+    refreshed: () => new Promise<void>((r) => {
+      waiters.push(r);
+      void refresh();
+    }),
+    async close() {
+      clearInterval(poll);
+      daemon.close();
+      await inFlight;
+      await closeServer(server);
+    },
+  };
+}
