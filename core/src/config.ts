@@ -6,11 +6,13 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { LEVELS } from "./log.ts";
 import { exportersSchema } from "./config-exporters.ts";
+import { stackSchema } from "./config-stack.ts";
 
 export const configSchema = z
   .object({
     log: z.object({ level: z.enum(LEVELS).default("info") }).prefault({}),
     exporters: exportersSchema.prefault({}),
+    stack: stackSchema.prefault({}),
   })
   .strict();
 

@@ -1,0 +1,53 @@
+// Starting OpsDeck's own services and PM2 for the native stack and the integration tests.
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+// tsx's only export is its ESM loader, which is what --import needs.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const PM2_BIN = fileURLToPath(new URL("node_modules/pm2/bin/pm2", `file://${REPO}`));
+
+/** Arguments to run a TypeScript entry point with node (one process: no tsx CLI wrapper). */
+export function nodeTsArgs(script: string, args: string[] = []): string[] {
+  return ["--import", TSX, script, ...args];
+}
+
+export type ExporterKind = "pm2" | "deploy" | "business";
+
+export async function startExporter(
+  kind: ExporterKind,
+  opts: { configFile: string; url: string; env?: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number },
+): Promise<Proc> {
+  const proc = spawnProc(
+    `${kind}-exporter`,
+    process.execPath,
+    nodeTsArgs(`${REPO}exporters/src/main.ts`, [kind, "--config", opts.configFile]),
+    { env: { ...process.env, ...opts.env }, logFile: opts.logFile, cwd: REPO },
+  );
+  await waitUntil(`${kind} exporter`, () => httpOk(`${opts.url}/healthz`), { proc, timeoutMs: opts.timeoutMs ?? 30_000 });
+  return proc;
+}
+
+const exec = promisify(execFile);
+
+/** Runs the pm2 CLI against one PM2_HOME. */
+export async function pm2(
+  home: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
+  const { stdout } = await exec(process.execPath, [PM2_BIN, ...args], {
+    env: { ...process.env, ...opts.env, PM2_HOME: home, PM2_DISCRETE_MODE: "true" },
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** The daemon's process list, as `pm2 jlist` prints it. */
+export async function pm2List(home: string): Promise<{ name: string; pm_id: number; pm2_env: { status: string; restart_time: number } }[]> {
+  return JSON.parse(await pm2(home, ["jlist"]));
+}

@@ -1,0 +1,69 @@
+// A small demo shop run under PM2 by `npm start`: it serves HTTP, reports its own @pm2/io
+// metrics, and sends business events (orders, payments, sign-ups...) to the business exporter,
+// so a new user sees real numbers everywhere on first run.
+const http = require("node:http");
+const { randomUUID } = require("node:crypto");
+
+const BUSINESS_URL = process.env.OPSDECK_BUSINESS_URL;
+const TOKEN = process.env.OPSDECK_BUSINESS_TOKEN;
+const PORT = Number(process.env.PORT || 0);
+
+let io;
+try {
+  io = require("@pm2/io");
+} catch {
+  io = undefined; // not under PM2's node_modules: run without custom metrics
+}
+const ordersMeter = io?.meter({ name: "orders", unit: "req/min" });
+const queueDepth = io?.metric({ name: "payment queue depth" });
+
+const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
+const channels = ["web", "app", "miniprogram"];
+
+function batch() {
+  const events = [];
+  const n = 1 + Math.floor(Math.random() * 5);
+  for (let i = 0; i < n; i++) {
+    const channel = pick(channels);
+    events.push({ metric: "shop_checkouts_started_total", labels: { channel }, event_id: randomUUID() });
+    if (Math.random() < 0.6) {
+      const ok = Math.random() < 0.95;
+      const method = pick(["alipay", "wechat", "card"]);
+      events.push({ metric: "shop_payments_total", labels: { method, result: ok ? "success" : "failure" }, event_id: randomUUID() });
+      if (ok) {
+        events.push({ metric: "shop_orders_total", labels: { channel }, event_id: randomUUID() });
+        events.push({ metric: "shop_order_amount_yuan", value: Math.round(20 + Math.random() * 480), labels: { channel }, event_id: randomUUID() });
+        ordersMeter?.mark();
+      }
+    }
+  }
+  if (Math.random() < 0.3) events.push({ metric: "shop_signups_total", labels: { channel: pick(channels) }, event_id: randomUUID() });
+  if (Math.random() < 0.05) events.push({ metric: "shop_refunds_total", event_id: randomUUID() });
+  return events;
+}
+
+async function report() {
+  if (!BUSINESS_URL) return;
+  try {
+    const res = await fetch(`${BUSINESS_URL}/api/v1/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ events: batch() }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) console.error(`business exporter answered ${res.status}: ${await res.text()}`);
+  } catch (err) {
+    console.error(`business exporter unreachable: ${err.message}`);
+  }
+  queueDepth?.set(Math.floor(Math.random() * 20));
+}
+
+setInterval(report, 2000);
+void report();
+
+http
+  .createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ ok: true, pid: process.pid }));
+  })
+  .listen(PORT, "127.0.0.1", () => console.log(`demo shop listening`));

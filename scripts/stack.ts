@@ -1,0 +1,226 @@
+// `npm start`: the whole OpsDeck stack natively on 127.0.0.1, no Docker. Starts node-exporter,
+// a PM2 daemon with the demo shop, the three exporters and Prometheus; waits until each is
+// healthy (or says which failed and why); prints the URLs; Ctrl-C stops everything it started.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import {
+  ConfigError,
+  REPO,
+  pm2,
+  renderPrometheusConfig,
+  startExporter,
+  startNodeExporter,
+  startPrometheus,
+  stopAll,
+  waitUntil,
+  loadConfig,
+  configPath,
+  type Proc,
+} from "@opsdeck/core";
+
+const SECRETS = ["OPSDECK_DEPLOY_TOKEN", "OPSDECK_BUSINESS_TOKEN", "OPSDECK_GITHUB_SECRET"];
+
+/** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
+function loadSecrets(dir: string): Record<string, string> {
+  const file = join(dir, "secrets.env");
+  const saved: Record<string, string> = {};
+  if (existsSync(file))
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line);
+      if (m) saved[m[1]] = m[2];
+    }
+  const out: Record<string, string> = {};
+  for (const k of SECRETS) out[k] = process.env[k] || saved[k] || randomBytes(24).toString("base64url");
+  writeFileSync(file, SECRETS.map((k) => `${k}=${out[k]}`).join("\n") + "\n", { mode: 0o600 });
+  return out;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once("error", () => res(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => res(true)));
+  });
+}
+
+async function main() {
+  const file = configPath() ?? join(REPO, "opsdeck.example.yml");
+  const stackDir = resolve(REPO, process.env.OPSDECK_STACK_DIR ?? ".opsdeck");
+  mkdirSync(join(stackDir, "logs"), { recursive: true });
+  const secrets = loadSecrets(stackDir);
+  const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
+  const { config } = loadConfig({ argv: ["--config", file], env });
+  const { exporters: ex, stack } = config;
+  const log = (name: string) => join(stackDir, "logs", `${name}.log`);
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+
+  const ports: [string, number][] = [
+    ["node-exporter", stack.node_exporter.port],
+    ["pm2 exporter", ex.pm2.port],
+    ["deploy exporter", ex.deploy.port],
+    ["business exporter", ex.business.port],
+    ["prometheus", stack.prometheus.port],
+  ];
+  for (const [name, port] of ports)
+    if (!(await portFree(port)))
+      throw new Error(`port ${port} (${name}) is already in use on 127.0.0.1: stop what holds it, or change its port in ${file}`);
+
+  const procs: Proc[] = [];
+  let pm2Started = false;
+  const stop = async () => {
+    await stopAll(procs);
+    if (pm2Started) await pm2(env.PM2_HOME, ["kill"]).catch(() => undefined);
+  };
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nstopping the OpsDeck stack…");
+    await stop();
+    console.log("stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const step = async (name: string, fn: () => Promise<void>) => {
+    process.stdout.write(`starting ${name}… `);
+    const t = Date.now();
+    await fn();
+    console.log(`ok (${Date.now() - t} ms)`);
+  };
+
+  try {
+    console.log(`OpsDeck native stack — config ${file}, state in ${stackDir}`);
+    await step("node-exporter", async () => {
+      procs.push((await startNodeExporter({ port: stack.node_exporter.port, logFile: log("node-exporter") })).proc);
+    });
+    const cfg = { configFile: file, env };
+    if (ex.deploy.enabled)
+      await step("deploy exporter", async () => {
+        procs.push(await startExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }));
+      });
+    if (ex.business.enabled)
+      await step("business exporter", async () => {
+        procs.push(await startExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }));
+      });
+    if (ex.pm2.enabled)
+      await step("PM2 daemon" + (stack.demo ? " with the demo shop" : ""), async () => {
+        await pm2(env.PM2_HOME, ["ping"]);
+        pm2Started = true;
+        if (stack.demo)
+          await pm2(env.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
+            timeoutMs: 120_000,
+            env: { ...env, OPSDECK_BUSINESS_PORT: String(ex.business.port) },
+          });
+      });
+    if (ex.pm2.enabled)
+      await step("pm2 exporter", async () => {
+        procs.push(await startExporter("pm2", { ...cfg, url: url(ex.pm2.port), logFile: log("pm2-exporter") }));
+      });
+    const target = (on: boolean, port: number) => (on ? [`127.0.0.1:${port}`] : []);
+    await step("prometheus", async () => {
+      const promConfig = await renderPrometheusConfig({
+        source: join(REPO, "provisioning/prometheus/prometheus.yml"),
+        targets: {
+          prometheus: target(true, stack.prometheus.port),
+          node: target(true, stack.node_exporter.port),
+          pm2: target(ex.pm2.enabled, ex.pm2.port),
+          deploy: target(ex.deploy.enabled, ex.deploy.port),
+          business: target(ex.business.enabled, ex.business.port),
+        },
+      });
+      const p = await startPrometheus({ dir: join(stackDir, "prometheus"), port: stack.prometheus.port, config: promConfig, logFile: log("prometheus") });
+      procs.push(p.proc);
+    });
+    if (stack.demo && ex.deploy.enabled) await step("sample deploys", () => seedDeploys(url(ex.deploy.port), secrets.OPSDECK_DEPLOY_TOKEN));
+    await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
+  } catch (err) {
+    console.log("failed");
+    console.error(`\n${err instanceof ConfigError ? err.message : (err as Error).message}`);
+    console.error(`\nlogs: ${join(stackDir, "logs")}`);
+    await stop();
+    process.exit(1);
+  }
+
+  const rows: [string, string][] = [
+    ["Prometheus", url(stack.prometheus.port)],
+    ["node-exporter", `${url(stack.node_exporter.port)}/metrics`],
+    ...(ex.pm2.enabled ? ([["PM2 exporter", `${url(ex.pm2.port)}/metrics`]] as [string, string][]) : []),
+    ...(ex.deploy.enabled ? ([["Deploy exporter", `${url(ex.deploy.port)}/api/v1/deploys`]] as [string, string][]) : []),
+    ...(ex.business.enabled ? ([["Business exporter", `${url(ex.business.port)}/metrics`]] as [string, string][]) : []),
+  ];
+  console.log("\nOpsDeck is up:\n");
+  for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);
+  console.log(`\n  API tokens:          ${join(stackDir, "secrets.env")}`);
+  console.log(`  PM2 (demo):          PM2_HOME=${env.PM2_HOME} npx pm2 ls`);
+  console.log(`  Logs:                ${join(stackDir, "logs")}`);
+  console.log("\nPress Ctrl-C to stop everything.");
+  const [first] = await Promise.race(procs.map((p) => p.exited.then((code) => [p, code] as const)));
+  if (!stopping) {
+    console.error(`\n${first.name} exited unexpectedly:\n${first.tail()}`);
+    await stop();
+    process.exit(1);
+  }
+}
+
+/** Two finished deploys and one in progress, with fixed ids so a second start adds nothing. */
+async function seedDeploys(base: string, token: string) {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`seeding ${path}: ${res.status} ${await res.text()}`);
+  };
+  const h = 3600_000;
+  const now = Date.now();
+  const demo = [
+    { id: "demo-shop-1", version: "1.4.0", commit: "3f2a9c1", result: "succeeded", at: now - 26 * h },
+    { id: "demo-shop-2", version: "1.4.1", commit: "8b7e6d5", result: "failed", at: now - 3 * h },
+    { id: "demo-shop-3", version: "1.4.2", commit: "c4d3e2f", result: undefined, at: now - 60_000 },
+  ];
+  for (const d of demo) {
+    await post("/api/v1/deploys", {
+      id: d.id, event_id: `${d.id}:start`, project: "demo-shop", environment: "production",
+      version: d.version, commit: d.commit, branch: "main", actor: "opsdeck-demo", started_at: d.at, commit_at: d.at - 2 * h,
+    });
+    for (const [i, name] of ["build", "test", "upload", "restart"].entries()) {
+      const last = d.result === undefined && i === 3;
+      const failed = d.result === "failed" && i === 3;
+      await post(`/api/v1/deploys/${d.id}/steps`, {
+        event_id: `${d.id}:${name}`, name,
+        status: last ? "running" : failed ? "failed" : "succeeded",
+        started_at: d.at + i * 30_000, finished_at: last ? undefined : d.at + (i + 1) * 30_000,
+        log: failed ? "pm2 reload demo-shop: app exited with code 1" : undefined,
+      });
+    }
+    if (d.result) await post(`/api/v1/deploys/${d.id}/finish`, { event_id: `${d.id}:finish`, result: d.result, finished_at: d.at + 120_000 });
+  }
+}
+
+async function targetsUp(prom: string) {
+  let down = "";
+  await waitUntil(
+    "prometheus targets",
+    async () => {
+      const body = (await (await fetch(`${prom}/api/v1/targets?state=active`)).json()) as {
+        data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+      };
+      const bad = body.data.activeTargets.filter((t) => t.health !== "up");
+      down = bad.map((t) => `${t.labels.job}: ${t.health} ${t.lastError}`).join("; ");
+      return body.data.activeTargets.length > 0 && bad.length === 0;
+    },
+    { timeoutMs: 45_000, intervalMs: 500 },
+  ).catch(() => {
+    throw new Error(`some Prometheus targets are not up: ${down}`);
+  });
+}
+
+void main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});
