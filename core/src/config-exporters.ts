@@ -17,7 +17,9 @@ export const bool = () =>
 
 const host = z.string().min(1).default("127.0.0.1");
 const port = (d: number) => int().pipe(z.number().min(0).max(65535)).default(d);
-const secret = z.string().min(16, "must be at least 16 characters").optional();
+/** `${VAR:-}` yields "": an empty value means "not set". */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
 
 export const pm2ExporterSchema = z
   .object({
@@ -57,8 +59,8 @@ export const deployExporterSchema = z
     history_limit: int().pipe(z.number().min(10)).default(10_000),
     grafana: z
       .object({
-        url: z.url().optional(),
-        token: z.string().optional(),
+        url: unsetIfEmpty(z.url()),
+        token: unsetIfEmpty(z.string()),
         tags: z.array(z.string()).default(["deploy"]),
       })
       .strict()

@@ -157,6 +157,8 @@ export function createDeployState(opts: DeployStateOptions) {
     const existed = deploys.has(r.id);
     const d = ensure(r);
     if (!d) return { type: "duplicate" };
+    // A second verdict changes nothing: the first one stands (and is what the counters saw).
+    if (r.t === "finish" && d.status !== "running") return { type: "duplicate", deploy: d };
     inc(stats.events, [r.source]);
     d.updated_at = r.at;
     const started = !existed;
@@ -182,7 +184,6 @@ export function createDeployState(opts: DeployStateOptions) {
         Object.assign(d.metrics, r.metrics);
         break;
       case "finish":
-        if (d.status !== "running") return { type: "duplicate", deploy: d };
         finish(d, r.result, r.finished_at);
         return { type: "finished", deploy: d };
     }

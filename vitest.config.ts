@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+
+// Unit tests run in parallel; integration tests start real servers (Prometheus, PM2, the
+// exporters) and run one file at a time so two cores are not oversubscribed.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["core/src/**/*.test.ts", "exporters/src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["*/test/**/*.test.ts", "provisioning/**/*.test.ts", "scripts/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
