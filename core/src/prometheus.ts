@@ -33,7 +33,13 @@ export async function renderPrometheusConfig(opts: {
     [k: string]: unknown;
   };
   const base = resolve(opts.source, "..");
-  if (opts.scrapeInterval) doc.global = { ...doc.global, scrape_interval: opts.scrapeInterval, evaluation_interval: opts.scrapeInterval };
+  if (opts.scrapeInterval)
+    doc.global = {
+      ...doc.global,
+      scrape_interval: opts.scrapeInterval,
+      evaluation_interval: opts.scrapeInterval,
+      scrape_timeout: opts.scrapeInterval,
+    };
   doc.rule_files = (doc.rule_files ?? []).map((f) => resolve(base, f));
   doc.scrape_configs = doc.scrape_configs
     .filter((sc) => opts.targets[sc.job_name]?.length)
