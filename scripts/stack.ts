@@ -113,7 +113,7 @@ async function main() {
         if (stack.demo)
           await pm2(env.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
             timeoutMs: 120_000,
-            env: { ...env, OPSDECK_BUSINESS_PORT: String(ex.business.port) },
+            env: { ...env, OPSDECK_BUSINESS_PORT: String(ex.business.port), OPSDECK_BUSINESS_TOKEN: ex.business.token },
           });
       });
     if (ex.pm2.enabled)
@@ -135,7 +135,7 @@ async function main() {
       const p = await startPrometheus({ dir: join(stackDir, "prometheus"), port: stack.prometheus.port, config: promConfig, logFile: log("prometheus") });
       procs.push(p.proc);
     });
-    if (stack.demo && ex.deploy.enabled) await step("sample deploys", () => seedDeploys(url(ex.deploy.port), secrets.OPSDECK_DEPLOY_TOKEN));
+    if (stack.demo && ex.deploy.enabled) await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {
     console.log("failed");

@@ -6,8 +6,6 @@ const port = (d: number) => int().pipe(z.number().min(1).max(65535)).default(d);
 
 export const stackSchema = z
   .object({
-    /** Runtime state of the native stack: PM2 home, Prometheus data, logs, generated secrets. */
-    dir: z.string().default(".opsdeck"),
     prometheus: z.object({ port: port(9090) }).strict().prefault({}),
     node_exporter: z.object({ port: port(9100) }).strict().prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */

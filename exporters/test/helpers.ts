@@ -49,7 +49,7 @@ export async function post(
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...opts.headers,
     },
-    body: typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    body: typeof body === "string" ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();

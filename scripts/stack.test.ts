@@ -1,0 +1,67 @@
+// `npm start`'s own code: the whole native stack comes up on free ports with the demo, every
+// Prometheus target is up, and an interrupt (Ctrl-C) stops everything it started.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { freePort, nodeTsArgs, promQuery, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core";
+import { eventually, getJson, tempDir, TOKEN } from "../exporters/test/helpers.ts";
+
+const dir = tempDir("stack");
+let stack: Proc | undefined;
+afterAll(async () => stack?.stop(15_000));
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("npm start (scripts/stack.ts)", () => {
+  it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
+    const port = { prom: await freePort(), node: await freePort(), pm2: await freePort(), deploy: await freePort(), business: await freePort() };
+    const file = join(dir, "opsdeck.yml");
+    writeFileSync(
+      file,
+      stringify({
+        log: { level: "warn" },
+        exporters: {
+          pm2: { port: port.pm2 },
+          deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
+          business: { port: port.business, token: TOKEN, data_dir: "data/business" },
+        },
+        stack: { prometheus: { port: port.prom }, node_exporter: { port: port.node }, demo: true },
+      }),
+    );
+    const stateDir = join(dir, "state");
+    stack = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
+      cwd: REPO,
+      env: { ...process.env, OPSDECK_CONFIG: file, OPSDECK_STACK_DIR: stateDir },
+    });
+    await waitUntil("stack", async () => stack!.tail(100).includes("OpsDeck is up"), { proc: stack, timeoutMs: 90_000 });
+    expect(stack.tail(100)).toContain(`http://127.0.0.1:${port.prom}`);
+
+    const prom = `http://127.0.0.1:${port.prom}`;
+    const up = await promQuery(prom, "up");
+    expect(up.map((s) => [s.metric.job, s.value[1]]).sort()).toEqual([
+      ["business", "1"], ["deploy", "1"], ["node", "1"], ["pm2", "1"], ["prometheus", "1"],
+    ]);
+    const demo = await getJson(`http://127.0.0.1:${port.deploy}/api/v1/deploys?project=demo-shop`);
+    expect(demo.deploys.map((d: { status: string }) => d.status)).toEqual(["running", "failed", "succeeded"]);
+    // The demo shop under PM2 sends business events, and its processes are seen.
+    await eventually(() => promQuery(prom, "sum(shop_checkouts_started_total)"), (r) => Number(r[0]?.value[1]) > 0, 45_000);
+    expect((await promQuery(prom, 'pm2_process_up{app="demo-shop"}')).length).toBe(2);
+    expect(readFileSync(join(stateDir, "secrets.env"), "utf8")).toMatch(/^OPSDECK_DEPLOY_TOKEN=/m);
+
+    const pm2Pid = Number(readFileSync(join(stateDir, "pm2", "pm2.pid"), "utf8"));
+    process.kill(-stack.child.pid!, "SIGINT");
+    expect(await stack.exited).toBe(0);
+    expect(stack.tail()).toContain("stopped.");
+    await eventually(async () => alive(pm2Pid), (a) => !a, 10_000);
+    expect(existsSync(join(stateDir, "pm2", "pm2.pid"))).toBe(false);
+    for (const p of Object.values(port)) await expect(fetch(`http://127.0.0.1:${p}/`)).rejects.toThrow();
+  });
+});
