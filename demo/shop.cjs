@@ -29,15 +29,25 @@ function batch() {
     if (Math.random() < 0.6) {
       const ok = Math.random() < 0.95;
       const method = pick(["alipay", "wechat", "card"]);
-      events.push({ metric: "shop_payments_total", labels: { method, result: ok ? "success" : "failure" }, event_id: randomUUID() });
+      events.push({
+        metric: "shop_payments_total",
+        labels: { method, result: ok ? "success" : "failure" },
+        event_id: randomUUID(),
+      });
       if (ok) {
         events.push({ metric: "shop_orders_total", labels: { channel }, event_id: randomUUID() });
-        events.push({ metric: "shop_order_amount_yuan", value: Math.round(20 + Math.random() * 480), labels: { channel }, event_id: randomUUID() });
+        events.push({
+          metric: "shop_order_amount_yuan",
+          value: Math.round(20 + Math.random() * 480),
+          labels: { channel },
+          event_id: randomUUID(),
+        });
         ordersMeter?.mark();
       }
     }
   }
-  if (Math.random() < 0.3) events.push({ metric: "shop_signups_total", labels: { channel: pick(channels) }, event_id: randomUUID() });
+  if (Math.random() < 0.3)
+    events.push({ metric: "shop_signups_total", labels: { channel: pick(channels) }, event_id: randomUUID() });
   if (Math.random() < 0.05) events.push({ metric: "shop_refunds_total", event_id: randomUUID() });
   return events;
 }

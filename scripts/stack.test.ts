@@ -22,7 +22,13 @@ const alive = (pid: number) => {
 
 describe("npm start (scripts/stack.ts)", () => {
   it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
-    const port = { prom: await freePort(), node: await freePort(), pm2: await freePort(), deploy: await freePort(), business: await freePort() };
+    const port = {
+      prom: await freePort(),
+      node: await freePort(),
+      pm2: await freePort(),
+      deploy: await freePort(),
+      business: await freePort(),
+    };
     const file = join(dir, "opsdeck.yml");
     writeFileSync(
       file,
@@ -41,18 +47,29 @@ describe("npm start (scripts/stack.ts)", () => {
       cwd: REPO,
       env: { ...process.env, OPSDECK_CONFIG: file, OPSDECK_STACK_DIR: stateDir },
     });
-    await waitUntil("stack", async () => stack!.tail(100).includes("OpsDeck is up"), { proc: stack, timeoutMs: 90_000 });
+    await waitUntil("stack", async () => stack!.tail(100).includes("OpsDeck is up"), {
+      proc: stack,
+      timeoutMs: 90_000,
+    });
     expect(stack.tail(100)).toContain(`http://127.0.0.1:${port.prom}`);
 
     const prom = `http://127.0.0.1:${port.prom}`;
     const up = await promQuery(prom, "up");
     expect(up.map((s) => [s.metric.job, s.value[1]]).sort()).toEqual([
-      ["business", "1"], ["deploy", "1"], ["node", "1"], ["pm2", "1"], ["prometheus", "1"],
+      ["business", "1"],
+      ["deploy", "1"],
+      ["node", "1"],
+      ["pm2", "1"],
+      ["prometheus", "1"],
     ]);
     const demo = await getJson(`http://127.0.0.1:${port.deploy}/api/v1/deploys?project=demo-shop`);
     expect(demo.deploys.map((d: { status: string }) => d.status)).toEqual(["running", "failed", "succeeded"]);
     // The demo shop under PM2 sends business events, and its processes are seen.
-    await eventually(() => promQuery(prom, "sum(shop_checkouts_started_total)"), (r) => Number(r[0]?.value[1]) > 0, 45_000);
+    await eventually(
+      () => promQuery(prom, "sum(shop_checkouts_started_total)"),
+      (r) => Number(r[0]?.value[1]) > 0,
+      45_000,
+    );
     expect((await promQuery(prom, 'pm2_process_up{app="demo-shop"}')).length).toBe(2);
     expect(readFileSync(join(stateDir, "secrets.env"), "utf8")).toMatch(/^OPSDECK_DEPLOY_TOKEN=/m);
 
@@ -60,7 +77,11 @@ describe("npm start (scripts/stack.ts)", () => {
     process.kill(-stack.child.pid!, "SIGINT");
     expect(await stack.exited).toBe(0);
     expect(stack.tail()).toContain("stopped.");
-    await eventually(async () => alive(pm2Pid), (a) => !a, 10_000);
+    await eventually(
+      async () => alive(pm2Pid),
+      (a) => !a,
+      10_000,
+    );
     expect(existsSync(join(stateDir, "pm2", "pm2.pid"))).toBe(false);
     for (const p of Object.values(port)) await expect(fetch(`http://127.0.0.1:${p}/`)).rejects.toThrow();
   });

@@ -65,7 +65,9 @@ async function main() {
   ];
   for (const [name, port] of ports)
     if (!(await portFree(port)))
-      throw new Error(`port ${port} (${name}) is already in use on 127.0.0.1: stop what holds it, or change its port in ${file}`);
+      throw new Error(
+        `port ${port} (${name}) is already in use on 127.0.0.1: stop what holds it, or change its port in ${file}`,
+      );
 
   const procs: Proc[] = [];
   let pm2Started = false;
@@ -100,11 +102,15 @@ async function main() {
     const cfg = { configFile: file, env };
     if (ex.deploy.enabled)
       await step("deploy exporter", async () => {
-        procs.push(await startExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }));
+        procs.push(
+          await startExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }),
+        );
       });
     if (ex.business.enabled)
       await step("business exporter", async () => {
-        procs.push(await startExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }));
+        procs.push(
+          await startExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }),
+        );
       });
     if (ex.pm2.enabled)
       await step("PM2 daemon" + (stack.demo ? " with the demo shop" : ""), async () => {
@@ -132,10 +138,16 @@ async function main() {
           business: target(ex.business.enabled, ex.business.port),
         },
       });
-      const p = await startPrometheus({ dir: join(stackDir, "prometheus"), port: stack.prometheus.port, config: promConfig, logFile: log("prometheus") });
+      const p = await startPrometheus({
+        dir: join(stackDir, "prometheus"),
+        port: stack.prometheus.port,
+        config: promConfig,
+        logFile: log("prometheus"),
+      });
       procs.push(p.proc);
     });
-    if (stack.demo && ex.deploy.enabled) await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
+    if (stack.demo && ex.deploy.enabled)
+      await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {
     console.log("failed");
@@ -149,7 +161,9 @@ async function main() {
     ["Prometheus", url(stack.prometheus.port)],
     ["node-exporter", `${url(stack.node_exporter.port)}/metrics`],
     ...(ex.pm2.enabled ? ([["PM2 exporter", `${url(ex.pm2.port)}/metrics`]] as [string, string][]) : []),
-    ...(ex.deploy.enabled ? ([["Deploy exporter", `${url(ex.deploy.port)}/api/v1/deploys`]] as [string, string][]) : []),
+    ...(ex.deploy.enabled
+      ? ([["Deploy exporter", `${url(ex.deploy.port)}/api/v1/deploys`]] as [string, string][])
+      : []),
     ...(ex.business.enabled ? ([["Business exporter", `${url(ex.business.port)}/metrics`]] as [string, string][]) : []),
   ];
   console.log("\nOpsDeck is up:\n");
@@ -185,20 +199,35 @@ async function seedDeploys(base: string, token: string) {
   ];
   for (const d of demo) {
     await post("/api/v1/deploys", {
-      id: d.id, event_id: `${d.id}:start`, project: "demo-shop", environment: "production",
-      version: d.version, commit: d.commit, branch: "main", actor: "opsdeck-demo", started_at: d.at, commit_at: d.at - 2 * h,
+      id: d.id,
+      event_id: `${d.id}:start`,
+      project: "demo-shop",
+      environment: "production",
+      version: d.version,
+      commit: d.commit,
+      branch: "main",
+      actor: "opsdeck-demo",
+      started_at: d.at,
+      commit_at: d.at - 2 * h,
     });
     for (const [i, name] of ["build", "test", "upload", "restart"].entries()) {
       const last = d.result === undefined && i === 3;
       const failed = d.result === "failed" && i === 3;
       await post(`/api/v1/deploys/${d.id}/steps`, {
-        event_id: `${d.id}:${name}`, name,
+        event_id: `${d.id}:${name}`,
+        name,
         status: last ? "running" : failed ? "failed" : "succeeded",
-        started_at: d.at + i * 30_000, finished_at: last ? undefined : d.at + (i + 1) * 30_000,
+        started_at: d.at + i * 30_000,
+        finished_at: last ? undefined : d.at + (i + 1) * 30_000,
         log: failed ? "pm2 reload demo-shop: app exited with code 1" : undefined,
       });
     }
-    if (d.result) await post(`/api/v1/deploys/${d.id}/finish`, { event_id: `${d.id}:finish`, result: d.result, finished_at: d.at + 120_000 });
+    if (d.result)
+      await post(`/api/v1/deploys/${d.id}/finish`, {
+        event_id: `${d.id}:finish`,
+        result: d.result,
+        finished_at: d.at + 120_000,
+      });
   }
 }
 

@@ -3,22 +3,16 @@ import { z } from "zod";
 
 /** A number that may arrive as a string after ${ENV} interpolation ("9470" → 9470, "abc" stays an error). */
 export const num = () =>
-  z.preprocess(
-    (v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
-    z.number(),
-  );
+  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), z.number());
 export const int = () =>
-  z.preprocess(
-    (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number().int(),
-  );
-export const bool = () =>
-  z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
+export const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
 
 const host = z.string().min(1).default("127.0.0.1");
 const port = (d: number) => int().pipe(z.number().min(0).max(65535)).default(d);
 /** `${VAR:-}` yields "": an empty value means "not set". */
-const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
 
 export const pm2ExporterSchema = z
@@ -73,9 +67,12 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const labelDefSchema = z
   .object({
-    name: z.string().regex(LABEL, "must be a Prometheus label name").refine((n) => !n.startsWith("__"), {
-      message: "names starting with __ are reserved",
-    }),
+    name: z
+      .string()
+      .regex(LABEL, "must be a Prometheus label name")
+      .refine((n) => !n.startsWith("__"), {
+        message: "names starting with __ are reserved",
+      }),
     /** The allowed values; anything else is rejected. */
     values: z.array(z.string().min(1)).min(1).optional(),
     /** Or: accept any value, but at most this many distinct ones; later ones are counted as "other". */
@@ -91,7 +88,10 @@ export const metricDefSchema = z
     name: z.string().regex(NAME, "must be a Prometheus metric name"),
     type: z.enum(["counter", "gauge", "histogram"]),
     help: z.string().min(1),
-    unit: z.string().regex(/^[a-z]+$/).optional(),
+    unit: z
+      .string()
+      .regex(/^[a-z]+$/)
+      .optional(),
     labels: z.array(labelDefSchema).default([]),
     buckets: z.array(z.number()).min(1).optional(),
   })

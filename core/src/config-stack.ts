@@ -6,8 +6,14 @@ const port = (d: number) => int().pipe(z.number().min(1).max(65535)).default(d);
 
 export const stackSchema = z
   .object({
-    prometheus: z.object({ port: port(9090) }).strict().prefault({}),
-    node_exporter: z.object({ port: port(9100) }).strict().prefault({}),
+    prometheus: z
+      .object({ port: port(9090) })
+      .strict()
+      .prefault({}),
+    node_exporter: z
+      .object({ port: port(9100) })
+      .strict()
+      .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
   })

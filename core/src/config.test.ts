@@ -24,7 +24,9 @@ describe("opsdeck.yml", () => {
   });
 
   it("names the file, the key path and what is wrong", () => {
-    expect(problems("exporters: {deploy: {port: abc}}")).toEqual(['exporters.deploy.port: expected a number, got "abc"']);
+    expect(problems("exporters: {deploy: {port: abc}}")).toEqual([
+      'exporters.deploy.port: expected a number, got "abc"',
+    ]);
     try {
       parseConfig("exporters: {deploy: {port: abc}}", "/etc/opsdeck.yml");
     } catch (err) {
@@ -66,12 +68,16 @@ describe("opsdeck.yml", () => {
   it("is found through --config, then OPSDECK_CONFIG, then ./opsdeck.yml", () => {
     const dir = mkdtempSync(join(tmpdir(), "opsdeck-cfg-"));
     writeFileSync(join(dir, "opsdeck.yml"), "log: {level: debug}\n");
-    expect(configPath({ argv: ["--config", "a.yml"], env: { OPSDECK_CONFIG: "b.yml" }, cwd: dir })).toBe(join(dir, "a.yml"));
+    expect(configPath({ argv: ["--config", "a.yml"], env: { OPSDECK_CONFIG: "b.yml" }, cwd: dir })).toBe(
+      join(dir, "a.yml"),
+    );
     expect(configPath({ argv: ["--config=c.yml"], env: {}, cwd: dir })).toBe(join(dir, "c.yml"));
     expect(configPath({ argv: [], env: { OPSDECK_CONFIG: "b.yml" }, cwd: dir })).toBe(join(dir, "b.yml"));
     expect(configPath({ argv: [], env: {}, cwd: dir })).toBe(join(dir, "opsdeck.yml"));
     expect(loadConfig({ argv: [], env: {}, cwd: dir }).config.log.level).toBe("debug");
-    expect(() => loadConfig({ argv: ["--config", "missing.yml"], env: {}, cwd: dir })).toThrow(/missing\.yml: .*cannot read: ENOENT/s);
+    expect(() => loadConfig({ argv: ["--config", "missing.yml"], env: {}, cwd: dir })).toThrow(
+      /missing\.yml: .*cannot read: ENOENT/s,
+    );
   });
 
   it("the annotated example is valid, and its shop metrics are the built-in defaults", () => {

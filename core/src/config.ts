@@ -48,9 +48,7 @@ export function interpolate(
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], problems));
   if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]));
   }
   return value;
 }

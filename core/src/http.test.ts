@@ -5,7 +5,11 @@ import { HttpError, parse, requireToken, safeEqual } from "./http.ts";
 
 function check(token: string | undefined, req: Partial<Request>, allowQuery = false): HttpError | undefined {
   let result: unknown = "not called";
-  requireToken(token, { allowQuery })({ headers: {}, query: {}, ...req } as Request, {} as never, (e?: unknown) => (result = e));
+  requireToken(token, { allowQuery })(
+    { headers: {}, query: {}, ...req } as Request,
+    {} as never,
+    (e?: unknown) => (result = e),
+  );
   return result as HttpError | undefined;
 }
 

@@ -93,7 +93,7 @@ export async function openJournal<R, S>(opts: JournalOptions<R, S>): Promise<Jou
     if (bytes < buf.length) truncateSync(logPath, bytes);
   }
 
-  let fh: FileHandle = await open(logPath, "a");
+  const fh: FileHandle = await open(logPath, "a");
   let pending: { buf: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   let writing: Promise<void> | null = null;
   let records = 0;

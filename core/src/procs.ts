@@ -111,7 +111,9 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
   const tail = opts.proc ? `\n${opts.proc.tail()}` : "";
-  throw new StartError(`${what}: not ready after ${opts.timeoutMs ?? 30_000} ms${lastError ? ` (${lastError})` : ""}${tail}`);
+  throw new StartError(
+    `${what}: not ready after ${opts.timeoutMs ?? 30_000} ms${lastError ? ` (${lastError})` : ""}${tail}`,
+  );
 }
 
 export async function httpOk(url: string, init?: RequestInit): Promise<boolean> {

@@ -76,12 +76,19 @@ export async function startPrometheus(opts: {
   return { proc, url };
 }
 
-export async function startNodeExporter(opts: { port: number; logFile?: string }): Promise<{ proc: Proc; url: string }> {
+export async function startNodeExporter(opts: {
+  port: number;
+  logFile?: string;
+}): Promise<{ proc: Proc; url: string }> {
   const url = `http://127.0.0.1:${opts.port}`;
   const proc = spawnProc(
     "node-exporter",
     BIN.nodeExporter,
-    [`--web.listen-address=127.0.0.1:${opts.port}`, "--collector.disable-defaults", ...NODE_COLLECTORS.map((c) => `--collector.${c}`)],
+    [
+      `--web.listen-address=127.0.0.1:${opts.port}`,
+      "--collector.disable-defaults",
+      ...NODE_COLLECTORS.map((c) => `--collector.${c}`),
+    ],
     { logFile: opts.logFile },
   );
   await waitUntil("node-exporter", () => httpOk(`${url}/metrics`), { proc });
@@ -113,7 +120,9 @@ export interface PromSample {
 
 /** Runs an instant PromQL query. */
 export async function promQuery(url: string, query: string): Promise<PromSample[]> {
-  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
   const body = (await res.json()) as { status: string; error?: string; data: { result: PromSample[] } };
   if (body.status !== "success") throw new Error(`${query}: ${body.error}`);
   return body.data.result;

@@ -27,7 +27,10 @@ export async function startExporter(
     nodeTsArgs(`${REPO}exporters/src/main.ts`, [kind, "--config", opts.configFile]),
     { env: { ...process.env, ...opts.env }, logFile: opts.logFile, cwd: REPO },
   );
-  await waitUntil(`${kind} exporter`, () => httpOk(`${opts.url}/healthz`), { proc, timeoutMs: opts.timeoutMs ?? 30_000 });
+  await waitUntil(`${kind} exporter`, () => httpOk(`${opts.url}/healthz`), {
+    proc,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  });
   return proc;
 }
 
@@ -48,6 +51,8 @@ export async function pm2(
 }
 
 /** The daemon's process list, as `pm2 jlist` prints it. */
-export async function pm2List(home: string): Promise<{ name: string; pm_id: number; pm2_env: { status: string; restart_time: number } }[]> {
+export async function pm2List(
+  home: string,
+): Promise<{ name: string; pm_id: number; pm2_env: { status: string; restart_time: number } }[]> {
   return JSON.parse(await pm2(home, ["jlist"]));
 }

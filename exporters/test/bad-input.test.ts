@@ -11,15 +11,29 @@ beforeAll(async () => {
   cfg = await writeConfig(tempDir("bad"), { deploy: { max_body_bytes: 4096 }, business: { max_body_bytes: 4096 } });
   procs.push(await startExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
   procs.push(await startExporter("business", { configFile: cfg.file, url: cfg.urls.business }));
-  expect((await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "known", project: "shop", environment: "prod" })).status).toBe(201);
+  expect(
+    (await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "known", project: "shop", environment: "prod" })).status,
+  ).toBe(201);
 });
 afterAll(() => stopAll(procs));
 
-const sign = (body: string, secret = GITHUB_SECRET) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+const sign = (body: string, secret = GITHUB_SECRET) =>
+  "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
 const big = JSON.stringify({ project: "x".repeat(5000) });
-const run = JSON.stringify({ action: "requested", repository: { name: "shop", full_name: "a/shop" }, workflow_run: { id: 1, head_sha: "abc" } });
+const run = JSON.stringify({
+  action: "requested",
+  repository: { name: "shop", full_name: "a/shop" },
+  workflow_run: { id: 1, head_sha: "abc" },
+});
 
-type Case = [name: string, path: string, body: unknown, opts: Parameters<typeof post>[2], status: number, error: RegExp];
+type Case = [
+  name: string,
+  path: string,
+  body: unknown,
+  opts: Parameters<typeof post>[2],
+  status: number,
+  error: RegExp,
+];
 const deployCases: Case[] = [
   ["invalid JSON", "/api/v1/deploys", '{"project": "shop",', {}, 400, /invalid JSON/],
   ["missing field", "/api/v1/deploys", { project: "shop" }, {}, 400, /environment/],
@@ -30,20 +44,86 @@ const deployCases: Case[] = [
   ["oversized body", "/api/v1/deploys", big, {}, 413, /too large/],
   ["missing token", "/api/v1/deploys", { project: "shop", environment: "p" }, { token: null }, 401, /missing token/],
   ["bad token", "/api/v1/deploys", { project: "shop", environment: "p" }, { token: "nope" }, 401, /invalid token/],
-  ["token in query refused on the JSON API", `/api/v1/deploys?token=${TOKEN}`, { project: "s", environment: "p" }, { token: null }, 401, /missing token/],
+  [
+    "token in query refused on the JSON API",
+    `/api/v1/deploys?token=${TOKEN}`,
+    { project: "s", environment: "p" },
+    { token: null },
+    401,
+    /missing token/,
+  ],
   ["unknown deploy", "/api/v1/deploys/nope/steps", { name: "a", status: "running" }, {}, 404, /no deploy/],
   ["bad step status", "/api/v1/deploys/known/steps", { name: "a", status: "weird" }, {}, 400, /status/],
-  ["bad log level", "/api/v1/deploys/known/logs", { lines: [{ message: "x", level: "loud" }] }, {}, 400, /lines\.0\.level/],
+  [
+    "bad log level",
+    "/api/v1/deploys/known/logs",
+    { lines: [{ message: "x", level: "loud" }] },
+    {},
+    400,
+    /lines\.0\.level/,
+  ],
   ["empty log", "/api/v1/deploys/known/logs", { lines: [] }, {}, 400, /lines/],
   ["bad result", "/api/v1/deploys/known/finish", { result: "timed_out" }, {}, 400, /result/],
   ["bad time", "/api/v1/deploys/known/finish", { result: "failed", finished_at: "yesterday" }, {}, 400, /finished_at/],
-  ["axi: heredoc JSON", `/api/v1/webhooks/axi?token=${TOKEN}`, '{"type": "step_started", "project": "blog", "deployment_id": "1", "logs": "line1\nline2"}', { token: null }, 400, /invalid JSON/],
-  ["axi: unknown type", `/api/v1/webhooks/axi?token=${TOKEN}`, { type: "nope", project: "b", deployment_id: "1" }, { token: null }, 400, /type/],
-  ["axi: bad query token", "/api/v1/webhooks/axi?token=wrong", { type: "log_entry", project: "b", deployment_id: "1" }, { token: null }, 401, /invalid token/],
-  ["github: bad signature", "/api/v1/webhooks/github", run, { token: null, headers: { "x-github-event": "workflow_run", "x-hub-signature-256": sign(run, "other-secret-000000") } }, 401, /does not match/],
-  ["github: no signature", "/api/v1/webhooks/github", run, { token: null, headers: { "x-github-event": "workflow_run" } }, 401, /missing X-Hub-Signature-256/],
-  ["github: unsupported event", "/api/v1/webhooks/github", run, { token: null, headers: { "x-github-event": "push", "x-hub-signature-256": sign(run) } }, 400, /unsupported GitHub event/],
-  ["github: malformed payload", "/api/v1/webhooks/github", "{}", { token: null, headers: { "x-github-event": "workflow_run", "x-hub-signature-256": sign("{}") } }, 400, /action/],
+  [
+    "axi: heredoc JSON",
+    `/api/v1/webhooks/axi?token=${TOKEN}`,
+    '{"type": "step_started", "project": "blog", "deployment_id": "1", "logs": "line1\nline2"}',
+    { token: null },
+    400,
+    /invalid JSON/,
+  ],
+  [
+    "axi: unknown type",
+    `/api/v1/webhooks/axi?token=${TOKEN}`,
+    { type: "nope", project: "b", deployment_id: "1" },
+    { token: null },
+    400,
+    /type/,
+  ],
+  [
+    "axi: bad query token",
+    "/api/v1/webhooks/axi?token=wrong",
+    { type: "log_entry", project: "b", deployment_id: "1" },
+    { token: null },
+    401,
+    /invalid token/,
+  ],
+  [
+    "github: bad signature",
+    "/api/v1/webhooks/github",
+    run,
+    {
+      token: null,
+      headers: { "x-github-event": "workflow_run", "x-hub-signature-256": sign(run, "other-secret-000000") },
+    },
+    401,
+    /does not match/,
+  ],
+  [
+    "github: no signature",
+    "/api/v1/webhooks/github",
+    run,
+    { token: null, headers: { "x-github-event": "workflow_run" } },
+    401,
+    /missing X-Hub-Signature-256/,
+  ],
+  [
+    "github: unsupported event",
+    "/api/v1/webhooks/github",
+    run,
+    { token: null, headers: { "x-github-event": "push", "x-hub-signature-256": sign(run) } },
+    400,
+    /unsupported GitHub event/,
+  ],
+  [
+    "github: malformed payload",
+    "/api/v1/webhooks/github",
+    "{}",
+    { token: null, headers: { "x-github-event": "workflow_run", "x-hub-signature-256": sign("{}") } },
+    400,
+    /action/,
+  ],
   ["unknown route", "/api/v1/nothing", {}, {}, 404, /no route/],
 ];
 
@@ -51,13 +131,67 @@ const businessCases: Case[] = [
   ["invalid JSON", "/api/v1/events", "{events: [", {}, 400, /invalid JSON/],
   ["no events", "/api/v1/events", { events: [] }, {}, 400, /events/],
   ["not a batch", "/api/v1/events", { metric: "shop_orders_total" }, {}, 400, /events/],
-  ["unknown metric", "/api/v1/events", { events: [{ metric: "nope" }] }, {}, 400, /^events\.0\.metric: unknown metric "nope"/],
-  ["label not allowed", "/api/v1/events", { events: [{ metric: "shop_orders_total", labels: { channel: "web" } }, { metric: "shop_orders_total", labels: { channel: "tv" } }] }, {}, 400, /^events\.1\.labels\.channel: "tv" is not allowed/],
-  ["wrong value type", "/api/v1/events", { events: [{ metric: "shop_order_amount_yuan", value: "12", labels: { channel: "web" } }] }, {}, 400, /^events\.0\.value/],
-  ["missing value", "/api/v1/events", { events: [{ metric: "shop_order_amount_yuan", labels: { channel: "web" } }] }, {}, 400, /^events\.0\.value: required for a histogram/],
-  ["negative counter", "/api/v1/events", { events: [{ metric: "shop_refunds_total", value: -2 }] }, {}, 400, /only goes up/],
-  ["oversized body", "/api/v1/events", JSON.stringify({ events: Array(500).fill({ metric: "shop_refunds_total" }) }), {}, 413, /too large/],
-  ["missing token", "/api/v1/events", { events: [{ metric: "shop_refunds_total" }] }, { token: null }, 401, /missing token/],
+  [
+    "unknown metric",
+    "/api/v1/events",
+    { events: [{ metric: "nope" }] },
+    {},
+    400,
+    /^events\.0\.metric: unknown metric "nope"/,
+  ],
+  [
+    "label not allowed",
+    "/api/v1/events",
+    {
+      events: [
+        { metric: "shop_orders_total", labels: { channel: "web" } },
+        { metric: "shop_orders_total", labels: { channel: "tv" } },
+      ],
+    },
+    {},
+    400,
+    /^events\.1\.labels\.channel: "tv" is not allowed/,
+  ],
+  [
+    "wrong value type",
+    "/api/v1/events",
+    { events: [{ metric: "shop_order_amount_yuan", value: "12", labels: { channel: "web" } }] },
+    {},
+    400,
+    /^events\.0\.value/,
+  ],
+  [
+    "missing value",
+    "/api/v1/events",
+    { events: [{ metric: "shop_order_amount_yuan", labels: { channel: "web" } }] },
+    {},
+    400,
+    /^events\.0\.value: required for a histogram/,
+  ],
+  [
+    "negative counter",
+    "/api/v1/events",
+    { events: [{ metric: "shop_refunds_total", value: -2 }] },
+    {},
+    400,
+    /only goes up/,
+  ],
+  [
+    "oversized body",
+    "/api/v1/events",
+    JSON.stringify({ events: Array(500).fill({ metric: "shop_refunds_total" }) }),
+    {},
+    413,
+    /too large/,
+  ],
+  [
+    "missing token",
+    "/api/v1/events",
+    { events: [{ metric: "shop_refunds_total" }] },
+    { token: null },
+    401,
+    /missing token/,
+  ],
   ["bad token", "/api/v1/events", { events: [{ metric: "shop_refunds_total" }] }, { token: "x" }, 401, /invalid token/],
 ];
 
@@ -78,7 +212,9 @@ describe.each([
 
 describe("what bad input must not do", () => {
   it("a rejected business batch changes nothing", async () => {
-    const res = await post(`${cfg.urls.business}/api/v1/events`, { events: [{ metric: "shop_refunds_total" }, { metric: "nope" }] });
+    const res = await post(`${cfg.urls.business}/api/v1/events`, {
+      events: [{ metric: "shop_refunds_total" }, { metric: "nope" }],
+    });
     expect(res.status).toBe(400);
     const text = await (await fetch(`${cfg.urls.business}/metrics`)).text();
     expect(text).not.toMatch(/^shop_refunds_total /m);

@@ -10,7 +10,10 @@ afterEach(async () => {
 });
 
 /** Sends from `workers` concurrent senders until stopped; returns which items were acknowledged. */
-async function stream(send: (i: number) => Promise<boolean>, opts: { workers: number; killAfterMs: number; kill: () => void }) {
+async function stream(
+  send: (i: number) => Promise<boolean>,
+  opts: { workers: number; killAfterMs: number; kill: () => void },
+) {
   const acked: number[] = [];
   let sent = 0;
   let stop = false;
@@ -72,7 +75,10 @@ describe("kill -9 loses nothing acknowledged", () => {
       async (i) => {
         const started = await post(`${cfg.urls.deploy}/api/v1/deploys`, body(i));
         if (started.status !== 201) return false;
-        return (await post(`${cfg.urls.deploy}/api/v1/deploys/d${i}/finish`, { result: "succeeded", event_id: `fin-${i}` })).status === 200;
+        return (
+          (await post(`${cfg.urls.deploy}/api/v1/deploys/d${i}/finish`, { result: "succeeded", event_id: `fin-${i}` }))
+            .status === 200
+        );
       },
       { workers: 8, killAfterMs: 1500, kill: kill9(first) },
     );
@@ -84,7 +90,10 @@ describe("kill -9 loses nothing acknowledged", () => {
       const d = await getJson(`${cfg.urls.deploy}/api/v1/deploys/d${i}`);
       expect(d.status, `d${i}`).toBe("succeeded");
     }
-    const total = () => scrape(cfg.urls.deploy).then((m) => m.get('opsdeck_deployments_total{project="shop",environment="prod",result="succeeded"}')!);
+    const total = () =>
+      scrape(cfg.urls.deploy).then((m) =>
+        m.get('opsdeck_deployments_total{project="shop",environment="prod",result="succeeded"}')!,
+      );
     expect(await total()).toBeGreaterThanOrEqual(acked.length);
     for (let i = 0; i < sent; i++) {
       await post(`${cfg.urls.deploy}/api/v1/deploys`, body(i));

@@ -20,13 +20,22 @@ export interface TestConfig {
 }
 
 /** Writes an opsdeck.yml with free ports and data under `dir`; `extra` is merged into exporters. */
-export async function writeConfig(dir: string, extra: Record<string, Record<string, unknown>> = {}): Promise<TestConfig> {
+export async function writeConfig(
+  dir: string,
+  extra: Record<string, Record<string, unknown>> = {},
+): Promise<TestConfig> {
   const ports = { pm2: await freePort(), deploy: await freePort(), business: await freePort() };
   const doc = {
     log: { level: "warn" },
     exporters: {
       pm2: { port: ports.pm2, pm2_home: join(dir, "pm2"), poll_interval_seconds: 0.5, ...extra.pm2 },
-      deploy: { port: ports.deploy, token: TOKEN, data_dir: "deploy", github: { secret: GITHUB_SECRET }, ...extra.deploy },
+      deploy: {
+        port: ports.deploy,
+        token: TOKEN,
+        data_dir: "deploy",
+        github: { secret: GITHUB_SECRET },
+        ...extra.deploy,
+      },
       business: { port: ports.business, token: TOKEN, data_dir: "business", ...extra.business },
     },
   };
@@ -116,5 +125,7 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}${error ? `; last error: ${error}` : ""}`);
+  throw new Error(
+    `condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}${error ? `; last error: ${error}` : ""}`,
+  );
 }

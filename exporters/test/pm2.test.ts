@@ -20,7 +20,10 @@ const crashyScript = app("crashy", "setTimeout(() => process.exit(1), 300);");
 /** An ecosystem file: the CLI has no flag for min_uptime. */
 const crashy = (maxRestarts: number) => {
   const file = join(dir, `crashy-${maxRestarts}.json`);
-  writeFileSync(file, JSON.stringify({ apps: [{ name: "crashy", script: crashyScript, max_restarts: maxRestarts, min_uptime: 5000 }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ apps: [{ name: "crashy", script: crashyScript, max_restarts: maxRestarts, min_uptime: 5000 }] }),
+  );
   return file;
 };
 
@@ -43,7 +46,10 @@ afterAll(async () => {
 describe("pm2 exporter with a real daemon", () => {
   it("follows processes as they start, with clean metrics", async () => {
     await pm2(home, ["start", steady, "--name", "steady", "-i", "2"]);
-    await eventually(() => metric('pm2_process_up{app="steady",app_instance="1"}'), (v) => v === 1);
+    await eventually(
+      () => metric('pm2_process_up{app="steady",app_instance="1"}'),
+      (v) => v === 1,
+    );
     const m = await scrape(exporter.url);
     expect(m.get("pm2_daemon_up")).toBe(1);
     expect(m.get('pm2_process_up{app="steady",app_instance="0"}')).toBe(1);
@@ -53,13 +59,20 @@ describe("pm2 exporter with a real daemon", () => {
     expect(info).toContain(`node_version="${process.versions.node}",exec_mode="cluster"`);
     expect(m.get('pm2_app_processes{app="steady",status="online"}')).toBe(2);
     // PM2 injects @pm2/io into apps: their heap metric arrives in bytes.
-    await eventually(() => metric('pm2_process_metric_used_heap_size_bytes{app="steady",app_instance="0"}'), (v) => (v ?? 0) > 1e5);
+    await eventually(
+      () => metric('pm2_process_metric_used_heap_size_bytes{app="steady",app_instance="0"}'),
+      (v) => (v ?? 0) > 1e5,
+    );
     expect(await promtoolCheckMetrics(exporter.url)).toBe("");
   });
 
   it("sees a crash loop: restarts climb and the app ends errored", async () => {
     await pm2(home, ["start", crashy(3)]);
-    await eventually(() => metric('pm2_process_status{app="crashy",app_instance="0",status="errored"}'), (v) => v === 1, 30_000);
+    await eventually(
+      () => metric('pm2_process_status{app="crashy",app_instance="0",status="errored"}'),
+      (v) => v === 1,
+      30_000,
+    );
     const m = await scrape(exporter.url);
     // PM2 gives up after max_restarts unstable restarts (it resets its unstable count as it stops).
     expect(m.get('pm2_process_restarts_total{app="crashy",app_instance="0"}')).toBeGreaterThanOrEqual(2);
@@ -69,21 +82,35 @@ describe("pm2 exporter with a real daemon", () => {
 
   it("drops a deleted process's series", async () => {
     await pm2(home, ["delete", "steady"]);
-    await eventually(() => scrape(exporter.url), (m) => ![...m.keys()].some((k) => k.includes('app="steady"')));
+    await eventually(
+      () => scrape(exporter.url),
+      (m) => ![...m.keys()].some((k) => k.includes('app="steady"')),
+    );
   });
 
   it("reports the daemon down when it is killed, keeps serving, and recovers when it returns", async () => {
     const before = (await metric('pm2_process_restarts_total{app="crashy",app_instance="0"}'))!;
     const pid = Number(readFileSync(join(home, "pm2.pid"), "utf8"));
     process.kill(pid, "SIGKILL");
-    await eventually(() => metric("pm2_daemon_up"), (v) => v === 0, 10_000);
+    await eventually(
+      () => metric("pm2_daemon_up"),
+      (v) => v === 0,
+      10_000,
+    );
     expect((await scrape(exporter.url)).get('pm2_process_up{app="crashy",app_instance="0"}')).toBeUndefined();
     await pm2(home, ["ping"]);
     const backAt = Date.now();
     await pm2(home, ["start", crashy(1)]);
-    await eventually(() => metric("pm2_daemon_up"), (v) => v === 1, 10_000);
+    await eventually(
+      () => metric("pm2_daemon_up"),
+      (v) => v === 1,
+      10_000,
+    );
     expect(Date.now() - backAt).toBeLessThan(10_000);
-    await eventually(() => metric('pm2_process_restarts_total{app="crashy",app_instance="0"}'), (v) => v !== undefined);
+    await eventually(
+      () => metric('pm2_process_restarts_total{app="crashy",app_instance="0"}'),
+      (v) => v !== undefined,
+    );
     // The new daemon counts from 0; the exporter's counter must not go down.
     const after = (await metric('pm2_process_restarts_total{app="crashy",app_instance="0"}'))!;
     expect(after).toBeGreaterThanOrEqual(before);
@@ -93,7 +120,10 @@ describe("pm2 exporter with a real daemon", () => {
     const pages = await Promise.all(
       Array.from({ length: 2 }, async () => {
         const text = await (await fetch(`${exporter.url}/metrics`)).text();
-        return text.split("\n").filter((l) => l.startsWith("pm2_")).join("\n");
+        return text
+          .split("\n")
+          .filter((l) => l.startsWith("pm2_"))
+          .join("\n");
       }),
     );
     expect(pages[0]).not.toBe("");

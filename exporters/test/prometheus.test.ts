@@ -70,18 +70,41 @@ describe("Prometheus scrapes the exporters", () => {
   });
 
   it("sees PM2 processes", async () => {
-    expect(await eventually(() => value('pm2_process_up{app="web"}'), (v) => v === 1)).toBe(1);
+    expect(
+      await eventually(
+        () => value('pm2_process_up{app="web"}'),
+        (v) => v === 1,
+      ),
+    ).toBe(1);
     expect(await value("pm2_daemon_up")).toBe(1);
   });
 
   it("sees deploys and their DORA metrics", async () => {
-    for (const [id, result] of [["a1", "succeeded"], ["a2", "failed"], ["a3", "succeeded"]] as const) {
-      expect((await post(`${cfg.urls.deploy}/api/v1/deploys`, { id, project: "shop", environment: "prod", commit_at: Date.now() / 1000 - 600 })).status).toBe(201);
+    for (const [id, result] of [
+      ["a1", "succeeded"],
+      ["a2", "failed"],
+      ["a3", "succeeded"],
+    ] as const) {
+      expect(
+        (
+          await post(`${cfg.urls.deploy}/api/v1/deploys`, {
+            id,
+            project: "shop",
+            environment: "prod",
+            commit_at: Date.now() / 1000 - 600,
+          })
+        ).status,
+      ).toBe(201);
       expect((await post(`${cfg.urls.deploy}/api/v1/deploys/${id}/finish`, { result })).status).toBe(200);
     }
     await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "a4", project: "shop", environment: "prod" });
     const q = 'opsdeck_deployments_total{project="shop",environment="prod",result="succeeded"}';
-    expect(await eventually(() => value(q), (v) => v === 2)).toBe(2);
+    expect(
+      await eventually(
+        () => value(q),
+        (v) => v === 2,
+      ),
+    ).toBe(2);
     expect(await value('opsdeck_deployments_total{result="failed"}')).toBe(1);
     expect(await value('opsdeck_deployments_in_progress{project="shop"}')).toBe(1);
     expect(await value('opsdeck_deployment_time_to_restore_seconds_count{project="shop"}')).toBe(1);
@@ -91,13 +114,25 @@ describe("Prometheus scrapes the exporters", () => {
 
   it("sees business events", async () => {
     const events = [
-      ...Array.from({ length: 7 }, (_, i) => ({ metric: "shop_orders_total", labels: { channel: "web" }, event_id: `o${i}` })),
+      ...Array.from({ length: 7 }, (_, i) => ({
+        metric: "shop_orders_total",
+        labels: { channel: "web" },
+        event_id: `o${i}`,
+      })),
       { metric: "shop_order_amount_yuan", value: 120, labels: { channel: "app" } },
       { metric: "shop_order_amount_yuan", value: 80, labels: { channel: "app" } },
     ];
     expect((await post(`${cfg.urls.business}/api/v1/events`, { events })).body).toEqual({ accepted: 9, duplicates: 0 });
-    expect((await post(`${cfg.urls.business}/api/v1/events`, { events: events.slice(0, 3) })).body).toEqual({ accepted: 0, duplicates: 3 });
-    expect(await eventually(() => value('shop_orders_total{channel="web"}'), (v) => v === 7)).toBe(7);
+    expect((await post(`${cfg.urls.business}/api/v1/events`, { events: events.slice(0, 3) })).body).toEqual({
+      accepted: 0,
+      duplicates: 3,
+    });
+    expect(
+      await eventually(
+        () => value('shop_orders_total{channel="web"}'),
+        (v) => v === 7,
+      ),
+    ).toBe(7);
     expect(await value('shop_order_amount_yuan_sum{channel="app"}')).toBe(200);
     expect(await value('shop_order_amount_yuan_bucket{channel="app",le="100"}')).toBe(1);
   });

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { promtool } from "../../exporters/test/helpers.ts";
 
 const here = import.meta.dirname;
-const ruleFiles = readdirSync(join(here, "rules")).filter((f) => f.endsWith(".yml")).map((f) => join(here, "rules", f));
+const ruleFiles = readdirSync(join(here, "rules"))
+  .filter((f) => f.endsWith(".yml"))
+  .map((f) => join(here, "rules", f));
 const testFiles = readdirSync(join(here, "tests")).filter((f) => f.endsWith(".test.yml"));
 
 describe("provisioning/prometheus", () => {

@@ -28,7 +28,8 @@ export async function collectOnce(c: CollectorDef, hooks: CollectorHooks): Promi
   const records: EventRecord[] = c.values.map((v) => {
     const raw = valueAtPath(doc, v.path);
     const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
-    if (typeof n !== "number" || !Number.isFinite(n)) throw new Error(`${v.path}: expected a number, got ${JSON.stringify(raw)}`);
+    if (typeof n !== "number" || !Number.isFinite(n))
+      throw new Error(`${v.path}: expected a number, got ${JSON.stringify(raw)}`);
     return { m: v.metric, v: n, l: hooks.labelNames(v.metric).map((l) => v.labels[l] ?? "") };
   });
   await hooks.accept(records);

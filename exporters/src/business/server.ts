@@ -58,7 +58,7 @@ export async function startBusinessExporter(
   });
   new Gauge({
     name: "opsdeck_business_label_overflow_events",
-    help: "Events whose label value was counted as \"other\" because the label reached max_values (since start).",
+    help: 'Events whose label value was counted as "other" because the label reached max_values (since start).',
     registers: [registry],
     collect() {
       this.set(state.overflowed);
@@ -92,19 +92,26 @@ export async function startBusinessExporter(
 
   const app = createApp({ maxBodyBytes: cfg.max_body_bytes });
   app.get("/healthz", (_req, res) => res.json({ status: "ok" }));
-  app.get("/metrics", route(async (_req, res) => {
-    res.type(CONTENT_TYPE).send(state.render() + (await registry.metrics()));
-  }));
+  app.get(
+    "/metrics",
+    route(async (_req, res) => {
+      res.type(CONTENT_TYPE).send(state.render() + (await registry.metrics()));
+    }),
+  );
   app.get("/api/v1/metrics", (_req, res) => res.json({ metrics: cfg.metrics }));
-  app.post("/api/v1/events", requireToken(cfg.token), route(async (req, res) => {
-    const { events: raw } = parse(batchSchema, req.body);
-    if (raw.length > cfg.max_batch) throw new HttpError(413, `batch too large: at most ${cfg.max_batch} events`);
-    const { records, problems } = state.validate(raw);
-    if (problems.length)
-      throw new HttpError(400, `${problems[0].path}: ${problems[0].message}`, { issues: problems.slice(0, 100) });
-    const accepted = await accept(records);
-    res.json({ accepted, duplicates: records.length - accepted });
-  }));
+  app.post(
+    "/api/v1/events",
+    requireToken(cfg.token),
+    route(async (req, res) => {
+      const { events: raw } = parse(batchSchema, req.body);
+      if (raw.length > cfg.max_batch) throw new HttpError(413, `batch too large: at most ${cfg.max_batch} events`);
+      const { records, problems } = state.validate(raw);
+      if (problems.length)
+        throw new HttpError(400, `${problems[0].path}: ${problems[0].message}`, { issues: problems.slice(0, 100) });
+      const accepted = await accept(records);
+      res.json({ accepted, duplicates: records.length - accepted });
+    }),
+  );
   app.use(notFound());
   app.use(errorHandler(log, (code) => rejected.inc({ code: String(code) })));
 

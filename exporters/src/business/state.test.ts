@@ -53,9 +53,10 @@ describe("business events", () => {
     expect(text).toContain('amount_yuan_bucket{le="100"} 1\n');
   });
 
-  it("puts label values past max_values into \"other\"", () => {
+  it('puts label values past max_values into "other"', () => {
     const s = createBusinessState(defs, { dedupIds: 1000 });
-    for (const sku of ["a", "b", "c", "d", "a"]) s.validate([{ metric: "sku_sales_total", labels: { sku } }]).records.forEach(s.apply);
+    for (const sku of ["a", "b", "c", "d", "a"])
+      s.validate([{ metric: "sku_sales_total", labels: { sku } }]).records.forEach(s.apply);
     const text = s.render();
     expect(text).toContain('sku_sales_total{sku="a"} 2\n');
     expect(text).toContain('sku_sales_total{sku="other"} 2\n');
@@ -72,7 +73,10 @@ describe("business events", () => {
 
   it("restores from a dump exactly", () => {
     const s = createBusinessState(defs, { dedupIds: 1000 });
-    s.validate([{ metric: "amount_yuan", value: 5, event_id: "x" }, { metric: "sku_sales_total", labels: { sku: "q" } }]).records.forEach(s.apply);
+    s.validate([
+      { metric: "amount_yuan", value: 5, event_id: "x" },
+      { metric: "sku_sales_total", labels: { sku: "q" } },
+    ]).records.forEach(s.apply);
     const copy = createBusinessState(defs, { dedupIds: 1000 });
     copy.load(JSON.parse(JSON.stringify(s.dump())));
     expect(copy.render()).toBe(s.render());

@@ -61,9 +61,15 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number 
 
   function checkLabel(l: LabelDef, value: string | undefined, where: string, problems: EventProblem[]) {
     if (value === undefined) {
-      problems.push({ path: `${where}.${l.name}`, message: l.values ? `required, one of: ${l.values.join(", ")}` : "required" });
+      problems.push({
+        path: `${where}.${l.name}`,
+        message: l.values ? `required, one of: ${l.values.join(", ")}` : "required",
+      });
     } else if (l.values && !l.values.includes(value)) {
-      problems.push({ path: `${where}.${l.name}`, message: `"${value}" is not allowed; one of: ${l.values.join(", ")}` });
+      problems.push({
+        path: `${where}.${l.name}`,
+        message: `"${value}" is not allowed; one of: ${l.values.join(", ")}`,
+      });
     } else if (value.length > 128) {
       problems.push({ path: `${where}.${l.name}`, message: "longer than 128 characters" });
     }

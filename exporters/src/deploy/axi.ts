@@ -13,7 +13,14 @@ const loose = z
 
 export const axiSchema = z
   .object({
-    type: z.enum(["step_started", "step_completed", "deployment_completed", "step_manual", "log_entry", "metrics_update"]),
+    type: z.enum([
+      "step_started",
+      "step_completed",
+      "deployment_completed",
+      "step_manual",
+      "log_entry",
+      "metrics_update",
+    ]),
     project: z.string().trim().min(1).max(100),
     deployment_id: z.union([z.string().trim().min(1).max(200), z.number()]).transform(String),
     environment: loose,
@@ -71,12 +78,19 @@ export function axiResult(s: string | undefined): DeployResult {
   return st === "succeeded" ? "succeeded" : st === "cancelled" || st === "skipped" ? "cancelled" : "failed";
 }
 
-const LEVELS: Record<string, string> = { warning: "warn", err: "error", fatal: "error", critical: "error", trace: "debug" };
+const LEVELS: Record<string, string> = {
+  warning: "warn",
+  err: "error",
+  fatal: "error",
+  critical: "error",
+  trace: "debug",
+};
 
 export function axiRecords(body: unknown, now = Date.now()): DeployRecord[] {
   const n = parse(axiSchema, body);
   const at = toMillis(n.timestamp) ?? now;
-  const durationMs = n.duration !== undefined && Number.isFinite(Number(n.duration)) ? Number(n.duration) * 1000 : undefined;
+  const durationMs =
+    n.duration !== undefined && Number.isFinite(Number(n.duration)) ? Number(n.duration) * 1000 : undefined;
   const finished = toMillis(n.completed_at);
   const started = toMillis(n.started_at) ?? (durationMs !== undefined ? (finished ?? at) - durationMs : undefined);
   // The same notification sent twice (a retried curl) is one event.
@@ -84,7 +98,18 @@ export function axiRecords(body: unknown, now = Date.now()): DeployRecord[] {
     n.event_id ??
     "axi:" +
       createHash("sha256")
-        .update(JSON.stringify([n.type, n.deployment_id, n.step_name, n.step_status, n.status, n.timestamp, n.message, n.level]))
+        .update(
+          JSON.stringify([
+            n.type,
+            n.deployment_id,
+            n.step_name,
+            n.step_status,
+            n.status,
+            n.timestamp,
+            n.message,
+            n.level,
+          ]),
+        )
         .digest("base64url");
   const info = {
     project: n.project,
@@ -107,7 +132,13 @@ export function axiRecords(body: unknown, now = Date.now()): DeployRecord[] {
         {
           ...base,
           t: "step",
-          step: { name: stepName, status: axiStepStatus(n.step_status ?? n.status), started_at: started, finished_at: finished ?? at, log: n.logs },
+          step: {
+            name: stepName,
+            status: axiStepStatus(n.step_status ?? n.status),
+            started_at: started,
+            finished_at: finished ?? at,
+            log: n.logs,
+          },
         },
       ];
     case "deployment_completed":

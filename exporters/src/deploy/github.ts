@@ -9,7 +9,11 @@ import type { DeployRecord, DeployResult, StepStatus } from "./model.ts";
 /** Checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body) in constant time. */
 export function verifySignature(secret: string, raw: Buffer | undefined, header: string | undefined) {
   if (!header) throw new HttpError(401, "missing X-Hub-Signature-256 header");
-  const expected = "sha256=" + createHmac("sha256", secret).update(raw ?? Buffer.alloc(0)).digest("hex");
+  const expected =
+    "sha256=" +
+    createHmac("sha256", secret)
+      .update(raw ?? Buffer.alloc(0))
+      .digest("hex");
   if (!safeEqual(header, expected)) throw new HttpError(401, "X-Hub-Signature-256 does not match the body");
 }
 
@@ -51,7 +55,14 @@ const jobSchema = z.object({
     head_branch: z.string().nullish(),
     head_sha: z.string().nullish(),
     steps: z
-      .array(z.object({ name: z.string(), status: z.string(), conclusion: z.string().nullish(), number: z.number().optional() }))
+      .array(
+        z.object({
+          name: z.string(),
+          status: z.string(),
+          conclusion: z.string().nullish(),
+          number: z.number().optional(),
+        }),
+      )
       .default([]),
   }),
 });
@@ -101,7 +112,8 @@ export function githubRecords(
   now = Date.now(),
 ): DeployRecord[] {
   const base = { event_id: delivery ? `github:${delivery}` : undefined, at: now, source: "github" };
-  const wanted = (name: string | null | undefined) => opts.workflows.length === 0 || (!!name && opts.workflows.includes(name));
+  const wanted = (name: string | null | undefined) =>
+    opts.workflows.length === 0 || (!!name && opts.workflows.includes(name));
 
   if (event === "workflow_run") {
     const p = parse(runSchema, body, "workflow_run");
@@ -120,7 +132,16 @@ export function githubRecords(
     };
     const id = `gh-run-${r.id}-${r.run_attempt}`;
     if (p.action === "completed")
-      return [{ ...base, id, t: "finish", info, result: conclusionResult(r.conclusion), finished_at: toMillis(r.updated_at) ?? now }];
+      return [
+        {
+          ...base,
+          id,
+          t: "finish",
+          info,
+          result: conclusionResult(r.conclusion),
+          finished_at: toMillis(r.updated_at) ?? now,
+        },
+      ];
     return [{ ...base, id, t: "start", info }];
   }
 
@@ -131,7 +152,9 @@ export function githubRecords(
     const status: StepStatus =
       p.action === "completed" ? conclusionStep(j.conclusion) : p.action === "in_progress" ? "running" : "pending";
     const log = j.steps
-      .map((s) => `${s.conclusion === "success" ? "✓" : s.conclusion ? "✗" : "·"} ${s.name} (${s.conclusion ?? s.status})`)
+      .map(
+        (s) => `${s.conclusion === "success" ? "✓" : s.conclusion ? "✗" : "·"} ${s.name} (${s.conclusion ?? s.status})`,
+      )
       .join("\n");
     return [
       {
@@ -173,7 +196,8 @@ export function githubRecords(
     const id = `gh-deployment-${dep.id}`;
     const at = toMillis(st.created_at) ?? now;
     if (st.state === "success") return [{ ...base, id, t: "finish", info, result: "succeeded", finished_at: at }];
-    if (st.state === "failure" || st.state === "error") return [{ ...base, id, t: "finish", info, result: "failed", finished_at: at }];
+    if (st.state === "failure" || st.state === "error")
+      return [{ ...base, id, t: "finish", info, result: "failed", finished_at: at }];
     if (st.state === "inactive") return [];
     return [{ ...base, id, t: "start", info }];
   }

@@ -68,16 +68,14 @@ export type DeployRecord = { id: string; event_id?: string; at: number; source: 
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const label = text(100).regex(/^[\w.\-/@]+$/, "letters, digits and . _ - / @ only");
-const when = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = toMillis(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: "expected an ISO 8601 time or Unix seconds" });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const when = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = toMillis(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: "expected an ISO 8601 time or Unix seconds" });
+    return z.NEVER;
+  }
+  return ms;
+});
 export const eventId = text(200).optional();
 export const deployId = text(200).regex(/^[\w.\-:@]+$/, "letters, digits and . _ - : @ only");
 
@@ -88,7 +86,10 @@ export const startSchema = z
     project: label,
     environment: label,
     version: text(200).optional(),
-    commit: z.string().regex(/^[0-9a-f]{4,64}$/i, "a hex commit SHA").optional(),
+    commit: z
+      .string()
+      .regex(/^[0-9a-f]{4,64}$/i, "a hex commit SHA")
+      .optional(),
     branch: text(250).optional(),
     actor: text(200).optional(),
     url: z.url().max(2000).optional(),
@@ -104,7 +105,10 @@ export const stepSchema = z
     status: z.enum(STEP_STATUSES),
     started_at: when.optional(),
     finished_at: when.optional(),
-    log: z.string().max(64 * 1024).optional(),
+    log: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
   })
   .strict();
 

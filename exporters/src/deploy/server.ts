@@ -23,7 +23,16 @@ import { CONTENT_TYPE, render } from "../lib/series.ts";
 import { selfRegistry } from "../lib/self-metrics.ts";
 import { axiRecords } from "./axi.ts";
 import { githubRecords, verifySignature } from "./github.ts";
-import { deployId, finishSchema, logSchema, querySchema, startSchema, stepSchema, type Deploy, type DeployRecord } from "./model.ts";
+import {
+  deployId,
+  finishSchema,
+  logSchema,
+  querySchema,
+  startSchema,
+  stepSchema,
+  type Deploy,
+  type DeployRecord,
+} from "./model.ts";
 import { createDeployState, view, type Change } from "./state.ts";
 
 export interface DeployExporter {
@@ -32,7 +41,11 @@ export interface DeployExporter {
   close(): Promise<void>;
 }
 
-export async function startDeployExporter(cfg: DeployExporterConfig, log: Logger, baseDir = process.cwd()): Promise<DeployExporter> {
+export async function startDeployExporter(
+  cfg: DeployExporterConfig,
+  log: Logger,
+  baseDir = process.cwd(),
+): Promise<DeployExporter> {
   const state = createDeployState({ historyLimit: cfg.history_limit, logLines: cfg.log_lines_per_deploy });
   const journal = await openJournal<DeployRecord, ReturnType<typeof state.dump>>({
     dir: resolve(baseDir, cfg.data_dir),
@@ -42,7 +55,10 @@ export async function startDeployExporter(cfg: DeployExporterConfig, log: Logger
     dump: state.dump,
     compactBytes: 32 * 1024 * 1024,
   });
-  log.info("deploy history loaded", { "opsdeck.deploys": state.deploys.size, "opsdeck.replayed": journal.stats.replayed });
+  log.info("deploy history loaded", {
+    "opsdeck.deploys": state.deploys.size,
+    "opsdeck.replayed": journal.stats.replayed,
+  });
 
   const registry = selfRegistry();
   const duplicates = new Counter({
@@ -117,40 +133,66 @@ export async function startDeployExporter(cfg: DeployExporterConfig, log: Logger
   };
 
   app.get("/healthz", (_req, res) => res.json({ status: "ok" }));
-  app.get("/metrics", route(async (_req, res) => {
-    res.type(CONTENT_TYPE).send(render(state.families()) + (await registry.metrics()));
-  }));
+  app.get(
+    "/metrics",
+    route(async (_req, res) => {
+      res.type(CONTENT_TYPE).send(render(state.families()) + (await registry.metrics()));
+    }),
+  );
 
-  app.post("/api/v1/deploys", auth, route(async (req, res) => {
-    const b = parse(startSchema, req.body);
-    const id = b.id ?? `${b.project}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-    const existed = !!state.get(id);
-    const { event_id, id: _, ...info } = b;
-    await accept([{ ...base("api"), id, event_id, t: "start", info }]);
-    res.status(existed ? 200 : 201).json({ id, deploy: view(state.get(id)!) });
-  }));
-  app.post("/api/v1/deploys/:id/steps", auth, route(async (req, res) => {
-    const d = existing(String(req.params.id));
-    const { event_id, ...step } = parse(stepSchema, req.body);
-    const [c] = await accept([{ ...base("api"), id: d.id, event_id, t: "step", step }]);
-    res.json({ id: d.id, duplicate: c.type === "duplicate", deploy: view(d) });
-  }));
-  app.post("/api/v1/deploys/:id/logs", auth, route(async (req, res) => {
-    const d = existing(String(req.params.id));
-    const b = parse(logSchema, req.body);
-    const now = Date.now();
-    const lines = b.lines.map((l) => ({ ...l, ts: l.ts ?? now }));
-    const [c] = await accept([{ ...base("api"), id: d.id, event_id: b.event_id, t: "log", lines }]);
-    res.json({ id: d.id, duplicate: c.type === "duplicate", lines: lines.length });
-  }));
-  app.post("/api/v1/deploys/:id/finish", auth, route(async (req, res) => {
-    const d = existing(String(req.params.id));
-    const b = parse(finishSchema, req.body);
-    const [c] = await accept([
-      { ...base("api"), id: d.id, event_id: b.event_id, t: "finish", result: b.result, finished_at: b.finished_at ?? Date.now() },
-    ]);
-    res.json({ id: d.id, duplicate: c.type === "duplicate", deploy: view(d) });
-  }));
+  app.post(
+    "/api/v1/deploys",
+    auth,
+    route(async (req, res) => {
+      const b = parse(startSchema, req.body);
+      const id = b.id ?? `${b.project}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+      const existed = !!state.get(id);
+      const { event_id, id: _, ...info } = b;
+      await accept([{ ...base("api"), id, event_id, t: "start", info }]);
+      res.status(existed ? 200 : 201).json({ id, deploy: view(state.get(id)!) });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/steps",
+    auth,
+    route(async (req, res) => {
+      const d = existing(String(req.params.id));
+      const { event_id, ...step } = parse(stepSchema, req.body);
+      const [c] = await accept([{ ...base("api"), id: d.id, event_id, t: "step", step }]);
+      res.json({ id: d.id, duplicate: c.type === "duplicate", deploy: view(d) });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/logs",
+    auth,
+    route(async (req, res) => {
+      const d = existing(String(req.params.id));
+      const b = parse(logSchema, req.body);
+      const now = Date.now();
+      const lines = b.lines.map((l) => ({ ...l, ts: l.ts ?? now }));
+      const [c] = await accept([{ ...base("api"), id: d.id, event_id: b.event_id, t: "log", lines }]);
+      res.json({ id: d.id, duplicate: c.type === "duplicate", lines: lines.length });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/finish",
+    auth,
+    route(async (req, res) => {
+      const d = existing(String(req.params.id));
+      const b = parse(finishSchema, req.body);
+      const [c] = await accept([
+        {
+          ...base("api"),
+          id: d.id,
+          event_id: b.event_id,
+          t: "finish",
+          result: b.result,
+          finished_at: b.finished_at ?? Date.now(),
+        },
+      ]);
+      res.json({ id: d.id, duplicate: c.type === "duplicate", deploy: view(d) });
+    }),
+  );
   app.get("/api/v1/deploys", (req, res) => {
     const q = parse(querySchema, req.query, "query");
     const page = state.query(q);
@@ -159,21 +201,30 @@ export async function startDeployExporter(cfg: DeployExporterConfig, log: Logger
   app.get("/api/v1/deploys/:id", (req, res) => void res.json(view(existing(String(req.params.id)))));
   app.get("/api/v1/stream", (req, res) => hub.handler(req, res));
 
-  app.post("/api/v1/webhooks/github", route(async (req, res) => {
-    const secret = cfg.github.secret;
-    if (!secret) throw new HttpError(503, "GitHub webhooks are disabled: set exporters.deploy.github.secret");
-    verifySignature(secret, req.rawBody, req.header("x-hub-signature-256"));
-    const event = req.header("x-github-event");
-    if (!event) throw new HttpError(400, "missing X-GitHub-Event header");
-    const records = githubRecords(event, req.header("x-github-delivery"), req.body, cfg.github);
-    const changes = await accept(records);
-    res.status(202).json({ accepted: changes.filter((c) => c.type !== "duplicate").length, ignored: records.length === 0 });
-  }));
-  app.post("/api/v1/webhooks/axi", authOrQuery, route(async (req, res) => {
-    const records = axiRecords(req.body);
-    const changes = await accept(records);
-    res.status(202).json({ id: records[0].id, duplicate: changes[0].type === "duplicate" });
-  }));
+  app.post(
+    "/api/v1/webhooks/github",
+    route(async (req, res) => {
+      const secret = cfg.github.secret;
+      if (!secret) throw new HttpError(503, "GitHub webhooks are disabled: set exporters.deploy.github.secret");
+      verifySignature(secret, req.rawBody, req.header("x-hub-signature-256"));
+      const event = req.header("x-github-event");
+      if (!event) throw new HttpError(400, "missing X-GitHub-Event header");
+      const records = githubRecords(event, req.header("x-github-delivery"), req.body, cfg.github);
+      const changes = await accept(records);
+      res
+        .status(202)
+        .json({ accepted: changes.filter((c) => c.type !== "duplicate").length, ignored: records.length === 0 });
+    }),
+  );
+  app.post(
+    "/api/v1/webhooks/axi",
+    authOrQuery,
+    route(async (req, res) => {
+      const records = axiRecords(req.body);
+      const changes = await accept(records);
+      res.status(202).json({ id: records[0].id, duplicate: changes[0].type === "duplicate" });
+    }),
+  );
 
   app.use(notFound());
   app.use(errorHandler(log, (code) => rejected.inc({ code: String(code) })));
@@ -186,7 +237,15 @@ export async function startDeployExporter(cfg: DeployExporterConfig, log: Logger
       const stale = state.running().filter((d) => now - d.updated_at > timeoutMs);
       if (stale.length)
         void accept(
-          stale.map((d) => ({ id: d.id, event_id: `timeout:${d.id}`, at: now, source: "timeout", t: "finish", result: "timed_out", finished_at: now })),
+          stale.map((d) => ({
+            id: d.id,
+            event_id: `timeout:${d.id}`,
+            at: now,
+            source: "timeout",
+            t: "finish",
+            result: "timed_out",
+            finished_at: now,
+          })),
         );
     },
     Math.min(60_000, Math.max(1000, timeoutMs / 4)),

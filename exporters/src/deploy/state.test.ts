@@ -5,9 +5,27 @@ import { createDeployState } from "./state.ts";
 
 const H = 3600_000;
 const info = { project: "shop", environment: "prod" };
-const start = (id: string, at: number, extra = {}): DeployRecord => ({ id, at, source: "api", t: "start", info: { ...info, started_at: at, ...extra } });
-const finish = (id: string, at: number, result: "succeeded" | "failed"): DeployRecord => ({ id, at, source: "api", t: "finish", result, finished_at: at });
-const metric = (text: string, line: string) => text.split("\n").find((l) => l.startsWith(line + " "))?.split(" ").at(-1);
+const start = (id: string, at: number, extra = {}): DeployRecord => ({
+  id,
+  at,
+  source: "api",
+  t: "start",
+  info: { ...info, started_at: at, ...extra },
+});
+const finish = (id: string, at: number, result: "succeeded" | "failed"): DeployRecord => ({
+  id,
+  at,
+  source: "api",
+  t: "finish",
+  result,
+  finished_at: at,
+});
+const metric = (text: string, line: string) =>
+  text
+    .split("\n")
+    .find((l) => l.startsWith(line + " "))
+    ?.split(" ")
+    .at(-1);
 
 describe("deploy state", () => {
   it("counts results, durations, lead time and time to restore", () => {
@@ -48,7 +66,13 @@ describe("deploy state", () => {
     s.apply({ id: "a", at: 1, source: "api", t: "step", step: { name: "build", status: "running", started_at: 1 } });
     s.apply({ id: "a", at: 2, source: "api", t: "step", step: { name: "build", status: "succeeded", finished_at: 2 } });
     s.apply({ id: "a", at: 3, source: "api", t: "step", step: { name: "restart", status: "running" } });
-    s.apply({ id: "a", at: 4, source: "api", t: "log", lines: [1, 2, 3, 4].map((i) => ({ ts: i, level: "info", message: `l${i}` })) });
+    s.apply({
+      id: "a",
+      at: 4,
+      source: "api",
+      t: "log",
+      lines: [1, 2, 3, 4].map((i) => ({ ts: i, level: "info", message: `l${i}` })),
+    });
     s.apply(finish("a", 5, "failed"));
     const d = s.get("a")!;
     expect(d.steps).toEqual([
@@ -60,7 +84,11 @@ describe("deploy state", () => {
 
   it("pages newest first with a cursor and filters", () => {
     const s = createDeployState({ historyLimit: 100, logLines: 10 });
-    for (let i = 0; i < 7; i++) s.apply({ ...start(`d${i}`, i * 1000), info: { ...info, environment: i % 2 ? "prod" : "staging", started_at: i * 1000 } });
+    for (let i = 0; i < 7; i++)
+      s.apply({
+        ...start(`d${i}`, i * 1000),
+        info: { ...info, environment: i % 2 ? "prod" : "staging", started_at: i * 1000 },
+      });
     const q = { limit: 3 } as const;
     const p1 = s.query(q);
     expect(p1.deploys.map((d) => d.id)).toEqual(["d6", "d5", "d4"]);
@@ -79,7 +107,9 @@ describe("deploy state", () => {
       s.apply(finish(`d${i}`, i + 1, "succeeded"));
     }
     expect([...s.deploys.keys()].sort()).toEqual(["d2", "d3"]);
-    expect(metric(render(s.families()), 'opsdeck_deployments_total{project="shop",environment="prod",result="succeeded"}')).toBe("4");
+    expect(
+      metric(render(s.families()), 'opsdeck_deployments_total{project="shop",environment="prod",result="succeeded"}'),
+    ).toBe("4");
   });
 
   it("survives a dump and load as JSON with the same metrics", () => {

@@ -70,8 +70,7 @@ export interface DeployStateOptions {
 }
 
 export type Change =
-  | { type: "started" | "updated" | "finished"; deploy: Deploy; step?: Step }
-  | { type: "duplicate"; deploy?: Deploy };
+  { type: "started" | "updated" | "finished"; deploy: Deploy; step?: Step } | { type: "duplicate"; deploy?: Deploy };
 
 export function createDeployState(opts: DeployStateOptions) {
   const deploys = new Map<string, Deploy>();
@@ -132,10 +131,11 @@ export function createDeployState(opts: DeployStateOptions) {
       set(stats.failing, pe, 1);
       if (!failingSince.has(key)) failingSince.set(key, d.finished_at);
     }
-    for (const s of d.steps) if (s.status === "running" || s.status === "pending" || s.status === "waiting") {
-      s.status = result === "succeeded" ? "succeeded" : "cancelled";
-      s.finished_at ??= d.finished_at;
-    }
+    for (const s of d.steps)
+      if (s.status === "running" || s.status === "pending" || s.status === "waiting") {
+        s.status = result === "succeeded" ? "succeeded" : "cancelled";
+        s.finished_at ??= d.finished_at;
+      }
     prune();
   }
 
@@ -173,7 +173,12 @@ export function createDeployState(opts: DeployStateOptions) {
           if (r.step.finished_at !== undefined) cur.finished_at = r.step.finished_at;
           if (r.step.log !== undefined) cur.log = r.step.log;
         } else d.steps.push({ ...r.step });
-        if (d.status === "running") return { type: started ? "started" : "updated", deploy: d, step: d.steps.find((s) => s.name === r.step.name) };
+        if (d.status === "running")
+          return {
+            type: started ? "started" : "updated",
+            deploy: d,
+            step: d.steps.find((s) => s.name === r.step.name),
+          };
         break;
       }
       case "log":
@@ -219,7 +224,9 @@ export function createDeployState(opts: DeployStateOptions) {
           (q.until === undefined || d.started_at <= q.until),
       )
       .sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : -1));
-    const start = after ? all.findIndex((d) => d.started_at < after[0] || (d.started_at === after[0] && d.id < after[1])) : 0;
+    const start = after
+      ? all.findIndex((d) => d.started_at < after[0] || (d.started_at === after[0] && d.id < after[1]))
+      : 0;
     const page = start < 0 ? [] : all.slice(start, start + q.limit);
     const last = page.at(-1);
     const more = start >= 0 && start + q.limit < all.length;
@@ -242,7 +249,12 @@ export function createDeployState(opts: DeployStateOptions) {
       failing_since: [...failingSince],
       stats: Object.fromEntries(Object.entries(stats).map(([k, f]) => [k, dump(f)])),
     }),
-    load(s: { deploys: Deploy[]; seen: string[]; failing_since: [string, number][]; stats: Record<string, FamilyDump> }) {
+    load(s: {
+      deploys: Deploy[];
+      seen: string[];
+      failing_since: [string, number][];
+      stats: Record<string, FamilyDump>;
+    }) {
       for (const d of s.deploys) deploys.set(d.id, d);
       for (const id of s.seen) seen.add(id);
       for (const [k, v] of s.failing_since) failingSince.set(k, v);

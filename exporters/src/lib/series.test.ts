@@ -3,7 +3,7 @@ import { dump, family, inc, observe, render, restore, set } from "./series.ts";
 
 describe("series", () => {
   it("renders counters, gauges and cumulative histogram buckets in the text format", () => {
-    const c = family({ name: "x_total", help: 'Help with \\ and\nnewline.', type: "counter", labelNames: ["a"] });
+    const c = family({ name: "x_total", help: "Help with \\ and\nnewline.", type: "counter", labelNames: ["a"] });
     inc(c, ['v"1\n']);
     inc(c, ['v"1\n'], 2);
     const g = family({ name: "y_bytes", help: "Y.", type: "gauge", labelNames: [] });

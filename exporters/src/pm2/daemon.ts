@@ -43,7 +43,11 @@ function socketAccepts(path: string, timeoutMs: number): Promise<boolean> {
   });
 }
 
-function withTimeout<T>(ms: number, what: string, fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+function withTimeout<T>(
+  ms: number,
+  what: string,
+  fn: (cb: (err: Error | null | undefined, v?: T) => void) => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer from the PM2 daemon in ${ms} ms`)), ms);
     fn((err, v) => {
@@ -99,8 +103,10 @@ export function linkDaemon(opts: {
     client = c;
     try {
       await withTimeout<void>(opts.timeoutMs, "rpc connect", (cb) => c.launchRPC((e) => cb(e)));
-      const bus = await withTimeout<{ on(e: string, f: (d: unknown) => void): void }>(opts.timeoutMs, "bus connect", (cb) =>
-        c.launchBus((e, b) => cb(e, b)),
+      const bus = await withTimeout<{ on(e: string, f: (d: unknown) => void): void }>(
+        opts.timeoutMs,
+        "bus connect",
+        (cb) => c.launchBus((e, b) => cb(e, b)),
       );
       if (closed || client !== c) return;
       bus.on("process:event", () => opts.onChange());

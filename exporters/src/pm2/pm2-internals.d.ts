@@ -6,7 +6,10 @@ declare module "pm2/lib/Client.js" {
   }
   class Client {
     constructor(opts: { conf: Record<string, unknown> });
-    client?: { call(method: string, arg: unknown, cb: (err: Error | null, data: unknown) => void): void; sock: AxonSocket };
+    client?: {
+      call(method: string, arg: unknown, cb: (err: Error | null, data: unknown) => void): void;
+      sock: AxonSocket;
+    };
     client_sock?: AxonSocket;
     sub?: { on(event: string, fn: (data: unknown) => void): void };
     sub_sock?: AxonSocket;
@@ -20,6 +23,8 @@ declare module "pm2/constants.js" {
   export default constants;
 }
 declare module "pm2/paths.js" {
-  function paths(home?: string): Record<string, unknown> & { DAEMON_RPC_PORT: string; DAEMON_PUB_PORT: string; PM2_HOME: string };
+  function paths(
+    home?: string,
+  ): Record<string, unknown> & { DAEMON_RPC_PORT: string; DAEMON_PUB_PORT: string; PM2_HOME: string };
   export default paths;
 }

@@ -1,7 +1,16 @@
 // The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
 // events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
 import type { Server } from "node:http";
-import { closeServer, createApp, errorHandler, listen, notFound, route, type Logger, type Pm2ExporterConfig } from "@opsdeck/core";
+import {
+  closeServer,
+  createApp,
+  errorHandler,
+  listen,
+  notFound,
+  route,
+  type Logger,
+  type Pm2ExporterConfig,
+} from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
 import { selfRegistry } from "../lib/self-metrics.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
@@ -84,10 +93,13 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
   const self = selfRegistry();
   const app = createApp({ maxBodyBytes: 1024 });
   app.get("/healthz", (_req, res) => res.json({ status: "ok", pm2_daemon_up: daemon.up }));
-  app.get("/metrics", route(async (_req, res) => {
-    const snapshot = text; // taken before any await: one scrape is one consistent snapshot
-    res.type(CONTENT_TYPE).send(snapshot + (await self.metrics()));
-  }));
+  app.get(
+    "/metrics",
+    route(async (_req, res) => {
+      const snapshot = text; // taken before any await: one scrape is one consistent snapshot
+      res.type(CONTENT_TYPE).send(snapshot + (await self.metrics()));
+    }),
+  );
   app.get("/api/v1/processes", (_req, res) => {
     res.json({
       daemon_up: daemon.up,
@@ -113,10 +125,11 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
   return {
     server,
     url,
-    refreshed: () => new Promise<void>((r) => {
-      waiters.push(r);
-      void refresh();
-    }),
+    refreshed: () =>
+      new Promise<void>((r) => {
+        waiters.push(r);
+        void refresh();
+      }),
     async close() {
       clearInterval(poll);
       daemon.close();

@@ -4,10 +4,19 @@ import { appMetricName, createRestartTracker, renderSnapshot } from "./snapshot.
 describe("pm2 snapshot", () => {
   it("names @pm2/io metrics in base units", () => {
     expect(appMetricName("Heap Size", "MiB")).toEqual({ name: "pm2_process_metric_heap_size_bytes", factor: 1048576 });
-    expect(appMetricName("Event Loop Latency p95", "ms")).toEqual({ name: "pm2_process_metric_event_loop_latency_p95_seconds", factor: 0.001 });
+    expect(appMetricName("Event Loop Latency p95", "ms")).toEqual({
+      name: "pm2_process_metric_event_loop_latency_p95_seconds",
+      factor: 0.001,
+    });
     expect(appMetricName("Heap Usage", "%")).toEqual({ name: "pm2_process_metric_heap_usage_ratio", factor: 0.01 });
-    expect(appMetricName("HTTP", "req/min")).toEqual({ name: "pm2_process_metric_http_requests_per_minute", factor: 1 });
-    expect(appMetricName("Active handles", undefined)).toEqual({ name: "pm2_process_metric_active_handles", factor: 1 });
+    expect(appMetricName("HTTP", "req/min")).toEqual({
+      name: "pm2_process_metric_http_requests_per_minute",
+      factor: 1,
+    });
+    expect(appMetricName("Active handles", undefined)).toEqual({
+      name: "pm2_process_metric_active_handles",
+      factor: 1,
+    });
     expect(appMetricName("5xx rate!", "")).toEqual({ name: "pm2_process_metric__5xx_rate", factor: 1 });
   });
 
@@ -20,8 +29,24 @@ describe("pm2 snapshot", () => {
     const text = await renderSnapshot({
       up: true,
       processes: [
-        { name: "api", pm_id: 0, monit: { cpu: 50, memory: 100 }, pm2_env: { status: "online", restart_time: 2, NODE_APP_INSTANCE: 0, pm_uptime: 1000, axm_monitor: { "Heap Size": { value: "1.5", unit: "MiB" } } } },
-        { name: "api", pm_id: 1, monit: { cpu: 25, memory: 50 }, pm2_env: { status: "errored", restart_time: 1, NODE_APP_INSTANCE: 0 } },
+        {
+          name: "api",
+          pm_id: 0,
+          monit: { cpu: 50, memory: 100 },
+          pm2_env: {
+            status: "online",
+            restart_time: 2,
+            NODE_APP_INSTANCE: 0,
+            pm_uptime: 1000,
+            axm_monitor: { "Heap Size": { value: "1.5", unit: "MiB" } },
+          },
+        },
+        {
+          name: "api",
+          pm_id: 1,
+          monit: { cpu: 25, memory: 50 },
+          pm2_env: { status: "errored", restart_time: 1, NODE_APP_INSTANCE: 0 },
+        },
       ],
       refreshErrors: 0,
       lastRefresh: 2000,

@@ -3,7 +3,15 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Pm2Process } from "./daemon.ts";
 
-export const STATUSES = ["online", "stopping", "stopped", "launching", "errored", "one-launch-status", "waiting restart"];
+export const STATUSES = [
+  "online",
+  "stopping",
+  "stopped",
+  "launching",
+  "errored",
+  "one-launch-status",
+  "waiting restart",
+];
 const ID = ["app", "app_instance"];
 
 /** @pm2/io units → a base-unit suffix and the factor that converts to it. */
@@ -75,22 +83,37 @@ export interface SnapshotInput {
 export async function renderSnapshot(s: SnapshotInput): Promise<string> {
   const registers = [new Registry()];
   const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers });
-  const c = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers });
+  const c = (name: string, help: string, labelNames: string[] = []) =>
+    new Counter({ name, help, labelNames, registers });
 
   g("pm2_daemon_up", "1 if the exporter is connected to the PM2 daemon.").set(s.up ? 1 : 0);
-  g("pm2_exporter_last_refresh_timestamp_seconds", "When the process list was last read from PM2.").set(s.lastRefresh / 1000);
+  g("pm2_exporter_last_refresh_timestamp_seconds", "When the process list was last read from PM2.").set(
+    s.lastRefresh / 1000,
+  );
   g("pm2_exporter_refresh_duration_seconds", "How long the last read of the process list took.").set(s.refreshSeconds);
   c("pm2_exporter_refresh_errors_total", "Reads of the process list that failed.").inc(s.refreshErrors);
 
   const up = g("pm2_process_up", "1 if the process is online.", ID);
-  const status = g("pm2_process_status", "The process's PM2 status, one series per status (1 for the current one).", [...ID, "status"]);
+  const status = g("pm2_process_status", "The process's PM2 status, one series per status (1 for the current one).", [
+    ...ID,
+    "status",
+  ]);
   const cpu = g("pm2_process_cpu_ratio", "CPU use of the process, 1 = one core.", ID);
   const mem = g("pm2_process_memory_bytes", "Resident memory of the process.", ID);
-  const restarts = c("pm2_process_restarts_total", "Restarts of the process (kept monotonic across PM2 daemon restarts).", ID);
+  const restarts = c(
+    "pm2_process_restarts_total",
+    "Restarts of the process (kept monotonic across PM2 daemon restarts).",
+    ID,
+  );
   const unstable = c("pm2_process_unstable_restarts_total", "Restarts PM2 counted as unstable (crash loops).", ID);
   const uptime = g("pm2_process_uptime_seconds", "Seconds since the process last started; 0 when not online.", ID);
   const started = g("pm2_process_start_time_seconds", "When the process last started, Unix time.", ID);
-  const info = g("pm2_process_info", "Version facts of the process; always 1.", [...ID, "version", "node_version", "exec_mode"]);
+  const info = g("pm2_process_info", "Version facts of the process; always 1.", [
+    ...ID,
+    "version",
+    "node_version",
+    "exec_mode",
+  ]);
   const appCount = g("pm2_app_processes", "Processes of the app by status.", ["app", "status"]);
   const appCpu = g("pm2_app_cpu_ratio", "CPU use of all processes of the app, 1 = one core.", ["app"]);
   const appMem = g("pm2_app_memory_bytes", "Resident memory of all processes of the app.", ["app"]);
@@ -121,7 +144,15 @@ export async function renderSnapshot(s: SnapshotInput): Promise<string> {
     unstable.inc(l, s.unstable(`${app}\0${inst}`, env.unstable_restarts ?? 0));
     uptime.set(l, online && env.pm_uptime ? Math.max(0, (s.now - env.pm_uptime) / 1000) : 0);
     if (env.pm_uptime) started.set(l, env.pm_uptime / 1000);
-    info.set({ ...l, version: String(env.version ?? "unknown"), node_version: String(env.node_version ?? "unknown"), exec_mode: String(env.exec_mode ?? "unknown").replace(/_mode$/, "") }, 1);
+    info.set(
+      {
+        ...l,
+        version: String(env.version ?? "unknown"),
+        node_version: String(env.node_version ?? "unknown"),
+        exec_mode: String(env.exec_mode ?? "unknown").replace(/_mode$/, ""),
+      },
+      1,
+    );
     appCount.inc({ app, status: st }, 1);
     appCpu.inc({ app }, cpuRatio);
     appMem.inc({ app }, memBytes);
