@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // exporters) and run one file at a time so two cores are not oversubscribed.
 export default defineConfig({
   test: {
+    // Integration tests run the bundled services, as production does; bundle them first.
+    globalSetup: ["scripts/build.ts"],
     projects: [
       {
         test: {

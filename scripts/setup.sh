@@ -2,6 +2,7 @@
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
 #   Debian packages: prometheus (with promtool), prometheus-node-exporter
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
+# and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+
+npx tsx scripts/build.ts

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { freePort, nodeTsArgs, promQuery, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core";
+import { freePort, nodeTsArgs, promQuery, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core/stack";
 import { eventually, getJson, tempDir, TOKEN } from "../exporters/test/helpers.ts";
 
 const dir = tempDir("stack");

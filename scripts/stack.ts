@@ -5,8 +5,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { ConfigError, loadConfig, configPath } from "@opsdeck/core";
 import {
-  ConfigError,
   REPO,
   pm2,
   renderPrometheusConfig,
@@ -15,10 +15,8 @@ import {
   startPrometheus,
   stopAll,
   waitUntil,
-  loadConfig,
-  configPath,
   type Proc,
-} from "@opsdeck/core";
+} from "@opsdeck/core/stack";
 
 const SECRETS = ["OPSDECK_DEPLOY_TOKEN", "OPSDECK_BUSINESS_TOKEN", "OPSDECK_GITHUB_SECRET"];
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, configPath, DEFAULT_BUSINESS_METRICS, loadConfig, parseConfig, REPO } from "./index.ts";
+import { ConfigError, configPath, DEFAULT_BUSINESS_METRICS, loadConfig, parseConfig } from "./index.ts";
+import { REPO } from "./services.ts";
 
 const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
   try {

@@ -1,3 +1,5 @@
+// What every OpsDeck service needs at run time. Starting and stopping the stack's processes
+// (used by `npm start`, the tests and the benchmarks) lives in "@opsdeck/core/stack".
 export * from "./config.ts";
 export * from "./config-exporters.ts";
 export * from "./config-stack.ts";
@@ -5,6 +7,3 @@ export * from "./log.ts";
 export * from "./journal.ts";
 export * from "./http.ts";
 export * from "./sse.ts";
-export * from "./procs.ts";
-export * from "./prometheus.ts";
-export * from "./services.ts";

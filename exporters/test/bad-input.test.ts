@@ -1,7 +1,7 @@
 // Bad input on every write endpoint gets a 4xx with a JSON error, and the process keeps serving.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core";
+import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
 import { GITHUB_SECRET, getJson, post, tempDir, TOKEN, writeConfig, type TestConfig } from "./helpers.ts";
 
 let cfg: TestConfig;

@@ -1,7 +1,7 @@
 // kill -9 in the middle of a stream of acknowledged events: after a restart every acknowledged
 // event is there, and none twice.
 import { afterEach, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core";
+import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
 import { getJson, post, scrape, tempDir, writeConfig, type TestConfig } from "./helpers.ts";
 
 const procs: Proc[] = [];

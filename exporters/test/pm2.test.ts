@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, parseConfig, pm2 } from "@opsdeck/core";
+import { createLogger, parseConfig } from "@opsdeck/core";
+import { pm2 } from "@opsdeck/core/stack";
 import { startPm2Exporter, type Pm2Exporter } from "../src/pm2/server.ts";
 import { eventually, promtoolCheckMetrics, scrape, tempDir } from "./helpers.ts";
 

@@ -14,7 +14,7 @@ import {
   startPrometheus,
   stopAll,
   type Proc,
-} from "@opsdeck/core";
+} from "@opsdeck/core/stack";
 import { eventually, post, promtool, promtoolCheckMetrics, tempDir, writeConfig, type TestConfig } from "./helpers.ts";
 
 const dir = tempDir("prom");

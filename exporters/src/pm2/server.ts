@@ -49,7 +49,7 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
     }
     if (!daemon.up) processes = []; // no daemon: no processes to claim are up
     refreshSeconds = (performance.now() - t0) / 1000;
-    text = await renderSnapshot({
+    text = renderSnapshot({
       up: daemon.up,
       processes,
       refreshErrors,

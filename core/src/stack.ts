@@ -1,0 +1,4 @@
+// Running the native stack: processes, Prometheus and node-exporter, OpsDeck's services, PM2.
+export * from "./procs.ts";
+export * from "./prometheus.ts";
+export * from "./services.ts";

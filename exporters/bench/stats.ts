@@ -1,0 +1,61 @@
+// Small helpers for the benchmarks: percentiles, timing loops, process CPU/RSS, a printed table.
+import { readFileSync } from "node:fs";
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function summary(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const r = (v: number) => Math.round(v * 100) / 100;
+  return {
+    n: s.length,
+    p50_ms: r(percentile(s, 50)),
+    p95_ms: r(percentile(s, 95)),
+    p99_ms: r(percentile(s, 99)),
+    max_ms: r(s.at(-1) ?? NaN),
+  };
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const v = await fn();
+  return [performance.now() - t, v];
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+const statusField = (pid: number, field: string) => {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+};
+
+export const rssBytes = (pid: number) => statusField(pid, "VmRSS");
+
+/** RSS, and the part of it that is the process's own (RssAnon): the rest is the shared node binary. */
+export function memory(pid: number) {
+  const mb = (b: number) => Math.round(b / 2 ** 20);
+  return { rss_mb: mb(statusField(pid, "VmRSS")), private_mb: mb(statusField(pid, "RssAnon")) };
+}
+
+export type Row = Record<string, string | number>;
+
+export function printTable(title: string, rows: Row[]) {
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals: string[]) => "| " + vals.map((v, i) => v.padEnd(width[i])).join(" | ") + " |";
+  console.log(`\n${title}\n`);
+  console.log(line(cols));
+  console.log("|" + width.map((w) => "-".repeat(w + 2)).join("|") + "|");
+  for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
+}
