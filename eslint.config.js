@@ -1,8 +1,9 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".opsdeck/", "data/", "bench-results/", "**/*.d.ts"] },
+  { ignores: ["node_modules/", ".opsdeck/", "data/", "dist/", "bench-results/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
