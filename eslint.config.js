@@ -7,19 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        process: "readonly",
-        console: "readonly",
-        require: "readonly",
-        module: "writable",
-        __dirname: "readonly",
-        setTimeout: "readonly",
-        setInterval: "readonly",
-        fetch: "readonly",
-        AbortSignal: "readonly",
-      },
-    },
+    languageOptions: { globals: globals.node },
     rules: {
       "@typescript-eslint/no-unused-vars": [
         "error",
