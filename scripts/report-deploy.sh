@@ -9,7 +9,8 @@
 #   scripts/report-deploy.sh finish "$id" succeeded        # or failed / cancelled
 #
 # Optional for start: OPSDECK_BRANCH, OPSDECK_ACTOR, OPSDECK_URL_LINK, OPSDECK_COMMIT_AT (ISO time).
-# Every call is retried (curl --retry) and is idempotent: resending the same step is harmless.
+# Transient failures (connection refused, timeouts, 5xx, 429) are retried; a 4xx fails at once.
+# Calls are idempotent: resending the same step is harmless.
 set -eu
 
 : "${OPSDECK_URL:?set OPSDECK_URL, e.g. http://127.0.0.1:9470}"
@@ -19,7 +20,7 @@ set -eu
 json() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' | awk 'BEGIN{ORS=""} NR>1{print "\\n"} {print}' | sed 's/^/"/; s/$/"/'; }
 
 call() { # path body
-  curl -fsS --retry 5 --retry-all-errors --retry-delay 2 --max-time 10 \
+  curl -fsS --retry 5 --retry-connrefused --retry-delay 2 --max-time 10 \
     -H "Authorization: Bearer $OPSDECK_DEPLOY_TOKEN" -H "Content-Type: application/json" \
     -X POST "$OPSDECK_URL$1" --data-binary "$2"
 }
