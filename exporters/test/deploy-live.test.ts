@@ -1,0 +1,182 @@
+// The deploy exporter end to end: live progress over SSE (with resume), GitHub and axi
+// deliveries, deploys that time out, and Grafana annotations (to a local capture server).
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
+import {
+  eventually,
+  getJson,
+  GITHUB_SECRET,
+  post,
+  scrape,
+  tempDir,
+  TOKEN,
+  writeConfig,
+  type TestConfig,
+} from "./helpers.ts";
+
+let cfg: TestConfig;
+const procs: Proc[] = [];
+let grafana: Server;
+const annotations: { auth?: string; body: any }[] = [];
+
+beforeAll(async () => {
+  grafana = createServer((req: IncomingMessage, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      if (req.url === "/api/annotations") annotations.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+      res.writeHead(200, { "content-type": "application/json" }).end('{"id":1}');
+    });
+  });
+  await new Promise<void>((r) => grafana.listen(0, "127.0.0.1", r));
+  const addr = grafana.address() as { port: number };
+  cfg = await writeConfig(tempDir("deploy-live"), {
+    deploy: {
+      timeout_minutes: 0.02,
+      grafana: { url: `http://127.0.0.1:${addr.port}`, token: "grafana-token", tags: ["deploy", "opsdeck"] },
+    },
+  });
+  procs.push(await startExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
+});
+afterAll(async () => {
+  await stopAll(procs);
+  grafana.close();
+});
+
+/** Reads SSE events from the stream until `count` deploy events arrived. */
+async function readEvents(count: number, lastEventId?: string) {
+  const res = await fetch(`${cfg.urls.deploy}/api/v1/stream`, {
+    headers: lastEventId ? { "last-event-id": lastEventId } : {},
+  });
+  const reader = res.body!.getReader();
+  const events: { id: string; data: any }[] = [];
+  let buf = "";
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += new TextDecoder().decode(value);
+    let i;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (id && data) events.push({ id, data: JSON.parse(data) });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe("deploy exporter, live", () => {
+  it("streams each change as it happens, and resumes from Last-Event-ID", async () => {
+    const live = readEvents(3);
+    await new Promise((r) => setTimeout(r, 200));
+    await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "live-1", project: "web", environment: "prod" });
+    await post(`${cfg.urls.deploy}/api/v1/deploys/live-1/steps`, { name: "build", status: "running" });
+    await post(`${cfg.urls.deploy}/api/v1/deploys/live-1/finish`, { result: "succeeded" });
+    const events = await live;
+    expect(events.map((e) => [e.data.type, e.data.step ?? null, e.data.deploy.status])).toEqual([
+      ["started", null, "running"],
+      ["updated", "build", "running"],
+      ["finished", null, "succeeded"],
+    ]);
+    // A client that saw only the first event gets the other two on reconnect.
+    const resumed = await readEvents(2, events[0].id);
+    expect(resumed.map((e) => e.id)).toEqual([events[1].id, events[2].id]);
+  });
+
+  it("posts a Grafana annotation for a finished deploy", async () => {
+    const a = await eventually(
+      async () => annotations.find((x) => x.body.text.includes("web")),
+      (x) => x !== undefined,
+    );
+    expect(a!.auth).toBe("Bearer grafana-token");
+    expect(a!.body.tags).toEqual(["deploy", "opsdeck", "web", "prod", "succeeded"]);
+    expect(a!.body.timeEnd).toBeGreaterThanOrEqual(a!.body.time);
+  });
+
+  it("turns a deploy nobody finishes into timed_out", async () => {
+    await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "stuck", project: "web", environment: "prod" });
+    const d = await eventually(
+      () => getJson(`${cfg.urls.deploy}/api/v1/deploys/stuck`),
+      (x) => x.status === "timed_out",
+      10_000,
+    );
+    expect(d.finished_at).toBeDefined();
+    const m = await scrape(cfg.urls.deploy);
+    expect(m.get('opsdeck_deployments_total{project="web",environment="prod",result="timed_out"}')).toBe(1);
+    expect(m.get('opsdeck_deployment_failing{project="web",environment="prod"}')).toBe(1);
+  });
+
+  it("takes signed GitHub deliveries once", async () => {
+    const body = JSON.stringify({
+      action: "completed",
+      repository: { name: "api", full_name: "acme/api" },
+      workflow_run: {
+        id: 99,
+        run_attempt: 1,
+        name: "Deploy",
+        head_branch: "main",
+        head_sha: "c".repeat(40),
+        conclusion: "success",
+        run_started_at: new Date(Date.now() - 60_000).toISOString(),
+        updated_at: new Date().toISOString(),
+      },
+    });
+    const headers = {
+      "x-github-event": "workflow_run",
+      "x-github-delivery": "delivery-1",
+      "x-hub-signature-256": "sha256=" + createHmac("sha256", GITHUB_SECRET).update(body).digest("hex"),
+    };
+    expect(await post(`${cfg.urls.deploy}/api/v1/webhooks/github`, body, { token: null, headers })).toMatchObject({
+      status: 202,
+      body: { accepted: 1 },
+    });
+    expect(await post(`${cfg.urls.deploy}/api/v1/webhooks/github`, body, { token: null, headers })).toMatchObject({
+      status: 202,
+      body: { accepted: 0 },
+    });
+    const d = await getJson(`${cfg.urls.deploy}/api/v1/deploys/gh-run-99-1`);
+    expect(d).toMatchObject({ project: "api", environment: "production", status: "succeeded", source: "github" });
+    expect(d.duration_seconds).toBeGreaterThanOrEqual(59);
+  });
+
+  it("takes a whole axi-deploy pipeline through ?token=", async () => {
+    const url = `${cfg.urls.deploy}/api/v1/webhooks/axi?token=${TOKEN}`;
+    const base = { project: "blog", deployment_id: "7001", timestamp: new Date().toISOString() };
+    for (const n of [
+      { type: "step_started", step_name: "deploy-files" },
+      { type: "log_entry", level: "info", message: "rsync 12 files", source: "deploy-files" },
+      {
+        type: "step_completed",
+        step_name: "deploy-files",
+        step_status: "success",
+        completed_at: "null",
+        duration: "8",
+      },
+      { type: "metrics_update", metrics: { files: 12 } },
+      { type: "deployment_completed", status: "failure" },
+    ])
+      expect((await post(url, { ...base, ...n }, { token: null })).status).toBe(202);
+    const d = await getJson(`${cfg.urls.deploy}/api/v1/deploys/axi-blog-7001`);
+    expect(d).toMatchObject({ status: "failed", source: "axi", metrics: { files: 12 } });
+    expect(d.steps).toMatchObject([{ name: "deploy-files", status: "succeeded" }]);
+    expect(d.logs).toMatchObject([{ message: "rsync 12 files" }]);
+  });
+
+  it("filters and pages the history", async () => {
+    const page = await getJson(`${cfg.urls.deploy}/api/v1/deploys?project=web&limit=1`);
+    expect(page.deploys).toHaveLength(1);
+    expect(page.next_cursor).toBeDefined();
+    const next = await getJson(`${cfg.urls.deploy}/api/v1/deploys?project=web&limit=1&cursor=${page.next_cursor}`);
+    expect(next.deploys[0].id).not.toBe(page.deploys[0].id);
+    expect(
+      (await getJson(`${cfg.urls.deploy}/api/v1/deploys?status=timed_out`)).deploys.map((d: { id: string }) => d.id),
+    ).toEqual(["stuck"]);
+    const bad = await fetch(`${cfg.urls.deploy}/api/v1/deploys?limit=9999`);
+    expect(bad.status).toBe(400);
+  });
+});
