@@ -28,7 +28,7 @@ if (!only || only === "pm2") {
 }
 if (!only || only === "ingest") {
   const r = await benchIngest();
-  printTable("Ingest with durability (2xx = fsync'd), 8 concurrent clients, 8 s each", r.ingest);
+  printTable("Ingest with durability (2xx = fsync'd); 6 s per row", r.ingest);
   printTable("Business /metrics at 10,000 series (re-rendered on every scrape)", r.scrape);
   printTable("Exporter RSS", r.rss);
   writeFileSync(join(out, "ingest.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));

@@ -8,19 +8,18 @@ import { freePort, startExporter, type Proc } from "@opsdeck/core/stack";
 import { tempDir, TOKEN } from "../test/helpers.ts";
 import { memory, summary, timed, type Row } from "./stats.ts";
 
-const SECONDS = 8;
-const CONCURRENCY = 8;
+const SECONDS = 6;
 const BATCH = 100;
 
-/** Runs `send` from CONCURRENCY clients for SECONDS; returns per-request latencies and items sent. */
-async function load(send: (i: number) => Promise<number>) {
+/** Runs `send` from `concurrency` clients for SECONDS; returns per-request latencies and items sent. */
+async function load(concurrency: number, send: (i: number) => Promise<number>) {
   const ms: number[] = [];
   let items = 0;
   let i = 0;
   const end = performance.now() + SECONDS * 1000;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const [t, n] = await timed(() => send(i++));
         ms.push(t);
