@@ -106,34 +106,26 @@ export async function benchIngest(): Promise<{ ingest: Row[]; scrape: Row[]; rss
           labels: { channel: "web" },
           event_id: `e${id++}`,
         }));
-      const b = await load(async () => (await post(`${s.urls.business}/api/v1/events`, { events: events() }), BATCH));
-      ingest.push({
-        exporter: "business",
-        journal: where,
-        request: `batch of ${BATCH}`,
-        events_per_s: b.rate,
-        ...summary(b.ms),
-      });
-
+      // 1 and 2 clients: latency at a steady load; 8: the throughput ceiling (latency is queueing).
+      for (const clients of [1, 2, 8]) {
+        const b = await load(clients, async () => {
+          await post(`${s.urls.business}/api/v1/events`, { events: events() });
+          return BATCH;
+        });
+        const row = { exporter: "business", journal: where, request: `batch of ${BATCH}`, clients };
+        ingest.push({ ...row, events_per_s: b.rate, ...summary(b.ms) });
+      }
       for (let k = 0; k < 200; k++)
         await post(`${s.urls.deploy}/api/v1/deploys`, { id: `d${k}`, project: "bench", environment: "prod" });
-      const d = await load(
-        async (i) => (
-          await post(`${s.urls.deploy}/api/v1/deploys/d${i % 200}/steps`, {
-            name: `step${i % 7}`,
-            status: "running",
-            event_id: `s${i}`,
-          }),
-          1
-        ),
-      );
-      ingest.push({
-        exporter: "deploy",
-        journal: where,
-        request: "one step event",
-        events_per_s: d.rate,
-        ...summary(d.ms),
-      });
+      for (const clients of [1, 8]) {
+        const d = await load(clients, async (i) => {
+          const step = { name: `step${i % 7}`, status: "running", event_id: `s${clients}-${i}` };
+          await post(`${s.urls.deploy}/api/v1/deploys/d${i % 200}/steps`, step);
+          return 1;
+        });
+        const row = { exporter: "deploy", journal: where, request: "one step event", clients };
+        ingest.push({ ...row, events_per_s: d.rate, ...summary(d.ms) });
+      }
 
       if (where.startsWith("disk")) {
         // 10,000 series; one event between scrapes so every scrape renders anew.
