@@ -7,3 +7,4 @@ export * from "./log.ts";
 export * from "./journal.ts";
 export * from "./http.ts";
 export * from "./sse.ts";
+export * from "./bounded-set.ts";

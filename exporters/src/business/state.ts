@@ -1,7 +1,7 @@
 // Business metrics as configured in opsdeck.yml, their validation, and their state (folded from
 // the journal, so counters survive restarts and duplicates are dropped by event_id).
 import { z } from "zod";
-import type { LabelDef, MetricDef } from "@opsdeck/core";
+import { BoundedSet, type LabelDef, type MetricDef } from "@opsdeck/core";
 import { dump, family, inc, observe, render, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
 
 export const OVERFLOW = "other";
@@ -54,7 +54,7 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number 
       seen: new Map(def.labels.filter((l) => l.max_values).map((l) => [l.name, new Set<string>()])),
     });
   }
-  const ids = new Set<string>();
+  const ids = new BoundedSet(opts.dedupIds);
   let version = 0;
   let cache: { version: number; text: string } | undefined;
   let overflowed = 0;
@@ -107,11 +107,7 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number 
 
   /** Folds one record in; false if its event_id was seen before. */
   function apply(r: EventRecord): boolean {
-    if (r.id !== undefined) {
-      if (ids.has(r.id)) return false;
-      ids.add(r.id);
-      if (ids.size > opts.dedupIds) ids.delete(ids.values().next().value!);
-    }
+    if (r.id !== undefined && !ids.add(r.id)) return false;
     const m = metrics.get(r.m);
     if (!m) return true; // a metric removed from the config since: its old events are kept but not shown
     const labels = m.def.labels.map((l, i) => {
@@ -145,7 +141,7 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number 
       return cache.text;
     },
     dump: () => ({
-      ids: [...ids],
+      ids: ids.values(),
       metrics: [...metrics.values()].map((m) => ({
         ...dump(m.family),
         seen: [...m.seen].map(([k, v]): [string, string[]] => [k, [...v]]),

@@ -1,5 +1,6 @@
 // The deploy history and its DORA statistics, folded from journal records. The same fold runs
 // on replay and for new records, so metrics after a restart equal metrics before it.
+import { BoundedSet } from "@opsdeck/core";
 import { dump, family, inc, observe, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
 import { iso } from "../lib/time.ts";
 import type { Deploy, DeployQuery, DeployRecord, DeployResult, Step } from "./model.ts";
@@ -74,7 +75,7 @@ export type Change =
 
 export function createDeployState(opts: DeployStateOptions) {
   const deploys = new Map<string, Deploy>();
-  const seen = new Set<string>();
+  const seen = new BoundedSet(100_000);
   const stats = statsFamilies();
   /** First failure of the current failing streak per project/environment, for time to restore. */
   const failingSince = new Map<string, number>();
@@ -150,9 +151,7 @@ export function createDeployState(opts: DeployStateOptions) {
   /** Folds one record in; tells what changed (for the live stream). */
   function apply(r: DeployRecord): Change {
     if (r.event_id) {
-      if (seen.has(r.event_id)) return { type: "duplicate", deploy: deploys.get(r.id) };
-      seen.add(r.event_id);
-      if (seen.size > 100_000) seen.delete(seen.values().next().value!);
+      if (!seen.add(r.event_id)) return { type: "duplicate", deploy: deploys.get(r.id) };
     }
     const existed = deploys.has(r.id);
     const d = ensure(r);
@@ -245,7 +244,7 @@ export function createDeployState(opts: DeployStateOptions) {
     families: () => [...Object.values(stats), inProgress()],
     dump: () => ({
       deploys: [...deploys.values()],
-      seen: [...seen],
+      seen: seen.values(),
       failing_since: [...failingSince],
       stats: Object.fromEntries(Object.entries(stats).map(([k, f]) => [k, dump(f)])),
     }),
