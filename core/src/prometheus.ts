@@ -1,6 +1,7 @@
 // Prometheus and node-exporter for the native stack and the tests (Debian packages).
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
@@ -19,12 +20,15 @@ interface ScrapeConfig {
 
 /**
  * Renders provisioning/prometheus/prometheus.yml for a run: each listed job scrapes the given
- * targets, rule files become absolute paths, and jobs with no target are dropped.
+ * targets, labelled with this host's name; rule files become absolute paths; jobs with no
+ * target are dropped; alerts go to the given Alertmanager (or nowhere).
  */
 export async function renderPrometheusConfig(opts: {
   source: string;
   targets: Record<string, string[]>;
+  alertmanagers?: string[];
   scrapeInterval?: string;
+  host?: string;
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -41,12 +45,17 @@ export async function renderPrometheusConfig(opts: {
       scrape_timeout: opts.scrapeInterval,
     };
   doc.rule_files = (doc.rule_files ?? []).map((f) => resolve(base, f));
+  const host = opts.host ?? hostname();
   doc.scrape_configs = doc.scrape_configs
     .filter((sc) => opts.targets[sc.job_name]?.length)
     .map((sc) => ({
       ...sc,
-      static_configs: [{ ...sc.static_configs?.[0], targets: opts.targets[sc.job_name] }],
+      static_configs: [{ targets: opts.targets[sc.job_name], labels: { ...sc.static_configs?.[0]?.labels, host } }],
     }));
+  doc.alerting = opts.alertmanagers?.length
+    ? { alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] }
+    : undefined;
+  if (!doc.alerting) delete doc.alerting;
   return stringify(doc);
 }
 
