@@ -10,13 +10,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["core/src/**/*.test.ts", "exporters/src/**/*.test.ts"],
+          include: ["core/src/**/*.test.ts", "exporters/src/**/*.test.ts", "alertmanager/notifier/src/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "integration",
-          include: ["*/test/**/*.test.ts", "provisioning/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["*/test/**/*.test.ts", "alertmanager/**/test/**/*.test.ts", "provisioning/**/*.test.ts", "scripts/**/*.test.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

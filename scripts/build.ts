@@ -7,13 +7,16 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
-const pkgs = ["core", "exporters"].map((p) => JSON.parse(readFileSync(join(REPO, p, "package.json"), "utf8")));
+const pkgs = ["core", "exporters", "alertmanager/notifier"].map((p) =>
+  JSON.parse(readFileSync(join(REPO, p, "package.json"), "utf8")),
+);
 const deps = [...new Set(pkgs.flatMap((p) => Object.keys(p.dependencies ?? {})))].filter(
   (d) => !d.startsWith("@opsdeck/"),
 );
 
 export const ENTRIES = {
   exporter: "exporters/src/main.ts",
+  notifier: "alertmanager/notifier/src/main.ts",
   // The benchmark's comparison server, bundled the same way so their RSS compare fairly.
   "bench-on-demand-pm2": "exporters/bench/on-demand-pm2.ts",
 } as const;

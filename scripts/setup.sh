@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
-#   Debian packages: prometheus (with promtool), prometheus-node-exporter
+#   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool)
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests need)
@@ -14,6 +14,7 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -11,7 +11,7 @@ export const bool = () => z.preprocess((v) => (v === "true" ? true : v === "fals
 const host = z.string().min(1).default("127.0.0.1");
 const port = (d: number) => int().pipe(z.number().min(0).max(65535)).default(d);
 /** `${VAR:-}` yields "": an empty value means "not set". */
-const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
 

@@ -6,12 +6,14 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { LEVELS } from "./log.ts";
 import { exportersSchema } from "./config-exporters.ts";
+import { notifierSchema } from "./config-notifier.ts";
 import { stackSchema } from "./config-stack.ts";
 
 export const configSchema = z
   .object({
     log: z.object({ level: z.enum(LEVELS).default("info") }).prefault({}),
     exporters: exportersSchema.prefault({}),
+    notifier: notifierSchema.prefault({}),
     stack: stackSchema.prefault({}),
   })
   .strict();

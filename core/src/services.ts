@@ -18,39 +18,47 @@ export function nodeTsArgs(script: string, args: string[] = []): string[] {
 
 export type ExporterKind = "pm2" | "deploy" | "business";
 
-/** The bundled exporter (`npm run build`, run by scripts/setup.sh): what production runs. */
-export const EXPORTER_BUNDLE = `${REPO}dist/exporter.mjs`;
+/** The bundled services (`npm run build`, run by scripts/setup.sh): what production runs. */
+export const BUNDLES = { exporter: `${REPO}dist/exporter.mjs`, notifier: `${REPO}dist/notifier.mjs` };
 
 /**
- * V8 sizes its young generation for this machine's memory (up to 3 × 16 MB semi-spaces) and
+ * Node flags for every OpsDeck service. V8 sizes its young generation for this machine's memory (up to 3 × 16 MB semi-spaces) and
  * lets garbage pile up under load; smaller semi-spaces keep an exporter's RSS near its live
  * data for a small cost in GC work. Measured in the ingest benchmark.
  */
-export const EXPORTER_NODE_FLAGS = (process.env.OPSDECK_EXPORTER_NODE_FLAGS ?? "--max-semi-space-size=2")
+export const SERVICE_NODE_FLAGS = (process.env.OPSDECK_SERVICE_NODE_FLAGS ?? "--max-semi-space-size=2")
   .split(" ")
   .filter(Boolean);
 
-export async function startExporter(
-  kind: ExporterKind,
-  opts: { configFile: string; url: string; env?: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number },
-): Promise<Proc> {
-  if (!existsSync(EXPORTER_BUNDLE)) throw new Error(`${EXPORTER_BUNDLE} is missing: run npm run build`);
+interface ServiceOptions {
+  configFile: string;
+  /** Where it listens; /healthz there must answer before this resolves. */
+  url: string;
+  env?: NodeJS.ProcessEnv;
+  logFile?: string;
+  timeoutMs?: number;
+}
+
+async function startBundle(name: string, bundle: string, args: string[], opts: ServiceOptions): Promise<Proc> {
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
   const proc = spawnProc(
-    `${kind}-exporter`,
+    name,
     process.execPath,
-    [...EXPORTER_NODE_FLAGS, EXPORTER_BUNDLE, kind, "--config", opts.configFile],
+    [...SERVICE_NODE_FLAGS, bundle, ...args, "--config", opts.configFile],
     {
       env: { ...process.env, ...opts.env },
       logFile: opts.logFile,
       cwd: REPO,
     },
   );
-  await waitUntil(`${kind} exporter`, () => httpOk(`${opts.url}/healthz`), {
-    proc,
-    timeoutMs: opts.timeoutMs ?? 30_000,
-  });
+  await waitUntil(name, () => httpOk(`${opts.url}/healthz`), { proc, timeoutMs: opts.timeoutMs ?? 30_000 });
   return proc;
 }
+
+export const startExporter = (kind: ExporterKind, opts: ServiceOptions) =>
+  startBundle(`${kind}-exporter`, BUNDLES.exporter, [kind], opts);
+
+export const startNotifier = (opts: ServiceOptions) => startBundle("notifier", BUNDLES.notifier, [], opts);
 
 const exec = promisify(execFile);
 

@@ -6,6 +6,7 @@ import { Counter, Gauge } from "prom-client";
 import {
   closeServer,
   createApp,
+  durableWriter,
   errorHandler,
   HttpError,
   listen,
@@ -77,14 +78,10 @@ export async function startBusinessExporter(
     registers: [registry],
   });
 
+  const write = durableWriter(journal, log);
   async function accept(records: EventRecord[]): Promise<number> {
     const fresh = records.filter((r) => state.apply(r));
-    try {
-      await journal.append(fresh);
-    } catch (err) {
-      log.error("cannot write the event journal; stopping so nothing unsaved is served", { error: err });
-      process.exit(1);
-    }
+    await write(fresh);
     events.inc({ outcome: "accepted" }, fresh.length);
     if (records.length > fresh.length) events.inc({ outcome: "duplicate" }, records.length - fresh.length);
     return fresh.length;

@@ -8,6 +8,7 @@ import {
   closeServer,
   createApp,
   createSseHub,
+  durableWriter,
   errorHandler,
   HttpError,
   listen,
@@ -80,18 +81,14 @@ export async function startDeployExporter(
   });
 
   const hub = createSseHub();
+  const write = durableWriter(journal, log);
 
   /** Applies, writes to disk, and only then tells the world. A write failure is fatal: state ran ahead of disk. */
   async function accept(records: DeployRecord[]): Promise<Change[]> {
     const changes = records.map((r) => state.apply(r));
     const fresh = records.filter((_, i) => changes[i].type !== "duplicate");
     records.forEach((r, i) => changes[i].type === "duplicate" && duplicates.inc({ source: r.source }));
-    try {
-      await journal.append(fresh);
-    } catch (err) {
-      log.error("cannot write the deploy journal; stopping so nothing unsaved is served", { error: err });
-      process.exit(1);
-    }
+    await write(fresh);
     for (const c of changes) {
       if (c.type === "duplicate") continue;
       hub.publish("deploy", { type: c.type, deploy: view(c.deploy), step: c.step?.name });

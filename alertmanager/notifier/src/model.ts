@@ -1,0 +1,92 @@
+// What the notifier receives (Alertmanager's webhook payload, version 4), what it keeps, and the
+// records its journal holds.
+import { z } from "zod";
+
+const labels = z.record(z.string(), z.string());
+
+export const amAlertSchema = z.object({
+  status: z.enum(["firing", "resolved"]),
+  labels: labels.refine((l) => typeof l.alertname === "string", { message: "an alert needs an alertname label" }),
+  annotations: labels.default({}),
+  startsAt: z.string(),
+  endsAt: z.string().default("0001-01-01T00:00:00Z"),
+  generatorURL: z.string().default(""),
+  fingerprint: z.string().default(""),
+});
+
+export const amPayloadSchema = z.object({
+  version: z.literal("4", { message: 'not an Alertmanager webhook payload (version "4" expected)' }),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().int().min(0).default(0),
+  status: z.enum(["firing", "resolved"]),
+  receiver: z.string().min(1),
+  groupLabels: labels.default({}),
+  commonLabels: labels.default({}),
+  commonAnnotations: labels.default({}),
+  externalURL: z.string().default(""),
+  alerts: z.array(amAlertSchema).min(1),
+});
+
+export type AmAlert = z.infer<typeof amAlertSchema>;
+export type AmPayload = z.infer<typeof amPayloadSchema>;
+
+/**
+ * alert: from Alertmanager. escalation: a critical alert nobody acknowledged. system: the
+ * notifier's own news (pipeline broken / back, a channel failing). test: POST …/test.
+ */
+export type NotificationKind = "alert" | "escalation" | "system" | "test";
+
+export interface Notification {
+  id: string;
+  kind: NotificationKind;
+  received_at: number;
+  receiver: string;
+  payload: AmPayload;
+  /** The channels it goes to, resolved when it arrived. */
+  channels: string[];
+  /** escalation: the notification it escalates. */
+  ref?: string;
+}
+
+export type DeliveryState = "pending" | "delivered" | "dead";
+
+export interface Delivery {
+  state: DeliveryState;
+  attempts: number;
+  next_at: number;
+  delivered_at?: number;
+  /** Sent inside a digest with other notifications. */
+  digest?: boolean;
+  last_error?: { code: string; message: string; at: number };
+}
+
+/** How a send ended, as a channel classifies the provider's answer. */
+export type Outcome =
+  | { ok: true }
+  | {
+      ok: false;
+      /** throttled: wait for the window. transient: retry with backoff. config: the channel is
+       * misconfigured; stop it until fixed. rejected: this message can never be sent. */
+      kind: "throttled" | "transient" | "config" | "rejected";
+      code: string;
+      message: string;
+      retryAfterMs?: number;
+    };
+
+export type NotifierRecord =
+  | { t: "in"; n: Notification }
+  | { t: "sent"; channel: string; ids: string[]; at: number; digest: boolean }
+  | {
+      t: "fail";
+      channel: string;
+      ids: string[];
+      at: number;
+      kind: Exclude<Outcome, { ok: true }>["kind"];
+      code: string;
+      message: string;
+      next_at: number;
+    }
+  | { t: "dead"; channel: string; ids: string[]; at: number; reason: string }
+  | { t: "retry"; id: string; at: number }
+  | { t: "heartbeat"; at: number }
+  | { t: "escalated"; group: string; at: number };

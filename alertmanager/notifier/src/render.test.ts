@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import type { AmAlert, Notification } from "./model.ts";
+import {
+  formatTime,
+  notificationView,
+  renderDigest,
+  renderFitted,
+  renderNotification,
+  truncateBytes,
+  type RenderOptions,
+} from "./render.ts";
+
+const o = (lang: "zh-CN" | "en" = "zh-CN"): RenderOptions => ({
+  lang,
+  timezone: "Asia/Shanghai",
+  links: {
+    portal_url: "http://portal:8090",
+    alertmanager_url: "http://am:9093",
+    runbook_base_url: "https://git.example/ops/blob/main/",
+  },
+});
+
+const alert = (name: string, extra: Partial<AmAlert> = {}): AmAlert => ({
+  status: "firing",
+  labels: { alertname: name, severity: "critical", host: "web1" },
+  annotations: {
+    summary: `${name} on web1`,
+    description: "Something is wrong.",
+    runbook_url: `docs/runbooks.md#${name.toLowerCase()}`,
+  },
+  startsAt: "2026-11-22T08:00:00Z",
+  endsAt: "0001-01-01T00:00:00Z",
+  generatorURL: "http://prom:9090/graph?g0.expr=up",
+  fingerprint: `fp-${name}`,
+  ...extra,
+});
+
+const notification = (alerts: AmAlert[], id = "n1"): Notification => ({
+  id,
+  kind: "alert",
+  received_at: 0,
+  receiver: "default",
+  channels: ["c"],
+  payload: {
+    version: "4",
+    groupKey: '{}:{alertname="X"}',
+    truncatedAlerts: 0,
+    status: alerts.some((a) => a.status === "firing") ? "firing" : "resolved",
+    receiver: "default",
+    groupLabels: {},
+    commonLabels: { alertname: alerts[0].labels.alertname },
+    commonAnnotations: {},
+    externalURL: "http://am:9093",
+    alerts,
+  },
+});
+
+describe("messages", () => {
+  it("show status, severity, name, summary, description, labels, local times and links — in Chinese", () => {
+    const md = renderNotification(notificationView(notification([alert("HostDown")]), o()), "markdown", o());
+    expect(md).toContain("### [告警] HostDown");
+    expect(md).toContain("告警 · 严重 · HostDown");
+    expect(md).toContain("HostDown on web1");
+    expect(md).toContain("> Something is wrong.");
+    expect(md).toContain("标签: host=web1");
+    expect(md).toContain("开始时间: 2026-11-22 16:00:00 (Asia/Shanghai)");
+    expect(md).toContain("[告警详情](http://portal:8090/alerts?fingerprint=fp-HostDown)");
+    expect(md).toContain("[图表](http://prom:9090/graph?g0.expr=up)");
+    expect(md).toMatch(/\[静默\]\(http:\/\/am:9093\/#\/silences\/new\?filter=%7Balertname%3D%22HostDown%22/);
+    expect(md).toContain("[处理手册](https://git.example/ops/blob/main/docs/runbooks.md#hostdown)");
+  });
+
+  it("in English, with the end time of a resolved alert and no silence link", () => {
+    const n = notification([alert("HostDown", { status: "resolved", endsAt: "2026-11-22T09:30:00Z" })]);
+    const text = renderNotification(notificationView(n, o("en")), "text", o("en"));
+    expect(text).toContain("[RESOLVED] HostDown");
+    expect(text).toContain("Ended: 2026-11-22 17:30:00 (Asia/Shanghai)");
+    expect(text).not.toContain("Silence");
+  });
+
+  it("escapes HTML in e-mail", () => {
+    const html = renderNotification(
+      notificationView(notification([alert("X", { annotations: { summary: "<script>x</script>" } })]), o("en")),
+      "html",
+      o("en"),
+    );
+    expect(html).toContain("&lt;script&gt;");
+    expect(html).not.toContain("<script>");
+  });
+
+  it("fit a byte limit by listing fewer alerts, with +N more and a portal link", () => {
+    const n = notification(Array.from({ length: 60 }, (_, i) => alert(`A${i}`)));
+    const md = renderFitted(n, "markdown", o("en"), 4096);
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(4096);
+    expect(md).toMatch(/\+\d+ more not listed · \[see all in the portal\]\(http:\/\/portal:8090\/alerts\)/);
+  });
+
+  it("cut on a UTF-8 character boundary", () => {
+    const s = truncateBytes("告警".repeat(100), 50);
+    expect(Buffer.byteLength(s)).toBeLessThanOrEqual(50);
+    expect(s).not.toContain("\uFFFD");
+  });
+
+  it("formats times in the configured zone, and not the zero time", () => {
+    expect(formatTime("2026-01-01T00:00:00Z", { ...o(), timezone: "UTC" })).toBe("2026-01-01 00:00:00 (UTC)");
+    expect(formatTime("0001-01-01T00:00:00Z", o())).toBeUndefined();
+  });
+});
+
+describe("digests", () => {
+  const queue = Array.from({ length: 300 }, (_, i) => notification([alert(`Alert${i}`)], `n${i}`));
+
+  it("name every alert that fits, oldest first, and leave the rest queued", () => {
+    const d = renderDigest(queue, "markdown", o("en"), 20_000, false);
+    expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(20_000);
+    expect(d.included.length).toBeGreaterThan(20);
+    expect(d.included.length).toBeLessThan(300);
+    for (const n of d.included) expect(d.text).toContain(`**${n.payload.alerts[0].labels.alertname}**`);
+    expect(d.included[0].id).toBe("n0");
+    expect(d.text).not.toContain("more not listed");
+  });
+
+  it("say +N more with a link on the last message of the budget", () => {
+    const d = renderDigest(queue, "markdown", o("en"), 4096, true);
+    expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(4096);
+    expect(d.text).toContain(`+${300 - d.included.length} more not listed`);
+  });
+
+  it("keep mentions inside the byte limit", () => {
+    const d = renderDigest(queue, "markdown", o(), 4096, true, "\n\n@13800000000");
+    expect(d.text.endsWith("@13800000000")).toBe(true);
+    expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(4096);
+  });
+});

@@ -1,0 +1,275 @@
+// Notifications as people read them: a view of each alert (status, severity, summary, times in
+// the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
+// kept within each channel's byte limit.
+import { Liquid } from "liquidjs";
+import type { AmAlert, Notification } from "./model.ts";
+import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
+
+export interface RenderOptions {
+  lang: Lang;
+  timezone: string;
+  links: { portal_url?: string; prometheus_url?: string; alertmanager_url?: string; runbook_base_url?: string };
+}
+
+export interface AlertView {
+  status: string;
+  status_text: string;
+  icon: string;
+  severity: string;
+  severity_text: string;
+  alertname: string;
+  summary: string;
+  description: string;
+  labels_text: string;
+  starts_at: string;
+  ends_at?: string;
+  links: { text: string; url: string }[];
+}
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  title: string;
+  note?: string;
+  alerts: AlertView[];
+  more: number;
+  more_text: string;
+  portal_url?: string;
+}
+
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+/** Labels every message shows elsewhere, or that say nothing to a person. */
+const HIDDEN = new Set(["alertname", "severity", "__name__"]);
+
+export function formatTime(iso: string, o: RenderOptions): string | undefined {
+  if (!iso || iso === ZERO_TIME) return undefined;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return undefined;
+  // sv-SE formats as YYYY-MM-DD HH:MM:SS, the form ops people read in both languages.
+  const s = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: o.timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).format(d);
+  return `${s} (${o.timezone})`;
+}
+
+const join = (base: string | undefined, path: string) =>
+  base ? new URL(path, base.endsWith("/") ? base : `${base}/`).href : undefined;
+
+function silenceUrl(a: AmAlert, o: RenderOptions): string | undefined {
+  if (!o.links.alertmanager_url) return undefined;
+  const matchers = Object.entries(a.labels)
+    .filter(([k]) => !k.startsWith("__"))
+    .map(([k, v]) => `${k}="${v.replace(/"/g, '\\"')}"`)
+    .join(",");
+  return join(o.links.alertmanager_url, `#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`);
+}
+
+export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
+  const severity = a.labels.severity ?? "none";
+  const runbook = a.annotations.runbook_url;
+  const links = [
+    {
+      text: t.alert_page,
+      url: a.fingerprint ? join(o.links.portal_url, `alerts?fingerprint=${a.fingerprint}`) : undefined,
+    },
+    { text: t.graph, url: a.generatorURL || undefined },
+    { text: t.silence, url: a.status === "firing" ? silenceUrl(a, o) : undefined },
+    {
+      text: t.runbook,
+      url: runbook ? (/^https?:/.test(runbook) ? runbook : join(o.links.runbook_base_url, runbook)) : undefined,
+    },
+  ].filter((l): l is { text: string; url: string } => !!l.url);
+  return {
+    status: a.status,
+    status_text: a.status === "firing" ? t.firing : t.resolved,
+    icon: a.status === "resolved" ? "✅" : severity === "critical" ? "🔴" : severity === "warning" ? "🟠" : "🔵",
+    severity,
+    severity_text: (t as Record<string, string>)[severity] ?? severity,
+    alertname: a.labels.alertname,
+    summary: a.annotations.summary ?? a.labels.alertname,
+    description: a.annotations.description ?? "",
+    labels_text: Object.entries(a.labels)
+      .filter(([k]) => !HIDDEN.has(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", "),
+    starts_at: formatTime(a.startsAt, o) ?? "",
+    ends_at: a.status === "resolved" ? formatTime(a.endsAt, o) : undefined,
+    links,
+  };
+}
+
+export function notificationView(n: Notification, o: RenderOptions, limit = Infinity): NotificationView {
+  const t = STRINGS[o.lang];
+  const p = n.payload;
+  const firing = p.alerts.filter((a) => a.status === "firing").length;
+  const name = p.commonLabels.alertname ?? p.groupLabels.alertname ?? p.alerts[0].labels.alertname;
+  const prefix =
+    n.kind === "escalation"
+      ? t.escalated
+      : n.kind === "test"
+        ? t.test
+        : n.kind === "system"
+          ? t.system
+          : p.status === "firing"
+            ? t.firing
+            : t.resolved;
+  const count = p.alerts.length > 1 ? ` ×${p.alerts.length}` : "";
+  const shown = p.alerts.slice(0, limit);
+  const more = p.alerts.length - shown.length + p.truncatedAlerts;
+  return {
+    id: n.id,
+    kind: n.kind,
+    title: `[${prefix}${count}] ${name}${p.status === "firing" && firing < p.alerts.length ? ` (${firing}/${p.alerts.length})` : ""}`,
+    note:
+      n.kind === "escalation"
+        ? fill(t.escalation_note, { M: Math.round((Date.now() - Date.parse(p.alerts[0].startsAt)) / 60000) })
+        : undefined,
+    alerts: shown.map((a) => alertView(a, o, t)),
+    more,
+    more_text: fill(t.more, { N: more }),
+    portal_url: join(o.links.portal_url, "alerts"),
+  };
+}
+
+const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true });
+const liquidHtml = new Liquid({ ownPropertyOnly: true, strictFilters: true, outputEscape: "escape" });
+
+export const TEMPLATES = {
+  markdown: `### {{ n.title }}
+{% if n.note %}> {{ n.note }}
+
+{% endif %}{% for a in n.alerts %}**{{ a.icon }} {{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}**
+
+{{ a.summary }}
+{% if a.description != "" %}
+> {{ a.description }}
+{% endif %}
+{% if a.labels_text != "" %}- {{ t.labels }}: {{ a.labels_text }}
+{% endif %}- {{ t.started }}: {{ a.starts_at }}
+{% if a.ends_at %}- {{ t.ended }}: {{ a.ends_at }}
+{% endif %}{% if a.links.size > 0 %}
+{% for l in a.links %}[{{ l.text }}]({{ l.url }}){% unless forloop.last %} | {% endunless %}{% endfor %}
+{% endif %}
+{% endfor %}{% if n.more > 0 %}{{ n.more_text }}{% if n.portal_url %} · [{{ t.portal }}]({{ n.portal_url }}){% endif %}
+{% endif %}`,
+  text: `{{ n.title }}
+{% if n.note %}{{ n.note }}
+{% endif %}{% for a in n.alerts %}
+{{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}
+{{ a.summary }}
+{% if a.description != "" %}{{ a.description }}
+{% endif %}{% if a.labels_text != "" %}{{ t.labels }}: {{ a.labels_text }}
+{% endif %}{{ t.started }}: {{ a.starts_at }}
+{% if a.ends_at %}{{ t.ended }}: {{ a.ends_at }}
+{% endif %}{% for l in a.links %}{{ l.text }}: {{ l.url }}
+{% endfor %}{% endfor %}{% if n.more > 0 %}
+{{ n.more_text }}{% if n.portal_url %}: {{ n.portal_url }}{% endif %}
+{% endif %}`,
+  html: `<h3>{{ n.title }}</h3>
+{% if n.note %}<p><em>{{ n.note }}</em></p>{% endif %}
+{% for a in n.alerts %}<div style="border-left:4px solid {% if a.status == "resolved" %}#2e7d32{% elsif a.severity == "critical" %}#c62828{% elsif a.severity == "warning" %}#ef6c00{% else %}#1565c0{% endif %};padding:4px 12px;margin:12px 0">
+<p><strong>{{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}</strong></p>
+<p>{{ a.summary }}</p>
+{% if a.description != "" %}<p style="color:#555">{{ a.description }}</p>{% endif %}
+<table style="font-size:13px">{% if a.labels_text != "" %}<tr><td>{{ t.labels }}</td><td>{{ a.labels_text }}</td></tr>{% endif %}
+<tr><td>{{ t.started }}</td><td>{{ a.starts_at }}</td></tr>{% if a.ends_at %}<tr><td>{{ t.ended }}</td><td>{{ a.ends_at }}</td></tr>{% endif %}</table>
+<p>{% for l in a.links %}<a href="{{ l.url }}">{{ l.text }}</a>{% unless forloop.last %} | {% endunless %}{% endfor %}</p>
+</div>
+{% endfor %}{% if n.more > 0 %}<p>{{ n.more_text }}{% if n.portal_url %} · <a href="{{ n.portal_url }}">{{ t.portal }}</a>{% endif %}</p>{% endif %}`,
+  digestLine: `- {{ a.icon }} **{{ a.alertname }}** {{ a.status_text }} · {{ a.severity_text }} · {{ a.summary }}{% if a.labels_text != "" %} ({{ a.labels_text }}){% endif %}`,
+};
+
+export type Format = "markdown" | "text" | "html";
+
+export function renderNotification(view: NotificationView, format: Format, o: RenderOptions, custom?: string): string {
+  const engine = format === "html" ? liquidHtml : liquid;
+  return engine
+    .parseAndRenderSync(custom ?? TEMPLATES[format], { n: view, t: STRINGS[o.lang] })
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+const bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+/**
+ * One notification within `maxBytes`: when its alerts do not fit, as many as fit are shown, with
+ * "+N more" and a link to the portal for the rest.
+ */
+export function renderFitted(
+  n: Notification,
+  format: Format,
+  o: RenderOptions,
+  maxBytes: number,
+  custom?: string,
+  suffix = "",
+): string {
+  let limit = n.payload.alerts.length;
+  for (;;) {
+    const body = renderNotification(notificationView(n, o, limit), format, o, custom) + suffix;
+    if (bytes(body) <= maxBytes || limit <= 1)
+      return limit <= 1 && bytes(body) > maxBytes ? truncateBytes(body, maxBytes) : body;
+    limit = Math.max(1, Math.floor(limit * 0.7));
+  }
+}
+
+export function truncateBytes(s: string, max: number): string {
+  const buf = Buffer.from(s, "utf8");
+  if (buf.length <= max) return s;
+  // Cut on a character boundary: drop UTF-8 continuation bytes at the cut.
+  let end = max - 3;
+  while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString("utf8") + "…";
+}
+
+export interface Digest {
+  text: string;
+  /** The notifications whose every alert is named in the text. */
+  included: Notification[];
+  title: string;
+}
+
+/**
+ * Many queued notifications merged into one message within `maxBytes`, one line per alert, oldest
+ * first. Notifications that do not fit stay out (and queued); `last` adds "+N more" with a link
+ * for them.
+ */
+export function renderDigest(
+  queue: Notification[],
+  format: "markdown" | "text",
+  o: RenderOptions,
+  maxBytes: number,
+  last: boolean,
+  suffix = "",
+): Digest {
+  const t = STRINGS[o.lang];
+  const alertsTotal = queue.reduce((s, n) => s + n.payload.alerts.length, 0);
+  const title = fill(t.digest_title, { N: alertsTotal });
+  const head = format === "markdown" ? `### ${title}\n> ${t.digest_note}\n\n` : `${title}\n${t.digest_note}\n\n`;
+  const portal = join(o.links.portal_url, "alerts");
+  const tail = (left: number) =>
+    left > 0
+      ? `\n\n${fill(t.more, { N: left })}${portal ? (format === "markdown" ? ` · [${t.portal}](${portal})` : `: ${portal}`) : ""}`
+      : "";
+  const reserve = bytes(tail(alertsTotal)) + bytes(suffix);
+  let text = head;
+  const included: Notification[] = [];
+  let named = 0;
+  for (const n of queue) {
+    const lines = n.payload.alerts.map((a) => {
+      const line = liquid.parseAndRenderSync(TEMPLATES.digestLine, { a: alertView(a, o, t) });
+      return format === "markdown" ? line : line.replace(/\*\*/g, "");
+    });
+    const chunk = lines.join("\n") + "\n";
+    if (bytes(text) + bytes(chunk) + reserve > maxBytes && included.length > 0) break;
+    text += chunk;
+    included.push(n);
+    named += lines.length;
+  }
+  return { text: (text.trimEnd() + (last ? tail(alertsTotal - named) : "") + suffix).trim(), included, title };
+}

@@ -1,0 +1,75 @@
+// Alertmanager (Debian package) for the native stack and the tests: alertmanager/alertmanager.yml
+// rendered with the notifier's address and a credentials file for its token.
+import { writeFileSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+
+export const ALERTMANAGER_BIN = process.env.OPSDECK_ALERTMANAGER_BIN ?? "prometheus-alertmanager";
+
+interface Receiver {
+  name: string;
+  webhook_configs?: { url: string; http_config?: { authorization?: { credentials_file?: string } } }[];
+}
+
+/**
+ * Points every webhook receiver at the notifier, with the token read from `tokenFile`.
+ * `timing` overrides group_wait / group_interval / repeat_interval everywhere (tests use seconds).
+ */
+export async function renderAlertmanagerConfig(opts: {
+  source: string;
+  notifierUrl: string;
+  tokenFile: string;
+  timing?: { group_wait?: string; group_interval?: string; repeat_interval?: string };
+}): Promise<string> {
+  const doc = parse(await readFile(opts.source, "utf8")) as {
+    route: Record<string, unknown> & { routes?: Record<string, unknown>[] };
+    receivers: Receiver[];
+  };
+  const url = new URL("/api/v1/alerts", opts.notifierUrl).href;
+  for (const r of doc.receivers)
+    for (const w of r.webhook_configs ?? []) {
+      w.url = url;
+      w.http_config = {
+        ...w.http_config,
+        authorization: { ...w.http_config?.authorization, credentials_file: opts.tokenFile },
+      };
+    }
+  if (opts.timing) {
+    const apply = (route: Record<string, unknown> & { routes?: Record<string, unknown>[] }) => {
+      for (const [k, v] of Object.entries(opts.timing!))
+        if (route[k] !== undefined || route === doc.route) route[k] = v;
+      route.routes?.forEach((r) => apply(r as typeof route));
+    };
+    apply(doc.route);
+  }
+  // Anchors were resolved by parse; stringify writes plain YAML without aliases.
+  return stringify(doc, { aliasDuplicateObjects: false });
+}
+
+export async function startAlertmanager(opts: {
+  dir: string;
+  port: number;
+  config: string;
+  logFile?: string;
+}): Promise<{ proc: Proc; url: string }> {
+  await mkdir(join(opts.dir, "data"), { recursive: true });
+  const configFile = join(opts.dir, "alertmanager.yml");
+  writeFileSync(configFile, opts.config);
+  const url = `http://127.0.0.1:${opts.port}`;
+  const proc = spawnProc(
+    "alertmanager",
+    ALERTMANAGER_BIN,
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(opts.dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${opts.port}`,
+      `--web.external-url=${url}`,
+      "--cluster.listen-address=", // one instance: no gossip port to collide with
+    ],
+    { logFile: opts.logFile },
+  );
+  await waitUntil("alertmanager", () => httpOk(`${url}/-/ready`), { proc, timeoutMs: 30_000 });
+  return { proc, url };
+}
