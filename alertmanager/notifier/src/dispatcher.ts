@@ -54,9 +54,16 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
       wakers.set(name, done);
     });
 
+  /**
+   * A quarter of the budget is held back from single messages, so a burst that is just starting
+   * still has room for digests in this minute.
+   */
+  const wantsDigest = (ch: Channel, due: Notification[], budget: number) =>
+    due.length > 1 && due.length > budget - Math.max(1, Math.floor(ch.ratePerMinute / 4));
+
   /** Builds the next message: one notification, or a digest when the queue outgrows the budget. */
   function compose(ch: Channel, due: Notification[], budget: number): Content {
-    if (due.length <= budget) {
+    if (!wantsDigest(ch, due, budget)) {
       const n = due[0];
       return {
         title: notificationView(n, render).title,
@@ -102,6 +109,12 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
     const recent = st.sends.filter((t) => t > now - WINDOW_MS);
     const budget = ch.ratePerMinute - recent.length;
     if (budget <= 0) return recent[0] + WINDOW_MS - now + 1;
+
+    // In a flood, digests are paced evenly over the minute (3 s apart at 20 a minute): what
+    // arrives meanwhile joins the next digest instead of spending the budget in small pieces.
+    const lastSend = st.sends.at(-1);
+    const spacing = WINDOW_MS / ch.ratePerMinute;
+    if (wantsDigest(ch, due, budget) && lastSend !== undefined && now - lastSend < spacing) return lastSend + spacing - now;
 
     const content = compose(ch, due, budget);
     const outcome = await ch.send(content);
