@@ -29,6 +29,8 @@ export async function renderPrometheusConfig(opts: {
   alertmanagers?: string[];
   scrapeInterval?: string;
   host?: string;
+  /** Replaces the rule files (tests load rules of their own). */
+  ruleFiles?: string[];
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -44,7 +46,7 @@ export async function renderPrometheusConfig(opts: {
       evaluation_interval: opts.scrapeInterval,
       scrape_timeout: opts.scrapeInterval,
     };
-  doc.rule_files = (doc.rule_files ?? []).map((f) => resolve(base, f));
+  doc.rule_files = opts.ruleFiles ?? (doc.rule_files ?? []).map((f) => resolve(base, f));
   const host = opts.host ?? hostname();
   doc.scrape_configs = doc.scrape_configs
     .filter((sc) => opts.targets[sc.job_name]?.length)
@@ -64,6 +66,7 @@ export async function startPrometheus(opts: {
   port: number;
   config: string;
   logFile?: string;
+  extraArgs?: string[];
 }): Promise<{ proc: Proc; url: string }> {
   await mkdir(join(opts.dir, "data"), { recursive: true });
   const configFile = join(opts.dir, "prometheus.yml");
@@ -78,6 +81,7 @@ export async function startPrometheus(opts: {
       `--web.listen-address=127.0.0.1:${opts.port}`,
       "--web.enable-lifecycle",
       "--web.enable-admin-api",
+      ...(opts.extraArgs ?? []),
     ],
     { logFile: opts.logFile },
   );

@@ -231,7 +231,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       () => void heartbeat.check().catch((err) => log.error("heartbeat check failed", { error: err })),
       10_000,
     ),
-    setInterval(() => void escalate().catch((err) => log.error("escalation check failed", { error: err })), 15_000),
+    setInterval(() => void escalate().catch((err) => log.error("escalation check failed", { error: err })), 5_000),
     setInterval(() => state.prune(Date.now()), 3_600_000),
   ];
 
