@@ -114,7 +114,8 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
     // arrives meanwhile joins the next digest instead of spending the budget in small pieces.
     const lastSend = st.sends.at(-1);
     const spacing = WINDOW_MS / ch.ratePerMinute;
-    if (wantsDigest(ch, due, budget) && lastSend !== undefined && now - lastSend < spacing) return lastSend + spacing - now;
+    if (wantsDigest(ch, due, budget) && lastSend !== undefined && now - lastSend < spacing)
+      return lastSend + spacing - now;
 
     const content = compose(ch, due, budget);
     const outcome = await ch.send(content);

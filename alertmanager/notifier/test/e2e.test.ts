@@ -35,10 +35,34 @@ const rules = {
     {
       name: "e2e",
       rules: [
-        { alert: "Watchdog", expr: "vector(1)", labels: { severity: "info" }, annotations: { summary: "Watchdog", description: "alive" } },
-        { alert: "E2EDiskFull", expr: 'label_replace(vector(1), "host", "web1", "", "")', labels: { severity: "critical" }, annotations: { summary: "磁盘将满 web1", description: "Disk almost full.", runbook_url: "docs/runbooks.md#hostdiskspacelow" } },
-        { alert: "E2EAcked", expr: "vector(1)", labels: { severity: "critical" }, annotations: { summary: "Acknowledged soon", description: "x" } },
-        { alert: "E2ESlow", expr: "vector(1)", labels: { severity: "warning" }, annotations: { summary: "Responses are slow", description: "p95 over 1 s" } },
+        {
+          alert: "Watchdog",
+          expr: "vector(1)",
+          labels: { severity: "info" },
+          annotations: { summary: "Watchdog", description: "alive" },
+        },
+        {
+          alert: "E2EDiskFull",
+          expr: 'label_replace(vector(1), "host", "web1", "", "")',
+          labels: { severity: "critical" },
+          annotations: {
+            summary: "磁盘将满 web1",
+            description: "Disk almost full.",
+            runbook_url: "docs/runbooks.md#hostdiskspacelow",
+          },
+        },
+        {
+          alert: "E2EAcked",
+          expr: "vector(1)",
+          labels: { severity: "critical" },
+          annotations: { summary: "Acknowledged soon", description: "x" },
+        },
+        {
+          alert: "E2ESlow",
+          expr: "vector(1)",
+          labels: { severity: "warning" },
+          annotations: { summary: "Responses are slow", description: "p95 over 1 s" },
+        },
       ],
     },
   ],
@@ -56,7 +80,12 @@ beforeAll(async () => {
       ops: { type: "dingtalk", access_token: "ops-token", secret: SECRET, base_url: ding.url },
       boss: { type: "dingtalk", access_token: "boss-token", secret: SECRET, base_url: ding.url, at_all: true },
       team: { type: "wecom", key: "team-key", base_url: wecom.url },
-      mail: { type: "email", smtp: { host: "127.0.0.1", port: smtp.port, user: "alerts", pass: "mail-pass", verify_certificate: false }, from: "alerts@example.com", to: ["ops@example.com"] },
+      mail: {
+        type: "email",
+        smtp: { host: "127.0.0.1", port: smtp.port, user: "alerts", pass: "mail-pass", verify_certificate: false },
+        from: "alerts@example.com",
+        to: ["ops@example.com"],
+      },
     },
     receivers: {
       default: { channels: ["team", "mail"] },
@@ -100,28 +129,48 @@ afterAll(async () => {
   await Promise.all([ding?.close(), wecom?.close(), smtp?.close()]);
 });
 
-const dingFor = (robot: string, text: string) => ding.received.filter((m) => m.robot === robot && m.text.includes(text));
+const dingFor = (robot: string, text: string) =>
+  ding.received.filter((m) => m.robot === robot && m.text.includes(text));
 
 describe("Prometheus → Alertmanager → notifier → channels", () => {
   it("routes a critical alert to DingTalk and e-mail, a warning to WeCom and e-mail", async () => {
-    const d = await eventually(async () => dingFor("ops-token", "E2EDiskFull")[0], (m) => !!m, 30_000);
+    const d = await eventually(
+      async () => dingFor("ops-token", "E2EDiskFull")[0],
+      (m) => !!m,
+      30_000,
+    );
     expect(d!.text).toContain("磁盘将满 web1");
     expect(d!.text).toContain("host=web1");
     expect(d!.text).toContain(`[静默](http://127.0.0.1:${amPort}/#/silences/new?filter=`);
-    await eventually(async () => wecom.received.find((m) => m.text.includes("E2ESlow")), (m) => !!m, 30_000);
+    await eventually(
+      async () => wecom.received.find((m) => m.text.includes("E2ESlow")),
+      (m) => !!m,
+      30_000,
+    );
     expect(wecom.received.some((m) => m.text.includes("E2EDiskFull"))).toBe(false);
     expect(dingFor("ops-token", "E2ESlow")).toHaveLength(0);
-    await eventually(async () => smtp.mails.filter((m) => /E2EDiskFull|E2ESlow/.test(m.subject)).length, (n) => n >= 2, 30_000);
+    await eventually(
+      async () => smtp.mails.filter((m) => /E2EDiskFull|E2ESlow/.test(m.subject)).length,
+      (n) => n >= 2,
+      30_000,
+    );
   });
 
   it("takes the Watchdog as a heartbeat, never as a message", async () => {
-    const m = await eventually(() => scrape(notifier.url), (x) => (x.get("opsdeck_notifier_heartbeats_total") ?? 0) >= 1);
+    const m = await eventually(
+      () => scrape(notifier.url),
+      (x) => (x.get("opsdeck_notifier_heartbeats_total") ?? 0) >= 1,
+    );
     expect(m.get("opsdeck_notifier_pipeline_up")).toBe(1);
     expect(ding.received.concat(wecom.received).some((x) => x.text.includes("Watchdog"))).toBe(false);
   });
 
   it("escalates an unacknowledged critical alert, and not one acknowledged with a silence", async () => {
-    await eventually(async () => dingFor("ops-token", "E2EAcked")[0], (m) => !!m, 30_000);
+    await eventually(
+      async () => dingFor("ops-token", "E2EAcked")[0],
+      (m) => !!m,
+      30_000,
+    );
     const silence = await fetch(`${am.url}/api/v2/silences`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -134,7 +183,11 @@ describe("Prometheus → Alertmanager → notifier → channels", () => {
       }),
     });
     expect(silence.status).toBe(200);
-    const esc = await eventually(async () => dingFor("boss-token", "E2EDiskFull")[0], (m) => !!m, 40_000);
+    const esc = await eventually(
+      async () => dingFor("boss-token", "E2EDiskFull")[0],
+      (m) => !!m,
+      40_000,
+    );
     expect(esc!.title).toContain("[升级]");
     expect(esc!.body.at).toMatchObject({ isAtAll: true });
     // Give the acknowledged one every chance to be escalated wrongly.
@@ -145,12 +198,20 @@ describe("Prometheus → Alertmanager → notifier → channels", () => {
 
   it("says the pipeline is broken when the heartbeat stops, and that it is back", async () => {
     await am.proc.stop();
-    const broken = await eventually(async () => wecom.received.find((m) => m.text.includes("监控链路中断")), (m) => !!m, 30_000);
+    const broken = await eventually(
+      async () => wecom.received.find((m) => m.text.includes("监控链路中断")),
+      (m) => !!m,
+      30_000,
+    );
     expect(broken!.text).toContain("Watchdog");
     expect((await scrape(notifier.url)).get("opsdeck_notifier_pipeline_up")).toBe(0);
     am = await startAlertmanager({ dir: join(dir, "am"), port: amPort, config: amConfig });
     procs.push(am.proc);
-    await eventually(async () => wecom.received.find((m) => m.text.includes("监控链路已恢复")), (m) => !!m, 30_000);
+    await eventually(
+      async () => wecom.received.find((m) => m.text.includes("监控链路已恢复")),
+      (m) => !!m,
+      30_000,
+    );
     const hist = await getJson(`${notifier.url}/api/v1/notifications?kind=system`);
     expect(hist.notifications.map((n: { alertname: string }) => n.alertname)).toContain("OpsDeckPipelineBroken");
   });

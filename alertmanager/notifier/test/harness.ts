@@ -50,11 +50,19 @@ export async function notifierEnv(notifier: Record<string, unknown>): Promise<No
 }
 
 let seq = 0;
-export function amAlert(name: string, labels: Record<string, string> = {}, status: "firing" | "resolved" = "firing"): AmAlert {
+export function amAlert(
+  name: string,
+  labels: Record<string, string> = {},
+  status: "firing" | "resolved" = "firing",
+): AmAlert {
   return {
     status,
     labels: { alertname: name, severity: "critical", host: "web1", ...labels },
-    annotations: { summary: `${name} summary`, description: `${name} description`, runbook_url: `docs/runbooks.md#${name.toLowerCase()}` },
+    annotations: {
+      summary: `${name} summary`,
+      description: `${name} description`,
+      runbook_url: `docs/runbooks.md#${name.toLowerCase()}`,
+    },
     startsAt: new Date(Date.now() - 60_000).toISOString(),
     endsAt: status === "resolved" ? new Date().toISOString() : "0001-01-01T00:00:00Z",
     generatorURL: "http://127.0.0.1:9090/graph",

@@ -15,7 +15,14 @@ const config = () => ({
   language: "zh-CN",
   links: { portal_url: "http://portal.test:8090", alertmanager_url: "http://am.test:9093" },
   channels: {
-    ops: { type: "dingtalk", access_token: "ops-token", secret: SECRET, base_url: ding.url, at_mobiles: ["13800000000"], rate_per_minute: 20 },
+    ops: {
+      type: "dingtalk",
+      access_token: "ops-token",
+      secret: SECRET,
+      base_url: ding.url,
+      at_mobiles: ["13800000000"],
+      rate_per_minute: 20,
+    },
     flood: { type: "dingtalk", access_token: "flood-token", secret: SECRET, base_url: ding.url },
     broken: { type: "dingtalk", access_token: "broken-token", base_url: ding.url },
     team: { type: "wecom", key: "team-key", base_url: wecom.url },
@@ -51,7 +58,8 @@ afterAll(async () => {
   await Promise.all([ding?.close(), wecom?.close(), smtp?.close()]);
 });
 
-const send = (receiver: string, alerts: ReturnType<typeof amAlert>[]) => post(`${env.url}/api/v1/alerts`, amPayload(receiver, alerts));
+const send = (receiver: string, alerts: ReturnType<typeof amAlert>[]) =>
+  post(`${env.url}/api/v1/alerts`, amPayload(receiver, alerts));
 
 describe("notifier delivers", () => {
   it("to a signed DingTalk robot, WeCom and e-mail, in Chinese", async () => {
@@ -59,7 +67,10 @@ describe("notifier delivers", () => {
     expect(res.status).toBe(200);
     expect(res.body.channels).toEqual(["ops", "team", "mail"]);
 
-    const d = await eventually(async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("DiskFull")), (m) => !!m);
+    const d = await eventually(
+      async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("DiskFull")),
+      (m) => !!m,
+    );
     expect(d!.msgtype).toBe("markdown");
     expect(d!.title).toBe("[告警] DiskFull");
     expect(d!.text).toContain("告警 · 严重 · DiskFull");
@@ -69,10 +80,16 @@ describe("notifier delivers", () => {
     expect(d!.body.at).toEqual({ atMobiles: ["13800000000"], atUserIds: [], isAtAll: false });
     expect(d!.text).toContain("@13800000000");
 
-    const w = await eventually(async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("DiskFull")), (m) => !!m);
+    const w = await eventually(
+      async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("DiskFull")),
+      (m) => !!m,
+    );
     expect(w!.msgtype).toBe("markdown");
 
-    const mail = await eventually(async () => smtp.mails.find((m) => m.subject.includes("DiskFull")), (m) => !!m);
+    const mail = await eventually(
+      async () => smtp.mails.find((m) => m.subject.includes("DiskFull")),
+      (m) => !!m,
+    );
     expect(mail!.subject).toBe("[OpsDeck] [告警] DiskFull");
     expect(mail!.secure).toBe(true); // STARTTLS
     expect(mail!.user).toBe("alerts");
@@ -84,14 +101,20 @@ describe("notifier delivers", () => {
   it("threads the mails of one alert group", async () => {
     await send("default", [amAlert("Threaded")]);
     await send("default", [amAlert("Threaded", {}, "resolved")]);
-    const mails = await eventually(async () => smtp.mails.filter((m) => m.subject.includes("Threaded")), (m) => m.length === 2);
+    const mails = await eventually(
+      async () => smtp.mails.filter((m) => m.subject.includes("Threaded")),
+      (m) => m.length === 2,
+    );
     expect(mails[0].references).toBe(mails[1].references);
     expect(mails.map((m) => m.subject).sort()).toEqual(["[OpsDeck] [告警] Threaded", "[OpsDeck] [已恢复] Threaded"]);
   });
 
   it("as WeCom text when mentioning by mobile", async () => {
     await send("oncall", [amAlert("Mention")]);
-    const w = await eventually(async () => wecom.received.find((m) => m.robot === "oncall-key"), (m) => !!m);
+    const w = await eventually(
+      async () => wecom.received.find((m) => m.robot === "oncall-key"),
+      (m) => !!m,
+    );
     expect(w!.msgtype).toBe("text");
     expect(w!.body.text).toMatchObject({ mentioned_mobile_list: ["13900000000"] });
     expect(Buffer.byteLength(w!.text)).toBeLessThanOrEqual(2048);
@@ -99,10 +122,14 @@ describe("notifier delivers", () => {
 
   it("a flood of 500 alerts to one robot: never over 20 a minute, every alert named", async () => {
     const names = Array.from({ length: 500 }, (_, i) => `Flood${String(i).padStart(3, "0")}`);
-    for (let i = 0; i < names.length; i += 25) await Promise.all(names.slice(i, i + 25).map((n) => send("flood", [amAlert(n)])));
+    for (let i = 0; i < names.length; i += 25)
+      await Promise.all(names.slice(i, i + 25).map((n) => send("flood", [amAlert(n)])));
     await eventually(
       async () => {
-        const text = ding.received.filter((m) => m.robot === "flood-token").map((m) => m.text).join("\n");
+        const text = ding.received
+          .filter((m) => m.robot === "flood-token")
+          .map((m) => m.text)
+          .join("\n");
         return names.filter((n) => !text.includes(`**${n}**`) && !text.includes(`· ${n}**`));
       },
       (missing) => missing.length === 0,
@@ -119,15 +146,27 @@ describe("notifier delivers", () => {
 
   it("a robot answering 310000: the channel is failing, the others still deliver and say so", async () => {
     await send("broken", [amAlert("BrokenRobot")]);
-    const ch = await eventually(async () => (await getJson(`${env.url}/api/v1/channels`)).channels.find((c: { name: string }) => c.name === "broken"), (c) => c?.up === false);
+    const ch = await eventually(
+      async () =>
+        (await getJson(`${env.url}/api/v1/channels`)).channels.find((c: { name: string }) => c.name === "broken"),
+      (c) => c?.up === false,
+    );
     expect(ch.failing).toMatchObject({ code: "310000", message: "keywords not in content" });
     expect(ch.queue).toBe(1); // kept, not dropped
-    await eventually(async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("BrokenRobot")), (m) => !!m);
-    const notice = await eventually(async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("通知渠道故障: broken")), (m) => !!m);
+    await eventually(
+      async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("BrokenRobot")),
+      (m) => !!m,
+    );
+    const notice = await eventually(
+      async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("通知渠道故障: broken")),
+      (m) => !!m,
+    );
     expect(notice!.text).toContain("310000");
     const m = await scrape(env.url);
     expect(m.get('opsdeck_notifier_channel_up{channel="broken"}')).toBe(0);
-    expect(m.get('opsdeck_notifier_delivery_failures_total{channel="broken",kind="config",code="310000"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      m.get('opsdeck_notifier_delivery_failures_total{channel="broken",kind="config",code="310000"}'),
+    ).toBeGreaterThanOrEqual(1);
     const hist = await getJson(`${env.url}/api/v1/notifications?channel=broken&state=pending`);
     expect(hist.notifications[0].deliveries.broken).toMatchObject({ state: "pending", last_error: { code: "310000" } });
   });
@@ -135,7 +174,10 @@ describe("notifier delivers", () => {
   it("a test message on request, and a manual retry", async () => {
     const res = await post(`${env.url}/api/v1/channels/team/test`, {});
     expect(res.status).toBe(202);
-    await eventually(async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("OpsDeck 通知测试")), (m) => !!m);
+    await eventually(
+      async () => wecom.received.find((m) => m.robot === "team-key" && m.text.includes("OpsDeck 通知测试")),
+      (m) => !!m,
+    );
     expect((await post(`${env.url}/api/v1/channels/nope/test`, {})).status).toBe(404);
     const hist = await getJson(`${env.url}/api/v1/notifications?channel=broken`);
     expect((await post(`${env.url}/api/v1/notifications/${hist.notifications[0].id}/retry`, {})).status).toBe(202);
@@ -147,7 +189,13 @@ describe("bad input gets a 4xx with a JSON error, and the notifier keeps serving
     ["invalid JSON", "{not json", {}, 400, /invalid JSON/],
     ["not Alertmanager's payload", { hello: "world" }, {}, 400, /Alertmanager payload: version/],
     ["no alerts", { ...amPayload("default", [amAlert("X")]), alerts: [] }, {}, 400, /alerts/],
-    ["an alert without alertname", { ...amPayload("default", [amAlert("X")]), alerts: [{ ...amAlert("X"), labels: { severity: "x" } }] }, {}, 400, /alertname/],
+    [
+      "an alert without alertname",
+      { ...amPayload("default", [amAlert("X")]), alerts: [{ ...amAlert("X"), labels: { severity: "x" } }] },
+      {},
+      400,
+      /alertname/,
+    ],
     ["missing token", amPayload("default", [amAlert("X")]), { token: null }, 401, /missing token/],
     ["wrong token", amPayload("default", [amAlert("X")]), { token: "nope" }, 401, /invalid token/],
     ["oversized body", JSON.stringify({ pad: "x".repeat(2_000_000) }), {}, 413, /too large/],
@@ -169,8 +217,14 @@ describe("configuration", () => {
     (next.channels.broken as Record<string, unknown>).secret = SECRET;
     env.reload({ ...next, retry: { initial_seconds: 0.2, max_seconds: 2, probe_failing_minutes: 0.01 } });
     // The kept BrokenRobot notification is delivered once the fixed channel is probed again.
-    await eventually(async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("BrokenRobot")), (m) => !!m, 20_000);
-    const ch = (await getJson(`${env.url}/api/v1/channels`)).channels.find((c: { name: string }) => c.name === "broken");
+    await eventually(
+      async () => ding.received.find((m) => m.robot === "ops-token" && m.text.includes("BrokenRobot")),
+      (m) => !!m,
+      20_000,
+    );
+    const ch = (await getJson(`${env.url}/api/v1/channels`)).channels.find(
+      (c: { name: string }) => c.name === "broken",
+    );
     expect(ch).toMatchObject({ up: true, queue: 0 });
   });
 });
