@@ -16,7 +16,12 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["*/test/**/*.test.ts", "alertmanager/**/test/**/*.test.ts", "provisioning/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "*/test/**/*.test.ts",
+            "alertmanager/**/test/**/*.test.ts",
+            "provisioning/**/*.test.ts",
+            "scripts/**/*.test.ts",
+          ],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

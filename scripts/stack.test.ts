@@ -28,6 +28,8 @@ describe("npm start (scripts/stack.ts)", () => {
       pm2: await freePort(),
       deploy: await freePort(),
       business: await freePort(),
+      notifier: await freePort(),
+      am: await freePort(),
     };
     const file = join(dir, "opsdeck.yml");
     writeFileSync(
@@ -39,7 +41,13 @@ describe("npm start (scripts/stack.ts)", () => {
           deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
           business: { port: port.business, token: TOKEN, data_dir: "data/business" },
         },
-        stack: { prometheus: { port: port.prom }, node_exporter: { port: port.node }, demo: true },
+        notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
+        stack: {
+          prometheus: { port: port.prom },
+          node_exporter: { port: port.node },
+          alertmanager: { port: port.am },
+          demo: true,
+        },
       }),
     );
     const stateDir = join(dir, "state");
@@ -56,9 +64,11 @@ describe("npm start (scripts/stack.ts)", () => {
     const prom = `http://127.0.0.1:${port.prom}`;
     const up = await promQuery(prom, "up");
     expect(up.map((s) => [s.metric.job, s.value[1]]).sort()).toEqual([
+      ["alertmanager", "1"],
       ["business", "1"],
       ["deploy", "1"],
       ["node", "1"],
+      ["notifier", "1"],
       ["pm2", "1"],
       ["prometheus", "1"],
     ]);
@@ -72,6 +82,13 @@ describe("npm start (scripts/stack.ts)", () => {
     );
     expect((await promQuery(prom, 'pm2_process_up{app="demo-shop"}')).length).toBe(2);
     expect(readFileSync(join(stateDir, "secrets.env"), "utf8")).toMatch(/^OPSDECK_DEPLOY_TOKEN=/m);
+    // Prometheus sends its alerts (the Watchdog at least) to Alertmanager, which delivers them
+    // to the notifier with the token from the file the stack wrote.
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${port.notifier}/metrics`)).text(),
+      (t) => /^opsdeck_notifier_heartbeats_total [1-9]/m.test(t),
+      60_000,
+    );
 
     const pm2Pid = Number(readFileSync(join(stateDir, "pm2", "pm2.pid"), "utf8"));
     process.kill(-stack.child.pid!, "SIGINT");

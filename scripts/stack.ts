@@ -9,6 +9,9 @@ import { ConfigError, loadConfig, configPath } from "@opsdeck/core";
 import {
   REPO,
   pm2,
+  renderAlertmanagerConfig,
+  startAlertmanager,
+  startNotifier,
   renderPrometheusConfig,
   startExporter,
   startNodeExporter,
@@ -18,7 +21,7 @@ import {
   type Proc,
 } from "@opsdeck/core/stack";
 
-const SECRETS = ["OPSDECK_DEPLOY_TOKEN", "OPSDECK_BUSINESS_TOKEN", "OPSDECK_GITHUB_SECRET"];
+const SECRETS = ["OPSDECK_DEPLOY_TOKEN", "OPSDECK_BUSINESS_TOKEN", "OPSDECK_NOTIFIER_TOKEN", "OPSDECK_GITHUB_SECRET"];
 
 /** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
 function loadSecrets(dir: string): Record<string, string> {
@@ -50,7 +53,7 @@ async function main() {
   const secrets = loadSecrets(stackDir);
   const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
   const { config } = loadConfig({ argv: ["--config", file], env });
-  const { exporters: ex, stack } = config;
+  const { exporters: ex, stack, notifier } = config;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -60,6 +63,12 @@ async function main() {
     ["deploy exporter", ex.deploy.port],
     ["business exporter", ex.business.port],
     ["prometheus", stack.prometheus.port],
+    ...(notifier.enabled
+      ? ([
+          ["notifier", notifier.port],
+          ["alertmanager", stack.alertmanager.port],
+        ] as [string, number][])
+      : []),
   ];
   for (const [name, port] of ports)
     if (!(await portFree(port)))
@@ -124,6 +133,27 @@ async function main() {
       await step("pm2 exporter", async () => {
         procs.push(await startExporter("pm2", { ...cfg, url: url(ex.pm2.port), logFile: log("pm2-exporter") }));
       });
+    if (notifier.enabled) {
+      await step("notifier", async () => {
+        procs.push(await startNotifier({ ...cfg, url: url(notifier.port), logFile: log("notifier") }));
+      });
+      await step("alertmanager", async () => {
+        const tokenFile = join(stackDir, "notifier.token");
+        writeFileSync(tokenFile, notifier.token ?? "", { mode: 0o600 });
+        const config = await renderAlertmanagerConfig({
+          source: join(REPO, "alertmanager/alertmanager.yml"),
+          notifierUrl: url(notifier.port),
+          tokenFile,
+        });
+        const am = await startAlertmanager({
+          dir: join(stackDir, "alertmanager"),
+          port: stack.alertmanager.port,
+          config,
+          logFile: log("alertmanager"),
+        });
+        procs.push(am.proc);
+      });
+    }
     const target = (on: boolean, port: number) => (on ? [`127.0.0.1:${port}`] : []);
     await step("prometheus", async () => {
       const promConfig = await renderPrometheusConfig({
@@ -134,7 +164,10 @@ async function main() {
           pm2: target(ex.pm2.enabled, ex.pm2.port),
           deploy: target(ex.deploy.enabled, ex.deploy.port),
           business: target(ex.business.enabled, ex.business.port),
+          alertmanager: target(notifier.enabled, stack.alertmanager.port),
+          notifier: target(notifier.enabled, notifier.port),
         },
+        alertmanagers: target(notifier.enabled, stack.alertmanager.port),
       });
       const p = await startPrometheus({
         dir: join(stackDir, "prometheus"),
@@ -163,6 +196,12 @@ async function main() {
       ? ([["Deploy exporter", `${url(ex.deploy.port)}/api/v1/deploys`]] as [string, string][])
       : []),
     ...(ex.business.enabled ? ([["Business exporter", `${url(ex.business.port)}/metrics`]] as [string, string][]) : []),
+    ...(notifier.enabled
+      ? ([
+          ["Alertmanager", url(stack.alertmanager.port)],
+          ["Notifier", `${url(notifier.port)}/api/v1/channels`],
+        ] as [string, string][])
+      : []),
   ];
   console.log("\nOpsDeck is up:\n");
   for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);

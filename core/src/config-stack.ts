@@ -14,6 +14,10 @@ export const stackSchema = z
       .object({ port: port(9100) })
       .strict()
       .prefault({}),
+    alertmanager: z
+      .object({ port: port(9093) })
+      .strict()
+      .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
   })

@@ -83,7 +83,11 @@ describe("opsdeck.yml", () => {
 
   it("the annotated example is valid, and its shop metrics are the built-in defaults", () => {
     const text = readFileSync(join(REPO, "opsdeck.example.yml"), "utf8");
-    const env = { OPSDECK_DEPLOY_TOKEN: "x".repeat(16), OPSDECK_BUSINESS_TOKEN: "y".repeat(16) };
+    const env = {
+      OPSDECK_DEPLOY_TOKEN: "x".repeat(16),
+      OPSDECK_BUSINESS_TOKEN: "y".repeat(16),
+      OPSDECK_NOTIFIER_TOKEN: "z".repeat(16),
+    };
     const c = parseConfig(text, "opsdeck.example.yml", env);
     const defaults = parseConfig("", "defaults", env);
     expect(c.exporters.business.metrics).toEqual(defaults.exporters.business.metrics);

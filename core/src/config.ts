@@ -50,7 +50,12 @@ export function interpolate(
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], problems));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]));
+    // A key with no value (`links:` with everything under it commented out) is left out.
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, interpolate(v, env, [...path, k], problems)]),
+    );
   }
   return value;
 }
