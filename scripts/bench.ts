@@ -7,6 +7,7 @@ import { REPO } from "@opsdeck/core/stack";
 import { benchIngest } from "../exporters/bench/ingest.bench.ts";
 import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
 import { printTable } from "../exporters/bench/stats.ts";
+import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -32,4 +33,11 @@ if (!only || only === "ingest") {
   printTable("Business /metrics at 10,000 series (re-rendered on every scrape)", r.scrape);
   printTable("Exporter RSS", r.rss);
   writeFileSync(join(out, "ingest.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "notifier") {
+  const r = await benchNotifier();
+  printTable("Notifier webhook ingest (2xx = fsync'd)", r.ingest);
+  printTable("Notifier delivery latency under the rate budget (100 alerts, 5/s)", r.delivery);
+  printTable("Notifier RSS", r.rss);
+  writeFileSync(join(out, "notifier.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort, startExporter, type Proc } from "@opsdeck/core/stack";
 import { tempDir, TOKEN } from "../test/helpers.ts";
-import { memory, summary, timed, type Row } from "./stats.ts";
+import { memory, postJson, summary, timed, type Row } from "./stats.ts";
 
 const SECONDS = 6;
 const BATCH = 100;
@@ -30,15 +30,7 @@ async function load(concurrency: number, send: (i: number) => Promise<number>) {
   return { ms, rate: Math.round(items / ((performance.now() - t0) / 1000)) };
 }
 
-async function post(url: string, body: unknown) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  await res.arrayBuffer();
-}
+const post = (url: string, body: unknown) => postJson(url, body, TOKEN);
 
 async function startBoth(dataRoot: string) {
   const dir = tempDir("bench-ingest");

@@ -1,5 +1,6 @@
 // Small helpers for the benchmarks: percentiles, timing loops, process CPU/RSS, a printed table.
 import { readFileSync } from "node:fs";
+import http from "node:http";
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -58,4 +59,37 @@ export function printTable(title: string, rows: Row[]) {
   console.log(line(cols));
   console.log("|" + width.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * POSTs JSON over a keep-alive agent and resolves with the status. The load generator shares the
+ * two cores with the servers, so it uses node:http: fetch (undici) costs several times more CPU
+ * per request and would measure itself.
+ */
+export function postJson(url: string, body: unknown, token?: string): Promise<number> {
+  const data = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "content-length": data.length,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode! < 300 ? resolve(res.statusCode!) : reject(new Error(`${url}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
 }

@@ -58,12 +58,12 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
    * A quarter of the budget is held back from single messages, so a burst that is just starting
    * still has room for digests in this minute.
    */
-  const wantsDigest = (ch: Channel, due: Notification[], budget: number) =>
-    due.length > 1 && due.length > budget - Math.max(1, Math.floor(ch.ratePerMinute / 4));
+  const wantsDigestFor = (ch: Channel, queued: number, budget: number) =>
+    queued > 1 && queued > budget - Math.max(1, Math.floor(ch.ratePerMinute / 4));
 
   /** Builds the next message: one notification, or a digest when the queue outgrows the budget. */
   function compose(ch: Channel, due: Notification[], budget: number): Content {
-    if (!wantsDigest(ch, due, budget)) {
+    if (!wantsDigestFor(ch, due.length, budget)) {
       const n = due[0];
       return {
         title: notificationView(n, render).title,
@@ -88,6 +88,19 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
     }
     if (st.blocked_until > now) return st.blocked_until - now;
 
+    // Cheap checks first: a pump is woken for every arriving notification, and sorting a long
+    // queue on every wake would make a flood slow down the webhook itself.
+    const recent = st.sends.filter((t) => t > now - WINDOW_MS);
+    const budget = ch.ratePerMinute - recent.length;
+    if (budget <= 0) return recent[0] + WINDOW_MS - now + 1;
+    // In a flood, digests are paced evenly over the minute (3 s apart at 20 a minute): what
+    // arrives meanwhile joins the next digest instead of spending the budget in small pieces.
+    const lastSend = st.sends.at(-1);
+    const spacing = WINDOW_MS / ch.ratePerMinute;
+    const depth = state.queueDepth(name);
+    if (depth > 1 && wantsDigestFor(ch, depth, budget) && lastSend !== undefined && now - lastSend < spacing)
+      return lastSend + spacing - now;
+
     const due = state.due(name, now);
     const expired = due.filter((n) => now - n.received_at > retry.give_up_hours * 3_600_000);
     if (expired.length) {
@@ -106,16 +119,6 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
       const next = state.nextDue(name);
       return next === undefined ? IDLE_MS : next - now;
     }
-    const recent = st.sends.filter((t) => t > now - WINDOW_MS);
-    const budget = ch.ratePerMinute - recent.length;
-    if (budget <= 0) return recent[0] + WINDOW_MS - now + 1;
-
-    // In a flood, digests are paced evenly over the minute (3 s apart at 20 a minute): what
-    // arrives meanwhile joins the next digest instead of spending the budget in small pieces.
-    const lastSend = st.sends.at(-1);
-    const spacing = WINDOW_MS / ch.ratePerMinute;
-    if (wantsDigest(ch, due, budget) && lastSend !== undefined && now - lastSend < spacing)
-      return lastSend + spacing - now;
 
     const content = compose(ch, due, budget);
     const outcome = await ch.send(content);

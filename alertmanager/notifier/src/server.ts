@@ -146,13 +146,14 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   async function record(records: NotifierRecord[]) {
     for (const r of records) state.apply(r);
     await write(records);
+    const live = hub.clients > 0; // rendering summaries nobody reads is a flood's main cost
     for (const r of records) {
       if (r.t === "in") {
         received.inc({ receiver: r.n.receiver, kind: r.n.kind });
         if (r.n.kind === "escalation") escalations.inc();
-        hub.publish("notification", summary(r.n));
+        if (live) hub.publish("notification", summary(r.n));
         for (const c of r.n.channels) dispatcher.wake(c);
-      } else if (r.t === "sent" || r.t === "fail" || r.t === "dead") {
+      } else if (live && (r.t === "sent" || r.t === "fail" || r.t === "dead")) {
         for (const id of r.ids) {
           const n = state.notifications.get(id);
           if (n) hub.publish("notification", summary(n));
