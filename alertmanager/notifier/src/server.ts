@@ -146,7 +146,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   async function record(records: NotifierRecord[]) {
     for (const r of records) state.apply(r);
     await write(records);
-    const live = hub.clients > 0; // rendering summaries nobody reads is a flood's main cost
+    const live = hub.clients > 0; // nobody listening: build no summaries for the stream
     for (const r of records) {
       if (r.t === "in") {
         received.inc({ receiver: r.n.receiver, kind: r.n.kind });

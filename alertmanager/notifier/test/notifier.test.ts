@@ -184,6 +184,41 @@ describe("notifier delivers", () => {
   });
 });
 
+describe("history", () => {
+  it("streams each notification and its delivery over SSE", async () => {
+    const res = await fetch(`${env.url}/api/v1/stream`);
+    const reader = res.body!.getReader();
+    await new Promise((r) => setTimeout(r, 100));
+    await send("default", [amAlert("Streamed")]);
+    let buf = "";
+    const states = new Set<string>();
+    while (!states.has("delivered")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += new TextDecoder().decode(value);
+      for (const block of buf.split("\n\n")) {
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!data || !/^event: notification$/m.test(block)) continue;
+        const n = JSON.parse(data);
+        if (n.alertname === "Streamed") for (const d of Object.values(n.deliveries) as { state: string }[]) states.add(d.state);
+      }
+    }
+    await reader.cancel();
+    expect([...states]).toEqual(expect.arrayContaining(["pending", "delivered"]));
+  });
+
+  it("lists notifications newest first with each channel's state, and pages", async () => {
+    const page = await getJson(`${env.url}/api/v1/notifications?limit=2`);
+    expect(page.notifications).toHaveLength(2);
+    expect(page.notifications[0].id > page.notifications[1].id).toBe(true);
+    const next = await getJson(`${env.url}/api/v1/notifications?limit=2&before=${page.next_before}`);
+    expect(next.notifications[0].id < page.notifications[1].id).toBe(true);
+    const one = await getJson(`${env.url}/api/v1/notifications/${page.notifications[0].id}`);
+    expect(one.payload.version).toBe("4");
+    expect((await fetch(`${env.url}/api/v1/notifications?state=weird`)).status).toBe(400);
+  });
+});
+
 describe("bad input gets a 4xx with a JSON error, and the notifier keeps serving", () => {
   it.each([
     ["invalid JSON", "{not json", {}, 400, /invalid JSON/],
