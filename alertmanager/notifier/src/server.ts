@@ -173,7 +173,10 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
         "error.code": outcome.code,
         "error.message": outcome.message,
       });
-      const others = Object.keys(cfg.channels).filter((c) => c !== channel && !state.channels.get(c)?.failing);
+      // Tell the default receiver's channels (not, say, an @all escalation robot); any other if none.
+      const healthy = (c: string) => c !== channel && !state.channels.get(c)?.failing;
+      const preferred = defaultChannels().filter(healthy);
+      const others = preferred.length ? preferred : Object.keys(cfg.channels).filter(healthy);
       if (others.length)
         await record([
           { t: "in", n: channelFailingNotification(cfg.language, channel, outcome.code, outcome.message, others) },

@@ -200,7 +200,8 @@ describe("history", () => {
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (!data || !/^event: notification$/m.test(block)) continue;
         const n = JSON.parse(data);
-        if (n.alertname === "Streamed") for (const d of Object.values(n.deliveries) as { state: string }[]) states.add(d.state);
+        if (n.alertname === "Streamed")
+          for (const d of Object.values(n.deliveries) as { state: string }[]) states.add(d.state);
       }
     }
     await reader.cancel();
