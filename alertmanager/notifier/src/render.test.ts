@@ -78,6 +78,14 @@ describe("messages", () => {
     expect(text).not.toContain("Silence");
   });
 
+  it("take a custom Liquid template, with no way to run code", () => {
+    const view = notificationView(notification([alert("HostDown")]), o("en"));
+    const custom = "{{ n.title }} / {% for a in n.alerts %}{{ a.alertname }}={{ a.severity_text }}{% endfor %}";
+    expect(renderNotification(view, "markdown", o("en"), custom)).toBe("[FIRING] HostDown / HostDown=critical");
+    // Liquid has no eval; prototype properties are not reachable either.
+    expect(renderNotification(view, "markdown", o("en"), "{{ n.constructor.name }}{{ n.__proto__ }}")).toBe("");
+  });
+
   it("escapes HTML in e-mail", () => {
     const html = renderNotification(
       notificationView(notification([alert("X", { annotations: { summary: "<script>x</script>" } })]), o("en")),

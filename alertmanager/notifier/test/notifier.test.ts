@@ -1,5 +1,6 @@
 // The notifier against stand-ins that check DingTalk's and WeCom's real protocol, and a real
 // SMTP server: what arrives, the rate budget under a flood, a robot answering 310000, bad input.
+import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, getJson, post, scrape, TOKEN } from "../../../exporters/test/helpers.ts";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
@@ -9,6 +10,8 @@ let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
 let wecom: Awaited<ReturnType<typeof wecomStandin>>;
 let smtp: Awaited<ReturnType<typeof smtpStandin>>;
 let env: NotifierEnv;
+let hook: Server;
+const hooked: { auth?: string; body: any }[] = [];
 const SECRET = "SEC0123456789abcdef0123456789abcdef";
 
 const config = () => ({
@@ -27,6 +30,11 @@ const config = () => ({
     broken: { type: "dingtalk", access_token: "broken-token", base_url: ding.url },
     team: { type: "wecom", key: "team-key", base_url: wecom.url },
     oncall: { type: "wecom", key: "oncall-key", base_url: wecom.url, mentioned_mobiles: ["13900000000"] },
+    hook: {
+      type: "webhook",
+      url: `http://127.0.0.1:${(hook.address() as { port: number }).port}/in`,
+      headers: { authorization: "Bearer hook-secret" },
+    },
     mail: {
       type: "email",
       smtp: { host: "127.0.0.1", port: smtp.port, user: "alerts", pass: "mail-pass", verify_certificate: false },
@@ -37,6 +45,7 @@ const config = () => ({
   receivers: {
     default: { channels: ["ops", "team", "mail"] },
     oncall: { channels: ["oncall"] },
+    hook: { channels: ["hook"] },
     flood: { channels: ["flood"] },
     broken: { channels: ["broken", "team"] },
   },
@@ -50,12 +59,22 @@ beforeAll(async () => {
   });
   wecom = await wecomStandin(["team-key", "oncall-key"]);
   smtp = await smtpStandin({ alerts: "mail-pass" });
+  hook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      hooked.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
   env = await notifierEnv(config());
 });
 
 afterAll(async () => {
   await env?.proc.stop();
   await Promise.all([ding?.close(), wecom?.close(), smtp?.close()]);
+  hook?.close();
 });
 
 const send = (receiver: string, alerts: ReturnType<typeof amAlert>[]) =>
@@ -118,6 +137,17 @@ describe("notifier delivers", () => {
     expect(w!.msgtype).toBe("text");
     expect(w!.body.text).toMatchObject({ mentioned_mobile_list: ["13900000000"] });
     expect(Buffer.byteLength(w!.text)).toBeLessThanOrEqual(2048);
+  });
+
+  it("to a JSON webhook, with its headers", async () => {
+    await send("hook", [amAlert("Hooked")]);
+    const h = await eventually(
+      async () => hooked.find((x) => x.body.notifications?.[0]?.payload.alerts[0].labels.alertname === "Hooked"),
+      (x) => !!x,
+    );
+    expect(h!.auth).toBe("Bearer hook-secret");
+    expect(h!.body).toMatchObject({ version: "opsdeck.notifier/v1", digest: false, title: "[告警] Hooked" });
+    expect(h!.body.text).toContain("Hooked summary");
   });
 
   it("a flood of 500 alerts to one robot: never over 20 a minute, every alert named", async () => {
