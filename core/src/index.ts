@@ -10,3 +10,5 @@ export * from "./http.ts";
 export * from "./sse.ts";
 export * from "./bounded-set.ts";
 export * from "./durable.ts";
+export * from "./lifecycle.ts";
+export * from "./self-metrics.ts";

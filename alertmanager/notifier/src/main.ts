@@ -1,7 +1,7 @@
 // Entry point: `node dist/notifier.mjs [--config PATH]`. SIGHUP reloads opsdeck.yml (channels,
 // receivers, retry, templates) without losing the queue; a bad new config is refused and logged.
 import { dirname } from "node:path";
-import { ConfigError, createLogger, loadConfig } from "@opsdeck/core";
+import { ConfigError, createLogger, loadConfig, runMain, stopOnSignals } from "@opsdeck/core";
 import { startNotifier } from "./server.ts";
 
 function load() {
@@ -13,21 +13,10 @@ function load() {
   return loaded;
 }
 
-async function main() {
-  let loaded;
-  try {
-    loaded = load();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
-  const { config, file } = loaded;
+runMain(async () => {
+  const { config, file } = load();
   const log = createLogger({ service: "notifier", level: config.log.level });
   const notifier = await startNotifier(config.notifier, log, file === "(defaults)" ? process.cwd() : dirname(file));
-
   process.on("SIGHUP", () => {
     try {
       notifier.reload(load().config.notifier);
@@ -35,19 +24,5 @@ async function main() {
       log.error("reload refused: the new configuration is invalid; keeping the running one", { error: err });
     }
   });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping", { "event.reason": signal });
-    await notifier.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-main().catch((err) => {
-  process.stderr.write(`${err?.stack ?? err}\n`);
-  process.exit(1);
+  stopOnSignals(log, () => notifier.close());
 });

@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import type { RequestHandler } from "express";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import { z } from "zod";
 import {
   closeServer,
@@ -20,6 +20,7 @@ import {
   route,
   type Logger,
   type NotifierConfig,
+  selfRegistry,
 } from "@opsdeck/core";
 import { createChannel, type Channel } from "./channels/index.ts";
 import { createDispatcher } from "./dispatcher.ts";
@@ -70,10 +71,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   const hub = createSseHub();
 
   // Metrics: counters since start; gauges read the state at scrape time.
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const m of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
-    registry.removeSingleMetric(m);
+  const registry = selfRegistry();
   const received = new Counter({
     name: "opsdeck_notifier_notifications_received_total",
     help: "Notifications accepted, by receiver and kind (alert, escalation, system, test).",

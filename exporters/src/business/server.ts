@@ -17,9 +17,9 @@ import {
   route,
   type BusinessExporterConfig,
   type Logger,
+  selfRegistry,
 } from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
-import { selfRegistry } from "../lib/self-metrics.ts";
 import { startCollectors } from "./collectors.ts";
 import { batchSchema, createBusinessState, type EventRecord } from "./state.ts";
 

@@ -19,9 +19,9 @@ import {
   route,
   type DeployExporterConfig,
   type Logger,
+  selfRegistry,
 } from "@opsdeck/core";
 import { CONTENT_TYPE, render } from "../lib/series.ts";
-import { selfRegistry } from "../lib/self-metrics.ts";
 import { axiRecords } from "./axi.ts";
 import { githubRecords, verifySignature } from "./github.ts";
 import {

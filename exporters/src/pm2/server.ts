@@ -10,9 +10,9 @@ import {
   route,
   type Logger,
   type Pm2ExporterConfig,
+  selfRegistry,
 } from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
-import { selfRegistry } from "../lib/self-metrics.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
 
