@@ -3,7 +3,18 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".opsdeck/", "data/", "dist/", "bench-results/", "**/*.d.ts"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".opsdeck/",
+      "data/",
+      "dist/",
+      "portal/.next/",
+      "portal/next-env.d.ts",
+      "bench-results/",
+      "**/*.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

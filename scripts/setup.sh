@@ -3,7 +3,8 @@
 #   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool)
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
-# Usage: scripts/setup.sh [--test]   (--test also installs what only the tests need)
+#   the portal's production build (next build), when its sources changed
+# Usage: scripts/setup.sh [--test]   (--test also installs what only the tests need: chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,12 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+# fonts-noto-cjk: so the screenshots of the Chinese pages show characters, not boxes.
+if [ $want_test -eq 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -30,3 +37,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 npx tsx scripts/build.ts
+# The portal's production build (Next.js); skipped when nothing it is built from changed.
+stamp=portal/.next/opsdeck-source-hash
+hash=$(find portal/src portal/next.config.ts core/src package-lock.json -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+if [ ! -f portal/.next/BUILD_ID ] || [ "$(cat $stamp 2>/dev/null)" != "$hash" ]; then
+  echo "setup: building the portal (next build)"
+  (cd portal && npx next build > /dev/null)
+  echo "$hash" > $stamp
+fi

@@ -5,13 +5,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { ConfigError, loadConfig, configPath } from "@opsdeck/core";
+import { ConfigError, hashPassword, loadConfig, configPath } from "@opsdeck/core";
 import {
   REPO,
   pm2,
   renderAlertmanagerConfig,
   startAlertmanager,
   startNotifier,
+  startPortal,
   renderPrometheusConfig,
   startExporter,
   startNodeExporter,
@@ -21,7 +22,14 @@ import {
   type Proc,
 } from "@opsdeck/core/stack";
 
-const SECRETS = ["OPSDECK_DEPLOY_TOKEN", "OPSDECK_BUSINESS_TOKEN", "OPSDECK_NOTIFIER_TOKEN", "OPSDECK_GITHUB_SECRET"];
+const SECRETS = [
+  "OPSDECK_DEPLOY_TOKEN",
+  "OPSDECK_BUSINESS_TOKEN",
+  "OPSDECK_NOTIFIER_TOKEN",
+  "OPSDECK_GITHUB_SECRET",
+  "OPSDECK_PORTAL_SESSION_SECRET",
+  "OPSDECK_PORTAL_ADMIN_PASSWORD",
+];
 
 /** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
 function loadSecrets(dir: string): Record<string, string> {
@@ -34,7 +42,18 @@ function loadSecrets(dir: string): Record<string, string> {
     }
   const out: Record<string, string> = {};
   for (const k of SECRETS) out[k] = process.env[k] || saved[k] || randomBytes(24).toString("base64url");
-  writeFileSync(file, SECRETS.map((k) => `${k}=${out[k]}`).join("\n") + "\n", { mode: 0o600 });
+  // The portal's first user, "admin", signs in with this password; opsdeck.yml holds its hash.
+  out.OPSDECK_PORTAL_ADMIN_HASH =
+    saved.OPSDECK_PORTAL_ADMIN_HASH && out.OPSDECK_PORTAL_ADMIN_PASSWORD === saved.OPSDECK_PORTAL_ADMIN_PASSWORD
+      ? saved.OPSDECK_PORTAL_ADMIN_HASH
+      : hashPassword(out.OPSDECK_PORTAL_ADMIN_PASSWORD);
+  writeFileSync(
+    file,
+    Object.entries(out)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
   return out;
 }
 
@@ -53,7 +72,7 @@ async function main() {
   const secrets = loadSecrets(stackDir);
   const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
   const { config } = loadConfig({ argv: ["--config", file], env });
-  const { exporters: ex, stack, notifier } = config;
+  const { exporters: ex, stack, notifier, portal } = config;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -69,6 +88,7 @@ async function main() {
           ["alertmanager", stack.alertmanager.port],
         ] as [string, number][])
       : []),
+    ...(portal.enabled ? ([["portal", portal.port]] as [string, number][]) : []),
   ];
   for (const [name, port] of ports)
     if (!(await portFree(port)))
@@ -179,6 +199,10 @@ async function main() {
     });
     if (stack.demo && ex.deploy.enabled)
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
+    if (portal.enabled)
+      await step("portal", async () => {
+        procs.push(await startPortal({ ...cfg, url: url(portal.port), port: portal.port, logFile: log("portal") }));
+      });
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {
     console.log("failed");
@@ -189,6 +213,7 @@ async function main() {
   }
 
   const rows: [string, string][] = [
+    ...(portal.enabled ? ([["Portal", url(portal.port)]] as [string, string][]) : []),
     ["Prometheus", url(stack.prometheus.port)],
     ["node-exporter", `${url(stack.node_exporter.port)}/metrics`],
     ...(ex.pm2.enabled ? ([["PM2 exporter", `${url(ex.pm2.port)}/metrics`]] as [string, string][]) : []),
@@ -206,6 +231,7 @@ async function main() {
   console.log("\nOpsDeck is up:\n");
   for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);
   console.log(`\n  API tokens:          ${join(stackDir, "secrets.env")}`);
+  if (portal.enabled) console.log(`  Portal sign-in:      admin / OPSDECK_PORTAL_ADMIN_PASSWORD in secrets.env`);
   console.log(`  PM2 (demo):          PM2_HOME=${env.PM2_HOME} npx pm2 ls`);
   console.log(`  Logs:                ${join(stackDir, "logs")}`);
   console.log("\nPress Ctrl-C to stop everything.");

@@ -87,6 +87,8 @@ describe("opsdeck.yml", () => {
       OPSDECK_DEPLOY_TOKEN: "x".repeat(16),
       OPSDECK_BUSINESS_TOKEN: "y".repeat(16),
       OPSDECK_NOTIFIER_TOKEN: "z".repeat(16),
+      OPSDECK_PORTAL_SESSION_SECRET: "s".repeat(32),
+      OPSDECK_PORTAL_ADMIN_HASH: "scrypt$16384$8$1$c2FsdA$aGFzaA",
     };
     const c = parseConfig(text, "opsdeck.example.yml", env);
     const defaults = parseConfig("", "defaults", env);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { LEVELS } from "./log.ts";
 import { exportersSchema } from "./config-exporters.ts";
 import { notifierSchema } from "./config-notifier.ts";
+import { portalSchema } from "./config-portal.ts";
 import { stackSchema } from "./config-stack.ts";
 
 export const configSchema = z
@@ -14,6 +15,7 @@ export const configSchema = z
     log: z.object({ level: z.enum(LEVELS).default("info") }).prefault({}),
     exporters: exportersSchema.prefault({}),
     notifier: notifierSchema.prefault({}),
+    portal: portalSchema.prefault({}),
     stack: stackSchema.prefault({}),
   })
   .strict();
@@ -130,7 +132,7 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; file: stri
   if (!file) return { config: parseConfig("{}", "(defaults)", env), file: "(defaults)" };
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch (err) {
     throw new ConfigError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`]);
   }

@@ -60,6 +60,24 @@ export const startExporter = (kind: ExporterKind, opts: ServiceOptions) =>
 
 export const startNotifier = (opts: ServiceOptions) => startBundle("notifier", BUNDLES.notifier, [], opts);
 
+/** The portal's production build (`next build` in portal/, run by scripts/setup.sh). */
+export async function startPortal(opts: ServiceOptions & { port: number; host?: string }): Promise<Proc> {
+  const portal = `${REPO}portal`;
+  if (!existsSync(`${portal}/.next/BUILD_ID`)) throw new Error("portal/.next is missing: run npm run build");
+  const proc = spawnProc(
+    "portal",
+    process.execPath,
+    [`${REPO}node_modules/next/dist/bin/next`, "start", "-p", String(opts.port), "-H", opts.host ?? "127.0.0.1"],
+    {
+      env: { ...process.env, ...opts.env, OPSDECK_CONFIG: opts.configFile, NODE_ENV: "production" },
+      logFile: opts.logFile,
+      cwd: portal,
+    },
+  );
+  await waitUntil("portal", () => httpOk(`${opts.url}/api/health`), { proc, timeoutMs: opts.timeoutMs ?? 60_000 });
+  return proc;
+}
+
 const exec = promisify(execFile);
 
 /** Runs the pm2 CLI against one PM2_HOME. */

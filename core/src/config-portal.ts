@@ -1,0 +1,83 @@
+// The `portal:` section of opsdeck.yml: who may sign in, and where the portal reads from.
+import { z } from "zod";
+import { bool, int, num, unsetIfEmpty } from "./config-exporters.ts";
+
+export const ROLES = ["viewer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+const url = unsetIfEmpty(z.url());
+
+export const portalSchema = z
+  .object({
+    enabled: bool().default(true),
+    host: z.string().min(1).default("127.0.0.1"),
+    port: int().pipe(z.number().min(0).max(65535)).default(8090),
+    /** Signs session cookies; at least 32 characters, from the environment. */
+    session_secret: unsetIfEmpty(z.string().min(32, "must be at least 32 characters")),
+    session_hours: num()
+      .pipe(
+        z
+          .number()
+          .positive()
+          .max(24 * 30),
+      )
+      .default(12),
+    /** Users and roles: viewer reads, operator also silences and acknowledges, admin does all. */
+    users: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[\w.@-]{1,64}$/, "letters, digits and . _ - @ only"),
+            /** From `npm run hash-password`: scrypt$N$r$p$salt$hash. */
+            password_hash: z
+              .string()
+              .regex(
+                /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/,
+                "not a hash from npm run hash-password",
+              ),
+            role: z.enum(ROLES).default("viewer"),
+          })
+          .strict(),
+      )
+      .default([]),
+    sign_in: z
+      .object({
+        /** Failed sign-ins allowed per user and address in the window, then 429. */
+        max_failures: int().pipe(z.number().min(1)).default(5),
+        window_minutes: num().pipe(z.number().positive()).default(15),
+      })
+      .strict()
+      .prefault({}),
+    /** Unset URLs follow the rest of this file (stack and service ports on 127.0.0.1). */
+    sources: z
+      .object({
+        prometheus_url: url,
+        alertmanager_url: url,
+        deploy_url: url,
+        notifier_url: url,
+        timeout_seconds: num().pipe(z.number().positive()).default(5),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type PortalConfig = z.infer<typeof portalSchema>;
+
+/** Where the portal reads from: configured URLs, else the ports the rest of opsdeck.yml gives. */
+export function portalSources(c: {
+  portal: PortalConfig;
+  stack: { prometheus: { port: number }; alertmanager: { port: number } };
+  exporters: { deploy: { port: number } };
+  notifier: { port: number };
+}) {
+  const local = (port: number) => `http://127.0.0.1:${port}`;
+  const s = c.portal.sources;
+  return {
+    prometheus_url: s.prometheus_url ?? local(c.stack.prometheus.port),
+    alertmanager_url: s.alertmanager_url ?? local(c.stack.alertmanager.port),
+    deploy_url: s.deploy_url ?? local(c.exporters.deploy.port),
+    notifier_url: s.notifier_url ?? local(c.notifier.port),
+    timeout_seconds: s.timeout_seconds,
+  };
+}

@@ -1,0 +1,52 @@
+"use client";
+// The top bar: pages, language and theme switches, sign-out.
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import type { Dict, Lang } from "@/lib/i18n.ts";
+
+export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
+  const path = usePathname();
+  const router = useRouter();
+  const links: [string, string][] = [
+    ["/", t.overview],
+    ["/deploys", t.deploys],
+    ["/alerts", t.alerts],
+  ];
+  const setCookie = (k: string, v: string) => (document.cookie = `${k}=${v}; Path=/; Max-Age=31536000; SameSite=Lax`);
+  return (
+    <header className="top">
+      <span className="brand">OpsDeck</span>
+      <nav>
+        {links.map(([href, label]) => (
+          <Link key={href} href={href} aria-current={path === href ? "page" : undefined}>
+            {label}
+          </Link>
+        ))}
+      </nav>
+      <button
+        onClick={() => {
+          setCookie("lang", lang === "en" ? "zh-CN" : "en");
+          router.refresh();
+        }}
+      >
+        {t.language}
+      </button>
+      <button
+        aria-label={t.theme}
+        onClick={() => {
+          const dark = document.documentElement.dataset.theme !== "dark";
+          document.documentElement.dataset.theme = dark ? "dark" : "light";
+          setCookie("theme", dark ? "dark" : "light");
+        }}
+      >
+        ◐
+      </button>
+      {user && (
+        <form method="post" action="/api/auth/signout">
+          <span className="muted">{user} </span>
+          <button type="submit">{t.sign_out}</button>
+        </form>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,17 @@
+// Numbers as Grafana shows them: the portal uses @grafana/data's value formats, so a ratio, a
+// byte count or a duration reads the same here and in the embedded Grafana panels. Server-side
+// only, through its CommonJS build: its ESM build imports a named export moment-timezone (CJS)
+// does not provide under Node's ESM loader, and keeping it out of the browser keeps it out of
+// the bundle.
+import { createRequire } from "node:module";
+
+// @grafana/data reads navigator.language to format numbers; Node 20 has no navigator (21+ has).
+(globalThis as { navigator?: unknown }).navigator ??= { language: "en-US", languages: ["en-US"], userAgent: "node" };
+
+type GrafanaData = typeof import("@grafana/data");
+const grafana = createRequire(import.meta.url)("@grafana/data") as GrafanaData;
+
+export const fmt = (unit: string, value: number | undefined, decimals = 1) =>
+  value === undefined || Number.isNaN(value)
+    ? "–"
+    : grafana.formattedValueToString(grafana.getValueFormat(unit)(value, decimals));

@@ -1,0 +1,103 @@
+// Reading the stack: Prometheus, Alertmanager API v2, the deploy exporter, the notifier. Only
+// these fixed, configured URLs are ever fetched (no URL comes from the browser), each with a
+// timeout; a failure is returned, not thrown, so each widget fails alone.
+import { portalSources } from "@opsdeck/core";
+import { config } from "./config.ts";
+
+export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
+
+async function get<T>(base: string, path: string): Promise<Result<T>> {
+  const { timeout_seconds } = portalSources(config());
+  try {
+    const res = await fetch(new URL(path, base), {
+      signal: AbortSignal.timeout(timeout_seconds * 1000),
+      cache: "no-store",
+    });
+    if (!res.ok) return { ok: false, error: `${new URL(base).host}: HTTP ${res.status}` };
+    return { ok: true, data: (await res.json()) as T };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return { ok: false, error: `${new URL(base).host}: ${e.cause?.code ?? e.name}` };
+  }
+}
+
+const src = () => portalSources(config());
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export async function promQuery(query: string): Promise<Result<PromSample[]>> {
+  const r = await get<{ status: string; data: { result: PromSample[] }; error?: string }>(
+    src().prometheus_url,
+    `/api/v1/query?query=${encodeURIComponent(query)}`,
+  );
+  return r.ok ? { ok: true, data: r.data.data.result } : r;
+}
+
+export const promNumber = async (query: string): Promise<Result<number | undefined>> => {
+  const r = await promQuery(query);
+  return r.ok ? { ok: true, data: r.data.length ? Number(r.data[0].value[1]) : undefined } : r;
+};
+
+export interface AmAlert {
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
+}
+
+export const amAlerts = () =>
+  get<AmAlert[]>(src().alertmanager_url, "/api/v2/alerts?active=true&silenced=true&inhibited=true");
+
+export interface AmSilence {
+  id: string;
+  matchers: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[];
+  createdBy: string;
+  comment: string;
+  startsAt: string;
+  endsAt: string;
+  status: { state: string };
+}
+export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
+
+export interface DeployView {
+  id: string;
+  project: string;
+  environment: string;
+  version?: string;
+  actor?: string;
+  status: string;
+  started_at: string;
+  finished_at?: string;
+  duration_seconds?: number;
+  steps: { name: string; status: string; duration_seconds?: number }[];
+}
+
+export const deploys = (query: string) => get<{ deploys: DeployView[] }>(src().deploy_url, `/api/v1/deploys?${query}`);
+
+export async function health(): Promise<{ name: string; url: string; ok: boolean; error?: string }[]> {
+  const s = src();
+  const checks: [string, string, string][] = [
+    ["Prometheus", s.prometheus_url, "/-/ready"],
+    ["Alertmanager", s.alertmanager_url, "/-/ready"],
+    ["deploy exporter", s.deploy_url, "/healthz"],
+    ["notifier", s.notifier_url, "/healthz"],
+  ];
+  return Promise.all(
+    checks.map(async ([name, base, path]) => {
+      try {
+        const res = await fetch(new URL(path, base), {
+          signal: AbortSignal.timeout(s.timeout_seconds * 1000),
+          cache: "no-store",
+        });
+        return { name, url: base, ok: res.ok, error: res.ok ? undefined : `HTTP ${res.status}` };
+      } catch (err) {
+        const e = err as Error & { cause?: { code?: string } };
+        return { name, url: base, ok: false, error: e.cause?.code ?? e.name };
+      }
+    }),
+  );
+}

@@ -1,0 +1,257 @@
+// The portal in Debian's Chromium, against the native stack (`npm start`'s code) with real data:
+// sign in; the overview shows real numbers; deploy steps advance live; a silence reaches
+// Alertmanager; acknowledging; the language switch; a source down fails alone; a viewer cannot
+// silence. A screenshot of every page in both languages goes to portal/test/screenshots/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { hashPassword } from "@opsdeck/core";
+import { freePort, nodeTsArgs, REPO, spawnProc, startPortal, waitUntil, type Proc } from "@opsdeck/core/stack";
+import { eventually, getJson, post, tempDir, TOKEN } from "../../exporters/test/helpers.ts";
+
+const SHOTS = join(REPO, "portal/test/screenshots");
+const SECRET = "portal-session-secret-0123456789abcdef";
+const dir = tempDir("portal");
+let stack: Proc;
+let brokenPortal: Proc | undefined;
+let browser: Browser;
+const port: Record<string, number> = {};
+const url = (p: number) => `http://127.0.0.1:${p}`;
+
+function config(overrides: { portal?: Record<string, unknown> } = {}) {
+  return stringify({
+    log: { level: "warn" },
+    exporters: {
+      pm2: { port: port.pm2 },
+      deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
+      business: { port: port.business, token: TOKEN, data_dir: "data/business" },
+    },
+    notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
+    portal: {
+      port: port.portal,
+      session_secret: SECRET,
+      users: [
+        { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
+        { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
+      ],
+      ...overrides.portal,
+    },
+    stack: {
+      prometheus: { port: port.prom },
+      node_exporter: { port: port.node },
+      alertmanager: { port: port.am },
+      demo: true,
+    },
+  });
+}
+
+beforeAll(async () => {
+  for (const k of ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "broken"])
+    port[k] = await freePort();
+  writeFileSync(join(dir, "opsdeck.yml"), config());
+  stack = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
+    cwd: REPO,
+    env: { ...process.env, OPSDECK_CONFIG: join(dir, "opsdeck.yml"), OPSDECK_STACK_DIR: join(dir, "state") },
+  });
+  await waitUntil("stack", async () => stack.tail(100).includes("OpsDeck is up"), { proc: stack, timeoutMs: 150_000 });
+  browser = await chromium.launch({
+    executablePath: process.env.OPSDECK_CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await brokenPortal?.stop();
+  if (stack) {
+    process.kill(-stack.child.pid!, "SIGINT");
+    await stack.exited;
+  }
+});
+
+async function signIn(page: Page, name: string, password: string, base = url(port.portal)) {
+  await page.goto(base);
+  await page.waitForURL(/\/signin$/);
+  await page.fill('input[name="name"]', name);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe("portal", () => {
+  it("needs a sign-in, and refuses a wrong password", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await page.goto(url(port.portal) + "/deploys");
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await shot(page, "signin-zh");
+    await page.fill('input[name="name"]', "ops");
+    await page.fill('input[name="password"]', "wrong-password");
+    await page.click('button[type="submit"]');
+    await expect(page.locator(".error[role=alert]").textContent()).resolves.toContain("用户名或密码错误");
+    const api = await fetch(url(port.portal) + "/api/stream");
+    expect(api.status).toBe(401);
+    await page.close();
+  });
+
+  it("shows real numbers on the overview", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await expect(page.locator('[data-widget="components"]').textContent()).resolves.toMatch(/Prometheus/);
+    expect(await page.locator('[data-widget="components"] .s-down').count()).toBe(0);
+    // The demo seeds a deploy that started a minute ago: today's count is real, not 0.
+    expect(Number(await page.locator('[data-value="deploys-today"]').textContent())).toBeGreaterThanOrEqual(1);
+    await shot(page, "overview-zh");
+    await page.close();
+  });
+
+  it("advances deploy steps live, without a reload", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(url(port.portal) + "/deploys");
+    await page.locator('[data-live="true"]').waitFor();
+    const d = url(port.deploy);
+    await post(`${d}/api/v1/deploys`, { id: "live-e2e", project: "web", environment: "production", version: "9.9.9" });
+    await page.locator('[data-deploy="live-e2e"]').waitFor({ timeout: 10_000 });
+    await post(`${d}/api/v1/deploys/live-e2e/steps`, { name: "build", status: "running" });
+    await page
+      .locator('[data-deploy="live-e2e"] [data-step="build"][data-step-status="running"]')
+      .waitFor({ timeout: 10_000 });
+    await post(`${d}/api/v1/deploys/live-e2e/steps`, { name: "build", status: "succeeded" });
+    await post(`${d}/api/v1/deploys/live-e2e/finish`, { result: "succeeded" });
+    await page.locator('[data-deploy="live-e2e"] [data-status="succeeded"]').waitFor({ timeout: 10_000 });
+    await shot(page, "deploys-zh");
+    await page.close();
+  });
+
+  it("acknowledges an alert, expires that, and creates a silence Alertmanager holds", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    // The demo's failed deploy fires DeployFailed once Prometheus has evaluated it.
+    await eventually(
+      async () => {
+        await page.goto(url(port.portal) + "/alerts");
+        return page.locator('[data-alertname="DeployFailed"]').count();
+      },
+      (n) => n > 0,
+      90_000,
+    );
+    await shot(page, "alerts-zh");
+    type Silence = { id: string; comment: string; createdBy: string; status: { state: string } };
+    const silences = () => getJson(`${url(port.am)}/api/v2/silences`) as Promise<Silence[]>;
+
+    // Acknowledge: a short silence that says who and why.
+    page.once("dialog", (d) => void d.accept("looking into it"));
+    await page.locator('[data-alertname="DeployFailed"] button', { hasText: "确认" }).first().click();
+    const ack = (
+      await eventually(silences, (l) =>
+        l.some((x) => x.comment === "ack: looking into it" && x.status.state === "active"),
+      )
+    ).find((x) => x.comment === "ack: looking into it")!;
+    expect(ack.createdBy).toBe("ops");
+    await page.waitForSelector('[data-alertname="DeployFailed"] [data-state="suppressed"]', { timeout: 15_000 });
+    await shot(page, "alerts-acknowledged-zh");
+
+    // Expire it from the page; the alert is open again.
+    await page.locator(`[data-silence="${ack.id}"] button`).click();
+    await eventually(silences, (l) => l.find((x) => x.id === ack.id)?.status.state === "expired");
+    await eventually(
+      async () => {
+        await page.goto(url(port.portal) + "/alerts");
+        return page.locator('[data-alertname="DeployFailed"] button', { hasText: "静默" }).count();
+      },
+      (n) => n > 0,
+    );
+
+    // A silence with a duration and a comment.
+    await page.locator('[data-alertname="DeployFailed"] button', { hasText: "静默" }).first().click();
+    await page.fill('input[name="comment"]', "deploy being fixed");
+    await page.locator('[data-alertname="DeployFailed"] button.primary').click();
+    const s = (await eventually(silences, (l) => l.some((x) => x.comment === "deploy being fixed"))).find(
+      (x) => x.comment === "deploy being fixed",
+    );
+    expect(s).toMatchObject({ createdBy: "ops", status: { state: "active" } });
+    await page.waitForSelector('[data-alertname="DeployFailed"] [data-state="suppressed"]', { timeout: 15_000 });
+    await page.close();
+  });
+
+  it("switches language", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.click("header.top button:has-text('English')");
+    await page.locator("header.top a", { hasText: "Overview" }).waitFor();
+    await shot(page, "overview-en");
+    for (const p of ["deploys", "alerts"]) {
+      await page.goto(`${url(port.portal)}/${p}`);
+      await shot(page, `${p}-en`);
+    }
+    await page.close();
+  });
+
+  it("a viewer cannot silence", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "guest", "guest-password-1");
+    await page.goto(url(port.portal) + "/alerts");
+    await expect(page.locator("body").textContent()).resolves.toContain("只读用户不能静默或确认告警");
+    const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
+    const status = await page.evaluate(
+      async (token) =>
+        (
+          await fetch("/api/silences", {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-opsdeck-csrf": token },
+            body: JSON.stringify({ matchers: [{ name: "alertname", value: "X" }], minutes: 5, comment: "no" }),
+          })
+        ).status,
+      csrf,
+    );
+    expect(status).toBe(403);
+    await page.close();
+  });
+
+  it("a change without the CSRF token is refused", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const status = await page.evaluate(
+      async () =>
+        (
+          await fetch("/api/silences", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ matchers: [{ name: "alertname", value: "X" }], minutes: 5, comment: "csrf" }),
+          })
+        ).status,
+    );
+    expect(status).toBe(403);
+    await page.close();
+  });
+
+  it("a source that is down shows its error while the rest works", async () => {
+    const file = join(dir, "broken.yml");
+    writeFileSync(
+      file,
+      config({ portal: { port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` } } }),
+    );
+    brokenPortal = await startPortal({ configFile: file, url: url(port.broken), port: port.broken });
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1", url(port.broken));
+    const deploysToday = page.locator('[data-widget="今日部署"]');
+    await expect(deploysToday.textContent()).resolves.toMatch(/数据源不可用: 127\.0\.0\.1:\d+: ECONNREFUSED/);
+    await expect(page.locator('[data-widget="components"]').textContent()).resolves.toContain("deploy exporter");
+    expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(3);
+    await shot(page, "overview-source-down-zh");
+    await page.close();
+  });
+});
