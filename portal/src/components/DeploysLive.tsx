@@ -2,6 +2,7 @@
 // The deploy table, kept live from the portal's event stream: steps advance without a reload.
 import { useEffect, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
+import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@/lib/sources.ts";
 
 const secs = (s?: number) =>
@@ -52,13 +53,19 @@ export function DeploysLive({ initial, t }: { initial: DeployView[]; t: Dict }) 
               <td>{d.version}</td>
               <td>
                 <span className={`pill s-${d.status}`} data-status={d.status}>
-                  {d.status}
+                  {statusText(t, d.status)}
                 </span>
               </td>
               <td>
                 <div className="steps">
                   {d.steps.map((s) => (
-                    <span key={s.name} className={`pill s-${s.status}`} data-step={s.name} data-step-status={s.status}>
+                    <span
+                      key={s.name}
+                      className={`pill s-${s.status}`}
+                      data-step={s.name}
+                      data-step-status={s.status}
+                      title={statusText(t, s.status)}
+                    >
                       {s.name} {secs(s.duration_seconds)}
                     </span>
                   ))}

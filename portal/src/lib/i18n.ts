@@ -56,6 +56,14 @@ const zh = {
   created_by: "创建人",
   ends: "结束",
   viewer_cannot: "只读用户不能静默或确认告警",
+  st_running: "进行中",
+  st_succeeded: "成功",
+  st_failed: "失败",
+  st_cancelled: "已取消",
+  st_timed_out: "超时",
+  st_pending: "等待",
+  st_waiting: "待人工确认",
+  st_skipped: "跳过",
 };
 
 const en: typeof zh = {
@@ -112,6 +120,14 @@ const en: typeof zh = {
   created_by: "By",
   ends: "Ends",
   viewer_cannot: "Viewers cannot silence or acknowledge",
+  st_running: "running",
+  st_succeeded: "succeeded",
+  st_failed: "failed",
+  st_cancelled: "cancelled",
+  st_timed_out: "timed out",
+  st_pending: "pending",
+  st_waiting: "waiting for approval",
+  st_skipped: "skipped",
 };
 
 export type Lang = "zh-CN" | "en";

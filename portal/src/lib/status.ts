@@ -1,0 +1,5 @@
+// Client-safe helpers over the dictionary (i18n.ts itself reads request headers: server only).
+import type { Dict } from "./i18n.ts";
+
+/** A deploy or step status in the reader's language. */
+export const statusText = (t: Dict, status: string) => (t as Record<string, string>)[`st_${status}`] ?? status;
