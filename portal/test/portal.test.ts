@@ -117,6 +117,22 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("lists the PM2 processes and the business KPIs", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(url(port.portal) + "/processes");
+    await page.locator('[data-row="demo-shop#0"]').waitFor();
+    expect(await page.locator('[data-row^="demo-shop#"]').count()).toBe(2);
+    // Sorting by memory puts the largest process first.
+    await page.locator("th button", { hasText: "内存" }).click();
+    await page.locator("th button", { hasText: "内存" }).click();
+    await shot(page, "processes-zh");
+    await page.goto(url(port.portal) + "/business");
+    expect(await page.locator("[data-kpi]").count()).toBe(4);
+    await shot(page, "business-zh");
+    await page.close();
+  });
+
   it("advances deploy steps live, without a reload", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
@@ -184,6 +200,22 @@ describe("portal", () => {
     );
     expect(s).toMatchObject({ createdBy: "ops", status: { state: "active" } });
     await page.waitForSelector('[data-alertname="DeployFailed"] [data-state="suppressed"]', { timeout: 15_000 });
+    // The notifier's history is on the page too, with each channel's state. (DeployFailed itself
+    // was silenced before Alertmanager's group_wait, so it never reached the notifier: post one.)
+    const startsAt = new Date().toISOString();
+    const payload = {
+      version: "4",
+      groupKey: '{}:{alertname="PortalHistory"}',
+      status: "firing",
+      receiver: "default",
+      alerts: [
+        { status: "firing", labels: { alertname: "PortalHistory", severity: "warning" }, annotations: {}, startsAt },
+      ],
+    };
+    expect((await post(`${url(port.notifier)}/api/v1/alerts`, payload)).status).toBe(200);
+    await page.goto(url(port.portal) + "/alerts");
+    await page.locator('[data-widget="notifications"] tr', { hasText: "PortalHistory" }).waitFor();
+    await shot(page, "alerts-history-zh");
     await page.close();
   });
 
@@ -193,7 +225,7 @@ describe("portal", () => {
     await page.click("header.top button:has-text('English')");
     await page.locator("header.top a", { hasText: "Overview" }).waitFor();
     await shot(page, "overview-en");
-    for (const p of ["deploys", "alerts"]) {
+    for (const p of ["deploys", "processes", "business", "alerts"]) {
       await page.goto(`${url(port.portal)}/${p}`);
       await shot(page, `${p}-en`);
     }

@@ -10,6 +10,8 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
   const links: [string, string][] = [
     ["/", t.overview],
     ["/deploys", t.deploys],
+    ["/processes", t.processes],
+    ["/business", t.business],
     ["/alerts", t.alerts],
   ];
   const setCookie = (k: string, v: string) => (document.cookie = `${k}=${v}; Path=/; Max-Age=31536000; SameSite=Lax`);

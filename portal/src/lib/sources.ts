@@ -101,3 +101,17 @@ export async function health(): Promise<{ name: string; url: string; ok: boolean
     }),
   );
 }
+
+export interface NotificationSummary {
+  id: string;
+  kind: string;
+  receiver: string;
+  received_at: string;
+  status: string;
+  alertname: string;
+  alerts: number;
+  deliveries: Record<string, { state: string; attempts: number; last_error?: { code: string; message: string } }>;
+}
+
+export const notifications = (limit = 20) =>
+  get<{ notifications: NotificationSummary[] }>(src().notifier_url, `/api/v1/notifications?limit=${limit}`);

@@ -3,14 +3,15 @@ import { AlertActions, ExpireSilence } from "@/components/AlertActions.tsx";
 import { currentSession } from "@/lib/auth.ts";
 import { dict } from "@/lib/i18n.ts";
 import { can } from "@/lib/session.ts";
-import { amAlerts, amSilences } from "@/lib/sources.ts";
+import { statusText } from "@/lib/status.ts";
+import { amAlerts, amSilences, notifications } from "@/lib/sources.ts";
 
 export const dynamic = "force-dynamic";
 
 export default async function Alerts() {
   const { t } = await dict();
   const session = await currentSession();
-  const [alerts, silences] = await Promise.all([amAlerts(), amSilences()]);
+  const [alerts, silences, history] = await Promise.all([amAlerts(), amSilences(), notifications(20)]);
   const allowed = can(session, "operator");
   const groups = new Map<string, NonNullable<Extract<typeof alerts, { ok: true }>["data"]>>();
   if (alerts.ok)
@@ -81,6 +82,48 @@ export default async function Alerts() {
       ) : (
         <p className="error">
           {t.source_error}: {silences.error}
+        </p>
+      )}
+      <h2>{t.notifications}</h2>
+      {history.ok ? (
+        <table data-widget="notifications">
+          <thead>
+            <tr>
+              <th>{t.time}</th>
+              <th>{t.alerts}</th>
+              <th>{t.status}</th>
+              <th>{t.channel_states}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.data.notifications.map((n) => (
+              <tr key={n.id} data-notification={n.id}>
+                <td>{new Date(n.received_at).toLocaleString()}</td>
+                <td>
+                  {n.alertname}
+                  {n.alerts > 1 ? ` ×${n.alerts}` : ""}
+                </td>
+                <td>{n.status}</td>
+                <td>
+                  <div className="steps">
+                    {Object.entries(n.deliveries).map(([c, d]) => (
+                      <span
+                        key={c}
+                        className={`pill s-${d.state === "delivered" ? "succeeded" : d.state === "dead" ? "failed" : "pending"}`}
+                        title={d.last_error ? `${d.last_error.code}: ${d.last_error.message}` : undefined}
+                      >
+                        {c} {statusText(t, d.state)}
+                      </span>
+                    ))}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="error">
+          {t.source_error}: {history.error}
         </p>
       )}
     </main>

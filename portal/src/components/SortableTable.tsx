@@ -1,0 +1,55 @@
+"use client";
+// A table whose columns sort on click (numbers as numbers, text as text).
+import { useState } from "react";
+
+export interface Column {
+  key: string;
+  label: string;
+}
+
+export function SortableTable({
+  columns,
+  rows,
+  initial,
+}: {
+  columns: Column[];
+  rows: Record<string, string | number>[];
+  initial?: string;
+}) {
+  const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: initial ?? columns[0].key, desc: false });
+  const sorted = [...rows].sort((a, b) => {
+    const x = a[`${sort.key}__sort`] ?? a[sort.key];
+    const y = b[`${sort.key}__sort`] ?? b[sort.key];
+    const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return sort.desc ? -c : c;
+  });
+  return (
+    <table>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.key} aria-sort={sort.key === c.key ? (sort.desc ? "descending" : "ascending") : undefined}>
+              <button
+                className="link"
+                onClick={() => setSort({ key: c.key, desc: sort.key === c.key ? !sort.desc : false })}
+              >
+                {c.label} {sort.key === c.key ? (sort.desc ? "▼" : "▲") : ""}
+              </button>
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((r, i) => (
+          <tr key={i} data-row={String(r.id ?? i)}>
+            {columns.map((c) => (
+              <td key={c.key} className={c.key === "status" ? `s-${r.status}` : undefined}>
+                {r[c.key]}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
