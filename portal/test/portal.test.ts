@@ -133,6 +133,19 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("charts each host over a chosen time range", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(url(port.portal) + "/system");
+    await page.locator("[data-chart] canvas").first().waitFor();
+    expect(await page.locator("[data-chart]").count()).toBe(5);
+    await page.selectOption('select[name="range"]', "now-15m");
+    await page.waitForURL(/from=now-15m&to=now/);
+    await page.locator("[data-chart] canvas").first().waitFor();
+    await shot(page, "system-zh");
+    await page.close();
+  });
+
   it("advances deploy steps live, without a reload", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
@@ -225,7 +238,7 @@ describe("portal", () => {
     await page.click("header.top button:has-text('English')");
     await page.locator("header.top a", { hasText: "Overview" }).waitFor();
     await shot(page, "overview-en");
-    for (const p of ["deploys", "processes", "business", "alerts"]) {
+    for (const p of ["deploys", "system", "processes", "business", "alerts"]) {
       await page.goto(`${url(port.portal)}/${p}`);
       await shot(page, `${p}-en`);
     }

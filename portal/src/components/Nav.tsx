@@ -10,6 +10,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
   const links: [string, string][] = [
     ["/", t.overview],
     ["/deploys", t.deploys],
+    ["/system", t.system],
     ["/processes", t.processes],
     ["/business", t.business],
     ["/alerts", t.alerts],

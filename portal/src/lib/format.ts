@@ -15,3 +15,19 @@ export const fmt = (unit: string, value: number | undefined, decimals = 1) =>
   value === undefined || Number.isNaN(value)
     ? "–"
     : grafana.formattedValueToString(grafana.getValueFormat(unit)(value, decimals));
+
+/** Relative ranges as Grafana writes them ("now-6h" … "now"), parsed by Grafana's own date math. */
+export const RANGES = ["now-15m", "now-1h", "now-6h", "now-24h", "now-7d"] as const;
+
+export function parseRange(
+  from: string | undefined,
+  to: string | undefined,
+): { from: string; to: string; start: number; end: number } {
+  const f = from && RANGES.includes(from as (typeof RANGES)[number]) ? from : "now-6h";
+  const t = to === "now" || !to ? "now" : "now";
+  const start = grafana.dateMath.parse(f)!.valueOf();
+  const end = grafana.dateMath.parse(t, true)!.valueOf();
+  return { from: f, to: t, start, end };
+}
+
+export const describeRange = (from: string) => grafana.rangeUtil.describeTextRange(from).display;

@@ -115,3 +115,17 @@ export interface NotificationSummary {
 
 export const notifications = (limit = 20) =>
   get<{ notifications: NotificationSummary[] }>(src().notifier_url, `/api/v1/notifications?limit=${limit}`);
+
+export interface PromRange {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+export async function promRange(query: string, start: number, end: number): Promise<Result<PromRange[]>> {
+  const step = Math.max(15, Math.round((end - start) / 1000 / 240));
+  const r = await get<{ data: { result: PromRange[] } }>(
+    src().prometheus_url,
+    `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start / 1000}&end=${end / 1000}&step=${step}`,
+  );
+  return r.ok ? { ok: true, data: r.data.data.result } : r;
+}
