@@ -48,6 +48,26 @@ export const portalSchema = z
       })
       .strict()
       .prefault({}),
+    /** Grafana dashboards embedded on the Dashboards page (Grafana needs allow_embedding = true). */
+    grafana: z
+      .object({
+        url,
+        dashboards: z
+          .array(z.object({ title: z.string().min(1), uid: z.string().regex(/^[\w-]+$/) }).strict())
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Kibana views embedded on the Dashboards page: paths under its URL, e.g. app/dashboards#/view/<id>. */
+    kibana: z
+      .object({
+        url,
+        views: z
+          .array(z.object({ title: z.string().min(1), path: z.string().regex(/^[\w/#.?=&:-]+$/) }).strict())
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Unset URLs follow the rest of this file (stack and service ports on 127.0.0.1). */
     sources: z
       .object({

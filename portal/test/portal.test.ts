@@ -3,6 +3,7 @@
 // Alertmanager; acknowledging; the language switch; a source down fails alone; a viewer cannot
 // silence. A screenshot of every page in both languages goes to portal/test/screenshots/.
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,9 @@ const dir = tempDir("portal");
 let stack: Proc;
 let brokenPortal: Proc | undefined;
 let browser: Browser;
+/** Stands in for Grafana: serves any dashboard path, and records what was asked. */
+let grafana: Server;
+const grafanaHits: string[] = [];
 const port: Record<string, number> = {};
 const url = (p: number) => `http://127.0.0.1:${p}`;
 
@@ -36,6 +40,7 @@ function config(overrides: { portal?: Record<string, unknown> } = {}) {
         { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
         { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
       ],
+      grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
       ...overrides.portal,
     },
     stack: {
@@ -48,8 +53,13 @@ function config(overrides: { portal?: Record<string, unknown> } = {}) {
 }
 
 beforeAll(async () => {
-  for (const k of ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "broken"])
+  for (const k of ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "broken", "grafana"])
     port[k] = await freePort();
+  grafana = createServer((req, res) => {
+    grafanaHits.push(req.url!);
+    res.writeHead(200, { "content-type": "text/html" }).end("<h1>Grafana stand-in</h1>");
+  });
+  await new Promise<void>((r) => grafana.listen(port.grafana, "127.0.0.1", r));
   writeFileSync(join(dir, "opsdeck.yml"), config());
   stack = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
     cwd: REPO,
@@ -74,6 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await brokenPortal?.stop();
+  grafana?.close();
   if (stack) {
     process.kill(-stack.child.pid!, "SIGINT");
     await stack.exited;
@@ -143,6 +154,17 @@ describe("portal", () => {
     await page.waitForURL(/from=now-15m&to=now/);
     await page.locator("[data-chart] canvas").first().waitFor();
     await shot(page, "system-zh");
+    await page.close();
+  });
+
+  it("embeds Grafana with the portal's time range, and allows frames from it alone", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const res = await page.goto(url(port.portal) + "/dashboards?from=now-1h");
+    expect(res!.headers()["content-security-policy"]).toContain(`frame-src http://127.0.0.1:${port.grafana}`);
+    await page.frameLocator("iframe").locator("h1", { hasText: "Grafana stand-in" }).waitFor();
+    expect(grafanaHits.at(-1)).toBe("/d/node-full?orgId=1&kiosk&from=now-1h&to=now");
+    await shot(page, "dashboards-zh");
     await page.close();
   });
 
@@ -287,7 +309,9 @@ describe("portal", () => {
     const file = join(dir, "broken.yml");
     writeFileSync(
       file,
-      config({ portal: { port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` } } }),
+      config({
+        portal: { port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} },
+      }),
     );
     brokenPortal = await startPortal({ configFile: file, url: url(port.broken), port: port.broken });
     const page = await browser.newPage({ locale: "zh-CN" });
@@ -297,6 +321,10 @@ describe("portal", () => {
     await expect(page.locator('[data-widget="components"]').textContent()).resolves.toContain("deploy exporter");
     expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(3);
     await shot(page, "overview-source-down-zh");
+    // With no Grafana configured, the Dashboards page says how to add one, and no frame is allowed.
+    const res = await page.goto(url(port.broken) + "/dashboards");
+    expect(res!.headers()["content-security-policy"]).toContain("frame-src 'none'");
+    await expect(page.locator('[data-widget="dashboards-off"]').textContent()).resolves.toContain("portal.grafana");
     await page.close();
   });
 });

@@ -57,6 +57,9 @@ const zh = {
   ends: "结束",
   viewer_cannot: "只读用户不能静默或确认告警",
   processes: "进程",
+  dashboards: "仪表盘",
+  dashboards_off:
+    "未配置 Grafana 或 Kibana。在 opsdeck.yml 的 portal.grafana（url、dashboards）或 portal.kibana（url、views）中配置后，这里会嵌入它们，并带上门户的时间范围；Grafana 还需开启 allow_embedding = true。",
   system: "系统",
   range: "时间范围",
   refresh: "自动刷新",
@@ -143,6 +146,9 @@ const en: typeof zh = {
   ends: "Ends",
   viewer_cannot: "Viewers cannot silence or acknowledge",
   processes: "Processes",
+  dashboards: "Dashboards",
+  dashboards_off:
+    "No Grafana or Kibana is configured. Set portal.grafana (url, dashboards) or portal.kibana (url, views) in opsdeck.yml and they are embedded here with the portal's time range; Grafana also needs allow_embedding = true.",
   system: "System",
   range: "Time range",
   refresh: "Auto-refresh",
