@@ -1,12 +1,11 @@
-// A small demo shop run under PM2 by `npm start`: it serves HTTP, reports its own @pm2/io
-// metrics, and sends business events (orders, payments, sign-ups...) to the business exporter,
-// so a new user sees real numbers everywhere on first run.
-const http = require("node:http");
+// A small demo shop run under PM2 by `npm start`: it reports its own @pm2/io metrics and sends
+// business events (orders, payments, sign-ups...) to the business exporter, so a new user sees
+// real numbers everywhere on first run. It listens on no port: a random one could take a port
+// the stack has just picked for one of its own services.
 const { randomUUID } = require("node:crypto");
 
 const BUSINESS_URL = process.env.OPSDECK_BUSINESS_URL;
 const TOKEN = process.env.OPSDECK_BUSINESS_TOKEN;
-const PORT = Number(process.env.PORT || 0);
 
 let io;
 try {
@@ -70,10 +69,3 @@ async function report() {
 
 setInterval(report, 2000);
 void report();
-
-http
-  .createServer((req, res) => {
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ ok: true, pid: process.pid }));
-  })
-  .listen(PORT, "127.0.0.1", () => console.log(`demo shop listening`));
