@@ -1,5 +1,6 @@
 "use client";
-// A table whose columns sort on click (numbers as numbers, text as text).
+// A table whose columns sort on click (numbers as numbers, text as text). A row may give
+// `<key>__sort` (the value to sort by) and `<key>__class` (the cell's class) beside `<key>`.
 import { useState } from "react";
 
 export interface Column {
@@ -43,7 +44,7 @@ export function SortableTable({
         {sorted.map((r, i) => (
           <tr key={i} data-row={String(r.id ?? i)}>
             {columns.map((c) => (
-              <td key={c.key} className={c.key === "status" ? `s-${r.status}` : undefined}>
+              <td key={c.key} className={r[`${c.key}__class`] as string | undefined}>
                 {r[c.key]}
               </td>
             ))}

@@ -103,7 +103,7 @@ export default async function Alerts() {
                   {n.alertname}
                   {n.alerts > 1 ? ` ×${n.alerts}` : ""}
                 </td>
-                <td>{n.status}</td>
+                <td>{statusText(t, n.status)}</td>
                 <td>
                   <div className="steps">
                     {Object.entries(n.deliveries).map(([c, d]) => (

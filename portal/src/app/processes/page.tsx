@@ -4,6 +4,7 @@ import { SortableTable } from "@/components/SortableTable.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
+import { statusText } from "@/lib/status.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -38,7 +39,8 @@ export default async function Processes() {
       host: s.metric.host ?? s.metric.instance,
       app: s.metric.app,
       instance: s.metric.app_instance,
-      status: s.metric.status,
+      status: statusText(t, s.metric.status),
+      status__class: `s-${s.metric.status === "online" ? "up" : s.metric.status === "errored" ? "down" : "pending"}`,
       cpu: fmt("percentunit", c.get(k)),
       cpu__sort: c.get(k) ?? -1,
       memory: fmt("bytes", m.get(k)),
