@@ -3,11 +3,11 @@
 // healthy (or says which failed and why); prints the URLs; Ctrl-C stops everything it started.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { ConfigError, hashPassword, loadConfig, configPath } from "@opsdeck/core";
 import {
   REPO,
+  canBind,
   pm2,
   renderAlertmanagerConfig,
   startAlertmanager,
@@ -57,14 +57,6 @@ function loadSecrets(dir: string): Record<string, string> {
   return out;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.once("error", () => res(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => res(true)));
-  });
-}
-
 async function main() {
   const file = configPath() ?? join(REPO, "opsdeck.example.yml");
   const stackDir = resolve(REPO, process.env.OPSDECK_STACK_DIR ?? ".opsdeck");
@@ -91,7 +83,7 @@ async function main() {
     ...(portal.enabled ? ([["portal", portal.port]] as [string, number][]) : []),
   ];
   for (const [name, port] of ports)
-    if (!(await portFree(port)))
+    if (!(await canBind(port)))
       throw new Error(
         `port ${port} (${name}) is already in use on 127.0.0.1: stop what holds it, or change its port in ${file}`,
       );

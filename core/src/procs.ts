@@ -4,16 +4,26 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createServer } from "node:net";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether 127.0.0.1:port can be listened on right now. */
+export const canBind = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
+
+/**
+ * A free port on 127.0.0.1, chosen below Linux's ephemeral range (32768–60999). Port 0 would
+ * come from that range, where every outgoing connection also takes its source port: between
+ * picking a port and binding it, a test's own HTTP requests could take it (it happened in CI).
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error("no free port found between 20000 and 32000");
 }
 
 export interface Proc {

@@ -56,7 +56,16 @@ describe("pm2 exporter with a real daemon", () => {
     expect(m.get('pm2_process_up{app="steady",app_instance="0"}')).toBe(1);
     expect(m.get('pm2_process_status{app="steady",app_instance="0",status="online"}')).toBe(1);
     expect(m.get('pm2_process_memory_bytes{app="steady",app_instance="0"}')).toBeGreaterThan(1e6);
-    const info = [...m.keys()].find((k) => k.startsWith('pm2_process_info{app="steady",app_instance="0"'));
+    // PM2 fills in node_version a moment after the process is online.
+    const withInfo = await eventually(
+      () => scrape(exporter.url),
+      (x) =>
+        [...x.keys()].some(
+          (k) =>
+            k.startsWith('pm2_process_info{app="steady",app_instance="0"') && !k.includes('node_version="unknown"'),
+        ),
+    );
+    const info = [...withInfo.keys()].find((k) => k.startsWith('pm2_process_info{app="steady",app_instance="0"'));
     expect(info).toContain(`node_version="${process.versions.node}",exec_mode="cluster"`);
     expect(m.get('pm2_app_processes{app="steady",status="online"}')).toBe(2);
     // PM2 injects @pm2/io into apps: their heap metric arrives in bytes.
