@@ -93,10 +93,3 @@ export async function pm2(
   });
   return stdout;
 }
-
-/** The daemon's process list, as `pm2 jlist` prints it. */
-export async function pm2List(
-  home: string,
-): Promise<{ name: string; pm_id: number; pm2_env: { status: string; restart_time: number } }[]> {
-  return JSON.parse(await pm2(home, ["jlist"]));
-}

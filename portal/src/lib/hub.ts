@@ -91,5 +91,3 @@ export function subscribe(lastEventId: number | undefined): ReadableStream<Uint8
     },
   });
 }
-
-export const clientCount = () => clients.size;
