@@ -179,4 +179,15 @@ describe("deploy exporter, live", () => {
     const bad = await fetch(`${cfg.urls.deploy}/api/v1/deploys?limit=9999`);
     expect(bad.status).toBe(400);
   });
+
+  it("answers DORA figures per project from the history", async () => {
+    const stats = await getJson(`${cfg.urls.deploy}/api/v1/stats?project=blog&days=3`);
+    expect(stats.days).toBe(3);
+    expect(stats.projects).toHaveLength(1);
+    expect(stats.projects[0]).toMatchObject({ project: "blog", failed: 1, succeeded: 0, change_failure_rate: 1 });
+    expect(stats.projects[0].daily).toHaveLength(3);
+    const bad = await fetch(`${cfg.urls.deploy}/api/v1/stats?days=0`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/days/);
+  });
 });

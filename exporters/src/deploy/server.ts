@@ -35,6 +35,7 @@ import {
   type DeployRecord,
 } from "./model.ts";
 import { createDeployState, view, type Change } from "./state.ts";
+import { deployStats, statsQuerySchema } from "./stats.ts";
 
 export interface DeployExporter {
   server: Server;
@@ -196,6 +197,10 @@ export async function startDeployExporter(
     res.json({ deploys: page.deploys.map(view), next_cursor: page.next_cursor });
   });
   app.get("/api/v1/deploys/:id", (req, res) => void res.json(view(existing(String(req.params.id)))));
+  app.get("/api/v1/stats", (req, res) => {
+    const q = parse(statsQuerySchema, req.query, "query");
+    res.json({ days: q.days, projects: deployStats(state.deploys.values(), q) });
+  });
   app.get("/api/v1/stream", (req, res) => hub.handler(req, res));
 
   app.post(
