@@ -10,7 +10,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["core/src/**/*.test.ts", "exporters/src/**/*.test.ts", "alertmanager/notifier/src/**/*.test.ts"],
+          include: [
+            "core/src/**/*.test.ts",
+            "exporters/src/**/*.test.ts",
+            "alertmanager/notifier/src/**/*.test.ts",
+            "portal/src/**/*.test.ts",
+          ],
         },
       },
       {

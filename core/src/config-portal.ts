@@ -48,6 +48,24 @@ export const portalSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Acknowledging an alert creates a silence this long; while the alert still fires the portal
+     * renews it before it runs out, and ends it once the alert resolves (checked this often).
+     */
+    acks: z
+      .object({
+        minutes: int()
+          .pipe(
+            z
+              .number()
+              .min(2)
+              .max(24 * 60),
+          )
+          .default(30),
+        check_seconds: num().pipe(z.number().min(1).max(3600)).default(60),
+      })
+      .strict()
+      .prefault({}),
     /** Grafana dashboards embedded on the Dashboards page (Grafana needs allow_embedding = true). */
     grafana: z
       .object({

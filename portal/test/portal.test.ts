@@ -134,6 +134,15 @@ describe("portal", () => {
     await page.goto(url(port.portal) + "/processes");
     await page.locator('[data-row="demo-shop#0"]').waitFor();
     expect(await page.locator('[data-row^="demo-shop#"]').count()).toBe(2);
+    // Small trend lines of the last hour, once Prometheus holds two samples.
+    await eventually(
+      async () => {
+        await page.reload();
+        return page.locator('[data-row="demo-shop#0"] svg.spark').count();
+      },
+      (n) => n === 2,
+      60_000,
+    );
     // Sorting by memory puts the largest process first.
     await page.locator("th button", { hasText: "内存" }).click();
     await page.locator("th button", { hasText: "内存" }).click();
@@ -187,6 +196,99 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("opens a deploy's detail, live; filters the history; shows DORA figures", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const d = url(port.deploy);
+    await post(`${d}/api/v1/deploys`, {
+      id: "detail-e2e",
+      project: "api",
+      environment: "staging",
+      version: "2.0.0",
+      commit: "0123456789abcdef",
+      actor: "alice",
+      url: "https://ci.example.com/runs/7",
+    });
+    await post(`${d}/api/v1/deploys/detail-e2e/steps`, {
+      name: "build",
+      status: "failed",
+      log: "npm ERR! missing script: build",
+    });
+    await page.goto(url(port.portal) + "/deploys");
+    await page.locator('[data-deploy="detail-e2e"] a').click();
+    await page.waitForURL(/\/deploys\/detail-e2e$/);
+    await expect(page.locator("dl.facts").textContent()).resolves.toMatch(/0123456789ab[\s\S]*alice/);
+    await page.locator('[data-step="build"] summary').click();
+    await expect(page.locator('[data-step="build"] pre').textContent()).resolves.toContain("missing script");
+    // Live on the detail page too: a new step and log lines appear without a reload.
+    await page.locator('[data-live="true"]').waitFor();
+    await post(`${d}/api/v1/deploys/detail-e2e/steps`, { name: "rollback", status: "running" });
+    await post(`${d}/api/v1/deploys/detail-e2e/logs`, {
+      lines: [{ level: "error", message: "build failed, rolling back" }],
+    });
+    await page.locator('[data-step="rollback"][data-step-status="running"]').waitFor({ timeout: 10_000 });
+    await page.locator("[data-log]", { hasText: "rolling back" }).waitFor({ timeout: 10_000 });
+    await post(`${d}/api/v1/deploys/detail-e2e/finish`, { result: "failed" });
+    await page.locator('h1 [data-status="failed"]').waitFor({ timeout: 10_000 });
+    await shot(page, "deploy-detail-zh");
+
+    // Filtered history: only the project asked for.
+    await page.goto(url(port.portal) + "/deploys?project=web");
+    const projects = await page.locator("tr[data-deploy] td:first-child").allTextContents();
+    expect(projects.length).toBeGreaterThan(0);
+    expect(new Set(projects)).toEqual(new Set(["web"]));
+    // DORA per project, from the history: web's live-e2e succeeded.
+    await expect(
+      page.locator('[data-project="web/production"] [data-cell="success_rate"]').textContent(),
+    ).resolves.toMatch(/^\d+(\.\d+)?%$/);
+    // A bad filter value is said, not silently dropped.
+    await page.goto(url(port.portal) + "/deploys?status=exploded");
+    await expect(page.locator(".filters [role=alert]").textContent()).resolves.toContain("status");
+    await page.close();
+  });
+
+  it("resumes the event stream from Last-Event-ID", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    await page.close();
+    /** Reads the stream until `until` matches an event's text; returns the events read. */
+    async function read(lastEventId: string | undefined, until: RegExp): Promise<string[]> {
+      const ac = new AbortController();
+      const res = await fetch(url(port.portal) + "/api/stream", {
+        headers: { cookie, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
+        signal: ac.signal,
+      });
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let buf = "";
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        const events = buf.split("\n\n").filter((b) => b.startsWith("id: "));
+        if (events.some((e) => until.test(e))) {
+          ac.abort();
+          return events;
+        }
+      }
+      ac.abort();
+      throw new Error(`no event matching ${until} in: ${buf.slice(-500)}`);
+    }
+    const d = url(port.deploy);
+    const first = read(undefined, /resume-e2e/);
+    await new Promise((r) => setTimeout(r, 500));
+    await post(`${d}/api/v1/deploys`, { id: "resume-e2e", project: "web", environment: "production" });
+    const seen = (await first).find((e) => e.includes("resume-e2e"))!;
+    const id = /^id: (\d+)/.exec(seen)![1];
+    // While no stream is open, a step happens; reconnecting with the last id replays it.
+    await post(`${d}/api/v1/deploys/resume-e2e/steps`, { name: "missed-step", status: "running" });
+    await new Promise((r) => setTimeout(r, 500));
+    const replayed = await read(id, /missed-step/);
+    expect(replayed.every((e) => Number(/^id: (\d+)/.exec(e)![1]) > Number(id))).toBe(true);
+  });
+
   it("acknowledges an alert, expires that, and creates a silence Alertmanager holds", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
@@ -199,6 +301,8 @@ describe("portal", () => {
       (n) => n > 0,
       90_000,
     );
+    // Prometheus' rules and their state are on the page, and DeployFailed's is firing.
+    await page.locator('[data-rule="DeployFailed"][data-rule-state="firing"]').waitFor();
     await shot(page, "alerts-zh");
     type Silence = { id: string; comment: string; createdBy: string; status: { state: string } };
     const silences = () => getJson(`${url(port.am)}/api/v2/silences`) as Promise<Silence[]>;
@@ -260,9 +364,9 @@ describe("portal", () => {
     await page.click("header.top button:has-text('English')");
     await page.locator("header.top a", { hasText: "Overview" }).waitFor();
     await shot(page, "overview-en");
-    for (const p of ["deploys", "system", "processes", "business", "alerts"]) {
+    for (const p of ["deploys", "deploys/detail-e2e", "system", "processes", "business", "alerts", "dashboards"]) {
       await page.goto(`${url(port.portal)}/${p}`);
-      await shot(page, `${p}-en`);
+      await shot(page, `${p.replace("/", "-")}-en`);
     }
     await page.close();
   });

@@ -91,7 +91,10 @@ function summarize(ds: Deploy[], days: number, firstDay: number): ProjectStats {
       finished: inDay.length,
       succeeded: good.length,
       failed: inDay.filter((d) => d.status === "failed" || d.status === "timed_out").length,
-      duration_p50_seconds: quantile(good.map(secs).sort((a, b) => a - b), 0.5),
+      duration_p50_seconds: quantile(
+        good.map(secs).sort((a, b) => a - b),
+        0.5,
+      ),
     };
   });
   return {

@@ -20,7 +20,17 @@ async function call(method: string, url: string, body?: unknown) {
     throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`);
 }
 
-export function AlertActions({ labels, t, allowed }: { labels: Record<string, string>; t: Dict; allowed: boolean }) {
+export function AlertActions({
+  labels,
+  t,
+  allowed,
+  ackMinutes,
+}: {
+  labels: Record<string, string>;
+  t: Dict;
+  allowed: boolean;
+  ackMinutes: number;
+}) {
   const router = useRouter();
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState(false);
@@ -38,7 +48,7 @@ export function AlertActions({ labels, t, allowed }: { labels: Record<string, st
       <button
         onClick={() => {
           const why = prompt(t.ack_reason);
-          if (why) void run(call("POST", "/api/silences", { matchers, minutes: 30, comment: why, ack: true }));
+          if (why) void run(call("POST", "/api/silences", { matchers, minutes: ackMinutes, comment: why, ack: true }));
         }}
       >
         {t.ack}

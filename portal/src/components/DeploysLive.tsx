@@ -1,32 +1,49 @@
 "use client";
-// The deploy table, kept live from the portal's event stream: steps advance without a reload.
-import { useEffect, useState } from "react";
+// The deploy table, kept live from the tab's event stream: steps advance without a reload.
+// On the first page, new deploys that match the filters appear on top; on later pages only
+// the rows shown are updated.
+import Link from "next/link";
+import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@/lib/sources.ts";
+import { duration } from "./duration.ts";
+import { useStream } from "./useStream.ts";
 
-const secs = (s?: number) =>
-  s === undefined ? "" : s < 60 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
+export interface DeployFilter {
+  project?: string;
+  environment?: string;
+  status?: string;
+}
 
-export function DeploysLive({ initial, t }: { initial: DeployView[]; t: Dict }) {
+const matches = (d: DeployView, f: DeployFilter) =>
+  (!f.project || d.project === f.project) &&
+  (!f.environment || d.environment === f.environment) &&
+  (!f.status || d.status === f.status);
+
+export function DeploysLive({
+  initial,
+  t,
+  filter,
+  firstPage,
+}: {
+  initial: DeployView[];
+  t: Dict;
+  filter: DeployFilter;
+  firstPage: boolean;
+}) {
   const [rows, setRows] = useState(initial);
-  const [live, setLive] = useState(false);
-  useEffect(() => {
-    const es = new EventSource("/api/stream");
-    es.onopen = () => setLive(true);
-    es.onerror = () => setLive(false);
-    es.addEventListener("deploy.deploy", (e) => {
-      const { deploy } = JSON.parse((e as MessageEvent).data) as { deploy: DeployView };
-      setRows((prev) => {
-        const i = prev.findIndex((d) => d.id === deploy.id);
-        if (i < 0) return [deploy, ...prev];
-        const next = [...prev];
-        next[i] = deploy;
-        return next;
-      });
+  const live = useStream((event, data) => {
+    if (event !== "deploy.deploy") return;
+    const { deploy } = data as { deploy: DeployView };
+    setRows((prev) => {
+      const i = prev.findIndex((d) => d.id === deploy.id);
+      if (i < 0) return firstPage && matches(deploy, filter) ? [deploy, ...prev] : prev;
+      const next = [...prev];
+      next[i] = deploy;
+      return next;
     });
-    return () => es.close();
-  }, []);
+  });
   return (
     <>
       <p className="muted" data-live={live}>
@@ -46,9 +63,18 @@ export function DeploysLive({ initial, t }: { initial: DeployView[]; t: Dict }) 
           </tr>
         </thead>
         <tbody>
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={8} className="muted">
+                {t.none}
+              </td>
+            </tr>
+          )}
           {rows.map((d) => (
             <tr key={d.id} data-deploy={d.id}>
-              <td>{d.project}</td>
+              <td>
+                <Link href={`/deploys/${encodeURIComponent(d.id)}`}>{d.project}</Link>
+              </td>
               <td>{d.environment}</td>
               <td>{d.version}</td>
               <td>
@@ -66,13 +92,13 @@ export function DeploysLive({ initial, t }: { initial: DeployView[]; t: Dict }) 
                       data-step-status={s.status}
                       title={statusText(t, s.status)}
                     >
-                      {s.name} {secs(s.duration_seconds)}
+                      {s.name} {duration(s.duration_seconds)}
                     </span>
                   ))}
                 </div>
               </td>
               <td>{new Date(d.started_at).toLocaleString()}</td>
-              <td>{secs(d.duration_seconds)}</td>
+              <td>{duration(d.duration_seconds)}</td>
               <td>{d.actor}</td>
             </tr>
           ))}

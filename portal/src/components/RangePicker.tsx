@@ -1,7 +1,7 @@
 "use client";
 // Grafana's relative ranges (now-15m … now-7d) and auto-refresh; the range lives in the URL
 // (?from=now-6h&to=now) as in Grafana, so a link opens the same view.
-import { usePathname, useRouter } from "next/navigation";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 
@@ -16,6 +16,7 @@ export function RangePicker({
 }) {
   const router = useRouter();
   const path = usePathname();
+  const params = useSearchParams();
   const [every, setEvery] = useState(0);
   useEffect(() => {
     if (!every) return;
@@ -26,7 +27,18 @@ export function RangePicker({
     <div className="row-actions">
       <label>
         {t.range}{" "}
-        <select name="range" value={from} onChange={(e) => router.push(`${path}?from=${e.target.value}&to=now`)}>
+        <select
+          name="range"
+          value={from}
+          onChange={(e) => {
+            // Keep the page's other parameters (filters); a new range starts from the first page.
+            const next = new URLSearchParams(params);
+            next.set("from", e.target.value);
+            next.set("to", "now");
+            next.delete("cursor");
+            router.push(`${path}?${next}`);
+          }}
+        >
           {ranges.map((r) => (
             <option key={r.value} value={r.value}>
               {r.label}

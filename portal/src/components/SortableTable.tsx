@@ -1,7 +1,9 @@
 "use client";
 // A table whose columns sort on click (numbers as numbers, text as text). A row may give
-// `<key>__sort` (the value to sort by) and `<key>__class` (the cell's class) beside `<key>`.
+// `<key>__sort` (the value to sort by), `<key>__class` (the cell's class) and `<key>__spark`
+// (a recent trend, drawn beside the value) beside `<key>`.
 import { useState } from "react";
+import { Sparkline } from "./Sparkline.tsx";
 
 export interface Column {
   key: string;
@@ -14,7 +16,7 @@ export function SortableTable({
   initial,
 }: {
   columns: Column[];
-  rows: Record<string, string | number>[];
+  rows: Record<string, string | number | number[]>[];
   initial?: string;
 }) {
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: initial ?? columns[0].key, desc: false });
@@ -44,8 +46,9 @@ export function SortableTable({
         {sorted.map((r, i) => (
           <tr key={i} data-row={String(r.id ?? i)}>
             {columns.map((c) => (
-              <td key={c.key} className={r[`${c.key}__class`] as string | undefined}>
-                {r[c.key]}
+              <td key={c.key}>
+                <span className={r[`${c.key}__class`] as string | undefined}>{r[c.key] as string | number}</span>
+                {Array.isArray(r[`${c.key}__spark`]) && <Sparkline values={r[`${c.key}__spark`] as number[]} />}
               </td>
             ))}
           </tr>

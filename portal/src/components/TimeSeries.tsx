@@ -4,6 +4,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { duration } from "./duration.ts";
 
 export interface Series {
   label: string;
@@ -22,17 +23,22 @@ const bytes = (v: number) => {
   return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
 };
 
-/** `range`: the chosen time range in Unix seconds, so the x axis spans it even with few points. */
+/**
+ * `range`: the chosen time range in Unix seconds, so the x axis spans it even with few points.
+ * `sparse`: few points with gaps (e.g. one per day): draw the points and join across gaps.
+ */
 export function TimeSeries({
   title,
   series,
   unit,
   range,
+  sparse = false,
 }: {
   title: string;
   series: Series[];
-  unit: "ratio" | "bytes" | "plain";
+  unit: "ratio" | "bytes" | "seconds" | "plain";
   range: [number, number];
+  sparse?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -46,12 +52,26 @@ export function TimeSeries({
       }),
     ];
     const fmt = (v: number) =>
-      unit === "ratio" ? `${(v * 100).toFixed(0)}%` : unit === "bytes" ? bytes(v) : v.toFixed(2);
+      unit === "ratio"
+        ? `${(v * 100).toFixed(0)}%`
+        : unit === "bytes"
+          ? bytes(v)
+          : unit === "seconds"
+            ? duration(v)
+            : v.toFixed(2);
     const plot = new uPlot(
       {
         width: ref.current.clientWidth || 600,
         height: 220,
-        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 1.5,
+            ...(sparse ? { spanGaps: true, points: { show: true, size: 6 } } : {}),
+          })),
+        ],
         axes: [{ stroke: "currentColor" }, { stroke: "currentColor", values: (_u, vals) => vals.map(fmt), size: 60 }],
         scales: { x: { time: true, range: () => range }, ...(unit === "ratio" ? { y: { range: [0, 1] } } : {}) },
       },
@@ -59,7 +79,7 @@ export function TimeSeries({
       ref.current,
     );
     return () => plot.destroy();
-  }, [series, unit, range]);
+  }, [series, unit, range, sparse]);
   return (
     <section className="card" data-chart={title}>
       <h2>{title}</h2>

@@ -30,4 +30,12 @@ export function parseRange(
   return { from: f, to: t, start, end };
 }
 
-export const describeRange = (from: string) => grafana.rangeUtil.describeTextRange(from).display;
+const ZH_UNITS: Record<string, string> = { minute: "分钟", hour: "小时", day: "天", week: "周" };
+
+/** The picker's ranges, labelled as Grafana labels them ("Last 6 hours"), in the reader's language. */
+export const rangeOptions = (lang: "zh-CN" | "en") =>
+  RANGES.map((value) => {
+    const label = grafana.rangeUtil.describeTextRange(value).display;
+    const m = /^Last (\d+) (minute|hour|day|week)s?$/.exec(label);
+    return { value, label: lang === "zh-CN" && m ? `最近 ${m[1]} ${ZH_UNITS[m[2]]}` : label };
+  });

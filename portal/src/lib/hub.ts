@@ -1,6 +1,7 @@
 // One Server-Sent Events stream per browser tab, multiplexing the deploy exporter's and the
 // notifier's streams: the portal holds one upstream connection to each (reconnecting with
-// backoff) and fans events out, with an id per event, heartbeats, and replay from Last-Event-ID.
+// backoff, resuming from the last upstream event id so a blip loses nothing) and fans events
+// out, with an id per event, heartbeats, and replay from Last-Event-ID.
 import { portalSources } from "@opsdeck/core";
 import { config } from "./config.ts";
 
@@ -28,9 +29,12 @@ function broadcast(event: string, data: string) {
 
 async function follow(source: string, url: string) {
   let backoff = 500;
+  let lastId: string | undefined;
   for (;;) {
     try {
-      const res = await fetch(url, { headers: { accept: "text/event-stream" } });
+      const res = await fetch(url, {
+        headers: { accept: "text/event-stream", ...(lastId ? { "last-event-id": lastId } : {}) },
+      });
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       backoff = 500;
       const reader = res.body.getReader();
@@ -46,6 +50,7 @@ async function follow(source: string, url: string) {
           buf = buf.slice(i + 2);
           const event = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
+          lastId = /^id: (.*)$/m.exec(block)?.[1] ?? lastId;
           if (event && data) broadcast(`${source}.${event}`, data);
         }
       }

@@ -46,11 +46,49 @@ export interface AmAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   startsAt: string;
+  endsAt?: string;
+  receivers?: { name: string }[];
   status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
 }
 
 export const amAlerts = () =>
   get<AmAlert[]>(src().alertmanager_url, "/api/v2/alerts?active=true&silenced=true&inhibited=true");
+
+export interface AmGroup {
+  labels: Record<string, string>;
+  receiver: { name: string };
+  alerts: AmAlert[];
+}
+
+/** Alerts as Alertmanager groups them (route's group_by), narrowed by matchers like `severity="critical"`. */
+export const amGroups = (matchers: string[], silenced: boolean) =>
+  get<AmGroup[]>(
+    src().alertmanager_url,
+    `/api/v2/alerts/groups?active=true&inhibited=${silenced}&silenced=${silenced}${matchers
+      .map((m) => `&filter=${encodeURIComponent(m)}`)
+      .join("")}`,
+  );
+
+export interface PromRule {
+  type: "alerting" | "recording";
+  name: string;
+  query: string;
+  duration?: number;
+  labels?: Record<string, string>;
+  state?: "inactive" | "pending" | "firing";
+  health: string;
+  lastError?: string;
+  lastEvaluation: string;
+  alerts?: { labels: Record<string, string>; state: string; activeAt?: string }[];
+}
+
+export async function promRules(): Promise<Result<{ name: string; file: string; rules: PromRule[] }[]>> {
+  const r = await get<{ data: { groups: { name: string; file: string; rules: PromRule[] }[] } }>(
+    src().prometheus_url,
+    "/api/v1/rules",
+  );
+  return r.ok ? { ok: true, data: r.data.data.groups } : r;
+}
 
 export interface AmSilence {
   id: string;
@@ -68,15 +106,56 @@ export interface DeployView {
   project: string;
   environment: string;
   version?: string;
+  commit?: string;
+  branch?: string;
   actor?: string;
+  url?: string;
+  source: string;
   status: string;
   started_at: string;
   finished_at?: string;
   duration_seconds?: number;
-  steps: { name: string; status: string; duration_seconds?: number }[];
+  lead_time_seconds?: number;
+  steps: {
+    name: string;
+    status: string;
+    started_at?: string;
+    finished_at?: string;
+    duration_seconds?: number;
+    log?: string;
+  }[];
+  logs: { ts: string; level: string; message: string; source?: string }[];
+  metrics: Record<string, number>;
 }
 
-export const deploys = (query: string) => get<{ deploys: DeployView[] }>(src().deploy_url, `/api/v1/deploys?${query}`);
+export const deploys = (query: string) =>
+  get<{ deploys: DeployView[]; next_cursor?: string }>(src().deploy_url, `/api/v1/deploys?${query}`);
+
+/** One deploy; `undefined` data when the exporter does not know it. */
+export async function deploy(id: string): Promise<Result<DeployView | undefined>> {
+  const r = await get<DeployView>(src().deploy_url, `/api/v1/deploys/${encodeURIComponent(id)}`);
+  return !r.ok && r.error.endsWith("HTTP 404") ? { ok: true, data: undefined } : r;
+}
+
+export interface ProjectStats {
+  project: string;
+  environment: string;
+  finished: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  deploys_per_day: number;
+  success_rate?: number;
+  change_failure_rate?: number;
+  duration_p50_seconds?: number;
+  duration_p90_seconds?: number;
+  lead_time_avg_seconds?: number;
+  time_to_restore_avg_seconds?: number;
+  daily: { day: string; finished: number; succeeded: number; failed: number; duration_p50_seconds?: number }[];
+}
+
+export const deployStats = (query: string) =>
+  get<{ days: number; projects: ProjectStats[] }>(src().deploy_url, `/api/v1/stats?${query}`);
 
 export async function health(): Promise<{ name: string; url: string; ok: boolean; error?: string }[]> {
   const s = src();

@@ -2,13 +2,13 @@
 // time range passed through; a note on how to enable them when none is configured.
 import { RangePicker } from "@/components/RangePicker.tsx";
 import { config } from "@/lib/config.ts";
-import { describeRange, parseRange, RANGES } from "@/lib/format.ts";
+import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 
 export const dynamic = "force-dynamic";
 
 export default async function Dashboards({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const range = parseRange((await searchParams).from, "now");
   const { grafana, kibana } = config().portal;
   const under = (base: string, path: string) => new URL(path, base.endsWith("/") ? base : `${base}/`).href;
@@ -37,7 +37,7 @@ export default async function Dashboards({ searchParams }: { searchParams: Promi
         </p>
       ) : (
         <>
-          <RangePicker t={t} from={range.from} ranges={RANGES.map((r) => ({ value: r, label: describeRange(r) }))} />
+          <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
           {frames.map((f) => (
             <section className="card" key={f.src} style={{ marginTop: 12 }}>
               <h2>{f.title}</h2>

@@ -1,7 +1,7 @@
 // System: per host CPU, memory, disk, network and load over the chosen time range.
 import { RangePicker } from "@/components/RangePicker.tsx";
 import { TimeSeries, type Series } from "@/components/TimeSeries.tsx";
-import { describeRange, parseRange, RANGES } from "@/lib/format.ts";
+import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promRange, type PromRange } from "@/lib/sources.ts";
 
@@ -30,14 +30,14 @@ const toSeries = (r: PromRange[]): Series[] =>
   }));
 
 export default async function System({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const q = await searchParams;
   const range = parseRange(q.from, q.to);
   const results = await Promise.all(CHARTS.map((c) => promRange(c.q, range.start, range.end)));
   return (
     <main>
       <h1>{t.system}</h1>
-      <RangePicker t={t} from={range.from} ranges={RANGES.map((r) => ({ value: r, label: describeRange(r) }))} />
+      <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
       <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))" }}>
         {CHARTS.map((c, i) => {
           const r = results[i];

@@ -1,6 +1,7 @@
 // Silences and acknowledgements, only through Alertmanager's API. Operators and admins only;
 // CSRF-checked; every change goes to the audit log.
 import { z } from "zod";
+import { ACK_PREFIX } from "@/lib/acks.ts";
 import { audit } from "@/lib/audit.ts";
 import { deniedResponse, requireChange } from "@/lib/auth.ts";
 import { portalSources } from "@opsdeck/core";
@@ -56,7 +57,7 @@ export async function POST(req: Request) {
     startsAt: new Date(now).toISOString(),
     endsAt: new Date(now + p.data.minutes * 60_000).toISOString(),
     createdBy: session.user,
-    comment: p.data.ack ? `ack: ${p.data.comment}` : p.data.comment,
+    comment: p.data.ack ? `${ACK_PREFIX}${p.data.comment}` : p.data.comment,
   };
   const res = await fetch(new URL("/api/v2/silences", am()), {
     method: "POST",

@@ -1,0 +1,30 @@
+// Runs once when the portal's server starts: the acknowledgement keeper (see lib/acks.ts).
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const [{ portalSources, createLogger }, { config }, { keepAcks }, { audit }] = await Promise.all([
+    import("@opsdeck/core"),
+    import("./lib/config.ts"),
+    import("./lib/acks.ts"),
+    import("./lib/audit.ts"),
+  ]);
+  const c = config();
+  const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
+  const { minutes, check_seconds } = c.portal.acks;
+  let failing = false;
+  const check = async () => {
+    try {
+      for (const a of await keepAcks(portalSources(c).alertmanager_url, minutes))
+        audit("opsdeck", a.action === "renew" ? "alert-ack-renewed" : "alert-ack-ended", {
+          "opsdeck.silence.id": a.silence.id,
+          "opsdeck.silence.created_by": a.silence.createdBy,
+        });
+      if (failing) log.info("acknowledgement keeper: Alertmanager reachable again");
+      failing = false;
+    } catch (err) {
+      // Said once per outage: Alertmanager being down is already on the Overview.
+      if (!failing) log.warn(`acknowledgement keeper: ${(err as Error).message}`);
+      failing = true;
+    }
+  };
+  setInterval(() => void check(), check_seconds * 1000).unref();
+}
