@@ -8,6 +8,7 @@ import { benchIngest } from "../exporters/bench/ingest.bench.ts";
 import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
 import { printTable } from "../exporters/bench/stats.ts";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
+import { benchPortal } from "../portal/bench/portal.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -40,4 +41,12 @@ if (!only || only === "notifier") {
   printTable("Notifier delivery latency under the rate budget (100 alerts, 5/s)", r.delivery);
   printTable("Notifier RSS", r.rss);
   writeFileSync(join(out, "notifier.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "portal") {
+  const r = await benchPortal();
+  printTable("Portal cold load in Chromium (fresh context each; LCP target ≤ 1.5 s)", r.load);
+  printTable("First-load JavaScript per route, gzipped (target ≤ 300 KB)", r.bundle);
+  printTable(`Deploy event posted → seen (one step every 100 ms; target p95 ≤ 50 ms in the browser)`, r.live);
+  printTable("10,000 concurrent SSE streams to one process (RSS ≤ 1 GB, event to all p95 ≤ 500 ms)", r.sse);
+  writeFileSync(join(out, "portal.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }

@@ -4,7 +4,7 @@
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
-# Usage: scripts/setup.sh [--test]   (--test also installs what only the tests need: chromium)
+# Usage: scripts/setup.sh [--test]   (--test also installs what only the tests and benchmarks need: chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

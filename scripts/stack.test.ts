@@ -1,13 +1,12 @@
 // `npm start`'s own code: the whole native stack comes up on free ports with the demo, every
 // Prometheus target is up, and an interrupt (Ctrl-C) stops everything it started.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { freePort, nodeTsArgs, promQuery, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core/stack";
-import { eventually, getJson, tempDir, TOKEN } from "../exporters/test/helpers.ts";
+import { promQuery, type Proc } from "@opsdeck/core/stack";
+import { eventually, getJson } from "../exporters/test/helpers.ts";
+import { stackConfig, stackPorts, startStack } from "./whole-stack.ts";
 
-const dir = tempDir("stack");
 let stack: Proc | undefined;
 afterAll(async () => stack?.stop(15_000));
 
@@ -22,45 +21,12 @@ const alive = (pid: number) => {
 
 describe("npm start (scripts/stack.ts)", () => {
   it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
-    const port = {
-      prom: await freePort(),
-      node: await freePort(),
-      pm2: await freePort(),
-      deploy: await freePort(),
-      business: await freePort(),
-      notifier: await freePort(),
-      am: await freePort(),
-      portal: await freePort(),
-    };
-    const file = join(dir, "opsdeck.yml");
-    writeFileSync(
-      file,
-      stringify({
-        log: { level: "warn" },
-        exporters: {
-          pm2: { port: port.pm2 },
-          deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
-          business: { port: port.business, token: TOKEN, data_dir: "data/business" },
-        },
-        notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
-        portal: { port: port.portal, session_secret: "stack-test-session-secret-0123456789" },
-        stack: {
-          prometheus: { port: port.prom },
-          node_exporter: { port: port.node },
-          alertmanager: { port: port.am },
-          demo: true,
-        },
-      }),
+    const port = await stackPorts();
+    const running = await startStack("stack", () =>
+      stackConfig(port, { session_secret: "stack-test-session-secret-0123456789" }),
     );
-    const stateDir = join(dir, "state");
-    stack = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
-      cwd: REPO,
-      env: { ...process.env, OPSDECK_CONFIG: file, OPSDECK_STACK_DIR: stateDir },
-    });
-    await waitUntil("stack", async () => stack!.tail(100).includes("OpsDeck is up"), {
-      proc: stack,
-      timeoutMs: 90_000,
-    });
+    stack = running.proc;
+    const stateDir = join(running.dir, "state");
     expect(stack.tail(100)).toContain(`http://127.0.0.1:${port.prom}`);
 
     const prom = `http://127.0.0.1:${port.prom}`;
@@ -99,8 +65,7 @@ describe("npm start (scripts/stack.ts)", () => {
     expect([portal.status, portal.headers.get("location")]).toEqual([307, "/signin"]);
 
     const pm2Pid = Number(readFileSync(join(stateDir, "pm2", "pm2.pid"), "utf8"));
-    process.kill(-stack.child.pid!, "SIGINT");
-    expect(await stack.exited).toBe(0);
+    expect(await running.stop()).toBe(0);
     expect(stack.tail()).toContain("stopped.");
     await eventually(
       async () => alive(pm2Pid),

@@ -5,79 +5,45 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { hashPassword } from "@opsdeck/core";
-import { freePort, nodeTsArgs, REPO, spawnProc, startPortal, waitUntil, type Proc } from "@opsdeck/core/stack";
-import { eventually, getJson, post, tempDir, TOKEN } from "../../exporters/test/helpers.ts";
+import { freePort, REPO, startPortal, type Proc } from "@opsdeck/core/stack";
+import { eventually, getJson, post } from "../../exporters/test/helpers.ts";
+import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "../../scripts/whole-stack.ts";
+import { launchChromium } from "./browser.ts";
 
 const SHOTS = join(REPO, "portal/test/screenshots");
 const SECRET = "portal-session-secret-0123456789abcdef";
-const dir = tempDir("portal");
-let stack: Proc;
+let stack: RunningStack;
 let brokenPortal: Proc | undefined;
 let browser: Browser;
 /** Stands in for Grafana: serves any dashboard path, and records what was asked. */
 let grafana: Server;
 const grafanaHits: string[] = [];
-const port: Record<string, number> = {};
+let port: StackPorts & { broken: number; grafana: number };
 const url = (p: number) => `http://127.0.0.1:${p}`;
 
-function config(overrides: { portal?: Record<string, unknown> } = {}) {
-  return stringify({
-    log: { level: "warn" },
-    exporters: {
-      pm2: { port: port.pm2 },
-      deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
-      business: { port: port.business, token: TOKEN, data_dir: "data/business" },
-    },
-    notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
-    portal: {
-      port: port.portal,
-      session_secret: SECRET,
-      users: [
-        { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
-        { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
-      ],
-      grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
-      ...overrides.portal,
-    },
-    stack: {
-      prometheus: { port: port.prom },
-      node_exporter: { port: port.node },
-      alertmanager: { port: port.am },
-      demo: true,
-    },
+const config = (portal: Record<string, unknown> = {}) =>
+  stackConfig(port, {
+    session_secret: SECRET,
+    users: [
+      { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
+      { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
+    ],
+    grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
+    ...portal,
   });
-}
 
 beforeAll(async () => {
-  for (const k of ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "broken", "grafana"])
-    port[k] = await freePort();
+  port = { ...(await stackPorts()), broken: await freePort(), grafana: await freePort() };
   grafana = createServer((req, res) => {
     grafanaHits.push(req.url!);
     res.writeHead(200, { "content-type": "text/html" }).end("<h1>Grafana stand-in</h1>");
   });
   await new Promise<void>((r) => grafana.listen(port.grafana, "127.0.0.1", r));
-  writeFileSync(join(dir, "opsdeck.yml"), config());
-  stack = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
-    cwd: REPO,
-    env: { ...process.env, OPSDECK_CONFIG: join(dir, "opsdeck.yml"), OPSDECK_STACK_DIR: join(dir, "state") },
-  });
-  await waitUntil("stack", async () => stack.tail(100).includes("OpsDeck is up"), { proc: stack, timeoutMs: 150_000 });
-  browser = await chromium.launch({
-    executablePath: process.env.OPSDECK_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  stack = await startStack("portal", () => config());
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -85,10 +51,7 @@ afterAll(async () => {
   await browser?.close();
   await brokenPortal?.stop();
   grafana?.close();
-  if (stack) {
-    process.kill(-stack.child.pid!, "SIGINT");
-    await stack.exited;
-  }
+  await stack?.stop();
 });
 
 async function signIn(page: Page, name: string, password: string, base = url(port.portal)) {
@@ -410,12 +373,10 @@ describe("portal", () => {
   });
 
   it("a source that is down shows its error while the rest works", async () => {
-    const file = join(dir, "broken.yml");
+    const file = join(stack.dir, "broken.yml");
     writeFileSync(
       file,
-      config({
-        portal: { port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} },
-      }),
+      config({ port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} }),
     );
     brokenPortal = await startPortal({ configFile: file, url: url(port.broken), port: port.broken });
     const page = await browser.newPage({ locale: "zh-CN" });

@@ -19,15 +19,15 @@ export const fmt = (unit: string, value: number | undefined, decimals = 1) =>
 /** Relative ranges as Grafana writes them ("now-6h" … "now"), parsed by Grafana's own date math. */
 export const RANGES = ["now-15m", "now-1h", "now-6h", "now-24h", "now-7d"] as const;
 
+/** A picker range ending now (as Grafana's quick ranges are); anything else falls back to `fallback`. */
 export function parseRange(
   from: string | undefined,
-  to: string | undefined,
-): { from: string; to: string; start: number; end: number } {
-  const f = from && RANGES.includes(from as (typeof RANGES)[number]) ? from : "now-6h";
-  const t = to === "now" || !to ? "now" : "now";
+  fallback: (typeof RANGES)[number] = "now-6h",
+): { from: string; to: "now"; start: number; end: number } {
+  const f = from && RANGES.includes(from as (typeof RANGES)[number]) ? from : fallback;
   const start = grafana.dateMath.parse(f)!.valueOf();
-  const end = grafana.dateMath.parse(t, true)!.valueOf();
-  return { from: f, to: t, start, end };
+  const end = grafana.dateMath.parse("now", true)!.valueOf();
+  return { from: f, to: "now", start, end };
 }
 
 const ZH_UNITS: Record<string, string> = { minute: "分钟", hour: "小时", day: "天", week: "周" };

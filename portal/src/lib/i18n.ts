@@ -4,6 +4,11 @@ import { cookies, headers } from "next/headers";
 
 const zh = {
   title: "OpsDeck 统一监控门户",
+  trends: "趋势",
+  orders_per_minute: "每分钟订单",
+  gmv_per_hour: "每小时成交额（元）",
+  this_period: "本期",
+  day_before: "前一天同时段",
   severity: "级别",
   matchers: "匹配条件",
   hide_silenced: "隐藏已静默/已抑制",
@@ -142,6 +147,11 @@ const zh = {
 
 const en: typeof zh = {
   title: "OpsDeck monitoring portal",
+  trends: "Trends",
+  orders_per_minute: "Orders per minute",
+  gmv_per_hour: "GMV per hour (CNY)",
+  this_period: "this period",
+  day_before: "a day earlier",
   severity: "Severity",
   matchers: "Matchers",
   hide_silenced: "hide silenced / inhibited",

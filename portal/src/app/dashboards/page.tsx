@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 
 export default async function Dashboards({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
   const { t, lang } = await dict();
-  const range = parseRange((await searchParams).from, "now");
+  const range = parseRange((await searchParams).from);
   const { grafana, kibana } = config().portal;
   const under = (base: string, path: string) => new URL(path, base.endsWith("/") ? base : `${base}/`).href;
   const g = grafana.url;

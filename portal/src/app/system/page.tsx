@@ -32,7 +32,7 @@ const toSeries = (r: PromRange[]): Series[] =>
 export default async function System({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
   const { t, lang } = await dict();
   const q = await searchParams;
-  const range = parseRange(q.from, q.to);
+  const range = parseRange(q.from);
   const results = await Promise.all(CHARTS.map((c) => promRange(c.q, range.start, range.end)));
   return (
     <main>

@@ -1,0 +1,73 @@
+// The whole native stack (`npm start`'s scripts/stack.ts) on free ports in a temp dir, as the
+// stack test, the portal test and the portal benchmark run it.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { freePort, nodeTsArgs, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core/stack";
+import { tempDir, TOKEN } from "../exporters/test/helpers.ts";
+
+export const STACK_SERVICES = ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal"] as const;
+export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
+
+export async function stackPorts(): Promise<StackPorts> {
+  const port = {} as StackPorts;
+  for (const k of STACK_SERVICES) port[k] = await freePort();
+  return port;
+}
+
+/** opsdeck.yml for the whole stack with the demo; `portal` is merged into its portal section. */
+export const stackConfig = (port: StackPorts, portal: Record<string, unknown> = {}) =>
+  stringify({
+    log: { level: "warn" },
+    exporters: {
+      pm2: { port: port.pm2 },
+      deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
+      business: { port: port.business, token: TOKEN, data_dir: "data/business" },
+    },
+    notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
+    portal: { port: port.portal, ...portal },
+    stack: {
+      prometheus: { port: port.prom },
+      node_exporter: { port: port.node },
+      alertmanager: { port: port.am },
+      demo: true,
+    },
+  });
+
+export interface RunningStack {
+  dir: string;
+  file: string;
+  proc: Proc;
+  /** Ctrl-C, as a user would stop it; resolves with its exit code. */
+  stop(): Promise<number | string>;
+}
+
+/** Writes the config and runs scripts/stack.ts until it says it is up. */
+export async function startStack(
+  name: string,
+  config: (dir: string) => string,
+  timeoutMs = 150_000,
+): Promise<RunningStack> {
+  const dir = tempDir(name);
+  const file = join(dir, "opsdeck.yml");
+  writeFileSync(file, config(dir));
+  const proc = spawnProc("stack", process.execPath, nodeTsArgs(join(REPO, "scripts/stack.ts")), {
+    cwd: REPO,
+    env: { ...process.env, OPSDECK_CONFIG: file, OPSDECK_STACK_DIR: join(dir, "state") },
+  });
+  try {
+    await waitUntil("stack", async () => proc.tail(100).includes("OpsDeck is up"), { proc, timeoutMs });
+  } catch (err) {
+    await proc.stop(15_000);
+    throw err;
+  }
+  return {
+    dir,
+    file,
+    proc,
+    async stop() {
+      process.kill(-proc.child.pid!, "SIGINT");
+      return proc.exited;
+    },
+  };
+}
