@@ -7,7 +7,7 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
-const pkgs = ["core", "exporters", "alertmanager/notifier"].map((p) =>
+const pkgs = ["core", "exporters", "alertmanager/notifier", "portal"].map((p) =>
   JSON.parse(readFileSync(join(REPO, p, "package.json"), "utf8")),
 );
 const deps = [...new Set(pkgs.flatMap((p) => Object.keys(p.dependencies ?? {})))].filter(
@@ -17,6 +17,8 @@ const deps = [...new Set(pkgs.flatMap((p) => Object.keys(p.dependencies ?? {})))
 export const ENTRIES = {
   exporter: "exporters/src/main.ts",
   notifier: "alertmanager/notifier/src/main.ts",
+  // Next.js itself stays external and serves the build in portal/.next.
+  "portal-server": "portal/server.ts",
   // The benchmark's comparison server, bundled the same way so their RSS compare fairly.
   "bench-on-demand-pm2": "exporters/bench/on-demand-pm2.ts",
 } as const;

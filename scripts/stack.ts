@@ -193,7 +193,7 @@ async function main() {
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
       await step("portal", async () => {
-        procs.push(await startPortal({ ...cfg, url: url(portal.port), port: portal.port, logFile: log("portal") }));
+        procs.push(await startPortal({ ...cfg, url: url(portal.port), logFile: log("portal") }));
       });
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {

@@ -19,7 +19,11 @@ export function nodeTsArgs(script: string, args: string[] = []): string[] {
 export type ExporterKind = "pm2" | "deploy" | "business";
 
 /** The bundled services (`npm run build`, run by scripts/setup.sh): what production runs. */
-export const BUNDLES = { exporter: `${REPO}dist/exporter.mjs`, notifier: `${REPO}dist/notifier.mjs` };
+export const BUNDLES = {
+  exporter: `${REPO}dist/exporter.mjs`,
+  notifier: `${REPO}dist/notifier.mjs`,
+  portal: `${REPO}dist/portal-server.mjs`,
+};
 
 /**
  * Node flags for every OpsDeck service. V8 sizes its young generation for this machine's memory (up to 3 × 16 MB semi-spaces) and
@@ -61,19 +65,14 @@ export const startExporter = (kind: ExporterKind, opts: ServiceOptions) =>
 export const startNotifier = (opts: ServiceOptions) => startBundle("notifier", BUNDLES.notifier, [], opts);
 
 /** The portal's production build (`next build` in portal/, run by scripts/setup.sh). */
-export async function startPortal(opts: ServiceOptions & { port: number; host?: string }): Promise<Proc> {
-  const portal = `${REPO}portal`;
-  if (!existsSync(`${portal}/.next/BUILD_ID`)) throw new Error("portal/.next is missing: run npm run build");
-  const proc = spawnProc(
-    "portal",
-    process.execPath,
-    [`${REPO}node_modules/next/dist/bin/next`, "start", "-p", String(opts.port), "-H", opts.host ?? "127.0.0.1"],
-    {
-      env: { ...process.env, ...opts.env, OPSDECK_CONFIG: opts.configFile, NODE_ENV: "production" },
-      logFile: opts.logFile,
-      cwd: portal,
-    },
-  );
+/** The portal (its server bundle over portal/.next); host and port come from its config file. */
+export async function startPortal(opts: ServiceOptions): Promise<Proc> {
+  if (!existsSync(`${REPO}portal/.next/BUILD_ID`)) throw new Error("portal/.next is missing: run npm run build");
+  const proc = spawnProc("portal", process.execPath, [BUNDLES.portal], {
+    env: { ...process.env, ...opts.env, OPSDECK_CONFIG: opts.configFile, NODE_ENV: "production" },
+    logFile: opts.logFile,
+    cwd: `${REPO}portal`,
+  });
   await waitUntil("portal", () => httpOk(`${opts.url}/api/health`), { proc, timeoutMs: opts.timeoutMs ?? 60_000 });
   return proc;
 }

@@ -378,7 +378,7 @@ describe("portal", () => {
       file,
       config({ port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} }),
     );
-    brokenPortal = await startPortal({ configFile: file, url: url(port.broken), port: port.broken });
+    brokenPortal = await startPortal({ configFile: file, url: url(port.broken) });
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1", url(port.broken));
     const deploysToday = page.locator('[data-widget="今日部署"]');

@@ -2,29 +2,29 @@
 // notifier's streams: the portal holds one upstream connection to each (reconnecting with
 // backoff, resuming from the last upstream event id so a blip loses nothing) and fans events
 // out, with an id per event, heartbeats, and replay from Last-Event-ID.
-import { portalSources } from "@opsdeck/core";
-import { config } from "./config.ts";
+//
+// Served by the portal's own HTTP server (server.ts), on plain node:http responses rather than
+// a Next route handler: a route handler's Web stream cost ~100 KB and several promise hops per
+// connection, which at 10,000 tabs meant 1.3 GB and 1.8 s to reach them all (docs/benchmarks.md).
+import type { IncomingMessage, ServerResponse } from "node:http";
 
-type Client = ReadableStreamDefaultController<Uint8Array>;
-const enc = new TextEncoder();
-const clients = new Set<Client>();
+export interface HubSources {
+  deploy_url: string;
+  notifier_url: string;
+}
+
+const clients = new Set<ServerResponse>();
 const recent: { id: number; text: string }[] = [];
-let nextId = Date.now();
+const KEEP = 1000;
+let nextId = Date.now(); // increasing across restarts, so a stale Last-Event-ID never matches a new event
 let started = false;
 
 function broadcast(event: string, data: string) {
   const id = ++nextId;
   const text = `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
   recent.push({ id, text });
-  if (recent.length > 1000) recent.shift();
-  const bytes = enc.encode(text);
-  for (const c of clients) {
-    try {
-      c.enqueue(bytes);
-    } catch {
-      clients.delete(c);
-    }
-  }
+  if (recent.length > KEEP * 2) recent.splice(0, recent.length - KEEP);
+  for (const res of clients) res.write(text);
 }
 
 async function follow(source: string, url: string) {
@@ -62,37 +62,30 @@ async function follow(source: string, url: string) {
   }
 }
 
-function ensureUpstreams() {
+function ensureUpstreams(s: HubSources) {
   if (started) return;
   started = true;
-  const s = portalSources(config());
   void follow("deploy", new URL("/api/v1/stream", s.deploy_url).href);
   void follow("notifier", new URL("/api/v1/stream", s.notifier_url).href);
   setInterval(() => {
-    const beat = enc.encode(": heartbeat\n\n");
-    for (const c of clients) {
-      try {
-        c.enqueue(beat);
-      } catch {
-        clients.delete(c);
-      }
-    }
+    for (const res of clients) res.write(": heartbeat\n\n");
   }, 15_000).unref();
 }
 
-export function subscribe(lastEventId: number | undefined): ReadableStream<Uint8Array> {
-  ensureUpstreams();
-  let self: Client;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      self = controller;
-      controller.enqueue(enc.encode("retry: 2000\n\n"));
-      if (lastEventId !== undefined)
-        for (const e of recent) if (e.id > lastEventId) controller.enqueue(enc.encode(e.text));
-      clients.add(controller);
-    },
-    cancel() {
-      clients.delete(self);
-    },
+/** Serves one tab's stream (the caller has checked the session). */
+export function serveStream(req: IncomingMessage, res: ServerResponse, sources: HubSources) {
+  ensureUpstreams(sources);
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    "x-accel-buffering": "no",
+    "x-content-type-options": "nosniff",
   });
+  res.write("retry: 2000\n\n");
+  const last = Number(req.headers["last-event-id"]);
+  if (Number.isFinite(last)) for (const e of recent) if (e.id > last) res.write(e.text);
+  clients.add(res);
+  const drop = () => clients.delete(res);
+  res.on("close", drop);
+  res.on("error", drop);
 }

@@ -1,0 +1,47 @@
+// The portal's server: Next.js (the production build in portal/.next) behind a plain node:http
+// server that serves the one route Next handles poorly at scale — the live event stream,
+// /api/stream, held open by every tab (see src/lib/hub.ts). Host and port come from opsdeck.yml.
+// Run from its bundle: `node dist/portal-server.mjs` (scripts/build.ts).
+import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import next from "next";
+import { createLogger, portalSources, runMain, stopOnSignals } from "@opsdeck/core";
+import { config } from "./src/lib/config.ts";
+import { serveStream } from "./src/lib/hub.ts";
+import { readSession, SESSION_COOKIE } from "./src/lib/session.ts";
+
+const cookie = (header: string | undefined, name: string) =>
+  header
+    ?.split(/;\s*/)
+    .find((c) => c.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
+
+runMain(async () => {
+  const cfg = config();
+  const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: cfg.log.level });
+  const { host, port } = cfg.portal;
+  // The bundle lives in dist/; the Next app beside it in portal/.
+  const dir = fileURLToPath(new URL("../portal/", import.meta.url));
+  const app = next({ dev: false, dir, hostname: host, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    if (req.method === "GET" && (req.url === "/api/stream" || req.url?.startsWith("/api/stream?"))) {
+      void readSession(cookie(req.headers.cookie, SESSION_COOKIE), cfg.portal.session_secret).then((session) => {
+        if (session) serveStream(req, res, portalSources(cfg));
+        else res.writeHead(401, { "content-type": "application/json" }).end('{"error":"sign in first"}');
+      });
+      return;
+    }
+    void handle(req, res);
+  });
+  // An event stream never finishes; Node's default 5-minute request timeout must not cut it.
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  log.info(`portal listening on http://${host}:${port}`);
+  stopOnSignals(log, async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+});
