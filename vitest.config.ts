@@ -27,6 +27,8 @@ export default defineConfig({
             "provisioning/**/*.test.ts",
             "scripts/**/*.test.ts",
           ],
+          // One real Elasticsearch for every file that needs it (scripts/test-elasticsearch.ts).
+          globalSetup: ["scripts/test-elasticsearch.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

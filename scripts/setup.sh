@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
-#   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool)
+#   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool),
+#                    openjdk-17-jre-headless, maven and unzip (for Elasticsearch)
+#   Elasticsearch:   the integ-test-zip distribution from Maven Central, into .cache/
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
@@ -16,6 +18,10 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+# Elasticsearch: the integ-test-zip distribution from Maven Central, run by Java 17.
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 # fonts-noto-cjk: so the screenshots of the Chinese pages show characters, not boxes.
 if [ $want_test -eq 1 ]; then
@@ -34,6 +40,19 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
+fi
+
+# Elasticsearch, fetched once into .cache/ (Maven also keeps the zip in ~/.m2).
+es_version=$(sed -n 's/^export const ES_VERSION = "\(.*\)";/\1/p' core/src/elasticsearch.ts)
+es_home=.cache/elasticsearch-$es_version
+if [ ! -x "$es_home/bin/elasticsearch" ]; then
+  echo "setup: fetching Elasticsearch $es_version (integ-test-zip, Maven Central)"
+  mvn -q dependency:copy "-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:$es_version:zip" \
+    -DoutputDirectory=.cache/download
+  rm -rf "$es_home.tmp" && mkdir -p "$es_home.tmp"
+  unzip -q ".cache/download/elasticsearch-$es_version.zip" -d "$es_home.tmp"
+  mv "$es_home.tmp/elasticsearch-$es_version" "$es_home"
+  rm -rf "$es_home.tmp" .cache/download
 fi
 
 npx tsx scripts/build.ts

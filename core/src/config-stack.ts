@@ -18,6 +18,15 @@ export const stackSchema = z
       .object({ port: port(9093) })
       .strict()
       .prefault({}),
+    /** Elasticsearch for logs; its heap is fixed (the JVM default, half the machine, is far too much). */
+    elasticsearch: z
+      .object({
+        enabled: bool().default(true),
+        port: port(9200),
+        heap_mb: int().pipe(z.number().min(256).max(31_744)).default(1024),
+      })
+      .strict()
+      .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
   })

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { LEVELS } from "./log.ts";
+import { elasticsearchSchema } from "./config-elasticsearch.ts";
 import { exportersSchema } from "./config-exporters.ts";
 import { notifierSchema } from "./config-notifier.ts";
 import { portalSchema } from "./config-portal.ts";
@@ -16,6 +17,7 @@ export const configSchema = z
     exporters: exportersSchema.prefault({}),
     notifier: notifierSchema.prefault({}),
     portal: portalSchema.prefault({}),
+    elasticsearch: elasticsearchSchema.prefault({}),
     stack: stackSchema.prefault({}),
   })
   .strict();

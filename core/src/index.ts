@@ -5,6 +5,7 @@ export * from "./config-exporters.ts";
 export * from "./config-stack.ts";
 export * from "./config-notifier.ts";
 export * from "./config-portal.ts";
+export * from "./config-elasticsearch.ts";
 export * from "./log.ts";
 export * from "./journal.ts";
 export * from "./http.ts";

@@ -3,3 +3,4 @@ export * from "./procs.ts";
 export * from "./prometheus.ts";
 export * from "./services.ts";
 export * from "./alertmanager.ts";
+export * from "./elasticsearch.ts";

@@ -2,6 +2,8 @@
 // these fixed, configured URLs are ever fetched (no URL comes from the browser), each with a
 // timeout; a failure is returned, not thrown, so each widget fails alone.
 import { portalSources } from "@opsdeck/core";
+// The deploy exporter's answer, typed where it is made (a type-only import: nothing is bundled).
+import type { ProjectStats } from "../../../exporters/src/deploy/stats.ts";
 import { config } from "./config.ts";
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -137,23 +139,7 @@ export async function deploy(id: string): Promise<Result<DeployView | undefined>
   return !r.ok && r.error.endsWith("HTTP 404") ? { ok: true, data: undefined } : r;
 }
 
-export interface ProjectStats {
-  project: string;
-  environment: string;
-  finished: number;
-  succeeded: number;
-  failed: number;
-  running: number;
-  deploys_per_day: number;
-  success_rate?: number;
-  change_failure_rate?: number;
-  duration_p50_seconds?: number;
-  duration_p90_seconds?: number;
-  lead_time_avg_seconds?: number;
-  time_to_restore_avg_seconds?: number;
-  daily: { day: string; finished: number; succeeded: number; failed: number; duration_p50_seconds?: number }[];
-}
-
+export type { ProjectStats };
 export const deployStats = (query: string) =>
   get<{ days: number; projects: ProjectStats[] }>(src().deploy_url, `/api/v1/stats?${query}`);
 

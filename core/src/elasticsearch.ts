@@ -1,0 +1,77 @@
+// Elasticsearch for the native stack and the tests: the `integ-test-zip` distribution from Maven
+// Central (server, transport and x-pack core/security only — no ILM, no data streams, no
+// painless, no ingest processors), run single-node on 127.0.0.1 with security off under the
+// machine's Java 17. scripts/setup.sh fetches and unpacks it into .cache/.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { freePort, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { REPO } from "./services.ts";
+
+export const ES_VERSION = "8.19.21";
+const NOBODY = 65534;
+export const ES_HOME = process.env.OPSDECK_ES_HOME ?? join(REPO, ".cache", `elasticsearch-${ES_VERSION}`);
+
+/** ES_JAVA_HOME, else the home of the `java` on PATH (the distribution bundles no JDK). */
+function javaHome(): string {
+  if (process.env.ES_JAVA_HOME) return process.env.ES_JAVA_HOME;
+  for (const d of (process.env.PATH ?? "").split(":")) {
+    const java = join(d, "java");
+    if (existsSync(java)) return dirname(dirname(realpathSync(java)));
+  }
+  throw new Error("no java on PATH for Elasticsearch: install openjdk-17-jre-headless (scripts/setup.sh does)");
+}
+
+export async function startElasticsearch(opts: {
+  dir: string;
+  port: number;
+  /** JVM heap; the default (half the machine's memory) is far more than logs on one server need. */
+  heapMb?: number;
+  logFile?: string;
+  timeoutMs?: number;
+}): Promise<{ proc: Proc; url: string }> {
+  const bin = join(ES_HOME, "bin", "elasticsearch");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh`);
+  // A config directory of its own (Elasticsearch writes its keystore there), data and logs in `dir`.
+  const conf = join(opts.dir, "config");
+  if (!existsSync(conf)) cpSync(join(ES_HOME, "config"), conf, { recursive: true });
+  for (const d of ["data", "logs"]) mkdirSync(join(opts.dir, d), { recursive: true });
+  const heap = opts.heapMb ?? 512;
+  writeFileSync(join(conf, "jvm.options.d", "opsdeck.options"), `-Xms${heap}m\n-Xmx${heap}m\n`);
+  const url = `http://127.0.0.1:${opts.port}`;
+  const settings = {
+    "cluster.name": "opsdeck",
+    "node.name": "opsdeck",
+    "discovery.type": "single-node",
+    "xpack.security.enabled": "false",
+    "network.host": "127.0.0.1",
+    "http.port": String(opts.port),
+    "transport.port": String(await freePort()),
+    "path.data": join(opts.dir, "data"),
+    "path.logs": join(opts.dir, "logs"),
+    // One small server: don't stop writing when the disk is 90 % full of something else.
+    "cluster.routing.allocation.disk.threshold_enabled": "false",
+  };
+  const args = Object.entries(settings).map(([k, v]) => `-E${k}=${v}`);
+  // Elasticsearch refuses to run as root (CI machines often are): run it as `nobody` then,
+  // owning only its own directory.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, opts.dir]);
+  const [cmd, argv] = asRoot
+    ? ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", bin, ...args]]
+    : [bin, args];
+  const proc = spawnProc("elasticsearch", cmd, argv, {
+    env: { ...process.env, ES_PATH_CONF: conf, ES_JAVA_HOME: javaHome(), JAVA_HOME: "" },
+    logFile: opts.logFile,
+  });
+  // Since 8.9 this distribution has no `GET /`; cluster health says it is ready.
+  await waitUntil(
+    "elasticsearch",
+    async () => {
+      const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).catch(() => undefined);
+      return res?.ok ?? false;
+    },
+    { proc, timeoutMs: opts.timeoutMs ?? 120_000 },
+  );
+  return { proc, url };
+}
