@@ -1,10 +1,12 @@
 // `npm start`: the whole OpsDeck stack natively on 127.0.0.1, no Docker. Starts node-exporter,
-// a PM2 daemon with the demo shop, the three exporters and Prometheus; waits until each is
+// a PM2 daemon with the demo shop, the three exporters, the notifier and Alertmanager, Prometheus,
+// Elasticsearch (templates and retention applied) and the portal; waits until each is
 // healthy (or says which failed and why); prints the URLs; Ctrl-C stops everything it started.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConfigError, hashPassword, loadConfig, configPath } from "@opsdeck/core";
+import { ConfigError, configPath, elasticsearchUrl, hashPassword, loadConfig } from "@opsdeck/core";
+import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
 import {
   REPO,
   canBind,
@@ -16,6 +18,7 @@ import {
   renderPrometheusConfig,
   startExporter,
   startNodeExporter,
+  startElasticsearch,
   startPrometheus,
   stopAll,
   waitUntil,
@@ -65,6 +68,7 @@ async function main() {
   const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
   const { config } = loadConfig({ argv: ["--config", file], env });
   const { exporters: ex, stack, notifier, portal } = config;
+  const runEs = stack.elasticsearch.enabled && !config.elasticsearch.url;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -81,6 +85,7 @@ async function main() {
         ] as [string, number][])
       : []),
     ...(portal.enabled ? ([["portal", portal.port]] as [string, number][]) : []),
+    ...(runEs ? ([["elasticsearch", stack.elasticsearch.port]] as [string, number][]) : []),
   ];
   for (const [name, port] of ports)
     if (!(await canBind(port)))
@@ -189,6 +194,29 @@ async function main() {
       });
       procs.push(p.proc);
     });
+    if (runEs)
+      await step("elasticsearch", async () => {
+        const es = await startElasticsearch({
+          dir: join(stackDir, "elasticsearch"),
+          port: stack.elasticsearch.port,
+          heapMb: stack.elasticsearch.heap_mb,
+          logFile: log("elasticsearch"),
+        });
+        procs.push(es.proc);
+      });
+    await step("elasticsearch templates and retention", async () => {
+      const client = esClient(config);
+      await initElasticsearch(client, config.elasticsearch);
+      // Without ILM, retention is this process deleting indices past their date, twice a day.
+      if (!(await hasIlm(client)))
+        setInterval(
+          () =>
+            void pruneIndices(client, config.elasticsearch).catch((e: Error) =>
+              console.error(`retention: ${e.message}`),
+            ),
+          12 * 3600_000,
+        ).unref();
+    });
     if (stack.demo && ex.deploy.enabled)
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
@@ -219,6 +247,7 @@ async function main() {
           ["Notifier", `${url(notifier.port)}/api/v1/channels`],
         ] as [string, string][])
       : []),
+    ["Elasticsearch", elasticsearchUrl(config)],
   ];
   console.log("\nOpsDeck is up:\n");
   for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);

@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { freePort, nodeTsArgs, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core/stack";
 import { tempDir, TOKEN } from "../exporters/test/helpers.ts";
 
-export const STACK_SERVICES = ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal"] as const;
+export const STACK_SERVICES = ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "es"] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
 
 export async function stackPorts(): Promise<StackPorts> {
@@ -15,8 +15,15 @@ export async function stackPorts(): Promise<StackPorts> {
   return port;
 }
 
-/** opsdeck.yml for the whole stack with the demo; `portal` is merged into its portal section. */
-export const stackConfig = (port: StackPorts, portal: Record<string, unknown> = {}) =>
+/**
+ * opsdeck.yml for the whole stack with the demo; `portal` and `elasticsearch` are merged into
+ * their sections (an `elasticsearch.url` uses that server instead of starting one).
+ */
+export const stackConfig = (
+  port: StackPorts,
+  portal: Record<string, unknown> = {},
+  elasticsearch: Record<string, unknown> = {},
+) =>
   stringify({
     log: { level: "warn" },
     exporters: {
@@ -26,10 +33,12 @@ export const stackConfig = (port: StackPorts, portal: Record<string, unknown> = 
     },
     notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
     portal: { port: port.portal, ...portal },
+    elasticsearch,
     stack: {
       prometheus: { port: port.prom },
       node_exporter: { port: port.node },
       alertmanager: { port: port.am },
+      elasticsearch: { port: port.es, heap_mb: 512 },
       demo: true,
     },
   });

@@ -1,5 +1,6 @@
 // The `portal:` section of opsdeck.yml: who may sign in, and where the portal reads from.
 import { z } from "zod";
+import { elasticsearchUrl, type ElasticsearchConfig } from "./config-elasticsearch.ts";
 import { bool, int, num, unsetIfEmpty } from "./config-exporters.ts";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
@@ -105,9 +106,10 @@ export type PortalConfig = z.infer<typeof portalSchema>;
 /** Where the portal reads from: configured URLs, else the ports the rest of opsdeck.yml gives. */
 export function portalSources(c: {
   portal: PortalConfig;
-  stack: { prometheus: { port: number }; alertmanager: { port: number } };
+  stack: { prometheus: { port: number }; alertmanager: { port: number }; elasticsearch: { port: number } };
   exporters: { deploy: { port: number } };
   notifier: { port: number };
+  elasticsearch: ElasticsearchConfig;
 }) {
   const local = (port: number) => `http://127.0.0.1:${port}`;
   const s = c.portal.sources;
@@ -116,6 +118,7 @@ export function portalSources(c: {
     alertmanager_url: s.alertmanager_url ?? local(c.stack.alertmanager.port),
     deploy_url: s.deploy_url ?? local(c.exporters.deploy.port),
     notifier_url: s.notifier_url ?? local(c.notifier.port),
+    elasticsearch_url: elasticsearchUrl(c),
     timeout_seconds: s.timeout_seconds,
   };
 }

@@ -3,8 +3,8 @@
 // painless, no ingest processors), run single-node on 127.0.0.1 with security off under the
 // machine's Java 17. scripts/setup.sh fetches and unpacks it into .cache/.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, cpSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { freePort, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
@@ -56,7 +56,12 @@ export async function startElasticsearch(opts: {
   // Elasticsearch refuses to run as root (CI machines often are): run it as `nobody` then,
   // owning only its own directory.
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, opts.dir]);
+  if (asRoot) {
+    execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, opts.dir]);
+    // It must reach its directory: let others pass through (not list) the directories above it.
+    for (let d = dirname(resolve(opts.dir)); d !== "/"; d = dirname(d))
+      if ((statSync(d).mode & 0o001) === 0) chmodSync(d, statSync(d).mode | 0o001);
+  }
   const [cmd, argv] = asRoot
     ? ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", bin, ...args]]
     : [bin, args];

@@ -6,12 +6,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword } from "@opsdeck/core";
 import { freePort, REPO, startPortal, type Proc } from "@opsdeck/core/stack";
 import { eventually, getJson, post } from "../../exporters/test/helpers.ts";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "../../scripts/whole-stack.ts";
 import { launchChromium } from "./browser.ts";
+// The shared Elasticsearch's URL, provided by this globalSetup (types only).
+import type {} from "../../scripts/test-elasticsearch.ts";
 
 const SHOTS = join(REPO, "portal/test/screenshots");
 const SECRET = "portal-session-secret-0123456789abcdef";
@@ -25,15 +27,20 @@ let port: StackPorts & { broken: number; grafana: number };
 const url = (p: number) => `http://127.0.0.1:${p}`;
 
 const config = (portal: Record<string, unknown> = {}) =>
-  stackConfig(port, {
-    session_secret: SECRET,
-    users: [
-      { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
-      { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
-    ],
-    grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
-    ...portal,
-  });
+  stackConfig(
+    port,
+    {
+      session_secret: SECRET,
+      users: [
+        { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
+        { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
+      ],
+      grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
+      ...portal,
+    },
+    // The test run's shared Elasticsearch, with indices of this file's own.
+    { url: inject("elasticsearchUrl"), index_prefix: "t-portal" },
+  );
 
 beforeAll(async () => {
   port = { ...(await stackPorts()), broken: await freePort(), grafana: await freePort() };
@@ -384,7 +391,7 @@ describe("portal", () => {
     const deploysToday = page.locator('[data-widget="今日部署"]');
     await expect(deploysToday.textContent()).resolves.toMatch(/数据源不可用: 127\.0\.0\.1:\d+: ECONNREFUSED/);
     await expect(page.locator('[data-widget="components"]').textContent()).resolves.toContain("deploy exporter");
-    expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(3);
+    expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(4);
     await shot(page, "overview-source-down-zh");
     // With no Grafana configured, the Dashboards page says how to add one, and no frame is allowed.
     const res = await page.goto(url(port.broken) + "/dashboards");

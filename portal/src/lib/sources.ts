@@ -150,6 +150,7 @@ export async function health(): Promise<{ name: string; url: string; ok: boolean
     ["Alertmanager", s.alertmanager_url, "/-/ready"],
     ["deploy exporter", s.deploy_url, "/healthz"],
     ["notifier", s.notifier_url, "/healthz"],
+    ["Elasticsearch", s.elasticsearch_url, "/_cluster/health"],
   ];
   return Promise.all(
     checks.map(async ([name, base, path]) => {
