@@ -140,6 +140,9 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   const receiverChannels = (receiver: string) => (cfg.receivers[receiver] ?? cfg.receivers.default)?.channels ?? [];
   const defaultChannels = () => cfg.receivers.default?.channels ?? Object.keys(cfg.channels);
 
+  // Alert notifications as ECS lines of their own dataset, for the events indices (see filebeat/).
+  const alertEvents = log.child({ "event.dataset": "opsdeck.alert", "event.category": "configuration" });
+
   /** Applies, writes, then tells the pumps and the stream. */
   async function record(records: NotifierRecord[]) {
     for (const r of records) state.apply(r);
@@ -148,6 +151,15 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     for (const r of records) {
       if (r.t === "in") {
         received.inc({ receiver: r.n.receiver, kind: r.n.kind });
+        const { status, alertname, alerts } = summary(r.n);
+        alertEvents.info(`${status} ${alertname} → ${r.n.receiver}`, {
+          "event.action": `alert-${status}`,
+          "opsdeck.notification.id": r.n.id,
+          "opsdeck.notification.kind": r.n.kind,
+          "opsdeck.notification.receiver": r.n.receiver,
+          "opsdeck.alert.name": alertname,
+          "opsdeck.alert.count": alerts,
+        });
         if (r.n.kind === "escalation") escalations.inc();
         if (live) hub.publish("notification", summary(r.n));
         for (const c of r.n.channels) dispatcher.wake(c);

@@ -84,6 +84,21 @@ export async function startDeployExporter(
   const hub = createSseHub();
   const write = durableWriter(journal, log);
 
+  // Deploy events as ECS lines of their own dataset: Filebeat ships them to the events indices,
+  // where Kibana and the portal's log search show them beside the apps' logs.
+  const events = log.child({ "event.dataset": "opsdeck.deploy", "event.category": "configuration" });
+  const logEvent = (type: "started" | "finished", d: Deploy) =>
+    events.info(`deploy ${d.project}/${d.environment} ${type === "started" ? "started" : d.status}`, {
+      "event.action": `deploy-${type}`,
+      ...(type === "finished" && { "event.outcome": d.status === "succeeded" ? "success" : "failure" }),
+      "opsdeck.deploy.id": d.id,
+      "opsdeck.deploy.project": d.project,
+      "opsdeck.deploy.environment": d.environment,
+      "opsdeck.deploy.version": d.version,
+      "opsdeck.deploy.status": d.status,
+      "user.name": d.actor,
+    });
+
   /** Applies, writes to disk, and only then tells the world. A write failure is fatal: state ran ahead of disk. */
   async function accept(records: DeployRecord[]): Promise<Change[]> {
     const changes = records.map((r) => state.apply(r));
@@ -94,6 +109,7 @@ export async function startDeployExporter(
       if (c.type === "duplicate") continue;
       hub.publish("deploy", { type: c.type, deploy: view(c.deploy), step: c.step?.name });
       if (c.type === "finished") void annotate(c.deploy);
+      if (c.type !== "updated") logEvent(c.type, c.deploy);
     }
     return changes;
   }
