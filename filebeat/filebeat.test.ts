@@ -25,11 +25,12 @@ const inputs: Input[] = fb["filebeat.inputs"];
 
 /** Is this dotted field mapped explicitly, or under an object the template defines? */
 function mapped(field: string): boolean {
-  let node: Record<string, unknown> | undefined = component.template.mappings as Record<string, unknown>;
+  type Node = { type?: string; properties?: Record<string, Node> };
+  let node: Node = component.template.mappings as Node;
   for (const key of field.split(".")) {
-    const props = (node as { properties?: Record<string, Record<string, unknown>> }).properties;
-    if (!props?.[key]) return (node as { type?: string }).type === "object";
-    node = props[key];
+    const next: Node | undefined = node.properties?.[key];
+    if (!next) return node.type === "object";
+    node = next;
   }
   return true;
 }
