@@ -3,7 +3,7 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   transpilePackages: ["@opsdeck/core"],
   // Loaded by Node, not bundled for React Server Components (it needs the full React).
-  serverExternalPackages: ["@grafana/data"],
+  serverExternalPackages: ["@grafana/data", "@elastic/elasticsearch"],
   poweredByHeader: false,
   reactStrictMode: true,
   // The Content-Security-Policy is set per request in src/proxy.ts: it names the Grafana and

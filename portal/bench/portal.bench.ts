@@ -18,6 +18,7 @@ import { postJson, summary, type Row } from "../../exporters/bench/stats.ts";
 import { TOKEN } from "../../exporters/test/helpers.ts";
 import { stackConfig, stackPorts, startStack, type StackPorts } from "../../scripts/whole-stack.ts";
 import { launchChromium } from "../test/browser.ts";
+import { cookieHeader, signIn } from "../test/signin.ts";
 
 const LOADS = 15;
 const EVENTS = 60;
@@ -36,7 +37,7 @@ export async function benchPortal() {
   const base = `http://127.0.0.1:${port.portal}`;
   const browser = await launchChromium();
   try {
-    const cookies = await signIn(base);
+    const cookies = await signIn(base, "ops", "bench-password-1");
     const load = await coldLoads(browser, base, cookies);
     const bundle = await firstLoadJs(browser, base, cookies);
     const live = await eventToBrowser(browser, base, cookies, port);
@@ -47,22 +48,6 @@ export async function benchPortal() {
     await browser.close().catch(() => undefined);
     await stack.stop();
   }
-}
-
-/** Signs in through the real form endpoint; returns the session and CSRF cookies. */
-async function signIn(base: string): Promise<{ name: string; value: string }[]> {
-  const res = await fetch(`${base}/api/auth/signin`, {
-    method: "POST",
-    body: new URLSearchParams({ name: "ops", password: "bench-password-1" }),
-    redirect: "manual",
-  });
-  const cookies = res.headers.getSetCookie().map((c) => {
-    const [pair] = c.split(";");
-    const i = pair.indexOf("=");
-    return { name: pair.slice(0, i), value: pair.slice(i + 1) };
-  });
-  if (!cookies.some((c) => c.name === "opsdeck_session")) throw new Error(`sign-in failed: HTTP ${res.status}`);
-  return cookies;
 }
 
 async function context(browser: Browser, base: string, cookies: { name: string; value: string }[]) {
@@ -187,9 +172,6 @@ function stream(
     req.on("error", reject);
   });
 }
-
-const cookieHeader = (cookies: { name: string; value: string }[]) =>
-  cookies.map((c) => `${c.name}=${c.value}`).join("; ");
 
 /** Posts deploy steps; each is timed to the exporter's SSE, the portal's SSE, and the browser's DOM. */
 async function eventToBrowser(
