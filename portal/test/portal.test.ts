@@ -7,7 +7,9 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hashPassword } from "@opsdeck/core";
+import { hashPassword, parseConfig } from "@opsdeck/core";
+import { esClient, indexName } from "@opsdeck/core/elastic";
+import { filebeatDoc } from "../../filebeat/fixtures.ts";
 import { freePort, REPO, startPortal, type Proc } from "@opsdeck/core/stack";
 import { eventually, getJson, post } from "../../exporters/test/helpers.ts";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "../../scripts/whole-stack.ts";
@@ -328,13 +330,79 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("searches logs, filters by a field value, opens context, and tails live", async () => {
+    const es = esClient(parseConfig(config(), "test"));
+    const now = Date.now();
+    const docs = Array.from({ length: 60 }, (_, n) =>
+      filebeatDoc(n % 3 ? "pm2" : "nginx-access", new Date(now - (60 - n) * 20_000), n, {
+        service: n % 3 ? (n % 2 ? "shop" : "worker") : undefined,
+        message: n % 5 === 0 ? `upstream timeout after ${n} ms` : undefined,
+        level: n % 5 === 0 ? "error" : undefined,
+      }),
+    );
+    await es.bulk({
+      refresh: true,
+      operations: docs.flatMap((d) => [{ create: { _index: indexName.logs("t-portal") } }, d]),
+    });
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(url(port.portal) + "/logs");
+    await page.locator('[data-total="60"]').waitFor();
+    await page.fill('input[name="q"]', "timeout");
+    await page.click('form.filters button[type="submit"]');
+    await page.locator('[data-total="12"]').waitFor();
+    expect(await page.locator("td.msg mark").first().textContent()).toBe("timeout");
+    expect(await page.locator("[data-histogram] rect").count()).toBeGreaterThan(0);
+    await shot(page, "logs-zh");
+    // A field value filters on click.
+    await page.locator('[data-facet="service.name"] button[data-value="worker"]').click();
+    await page.waitForURL(/service=worker/);
+    await page.locator('[data-filter="service:worker"]').waitFor();
+    // The results follow once the search answers: only worker's lines.
+    const services = await eventually(
+      () => page.locator("tr[data-line] td:nth-child(3)").allTextContents(),
+      (l) => l.length > 0 && l.every((x) => x === "worker"),
+    );
+    expect(new Set(services)).toEqual(new Set(["worker"]));
+    // Context: the lines around one, from the same file.
+    await page.locator("tr[data-line] button.link").first().click();
+    await page.locator("tr[data-context] pre .self").waitFor();
+    expect(await page.locator("tr[data-context] pre div").count()).toBeGreaterThan(1);
+    await shot(page, "logs-context-zh");
+    // Live tail: a line indexed now shows up on top without a reload.
+    await page.locator('button[data-tail="off"]').click();
+    await page.locator('[data-live="true"]').waitFor();
+    await new Promise((r) => setTimeout(r, 1500));
+    await es.index({
+      index: indexName.logs("t-portal"),
+      refresh: true,
+      document: filebeatDoc("pm2", new Date(), 1000, { service: "worker", message: "tail e2e timeout line" }),
+    });
+    await page.locator("tr[data-line] td.msg", { hasText: "tail e2e timeout line" }).waitFor({ timeout: 15_000 });
+    await shot(page, "logs-tail-zh");
+    // A query it cannot parse: said on the page, with where.
+    await page.fill('input[name="q"]', "service.name:shop AND (x");
+    await page.click('form.filters button[type="submit"]');
+    await expect(page.locator("[data-query-error]").textContent()).resolves.toContain("expected )");
+    await page.close();
+  });
+
   it("switches language", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
     await page.click("header.top button:has-text('English')");
     await page.locator("header.top a", { hasText: "Overview" }).waitFor();
     await shot(page, "overview-en");
-    for (const p of ["deploys", "deploys/detail-e2e", "system", "processes", "business", "alerts", "dashboards"]) {
+    for (const p of [
+      "deploys",
+      "deploys/detail-e2e",
+      "system",
+      "processes",
+      "business",
+      "alerts",
+      "logs",
+      "dashboards",
+    ]) {
       await page.goto(`${url(port.portal)}/${p}`);
       await shot(page, `${p.replace("/", "-")}-en`);
     }

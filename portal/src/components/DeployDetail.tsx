@@ -21,6 +21,12 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
   const start = Date.parse(d.started_at);
   const end = d.finished_at ? Date.parse(d.finished_at) : Date.now();
   const span = Math.max(end - start, 1);
+  // The service's logs from just before the deploy to a while after it ended.
+  const logsHref = `/logs?${new URLSearchParams({
+    service: d.project,
+    from: new Date(start - 5 * 60_000).toISOString(),
+    to: d.finished_at ? new Date(end + 15 * 60_000).toISOString() : "now",
+  })}`;
   const facts: [string, React.ReactNode][] = [
     [t.environment, d.environment],
     [t.version, d.version],
@@ -32,6 +38,12 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
     [t.finished, time(d.finished_at)],
     [t.duration, duration(d.duration_seconds)],
     [t.lead_time, duration(d.lead_time_seconds)],
+    [
+      t.logs,
+      <a key="logs" href={logsHref} data-logs-link>
+        {t.logs_link} →
+      </a>,
+    ],
     // Only http(s) links: the URL came from a CI system, not from us.
     [
       t.ci_link,

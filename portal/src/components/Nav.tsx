@@ -14,6 +14,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/processes", t.processes],
     ["/business", t.business],
     ["/alerts", t.alerts],
+    ["/logs", t.logs],
     ["/dashboards", t.dashboards],
   ];
   const setCookie = (k: string, v: string) => (document.cookie = `${k}=${v}; Path=/; Max-Age=31536000; SameSite=Lax`);

@@ -1,7 +1,8 @@
 "use client";
 // A table whose columns sort on click (numbers as numbers, text as text). A row may give
 // `<key>__sort` (the value to sort by), `<key>__class` (the cell's class) and `<key>__spark`
-// (a recent trend, drawn beside the value) beside `<key>`.
+// (a recent trend, drawn beside the value) and `<key>__href` (a link) beside `<key>`.
+import Link from "next/link";
 import { useState } from "react";
 import { Sparkline } from "./Sparkline.tsx";
 
@@ -47,7 +48,13 @@ export function SortableTable({
           <tr key={i} data-row={String(r.id ?? i)}>
             {columns.map((c) => (
               <td key={c.key}>
-                <span className={r[`${c.key}__class`] as string | undefined}>{r[c.key] as string | number}</span>
+                <span className={r[`${c.key}__class`] as string | undefined}>
+                  {r[`${c.key}__href`] ? (
+                    <Link href={r[`${c.key}__href`] as string}>{r[c.key] as string | number}</Link>
+                  ) : (
+                    (r[c.key] as string | number)
+                  )}
+                </span>
                 {Array.isArray(r[`${c.key}__spark`]) && <Sparkline values={r[`${c.key}__spark`] as number[]} />}
               </td>
             ))}

@@ -159,6 +159,15 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   );
 }
 
+/** The logs around an alert: from 15 minutes before it started, its app / project and host. */
+function logsLink(a: AmGroup["alerts"][number]) {
+  const p = new URLSearchParams({ from: new Date(Date.parse(a.startsAt) - 15 * 60_000).toISOString(), to: "now" });
+  const service = a.labels.app ?? a.labels.project ?? a.labels.service;
+  if (service) p.append("service", service);
+  if (a.labels.host) p.append("host", a.labels.host);
+  return `/logs?${p}`;
+}
+
 const groupKey = (g: AmGroup) => `${g.receiver.name}/${JSON.stringify(g.labels)}`;
 
 function AlertGroup({ g, t, allowed, ackMinutes }: { g: AmGroup; t: Dict; allowed: boolean; ackMinutes: number }) {
@@ -188,7 +197,12 @@ function AlertGroup({ g, t, allowed, ackMinutes }: { g: AmGroup; t: Dict; allowe
                     .join(", ")}
                 </div>
               </td>
-              <td>{new Date(a.startsAt).toLocaleString()}</td>
+              <td>
+                {new Date(a.startsAt).toLocaleString()}
+                <div>
+                  <a href={logsLink(a)}>{t.logs_link} →</a>
+                </div>
+              </td>
               <td data-state={a.status.state}>
                 {a.status.silencedBy.length ? `${t.silence} ✓` : a.status.inhibitedBy.length ? t.inhibited : ""}
               </td>

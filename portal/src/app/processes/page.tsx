@@ -44,6 +44,7 @@ export default async function Processes() {
       id: `${s.metric.app}#${s.metric.app_instance}`,
       host: s.metric.host ?? s.metric.instance,
       app: s.metric.app,
+      app__href: `/logs?${new URLSearchParams({ service: s.metric.app, host: s.metric.host ?? "", from: "now-1h" })}`,
       instance: s.metric.app_instance,
       status: statusText(t, s.metric.status),
       status__class: `s-${s.metric.status === "online" ? "up" : s.metric.status === "errored" ? "down" : "pending"}`,
