@@ -1,0 +1,273 @@
+// Importing a log file for analysis: .log / .txt, .gz, .zip, .tar / .tar.gz, of any size —
+// streamed (never the whole file in memory), each line recognised (parse.ts), multi-line events
+// joined, bulk-indexed into <prefix>-import-<id> with the import's id and name on every
+// document. Progress (bytes, lines, rate, bad lines with samples) is reported as it goes; an
+// AbortSignal cancels. The import's record lives in <prefix>-imports, so the CLI and the portal
+// both list it.
+import { createReadStream, statSync } from "node:fs";
+import { open as openFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { createInterface } from "node:readline";
+import { once } from "node:events";
+import { Transform, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import type { Client } from "@elastic/elasticsearch";
+import tar from "tar-stream";
+import yauzl from "yauzl";
+import { indexName } from "../elastic.ts";
+import { parseLine, type Parsed } from "./parse.ts";
+
+export interface ImportRecord {
+  id: string;
+  name: string;
+  status: "running" | "done" | "failed" | "cancelled";
+  started_at: string;
+  finished_at?: string;
+  bytes_total: number;
+  bytes_read: number;
+  files: number;
+  lines: number;
+  docs: number;
+  bad_lines: number;
+  /** The first bad lines, with where and why. */
+  bad_samples: { file: string; line: number; reason: string; text: string }[];
+  /** Documents Elasticsearch refused. */
+  failed_docs: number;
+  lines_per_second: number;
+  error?: string;
+}
+
+export const importsIndex = (prefix: string) => `${prefix}-imports`;
+export const newImportId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Counts bytes as they pass. */
+const counter = (onBytes: (n: number) => void) =>
+  new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+
+async function magic(file: string): Promise<Buffer> {
+  const h = await openFile(file, "r");
+  try {
+    const buf = Buffer.alloc(512);
+    const { bytesRead } = await h.read(buf, 0, 512, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+const isGzip = (b: Buffer) => b[0] === 0x1f && b[1] === 0x8b;
+const isZip = (b: Buffer) => b.readUInt32LE(0) === 0x04034b50;
+const isTar = (b: Buffer) => b.length >= 262 && b.toString("latin1", 257, 262) === "ustar";
+
+/** The stream's first bytes, put back so the stream still yields them. */
+async function peek(stream: Readable, n = 512): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  while (size < n) {
+    const c = stream.read() as Buffer | null;
+    if (c !== null) {
+      chunks.push(c);
+      size += c.length;
+    } else if (stream.readableEnded || stream.destroyed) break;
+    else await Promise.race([once(stream, "readable"), once(stream, "end")]);
+  }
+  const head = Buffer.concat(chunks);
+  if (head.length) stream.unshift(head);
+  return head;
+}
+
+type Entry = { name: string; stream: Readable };
+
+/** The text streams inside the file: itself, its gunzipped content, or the members of a tar or zip. */
+async function* entries(file: string, onBytes: (n: number) => void): AsyncGenerator<Entry> {
+  const head = await magic(file);
+  if (isZip(head)) {
+    yield* zipEntries(file, onBytes);
+    return;
+  }
+  let raw: Readable = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counter(onBytes));
+  if (isGzip(head)) raw = raw.pipe(createGunzip());
+  if (isTar(await peek(raw))) yield* tarEntries(raw);
+  else yield { name: basename(file), stream: raw };
+}
+
+async function* tarEntries(stream: Readable): AsyncGenerator<Entry> {
+  const extract = tar.extract();
+  stream.pipe(extract);
+  for await (const entry of extract) {
+    if (entry.header.type !== "file") {
+      entry.resume();
+      continue;
+    }
+    const member = entry as unknown as Readable;
+    const s = /\.gz$/i.test(entry.header.name) ? member.pipe(createGunzip()) : member;
+    yield { name: entry.header.name, stream: s };
+    // The tar stream moves on only once this entry is drained (the caller reads it all).
+  }
+}
+
+async function* zipEntries(file: string, onBytes: (n: number) => void): AsyncGenerator<Entry> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, z) => (err ? reject(err) : resolve(z))),
+  );
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
+        zip.once("entry", resolve);
+        zip.once("end", () => resolve(undefined));
+        zip.once("error", reject);
+        zip.readEntry();
+      });
+      if (!entry) return;
+      if (entry.fileName.endsWith("/")) continue;
+      const s = await new Promise<Readable>((resolve, reject) =>
+        zip.openReadStream(entry, (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      // Progress in the file's (compressed) bytes: each entry's bytes scaled by its ratio.
+      const ratio = entry.compressedSize / Math.max(1, entry.uncompressedSize);
+      const counted = s.pipe(counter((n) => onBytes(Math.round(n * ratio))));
+      yield { name: entry.fileName, stream: /\.gz$/i.test(entry.fileName) ? counted.pipe(createGunzip()) : counted };
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+const MAX_MESSAGE = 32 * 1024;
+const SAMPLES = 20;
+
+/** Runs one import to its end; `onProgress` is called at most every `progressMs`. */
+export async function runImport(opts: {
+  client: Client;
+  prefix: string;
+  id: string;
+  name: string;
+  file: string;
+  signal?: AbortSignal;
+  onProgress?: (r: ImportRecord) => void;
+  progressMs?: number;
+}): Promise<ImportRecord> {
+  const { client, prefix, id, name, file } = opts;
+  const index = indexName.import(prefix, id);
+  const started = Date.now();
+  const r: ImportRecord = {
+    id,
+    name,
+    status: "running",
+    started_at: new Date(started).toISOString(),
+    bytes_total: statSync(file).size,
+    bytes_read: 0,
+    files: 0,
+    lines: 0,
+    docs: 0,
+    bad_lines: 0,
+    bad_samples: [],
+    failed_docs: 0,
+    lines_per_second: 0,
+  };
+  const save = () =>
+    client.index({ index: importsIndex(prefix), id, document: r, refresh: true }).catch(() => undefined);
+  await client.indices.create({ index }).catch((e: { meta?: { body?: { error?: { type?: string } } } }) => {
+    if (e.meta?.body?.error?.type !== "resource_already_exists_exception") throw e;
+  });
+  await save();
+  let last = 0;
+  const report = (force = false) => {
+    const now = Date.now();
+    if (!force && now - last < (opts.progressMs ?? 500)) return;
+    last = now;
+    r.lines_per_second = Math.round(r.lines / Math.max(0.001, (now - started) / 1000));
+    opts.onProgress?.({ ...r, bad_samples: [...r.bad_samples] });
+  };
+
+  const base = { "opsdeck.import.id": id, "opsdeck.import.name": name, "event.dataset": "" };
+  /** Events from every entry's lines; a continuation line joins the event before it. */
+  async function* documents(): AsyncGenerator<Record<string, unknown>> {
+    for await (const entry of entries(file, (n) => ((r.bytes_read += n), report()))) {
+      r.files++;
+      let pending: (Parsed & { line: number }) | undefined;
+      const doc = (p: Parsed & { line: number }) => ({
+        ...p.fields,
+        ...base,
+        "@timestamp": new Date(p.ts).toISOString(),
+        message: p.message.length > MAX_MESSAGE ? p.message.slice(0, MAX_MESSAGE) : p.message,
+        "log.level": p.level ?? "info",
+        "log.file.path": entry.name,
+        "opsdeck.import.line": p.line,
+        "event.dataset": `import.${p.format}`,
+      });
+      let n = 0;
+      const lines = createInterface({ input: entry.stream, crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (opts.signal?.aborted) {
+          entry.stream.destroy();
+          return;
+        }
+        n++;
+        r.lines++;
+        if (!line.trim()) continue;
+        const p = parseLine(line);
+        if ("continuation" in p) {
+          if (pending && pending.message.length < MAX_MESSAGE) pending.message += `\n${p.continuation}`;
+          else if (!pending) bad(entry.name, n, "no timestamp, and no line before it to continue", line);
+          continue;
+        }
+        if ("bad" in p) {
+          bad(entry.name, n, p.bad, line);
+          continue;
+        }
+        if (pending) yield doc(pending);
+        pending = { ...p, line: n };
+      }
+      if (pending) yield doc(pending);
+    }
+  }
+  function bad(f: string, line: number, reason: string, text: string) {
+    r.bad_lines++;
+    if (r.bad_samples.length < SAMPLES) r.bad_samples.push({ file: f, line, reason, text: text.slice(0, 300) });
+  }
+
+  try {
+    const helper = client.helpers.bulk({
+      datasource: documents(),
+      onDocument: () => ({ create: { _index: index } }),
+      flushBytes: 5_000_000,
+      concurrency: 2,
+      refreshOnCompletion: index,
+      onDrop: () => void r.failed_docs++,
+      onSuccess: () => void r.docs++,
+    });
+    opts.signal?.addEventListener("abort", () => helper.abort(), { once: true });
+    await helper;
+    r.status = opts.signal?.aborted ? "cancelled" : "done";
+  } catch (err) {
+    r.status = opts.signal?.aborted ? "cancelled" : "failed";
+    if (r.status === "failed") r.error = (err as Error).message;
+  }
+  r.finished_at = new Date().toISOString();
+  if (r.status === "done") r.bytes_read = r.bytes_total;
+  report(true);
+  await save();
+  return r;
+}
+
+/** Every import's record, newest first. */
+export async function listImports(client: Client, prefix: string): Promise<ImportRecord[]> {
+  const res = await client.search<ImportRecord>({
+    index: importsIndex(prefix),
+    ignore_unavailable: true,
+    size: 200,
+    sort: [{ started_at: { order: "desc", unmapped_type: "date" } }],
+  });
+  return res.hits.hits.map((h) => h._source!);
+}
+
+/** Deletes an import's documents and its record. */
+export async function deleteImport(client: Client, prefix: string, id: string): Promise<void> {
+  await client.indices.delete({ index: indexName.import(prefix, id), ignore_unavailable: true });
+  await client.delete({ index: importsIndex(prefix), id, refresh: true }).catch(() => undefined);
+}
