@@ -1,11 +1,14 @@
 // The portal's server: Next.js (the production build in portal/.next) behind a plain node:http
 // server that serves the one route Next handles poorly at scale — the live event stream,
-// /api/stream, held open by every tab (see src/lib/hub.ts). Host and port come from opsdeck.yml.
+// /api/stream, held open by every tab (see src/lib/hub.ts) — and log imports, whose uploads
+// stream to disk (imports.ts). Host and port come from opsdeck.yml.
 // Run from its bundle: `node dist/portal-server.mjs` (scripts/build.ts).
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createLogger, portalSources, runMain, stopOnSignals } from "@opsdeck/core";
+import { esClient } from "@opsdeck/core/elastic";
+import { importRoutes } from "./imports.ts";
 import { config } from "./src/lib/config.ts";
 import { serveStream } from "./src/lib/hub.ts";
 import { readSession, SESSION_COOKIE } from "./src/lib/session.ts";
@@ -26,12 +29,21 @@ runMain(async () => {
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  const imports = importRoutes(cfg, esClient(cfg));
+  const session = (req: IncomingMessage) =>
+    readSession(cookie(req.headers.cookie, SESSION_COOKIE), cfg.portal.session_secret);
   const server = createServer((req, res) => {
     if (req.method === "GET" && (req.url === "/api/stream" || req.url?.startsWith("/api/stream?"))) {
-      void readSession(cookie(req.headers.cookie, SESSION_COOKIE), cfg.portal.session_secret).then((session) => {
-        if (session) serveStream(req, res, portalSources(cfg));
+      void session(req).then((s) => {
+        if (s) serveStream(req, res, portalSources(cfg));
         else res.writeHead(401, { "content-type": "application/json" }).end('{"error":"sign in first"}');
       });
+      return;
+    }
+    if (req.url?.startsWith("/api/logs/imports")) {
+      void session(req)
+        .then((s) => imports(req, res, s))
+        .then((handled) => handled || void handle(req, res));
       return;
     }
     void handle(req, res);

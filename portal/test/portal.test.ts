@@ -384,6 +384,27 @@ describe("portal", () => {
     await page.fill('input[name="q"]', "service.name:shop AND (x");
     await page.click('form.filters button[type="submit"]');
     await expect(page.locator("[data-query-error]").textContent()).resolves.toContain("expected )");
+
+    // Import a file from the page: its progress bar runs to done, then its lines are searchable.
+    const file = join(stack.dir, "upload.log");
+    writeFileSync(
+      file,
+      Array.from(
+        { length: 3000 },
+        (_, i) => `2026-11-22T08:${String(i % 60).padStart(2, "0")}:00Z INFO imported line ${i}`,
+      ).join("\n") + "\nnot a log line at the end, but after one: joined\n{broken json\n",
+    );
+    await page.locator("[data-imports] summary").click();
+    await page.setInputFiles('input[name="import"]', file);
+    await page.locator('[data-import-progress="done"]').waitFor({ timeout: 60_000 });
+    await expect(page.locator("[data-import-progress]").textContent()).resolves.toMatch(/3002 .*1 /);
+    await shot(page, "logs-import-zh");
+    await page.locator("tr[data-import] button").first().click();
+    await page.locator('[data-filter="source"]').waitFor();
+    await page.locator('[data-filter="service:worker"]').click();
+    await page.fill('input[name="q"]', "");
+    await page.click('form.filters button[type="submit"]');
+    await page.locator('[data-total="3000"]').waitFor();
     await page.close();
   });
 

@@ -83,7 +83,7 @@ async function peek(stream: Readable, n = 512): Promise<Buffer> {
 type Entry = { name: string; stream: Readable };
 
 /** The text streams inside the file: itself, its gunzipped content, or the members of a tar or zip. */
-async function* entries(file: string, onBytes: (n: number) => void): AsyncGenerator<Entry> {
+async function* entries(file: string, name: string, onBytes: (n: number) => void): AsyncGenerator<Entry> {
   const head = await magic(file);
   if (isZip(head)) {
     yield* zipEntries(file, onBytes);
@@ -92,7 +92,7 @@ async function* entries(file: string, onBytes: (n: number) => void): AsyncGenera
   let raw: Readable = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counter(onBytes));
   if (isGzip(head)) raw = raw.pipe(createGunzip());
   if (isTar(await peek(raw))) yield* tarEntries(raw);
-  else yield { name: basename(file), stream: raw };
+  else yield { name, stream: raw };
 }
 
 async function* tarEntries(stream: Readable): AsyncGenerator<Entry> {
@@ -147,6 +147,8 @@ export async function runImport(opts: {
   id: string;
   name: string;
   file: string;
+  /** What to call a plain (not archived) file in log.file.path: the uploaded name, say. */
+  fileName?: string;
   signal?: AbortSignal;
   onProgress?: (r: ImportRecord) => void;
   progressMs?: number;
@@ -187,7 +189,7 @@ export async function runImport(opts: {
   const base = { "opsdeck.import.id": id, "opsdeck.import.name": name, "event.dataset": "" };
   /** Events from every entry's lines; a continuation line joins the event before it. */
   async function* documents(): AsyncGenerator<Record<string, unknown>> {
-    for await (const entry of entries(file, (n) => ((r.bytes_read += n), report()))) {
+    for await (const entry of entries(file, opts.fileName ?? basename(file), (n) => ((r.bytes_read += n), report()))) {
       r.files++;
       let pending: (Parsed & { line: number }) | undefined;
       const doc = (p: Parsed & { line: number }) => ({

@@ -5,6 +5,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
+import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {
   q: string;
@@ -182,6 +183,19 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
         <a href={`/api/logs/export?${toParams(f, { format: "ndjson" })}`}>{t.export} NDJSON</a>
         <a href={`/api/logs/export?${toParams(f, { format: "csv" })}`}>CSV</a>
       </form>
+      <ImportPanel t={t} onSearch={(id) => apply({ ...f, source: `import:${id}`, from: "now-520w", to: "now" })} />
+      {f.source !== "all" && (
+        <p className="row-actions">
+          <button
+            type="button"
+            className="pill"
+            data-filter="source"
+            onClick={() => apply({ ...f, source: "all", from: "now-1h" })}
+          >
+            {t.import_source}: {f.source.slice(7)} ✕
+          </button>
+        </p>
+      )}
       {[...f.service.map((v) => ["service", v]), ...f.level.map((v) => ["level", v]), ...f.host.map((v) => ["host", v])]
         .length > 0 && (
         <p className="row-actions">

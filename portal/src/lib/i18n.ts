@@ -4,6 +4,15 @@ import { cookies, headers } from "next/headers";
 
 const zh = {
   title: "OpsDeck 统一监控门户",
+  import_logs: "导入日志",
+  import_hint: "上传 .log / .txt / .gz / .zip / .tar.gz 文件进行分析（PM2、nginx、JSON、带时间戳的行）",
+  uploading: "上传中",
+  lines: "行",
+  bad_lines: "坏行",
+  events: "条事件",
+  delete: "删除",
+  import_source: "导入",
+  st_done: "完成",
   logs: "日志",
   logs_query_hint: '关键词、"短语"、字段:值、AND / OR / NOT，例如 service.name:shop AND error',
   search: "搜索",
@@ -160,6 +169,15 @@ const zh = {
 
 const en: typeof zh = {
   title: "OpsDeck monitoring portal",
+  import_logs: "Import logs",
+  import_hint: "upload .log / .txt / .gz / .zip / .tar.gz files for analysis (PM2, nginx, JSON, timestamped lines)",
+  uploading: "Uploading",
+  lines: "lines",
+  bad_lines: "bad lines",
+  events: "events",
+  delete: "Delete",
+  import_source: "import",
+  st_done: "done",
   logs: "Logs",
   logs_query_hint: 'words, "phrases", field:value, AND / OR / NOT — e.g. service.name:shop AND error',
   search: "Search",

@@ -56,3 +56,35 @@ export async function readSession(
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export const can = (s: Session | undefined, role: Role) => !!s && ROLE_RANK[s.role] >= ROLE_RANK[role];
+
+export class Denied extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sameBytes = (a: string, b: string) => {
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  // Constant time over the token's length (its length is no secret).
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ (y[i] ?? 0);
+  return diff === 0;
+};
+
+/** For changes: a session with the role, the CSRF header matching its cookie, and our own Origin. */
+export function checkChange(
+  session: Session | undefined,
+  role: Role,
+  req: { csrfCookie?: string; csrfHeader?: string | null; origin?: string | null; host?: string | null },
+): Session {
+  if (!session) throw new Denied(401, "sign in first");
+  if (!can(session, role)) throw new Denied(403, `needs the ${role} role`);
+  if (!req.csrfCookie || !req.csrfHeader || !sameBytes(req.csrfHeader, req.csrfCookie))
+    throw new Denied(403, "missing or wrong CSRF token");
+  if (req.origin && new URL(req.origin).host !== req.host) throw new Denied(403, "cross-origin request refused");
+  return session;
+}

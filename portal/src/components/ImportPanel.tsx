@@ -1,0 +1,140 @@
+"use client";
+// Importing log files from the browser: the upload (with its own progress), then the import's
+// progress bar (bytes, lines, rate, bad lines) from the server's progress stream; the list of
+// imports with search and delete.
+import { useCallback, useEffect, useState } from "react";
+import type { Dict } from "@/lib/i18n.ts";
+
+interface ImportRecord {
+  id: string;
+  name: string;
+  status: string;
+  bytes_total: number;
+  bytes_read: number;
+  lines: number;
+  docs: number;
+  bad_lines: number;
+  lines_per_second: number;
+  bad_samples?: { file: string; line: number; reason: string; text: string }[];
+  error?: string;
+}
+
+const csrf = () =>
+  document.cookie
+    .split("; ")
+    .find((c) => c.startsWith("opsdeck_csrf="))
+    ?.split("=")[1] ?? "";
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+
+export function ImportPanel({ t, onSearch }: { t: Dict; onSearch: (id: string) => void }) {
+  const [imports, setImports] = useState<ImportRecord[]>([]);
+  const [upload, setUpload] = useState<{ sent: number; total: number }>();
+  const [current, setCurrent] = useState<ImportRecord>();
+  const [error, setError] = useState<string>();
+
+  const refresh = useCallback(async () => {
+    const r = await fetch("/api/logs/imports");
+    if (r.ok) setImports(((await r.json()) as { imports: ImportRecord[] }).imports);
+  }, []);
+  useEffect(() => void refresh(), [refresh]);
+
+  const follow = (id: string) => {
+    const es = new EventSource(`/api/logs/imports/${id}/progress`);
+    es.addEventListener("progress", (e) => {
+      const r = JSON.parse((e as MessageEvent<string>).data) as ImportRecord;
+      setCurrent(r);
+      if (r.status !== "running") {
+        es.close();
+        void refresh();
+      }
+    });
+    es.addEventListener("gone", () => es.close());
+  };
+
+  const send = (file: File) => {
+    setError(undefined);
+    // XMLHttpRequest, not fetch: it reports upload progress.
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/logs/imports?name=${encodeURIComponent(file.name)}`);
+    xhr.setRequestHeader("x-opsdeck-csrf", csrf());
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    xhr.upload.onprogress = (e) => setUpload({ sent: e.loaded, total: e.total });
+    xhr.onload = () => {
+      setUpload(undefined);
+      if (xhr.status !== 202) return setError((JSON.parse(xhr.responseText) as { error: string }).error);
+      follow((JSON.parse(xhr.responseText) as { id: string }).id);
+    };
+    xhr.onerror = () => setError("upload failed");
+    xhr.send(file);
+  };
+
+  const remove = async (id: string) => {
+    const r = await fetch(`/api/logs/imports/${id}`, { method: "DELETE", headers: { "x-opsdeck-csrf": csrf() } });
+    if (!r.ok) setError(((await r.json()) as { error: string }).error);
+    void refresh();
+  };
+
+  const pct = current && current.bytes_total ? Math.round((current.bytes_read / current.bytes_total) * 100) : 0;
+  return (
+    <details className="card" data-imports>
+      <summary>
+        <b>{t.import_logs}</b> <span className="muted">{t.import_hint}</span>
+      </summary>
+      <p className="row-actions">
+        <input
+          type="file"
+          name="import"
+          accept=".log,.txt,.gz,.zip,.tar,.tgz,.json,.ndjson"
+          onChange={(e) => e.target.files?.[0] && send(e.target.files[0])}
+        />
+      </p>
+      {upload && (
+        <div data-upload>
+          {t.uploading} <progress max={upload.total} value={upload.sent} /> {mb(upload.sent)} / {mb(upload.total)}
+        </div>
+      )}
+      {current && (
+        <div data-import-progress={current.status}>
+          <b>{current.name}</b> — {t[`st_${current.status}` as "st_running"] ?? current.status}{" "}
+          <progress max={100} value={pct} /> {pct}% · {mb(current.bytes_read)} / {mb(current.bytes_total)} ·{" "}
+          {current.lines} {t.lines} · {current.lines_per_second}/s · {current.bad_lines} {t.bad_lines}
+          {current.error && <span className="error"> {current.error}</span>}
+          {!!current.bad_samples?.length && (
+            <pre className="log">
+              {current.bad_samples
+                .slice(0, 5)
+                .map((b) => `${b.file}:${b.line} ${b.reason}: ${b.text}`)
+                .join("\n")}
+            </pre>
+          )}
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <table>
+        <tbody>
+          {imports.map((i) => (
+            <tr key={i.id} data-import={i.id}>
+              <td>{i.name}</td>
+              <td>{t[`st_${i.status}` as "st_running"] ?? i.status}</td>
+              <td>
+                {i.docs} {t.events} · {i.bad_lines} {t.bad_lines}
+              </td>
+              <td className="row-actions">
+                <button type="button" onClick={() => onSearch(i.id)}>
+                  {t.search}
+                </button>
+                <button type="button" onClick={() => void remove(i.id)}>
+                  {t.delete}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
