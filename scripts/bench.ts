@@ -8,6 +8,7 @@ import { benchIngest } from "../exporters/bench/ingest.bench.ts";
 import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
 import { printTable } from "../exporters/bench/stats.ts";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
+import { benchLogs } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 
 const only = process.argv[2];
@@ -49,4 +50,15 @@ if (!only || only === "portal") {
   printTable(`Deploy event posted → seen (one step every 100 ms; target p95 ≤ 50 ms in the browser)`, r.live);
   printTable("10,000 concurrent SSE streams to one process (RSS ≤ 1 GB, event to all p95 ≤ 500 ms)", r.sse);
   writeFileSync(join(out, "portal.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "logs") {
+  const r = await benchLogs();
+  printTable("Elasticsearch loaded with 1,000,000 Filebeat-shaped documents (the raw _bulk ceiling)", r.load);
+  printTable(
+    "Log search over 1M documents, last 24 h, with filters (targets p95 ≤ 100 ms hits, ≤ 300 ms with histogram; overhead ≤ 15 %)",
+    r.search,
+  );
+  printTable("Live tail lag (target p95 ≤ 2 s)", r.tail);
+  printTable("Import throughput (target ≥ 80 % of the raw _bulk ceiling)", r.import);
+  writeFileSync(join(out, "logs.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }

@@ -36,6 +36,11 @@ export const searchSchema = z.object({
     .regex(/^(all|import:[a-z0-9-]{1,64})$/)
     .default("all"),
   size: z.coerce.number().int().min(1).max(500).default(100),
+  /** 0: hits only, no histogram or field summaries. */
+  summaries: z
+    .enum(["0", "1"])
+    .default("1")
+    .transform((v) => v === "1"),
   cursor: z
     .string()
     .max(4000)
@@ -125,18 +130,16 @@ function interval(fromMs: number, toMs: number): string {
 
 export const FACETS = ["service.name", "log.level", "host.name"] as const;
 
-/** A page of results, newest first; the first page also has the histogram and field summaries. */
-export async function search(s: SearchInput) {
-  const query = buildQuery(s);
-  const first = !s.cursor;
-  let pit: string;
-  let after: estypes.SortResults | undefined;
-  if (s.cursor) ({ pit, after } = readCursor(s.cursor));
-  else pit = (await es().openPointInTime({ index: indices(s.source), keep_alive: "5m", ignore_unavailable: true })).id;
-  const range = await resolveRange(s);
-  const res = await es().search<Record<string, unknown>>({
+/**
+ * The search request for a page: the query, newest first, highlighted; on the first page (and
+ * unless `summaries` is off) the histogram by level and the field summaries too.
+ */
+export function searchRequest(s: SearchInput, pit: string, after?: estypes.SortResults): estypes.SearchRequest {
+  const first = !after;
+  const range = resolveRange(s);
+  return {
     pit: { id: pit, keep_alive: "5m" },
-    query,
+    query: buildQuery(s),
     sort: SORT,
     size: s.size,
     search_after: after,
@@ -147,21 +150,32 @@ export async function search(s: SearchInput) {
       post_tags: ["</mark>"],
       fields: { message: { number_of_fragments: 0 } },
     },
-    aggs: first
-      ? {
-          histogram: {
-            date_histogram: {
-              field: "@timestamp",
-              fixed_interval: interval(range.from, range.to),
-              min_doc_count: 0,
-              extended_bounds: { min: range.from, max: range.to },
+    aggs:
+      first && s.summaries
+        ? {
+            histogram: {
+              date_histogram: {
+                field: "@timestamp",
+                fixed_interval: interval(range.from, range.to),
+                min_doc_count: 0,
+                extended_bounds: { min: range.from, max: range.to },
+              },
+              aggs: { level: { terms: { field: "log.level", size: 8 } } },
             },
-            aggs: { level: { terms: { field: "log.level", size: 8 } } },
-          },
-          ...Object.fromEntries(FACETS.map((f) => [f, { terms: { field: f, size: 10 } }])),
-        }
-      : undefined,
-  });
+            ...Object.fromEntries(FACETS.map((f) => [f, { terms: { field: f, size: 10 } }])),
+          }
+        : undefined,
+  };
+}
+
+/** A page of results, newest first; the first page also has the histogram and field summaries. */
+export async function search(s: SearchInput) {
+  const first = !s.cursor;
+  let pit: string;
+  let after: estypes.SortResults | undefined;
+  if (s.cursor) ({ pit, after } = readCursor(s.cursor));
+  else pit = (await es().openPointInTime({ index: indices(s.source), keep_alive: "5m", ignore_unavailable: true })).id;
+  const res = await es().search<Record<string, unknown>>(searchRequest(s, pit, after));
   const hits = res.hits.hits;
   const last = hits.at(-1);
   type Buckets = {
@@ -187,7 +201,7 @@ export async function search(s: SearchInput) {
 }
 
 /** The range in epoch ms, as Elasticsearch resolves `now-…` (for histogram bounds). */
-async function resolveRange(s: SearchInput) {
+function resolveRange(s: SearchInput) {
   const abs = (v: string) => {
     const m = /^now(?:-(\d+)([smhdw]))?$/.exec(v);
     if (!m) return Date.parse(v);

@@ -1,0 +1,284 @@
+// Log search, live tail and import against a real Elasticsearch holding 1,000,000 documents
+// shaped as Filebeat sends them:
+// - search with filters (hits only) and histogram + first page, through the portal's API,
+//   beside the same requests sent straight to Elasticsearch (the portal's overhead);
+// - live-tail lag: a line indexed (as Filebeat does: no refresh) → received on the portal's
+//   tail stream;
+// - import throughput (the import pipeline: read, recognise, bulk) beside a raw `_bulk` loader
+//   sending the same documents pre-serialised (the ceiling on this machine).
+import { createWriteStream, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { once } from "node:events";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { hashPassword, parseConfig } from "@opsdeck/core";
+import { esClient, indexName, initElasticsearch } from "@opsdeck/core/elastic";
+import { newImportId, runImport } from "@opsdeck/core/logs-import/import";
+import { freePort, startElasticsearch, startPortal } from "@opsdeck/core/stack";
+import { summary, type Row } from "../../exporters/bench/stats.ts";
+import { tempDir } from "../../exporters/test/helpers.ts";
+import { filebeatDoc, type Input } from "../../filebeat/fixtures.ts";
+import { cookieHeader, signIn } from "../test/signin.ts";
+
+const DOCS = 1_000_000;
+const QUERIES = 60;
+const PREFIX = "bench";
+const WORDS = ["paid", "timeout", "connect", "orders", "upstream", "deploy", "failed", "refused"];
+const SERVICES = ["shop", "worker", "api", "nginx"];
+
+export async function benchLogs() {
+  const dir = tempDir("bench-logs");
+  const es = await startElasticsearch({ dir: join(dir, "es"), port: await freePort(), heapMb: 2048 });
+  const port = await freePort();
+  const file = join(dir, "opsdeck.yml");
+  writeFileSync(
+    file,
+    stringify({
+      log: { level: "warn" },
+      portal: {
+        port,
+        session_secret: "bench-session-secret-0123456789abcdef",
+        users: [{ name: "ops", password_hash: hashPassword("bench-password-1"), role: "operator" }],
+      },
+      elasticsearch: { url: es.url, index_prefix: PREFIX },
+    }),
+  );
+  const cfg = parseConfig(`elasticsearch:\n  url: ${es.url}\n  index_prefix: ${PREFIX}\n`, "bench");
+  const client = esClient(cfg);
+  await initElasticsearch(client, cfg.elasticsearch);
+  try {
+    const load = await loadDocs(client);
+    const portal = await startPortal({ configFile: file, url: `http://127.0.0.1:${port}` });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const cookie = cookieHeader(await signIn(base, "ops", "bench-password-1"));
+      process.env.OPSDECK_CONFIG = file; // the portal's request builder reads it, for the direct runs
+      const search = await searchLatency(base, cookie, es.url);
+      const tail = await tailLag(base, cookie, client);
+      const imp = await importThroughput(client, dir, load);
+      return { load: [load.row], search, tail, import: imp };
+    } finally {
+      await portal.stop();
+    }
+  } finally {
+    await es.proc.stop(30_000);
+  }
+}
+
+/** 1M documents over the last 24 h, via pre-serialised `_bulk` bodies: also the raw ceiling. */
+async function loadDocs(client: ReturnType<typeof esClient>) {
+  const inputs: Input[] = ["pm2", "pm2-time", "pm2-json", "nginx-access", "nginx-error", "opsdeck"];
+  const now = Date.now();
+  const index = indexName.logs(PREFIX);
+  const action = JSON.stringify({ create: { _index: index } });
+  const bodies: string[] = [];
+  let body = "";
+  let bytes = 0;
+  for (let i = 0; i < DOCS; i++) {
+    const doc = filebeatDoc(inputs[i % 6], new Date(now - Math.floor((i / DOCS) * 86_400_000)), i, {
+      service: SERVICES[i % 4],
+      host: `web-${i % 3}`,
+      level: i % 50 === 0 ? "error" : i % 20 === 0 ? "warn" : undefined,
+      message: `${WORDS[i % 8]} request ${i} for customer ${(i * 7919) % 100_000} took ${i % 997} ms`,
+    });
+    body += `${action}\n${JSON.stringify(doc)}\n`;
+    if (body.length > 5_000_000) {
+      bodies.push(body);
+      bytes += body.length;
+      body = "";
+    }
+  }
+  bodies.push(body);
+  bytes += body.length;
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < bodies.length) {
+        const b = bodies[next++];
+        const r = await client.bulk({ body: b } as never);
+        if (r.errors) throw new Error("bulk load: errors");
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await client.indices.refresh({ index });
+  await client.indices.forcemerge({ index, max_num_segments: 1 }).catch(() => undefined);
+  const docsPerSec = Math.round(DOCS / secs);
+  return {
+    docsPerSec,
+    mbPerMin: Math.round((bytes / 2 ** 20 / secs) * 60),
+    row: { what: "raw _bulk load (2 × 5 MB bodies)", docs: DOCS, seconds: Math.round(secs), docs_per_s: docsPerSec },
+  };
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<[number, string]> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    http
+      .get(url, { headers, agent: keepAlive }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve([performance.now() - t, body])
+            : reject(new Error(`${url}: ${res.statusCode} ${body}`)),
+        );
+      })
+      .on("error", reject);
+  });
+}
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+function post(url: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const data = JSON.stringify(body);
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent: keepAlive,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${url}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
+}
+
+/** Portal API vs the same requests straight to Elasticsearch (PIT opened, then the search). */
+async function searchLatency(base: string, cookie: string, esUrl: string): Promise<Row[]> {
+  const { searchRequest, indices, searchSchema } = await import("../src/lib/logs/search.ts");
+  const rows: Row[] = [];
+  for (const [what, summaries] of [
+    ["search with filters (hits only)", "0"],
+    ["histogram + first page", "1"],
+  ] as const) {
+    const viaPortal: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < QUERIES + 5; i++) {
+      const p = {
+        q: WORDS[i % 8],
+        service: SERVICES[i % 4],
+        level: i % 2 ? "error" : "info",
+        from: "now-24h",
+        size: "100",
+        summaries,
+      };
+      const [ms] = await get(`${base}/api/logs/search?${new URLSearchParams(p)}`, { cookie });
+      const s = searchSchema.parse(p);
+      const t = performance.now();
+      const pitBody = await new Promise<string>((resolve, reject) => {
+        const req = http.request(
+          `${esUrl}/${indices("all")}/_pit?keep_alive=5m&ignore_unavailable=true`,
+          { method: "POST", agent: keepAlive },
+          (res) => {
+            let b = "";
+            res.on("data", (c) => (b += c));
+            res.on("end", () => resolve(b));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      const { pit: _pit, ...rest } = searchRequest(s, JSON.parse(pitBody).id as string);
+      await post(`${esUrl}/_search`, { ...rest, pit: { id: JSON.parse(pitBody).id, keep_alive: "5m" } });
+      if (i < 5) continue; // warm-up
+      viaPortal.push(ms);
+      direct.push(performance.now() - t);
+    }
+    const a = summary(viaPortal);
+    const b = summary(direct);
+    rows.push({
+      what,
+      portal_p50_ms: a.p50_ms,
+      portal_p95_ms: a.p95_ms,
+      direct_p50_ms: b.p50_ms,
+      direct_p95_ms: b.p95_ms,
+      overhead_p50: `${Math.round(((a.p50_ms - b.p50_ms) / b.p50_ms) * 100)} %`,
+    });
+  }
+  return rows;
+}
+
+/** Lines indexed as Filebeat indexes them (no refresh), timed to the tail stream. */
+async function tailLag(base: string, cookie: string, client: ReturnType<typeof esClient>): Promise<Row[]> {
+  const sent = new Map<string, number>();
+  const lag: number[] = [];
+  const req = http.get(`${base}/api/logs/tail?service=tail-bench`, { headers: { cookie } }, (res) => {
+    let buf = "";
+    res.setEncoding("utf8");
+    res.on("data", (c: string) => {
+      buf += c;
+      let i;
+      while ((i = buf.indexOf("\n\n")) >= 0) {
+        const m = /"message":"(tail-\d+)"/.exec(buf.slice(0, i));
+        buf = buf.slice(i + 2);
+        if (m && sent.has(m[1])) lag.push(Date.now() - sent.get(m[1])!);
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  for (let i = 0; i < 60; i++) {
+    const message = `tail-${i}`;
+    sent.set(message, Date.now());
+    await client.index({
+      index: indexName.logs(PREFIX),
+      document: filebeatDoc("pm2", new Date(), i, { service: "tail-bench", message }),
+    });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await new Promise((r) => setTimeout(r, 4000));
+  req.destroy();
+  const s = summary(lag);
+  return [
+    {
+      what: "indexed (no refresh) → tail stream",
+      lines: 60,
+      received: lag.length,
+      p50_ms: s.p50_ms,
+      p95_ms: s.p95_ms,
+      max_ms: s.max_ms,
+    },
+  ];
+}
+
+/** The import pipeline on a generated file, beside the raw loader's rate measured above. */
+async function importThroughput(client: ReturnType<typeof esClient>, dir: string, raw: { docsPerSec: number }) {
+  const file = join(dir, "import.log");
+  const out = createWriteStream(file);
+  const LINES = 1_000_000;
+  for (let i = 0; i < LINES; i++) {
+    const line =
+      i % 2
+        ? `2026-11-22T10:${String(Math.floor(i / 60) % 60).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}Z INFO request ${i} served in ${i % 97} ms by worker-${i % 8}\n`
+        : `203.0.113.${i % 250} - - [22/Nov/2026:10:00:00 +0000] "GET /api/orders/${i} HTTP/1.1" 200 ${i % 5000} "-" "Mozilla/5.0"\n`;
+    if (!out.write(line)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  const size = statSync(file).size;
+  const t0 = performance.now();
+  const r = await runImport({ client, prefix: PREFIX, id: newImportId(), name: "bench", file });
+  const secs = (performance.now() - t0) / 1000;
+  const docsPerSec = Math.round(r.docs / secs);
+  return [
+    {
+      what: "import pipeline (read, recognise, bulk)",
+      file_mb: Math.round(size / 2 ** 20),
+      docs: r.docs,
+      seconds: Math.round(secs * 10) / 10,
+      mb_per_min: Math.round((size / 2 ** 20 / secs) * 60),
+      docs_per_s: docsPerSec,
+      vs_raw_bulk: `${Math.round((docsPerSec / raw.docsPerSec) * 100)} %`,
+    },
+  ];
+}
