@@ -138,6 +138,24 @@ async function* zipEntries(file: string, onBytes: (n: number) => void): AsyncGen
 }
 
 const MAX_MESSAGE = 32 * 1024;
+
+/** The document an imported event becomes: its fields, the import's id and name, where it was. */
+export function importDocument(
+  p: Parsed & { line: number },
+  at: { id: string; name: string; file: string },
+): Record<string, unknown> {
+  return {
+    ...p.fields,
+    "opsdeck.import.id": at.id,
+    "opsdeck.import.name": at.name,
+    "@timestamp": new Date(p.ts).toISOString(),
+    message: p.message.length > MAX_MESSAGE ? p.message.slice(0, MAX_MESSAGE) : p.message,
+    "log.level": p.level ?? "info",
+    "log.file.path": at.file,
+    "opsdeck.import.line": p.line,
+    "event.dataset": `import.${p.format}`,
+  };
+}
 const SAMPLES = 20;
 
 /** Runs one import to its end; `onProgress` is called at most every `progressMs`. */
@@ -186,22 +204,12 @@ export async function runImport(opts: {
     opts.onProgress?.({ ...r, bad_samples: [...r.bad_samples] });
   };
 
-  const base = { "opsdeck.import.id": id, "opsdeck.import.name": name, "event.dataset": "" };
   /** Events from every entry's lines; a continuation line joins the event before it. */
   async function* documents(): AsyncGenerator<Record<string, unknown>> {
     for await (const entry of entries(file, opts.fileName ?? basename(file), (n) => ((r.bytes_read += n), report()))) {
       r.files++;
       let pending: (Parsed & { line: number }) | undefined;
-      const doc = (p: Parsed & { line: number }) => ({
-        ...p.fields,
-        ...base,
-        "@timestamp": new Date(p.ts).toISOString(),
-        message: p.message.length > MAX_MESSAGE ? p.message.slice(0, MAX_MESSAGE) : p.message,
-        "log.level": p.level ?? "info",
-        "log.file.path": entry.name,
-        "opsdeck.import.line": p.line,
-        "event.dataset": `import.${p.format}`,
-      });
+      const doc = (p: Parsed & { line: number }) => importDocument(p, { id, name, file: entry.name });
       let n = 0;
       const lines = createInterface({ input: entry.stream, crlfDelay: Infinity });
       for await (const line of lines) {
