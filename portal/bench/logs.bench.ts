@@ -271,7 +271,10 @@ async function importThroughput(client: ReturnType<typeof esClient>, dir: string
     const p = parseLine(line);
     if (!("format" in p)) continue;
     body += `${action}\n${JSON.stringify(importDocument({ ...p, line: ++n }, { id: "raw", name: "raw", file: "import.log" }))}\n`;
-    if (body.length > 5_000_000) (bodies.push(body), (body = ""));
+    if (body.length > 5_000_000) {
+      bodies.push(body);
+      body = "";
+    }
   }
   bodies.push(body);
   const rawSecs = await bulkAll(client, bodies);
