@@ -28,7 +28,7 @@ const grafanaHits: string[] = [];
 let port: StackPorts & { broken: number; grafana: number };
 const url = (p: number) => `http://127.0.0.1:${p}`;
 
-const config = (portal: Record<string, unknown> = {}) =>
+const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<string, unknown> = {}) =>
   stackConfig(
     port,
     {
@@ -41,7 +41,7 @@ const config = (portal: Record<string, unknown> = {}) =>
       ...portal,
     },
     // The test run's shared Elasticsearch, with indices of this file's own.
-    { url: inject("elasticsearchUrl"), index_prefix: "t-portal" },
+    { url: inject("elasticsearchUrl"), index_prefix: "t-portal", ...elasticsearch },
   );
 
 beforeAll(async () => {
@@ -472,7 +472,10 @@ describe("portal", () => {
     const file = join(stack.dir, "broken.yml");
     writeFileSync(
       file,
-      config({ port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} }),
+      config(
+        { port: port.broken, sources: { deploy_url: `http://127.0.0.1:${port.broken + 1}` }, grafana: {} },
+        { url: `http://127.0.0.1:${port.broken + 2}` },
+      ),
     );
     brokenPortal = await startPortal({ configFile: file, url: url(port.broken) });
     const page = await browser.newPage({ locale: "zh-CN" });
@@ -480,8 +483,12 @@ describe("portal", () => {
     const deploysToday = page.locator('[data-widget="今日部署"]');
     await expect(deploysToday.textContent()).resolves.toMatch(/数据源不可用: 127\.0\.0\.1:\d+: ECONNREFUSED/);
     await expect(page.locator('[data-widget="components"]').textContent()).resolves.toContain("deploy exporter");
-    expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(4);
+    expect(await page.locator('[data-widget="components"] .s-up').count()).toBe(3);
     await shot(page, "overview-source-down-zh");
+    // Elasticsearch down: the Logs page says so; the other pages above still worked.
+    await page.goto(url(port.broken) + "/logs");
+    await expect(page.locator("[role=alert]").first().textContent()).resolves.toMatch(/Elasticsearch: .*ECONNREFUSED/);
+    await shot(page, "logs-elasticsearch-down-zh");
     // With no Grafana configured, the Dashboards page says how to add one, and no frame is allowed.
     const res = await page.goto(url(port.broken) + "/dashboards");
     expect(res!.headers()["content-security-policy"]).toContain("frame-src 'none'");

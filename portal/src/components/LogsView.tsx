@@ -5,6 +5,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
+import type { LogLine } from "@/lib/logs/search.ts";
 import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {
@@ -17,16 +18,8 @@ export interface LogFilters {
   source: string;
 }
 
-interface Line {
-  id: string;
-  index: string;
-  ts: string;
-  level?: string;
-  service?: string;
-  host?: string;
-  message: string;
-  highlight?: string;
-}
+// The server's line type (a type-only import: no server code reaches the browser).
+type Line = LogLine;
 interface Result {
   lines: Line[];
   total?: { value: number; relation: string };
