@@ -121,7 +121,7 @@ describe("log import", () => {
     }
     gz.end();
     await once(out, "finish");
-    expect(text).toBeGreaterThan(240 * 2 ** 20);
+    expect(text).toBeGreaterThan(200 * 2 ** 20);
     const { id, r, progress } = await importFile(file, "big");
     expect(r).toMatchObject({ status: "done", lines: EVENTS, docs: EVENTS, bad_lines: 0, failed_docs: 0 });
     expect(await count(id)).toBe(EVENTS);
