@@ -183,7 +183,9 @@ export async function search(s: SearchInput) {
   };
   const aggs = res.aggregations as Record<string, Buckets> | undefined;
   return {
-    lines: hits.map(toLine),
+    // The page shows these fields; the whole document stays in Elasticsearch (context and
+    // export send it), which keeps a page of 500 hits small.
+    lines: hits.map((h) => ({ ...toLine(h), source: undefined })),
     total: first ? (res.hits.total as estypes.SearchTotalHits) : undefined,
     cursor: hits.length === s.size && last?.sort ? cursorOf(res.pit_id ?? pit, last.sort) : undefined,
     histogram: aggs?.histogram.buckets.map((b) => ({
