@@ -264,6 +264,9 @@ export function createDeployState(opts: DeployStateOptions) {
 
 export type DeployState = ReturnType<typeof createDeployState>;
 
+/** A deploy as the API shows it (the portal reads this type too). */
+export type DeployView = ReturnType<typeof view>;
+
 /** A deploy as the API shows it: ISO times and durations in seconds. */
 export function view(d: Deploy) {
   const secs = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (b - a) / 1000 : undefined);

@@ -10,4 +10,9 @@ export function toMillis(v: unknown): number | undefined {
   return undefined;
 }
 
-export const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+/** ISO 8601 for epoch milliseconds; undefined stays undefined (so a known time types as a string). */
+export function iso(ms: number): string;
+export function iso(ms: number | undefined): string | undefined;
+export function iso(ms: number | undefined) {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}

@@ -2,7 +2,8 @@
 // these fixed, configured URLs are ever fetched (no URL comes from the browser), each with a
 // timeout; a failure is returned, not thrown, so each widget fails alone.
 import { portalSources } from "@opsdeck/core";
-// The deploy exporter's answer, typed where it is made (a type-only import: nothing is bundled).
+// The deploy exporter's answers, typed where they are made (type-only imports: nothing is bundled).
+import type { DeployView } from "../../../exporters/src/deploy/state.ts";
 import type { ProjectStats } from "../../../exporters/src/deploy/stats.ts";
 import { config } from "./config.ts";
 
@@ -103,32 +104,7 @@ export interface AmSilence {
 }
 export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
 
-export interface DeployView {
-  id: string;
-  project: string;
-  environment: string;
-  version?: string;
-  commit?: string;
-  branch?: string;
-  actor?: string;
-  url?: string;
-  source: string;
-  status: string;
-  started_at: string;
-  finished_at?: string;
-  duration_seconds?: number;
-  lead_time_seconds?: number;
-  steps: {
-    name: string;
-    status: string;
-    started_at?: string;
-    finished_at?: string;
-    duration_seconds?: number;
-    log?: string;
-  }[];
-  logs: { ts: string; level: string; message: string; source?: string }[];
-  metrics: Record<string, number>;
-}
+export type { DeployView };
 
 export const deploys = (query: string) =>
   get<{ deploys: DeployView[]; next_cursor?: string }>(src().deploy_url, `/api/v1/deploys?${query}`);
