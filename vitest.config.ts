@@ -12,6 +12,8 @@ export default defineConfig({
           name: "unit",
           include: [
             "core/src/**/*.test.ts",
+            "contracts/src/**/*.test.ts",
+            "stack/src/**/*.test.ts",
             "exporters/src/**/*.test.ts",
             "alertmanager/notifier/src/**/*.test.ts",
             "portal/src/**/*.test.ts",
@@ -28,8 +30,8 @@ export default defineConfig({
             "provisioning/**/*.test.ts",
             "scripts/**/*.test.ts",
           ],
-          // One real Elasticsearch for every file that needs it (scripts/test-elasticsearch.ts).
-          globalSetup: ["scripts/test-elasticsearch.ts"],
+          // One real Elasticsearch for every file that needs it (stack/src/test-elasticsearch.ts).
+          globalSetup: ["stack/src/test-elasticsearch.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

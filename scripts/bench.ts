@@ -3,10 +3,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { REPO } from "@opsdeck/core/stack";
+import { REPO } from "@opsdeck/stack";
 import { benchIngest } from "../exporters/bench/ingest.bench.ts";
 import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
-import { printTable } from "../exporters/bench/stats.ts";
+import { printTable } from "@opsdeck/stack/bench-stats";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
 import { benchLogs } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";

@@ -5,9 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { nodeTsArgs, REPO } from "@opsdeck/core/stack";
-import { tempDir } from "../exporters/test/helpers.ts";
-import type {} from "./test-elasticsearch.ts";
+import { nodeTsArgs, REPO } from "@opsdeck/stack";
+import { tempDir } from "@opsdeck/stack/testkit";
+import type {} from "@opsdeck/stack/test-elasticsearch";
 
 const exec = promisify(execFile);
 

@@ -43,7 +43,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # Elasticsearch, fetched once into .cache/ (Maven also keeps the zip in ~/.m2).
-es_version=$(sed -n 's/^export const ES_VERSION = "\(.*\)";/\1/p' core/src/elasticsearch.ts)
+es_version=$(sed -n 's/^export const ES_VERSION = "\(.*\)";/\1/p' stack/src/elasticsearch.ts)
 es_home=.cache/elasticsearch-$es_version
 if [ ! -x "$es_home/bin/elasticsearch" ]; then
   echo "setup: fetching Elasticsearch $es_version (integ-test-zip, Maven Central)"
@@ -58,7 +58,7 @@ fi
 npx tsx scripts/build.ts
 # The portal's production build (Next.js); skipped when nothing it is built from changed.
 stamp=portal/.next/opsdeck-source-hash
-hash=$(find portal/src portal/next.config.ts core/src package-lock.json -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+hash=$(find portal/src portal/next.config.ts core/src contracts/src package-lock.json -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 if [ ! -f portal/.next/BUILD_ID ] || [ "$(cat $stamp 2>/dev/null)" != "$hash" ]; then
   echo "setup: building the portal (next build)"
   (cd portal && npx next build > /dev/null)

@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { promQuery, type Proc } from "@opsdeck/core/stack";
-import { eventually, getJson } from "../exporters/test/helpers.ts";
-import { stackConfig, stackPorts, startStack } from "./whole-stack.ts";
+import { promQuery, type Proc } from "@opsdeck/stack";
+import { eventually, getJson } from "@opsdeck/stack/testkit";
+import { stackConfig, stackPorts, startStack } from "@opsdeck/stack/whole-stack";
 
 let stack: Proc | undefined;
 afterAll(async () => stack?.stop(15_000));

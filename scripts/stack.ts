@@ -13,17 +13,17 @@ import {
   pm2,
   renderAlertmanagerConfig,
   startAlertmanager,
-  startNotifier,
-  startPortal,
+  launchNotifier,
+  launchPortal,
   renderPrometheusConfig,
-  startExporter,
+  launchExporter,
   startNodeExporter,
   startElasticsearch,
   startPrometheus,
   stopAll,
   waitUntil,
   type Proc,
-} from "@opsdeck/core/stack";
+} from "@opsdeck/stack";
 
 const SECRETS = [
   "OPSDECK_DEPLOY_TOKEN",
@@ -127,13 +127,13 @@ async function main() {
     if (ex.deploy.enabled)
       await step("deploy exporter", async () => {
         procs.push(
-          await startExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }),
+          await launchExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }),
         );
       });
     if (ex.business.enabled)
       await step("business exporter", async () => {
         procs.push(
-          await startExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }),
+          await launchExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }),
         );
       });
     if (ex.pm2.enabled)
@@ -148,11 +148,11 @@ async function main() {
       });
     if (ex.pm2.enabled)
       await step("pm2 exporter", async () => {
-        procs.push(await startExporter("pm2", { ...cfg, url: url(ex.pm2.port), logFile: log("pm2-exporter") }));
+        procs.push(await launchExporter("pm2", { ...cfg, url: url(ex.pm2.port), logFile: log("pm2-exporter") }));
       });
     if (notifier.enabled) {
       await step("notifier", async () => {
-        procs.push(await startNotifier({ ...cfg, url: url(notifier.port), logFile: log("notifier") }));
+        procs.push(await launchNotifier({ ...cfg, url: url(notifier.port), logFile: log("notifier") }));
       });
       await step("alertmanager", async () => {
         const tokenFile = join(stackDir, "notifier.token");
@@ -221,7 +221,7 @@ async function main() {
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
       await step("portal", async () => {
-        procs.push(await startPortal({ ...cfg, url: url(portal.port), logFile: log("portal") }));
+        procs.push(await launchPortal({ ...cfg, url: url(portal.port), logFile: log("portal") }));
       });
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {

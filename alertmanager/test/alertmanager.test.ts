@@ -5,8 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/core/stack";
-import { eventually, tempDir } from "../../exporters/test/helpers.ts";
+import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/stack";
+import { eventually, tempDir } from "@opsdeck/stack/testkit";
 
 const exec = promisify(execFile);
 const file = join(REPO, "alertmanager/alertmanager.yml");

@@ -5,7 +5,7 @@ import { Client, type estypes } from "@elastic/elasticsearch";
 import component from "../../provisioning/elasticsearch/component-ecs.json" with { type: "json" };
 import ilmPolicy from "../../provisioning/elasticsearch/ilm-policy.json" with { type: "json" };
 import indexTemplates from "../../provisioning/elasticsearch/index-templates.json" with { type: "json" };
-import { elasticsearchUrl, type ElasticsearchConfig } from "./config-elasticsearch.ts";
+import { elasticsearchUrl, type ElasticsearchConfig } from "./config/elasticsearch.ts";
 
 export const esClient = (c: Parameters<typeof elasticsearchUrl>[0]) =>
   new Client({ node: elasticsearchUrl(c), requestTimeout: c.elasticsearch.timeout_seconds * 1000, maxRetries: 1 });

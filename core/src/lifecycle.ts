@@ -1,6 +1,6 @@
 // How every OpsDeck service process starts and stops: a bad config exits 78 (EX_CONFIG) with
 // the message alone; SIGTERM / SIGINT close it cleanly once.
-import { ConfigError } from "./config.ts";
+import { ConfigError } from "./config/load.ts";
 import type { Logger } from "./log.ts";
 
 export function runMain(main: () => Promise<void>): void {

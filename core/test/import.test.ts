@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { once } from "node:events";
 import { createGzip } from "node:zlib";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { parseConfig } from "../src/config.ts";
+import { parseConfig } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "../src/elastic.ts";
 import { deleteImport, listImports, newImportId, runImport, type ImportRecord } from "../src/logs-import/import.ts";
-import { tempDir } from "../../exporters/test/helpers.ts";
-import type {} from "../../scripts/test-elasticsearch.ts";
+import { tempDir } from "@opsdeck/stack/testkit";
+import type {} from "@opsdeck/stack/test-elasticsearch";
 
 const PREFIX = "t-import";
 const cfg = parseConfig(`elasticsearch:\n  url: ${inject("elasticsearchUrl")}\n  index_prefix: ${PREFIX}\n`, "test");

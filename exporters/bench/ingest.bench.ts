@@ -4,9 +4,9 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, startExporter, type Proc } from "@opsdeck/core/stack";
-import { tempDir, TOKEN } from "../test/helpers.ts";
-import { memory, postJson, summary, timed, type Row } from "./stats.ts";
+import { freePort, launchExporter, type Proc } from "@opsdeck/stack";
+import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
+import { memory, postJson, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 
 const SECONDS = 6;
 const BATCH = 100;
@@ -65,8 +65,8 @@ async function startBoth(dataRoot: string) {
     }),
   );
   const url = (p: number) => `http://127.0.0.1:${p}`;
-  const deploy = await startExporter("deploy", { configFile: file, url: url(port.deploy) });
-  const business = await startExporter("business", { configFile: file, url: url(port.business) });
+  const deploy = await launchExporter("deploy", { configFile: file, url: url(port.deploy) });
+  const business = await launchExporter("business", { configFile: file, url: url(port.business) });
   return {
     deploy,
     business,

@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, httpOk, pm2, REPO, spawnProc, startExporter, waitUntil, type Proc } from "@opsdeck/core/stack";
-import { tempDir } from "../test/helpers.ts";
-import { cpuSeconds, memory, summary, timed, type Row } from "./stats.ts";
+import { freePort, httpOk, pm2, REPO, spawnProc, launchExporter, waitUntil, type Proc } from "@opsdeck/stack";
+import { tempDir } from "@opsdeck/stack/testkit";
+import { cpuSeconds, memory, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 
 const RATE_HZ = 10;
 const SCRAPES = 200;
@@ -56,7 +56,7 @@ export async function benchPm2(sizes = [100, 500]): Promise<Row[]> {
       const port = await freePort();
       const file = join(dir, "opsdeck.yml");
       writeFileSync(file, stringify({ log: { level: "warn" }, exporters: { pm2: { port, pm2_home: home } } }));
-      const cached = await startExporter("pm2", { configFile: file, url: `http://127.0.0.1:${port}` });
+      const cached = await launchExporter("pm2", { configFile: file, url: `http://127.0.0.1:${port}` });
       procs.push(cached);
       await new Promise((r) => setTimeout(r, 1500)); // first refresh done
       rows.push({

@@ -1,16 +1,16 @@
 // Bad input on every write endpoint gets a 4xx with a JSON error, and the process keeps serving.
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
-import { GITHUB_SECRET, getJson, post, tempDir, TOKEN, writeConfig, type TestConfig } from "./helpers.ts";
+import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
+import { GITHUB_SECRET, getJson, post, tempDir, TOKEN, writeConfig, type TestConfig } from "@opsdeck/stack/testkit";
 
 let cfg: TestConfig;
 const procs: Proc[] = [];
 
 beforeAll(async () => {
   cfg = await writeConfig(tempDir("bad"), { deploy: { max_body_bytes: 4096 }, business: { max_body_bytes: 4096 } });
-  procs.push(await startExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
-  procs.push(await startExporter("business", { configFile: cfg.file, url: cfg.urls.business }));
+  procs.push(await launchExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
+  procs.push(await launchExporter("business", { configFile: cfg.file, url: cfg.urls.business }));
   expect(
     (await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "known", project: "shop", environment: "prod" })).status,
   ).toBe(201);

@@ -2,8 +2,8 @@
 // endpoint is counted, not fatal.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
-import { eventually, scrape, tempDir, writeConfig, type TestConfig } from "./helpers.ts";
+import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
+import { eventually, scrape, tempDir, writeConfig, type TestConfig } from "@opsdeck/stack/testkit";
 
 let cfg: TestConfig;
 const procs: Proc[] = [];
@@ -42,7 +42,7 @@ beforeAll(async () => {
       ],
     },
   });
-  procs.push(await startExporter("business", { configFile: cfg.file, url: cfg.urls.business }));
+  procs.push(await launchExporter("business", { configFile: cfg.file, url: cfg.urls.business }));
 });
 afterAll(async () => {
   await stopAll(procs);

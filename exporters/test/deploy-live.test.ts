@@ -3,7 +3,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
+import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
 import {
   eventually,
   getJson,
@@ -14,7 +14,7 @@ import {
   TOKEN,
   writeConfig,
   type TestConfig,
-} from "./helpers.ts";
+} from "@opsdeck/stack/testkit";
 
 let cfg: TestConfig;
 const procs: Proc[] = [];
@@ -38,7 +38,7 @@ beforeAll(async () => {
       grafana: { url: `http://127.0.0.1:${addr.port}`, token: "grafana-token", tags: ["deploy", "opsdeck"] },
     },
   });
-  procs.push(await startExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
+  procs.push(await launchExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
 });
 afterAll(async () => {
   await stopAll(procs);

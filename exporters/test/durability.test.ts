@@ -1,8 +1,8 @@
 // kill -9 in the middle of a stream of acknowledged events: after a restart every acknowledged
 // event is there, and none twice.
 import { afterEach, describe, expect, it } from "vitest";
-import { startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
-import { getJson, post, scrape, tempDir, writeConfig, type TestConfig } from "./helpers.ts";
+import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
+import { getJson, post, scrape, tempDir, writeConfig, type TestConfig } from "@opsdeck/stack/testkit";
 
 const procs: Proc[] = [];
 afterEach(async () => {
@@ -39,7 +39,7 @@ async function stream(
 const kill9 = (p: Proc) => () => process.kill(-p.child.pid!, "SIGKILL");
 
 async function restart(kind: "deploy" | "business", cfg: TestConfig) {
-  const p = await startExporter(kind, { configFile: cfg.file, url: cfg.urls[kind] });
+  const p = await launchExporter(kind, { configFile: cfg.file, url: cfg.urls[kind] });
   procs.push(p);
   return p;
 }

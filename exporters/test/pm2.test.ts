@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, parseConfig } from "@opsdeck/core";
-import { pm2 } from "@opsdeck/core/stack";
+import { pm2 } from "@opsdeck/stack";
 import { startPm2Exporter, type Pm2Exporter } from "../src/pm2/server.ts";
-import { eventually, promtoolCheckMetrics, scrape, tempDir } from "./helpers.ts";
+import { eventually, promtoolCheckMetrics, scrape, tempDir } from "@opsdeck/stack/testkit";
 
 const dir = tempDir("pm2");
 const home = join(dir, "pm2");

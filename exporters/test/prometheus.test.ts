@@ -9,13 +9,21 @@ import {
   promQuery,
   renderPrometheusConfig,
   REPO,
-  startExporter,
+  launchExporter,
   startNodeExporter,
   startPrometheus,
   stopAll,
   type Proc,
-} from "@opsdeck/core/stack";
-import { eventually, post, promtool, promtoolCheckMetrics, tempDir, writeConfig, type TestConfig } from "./helpers.ts";
+} from "@opsdeck/stack";
+import {
+  eventually,
+  post,
+  promtool,
+  promtoolCheckMetrics,
+  tempDir,
+  writeConfig,
+  type TestConfig,
+} from "@opsdeck/stack/testkit";
 
 const dir = tempDir("prom");
 const procs: Proc[] = [];
@@ -34,7 +42,7 @@ beforeAll(async () => {
   writeFileSync(app, "setInterval(() => {}, 1000);");
   await pm2(join(dir, "pm2"), ["start", app, "--name", "web"]);
   for (const kind of ["pm2", "deploy", "business"] as const)
-    procs.push(await startExporter(kind, { configFile: cfg.file, url: cfg.urls[kind] }));
+    procs.push(await launchExporter(kind, { configFile: cfg.file, url: cfg.urls[kind] }));
   const nodePort = await freePort();
   procs.push((await startNodeExporter({ port: nodePort })).proc);
   const promPort = await freePort();

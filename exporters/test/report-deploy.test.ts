@@ -3,15 +3,15 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO, startExporter, stopAll, type Proc } from "@opsdeck/core/stack";
-import { getJson, tempDir, TOKEN, writeConfig, type TestConfig } from "./helpers.ts";
+import { REPO, launchExporter, stopAll, type Proc } from "@opsdeck/stack";
+import { getJson, tempDir, TOKEN, writeConfig, type TestConfig } from "@opsdeck/stack/testkit";
 
 const exec = promisify(execFile);
 let cfg: TestConfig;
 const procs: Proc[] = [];
 beforeAll(async () => {
   cfg = await writeConfig(tempDir("report"));
-  procs.push(await startExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
+  procs.push(await launchExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy }));
 });
 afterAll(() => stopAll(procs));
 

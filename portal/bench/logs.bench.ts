@@ -16,10 +16,10 @@ import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName, initElasticsearch } from "@opsdeck/core/elastic";
 import { importDocument, newImportId, runImport } from "@opsdeck/core/logs-import/import";
 import { parseLine } from "@opsdeck/core/logs-import/parse";
-import { freePort, startElasticsearch, startPortal } from "@opsdeck/core/stack";
-import { summary, type Row } from "../../exporters/bench/stats.ts";
-import { tempDir } from "../../exporters/test/helpers.ts";
-import { filebeatDoc, type Input } from "../../filebeat/fixtures.ts";
+import { freePort, startElasticsearch, launchPortal } from "@opsdeck/stack";
+import { summary, type Row } from "@opsdeck/stack/bench-stats";
+import { tempDir } from "@opsdeck/stack/testkit";
+import { filebeatDoc, type Input } from "@opsdeck/stack/filebeat-docs";
 import { cookieHeader, signIn } from "../test/signin.ts";
 
 const DOCS = 1_000_000;
@@ -50,7 +50,7 @@ export async function benchLogs() {
   await initElasticsearch(client, cfg.elasticsearch);
   try {
     const load = await loadDocs(client);
-    const portal = await startPortal({ configFile: file, url: `http://127.0.0.1:${port}` });
+    const portal = await launchPortal({ configFile: file, url: `http://127.0.0.1:${port}` });
     try {
       const base = `http://127.0.0.1:${port}`;
       const cookie = cookieHeader(await signIn(base, "ops", "bench-password-1"));

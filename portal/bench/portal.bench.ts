@@ -13,10 +13,10 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import type { Browser, BrowserContext } from "playwright-core";
 import { hashPassword } from "@opsdeck/core";
-import { REPO } from "@opsdeck/core/stack";
-import { postJson, summary, type Row } from "../../exporters/bench/stats.ts";
-import { TOKEN } from "../../exporters/test/helpers.ts";
-import { stackConfig, stackPorts, startStack, type StackPorts } from "../../scripts/whole-stack.ts";
+import { REPO } from "@opsdeck/stack";
+import { postJson, summary, type Row } from "@opsdeck/stack/bench-stats";
+import { TOKEN } from "@opsdeck/stack/testkit";
+import { stackConfig, stackPorts, startStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "../test/browser.ts";
 import { cookieHeader, signIn } from "../test/signin.ts";
 

@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager, type Proc } from "@opsdeck/core/stack";
-import { tempDir } from "../../exporters/test/helpers.ts";
+import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager, type Proc } from "@opsdeck/stack";
+import { tempDir } from "@opsdeck/stack/testkit";
 import { keepAcks } from "../src/lib/acks.ts";
 import type { AmSilence } from "../src/lib/sources.ts";
 

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName, initElasticsearch } from "@opsdeck/core/elastic";
-import { freePort, startPortal, type Proc } from "@opsdeck/core/stack";
-import { filebeatDoc, type Input } from "../../filebeat/fixtures.ts";
-import { eventually, tempDir } from "../../exporters/test/helpers.ts";
-import type {} from "../../scripts/test-elasticsearch.ts";
+import { freePort, launchPortal, type Proc } from "@opsdeck/stack";
+import { filebeatDoc, type Input } from "@opsdeck/stack/filebeat-docs";
+import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import type {} from "@opsdeck/stack/test-elasticsearch";
 import { cookieHeader, signIn } from "./signin.ts";
 
 const PREFIX = "t-logs";
@@ -73,7 +73,7 @@ beforeAll(async () => {
   const port = await freePort();
   writeFileSync(join(dir, "opsdeck.yml"), cfgText(port));
   base = `http://127.0.0.1:${port}`;
-  portal = await startPortal({ configFile: join(dir, "opsdeck.yml"), url: base });
+  portal = await launchPortal({ configFile: join(dir, "opsdeck.yml"), url: base });
   cookie = cookieHeader(await signIn(base, "ops", "ops-password-1"));
 });
 afterAll(() => portal?.stop());

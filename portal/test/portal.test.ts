@@ -9,13 +9,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName } from "@opsdeck/core/elastic";
-import { filebeatDoc } from "../../filebeat/fixtures.ts";
-import { freePort, REPO, startPortal, type Proc } from "@opsdeck/core/stack";
-import { eventually, getJson, post } from "../../exporters/test/helpers.ts";
-import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "../../scripts/whole-stack.ts";
+import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
+import { freePort, REPO, launchPortal, type Proc } from "@opsdeck/stack";
+import { eventually, getJson, post } from "@opsdeck/stack/testkit";
+import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
 // The shared Elasticsearch's URL, provided by this globalSetup (types only).
-import type {} from "../../scripts/test-elasticsearch.ts";
+import type {} from "@opsdeck/stack/test-elasticsearch";
 
 const SHOTS = join(REPO, "portal/test/screenshots");
 const SECRET = "portal-session-secret-0123456789abcdef";
@@ -477,7 +477,7 @@ describe("portal", () => {
         { url: `http://127.0.0.1:${port.broken + 2}` },
       ),
     );
-    brokenPortal = await startPortal({ configFile: file, url: url(port.broken) });
+    brokenPortal = await launchPortal({ configFile: file, url: url(port.broken) });
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1", url(port.broken));
     const deploysToday = page.locator('[data-widget="今日部署"]');

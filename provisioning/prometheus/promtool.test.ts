@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { promtool } from "../../exporters/test/helpers.ts";
+import { promtool } from "@opsdeck/stack/testkit";
 
 const here = import.meta.dirname;
 const ruleFiles = readdirSync(join(here, "rules"))

@@ -3,8 +3,8 @@
 // the rate budget, beside a bare POST to the same stand-in; RSS. Journal on disk, and on tmpfs
 // for comparison.
 import { existsSync } from "node:fs";
-import { memory, postJson, summary, timed, type Row } from "../../../exporters/bench/stats.ts";
-import { tempDir, TOKEN } from "../../../exporters/test/helpers.ts";
+import { memory, postJson, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
+import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv } from "../test/harness.ts";
 import { dingtalkStandin } from "../test/standins.ts";
 

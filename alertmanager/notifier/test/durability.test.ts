@@ -2,7 +2,7 @@
 // delivered after the restart, and nothing is sent twice beyond the one message that was in
 // flight (at-least-once).
 import { afterAll, describe, expect, it } from "vitest";
-import { eventually, post } from "../../../exporters/test/helpers.ts";
+import { eventually, post } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
 import { dingtalkStandin } from "./standins.ts";
 

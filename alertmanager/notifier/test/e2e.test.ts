@@ -14,8 +14,8 @@ import {
   startPrometheus,
   stopAll,
   type Proc,
-} from "@opsdeck/core/stack";
-import { eventually, getJson, scrape, tempDir, TOKEN } from "../../../exporters/test/helpers.ts";
+} from "@opsdeck/stack";
+import { eventually, getJson, scrape, tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { notifierEnv, type NotifierEnv } from "./harness.ts";
 import { dingtalkStandin, smtpStandin, wecomStandin } from "./standins.ts";
 

@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, startNotifier, type Proc } from "@opsdeck/core/stack";
-import { tempDir, TOKEN } from "../../../exporters/test/helpers.ts";
+import { freePort, launchNotifier, type Proc } from "@opsdeck/stack";
+import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import type { AmAlert, AmPayload } from "../src/model.ts";
 
 export interface NotifierEnv {
@@ -37,7 +37,7 @@ export async function notifierEnv(notifier: Record<string, unknown>): Promise<No
     file,
     proc: undefined as unknown as Proc,
     async start() {
-      env.proc = await startNotifier({ configFile: file, url });
+      env.proc = await launchNotifier({ configFile: file, url });
       return env.proc;
     },
     reload(n) {

@@ -2,7 +2,7 @@
 // SMTP server: what arrives, the rate budget under a flood, a robot answering 310000, bad input.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, getJson, post, scrape, TOKEN } from "../../../exporters/test/helpers.ts";
+import { eventually, getJson, post, scrape, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
 import { dingtalkStandin, smtpStandin, wecomStandin } from "./standins.ts";
 

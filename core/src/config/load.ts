@@ -4,12 +4,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { LEVELS } from "./log.ts";
-import { elasticsearchSchema } from "./config-elasticsearch.ts";
-import { exportersSchema } from "./config-exporters.ts";
-import { notifierSchema } from "./config-notifier.ts";
-import { portalSchema } from "./config-portal.ts";
-import { stackSchema } from "./config-stack.ts";
+import { LEVELS } from "../log.ts";
+import { elasticsearchSchema } from "./elasticsearch.ts";
+import { exportersSchema } from "./exporters.ts";
+import { notifierSchema } from "./notifier.ts";
+import { portalSchema } from "./portal.ts";
+import { stackSchema } from "./stack.ts";
 
 export const configSchema = z
   .object({

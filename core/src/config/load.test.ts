@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, configPath, DEFAULT_BUSINESS_METRICS, loadConfig, parseConfig } from "./index.ts";
-import { REPO } from "./services.ts";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
 const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
   try {

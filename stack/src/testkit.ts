@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
-import { BIN, freePort } from "@opsdeck/core/stack";
+import { BIN, freePort } from "./index.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const GITHUB_SECRET = "github-secret-0123456789";

@@ -1,7 +1,7 @@
 // The `notifier:` section of opsdeck.yml: channels (DingTalk, WeCom, e-mail, webhook), the
 // Alertmanager receivers they serve, retries, escalation and the dead-man's switch.
 import { z } from "zod";
-import { bool, int, num, unsetIfEmpty } from "./config-exporters.ts";
+import { bool, int, num, port, secret, unsetIfEmpty } from "./zod.ts";
 
 const NAME = /^[a-zA-Z0-9_.-]+$/;
 const perMinute = (d: number) => int().pipe(z.number().min(1).max(600)).default(d);
@@ -48,7 +48,7 @@ const email = z
     smtp: z
       .object({
         host: z.string().min(1),
-        port: int().pipe(z.number().min(1).max(65535)).default(587),
+        port: port(587, 1),
         /** Implicit TLS (usually port 465). */
         secure: bool().default(false),
         /** Insist on STARTTLS when not `secure`. */
@@ -97,9 +97,9 @@ export const notifierSchema = z
   .object({
     enabled: bool().default(true),
     host: z.string().min(1).default("127.0.0.1"),
-    port: int().pipe(z.number().min(0).max(65535)).default(8060),
+    port: port(8060),
     /** Required: the bearer token Alertmanager (and the portal) send. */
-    token: unsetIfEmpty(z.string().min(16, "must be at least 16 characters")),
+    token: secret,
     data_dir: z.string().default("data/notifier"),
     max_body_bytes: int().pipe(z.number().min(1024)).default(1_048_576),
     language: z.enum(["zh-CN", "en"]).default("zh-CN"),

@@ -1,19 +1,9 @@
 // The `exporters:` section of opsdeck.yml: PM2, deploy and business exporters.
 import { z } from "zod";
-
-/** A number that may arrive as a string after ${ENV} interpolation ("9470" → 9470, "abc" stays an error). */
-export const num = () =>
-  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), z.number());
-export const int = () =>
-  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
-export const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+import { DEFAULT_BUSINESS_METRICS } from "./demo-shop.ts";
+import { bool, int, num, port, secret, unsetIfEmpty } from "./zod.ts";
 
 const host = z.string().min(1).default("127.0.0.1");
-const port = (d: number) => int().pipe(z.number().min(0).max(65535)).default(d);
-/** `${VAR:-}` yields "": an empty value means "not set". */
-export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
-const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
 
 export const pm2ExporterSchema = z
   .object({
@@ -137,34 +127,6 @@ export const collectorSchema = z
       .min(1),
   })
   .strict();
-
-const DEFAULT_MONEY_BUCKETS = [10, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
-const channel = { name: "channel", values: ["web", "app", "miniprogram", "other"] };
-
-/** An online shop's KPIs; used when opsdeck.yml defines no business metrics. */
-export const DEFAULT_BUSINESS_METRICS = [
-  { name: "shop_orders_total", type: "counter", help: "Orders placed.", labels: [channel] },
-  {
-    name: "shop_payments_total",
-    type: "counter",
-    help: "Payment attempts by method and result.",
-    labels: [
-      { name: "method", values: ["alipay", "wechat", "card", "other"] },
-      { name: "result", values: ["success", "failure"] },
-    ],
-  },
-  { name: "shop_signups_total", type: "counter", help: "New accounts.", labels: [channel] },
-  { name: "shop_checkouts_started_total", type: "counter", help: "Checkouts started.", labels: [channel] },
-  { name: "shop_refunds_total", type: "counter", help: "Refunds issued.", labels: [] },
-  {
-    name: "shop_order_amount_yuan",
-    type: "histogram",
-    help: "Order amount in yuan.",
-    unit: "yuan",
-    labels: [channel],
-    buckets: DEFAULT_MONEY_BUCKETS,
-  },
-] as const;
 
 export const businessExporterSchema = z
   .object({

@@ -2,8 +2,8 @@
 // distribution) for the whole run — it takes ~20 s to start, too long to pay per file. Each
 // test file uses its own index prefix, so files never see each other's indices.
 import type { TestProject } from "vitest/node";
-import { freePort, startElasticsearch, type Proc } from "@opsdeck/core/stack";
-import { tempDir } from "../exporters/test/helpers.ts";
+import { freePort, startElasticsearch, type Proc } from "./index.ts";
+import { tempDir } from "./testkit.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -1,6 +1,6 @@
 // The `elasticsearch:` section of opsdeck.yml: where logs are stored and how long they are kept.
 import { z } from "zod";
-import { int, unsetIfEmpty } from "./config-exporters.ts";
+import { int, unsetIfEmpty } from "./zod.ts";
 
 const days = (d: number) => int().pipe(z.number().min(1).max(3650)).default(d);
 

@@ -3,8 +3,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort, nodeTsArgs, REPO, spawnProc, waitUntil, type Proc } from "@opsdeck/core/stack";
-import { tempDir, TOKEN } from "../exporters/test/helpers.ts";
+import { freePort, nodeTsArgs, REPO, spawnProc, waitUntil, type Proc } from "./index.ts";
+import { tempDir, TOKEN } from "./testkit.ts";
 
 export const STACK_SERVICES = ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "es"] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;

@@ -1,7 +1,7 @@
 // The `portal:` section of opsdeck.yml: who may sign in, and where the portal reads from.
 import { z } from "zod";
-import { elasticsearchUrl, type ElasticsearchConfig } from "./config-elasticsearch.ts";
-import { bool, int, num, unsetIfEmpty } from "./config-exporters.ts";
+import { elasticsearchUrl, type ElasticsearchConfig } from "./elasticsearch.ts";
+import { bool, int, num, port, unsetIfEmpty } from "./zod.ts";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,7 +12,7 @@ export const portalSchema = z
   .object({
     enabled: bool().default(true),
     host: z.string().min(1).default("127.0.0.1"),
-    port: int().pipe(z.number().min(0).max(65535)).default(8090),
+    port: port(8090),
     /** Signs session cookies; at least 32 characters, from the environment. */
     session_secret: unsetIfEmpty(z.string().min(32, "must be at least 32 characters")),
     session_hours: num()

@@ -1,8 +1,8 @@
 // The `stack:` section of opsdeck.yml: how `npm start` runs everything natively (no Docker).
 import { z } from "zod";
-import { bool, int } from "./config-exporters.ts";
+import { bool, int, port as listenPort } from "./zod.ts";
 
-const port = (d: number) => int().pipe(z.number().min(1).max(65535)).default(d);
+const port = (defaultPort: number) => listenPort(defaultPort, 1);
 
 export const stackSchema = z
   .object({

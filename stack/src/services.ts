@@ -59,14 +59,14 @@ async function startBundle(name: string, bundle: string, args: string[], opts: S
   return proc;
 }
 
-export const startExporter = (kind: ExporterKind, opts: ServiceOptions) =>
+export const launchExporter = (kind: ExporterKind, opts: ServiceOptions) =>
   startBundle(`${kind}-exporter`, BUNDLES.exporter, [kind], opts);
 
-export const startNotifier = (opts: ServiceOptions) => startBundle("notifier", BUNDLES.notifier, [], opts);
+export const launchNotifier = (opts: ServiceOptions) => startBundle("notifier", BUNDLES.notifier, [], opts);
 
 /** The portal's production build (`next build` in portal/, run by scripts/setup.sh). */
 /** The portal (its server bundle over portal/.next); host and port come from its config file. */
-export async function startPortal(opts: ServiceOptions): Promise<Proc> {
+export async function launchPortal(opts: ServiceOptions): Promise<Proc> {
   if (!existsSync(`${REPO}portal/.next/BUILD_ID`)) throw new Error("portal/.next is missing: run npm run build");
   const proc = spawnProc("portal", process.execPath, [BUNDLES.portal], {
     env: { ...process.env, ...opts.env, OPSDECK_CONFIG: opts.configFile, NODE_ENV: "production" },

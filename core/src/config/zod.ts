@@ -1,0 +1,20 @@
+// zod building blocks for opsdeck.yml. After ${ENV} interpolation every value may arrive as a
+// string, so numbers and booleans accept their string spelling ("9470" → 9470; "abc" stays an error).
+import { z } from "zod";
+
+export const num = () =>
+  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), z.number());
+export const int = () =>
+  z.preprocess((v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
+export const bool = () => z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+
+/** `${VAR:-}` yields "": an empty value means "not set". */
+export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** A TCP port to listen on; 0 (where allowed) lets the system pick one. */
+export const port = (defaultPort: number, lowest = 0) =>
+  int().pipe(z.number().min(lowest).max(65535)).default(defaultPort);
+
+/** A token or secret from the environment; unset disables what it protects. */
+export const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
