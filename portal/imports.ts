@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Client } from "@elastic/elasticsearch";
 import { createLogger, type Config } from "@opsdeck/core";
+import { SSE_HEADERS, sseFrame } from "@opsdeck/core/sse";
 import { deleteImport, listImports, newImportId, runImport, type ImportRecord } from "@opsdeck/core/logs-import/import";
 import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "./src/lib/session.ts";
 
@@ -67,19 +68,15 @@ export function importRoutes(cfg: Config, client: Client) {
   }
 
   function progress(res: ServerResponse, id: string) {
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-    });
+    res.writeHead(200, SSE_HEADERS);
     const tick = () => {
-      const e = running.get(id);
-      if (!e) {
-        res.end(`event: gone\ndata: {}\n\n`);
+      const entry = running.get(id);
+      if (!entry) {
+        res.end(sseFrame({ event: "gone", data: "{}" }));
         return;
       }
-      res.write(`event: progress\ndata: ${JSON.stringify(e.record)}\n\n`);
-      if (e.record.status !== "running") return void res.end();
+      res.write(sseFrame({ event: "progress", data: JSON.stringify(entry.record) }));
+      if (entry.record.status !== "running") return void res.end();
       timer = setTimeout(tick, 500);
     };
     let timer = setTimeout(tick, 0);

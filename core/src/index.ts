@@ -4,7 +4,7 @@ export * from "./config/index.ts";
 export * from "./log.ts";
 export * from "./journal.ts";
 export * from "./http.ts";
-export * from "./sse.ts";
+export * from "./sse/index.ts";
 export * from "./bounded-set.ts";
 export * from "./durable.ts";
 export * from "./lifecycle.ts";

@@ -3,6 +3,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSse } from "@opsdeck/core/sse";
 import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
 import {
   eventually,
@@ -50,23 +51,11 @@ async function readEvents(count: number, lastEventId?: string) {
   const res = await fetch(`${cfg.urls.deploy}/api/v1/stream`, {
     headers: lastEventId ? { "last-event-id": lastEventId } : {},
   });
-  const reader = res.body!.getReader();
   const events: { id: string; data: any }[] = [];
-  let buf = "";
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += new TextDecoder().decode(value);
-    let i;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const id = /^id: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (id && data) events.push({ id, data: JSON.parse(data) });
-    }
+  for await (const e of readSse(res.body!)) {
+    if (e.id) events.push({ id: e.id, data: JSON.parse(e.data) });
+    if (events.length === count) break;
   }
-  await reader.cancel();
   return events;
 }
 

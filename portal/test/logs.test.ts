@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName, initElasticsearch } from "@opsdeck/core/elastic";
+import { readSse } from "@opsdeck/core/sse";
 import { freePort, launchPortal, type Proc } from "@opsdeck/stack";
 import { filebeatDoc, type Input } from "@opsdeck/stack/filebeat-docs";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
@@ -166,21 +167,11 @@ describe("log search API", () => {
     const res = await fetch(base + `/api/logs/tail?service=tailed`, { headers: { cookie }, signal: ac.signal });
     expect(res.status).toBe(200);
     const got: string[] = [];
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let buf = "";
     const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buf += dec.decode(value, { stream: true });
-        let i;
-        while ((i = buf.indexOf("\n\n")) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const data = /^event: line\ndata: (.*)$/m.exec(block)?.[1];
-          if (data) got.push(JSON.parse(data).message);
-        }
+      try {
+        for await (const e of readSse(res.body!)) if (e.event === "line") got.push(JSON.parse(e.data).message);
+      } catch {
+        /* aborted at the end of the test */
       }
     })();
     await new Promise((r) => setTimeout(r, 1500));

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName } from "@opsdeck/core/elastic";
+import { readSse, type ParsedEvent } from "@opsdeck/core/sse";
 import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
 import { freePort, REPO, launchPortal, type Proc } from "@opsdeck/stack";
 import { eventually, getJson, post } from "@opsdeck/stack/testkit";
@@ -225,40 +226,36 @@ describe("portal", () => {
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     await page.close();
     /** Reads the stream until `until` matches an event's text; returns the events read. */
-    async function read(lastEventId: string | undefined, until: RegExp): Promise<string[]> {
+    async function read(lastEventId: string | undefined, until: RegExp): Promise<ParsedEvent[]> {
       const ac = new AbortController();
       const res = await fetch(url(port.portal) + "/api/stream", {
         headers: { cookie, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
-        signal: ac.signal,
+        signal: AbortSignal.any([ac.signal, AbortSignal.timeout(10_000)]),
       });
-      const reader = res.body!.getReader();
-      const dec = new TextDecoder();
-      let buf = "";
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += dec.decode(value, { stream: true });
-        const events = buf.split("\n\n").filter((b) => b.startsWith("id: "));
-        if (events.some((e) => until.test(e))) {
-          ac.abort();
-          return events;
+      const events: ParsedEvent[] = [];
+      try {
+        for await (const e of readSse(res.body!)) {
+          if (e.id) events.push(e);
+          if (until.test(e.data)) return events;
         }
+      } catch {
+        /* timed out: said below */
+      } finally {
+        ac.abort();
       }
-      ac.abort();
-      throw new Error(`no event matching ${until} in: ${buf.slice(-500)}`);
+      throw new Error(`no event matching ${until} in: ${JSON.stringify(events.slice(-5))}`);
     }
     const d = url(port.deploy);
     const first = read(undefined, /resume-e2e/);
     await new Promise((r) => setTimeout(r, 500));
     await post(`${d}/api/v1/deploys`, { id: "resume-e2e", project: "web", environment: "production" });
-    const seen = (await first).find((e) => e.includes("resume-e2e"))!;
-    const id = /^id: (\d+)/.exec(seen)![1];
+    const seen = (await first).find((e) => e.data.includes("resume-e2e"))!;
+    const id = seen.id!;
     // While no stream is open, a step happens; reconnecting with the last id replays it.
     await post(`${d}/api/v1/deploys/resume-e2e/steps`, { name: "missed-step", status: "running" });
     await new Promise((r) => setTimeout(r, 500));
     const replayed = await read(id, /missed-step/);
-    expect(replayed.every((e) => Number(/^id: (\d+)/.exec(e)![1]) > Number(id))).toBe(true);
+    expect(replayed.every((e) => Number(e.id) > Number(id))).toBe(true);
   });
 
   it("acknowledges an alert, expires that, and creates a silence Alertmanager holds", async () => {

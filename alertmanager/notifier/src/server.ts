@@ -371,7 +371,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       res.status(202).json({ id: n.id });
     }),
   );
-  app.get("/api/v1/stream", (req, res) => hub.handler(req, res));
+  app.get("/api/v1/stream", (req, res) => hub.serve(req, res));
   app.use(notFound());
   app.use(errorHandler(log));
 

@@ -2,6 +2,7 @@
 // SMTP server: what arrives, the rate budget under a flood, a robot answering 310000, bad input.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSse } from "@opsdeck/core/sse";
 import { eventually, getJson, post, scrape, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
 import { dingtalkStandin, smtpStandin, wecomStandin } from "./standins.ts";
@@ -220,24 +221,17 @@ describe("notifier delivers", () => {
 describe("history", () => {
   it("streams each notification and its delivery over SSE", async () => {
     const res = await fetch(`${env.url}/api/v1/stream`);
-    const reader = res.body!.getReader();
+    const events = readSse(res.body!);
     await new Promise((r) => setTimeout(r, 100));
     await send("default", [amAlert("Streamed")]);
-    let buf = "";
     const states = new Set<string>();
-    while (!states.has("delivered")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += new TextDecoder().decode(value);
-      for (const block of buf.split("\n\n")) {
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (!data || !/^event: notification$/m.test(block)) continue;
-        const n = JSON.parse(data);
-        if (n.alertname === "Streamed")
-          for (const d of Object.values(n.deliveries) as { state: string }[]) states.add(d.state);
-      }
+    for await (const e of events) {
+      if (e.event !== "notification") continue;
+      const n = JSON.parse(e.data);
+      if (n.alertname === "Streamed")
+        for (const d of Object.values(n.deliveries) as { state: string }[]) states.add(d.state);
+      if (states.has("delivered")) break;
     }
-    await reader.cancel();
     expect([...states]).toEqual(expect.arrayContaining(["pending", "delivered"]));
   });
 

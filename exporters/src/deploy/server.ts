@@ -217,7 +217,7 @@ export async function startDeployExporter(
     const q = parse(statsQuerySchema, req.query, "query");
     res.json({ days: q.days, projects: deployStats(state.deploys.values(), q) });
   });
-  app.get("/api/v1/stream", (req, res) => hub.handler(req, res));
+  app.get("/api/v1/stream", (req, res) => hub.serve(req, res));
 
   app.post(
     "/api/v1/webhooks/github",

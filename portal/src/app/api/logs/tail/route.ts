@@ -4,6 +4,7 @@
 import { errorResponse, parseSearch } from "@/lib/logs/http.ts";
 import { parseQuery } from "@/lib/logs/query.ts";
 import { createTail } from "@/lib/logs/tail.ts";
+import { comment, RETRY_FRAME, SSE_HEADERS, sseFrame } from "@opsdeck/core/sse";
 
 export const dynamic = "force-dynamic";
 
@@ -22,17 +23,17 @@ export async function GET(req: Request) {
   let closed = false;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(enc.encode("retry: 2000\n\n"));
+      controller.enqueue(enc.encode(RETRY_FRAME));
       const tick = async () => {
         if (closed) return;
         try {
           const lines = await tail.poll();
           for (const l of lines)
-            controller.enqueue(enc.encode(`id: ${Date.parse(l.ts)}\nevent: line\ndata: ${JSON.stringify(l)}\n\n`));
-          if (!lines.length) controller.enqueue(enc.encode(": idle\n\n"));
+            controller.enqueue(enc.encode(sseFrame({ id: Date.parse(l.ts), event: "line", data: JSON.stringify(l) })));
+          if (!lines.length) controller.enqueue(enc.encode(comment("idle")));
         } catch (err) {
           const message = (err as Error).message;
-          controller.enqueue(enc.encode(`event: failure\ndata: ${JSON.stringify({ error: message })}\n\n`));
+          controller.enqueue(enc.encode(sseFrame({ event: "failure", data: JSON.stringify({ error: message }) })));
         }
         if (!closed) timer = setTimeout(() => void tick(), 1000);
       };
@@ -44,10 +45,6 @@ export async function GET(req: Request) {
     },
   });
   return new Response(stream, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-    },
+    headers: SSE_HEADERS,
   });
 }
