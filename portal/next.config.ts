@@ -1,7 +1,7 @@
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
-  transpilePackages: ["@opsdeck/core"],
+  transpilePackages: ["@opsdeck/core", "@opsdeck/contracts"],
   // Loaded by Node, not bundled for React Server Components (it needs the full React).
   serverExternalPackages: ["@grafana/data", "@elastic/elasticsearch"],
   poweredByHeader: false,

@@ -1,1 +1,5 @@
-export {};
+// The shapes of everything that crosses a process boundary, imported by producer and consumer.
+export * from "./time.ts";
+export * from "./deploys.ts";
+export * from "./notifications.ts";
+export * from "./stream.ts";

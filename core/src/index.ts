@@ -9,4 +9,5 @@ export * from "./bounded-set.ts";
 export * from "./durable.ts";
 export * from "./lifecycle.ts";
 export * from "./self-metrics.ts";
+export * from "./service.ts";
 export * from "./password.ts";

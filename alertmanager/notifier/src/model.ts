@@ -1,5 +1,6 @@
 // What the notifier receives (Alertmanager's webhook payload, version 4), what it keeps, and the
 // records its journal holds.
+import type { DeliveryState, NotificationKind } from "@opsdeck/contracts";
 import { z } from "zod";
 
 const labels = z.record(z.string(), z.string());
@@ -34,7 +35,7 @@ export type AmPayload = z.infer<typeof amPayloadSchema>;
  * alert: from Alertmanager. escalation: a critical alert nobody acknowledged. system: the
  * notifier's own news (pipeline broken / back, a channel failing). test: POST …/test.
  */
-export type NotificationKind = "alert" | "escalation" | "system" | "test";
+export type { NotificationKind } from "@opsdeck/contracts";
 
 export interface Notification {
   id: string;
@@ -48,7 +49,7 @@ export interface Notification {
   ref?: string;
 }
 
-export type DeliveryState = "pending" | "delivered" | "dead";
+export type { DeliveryState } from "@opsdeck/contracts";
 
 export interface Delivery {
   state: DeliveryState;

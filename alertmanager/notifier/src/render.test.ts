@@ -98,7 +98,7 @@ describe("messages", () => {
 
   it("fit a byte limit by listing fewer alerts, with +N more and a portal link", () => {
     const n = notification(Array.from({ length: 60 }, (_, i) => alert(`A${i}`)));
-    const md = renderFitted(n, "markdown", o("en"), 4096);
+    const md = renderFitted(n, { format: "markdown", maxBytes: 4096 }, o("en"));
     expect(Buffer.byteLength(md)).toBeLessThanOrEqual(4096);
     expect(md).toMatch(/\+\d+ more not listed · \[see all in the portal\]\(http:\/\/portal:8090\/alerts\)/);
   });
@@ -119,7 +119,7 @@ describe("digests", () => {
   const queue = Array.from({ length: 300 }, (_, i) => notification([alert(`Alert${i}`)], `n${i}`));
 
   it("name every alert that fits, oldest first, and leave the rest queued", () => {
-    const d = renderDigest(queue, "markdown", o("en"), 20_000, false);
+    const d = renderDigest(queue, { format: "markdown", maxBytes: 20_000 }, o("en"), { last: false });
     expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(20_000);
     expect(d.included.length).toBeGreaterThan(20);
     expect(d.included.length).toBeLessThan(300);
@@ -129,13 +129,15 @@ describe("digests", () => {
   });
 
   it("say +N more with a link on the last message of the budget", () => {
-    const d = renderDigest(queue, "markdown", o("en"), 4096, true);
+    const d = renderDigest(queue, { format: "markdown", maxBytes: 4096 }, o("en"), { last: true });
     expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(4096);
     expect(d.text).toContain(`+${300 - d.included.length} more not listed`);
   });
 
   it("keep mentions inside the byte limit", () => {
-    const d = renderDigest(queue, "markdown", o(), 4096, true, "\n\n@13800000000");
+    const d = renderDigest(queue, { format: "markdown", maxBytes: 4096, suffix: "\n\n@13800000000" }, o(), {
+      last: true,
+    });
     expect(d.text.endsWith("@13800000000")).toBe(true);
     expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(4096);
   });

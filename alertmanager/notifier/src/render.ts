@@ -197,18 +197,21 @@ export function renderNotification(view: NotificationView, format: Format, o: Re
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
+/** What a message must fit: the channel's format and byte limit, and what it appends to every body (mentions). */
+export interface MessageShape {
+  format: Format;
+  maxBytes: number;
+  suffix?: string;
+  /** A custom Liquid template for single notifications. */
+  custom?: string;
+}
+
 /**
  * One notification within `maxBytes`: when its alerts do not fit, as many as fit are shown, with
  * "+N more" and a link to the portal for the rest.
  */
-export function renderFitted(
-  n: Notification,
-  format: Format,
-  o: RenderOptions,
-  maxBytes: number,
-  custom?: string,
-  suffix = "",
-): string {
+export function renderFitted(n: Notification, shape: MessageShape, o: RenderOptions): string {
+  const { format, maxBytes, custom, suffix = "" } = shape;
   let limit = n.payload.alerts.length;
   for (;;) {
     const body = renderNotification(notificationView(n, o, limit), format, o, custom) + suffix;
@@ -241,12 +244,12 @@ export interface Digest {
  */
 export function renderDigest(
   queue: Notification[],
-  format: "markdown" | "text",
+  shape: MessageShape & { format: "markdown" | "text" },
   o: RenderOptions,
-  maxBytes: number,
-  last: boolean,
-  suffix = "",
+  options: { last: boolean },
 ): Digest {
+  const { format, maxBytes, suffix = "" } = shape;
+  const { last } = options;
   const t = STRINGS[o.lang];
   const alertsTotal = queue.reduce((s, n) => s + n.payload.alerts.length, 0);
   const title = fill(t.digest_title, { N: alertsTotal });

@@ -1,12 +1,16 @@
 // Deploys, their steps and logs; the records the journal holds; the JSON API's input schemas.
+import {
+  DEPLOY_RESULTS,
+  STEP_STATUSES,
+  type DeployResult,
+  type DeployStatus,
+  type StepStatus,
+} from "@opsdeck/contracts";
 import { z } from "zod";
 import { toMillis } from "../lib/time.ts";
 
-export const DEPLOY_RESULTS = ["succeeded", "failed", "cancelled", "timed_out"] as const;
-export type DeployResult = (typeof DEPLOY_RESULTS)[number];
-export type DeployStatus = "running" | DeployResult;
-export const STEP_STATUSES = ["pending", "waiting", "running", "succeeded", "failed", "cancelled", "skipped"] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
+export { DEPLOY_RESULTS, STEP_STATUSES };
+export type { DeployResult, DeployStatus, StepStatus } from "@opsdeck/contracts";
 
 export interface Step {
   name: string;

@@ -1,7 +1,8 @@
+import { deployViewSchema } from "@opsdeck/contracts";
 import { describe, expect, it } from "vitest";
 import { render } from "../lib/series.ts";
 import type { DeployRecord } from "./model.ts";
-import { createDeployState } from "./state.ts";
+import { createDeployState, view } from "./state.ts";
 
 const H = 3600_000;
 const info = { project: "shop", environment: "prod" };
@@ -124,5 +125,36 @@ describe("deploy state", () => {
     s.apply(finish("b", 5000, "succeeded"));
     copy.apply(finish("b", 5000, "succeeded"));
     expect(render(copy.families())).toBe(render(s.families()));
+  });
+});
+
+describe("deploy view", () => {
+  it("is exactly the contract the portal reads: ISO times, durations, steps and logs", () => {
+    const s = createDeployState({ historyLimit: 100, logLines: 10 });
+    const t = Date.UTC(2026, 0, 1);
+    s.apply(start("v", t, { version: "1.2.3", commit: "abc1234", commit_at: t - H }));
+    s.apply({
+      id: "v",
+      at: t + 1000,
+      source: "api",
+      t: "step",
+      step: { name: "build", status: "running", started_at: t },
+    });
+    s.apply({
+      id: "v",
+      at: t + 2000,
+      source: "api",
+      t: "log",
+      lines: [{ ts: t + 2000, level: "info", message: "ok" }],
+    });
+    s.apply(finish("v", t + 60_000, "succeeded"));
+    const shown = deployViewSchema.parse(view(s.get("v")!));
+    expect(shown).toMatchObject({
+      started_at: "2026-01-01T00:00:00.000Z",
+      duration_seconds: 60,
+      lead_time_seconds: 3660,
+      steps: [{ name: "build", started_at: "2026-01-01T00:00:00.000Z" }],
+      logs: [{ ts: "2026-01-01T00:00:02.000Z", message: "ok" }],
+    });
   });
 });

@@ -1,5 +1,6 @@
 // The deploy history and its DORA statistics, folded from journal records. The same fold runs
 // on replay and for new records, so metrics after a restart equal metrics before it.
+import type { DeployView } from "@opsdeck/contracts";
 import { BoundedSet } from "@opsdeck/core";
 import { dump, family, inc, observe, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
 import { iso } from "../lib/time.ts";
@@ -264,11 +265,8 @@ export function createDeployState(opts: DeployStateOptions) {
 
 export type DeployState = ReturnType<typeof createDeployState>;
 
-/** A deploy as the API shows it (the portal reads this type too). */
-export type DeployView = ReturnType<typeof view>;
-
 /** A deploy as the API shows it: ISO times and durations in seconds. */
-export function view(d: Deploy) {
+export function view(d: Deploy): DeployView {
   const secs = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (b - a) / 1000 : undefined);
   return {
     ...d,

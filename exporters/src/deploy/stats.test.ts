@@ -1,3 +1,4 @@
+import { projectStatsSchema } from "@opsdeck/contracts";
 import { describe, expect, it } from "vitest";
 import type { Deploy, DeployStatus } from "./model.ts";
 import { deployStats } from "./stats.ts";
@@ -39,7 +40,9 @@ describe("deploy stats", () => {
   ];
 
   it("computes DORA figures per project and environment over the window", () => {
-    const [api, shop] = deployStats(history, { days: 7 }, NOW);
+    const projects = deployStats(history, { days: 7 }, NOW);
+    expect(() => projectStatsSchema.array().parse(projects)).not.toThrow(); // the portal's contract
+    const [api, shop] = projects;
     expect(api.project).toBe("api");
     expect(shop).toMatchObject({
       project: "shop",

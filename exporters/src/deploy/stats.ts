@@ -2,6 +2,7 @@
 // over a window. Prometheus has the same figures as recording rules, but increase() over a
 // counter misses the deploys before its first scrape; the history is exact from the first deploy.
 import { z } from "zod";
+import type { DayStats, ProjectStats } from "@opsdeck/contracts";
 import type { Deploy } from "./model.ts";
 
 export const statsQuerySchema = z
@@ -12,38 +13,6 @@ export const statsQuerySchema = z
   })
   .strict();
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
-
-export interface DayStats {
-  /** The day's start, UTC, ISO 8601. */
-  day: string;
-  finished: number;
-  succeeded: number;
-  failed: number;
-  /** Median duration of the day's successful deploys. */
-  duration_p50_seconds?: number;
-}
-
-export interface ProjectStats {
-  project: string;
-  environment: string;
-  finished: number;
-  succeeded: number;
-  /** Failed and timed-out deploys (cancelled ones are neither success nor failure). */
-  failed: number;
-  cancelled: number;
-  running: number;
-  deploys_per_day: number;
-  /** succeeded / (succeeded + failed) */
-  success_rate?: number;
-  /** failed / (succeeded + failed), DORA's change failure rate */
-  change_failure_rate?: number;
-  duration_p50_seconds?: number;
-  duration_p90_seconds?: number;
-  lead_time_avg_seconds?: number;
-  /** From the first failure of a streak to the next success. */
-  time_to_restore_avg_seconds?: number;
-  daily: DayStats[];
-}
 
 const DAY = 86_400_000;
 

@@ -1,27 +1,13 @@
 // The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
 // events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
-import type { Server } from "node:http";
-import {
-  closeServer,
-  createApp,
-  errorHandler,
-  listen,
-  notFound,
-  route,
-  type Logger,
-  type Pm2ExporterConfig,
-  selfRegistry,
-} from "@opsdeck/core";
+import { createService, type Logger, type Pm2ExporterConfig, type RunningService } from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
 
-export interface Pm2Exporter {
-  server: Server;
-  url: string;
+export interface Pm2Exporter extends RunningService {
   /** Resolves after the next refresh has completed (tests use it to wait for fresh data). */
   refreshed(): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Promise<Pm2Exporter> {
@@ -90,16 +76,15 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
   await refresh();
   const poll = setInterval(() => void refresh(), cfg.poll_interval_seconds * 1000);
 
-  const self = selfRegistry();
-  const app = createApp({ maxBodyBytes: 1024 });
-  app.get("/healthz", (_req, res) => res.json({ status: "ok", pm2_daemon_up: daemon.up }));
-  app.get(
-    "/metrics",
-    route(async (_req, res) => {
-      const snapshot = text; // taken before any await: one scrape is one consistent snapshot
-      res.type(CONTENT_TYPE).send(snapshot + (await self.metrics()));
-    }),
-  );
+  const service = createService({
+    name: "pm2 exporter",
+    log,
+    maxBodyBytes: 1024,
+    // One scrape is one consistent snapshot: the text is taken before the process metrics are awaited.
+    exposition: { contentType: CONTENT_TYPE, render: () => text },
+    health: () => ({ pm2_daemon_up: daemon.up }),
+  });
+  const { app } = service;
   app.get("/api/v1/processes", (_req, res) => {
     res.json({
       daemon_up: daemon.up,
@@ -117,24 +102,18 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
       })),
     });
   });
-  app.use(notFound());
-  app.use(errorHandler(log));
-
-  const { server, url } = await listen(app, cfg.host, cfg.port);
-  log.info("pm2 exporter listening", { "url.full": url });
+  service.onClose(async () => {
+    clearInterval(poll);
+    daemon.close();
+    await inFlight;
+  });
+  const running = await service.listen(cfg.host, cfg.port);
   return {
-    server,
-    url,
+    ...running,
     refreshed: () =>
       new Promise<void>((r) => {
         waiters.push(r);
         void refresh();
       }),
-    async close() {
-      clearInterval(poll);
-      daemon.close();
-      await inFlight;
-      await closeServer(server);
-    },
   };
 }

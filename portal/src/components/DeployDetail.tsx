@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
-import type { DeployView } from "@/lib/sources.ts";
+import type { DeployView } from "@opsdeck/contracts";
 import { duration } from "./duration.ts";
 import { useStream } from "./useStream.ts";
 
@@ -14,9 +14,8 @@ const time = (iso?: string) => (iso ? new Date(iso).toLocaleString() : "");
 
 export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
   const [d, setD] = useState(initial);
-  const live = useStream((event, data) => {
-    const next = (data as { deploy?: DeployView }).deploy;
-    if (event === "deploy.deploy" && next?.id === d.id) setD(next);
+  const live = useStream((message) => {
+    if (message.event === "deploy.deploy" && message.data.deploy.id === d.id) setD(message.data.deploy);
   });
   const start = Date.parse(d.started_at);
   const end = d.finished_at ? Date.parse(d.finished_at) : Date.now();

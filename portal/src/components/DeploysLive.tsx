@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
-import type { DeployView } from "@/lib/sources.ts";
+import type { DeployView } from "@opsdeck/contracts";
 import { duration } from "./duration.ts";
 import { useStream } from "./useStream.ts";
 
@@ -33,9 +33,9 @@ export function DeploysLive({
   firstPage: boolean;
 }) {
   const [rows, setRows] = useState(initial);
-  const live = useStream((event, data) => {
-    if (event !== "deploy.deploy") return;
-    const { deploy } = data as { deploy: DeployView };
+  const live = useStream((message) => {
+    if (message.event !== "deploy.deploy") return;
+    const { deploy } = message.data;
     setRows((prev) => {
       const i = prev.findIndex((d) => d.id === deploy.id);
       if (i < 0) return firstPage && matches(deploy, filter) ? [deploy, ...prev] : prev;

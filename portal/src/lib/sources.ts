@@ -2,9 +2,8 @@
 // these fixed, configured URLs are ever fetched (no URL comes from the browser), each with a
 // timeout; a failure is returned, not thrown, so each widget fails alone.
 import { portalSources } from "@opsdeck/core";
-// The deploy exporter's answers, typed where they are made (type-only imports: nothing is bundled).
-import type { DeployView } from "../../../exporters/src/deploy/state.ts";
-import type { ProjectStats } from "../../../exporters/src/deploy/stats.ts";
+// The deploy exporter's and the notifier's answers, typed by the contracts both sides import.
+import type { DeployPage, DeployStats, DeployView, NotificationPage } from "@opsdeck/contracts";
 import { config } from "./config.ts";
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -104,10 +103,7 @@ export interface AmSilence {
 }
 export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
 
-export type { DeployView };
-
-export const deploys = (query: string) =>
-  get<{ deploys: DeployView[]; next_cursor?: string }>(src().deploy_url, `/api/v1/deploys?${query}`);
+export const deploys = (query: string) => get<DeployPage>(src().deploy_url, `/api/v1/deploys?${query}`);
 
 /** One deploy; `undefined` data when the exporter does not know it. */
 export async function deploy(id: string): Promise<Result<DeployView | undefined>> {
@@ -115,9 +111,7 @@ export async function deploy(id: string): Promise<Result<DeployView | undefined>
   return !r.ok && r.error.endsWith("HTTP 404") ? { ok: true, data: undefined } : r;
 }
 
-export type { ProjectStats };
-export const deployStats = (query: string) =>
-  get<{ days: number; projects: ProjectStats[] }>(src().deploy_url, `/api/v1/stats?${query}`);
+export const deployStats = (query: string) => get<DeployStats>(src().deploy_url, `/api/v1/stats?${query}`);
 
 export async function health(): Promise<{ name: string; url: string; ok: boolean; error?: string }[]> {
   const s = src();
@@ -144,19 +138,8 @@ export async function health(): Promise<{ name: string; url: string; ok: boolean
   );
 }
 
-export interface NotificationSummary {
-  id: string;
-  kind: string;
-  receiver: string;
-  received_at: string;
-  status: string;
-  alertname: string;
-  alerts: number;
-  deliveries: Record<string, { state: string; attempts: number; last_error?: { code: string; message: string } }>;
-}
-
 export const notifications = (limit = 20) =>
-  get<{ notifications: NotificationSummary[] }>(src().notifier_url, `/api/v1/notifications?limit=${limit}`);
+  get<NotificationPage>(src().notifier_url, `/api/v1/notifications?limit=${limit}`);
 
 export interface PromRange {
   metric: Record<string, string>;

@@ -8,7 +8,8 @@ import { Widget } from "@/components/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
-import { deploys, deployStats, type ProjectStats } from "@/lib/sources.ts";
+import type { ProjectStats } from "@opsdeck/contracts";
+import { deploys, deployStats } from "@/lib/sources.ts";
 
 export const dynamic = "force-dynamic";
 

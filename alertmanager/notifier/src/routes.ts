@@ -1,0 +1,124 @@
+// The notifier's HTTP API: Alertmanager's webhook (on disk before the 2xx), the history,
+// retries, channels and their test messages, the live stream.
+import type { Express, RequestHandler } from "express";
+import { z } from "zod";
+import { HttpError, parse, requireToken, route, type NotifierConfig, type SseHub } from "@opsdeck/core";
+import { newId } from "./ids.ts";
+import { amPayloadSchema, type Notification, type NotifierRecord } from "./model.ts";
+import { NO_CHANNEL, type NotifierState } from "./state.ts";
+import { testNotification } from "./system.ts";
+import { notificationSummary } from "./views.ts";
+import type { ChannelView } from "@opsdeck/contracts";
+
+const querySchema = z
+  .object({
+    state: z.enum(["pending", "delivered", "dead"]).optional(),
+    channel: z.string().optional(),
+    receiver: z.string().optional(),
+    kind: z.enum(["alert", "escalation", "system", "test"]).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    before: z.string().optional(),
+  })
+  .strict();
+
+export interface NotifierRoutes {
+  config(): NotifierConfig;
+  state: NotifierState;
+  hub: SseHub;
+  record(records: NotifierRecord[]): Promise<void>;
+  /** A heartbeat arrived: the dead-man's switch checks at once. */
+  heartbeat(now: number): void;
+  channelView(name: string): ChannelView;
+}
+
+export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void {
+  const { state, record } = routes;
+  // Read the token on every request: a reload (SIGHUP) may change it.
+  const auth: RequestHandler = (req, res, next) => requireToken(routes.config().token)(req, res, next);
+  const summary = (n: Notification) => notificationSummary(n, state.deliveries.get(n.id));
+  const existing = (id: string) => {
+    const notification = state.notifications.get(id);
+    if (!notification) throw new HttpError(404, `no notification with id "${id}"`);
+    return notification;
+  };
+
+  app.post(
+    "/api/v1/alerts",
+    auth,
+    route(async (req, res) => {
+      const config = routes.config();
+      const payload = parse(amPayloadSchema, req.body, "Alertmanager payload");
+      const now = Date.now();
+      if (payload.receiver === config.heartbeat.receiver) {
+        await record([{ t: "heartbeat", at: now }]);
+        routes.heartbeat(now);
+        return void res.json({ heartbeat: true });
+      }
+      const receiver = config.receivers[payload.receiver] ?? config.receivers.default;
+      const notification: Notification = {
+        id: newId(now),
+        kind: "alert",
+        received_at: now,
+        receiver: payload.receiver,
+        payload,
+        channels: receiver?.channels ?? [],
+      };
+      await record([{ t: "in", n: notification }]);
+      res.json({ id: notification.id, channels: notification.channels });
+    }),
+  );
+
+  app.get("/api/v1/notifications", (req, res) => {
+    const query = parse(querySchema, req.query, "query");
+    const page = [];
+    const newestFirst = [...state.notifications.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
+    for (const notification of newestFirst) {
+      if (query.before && notification.id >= query.before) continue;
+      if (query.receiver && notification.receiver !== query.receiver) continue;
+      if (query.kind && notification.kind !== query.kind) continue;
+      const deliveries = state.deliveries.get(notification.id)!;
+      if (query.channel && !deliveries.has(query.channel)) continue;
+      if (
+        query.state &&
+        ![...deliveries].some(
+          ([channel, d]) => d.state === query.state && (!query.channel || channel === query.channel),
+        )
+      )
+        continue;
+      page.push(summary(notification));
+      if (page.length === query.limit) break;
+    }
+    res.json({ notifications: page, next_before: page.length === query.limit ? page.at(-1)!.id : undefined });
+  });
+  app.get("/api/v1/notifications/:id", (req, res) => {
+    const notification = existing(String(req.params.id));
+    res.json({ ...summary(notification), payload: notification.payload });
+  });
+  app.post(
+    "/api/v1/notifications/:id/retry",
+    auth,
+    route(async (req, res) => {
+      const notification = existing(String(req.params.id));
+      await record([{ t: "retry", id: notification.id, at: Date.now() }]);
+      res.status(202).json(summary(notification));
+    }),
+  );
+  app.get("/api/v1/channels", (_req, res) => {
+    const names = new Set([...Object.keys(routes.config().channels), ...state.channels.keys()]);
+    names.delete(NO_CHANNEL);
+    res.json({ channels: [...names].map(routes.channelView) });
+  });
+  app.post(
+    "/api/v1/channels/:name/test",
+    auth,
+    route(async (req, res) => {
+      const config = routes.config();
+      const name = String(req.params.name);
+      if (!config.channels[name]) throw new HttpError(404, `no channel named "${name}"`);
+      const notification = testNotification(config.language, name);
+      await record([{ t: "in", n: notification }]);
+      res.status(202).json({ id: notification.id });
+    }),
+  );
+  app.get("/api/v1/stream", (req, res) => routes.hub.serve(req, res));
+}

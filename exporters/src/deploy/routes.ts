@@ -1,0 +1,119 @@
+// The deploy exporter's HTTP API: the JSON API (start, steps, logs, finish; idempotent by id and
+// event_id), GitHub webhooks, axi-deploy notifications, history, stats and the live stream.
+import { randomBytes } from "node:crypto";
+import type { Express } from "express";
+import { HttpError, parse, requireToken, route, type DeployExporterConfig, type SseHub } from "@opsdeck/core";
+import { axiRecords } from "./axi.ts";
+import { githubRecords, verifySignature } from "./github.ts";
+import { deployId, finishSchema, logSchema, querySchema, startSchema, stepSchema, type DeployRecord } from "./model.ts";
+import { view, type Change, type DeployState } from "./state.ts";
+import { deployStats, statsQuerySchema } from "./stats.ts";
+
+export interface DeployRoutes {
+  config: DeployExporterConfig;
+  state: DeployState;
+  hub: SseHub;
+  /** Applies, writes to disk, then tells the world; resolves with each record's change. */
+  accept(records: DeployRecord[]): Promise<Change[]>;
+}
+
+export function mountDeployRoutes(app: Express, { config, state, hub, accept }: DeployRoutes): void {
+  const auth = requireToken(config.token);
+  const authOrQuery = requireToken(config.token, { allowQuery: true });
+  const base = (source: string) => ({ at: Date.now(), source });
+  const existing = (id: string) => {
+    const deploy = state.get(parse(deployId, id, "path"));
+    if (!deploy) throw new HttpError(404, `no deploy with id "${id}"`);
+    return deploy;
+  };
+
+  app.post(
+    "/api/v1/deploys",
+    auth,
+    route(async (req, res) => {
+      const body = parse(startSchema, req.body);
+      const id = body.id ?? `${body.project}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+      const existed = !!state.get(id);
+      const { event_id, id: _, ...info } = body;
+      await accept([{ ...base("api"), id, event_id, t: "start", info }]);
+      res.status(existed ? 200 : 201).json({ id, deploy: view(state.get(id)!) });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/steps",
+    auth,
+    route(async (req, res) => {
+      const deploy = existing(String(req.params.id));
+      const { event_id, ...step } = parse(stepSchema, req.body);
+      const [change] = await accept([{ ...base("api"), id: deploy.id, event_id, t: "step", step }]);
+      res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/logs",
+    auth,
+    route(async (req, res) => {
+      const deploy = existing(String(req.params.id));
+      const body = parse(logSchema, req.body);
+      const now = Date.now();
+      const lines = body.lines.map((line) => ({ ...line, ts: line.ts ?? now }));
+      const [change] = await accept([{ ...base("api"), id: deploy.id, event_id: body.event_id, t: "log", lines }]);
+      res.json({ id: deploy.id, duplicate: change.type === "duplicate", lines: lines.length });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/finish",
+    auth,
+    route(async (req, res) => {
+      const deploy = existing(String(req.params.id));
+      const body = parse(finishSchema, req.body);
+      const [change] = await accept([
+        {
+          ...base("api"),
+          id: deploy.id,
+          event_id: body.event_id,
+          t: "finish",
+          result: body.result,
+          finished_at: body.finished_at ?? Date.now(),
+        },
+      ]);
+      res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
+    }),
+  );
+  app.get("/api/v1/deploys", (req, res) => {
+    const page = state.query(parse(querySchema, req.query, "query"));
+    res.json({ deploys: page.deploys.map(view), next_cursor: page.next_cursor });
+  });
+  app.get("/api/v1/deploys/:id", (req, res) => void res.json(view(existing(String(req.params.id)))));
+  app.get("/api/v1/stats", (req, res) => {
+    const query = parse(statsQuerySchema, req.query, "query");
+    res.json({ days: query.days, projects: deployStats(state.deploys.values(), query) });
+  });
+  app.get("/api/v1/stream", (req, res) => hub.serve(req, res));
+
+  app.post(
+    "/api/v1/webhooks/github",
+    route(async (req, res) => {
+      const secret = config.github.secret;
+      if (!secret) throw new HttpError(503, "GitHub webhooks are disabled: set exporters.deploy.github.secret");
+      verifySignature(secret, req.rawBody, req.header("x-hub-signature-256"));
+      const event = req.header("x-github-event");
+      if (!event) throw new HttpError(400, "missing X-GitHub-Event header");
+      const records = githubRecords(event, req.header("x-github-delivery"), req.body, config.github);
+      const changes = await accept(records);
+      res.status(202).json({
+        accepted: changes.filter((change) => change.type !== "duplicate").length,
+        ignored: records.length === 0,
+      });
+    }),
+  );
+  app.post(
+    "/api/v1/webhooks/axi",
+    authOrQuery,
+    route(async (req, res) => {
+      const records = axiRecords(req.body);
+      const changes = await accept(records);
+      res.status(202).json({ id: records[0].id, duplicate: changes[0].type === "duplicate" });
+    }),
+  );
+}
