@@ -9,14 +9,14 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { createLogger, portalSources, runMain, stopOnSignals } from "@opsdeck/core";
 import { esClient } from "@opsdeck/core/elastic";
-import { importRoutes } from "./imports.ts";
-import { GET as logContext } from "./src/app/api/logs/context/route.ts";
-import { GET as logExport } from "./src/app/api/logs/export/route.ts";
-import { GET as logSearch } from "./src/app/api/logs/search/route.ts";
-import { GET as logTail } from "./src/app/api/logs/tail/route.ts";
+import { importRoutes } from "./src/features/logs/imports.ts";
+import { GET as logContext } from "./src/features/logs/api/context.ts";
+import { GET as logExport } from "./src/features/logs/api/export.ts";
+import { GET as logSearch } from "./src/features/logs/api/search.ts";
+import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
-import { serveStream } from "./src/lib/hub.ts";
-import { readSession, SESSION_COOKIE } from "./src/lib/session.ts";
+import { serveStream } from "./src/features/live/hub.ts";
+import { readSession, SESSION_COOKIE } from "./src/features/auth/session.ts";
 
 /**
  * The log APIs, served here rather than through Next's router and proxy: measured, that path

@@ -7,7 +7,7 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
-const pkgs = ["core", "exporters", "alertmanager/notifier", "portal"].map((p) =>
+const pkgs = ["core", "contracts", "exporters", "alertmanager/notifier", "portal"].map((p) =>
   JSON.parse(readFileSync(join(REPO, p, "package.json"), "utf8")),
 );
 const deps = [...new Set(pkgs.flatMap((p) => Object.keys(p.dependencies ?? {})))].filter(

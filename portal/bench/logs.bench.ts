@@ -148,7 +148,7 @@ function post(url: string, body: unknown): Promise<number> {
 
 /** Portal API vs the same requests straight to Elasticsearch (PIT opened, then the search). */
 async function searchLatency(base: string, cookie: string, esUrl: string): Promise<Row[]> {
-  const { searchRequest, indices, searchSchema } = await import("../src/lib/logs/search.ts");
+  const { searchRequest, indices, searchSchema } = await import("../src/features/logs/search.ts");
   const rows: Row[] = [];
   for (const [what, summaries] of [
     ["search with filters (hits only)", "0"],

@@ -4,7 +4,7 @@ export async function register() {
   const [{ portalSources, createLogger }, { config }, { keepAcks }, { audit }] = await Promise.all([
     import("@opsdeck/core"),
     import("./lib/config.ts"),
-    import("./lib/acks.ts"),
+    import("./features/alerts/acks.ts"),
     import("./lib/audit.ts"),
   ]);
   const c = config();

@@ -1,7 +1,7 @@
 // Every page and API needs a session, except sign-in and health.
 import { NextResponse, type NextRequest } from "next/server";
 import { config as opsdeck } from "./lib/config.ts";
-import { readSession, SESSION_COOKIE } from "./lib/session.ts";
+import { readSession, SESSION_COOKIE } from "./features/auth/session.ts";
 
 const OPEN = [/^\/signin$/, /^\/api\/auth\/signin$/, /^\/api\/health$/];
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager, type Proc } from "@opsdeck/stack";
 import { tempDir } from "@opsdeck/stack/testkit";
-import { keepAcks } from "../src/lib/acks.ts";
+import { keepAcks } from "../src/features/alerts/acks.ts";
 import type { AmSilence } from "../src/lib/sources.ts";
 
 const dir = tempDir("acks");

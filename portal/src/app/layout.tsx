@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { cookies } from "next/headers";
-import { Nav } from "@/components/Nav.tsx";
-import { currentSession } from "@/lib/auth.ts";
+import { Nav } from "@/ui/Nav.tsx";
+import { currentSession } from "@/features/auth/auth.ts";
 import { dict } from "@/lib/i18n.ts";
 import "./globals.css";
 

@@ -1,31 +1,3 @@
-// One deploy: what, who, which commit; its steps with timings and log excerpts; its log. Live.
-import Link from "next/link";
-import { DeployDetail } from "@/components/DeployDetail.tsx";
-import { dict } from "@/lib/i18n.ts";
-import { deploy } from "@/lib/sources.ts";
-
+// Page: see features/deploys/DeployPage.tsx.
 export const dynamic = "force-dynamic";
-
-export default async function DeployPage({ params }: { params: Promise<{ id: string }> }) {
-  const { t } = await dict();
-  const { id } = await params;
-  const r = await deploy(decodeURIComponent(id));
-  return (
-    <main>
-      <p>
-        <Link href="/deploys">← {t.deploys}</Link>
-      </p>
-      {!r.ok ? (
-        <p className="error" role="alert">
-          {t.source_error}: {r.error}
-        </p>
-      ) : r.data ? (
-        <DeployDetail initial={r.data} t={t} />
-      ) : (
-        <p className="error" role="alert">
-          {t.deploy_not_found}
-        </p>
-      )}
-    </main>
-  );
-}
+export { default } from "@/features/deploys/DeployPage.tsx";

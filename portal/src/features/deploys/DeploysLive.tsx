@@ -8,7 +8,7 @@ import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
 import { duration } from "./duration.ts";
-import { useStream } from "./useStream.ts";
+import { useStream } from "../live/useStream.ts";
 
 export interface DeployFilter {
   project?: string;

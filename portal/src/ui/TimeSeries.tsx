@@ -4,7 +4,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { duration } from "./duration.ts";
+import { duration } from "../features/deploys/duration.ts";
 
 export interface Series {
   label: string;

@@ -6,7 +6,7 @@ import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
 import { duration } from "./duration.ts";
-import { useStream } from "./useStream.ts";
+import { useStream } from "../live/useStream.ts";
 
 /** The last lines of a step's log: enough to see why it failed, never a whole build log. */
 const excerpt = (log: string, lines = 40) => log.split("\n").slice(-lines).join("\n");

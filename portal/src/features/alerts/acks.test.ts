@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ackActions, matches } from "./acks.ts";
-import type { AmAlert, AmSilence } from "./sources.ts";
+import type { AmAlert, AmSilence } from "../../lib/sources.ts";
 
 const NOW = Date.parse("2026-11-22T12:00:00Z");
 const min = 60_000;

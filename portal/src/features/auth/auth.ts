@@ -1,7 +1,7 @@
 // Server-side guards for route handlers and pages.
 import { cookies, headers } from "next/headers";
 import type { Role } from "@opsdeck/core";
-import { config } from "./config.ts";
+import { config } from "../../lib/config.ts";
 import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, readSession, SESSION_COOKIE, type Session } from "./session.ts";
 
 export async function currentSession(): Promise<Session | undefined> {

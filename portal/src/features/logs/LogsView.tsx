@@ -5,7 +5,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
-import type { LogLine } from "@/lib/logs/search.ts";
+import type { LogLine } from "@/features/logs/search.ts";
 import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {

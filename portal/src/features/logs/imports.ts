@@ -15,7 +15,7 @@ import type { Client } from "@elastic/elasticsearch";
 import { createLogger, type Config } from "@opsdeck/core";
 import { SSE_HEADERS, sseFrame } from "@opsdeck/core/sse";
 import { deleteImport, listImports, newImportId, runImport, type ImportRecord } from "@opsdeck/core/logs-import/import";
-import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "./src/lib/session.ts";
+import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "../auth/session.ts";
 
 const running = new Map<string, { record: ImportRecord; ac: AbortController }>();
 const json = (res: ServerResponse, status: number, body: unknown) =>

@@ -4,7 +4,7 @@
 import type { Client, estypes } from "@elastic/elasticsearch";
 import { z } from "zod";
 import { esClient, indexPattern } from "@opsdeck/core/elastic";
-import { config } from "../config.ts";
+import { config } from "../../lib/config.ts";
 import { parseQuery } from "./query.ts";
 
 let client: Client | undefined;

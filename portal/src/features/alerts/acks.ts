@@ -2,7 +2,7 @@
 // starts with "ack: ". While an alert it matches still fires, the silence is renewed before it
 // runs out; when none does any more (the alert resolved), the silence is expired, so the next
 // occurrence notifies again. Runs in the portal's server process (see instrumentation.ts).
-import type { AmAlert, AmSilence } from "./sources.ts";
+import type { AmAlert, AmSilence } from "../../lib/sources.ts";
 
 export const ACK_PREFIX = "ack: ";
 

@@ -1,0 +1,98 @@
+// Silences and acknowledgements, only through Alertmanager's API. Operators and admins only;
+// CSRF-checked; every change goes to the audit log.
+import { z } from "zod";
+import { ACK_PREFIX } from "@/features/alerts/acks.ts";
+import { audit } from "@/lib/audit.ts";
+import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
+import { portalSources } from "@opsdeck/core";
+import { config } from "@/lib/config.ts";
+
+const createSchema = z
+  .object({
+    matchers: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/),
+            value: z.string().max(1024),
+            isRegex: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30),
+    comment: z.string().trim().min(1, "say why").max(1000),
+    ack: z.boolean().default(false),
+  })
+  .strict();
+
+const am = () => portalSources(config()).alertmanager_url;
+
+export async function POST(req: Request) {
+  let session;
+  try {
+    session = await requireChange("operator");
+  } catch (err) {
+    return deniedResponse(err);
+  }
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    return Response.json({ error: "invalid JSON" }, { status: 400 });
+  }
+  const p = createSchema.safeParse(body);
+  if (!p.success) {
+    const i = p.error.issues[0];
+    return Response.json({ error: `${i.path.join(".")}: ${i.message}` }, { status: 400 });
+  }
+  const now = Date.now();
+  const silence = {
+    matchers: p.data.matchers.map((m) => ({ ...m, isEqual: true })),
+    startsAt: new Date(now).toISOString(),
+    endsAt: new Date(now + p.data.minutes * 60_000).toISOString(),
+    createdBy: session.user,
+    comment: p.data.ack ? `${ACK_PREFIX}${p.data.comment}` : p.data.comment,
+  };
+  const res = await fetch(new URL("/api/v2/silences", am()), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(silence),
+    signal: AbortSignal.timeout(5000),
+  }).catch((e: Error) => e);
+  if (res instanceof Error || !res.ok) {
+    const why = res instanceof Error ? res.message : `HTTP ${res.status}: ${await res.text()}`;
+    return Response.json({ error: `Alertmanager refused: ${why}` }, { status: 502 });
+  }
+  const { silenceID } = (await res.json()) as { silenceID: string };
+  audit(session.user, p.data.ack ? "alert-acknowledged" : "silence-created", {
+    "opsdeck.silence.id": silenceID,
+    "opsdeck.silence.matchers": p.data.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
+    "opsdeck.silence.minutes": p.data.minutes,
+    "event.reason": p.data.comment,
+  });
+  return Response.json({ id: silenceID }, { status: 201 });
+}
+
+export async function DELETE(req: Request) {
+  let session;
+  try {
+    session = await requireChange("operator");
+  } catch (err) {
+    return deniedResponse(err);
+  }
+  const id = new URL(req.url).searchParams.get("id") ?? "";
+  if (!/^[0-9a-f-]{36}$/.test(id)) return Response.json({ error: "id: not a silence id" }, { status: 400 });
+  const res = await fetch(new URL(`/api/v2/silence/${id}`, am()), {
+    method: "DELETE",
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) return Response.json({ error: `Alertmanager refused: HTTP ${res.status}` }, { status: 502 });
+  audit(session.user, "silence-expired", { "opsdeck.silence.id": id });
+  return new Response(null, { status: 204 });
+}

@@ -1,0 +1,132 @@
+// Business: today's KPIs with the change against yesterday and the same day last week, and
+// their charts over the chosen range beside the same hours a day earlier.
+import { RangePicker } from "@/ui/RangePicker.tsx";
+import { TimeSeries } from "@/ui/TimeSeries.tsx";
+import { fmt, parseRange, rangeOptions } from "@/lib/format.ts";
+import { dict } from "@/lib/i18n.ts";
+import { promNumber, promRange } from "@/lib/sources.ts";
+
+const KPIS = [
+  { id: "orders", unit: "short", decimals: 0, q: (o: string) => `sum(increase(shop_orders_total[1d]${o}))` },
+  {
+    id: "gmv",
+    unit: "currencyCNY",
+    decimals: 0,
+    q: (o: string) => `sum(increase(shop_order_amount_yuan_sum[1d]${o}))`,
+  },
+  {
+    id: "conversion",
+    unit: "percentunit",
+    decimals: 1,
+    q: (o: string) =>
+      `sum(increase(shop_orders_total[1d]${o})) / (sum(increase(shop_checkouts_started_total[1d]${o})) > 0)`,
+  },
+  {
+    id: "payment_success",
+    unit: "percentunit",
+    decimals: 1,
+    q: (o: string) =>
+      `sum(increase(shop_payments_total{result="success"}[1d]${o})) / (sum(increase(shop_payments_total[1d]${o})) > 0)`,
+  },
+] as const;
+
+/** The charts: rates over short windows, so they move within a day. */
+const CHARTS = [
+  { id: "orders_per_minute", unit: "plain", q: (o: string) => `sum(rate(shop_orders_total[5m]${o})) * 60` },
+  { id: "gmv_per_hour", unit: "plain", q: (o: string) => `sum(rate(shop_order_amount_yuan_sum[5m]${o})) * 3600` },
+  {
+    id: "conversion",
+    unit: "ratio",
+    q: (o: string) =>
+      `sum(increase(shop_orders_total[15m]${o})) / (sum(increase(shop_checkouts_started_total[15m]${o})) > 0)`,
+  },
+  {
+    id: "payment_success",
+    unit: "ratio",
+    q: (o: string) =>
+      `sum(rate(shop_payments_total{result="success"}[5m]${o})) / (sum(rate(shop_payments_total[5m]${o})) > 0)`,
+  },
+] as const;
+
+function change(now?: number, then?: number): { text: string; cls: string } {
+  if (now === undefined || then === undefined || then === 0) return { text: "–", cls: "muted" };
+  const r = (now - then) / then;
+  return { text: `${r >= 0 ? "+" : ""}${(r * 100).toFixed(1)}%`, cls: r >= 0 ? "change-up" : "change-down" };
+}
+
+export default async function Business({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
+  const { t, lang } = await dict();
+  const q = await searchParams;
+  const range = parseRange(q.from, "now-24h");
+  const [values, charts] = await Promise.all([
+    Promise.all(KPIS.map((k) => Promise.all(["", " offset 1d", " offset 1w"].map((o) => promNumber(k.q(o)))))),
+    Promise.all(
+      CHARTS.map((c) => Promise.all(["", " offset 1d"].map((o) => promRange(c.q(o), range.start, range.end)))),
+    ),
+  ]);
+  return (
+    <main>
+      <h1>{t.business}</h1>
+      <div className="grid">
+        {KPIS.map((k, i) => {
+          const [now, yesterday, lastWeek] = values[i];
+          const title = t[k.id];
+          if (!now.ok)
+            return (
+              <section className="card" key={k.id}>
+                <h2>{title}</h2>
+                <p className="error">
+                  {t.source_error}: {now.error}
+                </p>
+              </section>
+            );
+          const v = now.data;
+          const y = change(v, yesterday.ok ? yesterday.data : undefined);
+          const w = change(v, lastWeek.ok ? lastWeek.data : undefined);
+          return (
+            <section className="card" key={k.id} data-kpi={k.id}>
+              <h2>{title}</h2>
+              <div className="big">{fmt(k.unit, v, k.decimals)}</div>
+              <div>
+                {t.vs_yesterday} <span className={y.cls}>{y.text}</span> · {t.vs_last_week}{" "}
+                <span className={w.cls}>{w.text}</span>
+              </div>
+            </section>
+          );
+        })}
+      </div>
+      <h2>{t.trends}</h2>
+      <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
+      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))" }}>
+        {CHARTS.map((c, i) => {
+          const [now, dayAgo] = charts[i];
+          if (!now.ok)
+            return (
+              <section className="card" key={c.id}>
+                <h2>{t[c.id]}</h2>
+                <p className="error">
+                  {t.source_error}: {now.error}
+                </p>
+              </section>
+            );
+          const series = [
+            { label: t.this_period, r: now },
+            { label: t.day_before, r: dayAgo },
+          ].map(({ label, r }) => ({
+            label,
+            points: r.ok ? (r.data[0]?.values ?? []).map(([ts, v]) => [ts, Number(v)] as [number, number]) : [],
+          }));
+          return (
+            <TimeSeries
+              key={c.id}
+              title={t[c.id]}
+              unit={c.unit}
+              series={series}
+              range={[range.start / 1000, range.end / 1000]}
+            />
+          );
+        })}
+      </div>
+    </main>
+  );
+}

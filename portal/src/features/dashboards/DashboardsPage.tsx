@@ -1,0 +1,49 @@
+// Dashboards: the configured Grafana dashboards and Kibana views, embedded with the portal's
+// time range passed through; a note on how to enable them when none is configured.
+import { RangePicker } from "@/ui/RangePicker.tsx";
+import { config } from "@/lib/config.ts";
+import { parseRange, rangeOptions } from "@/lib/format.ts";
+import { dict } from "@/lib/i18n.ts";
+
+export default async function Dashboards({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
+  const { t, lang } = await dict();
+  const range = parseRange((await searchParams).from);
+  const { grafana, kibana } = config().portal;
+  const under = (base: string, path: string) => new URL(path, base.endsWith("/") ? base : `${base}/`).href;
+  const g = grafana.url;
+  const k = kibana.url;
+  const frames = [
+    ...(g
+      ? grafana.dashboards.map((d) => ({
+          title: d.title,
+          src: `${under(g, `d/${d.uid}`)}?orgId=1&kiosk&from=${range.from}&to=${range.to}`,
+        }))
+      : []),
+    ...(k
+      ? kibana.views.map((v) => ({
+          title: v.title,
+          src: `${under(k, v.path)}${v.path.includes("?") ? "&" : "?"}embed=true&_g=(time:(from:${range.from},to:${range.to}))`,
+        }))
+      : []),
+  ];
+  return (
+    <main>
+      <h1>{t.dashboards}</h1>
+      {frames.length === 0 ? (
+        <p className="card" data-widget="dashboards-off">
+          {t.dashboards_off}
+        </p>
+      ) : (
+        <>
+          <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
+          {frames.map((f) => (
+            <section className="card" key={f.src} style={{ marginTop: 12 }}>
+              <h2>{f.title}</h2>
+              <iframe title={f.title} src={f.src} style={{ width: "100%", height: 480, border: 0 }} />
+            </section>
+          ))}
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,82 @@
+// Processes (PM2): every process per host — status, CPU, memory, restarts, uptime, event-loop
+// lag — sortable, with the last hour's CPU and memory as small trend lines.
+import { SortableTable } from "@/ui/SortableTable.tsx";
+import { fmt } from "@/lib/format.ts";
+import { dict } from "@/lib/i18n.ts";
+import { promQuery, promRange, type PromRange, type PromSample } from "@/lib/sources.ts";
+import { statusText } from "@/lib/status.ts";
+
+const key = (m: Record<string, string>) => `${m.host}\u0000${m.app}\u0000${m.app_instance}`;
+
+export default async function Processes() {
+  const { t } = await dict();
+  const end = Date.now();
+  const [status, cpu, mem, restarts, uptime, lag, cpuTrend, memTrend] = await Promise.all([
+    promQuery("pm2_process_status == 1"),
+    promQuery("pm2_process_cpu_ratio"),
+    promQuery("pm2_process_memory_bytes"),
+    promQuery("pm2_process_restarts_total"),
+    promQuery("pm2_process_uptime_seconds"),
+    promQuery("pm2_process_metric_event_loop_latency_p95_seconds"),
+    promRange("pm2_process_cpu_ratio", end - 3600_000, end),
+    promRange("pm2_process_memory_bytes", end - 3600_000, end),
+  ]);
+  if (!status.ok)
+    return (
+      <main>
+        <h1>{t.processes}</h1>
+        <p className="error" role="alert">
+          {t.source_error}: {status.error}
+        </p>
+      </main>
+    );
+  const by = (r: typeof cpu) =>
+    new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [key(s.metric), Number(s.value[1])]));
+  const trend = (r: typeof cpuTrend) =>
+    new Map((r.ok ? r.data : ([] as PromRange[])).map((s) => [key(s.metric), s.values.map((v) => Number(v[1]))]));
+  const [c, m, rs, up, l] = [by(cpu), by(mem), by(restarts), by(uptime), by(lag)];
+  const [ct, mt] = [trend(cpuTrend), trend(memTrend)];
+  const rows = status.data.map((s) => {
+    const k = key(s.metric);
+    return {
+      id: `${s.metric.app}#${s.metric.app_instance}`,
+      host: s.metric.host ?? s.metric.instance,
+      app: s.metric.app,
+      app__href: `/logs?${new URLSearchParams({ service: s.metric.app, host: s.metric.host ?? "", from: "now-1h" })}`,
+      instance: s.metric.app_instance,
+      status: statusText(t, s.metric.status),
+      status__class: `s-${s.metric.status === "online" ? "up" : s.metric.status === "errored" ? "down" : "pending"}`,
+      cpu: fmt("percentunit", c.get(k)),
+      cpu__sort: c.get(k) ?? -1,
+      cpu__spark: ct.get(k) ?? [],
+      memory: fmt("bytes", m.get(k)),
+      memory__sort: m.get(k) ?? -1,
+      memory__spark: mt.get(k) ?? [],
+      restarts: rs.get(k) ?? 0,
+      uptime: fmt("s", up.get(k), 0),
+      uptime__sort: up.get(k) ?? -1,
+      lag: fmt("s", l.get(k), 1),
+      lag__sort: l.get(k) ?? -1,
+    };
+  });
+  return (
+    <main>
+      <h1>{t.processes}</h1>
+      <SortableTable
+        initial="app"
+        rows={rows}
+        columns={[
+          { key: "host", label: t.host },
+          { key: "app", label: t.app },
+          { key: "instance", label: t.instance },
+          { key: "status", label: t.status },
+          { key: "cpu", label: t.cpu },
+          { key: "memory", label: t.memory },
+          { key: "restarts", label: t.restarts },
+          { key: "uptime", label: t.uptime },
+          { key: "lag", label: t.loop_lag },
+        ]}
+      />
+    </main>
+  );
+}
