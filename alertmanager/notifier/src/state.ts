@@ -26,111 +26,116 @@ export function createNotifierState(opts: { historyMs: number }) {
   let lastHeartbeat: number | undefined;
 
   const channel = (name: string) => {
-    let c = channels.get(name);
-    if (!c) channels.set(name, (c = { blocked_until: 0, sends: [] }));
-    return c;
+    let channelState = channels.get(name);
+    if (!channelState) channels.set(name, (channelState = { blocked_until: 0, sends: [] }));
+    return channelState;
   };
   const pendingOf = (name: string) => {
-    let p = pending.get(name);
-    if (!p) pending.set(name, (p = new Set()));
-    return p;
+    let ids = pending.get(name);
+    if (!ids) pending.set(name, (ids = new Set()));
+    return ids;
   };
-  const each = (channelName: string, ids: string[], fn: (d: Delivery, id: string) => void) => {
+  const each = (channelName: string, ids: string[], fn: (delivery: Delivery, id: string) => void) => {
     for (const id of ids) {
-      const d = deliveries.get(id)?.get(channelName);
-      if (d) fn(d, id);
+      const delivery = deliveries.get(id)?.get(channelName);
+      if (delivery) fn(delivery, id);
     }
   };
-  const groupKey = (n: Notification) => `${n.receiver}\u0000${n.payload.groupKey}`;
+  const groupKey = (notification: Notification) => `${notification.receiver}\u0000${notification.payload.groupKey}`;
 
-  function apply(r: NotifierRecord): void {
-    switch (r.t) {
+  function apply(record: NotifierRecord): void {
+    switch (record.t) {
       case "in": {
-        const n = r.n;
-        notifications.set(n.id, n);
-        const ds = new Map<string, Delivery>();
-        for (const c of n.channels) {
-          ds.set(c, { state: "pending", attempts: 0, next_at: n.received_at });
-          pendingOf(c).add(n.id);
+        const notification = record.n;
+        notifications.set(notification.id, notification);
+        const byChannel = new Map<string, Delivery>();
+        for (const channelName of notification.channels) {
+          byChannel.set(channelName, { state: "pending", attempts: 0, next_at: notification.received_at });
+          pendingOf(channelName).add(notification.id);
         }
-        if (n.channels.length === 0)
-          ds.set(NO_CHANNEL, {
+        if (notification.channels.length === 0)
+          byChannel.set(NO_CHANNEL, {
             state: "dead",
             attempts: 0,
-            next_at: n.received_at,
-            last_error: { code: "no-channel", message: `no channels for receiver "${n.receiver}"`, at: n.received_at },
+            next_at: notification.received_at,
+            last_error: {
+              code: "no-channel",
+              message: `no channels for receiver "${notification.receiver}"`,
+              at: notification.received_at,
+            },
           });
-        deliveries.set(n.id, ds);
-        if (n.kind === "alert") {
-          groups.set(groupKey(n), { status: n.payload.status, at: n.received_at });
+        deliveries.set(notification.id, byChannel);
+        if (notification.kind === "alert") {
+          groups.set(groupKey(notification), { status: notification.payload.status, at: notification.received_at });
           // A group that resolved may escalate again when it fires again.
-          if (n.payload.status === "resolved") escalated.delete(groupKey(n));
+          if (notification.payload.status === "resolved") escalated.delete(groupKey(notification));
         }
         break;
       }
       case "sent": {
-        const c = channel(r.channel);
-        c.sends.push(r.at);
-        if (c.sends.length > 1000) c.sends.splice(0, c.sends.length - 1000);
-        c.failing = undefined;
-        c.blocked_until = 0;
-        each(r.channel, r.ids, (d, id) => {
-          d.state = "delivered";
-          d.delivered_at = r.at;
-          d.digest = r.digest;
-          d.attempts++;
-          pendingOf(r.channel).delete(id);
+        const channelState = channel(record.channel);
+        channelState.sends.push(record.at);
+        if (channelState.sends.length > 1000) channelState.sends.splice(0, channelState.sends.length - 1000);
+        channelState.failing = undefined;
+        channelState.blocked_until = 0;
+        each(record.channel, record.ids, (delivery, id) => {
+          delivery.state = "delivered";
+          delivery.delivered_at = record.at;
+          delivery.digest = record.digest;
+          delivery.attempts++;
+          pendingOf(record.channel).delete(id);
         });
         break;
       }
       case "fail": {
-        const c = channel(r.channel);
-        c.sends.push(r.at); // a failed attempt counts against the provider's rate limit too
-        const error = { code: r.code, message: r.message, at: r.at };
-        c.last_error = error;
-        if (r.kind === "config") c.failing ??= { code: r.code, message: r.message, since: r.at };
-        if (r.kind === "throttled") c.blocked_until = r.next_at;
-        each(r.channel, r.ids, (d) => {
-          d.attempts++;
-          d.next_at = r.next_at;
-          d.last_error = error;
+        const channelState = channel(record.channel);
+        channelState.sends.push(record.at); // a failed attempt counts against the provider's rate limit too
+        const error = { code: record.code, message: record.message, at: record.at };
+        channelState.last_error = error;
+        if (record.kind === "config")
+          channelState.failing ??= { code: record.code, message: record.message, since: record.at };
+        if (record.kind === "throttled") channelState.blocked_until = record.next_at;
+        each(record.channel, record.ids, (delivery) => {
+          delivery.attempts++;
+          delivery.next_at = record.next_at;
+          delivery.last_error = error;
         });
         break;
       }
       case "dead":
-        each(r.channel, r.ids, (d, id) => {
-          d.state = "dead";
-          d.last_error = { code: "dead", message: r.reason, at: r.at };
-          pendingOf(r.channel).delete(id);
+        each(record.channel, record.ids, (delivery, id) => {
+          delivery.state = "dead";
+          delivery.last_error = { code: "dead", message: record.reason, at: record.at };
+          pendingOf(record.channel).delete(id);
         });
         break;
       case "retry":
-        for (const [name, d] of deliveries.get(r.id) ?? []) {
-          if (d.state === "delivered" || name === NO_CHANNEL) continue;
-          d.state = "pending";
-          d.next_at = r.at;
-          pendingOf(name).add(r.id);
+        for (const [name, delivery] of deliveries.get(record.id) ?? []) {
+          if (delivery.state === "delivered" || name === NO_CHANNEL) continue;
+          delivery.state = "pending";
+          delivery.next_at = record.at;
+          pendingOf(name).add(record.id);
         }
         break;
       case "heartbeat":
-        lastHeartbeat = r.at;
+        lastHeartbeat = record.at;
         break;
       case "escalated":
-        escalated.add(r.group);
+        escalated.add(record.group);
         break;
     }
   }
 
   /** Drops finished notifications older than the history window. */
   function prune(now: number) {
-    for (const [id, n] of notifications) {
-      if (n.received_at >= now - opts.historyMs) continue;
-      const ds = [...(deliveries.get(id)?.values() ?? [])];
-      if (ds.some((d) => d.state === "pending")) continue;
+    for (const [id, notification] of notifications) {
+      if (notification.received_at >= now - opts.historyMs) continue;
+      const byChannel = [...(deliveries.get(id)?.values() ?? [])];
+      if (byChannel.some((delivery) => delivery.state === "pending")) continue;
       notifications.delete(id);
       deliveries.delete(id);
     }
-    for (const [k, g] of groups) if (g.at < now - opts.historyMs) groups.delete(k);
+    for (const [key, group] of groups) if (group.at < now - opts.historyMs) groups.delete(key);
   }
 
   return {
@@ -144,15 +149,15 @@ export function createNotifierState(opts: { historyMs: number }) {
       return lastHeartbeat;
     },
     groupKey,
-    isEscalated: (n: Notification) => escalated.has(groupKey(n)),
+    isEscalated: (notification: Notification) => escalated.has(groupKey(notification)),
     /** Whether the group a notification belongs to has resolved since. */
-    stillFiring: (n: Notification) => groups.get(groupKey(n))?.status === "firing",
+    stillFiring: (notification: Notification) => groups.get(groupKey(notification))?.status === "firing",
     /** Pending notifications of a channel that are due, oldest first. */
     due(name: string, now: number): Notification[] {
       const out: Notification[] = [];
       for (const id of pending.get(name) ?? []) {
-        const d = deliveries.get(id)?.get(name);
-        if (d && d.state === "pending" && d.next_at <= now) out.push(notifications.get(id)!);
+        const delivery = deliveries.get(id)?.get(name);
+        if (delivery && delivery.state === "pending" && delivery.next_at <= now) out.push(notifications.get(id)!);
       }
       return out.sort((a, b) => a.received_at - b.received_at);
     },
@@ -160,26 +165,27 @@ export function createNotifierState(opts: { historyMs: number }) {
     nextDue(name: string): number | undefined {
       let min: number | undefined;
       for (const id of pending.get(name) ?? []) {
-        const d = deliveries.get(id)?.get(name);
-        if (d && d.state === "pending" && (min === undefined || d.next_at < min)) min = d.next_at;
+        const delivery = deliveries.get(id)?.get(name);
+        if (delivery && delivery.state === "pending" && (min === undefined || delivery.next_at < min))
+          min = delivery.next_at;
       }
       return min;
     },
     queueDepth: (name: string) => pending.get(name)?.size ?? 0,
     deadCount(name: string): number {
-      let n = 0;
-      for (const ds of deliveries.values()) if (ds.get(name)?.state === "dead") n++;
-      return n;
+      let count = 0;
+      for (const byChannel of deliveries.values()) if (byChannel.get(name)?.state === "dead") count++;
+      return count;
     },
     dump: () => ({
       notifications: [...notifications.values()],
-      deliveries: [...deliveries].map(([id, ds]) => [id, [...ds]] as [string, [string, Delivery][]]),
+      deliveries: [...deliveries].map(([id, byChannel]) => [id, [...byChannel]] as [string, [string, Delivery][]]),
       channels: [...channels],
       groups: [...groups],
       escalated: [...escalated],
       lastHeartbeat,
     }),
-    load(s: {
+    load(snapshot: {
       notifications: Notification[];
       deliveries: [string, [string, Delivery][]][];
       channels: [string, ChannelState][];
@@ -187,15 +193,15 @@ export function createNotifierState(opts: { historyMs: number }) {
       escalated: string[];
       lastHeartbeat?: number;
     }) {
-      for (const n of s.notifications) notifications.set(n.id, n);
-      for (const [id, ds] of s.deliveries) {
-        deliveries.set(id, new Map(ds));
-        for (const [name, d] of ds) if (d.state === "pending") pendingOf(name).add(id);
+      for (const notification of snapshot.notifications) notifications.set(notification.id, notification);
+      for (const [id, byChannel] of snapshot.deliveries) {
+        deliveries.set(id, new Map(byChannel));
+        for (const [name, delivery] of byChannel) if (delivery.state === "pending") pendingOf(name).add(id);
       }
-      for (const [k, v] of s.channels) channels.set(k, v);
-      for (const [k, v] of s.groups) groups.set(k, v);
-      for (const id of s.escalated) escalated.add(id);
-      lastHeartbeat = s.lastHeartbeat;
+      for (const [key, value] of snapshot.channels) channels.set(key, value);
+      for (const [key, value] of snapshot.groups) groups.set(key, value);
+      for (const id of snapshot.escalated) escalated.add(id);
+      lastHeartbeat = snapshot.lastHeartbeat;
     },
   };
 }

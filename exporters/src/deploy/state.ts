@@ -81,155 +81,163 @@ export function createDeployState(opts: DeployStateOptions) {
   /** First failure of the current failing streak per project/environment, for time to restore. */
   const failingSince = new Map<string, number>();
 
-  function ensure(r: DeployRecord): Deploy | undefined {
-    let d = deploys.get(r.id);
-    const info = r.info;
-    if (!d) {
+  function ensure(record: DeployRecord): Deploy | undefined {
+    let deploy = deploys.get(record.id);
+    const info = record.info;
+    if (!deploy) {
       if (!info) return undefined;
-      d = {
-        id: r.id,
+      deploy = {
+        id: record.id,
         project: info.project,
         environment: info.environment,
-        source: r.source,
+        source: record.source,
         status: "running",
-        started_at: info.started_at ?? r.at,
+        started_at: info.started_at ?? record.at,
         steps: [],
         logs: [],
         metrics: {},
-        updated_at: r.at,
+        updated_at: record.at,
       };
-      deploys.set(r.id, d);
+      deploys.set(record.id, deploy);
     }
     // A later event may know what an earlier one did not (GitHub sends the commit time late).
     if (info) {
-      for (const k of ["version", "commit", "branch", "actor", "url", "commit_at"] as const) {
-        if (d[k] === undefined && info[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = info[k];
-      }
-      if (info.started_at !== undefined && info.started_at < d.started_at) d.started_at = info.started_at;
+      deploy.version ??= info.version;
+      deploy.commit ??= info.commit;
+      deploy.branch ??= info.branch;
+      deploy.actor ??= info.actor;
+      deploy.url ??= info.url;
+      deploy.commit_at ??= info.commit_at;
+      if (info.started_at !== undefined && info.started_at < deploy.started_at) deploy.started_at = info.started_at;
     }
-    return d;
+    return deploy;
   }
 
-  function finish(d: Deploy, result: DeployResult, at: number) {
-    d.status = result;
-    d.finished_at = Math.max(at, d.started_at);
-    const pe = [d.project, d.environment];
-    const key = pe.join("\u0000");
-    inc(stats.total, [...pe, result]);
-    observe(stats.duration, [...pe, result], (d.finished_at - d.started_at) / 1000);
-    const t = d.finished_at / 1000;
+  function finish(deploy: Deploy, result: DeployResult, at: number) {
+    deploy.status = result;
+    deploy.finished_at = Math.max(at, deploy.started_at);
+    const projectEnvironment = [deploy.project, deploy.environment];
+    const key = projectEnvironment.join("\u0000");
+    inc(stats.total, [...projectEnvironment, result]);
+    observe(stats.duration, [...projectEnvironment, result], (deploy.finished_at - deploy.started_at) / 1000);
+    const finishedSeconds = deploy.finished_at / 1000;
     if (result === "succeeded") {
-      set(stats.lastSuccess, pe, t);
-      set(stats.failing, pe, 0);
-      if (d.commit_at !== undefined && d.commit_at <= d.finished_at)
-        observe(stats.leadTime, pe, (d.finished_at - d.commit_at) / 1000);
+      set(stats.lastSuccess, projectEnvironment, finishedSeconds);
+      set(stats.failing, projectEnvironment, 0);
+      if (deploy.commit_at !== undefined && deploy.commit_at <= deploy.finished_at)
+        observe(stats.leadTime, projectEnvironment, (deploy.finished_at - deploy.commit_at) / 1000);
       const since = failingSince.get(key);
       if (since !== undefined) {
-        observe(stats.restore, pe, (d.finished_at - since) / 1000);
+        observe(stats.restore, projectEnvironment, (deploy.finished_at - since) / 1000);
         failingSince.delete(key);
       }
     } else if (result === "failed" || result === "timed_out") {
-      set(stats.lastFailure, pe, t);
-      set(stats.failing, pe, 1);
-      if (!failingSince.has(key)) failingSince.set(key, d.finished_at);
+      set(stats.lastFailure, projectEnvironment, finishedSeconds);
+      set(stats.failing, projectEnvironment, 1);
+      if (!failingSince.has(key)) failingSince.set(key, deploy.finished_at);
     }
-    for (const s of d.steps)
-      if (s.status === "running" || s.status === "pending" || s.status === "waiting") {
-        s.status = result === "succeeded" ? "succeeded" : "cancelled";
-        s.finished_at ??= d.finished_at;
+    for (const step of deploy.steps)
+      if (step.status === "running" || step.status === "pending" || step.status === "waiting") {
+        step.status = result === "succeeded" ? "succeeded" : "cancelled";
+        step.finished_at ??= deploy.finished_at;
       }
     prune();
   }
 
   function prune() {
     let finished = 0;
-    for (const d of deploys.values()) if (d.status !== "running") finished++;
+    for (const deploy of deploys.values()) if (deploy.status !== "running") finished++;
     if (finished <= opts.historyLimit) return;
-    const old = [...deploys.values()].filter((d) => d.status !== "running").sort((a, b) => a.started_at - b.started_at);
-    for (const d of old.slice(0, finished - opts.historyLimit)) deploys.delete(d.id);
+    const old = [...deploys.values()]
+      .filter((deploy) => deploy.status !== "running")
+      .sort((a, b) => a.started_at - b.started_at);
+    for (const deploy of old.slice(0, finished - opts.historyLimit)) deploys.delete(deploy.id);
   }
 
   /** Folds one record in; tells what changed (for the live stream). */
-  function apply(r: DeployRecord): Change {
-    if (r.event_id) {
-      if (!seen.add(r.event_id)) return { type: "duplicate", deploy: deploys.get(r.id) };
+  function apply(record: DeployRecord): Change {
+    if (record.event_id) {
+      if (!seen.add(record.event_id)) return { type: "duplicate", deploy: deploys.get(record.id) };
     }
-    const existed = deploys.has(r.id);
-    const d = ensure(r);
-    if (!d) return { type: "duplicate" };
+    const existed = deploys.has(record.id);
+    const deploy = ensure(record);
+    if (!deploy) return { type: "duplicate" };
     // A second verdict changes nothing: the first one stands (and is what the counters saw).
-    if (r.t === "finish" && d.status !== "running") return { type: "duplicate", deploy: d };
-    inc(stats.events, [r.source]);
-    d.updated_at = r.at;
+    if (record.t === "finish" && deploy.status !== "running") return { type: "duplicate", deploy };
+    inc(stats.events, [record.source]);
+    deploy.updated_at = record.at;
     const started = !existed;
-    switch (r.t) {
+    switch (record.t) {
       case "start":
         break;
       case "step": {
-        const cur = d.steps.find((s) => s.name === r.step.name);
-        if (cur) {
-          cur.status = r.step.status;
-          cur.started_at ??= r.step.started_at;
-          if (r.step.finished_at !== undefined) cur.finished_at = r.step.finished_at;
-          if (r.step.log !== undefined) cur.log = r.step.log;
-        } else d.steps.push({ ...r.step });
-        if (d.status === "running")
+        const known = deploy.steps.find((step) => step.name === record.step.name);
+        if (known) {
+          known.status = record.step.status;
+          known.started_at ??= record.step.started_at;
+          if (record.step.finished_at !== undefined) known.finished_at = record.step.finished_at;
+          if (record.step.log !== undefined) known.log = record.step.log;
+        } else deploy.steps.push({ ...record.step });
+        if (deploy.status === "running")
           return {
             type: started ? "started" : "updated",
-            deploy: d,
-            step: d.steps.find((s) => s.name === r.step.name),
+            deploy,
+            step: deploy.steps.find((step) => step.name === record.step.name),
           };
         break;
       }
       case "log":
-        d.logs.push(...r.lines);
-        if (d.logs.length > opts.logLines) d.logs.splice(0, d.logs.length - opts.logLines);
+        deploy.logs.push(...record.lines);
+        if (deploy.logs.length > opts.logLines) deploy.logs.splice(0, deploy.logs.length - opts.logLines);
         break;
       case "metrics":
-        Object.assign(d.metrics, r.metrics);
+        Object.assign(deploy.metrics, record.metrics);
         break;
       case "finish":
-        finish(d, r.result, r.finished_at);
-        return { type: "finished", deploy: d };
+        finish(deploy, record.result, record.finished_at);
+        return { type: "finished", deploy };
     }
-    return { type: started ? "started" : "updated", deploy: d };
+    return { type: started ? "started" : "updated", deploy };
   }
 
   function inProgress(): Family {
-    const f = family({
+    const gauge = family({
       name: "opsdeck_deployments_in_progress",
       help: "Deploys started and not yet finished.",
       type: "gauge",
       labelNames: PE,
     });
-    for (const d of deploys.values()) inc(f, [d.project, d.environment], d.status === "running" ? 1 : 0);
-    return f;
+    for (const deploy of deploys.values())
+      inc(gauge, [deploy.project, deploy.environment], deploy.status === "running" ? 1 : 0);
+    return gauge;
   }
 
-  function query(q: DeployQuery): { deploys: Deploy[]; next_cursor?: string } {
+  function query(criteria: DeployQuery): { deploys: Deploy[]; next_cursor?: string } {
     // Newest first; the cursor is the (started_at, id) of the last item of the previous page.
     let after: [number, string] | undefined;
-    if (q.cursor) {
-      const [t, ...id] = Buffer.from(q.cursor, "base64url").toString().split(":");
-      after = [Number(t), id.join(":")];
+    if (criteria.cursor) {
+      const [startedAt, ...id] = Buffer.from(criteria.cursor, "base64url").toString().split(":");
+      after = [Number(startedAt), id.join(":")];
     }
     const all = [...deploys.values()]
       .filter(
-        (d) =>
-          (!q.project || d.project === q.project) &&
-          (!q.environment || d.environment === q.environment) &&
-          (!q.status || d.status === q.status) &&
-          (!q.source || d.source === q.source) &&
-          (q.since === undefined || d.started_at >= q.since) &&
-          (q.until === undefined || d.started_at <= q.until),
+        (deploy) =>
+          (!criteria.project || deploy.project === criteria.project) &&
+          (!criteria.environment || deploy.environment === criteria.environment) &&
+          (!criteria.status || deploy.status === criteria.status) &&
+          (!criteria.source || deploy.source === criteria.source) &&
+          (criteria.since === undefined || deploy.started_at >= criteria.since) &&
+          (criteria.until === undefined || deploy.started_at <= criteria.until),
       )
       .sort((a, b) => b.started_at - a.started_at || (a.id < b.id ? 1 : -1));
     const start = after
-      ? all.findIndex((d) => d.started_at < after[0] || (d.started_at === after[0] && d.id < after[1]))
+      ? all.findIndex(
+          (deploy) => deploy.started_at < after[0] || (deploy.started_at === after[0] && deploy.id < after[1]),
+        )
       : 0;
-    const page = start < 0 ? [] : all.slice(start, start + q.limit);
+    const page = start < 0 ? [] : all.slice(start, start + criteria.limit);
     const last = page.at(-1);
-    const more = start >= 0 && start + q.limit < all.length;
+    const more = start >= 0 && start + criteria.limit < all.length;
     return {
       deploys: page,
       next_cursor: more && last ? Buffer.from(`${last.started_at}:${last.id}`).toString("base64url") : undefined,
@@ -241,24 +249,24 @@ export function createDeployState(opts: DeployStateOptions) {
     apply,
     query,
     get: (id: string) => deploys.get(id),
-    running: () => [...deploys.values()].filter((d) => d.status === "running"),
+    running: () => [...deploys.values()].filter((deploy) => deploy.status === "running"),
     families: () => [...Object.values(stats), inProgress()],
     dump: () => ({
       deploys: [...deploys.values()],
       seen: seen.values(),
       failing_since: [...failingSince],
-      stats: Object.fromEntries(Object.entries(stats).map(([k, f]) => [k, dump(f)])),
+      stats: Object.fromEntries(Object.entries(stats).map(([name, series]) => [name, dump(series)])),
     }),
-    load(s: {
+    load(snapshot: {
       deploys: Deploy[];
       seen: string[];
       failing_since: [string, number][];
       stats: Record<string, FamilyDump>;
     }) {
-      for (const d of s.deploys) deploys.set(d.id, d);
-      for (const id of s.seen) seen.add(id);
-      for (const [k, v] of s.failing_since) failingSince.set(k, v);
-      for (const [k, f] of Object.entries(stats)) restore(f, s.stats[k]);
+      for (const deploy of snapshot.deploys) deploys.set(deploy.id, deploy);
+      for (const id of snapshot.seen) seen.add(id);
+      for (const [key, since] of snapshot.failing_since) failingSince.set(key, since);
+      for (const [name, series] of Object.entries(stats)) restore(series, snapshot.stats[name]);
     },
   };
 }
@@ -266,22 +274,22 @@ export function createDeployState(opts: DeployStateOptions) {
 export type DeployState = ReturnType<typeof createDeployState>;
 
 /** A deploy as the API shows it: ISO times and durations in seconds. */
-export function view(d: Deploy): DeployView {
+export function view(deploy: Deploy): DeployView {
   const secs = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (b - a) / 1000 : undefined);
   return {
-    ...d,
-    started_at: iso(d.started_at),
-    finished_at: iso(d.finished_at),
-    commit_at: iso(d.commit_at),
-    updated_at: iso(d.updated_at),
-    duration_seconds: secs(d.started_at, d.finished_at),
-    lead_time_seconds: d.status === "succeeded" ? secs(d.commit_at, d.finished_at) : undefined,
-    steps: d.steps.map((s) => ({
-      ...s,
-      started_at: iso(s.started_at),
-      finished_at: iso(s.finished_at),
-      duration_seconds: secs(s.started_at, s.finished_at),
+    ...deploy,
+    started_at: iso(deploy.started_at),
+    finished_at: iso(deploy.finished_at),
+    commit_at: iso(deploy.commit_at),
+    updated_at: iso(deploy.updated_at),
+    duration_seconds: secs(deploy.started_at, deploy.finished_at),
+    lead_time_seconds: deploy.status === "succeeded" ? secs(deploy.commit_at, deploy.finished_at) : undefined,
+    steps: deploy.steps.map((step) => ({
+      ...step,
+      started_at: iso(step.started_at),
+      finished_at: iso(step.finished_at),
+      duration_seconds: secs(step.started_at, step.finished_at),
     })),
-    logs: d.logs.map((l) => ({ ...l, ts: iso(l.ts) })),
+    logs: deploy.logs.map((l) => ({ ...l, ts: iso(l.ts) })),
   };
 }
