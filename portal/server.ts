@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { createLogger, portalSources, runMain, stopOnSignals } from "@opsdeck/core";
+import { createLogger, logUnhandledErrors, portalSources, runMain, stopOnSignals, type Logger } from "@opsdeck/core";
 import { esClient } from "@opsdeck/core/elastic";
 import { importRoutes } from "./src/features/logs/imports.ts";
 import { GET as logContext } from "./src/features/logs/api/context.ts";
@@ -16,6 +16,7 @@ import { GET as logSearch } from "./src/features/logs/api/search.ts";
 import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
 import { serveStream } from "./src/features/live/hub.ts";
+import { clientAddress, CLIENT_ADDRESS_HEADER, trustedList } from "./src/features/auth/client-address.ts";
 import { readSession, SESSION_COOKIE } from "./src/features/auth/session.ts";
 
 /**
@@ -35,8 +36,7 @@ async function serveWeb(
   handler: (req: Request) => Promise<Response> | Response,
   req: IncomingMessage,
   res: ServerResponse,
-  host: string,
-  port: number,
+  { host, port, log }: { host: string; port: number; log: Logger },
 ) {
   const ac = new AbortController();
   res.on("close", () => ac.abort());
@@ -47,7 +47,36 @@ async function serveWeb(
   if (!response.body) return void res.end();
   const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
   res.on("close", () => body.destroy());
+  // A body that fails midway (Elasticsearch gone, the point in time expired while the client
+  // stalled) ends the response abruptly, so the client sees an incomplete download, not a crash.
+  body.on("error", (err) => {
+    log.warn("response stream failed", { error: err, "url.path": req.url?.split("?")[0] });
+    res.destroy();
+  });
   body.pipe(res);
+}
+
+/**
+ * Node's requestTimeout would also cut a large log upload on a slow link, so the server has
+ * none and each request gets its own: `limitMs` to arrive, or — for an upload — as long as it
+ * keeps moving (a minute without a byte ends it).
+ */
+function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number, upload: boolean) {
+  if (upload) {
+    req.socket.setTimeout(60_000, () => req.destroy());
+    req.once("end", () => req.socket.setTimeout(0));
+    return;
+  }
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    if (!res.headersSent) res.writeHead(408, { "content-type": "application/json", connection: "close" });
+    res.end('{"error":"the request took too long to arrive"}');
+    req.destroy();
+  }, limitMs);
+  timer.unref();
+  req.once("end", () => clearTimeout(timer));
+  req.once("close", () => clearTimeout(timer));
 }
 
 const cookie = (header: string | undefined, name: string) =>
@@ -59,6 +88,7 @@ const cookie = (header: string | undefined, name: string) =>
 runMain(async () => {
   const cfg = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: cfg.log.level });
+  logUnhandledErrors(log);
   const { host, port } = cfg.portal;
   // The bundle lives in dist/; the Next app beside it in portal/.
   const dir = fileURLToPath(new URL("../portal/", import.meta.url));
@@ -67,9 +97,21 @@ runMain(async () => {
   await app.prepare();
 
   const imports = importRoutes(cfg, esClient(cfg));
-  const session = (req: IncomingMessage) =>
-    readSession(cookie(req.headers.cookie, SESSION_COOKIE), cfg.portal.session_secret);
+  const session = (req: IncomingMessage) => readSession(cookie(req.headers.cookie, SESSION_COOKIE));
+  let trusted = { proxies: [] as string[], list: trustedList([]) };
   const server = createServer((req, res) => {
+    const portal = config().portal;
+    if (trusted.proxies !== portal.trusted_proxies)
+      trusted = { proxies: portal.trusted_proxies, list: trustedList(portal.trusted_proxies) };
+    // Whoever the client is, as sign-in throttling needs it; a client cannot set this itself.
+    const forwardedFor = req.headers["x-forwarded-for"];
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(
+      req.socket.remoteAddress,
+      Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor,
+      trusted.list,
+    );
+    const upload = req.method === "POST" && (req.url ?? "").split("?")[0] === "/api/logs/imports";
+    limitArrival(req, res, portal.request_timeout_seconds * 1000, upload);
     if (req.method === "GET" && (req.url === "/api/stream" || req.url?.startsWith("/api/stream?"))) {
       void session(req).then((s) => {
         if (s) serveStream(req, res, portalSources(cfg));
@@ -80,11 +122,17 @@ runMain(async () => {
     const path = req.url?.split("?")[0] ?? "";
     const logRoute = req.method === "GET" ? LOG_ROUTES[path] : undefined;
     if (logRoute) {
-      void session(req).then((s) =>
-        s
-          ? serveWeb(logRoute, req, res, host, port)
-          : res.writeHead(401, { "content-type": "application/json" }).end('{"error":"sign in first"}'),
-      );
+      void session(req)
+        .then((s) =>
+          s
+            ? serveWeb(logRoute, req, res, { host, port, log })
+            : res.writeHead(401, { "content-type": "application/json" }).end('{"error":"sign in first"}'),
+        )
+        .catch((err) => {
+          log.error("log request failed", { error: err, "url.path": path });
+          if (res.headersSent) res.destroy();
+          else res.writeHead(500, { "content-type": "application/json" }).end('{"error":"internal error"}');
+        });
       return;
     }
     if (req.url?.startsWith("/api/logs/imports")) {
@@ -95,8 +143,7 @@ runMain(async () => {
     }
     void handle(req, res);
   });
-  // An event stream never finishes; Node's default 5-minute request timeout must not cut it.
-  server.requestTimeout = 0;
+  server.requestTimeout = 0; // per request instead: limitArrival
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   log.info(`portal listening on http://${host}:${port}`);
   stopOnSignals(log, async () => {

@@ -27,4 +27,4 @@ if (password.length < 10) {
   console.error("use at least 10 characters");
   process.exit(1);
 }
-console.log(hashPassword(password));
+console.log(await hashPassword(password));

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConfigError, configPath, elasticsearchUrl, hashPassword, loadConfig } from "@opsdeck/core";
+import { ConfigError, configPath, elasticsearchUrl, hashPassword, isWeakHash, loadConfig } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
 import {
   REPO,
@@ -35,7 +35,7 @@ const SECRETS = [
 ];
 
 /** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
-function loadSecrets(dir: string): Record<string, string> {
+async function loadSecrets(dir: string): Promise<Record<string, string>> {
   const file = join(dir, "secrets.env");
   const saved: Record<string, string> = {};
   if (existsSync(file))
@@ -47,9 +47,11 @@ function loadSecrets(dir: string): Record<string, string> {
   for (const k of SECRETS) out[k] = process.env[k] || saved[k] || randomBytes(24).toString("base64url");
   // The portal's first user, "admin", signs in with this password; opsdeck.yml holds its hash.
   out.OPSDECK_PORTAL_ADMIN_HASH =
-    saved.OPSDECK_PORTAL_ADMIN_HASH && out.OPSDECK_PORTAL_ADMIN_PASSWORD === saved.OPSDECK_PORTAL_ADMIN_PASSWORD
+    saved.OPSDECK_PORTAL_ADMIN_HASH &&
+    !isWeakHash(saved.OPSDECK_PORTAL_ADMIN_HASH) &&
+    out.OPSDECK_PORTAL_ADMIN_PASSWORD === saved.OPSDECK_PORTAL_ADMIN_PASSWORD
       ? saved.OPSDECK_PORTAL_ADMIN_HASH
-      : hashPassword(out.OPSDECK_PORTAL_ADMIN_PASSWORD);
+      : await hashPassword(out.OPSDECK_PORTAL_ADMIN_PASSWORD);
   writeFileSync(
     file,
     Object.entries(out)
@@ -64,7 +66,7 @@ async function main() {
   const file = configPath() ?? join(REPO, "opsdeck.example.yml");
   const stackDir = resolve(REPO, process.env.OPSDECK_STACK_DIR ?? ".opsdeck");
   mkdirSync(join(stackDir, "logs"), { recursive: true });
-  const secrets = loadSecrets(stackDir);
+  const secrets = await loadSecrets(stackDir);
   const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
   const { config } = loadConfig({ argv: ["--config", file], env });
   const { exporters: ex, stack, notifier, portal } = config;

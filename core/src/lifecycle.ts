@@ -26,3 +26,13 @@ export function stopOnSignals(log: Logger, close: () => Promise<void>): void {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }
+
+/**
+ * A server that serves many clients must not die for one request's bug: an error nobody
+ * handled is logged with its stack and the process keeps serving. (A service whose state could
+ * be left half-written does not use this: its journal stops it instead.)
+ */
+export function logUnhandledErrors(log: Logger): void {
+  process.on("unhandledRejection", (reason) => log.error("unhandled rejection; still serving", { error: reason }));
+  process.on("uncaughtException", (err) => log.error("uncaught exception; still serving", { error: err }));
+}

@@ -40,7 +40,7 @@ export async function benchLogs() {
       portal: {
         port,
         session_secret: "bench-session-secret-0123456789abcdef",
-        users: [{ name: "ops", password_hash: hashPassword("bench-password-1"), role: "operator" }],
+        users: [{ name: "ops", password_hash: await hashPassword("bench-password-1"), role: "operator" }],
       },
       elasticsearch: { url: es.url, index_prefix: PREFIX },
     }),

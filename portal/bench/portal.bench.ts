@@ -26,12 +26,13 @@ const CONNECTIONS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kb = (b: number) => Math.round(b / 102.4) / 10;
 
+const OPS_HASH = await hashPassword("bench-password-1");
 export async function benchPortal() {
   const port = await stackPorts();
   const stack = await startStack("bench-portal", () =>
     stackConfig(port, {
       session_secret: "bench-session-secret-0123456789abcdef",
-      users: [{ name: "ops", password_hash: hashPassword("bench-password-1"), role: "operator" }],
+      users: [{ name: "ops", password_hash: OPS_HASH, role: "operator" }],
     }),
   );
   const base = `http://127.0.0.1:${port.portal}`;

@@ -25,7 +25,7 @@ function csp(): string {
 function decide(req: NextRequest): Promise<NextResponse> | NextResponse {
   const path = req.nextUrl.pathname;
   if (OPEN.some((r) => r.test(path))) return NextResponse.next();
-  return readSession(req.cookies.get(SESSION_COOKIE)?.value, opsdeck().portal.session_secret).then((session) => {
+  return readSession(req.cookies.get(SESSION_COOKIE)?.value).then((session) => {
     if (session) return NextResponse.next();
     if (path.startsWith("/api/")) return NextResponse.json({ error: "sign in first" }, { status: 401 });
     const url = req.nextUrl.clone();

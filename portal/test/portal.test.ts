@@ -29,14 +29,16 @@ const grafanaHits: string[] = [];
 let port: StackPorts & { broken: number; grafana: number };
 const url = (p: number) => `http://127.0.0.1:${p}`;
 
+const OPS_HASH = await hashPassword("ops-password-1");
+const GUEST_HASH = await hashPassword("guest-password-1");
 const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<string, unknown> = {}) =>
   stackConfig(
     port,
     {
       session_secret: SECRET,
       users: [
-        { name: "ops", password_hash: hashPassword("ops-password-1"), role: "operator" },
-        { name: "guest", password_hash: hashPassword("guest-password-1"), role: "viewer" },
+        { name: "ops", password_hash: OPS_HASH, role: "operator" },
+        { name: "guest", password_hash: GUEST_HASH, role: "viewer" },
       ],
       grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
       ...portal,

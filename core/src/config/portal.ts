@@ -43,12 +43,28 @@ export const portalSchema = z
       .default([]),
     sign_in: z
       .object({
-        /** Failed sign-ins allowed per user and address in the window, then 429. */
+        /** Failed sign-ins allowed per client address and per user name in the window; then a back-off. */
         max_failures: int().pipe(z.number().min(1)).default(5),
         window_minutes: num().pipe(z.number().positive()).default(15),
+        /** The longest a user name waits after failures (from any address); an address waits up to the window. */
+        user_backoff_max_seconds: num().pipe(z.number().min(1).max(3600)).default(60),
       })
       .strict()
       .prefault({}),
+    /**
+     * Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, e.g. the nginx
+     * front door on 127.0.0.1). Empty: the client is the socket's peer, X-Forwarded-For ignored.
+     */
+    trusted_proxies: z
+      .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: "an IP address or CIDR range" }))
+      .default([]),
+    /**
+     * How long a request may take to arrive (headers and body): a slow client is answered 408.
+     * A log upload is exempt while it keeps moving (a minute without a byte ends it).
+     */
+    request_timeout_seconds: num().pipe(z.number().min(1).max(3600)).default(300),
+    /** Revoked sessions (sign-outs) are kept here, relative to this file; they survive a restart. */
+    data_dir: z.string().default("data/portal"),
     /**
      * Acknowledging an alert creates a silence this long; while the alert still fires the portal
      * renews it before it runs out, and ends it once the alert resolves (checked this often).

@@ -1,8 +1,13 @@
 import { dict } from "@/lib/i18n.ts";
 
-export default async function SignIn({ searchParams }: { searchParams: Promise<{ error?: string }> }) {
-  const { t } = await dict();
-  const { error } = await searchParams;
+export default async function SignIn({ searchParams }: { searchParams: Promise<{ error?: string; retry?: string }> }) {
+  const { t, lang } = await dict();
+  const { error, retry } = await searchParams;
+  const seconds = Number(retry);
+  const tooMany =
+    Number.isInteger(seconds) && seconds > 0
+      ? t.too_many_wait.replace("{s}", seconds.toLocaleString(lang))
+      : t.too_many;
   return (
     <main className="signin">
       <h1>{t.title}</h1>
@@ -17,7 +22,7 @@ export default async function SignIn({ searchParams }: { searchParams: Promise<{
         </label>
         {error && (
           <p className="error" role="alert">
-            {error === "too_many" ? t.too_many : t.bad_credentials}
+            {error === "too_many" ? tooMany : t.bad_credentials}
           </p>
         )}
         <button type="submit">{t.sign_in}</button>

@@ -1,11 +1,10 @@
 // Server-side guards for route handlers and pages.
 import { cookies, headers } from "next/headers";
 import type { Role } from "@opsdeck/core";
-import { config } from "../../lib/config.ts";
 import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, readSession, SESSION_COOKIE, type Session } from "./session.ts";
 
 export async function currentSession(): Promise<Session | undefined> {
-  return readSession((await cookies()).get(SESSION_COOKIE)?.value, config().portal.session_secret);
+  return readSession((await cookies()).get(SESSION_COOKIE)?.value);
 }
 
 export { Denied };

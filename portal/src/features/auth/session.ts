@@ -1,16 +1,25 @@
-// Sessions: a cookie holding user, role and expiry, signed with HMAC-SHA256 (Web Crypto, so the
-// proxy and route handlers share it), compared in constant time. CSRF: a second, readable
-// cookie whose value every change must echo in a header (double submit), plus an Origin check.
+// Sessions: a cookie holding a session id, the user and the expiry, signed with HMAC-SHA256
+// (verified in constant time). A session counts only while it is unexpired, not signed out
+// (revocations.ts), and its user is still in opsdeck.yml — with the role it has there now.
+// CSRF: a second, readable cookie whose value every change must echo in a header (double
+// submit), plus an Origin check.
 import type { Role } from "@opsdeck/core";
+import { config, configRelative } from "../../lib/config.ts";
+import { revocations } from "./revocations.ts";
 
 export const SESSION_COOKIE = "opsdeck_session";
 export const CSRF_COOKIE = "opsdeck_csrf";
 export const CSRF_HEADER = "x-opsdeck-csrf";
 
-export interface Session {
+/** What the cookie carries. */
+interface SessionCookie {
+  sid: string;
   user: string;
-  role: Role;
   exp: number;
+}
+
+export interface Session extends SessionCookie {
+  role: Role;
 }
 
 const enc = new TextEncoder();
@@ -29,29 +38,36 @@ async function key(secret: string) {
   ]);
 }
 
-export async function signSession(s: Session, secret: string): Promise<string> {
-  const payload = b64url(enc.encode(JSON.stringify(s)));
+export async function signSession(session: SessionCookie, secret: string): Promise<string> {
+  const payload = b64url(enc.encode(JSON.stringify(session)));
   const sig = await crypto.subtle.sign("HMAC", await key(secret), enc.encode(payload));
   return `${payload}.${b64url(sig)}`;
 }
 
-export async function readSession(
-  cookie: string | undefined,
-  secret: string | undefined,
-  now = Date.now(),
-): Promise<Session | undefined> {
-  if (!cookie || !secret) return undefined;
+export const revokedSessions = () => revocations(configRelative(config().portal.data_dir));
+
+export async function readSession(cookie: string | undefined, now = Date.now()): Promise<Session | undefined> {
+  const { portal } = config();
+  if (!cookie || !portal.session_secret) return undefined;
   const [payload, sig] = cookie.split(".");
   if (!payload || !sig) return undefined;
+  let session: SessionCookie;
   try {
     // subtle.verify compares in constant time.
-    const ok = await crypto.subtle.verify("HMAC", await key(secret), fromB64url(sig), enc.encode(payload));
+    const ok = await crypto.subtle.verify(
+      "HMAC",
+      await key(portal.session_secret),
+      fromB64url(sig),
+      enc.encode(payload),
+    );
     if (!ok) return undefined;
-    const s = JSON.parse(new TextDecoder().decode(fromB64url(payload))) as Session;
-    return s.exp > now ? s : undefined;
+    session = JSON.parse(new TextDecoder().decode(fromB64url(payload))) as SessionCookie;
   } catch {
     return undefined;
   }
+  if (typeof session.sid !== "string" || !(session.exp > now) || revokedSessions().has(session.sid)) return undefined;
+  const user = portal.users.find((u) => u.name === session.user);
+  return user && { ...session, role: user.role };
 }
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

@@ -1,49 +1,122 @@
-// Sign-in: checks the password hash from opsdeck.yml, rate-limits failures per user and address,
-// and sets the session cookie (HttpOnly, SameSite=Lax, Secure under HTTPS) and the CSRF cookie.
-import { randomBytes } from "node:crypto";
-import { verifyPassword } from "@opsdeck/core";
+// Sign-in: a form post (urlencoded or multipart) from our own origin; the password checked
+// against its scrypt hash off the event loop, at most two at a time; failures throttled per
+// client address and per user name (throttle.ts); then the session cookie (HttpOnly,
+// SameSite=Lax, Secure under HTTPS) and the CSRF cookie.
+import { randomBytes, randomUUID } from "node:crypto";
+import { hashPassword, verifyPassword } from "@opsdeck/core";
 import { audit } from "@/lib/audit.ts";
 import { config } from "@/lib/config.ts";
-import { CSRF_COOKIE, SESSION_COOKIE, signSession } from "@/features/auth/session.ts";
+import { CLIENT_ADDRESS_HEADER } from "./client-address.ts";
+import { CSRF_COOKIE, SESSION_COOKIE, signSession } from "./session.ts";
+import { createThrottle } from "./throttle.ts";
 
-const failures = new Map<string, number[]>();
+const signIn = () => config().portal.sign_in;
+const byAddress = createThrottle(() => ({
+  maxFailures: signIn().max_failures,
+  windowMs: signIn().window_minutes * 60_000,
+  maxBackoffMs: signIn().window_minutes * 60_000,
+}));
+const byUser = createThrottle(() => ({
+  maxFailures: signIn().max_failures,
+  windowMs: signIn().window_minutes * 60_000,
+  maxBackoffMs: signIn().user_backoff_max_seconds * 1000,
+}));
 
-function redirect(to: string, req: Request, cookies: string[] = []) {
-  const headers = new Headers({ location: new URL(to, req.url).pathname + new URL(to, req.url).search });
+// scrypt takes ~0.3 s and 32 MiB: two at a time, a few more waiting, the rest told to retry.
+const HASHING_AT_ONCE = 2;
+const WAITING_AT_MOST = 16;
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+async function checkPassword(password: string, hash: string): Promise<boolean | "busy"> {
+  if (hashing >= HASHING_AT_ONCE) {
+    if (waiting.length >= WAITING_AT_MOST) return "busy";
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+  hashing++;
+  try {
+    return await verifyPassword(password, hash);
+  } finally {
+    hashing--;
+    waiting.shift()?.();
+  }
+}
+
+// Checked for unknown users too, with today's settings, so timing does not tell which names exist.
+let unknownUserHash: Promise<string> | undefined;
+
+const json = (status: number, error: string, headers: Record<string, string> = {}) =>
+  Response.json({ error }, { status, headers });
+
+function redirect(to: string, cookies: string[] = []) {
+  const headers = new Headers({ location: to });
   for (const c of cookies) headers.append("set-cookie", c);
   return new Response(null, { status: 303, headers });
 }
 
-export async function POST(req: Request) {
-  const cfg = config().portal;
-  const form = await req.formData();
-  const name = String(form.get("name") ?? "").slice(0, 64);
-  const password = String(form.get("password") ?? "").slice(0, 1024);
-  const who = `${name}\u0000${req.headers.get("x-forwarded-for") ?? "local"}`;
-  const now = Date.now();
-  const window = cfg.sign_in.window_minutes * 60_000;
-  const recent = (failures.get(who) ?? []).filter((t) => t > now - window);
-  if (recent.length >= cfg.sign_in.max_failures) return redirect("/signin?error=too_many", req);
-
-  const user = cfg.users.find((u) => u.name === name);
-  // Hash even for an unknown user, so timing does not tell which names exist.
-  const ok =
-    verifyPassword(
-      password,
-      user?.password_hash ?? "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    ) && !!user;
-  if (!ok || !cfg.session_secret) {
-    failures.set(who, [...recent, now]);
-    audit(name || "(empty)", "sign-in-failed");
-    return redirect("/signin?error=bad", req);
+/** A browser always sends Origin on a form post; a foreign one is a login CSRF attempt. */
+export function foreignOrigin(req: Request): boolean {
+  const origin = req.headers.get("origin");
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.get("host");
+  } catch {
+    return true;
   }
-  failures.delete(who);
+}
+
+async function readForm(req: Request): Promise<{ name: string; password: string } | Response> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data")
+    return json(415, "sign in with a form post (application/x-www-form-urlencoded or multipart/form-data)");
+  try {
+    const form = await req.formData();
+    const field = (name: string) => {
+      const value = form.get(name);
+      return typeof value === "string" ? value : "";
+    };
+    return { name: field("name").slice(0, 64), password: field("password").slice(0, 1024) };
+  } catch {
+    return json(400, "the form could not be read");
+  }
+}
+
+export async function POST(req: Request) {
+  if (foreignOrigin(req)) return json(403, "cross-origin sign-in refused");
+  const form = await readForm(req);
+  if (form instanceof Response) return form;
+  const { name, password } = form;
+  const portal = config().portal;
+  const address = `address:${req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown"}`;
+  const user = `user:${name}`;
+  const now = Date.now();
+  const waitMs = Math.max(byAddress.waitMs(address, now), byUser.waitMs(user, now));
+  if (waitMs > 0) {
+    audit(name || "(empty)", "sign-in-throttled");
+    return redirect(`/signin?error=too_many&retry=${Math.ceil(waitMs / 1000)}`);
+  }
+
+  const account = portal.users.find((u) => u.name === name);
+  unknownUserHash ??= hashPassword(randomBytes(16).toString("hex"));
+  const verdict = await checkPassword(password, account?.password_hash ?? (await unknownUserHash));
+  if (verdict === "busy") return json(503, "too many sign-ins at once; try again in a moment", { "retry-after": "1" });
+  if (!verdict || !account || !portal.session_secret) {
+    byAddress.failed(address, now);
+    byUser.failed(user, now);
+    audit(name || "(empty)", "sign-in-failed");
+    return redirect("/signin?error=bad");
+  }
+  byAddress.succeeded(address);
+  byUser.succeeded(user);
   const secure = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
-  const maxAge = Math.round(cfg.session_hours * 3600);
-  const token = await signSession({ user: user.name, role: user.role, exp: now + maxAge * 1000 }, cfg.session_secret);
+  const maxAge = Math.round(portal.session_hours * 3600);
+  const token = await signSession(
+    { sid: randomUUID(), user: account.name, exp: now + maxAge * 1000 },
+    portal.session_secret,
+  );
   const flags = `Path=/; Max-Age=${maxAge}${secure ? "; Secure" : ""}`;
-  audit(user.name, "sign-in", { "user.roles": [user.role] });
-  return redirect("/", req, [
+  audit(account.name, "sign-in", { "user.roles": [account.role] });
+  return redirect("/", [
     `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; ${flags}`,
     `${CSRF_COOKIE}=${randomBytes(18).toString("base64url")}; SameSite=Strict; ${flags}`,
   ]);

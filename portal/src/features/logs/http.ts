@@ -1,5 +1,6 @@
 // The log APIs' edge: query parameters → validated input, and errors → clear JSON answers.
 import { z } from "zod";
+import { BadRequest } from "./errors.ts";
 import { QueryError } from "./query.ts";
 import { searchSchema, type SearchInput } from "./search.ts";
 
@@ -13,7 +14,7 @@ export function params(url: string): Record<string, string | string[]> {
   return out;
 }
 
-export class BadRequest extends Error {}
+export { BadRequest };
 
 export function parseSearch(url: string): SearchInput {
   return valid(searchSchema, params(url));

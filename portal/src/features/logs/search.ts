@@ -3,6 +3,7 @@
 // the reads behind live tail and export. Every request body is built here from validated input.
 import type { Client, estypes } from "@elastic/elasticsearch";
 import { z } from "zod";
+import { BadRequest } from "./errors.ts";
 import { esClient, indexPattern } from "@opsdeck/core/elastic";
 import { config } from "../../lib/config.ts";
 import { parseQuery } from "./query.ts";
@@ -103,8 +104,18 @@ export function toLine(h: estypes.SearchHit<Record<string, unknown>>): LogLine {
 
 const cursorOf = (pit: string, after: estypes.SortResults) =>
   Buffer.from(JSON.stringify({ pit, after })).toString("base64url");
-const readCursor = (c: string) =>
-  JSON.parse(Buffer.from(c, "base64url").toString()) as { pit: string; after: estypes.SortResults };
+const cursorSchema = z.strictObject({
+  pit: z.string().min(1),
+  after: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1),
+});
+/** A cursor this portal gave out; anything else is the client's mistake, not Elasticsearch's. */
+function readCursor(cursor: string): { pit: string; after: estypes.SortResults } {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
+  } catch {
+    throw new BadRequest("cursor: not a cursor from a previous page; search again");
+  }
+}
 
 /** ~60 buckets over the range, in a fixed interval Elasticsearch accepts. */
 function interval(fromMs: number, toMs: number): string {

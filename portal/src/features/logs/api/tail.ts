@@ -21,17 +21,25 @@ export async function GET(req: Request) {
   let closed = false;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(enc.encode(RETRY_FRAME));
+      // The client may leave while a poll runs: after that, nothing more is sent.
+      const send = (frame: string) => {
+        if (closed) return;
+        try {
+          controller.enqueue(enc.encode(frame));
+        } catch {
+          closed = true; // cancelled between the check and the write
+        }
+      };
+      send(RETRY_FRAME);
       const tick = async () => {
         if (closed) return;
         try {
           const lines = await tail.poll();
-          for (const l of lines)
-            controller.enqueue(enc.encode(sseFrame({ id: Date.parse(l.ts), event: "line", data: JSON.stringify(l) })));
-          if (!lines.length) controller.enqueue(enc.encode(comment("idle")));
+          for (const line of lines)
+            send(sseFrame({ id: Date.parse(line.ts), event: "line", data: JSON.stringify(line) }));
+          if (!lines.length) send(comment("idle"));
         } catch (err) {
-          const message = (err as Error).message;
-          controller.enqueue(enc.encode(sseFrame({ event: "failure", data: JSON.stringify({ error: message }) })));
+          send(sseFrame({ event: "failure", data: JSON.stringify({ error: (err as Error).message }) }));
         }
         if (!closed) timer = setTimeout(() => void tick(), 1000);
       };
