@@ -68,6 +68,17 @@ afterAll(async () => {
   await pm2(join(dir, "pm2"), ["kill"]).catch(() => undefined);
 });
 
+describe("Prometheus as the stack runs it", () => {
+  it("refuses its admin and lifecycle APIs: nobody on the machine can delete data or stop it", async () => {
+    const deleted = await fetch(`${prom}/api/v1/admin/tsdb/delete_series?match[]=up`, { method: "POST" });
+    expect(deleted.ok).toBe(false);
+    expect(await deleted.text()).toMatch(/admin APIs disabled/i);
+    const quit = await fetch(`${prom}/-/quit`, { method: "POST" });
+    expect(quit.ok).toBe(false);
+    expect((await fetch(`${prom}/-/ready`)).ok).toBe(true);
+  });
+});
+
 describe("Prometheus scrapes the exporters", () => {
   it("has every target up", async () => {
     const up = await eventually(

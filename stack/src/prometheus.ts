@@ -79,8 +79,6 @@ export async function startPrometheus(opts: {
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(opts.dir, "data")}`,
       `--web.listen-address=127.0.0.1:${opts.port}`,
-      "--web.enable-lifecycle",
-      "--web.enable-admin-api",
       ...(opts.extraArgs ?? []),
     ],
     { logFile: opts.logFile },

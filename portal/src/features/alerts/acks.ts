@@ -2,24 +2,29 @@
 // starts with "ack: ". While an alert it matches still fires, the silence is renewed before it
 // runs out; when none does any more (the alert resolved), the silence is expired, so the next
 // occurrence notifies again. Runs in the portal's server process (see instrumentation.ts).
+import { RE2JS } from "re2js";
 import type { AmAlert, AmSilence } from "../../lib/sources.ts";
 
 export const ACK_PREFIX = "ack: ";
 
 export type AckAction = { silence: AmSilence; action: "renew"; endsAt: string } | { silence: AmSilence; action: "end" };
 
-/** Alertmanager's matcher semantics: equality or a fully anchored RE2-like regex, possibly negated. */
-export function matches(m: AmSilence["matchers"][number], labels: Record<string, string>): boolean {
-  const v = labels[m.name] ?? "";
+/**
+ * Alertmanager's matcher semantics: equality or a fully anchored regex, possibly negated. The
+ * regex runs on RE2 (re2js), Alertmanager's own dialect, in linear time: a silence such as
+ * `(.*){30}X` cannot hang the portal the way V8's backtracking RegExp would.
+ */
+export function matches(matcher: AmSilence["matchers"][number], labels: Record<string, string>): boolean {
+  const value = labels[matcher.name] ?? "";
   let hit: boolean;
-  if (m.isRegex) {
+  if (matcher.isRegex) {
     try {
-      hit = new RegExp(`^(?:${m.value})$`).test(v);
+      hit = RE2JS.compile(matcher.value).matches(value);
     } catch {
       return false;
     }
-  } else hit = v === m.value;
-  return m.isEqual === false ? !hit : hit;
+  } else hit = value === matcher.value;
+  return matcher.isEqual === false ? !hit : hit;
 }
 
 /** What to do with each active ack, given the alerts that fire now. */
