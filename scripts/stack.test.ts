@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { promQuery, type Proc } from "@opsdeck/stack";
+import { pm2, promQuery, type Proc } from "@opsdeck/stack";
 import { eventually, getJson } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack } from "@opsdeck/stack/whole-stack";
 
@@ -63,6 +63,13 @@ describe("npm start (scripts/stack.ts)", () => {
     // The portal is up and asks for a sign-in.
     const portal = await fetch(`http://127.0.0.1:${port.portal}/`, { redirect: "manual" });
     expect([portal.status, portal.headers.get("location")]).toEqual([307, "/signin"]);
+
+    // The demo apps hold the business token they need, and no other secret.
+    const apps = JSON.parse(await pm2(join(stateDir, "pm2"), ["jlist"])) as { name: string; pid: number }[];
+    const shop = apps.find((a) => a.name === "demo-shop")!;
+    const environ = readFileSync(`/proc/${shop.pid}/environ`, "utf8").split("\0");
+    expect(environ.some((v) => v.startsWith("OPSDECK_BUSINESS_TOKEN="))).toBe(true);
+    expect(environ.filter((v) => /^OPSDECK_(PORTAL|DEPLOY|AXI|NOTIFIER|GITHUB)_/.test(v))).toEqual([]);
 
     const pm2Pid = Number(readFileSync(join(stateDir, "pm2", "pm2.pid"), "utf8"));
     expect(await running.stop()).toBe(0);

@@ -28,6 +28,7 @@ import {
 const SECRETS = [
   "OPSDECK_DEPLOY_TOKEN",
   "OPSDECK_BUSINESS_TOKEN",
+  "OPSDECK_AXI_TOKEN",
   "OPSDECK_NOTIFIER_TOKEN",
   "OPSDECK_GITHUB_SECRET",
   "OPSDECK_PORTAL_SESSION_SECRET",
@@ -143,9 +144,10 @@ async function main() {
         await pm2(env.PM2_HOME, ["ping"]);
         pm2Started = true;
         if (stack.demo)
+          // The demo apps get the business exporter's address and token, and no other secret.
           await pm2(env.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
             timeoutMs: 120_000,
-            env: { ...env, OPSDECK_BUSINESS_PORT: String(ex.business.port), OPSDECK_BUSINESS_TOKEN: ex.business.token },
+            env: { OPSDECK_BUSINESS_PORT: String(ex.business.port), OPSDECK_BUSINESS_TOKEN: ex.business.token },
           });
       });
     if (ex.pm2.enabled)

@@ -2,7 +2,16 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
-import { GITHUB_SECRET, getJson, post, tempDir, TOKEN, writeConfig, type TestConfig } from "@opsdeck/stack/testkit";
+import {
+  AXI_TOKEN,
+  GITHUB_SECRET,
+  getJson,
+  post,
+  tempDir,
+  TOKEN,
+  writeConfig,
+  type TestConfig,
+} from "@opsdeck/stack/testkit";
 
 let cfg: TestConfig;
 const procs: Proc[] = [];
@@ -67,7 +76,7 @@ const deployCases: Case[] = [
   ["bad time", "/api/v1/deploys/known/finish", { result: "failed", finished_at: "yesterday" }, {}, 400, /finished_at/],
   [
     "axi: heredoc JSON",
-    `/api/v1/webhooks/axi?token=${TOKEN}`,
+    `/api/v1/webhooks/axi?token=${AXI_TOKEN}`,
     '{"type": "step_started", "project": "blog", "deployment_id": "1", "logs": "line1\nline2"}',
     { token: null },
     400,
@@ -75,11 +84,51 @@ const deployCases: Case[] = [
   ],
   [
     "axi: unknown type",
-    `/api/v1/webhooks/axi?token=${TOKEN}`,
+    `/api/v1/webhooks/axi?token=${AXI_TOKEN}`,
     { type: "nope", project: "b", deployment_id: "1" },
     { token: null },
     400,
     /type/,
+  ],
+  [
+    "axi: the deploy token does not open the axi webhook",
+    `/api/v1/webhooks/axi?token=${TOKEN}`,
+    { type: "log_entry", project: "b", deployment_id: "1" },
+    { token: null },
+    401,
+    /invalid token/,
+  ],
+  [
+    "axi: a project that is not a plain name",
+    `/api/v1/webhooks/axi?token=${AXI_TOKEN}`,
+    { type: "step_started", project: "shop\n\n### Rotate [sign in](https://evil.example)", deployment_id: "1" },
+    { token: null },
+    400,
+    /project/,
+  ],
+  [
+    "axi: an environment with a mention",
+    `/api/v1/webhooks/axi?token=${AXI_TOKEN}`,
+    { type: "step_started", project: "shop", environment: "<@zhangsan>", deployment_id: "1" },
+    { token: null },
+    400,
+    /environment/,
+  ],
+  [
+    "axi: a deployment id that would break its URL",
+    `/api/v1/webhooks/axi?token=${AXI_TOKEN}`,
+    { type: "step_started", project: "shop", deployment_id: "1/../2 x" },
+    { token: null },
+    400,
+    /deployment_id/,
+  ],
+  [
+    "a deploy link that is not http(s)",
+    "/api/v1/deploys",
+    { project: "shop", environment: "p", url: "javascript:alert(1)" },
+    {},
+    400,
+    /url/,
   ],
   [
     "axi: bad query token",

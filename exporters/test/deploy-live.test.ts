@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "@opsdeck/core/sse";
 import { launchExporter, stopAll, type Proc } from "@opsdeck/stack";
 import {
+  AXI_TOKEN,
   eventually,
   getJson,
   GITHUB_SECRET,
@@ -13,8 +14,8 @@ import {
   scrape,
   tempDir,
   TOKEN,
-  writeConfig,
   type TestConfig,
+  writeConfig,
 } from "@opsdeck/stack/testkit";
 
 let cfg: TestConfig;
@@ -134,7 +135,7 @@ describe("deploy exporter, live", () => {
   });
 
   it("takes a whole axi-deploy pipeline through ?token=", async () => {
-    const url = `${cfg.urls.deploy}/api/v1/webhooks/axi?token=${TOKEN}`;
+    const url = `${cfg.urls.deploy}/api/v1/webhooks/axi?token=${AXI_TOKEN}`;
     const base = { project: "blog", deployment_id: "7001", timestamp: new Date().toISOString() };
     for (const n of [
       { type: "step_started", step_name: "deploy-files" },

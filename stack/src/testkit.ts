@@ -9,6 +9,7 @@ import { BIN, freePort } from "./index.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const GITHUB_SECRET = "github-secret-0123456789";
+export const AXI_TOKEN = "axi-token-0123456789abcdef";
 
 export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `opsdeck-${name}-`));
 
@@ -32,6 +33,7 @@ export async function writeConfig(
       deploy: {
         port: ports.deploy,
         token: TOKEN,
+        axi_token: AXI_TOKEN,
         data_dir: "deploy",
         github: { secret: GITHUB_SECRET },
         ...extra.deploy,

@@ -142,3 +142,49 @@ describe("digests", () => {
     expect(Buffer.byteLength(d.text)).toBeLessThanOrEqual(4096);
   });
 });
+
+describe("messages built from what others typed", () => {
+  // A deploy's environment, a webhook's ref, a rule's annotation: text from outside OpsDeck.
+  const hostile = alert("DeployFailed", {
+    labels: {
+      alertname: "DeployFailed",
+      severity: "critical",
+      environment: "prod\n\n### Rotate credentials [sign in](https://evil.example)",
+      team: '<@zhangsan> <font color="warning">x</font>',
+    },
+    annotations: {
+      summary: "# Urgent: [reset your password](https://evil.example/login)",
+      description: "> quoted\n\n![img](https://evil.example/pixel.png)",
+      runbook_url: "javascript:alert(1)",
+    },
+    generatorURL: "javascript:alert(document.cookie)",
+  });
+
+  const checkMarkdown = (md: string) => {
+    const lines = md.split("\n");
+    expect(lines.filter((l) => l.startsWith("#"))).toHaveLength(1); // our own title only
+    expect(lines.filter((l) => /^\s*>\s*>/.test(l))).toEqual([]); // our own quotes only, none nested from data
+    expect(md).not.toContain("](https://evil.example");
+    expect(md).not.toMatch(/<@|<font/);
+    expect(md).not.toMatch(/javascript:/i);
+    expect(md).toContain("Rotate credentials"); // still shown, just harmless
+  };
+
+  it("cannot add headings, quotes, links, images, HTML or mentions to a single message", () => {
+    const md = renderNotification(notificationView(notification([hostile]), o("en")), "markdown", o("en"));
+    checkMarkdown(md);
+  });
+
+  it("cannot do so in a digest either", () => {
+    const queue = [notification([hostile], "a"), notification([alert("Other")], "b")];
+    checkMarkdown(renderDigest(queue, { format: "markdown", maxBytes: 20_000 }, o("en"), { last: true }).text);
+  });
+
+  it("drops links that are not http(s) in every format", () => {
+    const text = renderNotification(notificationView(notification([hostile]), o("en")), "text", o("en"));
+    expect(text).not.toMatch(/javascript:/i);
+    const html = renderNotification(notificationView(notification([hostile]), o("en")), "html", o("en"));
+    expect(html).not.toMatch(/javascript:/i);
+    expect(html).not.toContain("<font");
+  });
+});

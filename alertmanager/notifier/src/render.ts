@@ -70,6 +70,49 @@ function silenceUrl(a: AmAlert, o: RenderOptions): string | undefined {
   return join(o.links.alertmanager_url, `#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`);
 }
 
+/** Links in messages go to web pages only: a generatorURL or runbook of javascript: or data: is dropped. */
+const webLink = (url: string | undefined) => (url && /^https?:\/\//i.test(url) ? url : undefined);
+
+/**
+ * Text from labels and annotations (free text that deploys, webhooks and rules put there) inside
+ * markdown: it can start no heading, quote or block (no line breaks, no leading # or >), make no
+ * link or image (no "]("), and carry no HTML or WeCom <@user> mention (no "<").
+ */
+export function markdownText(value: string): string {
+  return value
+    .replace(/\r\n?|\n/g, " ")
+    .replaceAll("<", "＜")
+    .replaceAll("](", "］(")
+    .replace(/^(\s*)#/, "$1＃")
+    .replace(/^(\s*)>/, "$1＞");
+}
+
+/** A URL inside markdown's (…): characters that would end it early are percent-encoded. */
+const markdownUrl = (url: string) =>
+  url.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+
+function markdownAlert(a: AlertView): AlertView {
+  return {
+    ...a,
+    severity_text: markdownText(a.severity_text),
+    alertname: markdownText(a.alertname),
+    summary: markdownText(a.summary),
+    description: markdownText(a.description),
+    labels_text: markdownText(a.labels_text),
+    links: a.links.map((l) => ({ ...l, url: markdownUrl(l.url) })),
+  };
+}
+
+/** The view with every value safe inside markdown, whatever template (built-in or custom) prints it. */
+function markdownView(view: NotificationView): NotificationView {
+  return {
+    ...view,
+    title: markdownText(view.title),
+    alerts: view.alerts.map(markdownAlert),
+    portal_url: view.portal_url && markdownUrl(view.portal_url),
+  };
+}
+
 export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
   const severity = a.labels.severity ?? "none";
   const runbook = a.annotations.runbook_url;
@@ -78,11 +121,13 @@ export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
       text: t.alert_page,
       url: a.fingerprint ? join(o.links.portal_url, `alerts?fingerprint=${a.fingerprint}`) : undefined,
     },
-    { text: t.graph, url: a.generatorURL || undefined },
+    { text: t.graph, url: webLink(a.generatorURL) },
     { text: t.silence, url: a.status === "firing" ? silenceUrl(a, o) : undefined },
     {
       text: t.runbook,
-      url: runbook ? (/^https?:/.test(runbook) ? runbook : join(o.links.runbook_base_url, runbook)) : undefined,
+      url: runbook
+        ? webLink(/^[a-z][a-z0-9+.-]*:/i.test(runbook) ? runbook : join(o.links.runbook_base_url, runbook))
+        : undefined,
     },
   ].filter((l): l is { text: string; url: string } => !!l.url);
   return {
@@ -189,8 +234,9 @@ export type Format = "markdown" | "text" | "html";
 
 export function renderNotification(view: NotificationView, format: Format, o: RenderOptions, custom?: string): string {
   const engine = format === "html" ? liquidHtml : liquid;
+  const n = format === "markdown" ? markdownView(view) : view;
   return engine
-    .parseAndRenderSync(custom ?? TEMPLATES[format], { n: view, t: STRINGS[o.lang] })
+    .parseAndRenderSync(custom ?? TEMPLATES[format], { n, t: STRINGS[o.lang] })
     .replace(/\n{3,}/g, "\n\n")
     .trim();
 }
@@ -265,7 +311,10 @@ export function renderDigest(
   let named = 0;
   for (const n of queue) {
     const lines = n.payload.alerts.map((a) => {
-      const line = liquid.parseAndRenderSync(TEMPLATES.digestLine, { a: alertView(a, o, t) });
+      const view = alertView(a, o, t);
+      const line = liquid.parseAndRenderSync(TEMPLATES.digestLine, {
+        a: format === "markdown" ? markdownAlert(view) : view,
+      });
       return format === "markdown" ? line : line.replace(/\*\*/g, "");
     });
     const chunk = lines.join("\n") + "\n";

@@ -26,6 +26,11 @@ export const deployExporterSchema = z
     port: port(9470),
     data_dir: z.string().default("data/deploy"),
     token: secret,
+    /**
+     * The axi-deploy webhook's own token: such pipelines can only configure a URL, so it travels
+     * in ?token= (and lands in proxy logs) — it opens that endpoint and nothing else. Unset: 503.
+     */
+    axi_token: secret,
     github: z
       .object({
         secret,

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { parse } from "@opsdeck/core";
 import { toMillis } from "../lib/time.ts";
-import type { DeployRecord, DeployResult, StepStatus } from "./model.ts";
+import { deployId, label, type DeployRecord, type DeployResult, type StepStatus } from "./model.ts";
 
 const loose = z
   .union([z.string(), z.number()])
@@ -21,9 +21,10 @@ export const axiSchema = z
       "log_entry",
       "metrics_update",
     ]),
-    project: z.string().trim().min(1).max(100),
-    deployment_id: z.union([z.string().trim().min(1).max(200), z.number()]).transform(String),
-    environment: loose,
+    // The same character sets as the JSON API: these become labels, ids in URLs, and alert text.
+    project: label,
+    deployment_id: z.union([z.string(), z.number()]).transform(String).pipe(deployId),
+    environment: loose.pipe(label.optional()),
     step_name: loose,
     step_status: loose,
     status: loose,

@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { HttpError, parse, safeEqual } from "@opsdeck/core";
 import { toMillis } from "../lib/time.ts";
-import type { DeployRecord, DeployResult, StepStatus } from "./model.ts";
+import { httpUrlOrUndefined, toLabel, type DeployRecord, type DeployResult, type StepStatus } from "./model.ts";
 
 /** Checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body) in constant time. */
 export function verifySignature(secret: string, raw: Buffer | undefined, header: string | undefined) {
@@ -120,13 +120,13 @@ export function githubRecords(
     const r = p.workflow_run;
     if (!wanted(r.name)) return [];
     const info = {
-      project: p.repository.name,
+      project: toLabel(p.repository.name),
       environment: opts.environment,
       version: r.head_sha.slice(0, 7),
       commit: r.head_sha,
       branch: r.head_branch ?? undefined,
       actor: (r.triggering_actor ?? r.actor)?.login,
-      url: r.html_url,
+      url: httpUrlOrUndefined(r.html_url),
       started_at: toMillis(r.run_started_at ?? r.created_at),
       commit_at: toMillis(r.head_commit?.timestamp),
     };
@@ -162,7 +162,7 @@ export function githubRecords(
         id: `gh-run-${j.run_id}-${j.run_attempt}`,
         t: "step",
         info: {
-          project: p.repository.name,
+          project: toLabel(p.repository.name),
           environment: opts.environment,
           commit: j.head_sha ?? undefined,
           version: j.head_sha?.slice(0, 7),
@@ -184,13 +184,13 @@ export function githubRecords(
     const p = parse(deploymentSchema, body, "deployment_status");
     const { deployment: dep, deployment_status: st } = p;
     const info = {
-      project: p.repository.name,
-      environment: dep.environment,
+      project: toLabel(p.repository.name),
+      environment: toLabel(dep.environment),
       version: dep.ref,
       commit: dep.sha,
-      branch: dep.ref,
+      branch: toLabel(dep.ref),
       actor: (dep.creator ?? st.creator)?.login,
-      url: st.log_url ?? st.target_url ?? undefined,
+      url: httpUrlOrUndefined(st.log_url ?? st.target_url),
       started_at: toMillis(dep.created_at),
     };
     const id = `gh-deployment-${dep.id}`;

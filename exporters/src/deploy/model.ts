@@ -71,7 +71,19 @@ export type DeployRecord = { id: string; event_id?: string; at: number; source: 
 );
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const label = text(100).regex(/^[\w.\-/@]+$/, "letters, digits and . _ - / @ only");
+const LABEL = /^[\w.\-/@]+$/;
+/** A project or environment: it becomes a Prometheus label and reaches alert messages, so no free text. */
+export const label = text(100).regex(LABEL, "letters, digits and . _ - / @ only");
+/** For sources that cannot be told to fix a value (GitHub): the disallowed characters become "-". */
+export const toLabel = (value: string) =>
+  value
+    .trim()
+    .replace(/[^\w.\-/@]+/g, "-")
+    .slice(0, 100) || "unknown";
+/** A link shown in the portal: only http(s), never javascript: or data:. */
+export const deployUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000);
+export const httpUrlOrUndefined = (value: string | null | undefined) =>
+  value && deployUrl.safeParse(value).success ? value : undefined;
 const when = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = toMillis(v);
   if (ms === undefined) {
@@ -96,7 +108,7 @@ export const startSchema = z
       .optional(),
     branch: text(250).optional(),
     actor: text(200).optional(),
-    url: z.url().max(2000).optional(),
+    url: deployUrl.optional(),
     started_at: when.optional(),
     commit_at: when.optional(),
   })

@@ -1,7 +1,7 @@
 // The deploy exporter's HTTP API: the JSON API (start, steps, logs, finish; idempotent by id and
 // event_id), GitHub webhooks, axi-deploy notifications, history, stats and the live stream.
 import { randomBytes } from "node:crypto";
-import type { Express } from "express";
+import type { Express, RequestHandler } from "express";
 import { HttpError, parse, requireToken, route, type DeployExporterConfig, type SseHub } from "@opsdeck/core";
 import { axiRecords } from "./axi.ts";
 import { githubRecords, verifySignature } from "./github.ts";
@@ -19,7 +19,10 @@ export interface DeployRoutes {
 
 export function mountDeployRoutes(app: Express, { config, state, hub, accept }: DeployRoutes): void {
   const auth = requireToken(config.token);
-  const authOrQuery = requireToken(config.token, { allowQuery: true });
+  const axiAuth: RequestHandler = (req, res, next) =>
+    config.axi_token
+      ? requireToken(config.axi_token, { allowQuery: true })(req, res, next)
+      : next(new HttpError(503, "axi-deploy webhooks are disabled: set exporters.deploy.axi_token"));
   const base = (source: string) => ({ at: Date.now(), source });
   const existing = (id: string) => {
     const deploy = state.get(parse(deployId, id, "path"));
@@ -109,7 +112,7 @@ export function mountDeployRoutes(app: Express, { config, state, hub, accept }: 
   );
   app.post(
     "/api/v1/webhooks/axi",
-    authOrQuery,
+    axiAuth,
     route(async (req, res) => {
       const records = axiRecords(req.body);
       const changes = await accept(records);

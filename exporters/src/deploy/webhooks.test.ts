@@ -143,6 +143,22 @@ describe("GitHub webhooks", () => {
     ).toMatchObject({ t: "start" });
   });
 
+  it("keeps free text out of labels and non-http(s) links out of deploys", () => {
+    const body = {
+      repository,
+      deployment: {
+        id: 10,
+        sha: "b".repeat(40),
+        ref: "v1 <@all>",
+        environment: "prod\n\n### Rotate [x](https://evil.example)",
+      },
+      deployment_status: { state: "success", log_url: "javascript:alert(1)" },
+    };
+    const [record] = githubRecords("deployment_status", "d10", body, opts);
+    expect(record.info).toMatchObject({ environment: "prod-Rotate-x-https-//evil.example-", branch: "v1-@all-" });
+    expect(record.info?.url).toBeUndefined();
+  });
+
   it("answers ping and rejects other events and malformed payloads", () => {
     expect(githubRecords("ping", "d7", {}, opts)).toEqual([]);
     expect(() => githubRecords("push", "d8", {}, opts)).toThrow(/unsupported GitHub event "push"/);
