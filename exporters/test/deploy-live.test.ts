@@ -13,7 +13,6 @@ import {
   post,
   scrape,
   tempDir,
-  TOKEN,
   type TestConfig,
   writeConfig,
 } from "@opsdeck/stack/testkit";
