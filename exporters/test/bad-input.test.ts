@@ -178,6 +178,22 @@ const deployCases: Case[] = [
 
 const businessCases: Case[] = [
   ["invalid JSON", "/api/v1/events", "{events: [", {}, 400, /invalid JSON/],
+  [
+    "a time nobody can read",
+    "/api/v1/events",
+    { events: [{ metric: "shop_refunds_total" }, { metric: "shop_refunds_total", timestamp: "yesterday" }] },
+    {},
+    400,
+    /^events\.1\.timestamp: not a time/,
+  ],
+  [
+    "a time years ahead",
+    "/api/v1/events",
+    { events: [{ metric: "shop_refunds_total", timestamp: "2031-01-01T00:00:00Z" }] },
+    {},
+    400,
+    /^events\.0\.timestamp: in the future/,
+  ],
   ["no events", "/api/v1/events", { events: [] }, {}, 400, /events/],
   ["not a batch", "/api/v1/events", { metric: "shop_orders_total" }, {}, 400, /events/],
   [

@@ -144,6 +144,8 @@ export const businessExporterSchema = z
     max_batch: int().pipe(z.number().min(1)).default(10_000),
     /** How many recent event_ids are remembered to drop duplicates. */
     dedup_ids: int().pipe(z.number().min(1000)).default(200_000),
+    /** An event's timestamp may be at most this far ahead of this server's clock. */
+    max_future_skew_seconds: num().pipe(z.number().min(0).max(86_400)).default(300),
     metrics: z.array(metricDefSchema).default(() => structuredClone(DEFAULT_BUSINESS_METRICS) as never),
     collectors: z.array(collectorSchema).default([]),
   })

@@ -23,7 +23,10 @@ export async function startBusinessExporter(
   log: Logger,
   baseDir = process.cwd(),
 ): Promise<BusinessExporter> {
-  const state = createBusinessState(config.metrics, { dedupIds: config.dedup_ids });
+  const state = createBusinessState(config.metrics, {
+    dedupIds: config.dedup_ids,
+    maxFutureSkewMs: config.max_future_skew_seconds * 1000,
+  });
   const service = createService({
     name: "business exporter",
     log,

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { BoundedSet, type LabelDef, type MetricDef } from "@opsdeck/core";
 import { dump, family, inc, observe, render, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
+import { toMillis } from "../lib/time.ts";
 
 export const OVERFLOW = "other";
 export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -39,7 +40,7 @@ interface Metric {
   seen: Map<string, Set<string>>;
 }
 
-export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number }) {
+export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number; maxFutureSkewMs?: number }) {
   const metrics = new Map<string, Metric>();
   for (const def of defs) {
     metrics.set(def.name, {
@@ -87,6 +88,16 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number 
         return;
       }
       const e = p.data;
+      if (e.timestamp !== undefined) {
+        const eventMs = toMillis(e.timestamp);
+        if (eventMs === undefined)
+          problems.push({
+            path: `${at}.timestamp`,
+            message: "not a time: give ISO 8601 or Unix seconds / milliseconds",
+          });
+        else if (eventMs > Date.now() + (opts.maxFutureSkewMs ?? 300_000))
+          problems.push({ path: `${at}.timestamp`, message: "in the future beyond the allowed clock skew" });
+      }
       const m = metrics.get(e.metric);
       if (!m) {
         problems.push({ path: `${at}.metric`, message: `unknown metric "${e.metric}"` });
