@@ -42,6 +42,20 @@ const config = () => ({
       from: "OpsDeck <alerts@example.com>",
       to: ["ops@example.com"],
     },
+    // STARTTLS not insisted on: still used whenever the server offers it.
+    laxmail: {
+      type: "email",
+      smtp: {
+        host: "127.0.0.1",
+        port: smtp.port,
+        user: "alerts",
+        pass: "mail-pass",
+        require_tls: false,
+        verify_certificate: false,
+      },
+      from: "OpsDeck <alerts@example.com>",
+      to: ["lax@example.com"],
+    },
   },
   receivers: {
     default: { channels: ["ops", "team", "mail"] },
@@ -49,6 +63,7 @@ const config = () => ({
     hook: { channels: ["hook"] },
     flood: { channels: ["flood"] },
     broken: { channels: ["broken", "team"] },
+    lax: { channels: ["laxmail"] },
   },
 });
 
@@ -116,6 +131,16 @@ describe("notifier delivers", () => {
     expect(mail!.html).toContain("DiskFull summary");
     expect(mail!.text).toContain("DiskFull description");
     expect(mail!.references).toMatch(/^<group-[0-9a-f]{32}@opsdeck>$/);
+  });
+
+  it("uses STARTTLS whenever the server offers it, even where it is not required: no password in clear", async () => {
+    await send("lax", [amAlert("LaxMail")]);
+    const mail = await eventually(
+      async () => smtp.mails.find((m) => m.subject.includes("LaxMail")),
+      (m) => !!m,
+    );
+    expect(mail!.to).toBe("lax@example.com");
+    expect([mail!.secure, mail!.user]).toEqual([true, "alerts"]);
   });
 
   it("threads the mails of one alert group", async () => {

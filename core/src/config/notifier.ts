@@ -51,7 +51,7 @@ const email = z
         port: port(587, 1),
         /** Implicit TLS (usually port 465). */
         secure: bool().default(false),
-        /** Insist on STARTTLS when not `secure`. */
+        /** Refuse a server without STARTTLS when not `secure` (STARTTLS is used whenever offered either way). */
         require_tls: bool().default(true),
         user: unsetIfEmpty(z.string()),
         pass: unsetIfEmpty(z.string()),

@@ -30,8 +30,8 @@ export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, re
     host: c.smtp.host,
     port: c.smtp.port,
     secure: c.smtp.secure,
+    // STARTTLS whenever the server offers it; require_tls refuses a server that does not.
     requireTLS: !c.smtp.secure && c.smtp.require_tls,
-    ignoreTLS: !c.smtp.secure && !c.smtp.require_tls,
     auth: c.smtp.user ? { user: c.smtp.user, pass: c.smtp.pass ?? "" } : undefined,
     tls: { rejectUnauthorized: c.smtp.verify_certificate },
     connectionTimeout: timeoutMs,
