@@ -8,15 +8,40 @@ import { eventually, scrape, tempDir, writeConfig, type TestConfig } from "@opsd
 let cfg: TestConfig;
 const procs: Proc[] = [];
 let source: Server;
+let elsewhere: Server;
+const seenElsewhere: (string | undefined)[] = [];
 let answer: unknown = { data: { stock: { total: 42 }, queues: [{ depth: "7" }] } };
+const listen = async (server: Server) => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+};
 
 beforeAll(async () => {
+  // Another origin (another port): a redirect there must not carry the collector's headers.
+  elsewhere = createServer((req, res) => {
+    seenElsewhere.push(req.headers.authorization);
+    res.writeHead(200, { "content-type": "application/json" }).end('{"backlog": 1}');
+  });
+  const elsewhereUrl = await listen(elsewhere);
   source = createServer((req, res) => {
     if (req.headers.authorization !== "Bearer source-token") return void res.writeHead(401).end();
+    const path = req.url!.split("?")[0];
+    if (path === "/moved") return void res.writeHead(302, { location: `${elsewhereUrl}/stats` }).end();
+    if (path === "/here") return void res.writeHead(302, { location: "/backlog" }).end();
+    if (path === "/backlog") return void res.writeHead(200).end('{"backlog": 5}');
+    if (path === "/huge") return void res.writeHead(200).end(`{"backlog": 1, "pad": "${"x".repeat(2_000_000)}"}`);
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
   });
-  await new Promise<void>((r) => source.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(source.address() as { port: number }).port}/stats`;
+  const base = await listen(source);
+  const url = `${base}/stats`;
+  const headers = { authorization: "Bearer source-token" };
+  const backlog = (name: string, path: string) => ({
+    name,
+    schedule: "* * * * * *",
+    url: `${base}${path}`,
+    headers,
+    values: [{ metric: "shop_backlog_items", path: "backlog", labels: { via: name } }],
+  });
   cfg = await writeConfig(tempDir("collectors"), {
     business: {
       metrics: [
@@ -26,6 +51,12 @@ beforeAll(async () => {
           type: "gauge",
           help: "Jobs waiting.",
           labels: [{ name: "queue", values: ["payments"] }],
+        },
+        {
+          name: "shop_backlog_items",
+          type: "gauge",
+          help: "Orders not yet shipped.",
+          labels: [{ name: "via", values: ["moved", "here", "huge"] }],
         },
       ],
       collectors: [
@@ -39,6 +70,9 @@ beforeAll(async () => {
             { metric: "shop_queue_depth", path: "data.queues.0.depth", labels: { queue: "payments" } },
           ],
         },
+        backlog("moved", "/moved?token=secret-in-query"),
+        backlog("here", "/here"),
+        { ...backlog("huge", "/huge"), max_body_bytes: 1_048_576 },
       ],
     },
   });
@@ -47,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll(procs);
   source.close();
+  elsewhere.close();
 });
 
 describe("pull collectors", () => {
@@ -74,5 +109,23 @@ describe("pull collectors", () => {
       (x) => x.get("shop_stock_items") === 40,
       10_000,
     );
+  });
+
+  it("follow redirects only within the same origin, cap the answer, and log no query string", async () => {
+    const runs = (name: string, result: string) =>
+      `opsdeck_business_collector_runs_total{collector="${name}",result="${result}"}`;
+    const metrics = await eventually(
+      () => scrape(cfg.urls.business),
+      (x) => (x.get(runs("moved", "failure")) ?? 0) >= 2 && (x.get(runs("huge", "failure")) ?? 0) >= 2,
+      10_000,
+    );
+    expect(metrics.get('shop_backlog_items{via="here"}')).toBe(5); // same origin: followed
+    expect(metrics.get('shop_backlog_items{via="moved"}')).toBeUndefined();
+    expect(metrics.get('shop_backlog_items{via="huge"}')).toBeUndefined();
+    expect(seenElsewhere).toEqual([]); // never asked, so never given the token
+    const logs = procs[0].tail(200);
+    expect(logs).toMatch(/redirected to another origin/);
+    expect(logs).toMatch(/larger than 1048576 bytes/);
+    expect(logs).not.toContain("secret-in-query");
   });
 });

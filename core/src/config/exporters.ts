@@ -118,6 +118,15 @@ export const collectorSchema = z
     url: z.url(),
     headers: z.record(z.string(), z.string()).default({}),
     timeout_seconds: num().pipe(z.number().positive().max(120)).default(5),
+    /** The most of an answer that is read; a larger one fails the run. */
+    max_body_bytes: int()
+      .pipe(
+        z
+          .number()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+      )
+      .default(1_048_576),
     values: z
       .array(
         z

@@ -21,10 +21,55 @@ export interface CollectorHooks {
   result(collector: string, ok: boolean): void;
 }
 
+/** A URL as logs may show it: no query string or user info (either may hold a token). */
+export const loggableUrl = (url: string) => {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+};
+
+const MAX_REDIRECTS = 3;
+
+/**
+ * GETs the endpoint with its headers. A redirect is followed only within the same origin: the
+ * headers (credentials, usually) never go to another host. The body is read up to its cap.
+ */
+async function fetchJson(c: CollectorDef): Promise<unknown> {
+  const signal = AbortSignal.timeout(c.timeout_seconds * 1000);
+  let url = c.url;
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(url, { headers: c.headers, signal, redirect: "manual" });
+    const location = res.headers.get("location");
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      const next = new URL(location, url);
+      if (next.origin !== new URL(c.url).origin)
+        throw new Error(
+          `${loggableUrl(url)} redirected to another origin (${next.origin}): not followed with its headers`,
+        );
+      if (hop >= MAX_REDIRECTS) throw new Error(`${loggableUrl(c.url)}: more than ${MAX_REDIRECTS} redirects`);
+      url = next.href;
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${loggableUrl(url)} answered ${res.status}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += chunk.length;
+      if (size > c.max_body_bytes) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new Error(`${loggableUrl(url)}: answer larger than ${c.max_body_bytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  }
+}
+
 export async function collectOnce(c: CollectorDef, hooks: CollectorHooks): Promise<void> {
-  const res = await fetch(c.url, { headers: c.headers, signal: AbortSignal.timeout(c.timeout_seconds * 1000) });
-  if (!res.ok) throw new Error(`${c.url} answered ${res.status}`);
-  const doc: unknown = await res.json();
+  const doc = await fetchJson(c);
   const records: EventRecord[] = c.values.map((v) => {
     const raw = valueAtPath(doc, v.path);
     const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
@@ -47,7 +92,7 @@ export function startCollectors(defs: CollectorDef[], hooks: CollectorHooks, log
         hooks.result(c.name, true);
       } catch (err) {
         hooks.result(c.name, false);
-        log.warn("collector failed", { "opsdeck.collector": c.name, error: err });
+        log.warn("collector failed", { "opsdeck.collector": c.name, "url.path": loggableUrl(c.url), error: err });
       } finally {
         running = false;
       }
