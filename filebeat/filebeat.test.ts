@@ -144,4 +144,20 @@ describe("filebeat.yml", () => {
       "service.instance.id": "0",
     });
   });
+
+  it("keeps query strings (and the tokens they may carry) out of nginx access events", () => {
+    const access = inputs.find((i) => i.id === "opsdeck-nginx-access")!;
+    const event = runScript(access, {
+      "http.request.method": "POST",
+      "url.original": "/api/v1/webhooks/axi?token=axi-token-0123456789",
+      "http.request.referrer": "https://ci.example/job?session=abc",
+      "http.response.status_code": 202,
+    });
+    expect(event).toMatchObject({
+      "url.original": "/api/v1/webhooks/axi",
+      "http.request.referrer": "https://ci.example/job",
+      message: "POST /api/v1/webhooks/axi 202",
+    });
+    expect(JSON.stringify(event)).not.toContain("token=");
+  });
 });
