@@ -79,6 +79,12 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
   req.once("close", () => clearTimeout(timer));
 }
 
+const SECURITY_HEADERS = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+};
+
 const cookie = (header: string | undefined, name: string) =>
   header
     ?.split(/;\s*/)
@@ -100,6 +106,9 @@ runMain(async () => {
   const session = (req: IncomingMessage) => readSession(cookie(req.headers.cookie, SESSION_COOKIE));
   let trusted = { proxies: [] as string[], list: trustedList([]) };
   const server = createServer((req, res) => {
+    // Every response, also those this server answers itself (the stream, log APIs, imports, its
+    // errors); Next's pages replace the CSP with their own, nonce-based one (src/proxy.ts).
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const portal = config().portal;
     if (trusted.proxies !== portal.trusted_proxies)
       trusted = { proxies: portal.trusted_proxies, list: trustedList(portal.trusted_proxies) };

@@ -1,17 +1,20 @@
-// Every page and API needs a session, except sign-in and health.
+// Every page and API needs a session, except sign-in and health. Every response gets a CSP whose
+// scripts are only those carrying this request's nonce (Next puts it on its own scripts when it
+// finds the policy in the request's headers) and what they load ('strict-dynamic').
+import { randomBytes } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { config as opsdeck } from "./lib/config.ts";
 import { readSession, SESSION_COOKIE } from "./features/auth/session.ts";
 
 const OPEN = [/^\/signin$/, /^\/api\/auth\/signin$/, /^\/api\/health$/];
 
-/** No script from elsewhere; frames only from the configured Grafana and Kibana. */
-function csp(): string {
+/** No script but ours; frames only from the configured Grafana and Kibana. */
+function csp(nonce: string): string {
   const { grafana, kibana } = opsdeck().portal;
   const frames = [grafana.url, kibana.url].filter((u): u is string => !!u).map((u) => new URL(u).origin);
   return [
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "connect-src 'self'",
@@ -22,11 +25,16 @@ function csp(): string {
   ].join("; ");
 }
 
-function decide(req: NextRequest): Promise<NextResponse> | NextResponse {
+async function decide(req: NextRequest, policy: string): Promise<NextResponse> {
+  const pass = () => {
+    const headers = new Headers(req.headers);
+    headers.set("content-security-policy", policy);
+    return NextResponse.next({ request: { headers } });
+  };
   const path = req.nextUrl.pathname;
-  if (OPEN.some((r) => r.test(path))) return NextResponse.next();
+  if (OPEN.some((r) => r.test(path))) return pass();
   return readSession(req.cookies.get(SESSION_COOKIE)?.value).then((session) => {
-    if (session) return NextResponse.next();
+    if (session) return pass();
     if (path.startsWith("/api/")) return NextResponse.json({ error: "sign in first" }, { status: 401 });
     const url = req.nextUrl.clone();
     url.pathname = "/signin";
@@ -36,8 +44,9 @@ function decide(req: NextRequest): Promise<NextResponse> | NextResponse {
 }
 
 export async function proxy(req: NextRequest) {
-  const res = await decide(req);
-  res.headers.set("Content-Security-Policy", csp());
+  const policy = csp(randomBytes(16).toString("base64"));
+  const res = await decide(req, policy);
+  res.headers.set("Content-Security-Policy", policy);
   return res;
 }
 

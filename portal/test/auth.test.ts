@@ -186,6 +186,32 @@ describe("sessions", () => {
   });
 });
 
+describe("security headers", () => {
+  it("pages allow only scripts carrying this response's nonce; every other response has a CSP too", async () => {
+    const cookie = cookieHeader(await signIn(base, "ops", "ops-password-1"));
+    const page = await fetch(`${base}/dashboards`, { headers: { cookie } });
+    const policy = page.headers.get("content-security-policy")!;
+    const scriptSrc = policy.split(";").find((d) => d.trim().startsWith("script-src"))!;
+    expect(scriptSrc).not.toContain("unsafe-inline");
+    const nonce = /'nonce-([^']+)'/.exec(scriptSrc)![1];
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+    const again = await fetch(`${base}/dashboards`, { headers: { cookie } });
+    expect(again.headers.get("content-security-policy")).not.toContain(nonce); // one per response
+    for (const path of ["/api/stream", "/api/logs/search", "/api/logs/imports"]) {
+      const res = await fetch(base + path, { signal: AbortSignal.timeout(5000) });
+      expect([path, res.headers.get("content-security-policy")]).toEqual([
+        path,
+        "default-src 'none'; frame-ancestors 'none'",
+      ]);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      await res.body?.cancel();
+    }
+  });
+});
+
 describe("slow clients", () => {
   it("answers 408 to a body that does not arrive in time, and keeps serving", async () => {
     const status = await new Promise<number | string>((resolve) => {
