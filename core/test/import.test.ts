@@ -134,13 +134,29 @@ describe("log import", () => {
     await deleteImport(client, PREFIX, id);
   }, 600_000);
 
-  it("cancels, and deletes an import with its documents", async () => {
-    const file = join(dir, "app.log");
+  it("cancels an import under way, and deletes an import with its documents", async () => {
+    const file = join(dir, "big.log.gz"); // the previous test's: large enough to be stopped midway
     const ac = new AbortController();
-    ac.abort();
     const id = newImportId();
-    const r = await runImport({ client, prefix: PREFIX, id, name: "cancelled", file, signal: ac.signal });
+    let linesAtCancel = 0;
+    const r = await runImport({
+      client,
+      prefix: PREFIX,
+      id,
+      name: "cancelled",
+      file,
+      signal: ac.signal,
+      progressMs: 100,
+      onProgress: (p) => {
+        if (p.lines > 0 && !ac.signal.aborted) {
+          linesAtCancel = p.lines;
+          ac.abort();
+        }
+      },
+    });
+    expect(linesAtCancel).toBeGreaterThan(0);
     expect(r.status).toBe("cancelled");
+    expect(r.lines).toBeLessThan(1_800_000); // stopped, not run to the end
     expect((await listImports(client, PREFIX)).find((i) => i.id === id)?.status).toBe("cancelled");
     await deleteImport(client, PREFIX, id);
     expect((await listImports(client, PREFIX)).some((i) => i.id === id)).toBe(false);

@@ -118,9 +118,21 @@ describe("portal", () => {
       (n) => n === 2,
       60_000,
     );
-    // Sorting by memory puts the largest process first.
+    // Sorting by memory: ascending on the first click, descending (largest first) on the second.
+    const memoryOrder = async () =>
+      (
+        await page
+          .locator('td[data-column="memory"]')
+          .evaluateAll((cells) => cells.map((c) => c.getAttribute("data-sort")))
+      ).map(Number);
     await page.locator("th button", { hasText: "内存" }).click();
+    const ascending = await memoryOrder();
+    expect(ascending.length).toBeGreaterThan(1);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
     await page.locator("th button", { hasText: "内存" }).click();
+    expect(await page.locator('th[aria-sort="descending"]').textContent()).toContain("内存");
+    const descending = await memoryOrder();
+    expect(descending).toEqual([...ascending].sort((a, b) => b - a));
     await shot(page, "processes-zh");
     await page.goto(url(port.portal) + "/business");
     expect(await page.locator("[data-kpi]").count()).toBe(4);
@@ -423,7 +435,15 @@ describe("portal", () => {
       "logs",
       "dashboards",
     ]) {
-      await page.goto(`${url(port.portal)}/${p}`);
+      const res = await page.goto(`${url(port.portal)}/${p}`);
+      // Each page rendered (not an error page) and speaks English: the document, its navigation
+      // and its heading carry no Chinese.
+      expect([p, res!.status()]).toEqual([p, 200]);
+      expect(await page.locator("html").getAttribute("lang")).toBe("en");
+      await page.locator("header.top a", { hasText: "Overview" }).waitFor();
+      const chrome =
+        (await page.locator("header.top").innerText()) + (await page.locator("main h1, main h2").first().innerText());
+      expect([p, chrome]).not.toEqual([p, expect.stringMatching(/[\u4e00-\u9fff]/)]);
       await shot(page, `${p.replace("/", "-")}-en`);
     }
     await page.close();

@@ -13,6 +13,8 @@ let smtp: Awaited<ReturnType<typeof smtpStandin>>;
 let env: NotifierEnv;
 let hook: Server;
 const hooked: { auth?: string; body: any }[] = [];
+/** While set, the webhook refuses messages naming this alert (400: a dead letter). */
+let hookRefuses: string | undefined;
 const SECRET = "SEC0123456789abcdef0123456789abcdef";
 
 const config = () => ({
@@ -79,6 +81,7 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
+      if (hookRefuses && body.includes(hookRefuses)) return void res.writeHead(400).end("no");
       hooked.push({ auth: req.headers.authorization, body: JSON.parse(body) });
       res.writeHead(204).end();
     });
@@ -238,8 +241,25 @@ describe("notifier delivers", () => {
       (m) => !!m,
     );
     expect((await post(`${env.url}/api/v1/channels/nope/test`, {})).status).toBe(404);
-    const hist = await getJson(`${env.url}/api/v1/notifications?channel=broken`);
-    expect((await post(`${env.url}/api/v1/notifications/${hist.notifications[0].id}/retry`, {})).status).toBe(202);
+  });
+
+  it("a manual retry delivers a dead letter once the receiver takes it again", async () => {
+    hookRefuses = "RetryMe";
+    const { id } = (await send("hook", [amAlert("RetryMe")])).body;
+    const dead = await eventually(
+      () => getJson(`${env.url}/api/v1/notifications/${id}`),
+      (n) => n.deliveries.hook.state === "dead",
+    );
+    expect(dead.deliveries.hook.last_error.message).toMatch(/http-400/);
+    hookRefuses = undefined;
+    expect((await post(`${env.url}/api/v1/notifications/${id}/retry`, {})).status).toBe(202);
+    const delivered = await eventually(
+      () => getJson(`${env.url}/api/v1/notifications/${id}`),
+      (n) => n.deliveries.hook.state === "delivered",
+    );
+    expect(delivered.deliveries.hook.attempts).toBe(2);
+    expect(hooked.some((h) => JSON.stringify(h.body).includes("RetryMe"))).toBe(true);
+    expect((await post(`${env.url}/api/v1/notifications/nope/retry`, {})).status).toBe(404);
   });
 });
 

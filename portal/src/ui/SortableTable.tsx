@@ -47,7 +47,7 @@ export function SortableTable({
         {sorted.map((r, i) => (
           <tr key={i} data-row={String(r.id ?? i)}>
             {columns.map((c) => (
-              <td key={c.key}>
+              <td key={c.key} data-column={c.key} data-sort={String(r[`${c.key}__sort`] ?? r[c.key])}>
                 <span className={r[`${c.key}__class`] as string | undefined}>
                   {r[`${c.key}__href`] ? (
                     <Link href={r[`${c.key}__href`] as string}>{r[c.key] as string | number}</Link>
