@@ -4,6 +4,17 @@ import { HttpError } from "@opsdeck/core";
 import { axiRecords } from "./axi.ts";
 import { githubRecords, verifySignature } from "./github.ts";
 
+describe("GitHub's signature", () => {
+  it("matches the example GitHub documents for X-Hub-Signature-256", () => {
+    // docs.github.com, "Validating webhook deliveries": this secret and payload give this header.
+    const header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    expect(() => verifySignature("It's a Secret to Everybody", Buffer.from("Hello, World!"), header)).not.toThrow();
+    expect(() => verifySignature("It's a Secret to Everybody", Buffer.from("Hello, World?"), header)).toThrow(
+      HttpError,
+    );
+  });
+});
+
 describe("axi-deploy notifications", () => {
   it("maps each type to a record of one deploy", () => {
     const base = { project: "blog", deployment_id: 42 };
