@@ -52,6 +52,39 @@ async function importFile(file: string, name = "sample") {
 }
 
 describe("log import", () => {
+  it("imports a file of a few bytes, and an empty one, without waiting for more", async () => {
+    for (const [name, text, lines] of [
+      ["tiny.log", "2026-11-22T10:00:00Z hi\n", 1],
+      ["abc.log", "abc", 1],
+      ["empty.log", "", 0],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const { id, r } = await importFile(file, name);
+      expect([name, r.status, r.lines]).toEqual([name, "done", lines]);
+      await deleteImport(client, PREFIX, id);
+    }
+  });
+
+  it("counts garbage planted in an nginx access log as bad lines, not part of a request", async () => {
+    const file = join(dir, "access.log");
+    const request = (n: number) =>
+      `203.0.113.7 - - [01/Nov/2026:10:00:0${n} +0000] "GET /orders/${n} HTTP/1.1" 200 512 "-" "curl/8"`;
+    writeFileSync(file, [request(1), "garbage one", request(2), "  garbage two", request(3)].join("\n") + "\n");
+    const { id, r } = await importFile(file, "nginx access");
+    expect(r).toMatchObject({ status: "done", lines: 5, docs: 3, bad_lines: 2 });
+    expect(r.bad_samples.map((b) => [b.line, b.reason])).toEqual([
+      [2, "not a nginx-access line (that format has one event per line)"],
+      [4, "not a nginx-access line (that format has one event per line)"],
+    ]);
+    const hits = await client.search({
+      index: `${PREFIX}-import-${id}`,
+      query: { match_phrase: { message: "garbage" } },
+    });
+    expect(hits.hits.hits).toEqual([]);
+    await deleteImport(client, PREFIX, id);
+  });
+
   it("recognises every format, joins a stack trace, counts the bad line", async () => {
     const file = join(dir, "app.log");
     writeFileSync(file, SAMPLE + "\n");

@@ -8,14 +8,13 @@ import { createReadStream, statSync } from "node:fs";
 import { open as openFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
-import { once } from "node:events";
 import { Transform, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Client } from "@elastic/elasticsearch";
 import tar from "tar-stream";
 import yauzl from "yauzl";
 import { indexName } from "../elastic.ts";
-import { parseLine, type Parsed } from "./parse.ts";
+import { parseLine, type Format, type Parsed } from "./parse.ts";
 
 export interface ImportRecord {
   id: string;
@@ -60,24 +59,30 @@ async function magic(file: string): Promise<Buffer> {
   }
 }
 const isGzip = (b: Buffer) => b[0] === 0x1f && b[1] === 0x8b;
-const isZip = (b: Buffer) => b.readUInt32LE(0) === 0x04034b50;
+const isZip = (b: Buffer) => b.length >= 4 && b.readUInt32LE(0) === 0x04034b50;
 const isTar = (b: Buffer) => b.length >= 262 && b.toString("latin1", 257, 262) === "ustar";
 
-/** The stream's first bytes, put back so the stream still yields them. */
-async function peek(stream: Readable, n = 512): Promise<Buffer> {
+/**
+ * The first bytes of a gzip file's content, from a stream of its own (then dropped): peeking at
+ * the stream that is then read would have to put bytes back, and a file shorter than the peek
+ * ends that stream before they are back (a small file hung the import that way).
+ */
+async function gunzippedHead(file: string, n = 512): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  while (size < n) {
-    const c = stream.read() as Buffer | null;
-    if (c !== null) {
-      chunks.push(c);
-      size += c.length;
-    } else if (stream.readableEnded || stream.destroyed) break;
-    else await Promise.race([once(stream, "readable"), once(stream, "end")]);
+  const stream = createReadStream(file).pipe(createGunzip());
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= n) break;
+    }
+  } catch {
+    /* a broken gzip: what came out is all there is; the real read reports the error */
+  } finally {
+    stream.destroy();
   }
-  const head = Buffer.concat(chunks);
-  if (head.length) stream.unshift(head);
-  return head;
+  return Buffer.concat(chunks).subarray(0, n);
 }
 
 type Entry = { name: string; stream: Readable };
@@ -89,9 +94,11 @@ async function* entries(file: string, name: string, onBytes: (n: number) => void
     yield* zipEntries(file, onBytes);
     return;
   }
+  const gzipped = isGzip(head);
+  const content = gzipped ? await gunzippedHead(file) : head;
   let raw: Readable = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counter(onBytes));
-  if (isGzip(head)) raw = raw.pipe(createGunzip());
-  if (isTar(await peek(raw))) yield* tarEntries(raw);
+  if (gzipped) raw = raw.pipe(createGunzip());
+  if (isTar(content)) yield* tarEntries(raw);
   else yield { name, stream: raw };
 }
 
@@ -158,6 +165,9 @@ export function importDocument(
 }
 const SAMPLES = 20;
 
+/** Formats whose events may span lines: an application's plain log with its stack traces. */
+const CONTINUED = new Set<Format>(["pm2-time", "timestamped"]);
+
 /** Runs one import to its end; `onProgress` is called at most every `progressMs`. */
 export async function runImport(opts: {
   client: Client;
@@ -204,7 +214,11 @@ export async function runImport(opts: {
     opts.onProgress?.({ ...r, bad_samples: [...r.bad_samples] });
   };
 
-  /** Events from every entry's lines; a continuation line joins the event before it. */
+  /**
+   * Events from every entry's lines. A line without a timestamp continues the event before it
+   * (a stack trace) only in formats that have such events; in one-line-per-event formats (nginx,
+   * JSON) it is a bad line, never glued to the request before it.
+   */
   async function* documents(): AsyncGenerator<Record<string, unknown>> {
     for await (const entry of entries(file, opts.fileName ?? basename(file), (n) => ((r.bytes_read += n), report()))) {
       r.files++;
@@ -222,8 +236,10 @@ export async function runImport(opts: {
         if (!line.trim()) continue;
         const p = parseLine(line);
         if ("continuation" in p) {
-          if (pending && pending.message.length < MAX_MESSAGE) pending.message += `\n${p.continuation}`;
-          else if (!pending) bad(entry.name, n, "no timestamp, and no line before it to continue", line);
+          if (!pending) bad(entry.name, n, "no timestamp, and no line before it to continue", line);
+          else if (!CONTINUED.has(pending.format))
+            bad(entry.name, n, `not a ${pending.format} line (that format has one event per line)`, line);
+          else if (pending.message.length < MAX_MESSAGE) pending.message += `\n${p.continuation}`;
           continue;
         }
         if ("bad" in p) {
