@@ -41,7 +41,10 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
     const now = Date.now();
     const gated = gate(context, now);
     if ("waitMs" in gated) return gated.waitMs;
-    const due = state.due(name, now);
+    // A failing channel the gate lets through is due its probe: the oldest pending messages go,
+    // whenever their own retry was planned (a reload with a fixed configuration probes at once).
+    const probing = !!state.channel(name).failing;
+    const due = state.due(name, probing ? Infinity : now);
     if (await expire(context, due, now)) return 0;
     if (!due.length) {
       const next = state.nextDue(name);
