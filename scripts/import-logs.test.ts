@@ -36,4 +36,21 @@ describe("npm run import-logs", () => {
       stderr: expect.stringMatching(/ENOENT|no such file/),
     });
   });
+
+  it("says why it stopped when an import goes past a limit, and fails", async () => {
+    const dir = tempDir("import-cli-limit");
+    const config = join(dir, "opsdeck.yml");
+    writeFileSync(
+      config,
+      `elasticsearch:\n  url: ${inject("elasticsearchUrl")}\n  index_prefix: t-cli\n  imports:\n    max_unpacked_mib: 1\n`,
+    );
+    const log = join(dir, "much.log");
+    writeFileSync(log, "2026-11-22T10:00:00Z a line of ordinary text\n".repeat(50_000));
+    const run = exec(process.execPath, [...nodeTsArgs(join(REPO, "scripts/import-logs.ts")), log, "--config", config]);
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/^failed: import /),
+      stderr: expect.stringContaining("more than 1 MiB of text unpacked: stopped"),
+    });
+  });
 });

@@ -59,6 +59,7 @@ const r = await runImport({
   file,
   signal: ac.signal,
   onProgress: show,
+  limits: config.elasticsearch.imports,
 });
 show(r, true);
 console.log(

@@ -36,7 +36,7 @@ const SAMPLE = [
 
 const count = async (id: string) => (await client.count({ index: `${PREFIX}-import-${id}` })).count;
 
-async function importFile(file: string, name = "sample") {
+async function importFile(file: string, name = "sample", limits = cfg.elasticsearch.imports) {
   const id = newImportId();
   const progress: ImportRecord[] = [];
   const r = await runImport({
@@ -47,11 +47,35 @@ async function importFile(file: string, name = "sample") {
     file,
     onProgress: (p) => progress.push(p),
     progressMs: 100,
+    limits,
   });
   return { id, r, progress };
 }
 
 describe("log import", () => {
+  it("stops a gzip bomb: one newline-free line that unpacks 1,000 times its size", async () => {
+    const file = join(dir, "bomb.log.gz");
+    const gz = createGzip({ level: 9 });
+    const out = gz.pipe(createWriteStream(file));
+    const block = Buffer.alloc(1 << 20, "x");
+    for (let i = 0; i < 256; i++) if (!gz.write(block)) await once(gz, "drain");
+    gz.end();
+    await once(out, "finish");
+    const { id, r } = await importFile(file, "bomb");
+    expect(r.status).toBe("failed");
+    expect(r.error).toMatch(/grows more than 200 times the bytes read/);
+    await deleteImport(client, PREFIX, id);
+  });
+
+  it("stops once it has unpacked more text than the limit, and says so", async () => {
+    const file = join(dir, "much.log");
+    writeFileSync(file, "2026-11-22T10:00:00Z a line of ordinary text\n".repeat(50_000)); // ~2.2 MiB
+    const { id, r } = await importFile(file, "much", { ...cfg.elasticsearch.imports, max_unpacked_mib: 1 });
+    expect(r.status).toBe("failed");
+    expect(r.error).toBe("more than 1 MiB of text unpacked: stopped");
+    await deleteImport(client, PREFIX, id);
+  });
+
   it("imports a file of a few bytes, and an empty one, without waiting for more", async () => {
     for (const [name, text, lines] of [
       ["tiny.log", "2026-11-22T10:00:00Z hi\n", 1],
@@ -179,6 +203,7 @@ describe("log import", () => {
       name: "cancelled",
       file,
       signal: ac.signal,
+      limits: cfg.elasticsearch.imports,
       progressMs: 100,
       onProgress: (p) => {
         if (p.lines > 0 && !ac.signal.aborted) {

@@ -259,7 +259,14 @@ async function importThroughput(client: ReturnType<typeof esClient>, dir: string
   await once(out, "finish");
   const size = statSync(file).size;
   const t0 = performance.now();
-  const r = await runImport({ client, prefix: PREFIX, id: newImportId(), name: "bench", file });
+  const r = await runImport({
+    client,
+    prefix: PREFIX,
+    id: newImportId(),
+    name: "bench",
+    file,
+    limits: parseConfig("{}", "defaults").elasticsearch.imports,
+  });
   const secs = (performance.now() - t0) / 1000;
   // The ceiling for these very documents: made beforehand by the same code, pre-serialised,
   // sent by the raw loader into an index of their own.

@@ -24,9 +24,12 @@ const cfgText = (port: number) =>
     portal: {
       port,
       session_secret: "logs-test-session-secret-0123456789",
-      users: [{ name: "ops", password_hash: OPS_HASH, role: "viewer" }],
+      users: [
+        { name: "ops", password_hash: OPS_HASH, role: "viewer" },
+        { name: "importer", password_hash: OPS_HASH, role: "operator" },
+      ],
     },
-    elasticsearch: { url: esUrl, index_prefix: PREFIX },
+    elasticsearch: { url: esUrl, index_prefix: PREFIX, imports: { max_upload_mib: 1 } },
   });
 const es = esClient(parseConfig(cfgText(1), "test"));
 let portal: Proc;
@@ -295,6 +298,19 @@ describe("log APIs under careless clients", () => {
     }
     expect(ended).toBe("cut");
     expect(received).toBeLessThan(6000 * 1500);
+    await stillServing();
+  });
+
+  it("refuses an upload over the limit with 413 and says why, reading no more of it", async () => {
+    const cookies = await signIn(base, "importer", "ops-password-1");
+    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
+    const res = await fetch(`${base}/api/logs/imports?name=big`, {
+      method: "POST",
+      headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf },
+      body: Buffer.alloc(2 * 2 ** 20, "a"),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error).toBe("the file is larger than 1 MiB, the upload limit");
     await stillServing();
   });
 });

@@ -19,6 +19,23 @@ export const elasticsearchSchema = z
       .strict()
       .prefault({}),
     timeout_seconds: int().pipe(z.number().min(1).max(300)).default(10),
+    /** Log imports (portal and CLI): what one may take, so a file cannot take the server down. */
+    imports: z
+      .object({
+        /** The largest upload the portal accepts. */
+        max_upload_mib: int().pipe(z.number().min(1)).default(2048),
+        /** The most text one import may unpack (gzip, zip, tar), and how much it may grow per byte read. */
+        max_unpacked_mib: int().pipe(z.number().min(1)).default(20_480),
+        max_unpack_ratio: int().pipe(z.number().min(2)).default(200),
+        /** A longer line is cut here (the rest of it dropped) without reading it whole into memory. */
+        max_line_kib: int().pipe(z.number().min(1).max(65_536)).default(256),
+        /** Imports the portal runs at once; more are refused until one ends. */
+        concurrent: int().pipe(z.number().min(1).max(16)).default(2),
+        /** Free disk an import leaves: on the portal's upload disk and on Elasticsearch's data disk. */
+        min_free_disk_mib: int().pipe(z.number().min(0)).default(1024),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -4,15 +4,15 @@
 // document. Progress (bytes, lines, rate, bad lines with samples) is reported as it goes; an
 // AbortSignal cancels. The import's record lives in <prefix>-imports, so the CLI and the portal
 // both list it.
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, statfsSync, statSync } from "node:fs";
 import { open as openFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { createInterface } from "node:readline";
 import { Transform, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Client } from "@elastic/elasticsearch";
 import tar from "tar-stream";
 import yauzl from "yauzl";
+import type { ElasticsearchConfig } from "../config/elasticsearch.ts";
 import { indexName } from "../elastic.ts";
 import { parseLine, type Format, type Parsed } from "./parse.ts";
 
@@ -165,6 +165,75 @@ export function importDocument(
 }
 const SAMPLES = 20;
 
+export type ImportLimits = ElasticsearchConfig["imports"];
+
+/** What an import refuses to do, said the same way in the portal and the CLI. */
+export class ImportRefused extends Error {}
+
+/**
+ * The lines of a stream, each cut at `maxBytes`: a line longer than that yields its first
+ * `maxBytes` and the rest is dropped as it streams by, so a newline-free gigabyte costs
+ * `maxBytes` of memory, not a gigabyte (readline would buffer the whole line first).
+ */
+export async function* splitLines(
+  stream: AsyncIterable<Buffer>,
+  maxBytes: number,
+  onBytes: (n: number) => void,
+): AsyncGenerator<{ text: string; cut: boolean }> {
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let dropping = false;
+  const take = (): { text: string; cut: boolean } => {
+    const line = Buffer.concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
+    return { text: line.toString("utf8").replace(/\r$/, ""), cut: false };
+  };
+  for await (const chunk of stream) {
+    onBytes(chunk.length);
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(0x0a, start);
+      const piece = chunk.subarray(start, end < 0 ? chunk.length : end);
+      if (!dropping) {
+        const room = maxBytes - heldBytes;
+        held.push(piece.length > room ? piece.subarray(0, room) : piece);
+        heldBytes += Math.min(piece.length, room);
+        if (piece.length > room) {
+          dropping = true; // the line is over the cap: yield what fits once it ends, drop the rest
+        }
+      }
+      if (end < 0) break;
+      const cut = dropping;
+      dropping = false;
+      yield { ...take(), cut };
+      start = end + 1;
+    }
+  }
+  if (heldBytes > 0 || dropping) yield { ...take(), cut: dropping };
+}
+
+/** Free bytes on the disk holding `path`. */
+export const freeDiskBytes = (path: string) => {
+  const s = statfsSync(path);
+  return s.bavail * s.bsize;
+};
+
+/** The least free space on any Elasticsearch data disk. */
+async function elasticsearchFreeBytes(client: Client): Promise<number> {
+  const stats = await client.nodes.stats({ metric: "fs" });
+  return Math.min(...Object.values(stats.nodes).map((n) => n.fs?.total?.available_in_bytes ?? Infinity));
+}
+
+/** Refuses to go on when Elasticsearch's disk would fall below the free space to keep. */
+export async function checkElasticsearchDisk(client: Client, limits: ImportLimits): Promise<void> {
+  const free = await elasticsearchFreeBytes(client);
+  if (free < limits.min_free_disk_mib * 2 ** 20)
+    throw new ImportRefused(
+      `Elasticsearch has ${Math.floor(free / 2 ** 20)} MiB of disk left; imports keep ${limits.min_free_disk_mib} MiB free`,
+    );
+}
+
 /** Formats whose events may span lines: an application's plain log with its stack traces. */
 const CONTINUED = new Set<Format>(["pm2-time", "timestamped"]);
 
@@ -180,6 +249,7 @@ export async function runImport(opts: {
   signal?: AbortSignal;
   onProgress?: (r: ImportRecord) => void;
   progressMs?: number;
+  limits: ImportLimits;
 }): Promise<ImportRecord> {
   const { client, prefix, id, name, file } = opts;
   const index = indexName.import(prefix, id);
@@ -220,19 +290,35 @@ export async function runImport(opts: {
    * JSON) it is a bad line, never glued to the request before it.
    */
   async function* documents(): AsyncGenerator<Record<string, unknown>> {
+    const { limits } = opts;
+    let unpacked = 0;
+    let checkedDiskAt = Date.now();
     for await (const entry of entries(file, opts.fileName ?? basename(file), (n) => ((r.bytes_read += n), report()))) {
       r.files++;
       let pending: (Parsed & { line: number }) | undefined;
       const doc = (p: Parsed & { line: number }) => importDocument(p, { id, name, file: entry.name });
       let n = 0;
-      const lines = createInterface({ input: entry.stream, crlfDelay: Infinity });
-      for await (const line of lines) {
+      const countUnpacked = (bytes: number) => {
+        unpacked += bytes;
+        if (unpacked > limits.max_unpacked_mib * 2 ** 20)
+          throw new ImportRefused(`more than ${limits.max_unpacked_mib} MiB of text unpacked: stopped`);
+        if (unpacked > 64 * 2 ** 20 && unpacked > limits.max_unpack_ratio * Math.max(1, r.bytes_read))
+          throw new ImportRefused(
+            `the text grows more than ${limits.max_unpack_ratio} times the bytes read (a zip bomb?): stopped`,
+          );
+      };
+      for await (const { text: line, cut } of splitLines(entry.stream, limits.max_line_kib * 1024, countUnpacked)) {
         if (opts.signal?.aborted) {
           entry.stream.destroy();
           return;
         }
         n++;
         r.lines++;
+        if (cut) bad(entry.name, n, `longer than ${limits.max_line_kib} KiB: cut there`, line);
+        if (Date.now() - checkedDiskAt > 10_000) {
+          checkedDiskAt = Date.now();
+          await checkElasticsearchDisk(client, limits);
+        }
         if (!line.trim()) continue;
         const p = parseLine(line);
         if ("continuation" in p) {
@@ -258,6 +344,7 @@ export async function runImport(opts: {
   }
 
   try {
+    await checkElasticsearchDisk(client, opts.limits);
     const helper = client.helpers.bulk({
       datasource: documents(),
       onDocument: () => ({ create: { _index: index } }),

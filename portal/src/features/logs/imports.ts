@@ -10,11 +10,21 @@ import { open, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Client } from "@elastic/elasticsearch";
 import { createLogger, type Config } from "@opsdeck/core";
 import { SSE_HEADERS, sseFrame } from "@opsdeck/core/sse";
-import { deleteImport, listImports, newImportId, runImport, type ImportRecord } from "@opsdeck/core/logs-import/import";
+import {
+  checkElasticsearchDisk,
+  deleteImport,
+  freeDiskBytes,
+  ImportRefused,
+  listImports,
+  newImportId,
+  runImport,
+  type ImportRecord,
+} from "@opsdeck/core/logs-import/import";
 import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "../auth/session.ts";
 
 const running = new Map<string, { record: ImportRecord; ac: AbortController }>();
@@ -27,15 +37,51 @@ export function importRoutes(cfg: Config, client: Client) {
 
   async function upload(req: IncomingMessage, res: ServerResponse, session: Session, url: URL) {
     const name = (url.searchParams.get("name") ?? "").trim().slice(0, 200) || "upload";
+    const limits = cfg.elasticsearch.imports;
+    // A refused upload is not read on (it may be gigabytes): answered, then the connection closed.
+    const refuse = (status: number, error: string) => {
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.destroy());
+      json(res, status, { error });
+    };
+    const active = [...running.values()].filter((e) => e.record.status === "running").length;
+    if (active >= limits.concurrent)
+      return refuse(429, `${active} imports are running (at most ${limits.concurrent} at once): wait for one to end`);
+    const maxBytes = limits.max_upload_mib * 2 ** 20;
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (declared > maxBytes)
+      return refuse(413, `the file is larger than ${limits.max_upload_mib} MiB, the upload limit`);
+    const keep = limits.min_free_disk_mib * 2 ** 20;
+    if (freeDiskBytes(tmpdir()) - (Number.isFinite(declared) ? declared : 0) < keep)
+      return refuse(507, `not enough disk space for the upload: the portal keeps ${limits.min_free_disk_mib} MiB free`);
+    try {
+      await checkElasticsearchDisk(client, limits);
+    } catch (err) {
+      if (err instanceof ImportRefused) return refuse(507, err.message);
+      throw err;
+    }
     const id = newImportId();
     const file = join(tmpdir(), `opsdeck-import-${randomUUID()}`);
+    // Counted as it streams: a missing or false Content-Length does not get past the limit.
+    let received = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > maxBytes)
+          done(new ImportRefused(`the file is larger than ${limits.max_upload_mib} MiB, the upload limit`));
+        else if (received % (64 * 2 ** 20) < chunk.length && freeDiskBytes(tmpdir()) < keep)
+          done(new ImportRefused(`the disk is filling up: the portal keeps ${limits.min_free_disk_mib} MiB free`));
+        else done(null, chunk);
+      },
+    });
     try {
-      await pipeline(req, createWriteStream(file));
+      await pipeline(req, cap, createWriteStream(file));
       const h = await open(file, "r+");
       await h.sync(); // 202 means it is on disk
       await h.close();
     } catch (err) {
       await rm(file, { force: true });
+      if (err instanceof ImportRefused) return refuse(/larger/.test(err.message) ? 413 : 507, err.message);
       return json(res, 400, { error: `upload failed: ${(err as Error).message}` });
     }
     const ac = new AbortController();
@@ -57,6 +103,7 @@ export function importRoutes(cfg: Config, client: Client) {
       fileName: name,
       signal: ac.signal,
       onProgress: (r) => (entry.record = r),
+      limits: cfg.elasticsearch.imports,
     })
       .then((r) => (entry.record = r))
       .catch((err: Error) => (entry.record = { ...entry.record, status: "failed", error: err.message }))
