@@ -79,6 +79,33 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
   req.once("close", () => clearTimeout(timer));
 }
 
+/** The portal's API and the methods each route takes: anything else is a JSON 404 or 405 here, not Next's HTML. */
+const API: [RegExp, string[]][] = [
+  [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
+  [/^\/api\/silences$/, ["POST", "DELETE"]],
+  [/^\/api\/(health|stream)$/, ["GET"]],
+  [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
+  [/^\/api\/logs\/imports$/, ["GET", "POST"]],
+  [/^\/api\/logs\/imports\/[^/]+$/, ["DELETE"]],
+  [/^\/api\/logs\/imports\/[^/]+\/progress$/, ["GET"]],
+];
+
+/** Answers an /api request Next would answer with HTML; true if it did. */
+function refuseUnknownApi(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  if (!path.startsWith("/api/")) return false;
+  const allowed = API.find(([pattern]) => pattern.test(path))?.[1];
+  const answer = (status: number, error: string, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify({ error }));
+  if (!allowed) return (answer(404, `no API at ${path}`), true);
+  const method = req.method === "HEAD" ? "GET" : (req.method ?? "");
+  if (!allowed.includes(method))
+    return (
+      answer(405, `${req.method} is not allowed here; use ${allowed.join(" or ")}`, { allow: allowed.join(", ") }),
+      true
+    );
+  return false;
+}
+
 const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
@@ -121,6 +148,7 @@ runMain(async () => {
     );
     const upload = req.method === "POST" && (req.url ?? "").split("?")[0] === "/api/logs/imports";
     limitArrival(req, res, portal.request_timeout_seconds * 1000, upload);
+    if (refuseUnknownApi(req, res, (req.url ?? "/").split("?")[0])) return;
     if (req.method === "GET" && (req.url === "/api/stream" || req.url?.startsWith("/api/stream?"))) {
       void session(req).then((s) => {
         if (s) serveStream(req, res, portalSources(cfg));

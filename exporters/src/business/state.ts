@@ -11,7 +11,8 @@ export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const eventSchema = z
   .object({
     metric: z.string().min(1),
-    value: z.number().finite().optional(),
+    // Beyond 2^53 a double no longer counts by one: such a value is a mistake, not a KPI.
+    value: z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
     labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
     event_id: z.string().min(1).max(200).optional(),
     timestamp: z.union([z.string(), z.number()]).optional(),

@@ -87,7 +87,7 @@ export const httpUrlOrUndefined = (value: string | null | undefined) =>
 const when = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = toMillis(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: "expected an ISO 8601 time or Unix seconds" });
+    ctx.addIssue({ code: "custom", message: "expected an ISO 8601 time or Unix seconds, between 1970 and 2200" });
     return z.NEVER;
   }
   return ms;
