@@ -23,7 +23,11 @@ if (!existsSync(file)) {
 }
 let config;
 try {
-  ({ config } = loadConfig({ argv: values.config ? ["--config", values.config] : [], env: process.env }));
+  ({ config } = loadConfig({
+    argv: values.config ? ["--config", values.config] : [],
+    env: process.env,
+    reader: "import-logs",
+  }));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : (err as Error).message);
   process.exit(78);

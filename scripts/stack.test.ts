@@ -1,6 +1,6 @@
 // `npm start`'s own code: the whole native stack comes up on free ports with the demo, every
 // Prometheus target is up, and an interrupt (Ctrl-C) stops everything it started.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pm2, promQuery, type Proc } from "@opsdeck/stack";
@@ -77,6 +77,27 @@ describe("npm start (scripts/stack.ts)", () => {
     const others = Object.entries(secrets).filter(([name]) => name !== "OPSDECK_BUSINESS_TOKEN");
     expect(others.length).toBeGreaterThan(4);
     expect(others.filter(([, value]) => apps.includes(value)).map(([name]) => name)).toEqual([]);
+
+    // Nor do OpsDeck's own services, Prometheus or Alertmanager: this config gives every token
+    // literally, so no process of this stack holds any value from secrets.env.
+    const children = readdirSync("/proc")
+      .filter((pid) => /^\d+$/.test(pid))
+      .flatMap((pid) => {
+        try {
+          return [
+            { cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8"), env: readFileSync(`/proc/${pid}/environ`, "utf8") },
+          ];
+        } catch {
+          return []; // gone, or not ours to read
+        }
+      })
+      .filter((p) => p.env.includes(`OPSDECK_STACK_DIR=${stateDir}`) && !p.cmd.includes("scripts/stack.ts"));
+    expect(children.map((c) => c.cmd).join("\n")).toMatch(/notifier\.mjs[\s\S]*|portal-server\.mjs/);
+    for (const child of children)
+      expect([
+        child.cmd.split("\0").slice(0, 3).join(" "),
+        others.filter(([, v]) => child.env.includes(v)).map(([n]) => n),
+      ]).toEqual([child.cmd.split("\0").slice(0, 3).join(" "), []]);
 
     const pm2Pid = Number(readFileSync(join(stateDir, "pm2", "pm2.pid"), "utf8"));
     expect(await running.stop()).toBe(0);

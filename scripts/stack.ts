@@ -5,7 +5,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ConfigError, configPath, elasticsearchUrl, hashPassword, isWeakHash, loadConfig } from "@opsdeck/core";
+import {
+  ConfigError,
+  configPath,
+  elasticsearchUrl,
+  hashPassword,
+  isWeakHash,
+  loadConfig,
+  READERS,
+  readYaml,
+  referencedVariables,
+  type Reader,
+} from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
 import {
   REPO,
@@ -68,8 +79,22 @@ async function main() {
   const stackDir = resolve(REPO, process.env.OPSDECK_STACK_DIR ?? ".opsdeck");
   mkdirSync(join(stackDir, "logs"), { recursive: true });
   const secrets = await loadSecrets(stackDir);
-  const env = { ...process.env, ...secrets, OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
+  const own = { OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, ...own };
   const { config } = loadConfig({ argv: ["--config", file], env });
+  // Each child gets the environment without any secret, plus what its own parts of the file
+  // refer to: the notifier never holds the portal's session secret, Prometheus holds none.
+  for (const name of [...SECRETS, "OPSDECK_PORTAL_ADMIN_HASH"]) delete process.env[name];
+  const fileTree = readYaml(readFileSync(file, "utf8"), file);
+  const envFor = (reader: Reader) => ({
+    ...process.env,
+    ...own,
+    ...Object.fromEntries(
+      referencedVariables(fileTree, READERS[reader]).flatMap((name) =>
+        env[name] === undefined ? [] : [[name, env[name]]],
+      ),
+    ),
+  });
   const { exporters: ex, stack, notifier, portal } = config;
   const runEs = stack.elasticsearch.enabled && !config.elasticsearch.url;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
@@ -100,7 +125,7 @@ async function main() {
   let pm2Started = false;
   const stop = async () => {
     await stopAll(procs);
-    if (pm2Started) await pm2(env.PM2_HOME, ["kill"]).catch(() => undefined);
+    if (pm2Started) await pm2(own.PM2_HOME, ["kill"]).catch(() => undefined);
   };
   let stopping = false;
   const onSignal = async () => {
@@ -126,37 +151,47 @@ async function main() {
     await step("node-exporter", async () => {
       procs.push((await startNodeExporter({ port: stack.node_exporter.port, logFile: log("node-exporter") })).proc);
     });
-    const cfg = { configFile: file, env };
+    const cfg = (reader: Reader) => ({ configFile: file, env: envFor(reader) });
     if (ex.deploy.enabled)
       await step("deploy exporter", async () => {
         procs.push(
-          await launchExporter("deploy", { ...cfg, url: url(ex.deploy.port), logFile: log("deploy-exporter") }),
+          await launchExporter("deploy", {
+            ...cfg("deploy-exporter"),
+            url: url(ex.deploy.port),
+            logFile: log("deploy-exporter"),
+          }),
         );
       });
     if (ex.business.enabled)
       await step("business exporter", async () => {
         procs.push(
-          await launchExporter("business", { ...cfg, url: url(ex.business.port), logFile: log("business-exporter") }),
+          await launchExporter("business", {
+            ...cfg("business-exporter"),
+            url: url(ex.business.port),
+            logFile: log("business-exporter"),
+          }),
         );
       });
     if (ex.pm2.enabled)
       await step("PM2 daemon" + (stack.demo ? " with the demo shop" : ""), async () => {
-        await pm2(env.PM2_HOME, ["ping"]);
+        await pm2(own.PM2_HOME, ["ping"]);
         pm2Started = true;
         if (stack.demo)
           // The demo apps get the business exporter's address and token, and no other secret.
-          await pm2(env.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
+          await pm2(own.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
             timeoutMs: 120_000,
             env: { OPSDECK_BUSINESS_PORT: String(ex.business.port), OPSDECK_BUSINESS_TOKEN: ex.business.token },
           });
       });
     if (ex.pm2.enabled)
       await step("pm2 exporter", async () => {
-        procs.push(await launchExporter("pm2", { ...cfg, url: url(ex.pm2.port), logFile: log("pm2-exporter") }));
+        procs.push(
+          await launchExporter("pm2", { ...cfg("pm2-exporter"), url: url(ex.pm2.port), logFile: log("pm2-exporter") }),
+        );
       });
     if (notifier.enabled) {
       await step("notifier", async () => {
-        procs.push(await launchNotifier({ ...cfg, url: url(notifier.port), logFile: log("notifier") }));
+        procs.push(await launchNotifier({ ...cfg("notifier"), url: url(notifier.port), logFile: log("notifier") }));
       });
       await step("alertmanager", async () => {
         const tokenFile = join(stackDir, "notifier.token");
@@ -225,7 +260,7 @@ async function main() {
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
       await step("portal", async () => {
-        procs.push(await launchPortal({ ...cfg, url: url(portal.port), logFile: log("portal") }));
+        procs.push(await launchPortal({ ...cfg("portal"), url: url(portal.port), logFile: log("portal") }));
       });
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {
@@ -257,7 +292,7 @@ async function main() {
   for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);
   console.log(`\n  API tokens:          ${join(stackDir, "secrets.env")}`);
   if (portal.enabled) console.log(`  Portal sign-in:      admin / OPSDECK_PORTAL_ADMIN_PASSWORD in secrets.env`);
-  console.log(`  PM2 (demo):          PM2_HOME=${env.PM2_HOME} npx pm2 ls`);
+  console.log(`  PM2 (demo):          PM2_HOME=${own.PM2_HOME} npx pm2 ls`);
   console.log(`  Logs:                ${join(stackDir, "logs")}`);
   console.log("\nPress Ctrl-C to stop everything.");
   const [first] = await Promise.race(procs.map((p) => p.exited.then((code) => [p, code] as const)));

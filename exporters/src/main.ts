@@ -14,7 +14,7 @@ runMain(async () => {
     process.stderr.write(`usage: opsdeck-exporter <${KINDS.join("|")}> [--config PATH]\n`);
     process.exit(2);
   }
-  const { config, file } = loadConfig({ argv: process.argv.slice(3) });
+  const { config, file } = loadConfig({ argv: process.argv.slice(3), reader: `${kind}-exporter` });
   if (kind !== "pm2" && !config.exporters[kind].token)
     throw new ConfigError(file, [
       `exporters.${kind}.token: is required to accept events (e.g. token: \${OPSDECK_${kind.toUpperCase()}_TOKEN})`,

@@ -5,7 +5,7 @@ import { ConfigError, createLogger, loadConfig, runMain, stopOnSignals } from "@
 import { startNotifier } from "./server.ts";
 
 function load() {
-  const loaded = loadConfig({ argv: process.argv.slice(2) });
+  const loaded = loadConfig({ argv: process.argv.slice(2), reader: "notifier" });
   if (!loaded.config.notifier.token)
     throw new ConfigError(loaded.file, [
       "notifier.token: is required to accept Alertmanager's webhooks (e.g. token: ${OPSDECK_NOTIFIER_TOKEN})",

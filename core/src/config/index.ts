@@ -1,5 +1,6 @@
 // opsdeck.yml: the loader and every service's section of the schema.
 export * from "./load.ts";
+export * from "./readers.ts";
 export * from "./zod.ts";
 export * from "./demo-shop.ts";
 export * from "./exporters.ts";

@@ -4,7 +4,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, configPath, DEFAULT_BUSINESS_METRICS, loadConfig, parseConfig } from "./index.ts";
+import {
+  ConfigError,
+  configPath,
+  DEFAULT_BUSINESS_METRICS,
+  loadConfig,
+  parseConfig,
+  READERS,
+  readYaml,
+  referencedVariables,
+  type Reader,
+} from "./index.ts";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -80,6 +90,33 @@ describe("opsdeck.yml", () => {
     expect(loadConfig({ argv: [], env: {}, cwd: dir }).config.log.level).toBe("debug");
     expect(() => loadConfig({ argv: ["--config", "missing.yml"], env: {}, cwd: dir })).toThrow(
       /missing\.yml: .*cannot read: ENOENT/s,
+    );
+  });
+
+  it("lets each process read its own parts of the example with its own secrets alone", () => {
+    const text = readFileSync(join(REPO, "opsdeck.example.yml"), "utf8");
+    const tree = readYaml(text, "opsdeck.example.yml");
+    const secrets: Record<string, string> = {
+      OPSDECK_DEPLOY_TOKEN: "x".repeat(16),
+      OPSDECK_AXI_TOKEN: "a".repeat(16),
+      OPSDECK_BUSINESS_TOKEN: "y".repeat(16),
+      OPSDECK_NOTIFIER_TOKEN: "z".repeat(16),
+      OPSDECK_GITHUB_SECRET: "g".repeat(16),
+      OPSDECK_PORTAL_SESSION_SECRET: "s".repeat(32),
+      OPSDECK_PORTAL_ADMIN_HASH: "scrypt$16384$8$1$c2FsdA$aGFzaA",
+    };
+    expect(referencedVariables(tree, READERS.notifier)).toContain("OPSDECK_NOTIFIER_TOKEN");
+    expect(referencedVariables(tree, READERS.notifier)).not.toContain("OPSDECK_PORTAL_SESSION_SECRET");
+    expect(referencedVariables(tree, READERS["deploy-exporter"])).not.toContain("OPSDECK_PORTAL_ADMIN_HASH");
+    for (const reader of Object.keys(READERS) as Reader[]) {
+      const own = Object.fromEntries(
+        referencedVariables(tree, READERS[reader]).flatMap((name) => (secrets[name] ? [[name, secrets[name]]] : [])),
+      );
+      expect(() => parseConfig(text, "opsdeck.example.yml", own, reader), reader).not.toThrow();
+    }
+    // The whole file, as the supervisor reads it, needs every one.
+    expect(() => parseConfig(text, "opsdeck.example.yml", { OPSDECK_NOTIFIER_TOKEN: "z".repeat(16) })).toThrow(
+      /OPSDECK_PORTAL_SESSION_SECRET is not set/,
     );
   });
 

@@ -9,6 +9,7 @@ import { elasticsearchSchema } from "./elasticsearch.ts";
 import { exportersSchema } from "./exporters.ts";
 import { notifierSchema } from "./notifier.ts";
 import { portalSchema } from "./portal.ts";
+import { pick, READERS, type Reader } from "./readers.ts";
 import { stackSchema } from "./stack.ts";
 
 export const configSchema = z
@@ -97,6 +98,8 @@ export interface LoadOptions {
   argv?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The process reading it: only its parts are resolved and validated (see readers.ts). */
+  reader?: Reader;
 }
 
 /** Where the config lives: --config PATH, then OPSDECK_CONFIG, then ./opsdeck.yml if present. */
@@ -113,13 +116,22 @@ export function configPath(opts: LoadOptions = {}): string | undefined {
   return existsSync(local) ? local : undefined;
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let raw: unknown;
+/** The file's YAML, before interpolation. */
+export function readYaml(text: string, file: string): unknown {
   try {
-    raw = parseYaml(text) ?? {};
+    return parseYaml(text) ?? {};
   } catch (err) {
     throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split("\n")[0]}`]);
   }
+}
+
+/**
+ * The configuration; for a `reader` (one OpsDeck process), only the parts it reads are resolved
+ * and validated — the rest take their defaults, and their ${VAR}s need not be set.
+ */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, reader?: Reader): Config {
+  const whole = readYaml(text, file);
+  const raw = reader ? pick(whole, READERS[reader]) : whole;
   const problems: string[] = [];
   const tree = interpolate(raw, env, [], problems);
   if (problems.length) throw new ConfigError(file, problems);
@@ -131,12 +143,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 export function loadConfig(opts: LoadOptions = {}): { config: Config; file: string } {
   const env = opts.env ?? process.env;
   const file = configPath(opts);
-  if (!file) return { config: parseConfig("{}", "(defaults)", env), file: "(defaults)" };
+  if (!file) return { config: parseConfig("{}", "(defaults)", env, opts.reader), file: "(defaults)" };
   let text: string;
   try {
     text = readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch (err) {
     throw new ConfigError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`]);
   }
-  return { config: parseConfig(text, file, env), file };
+  return { config: parseConfig(text, file, env, opts.reader), file };
 }

@@ -23,7 +23,7 @@ const modified = (file: string) => {
 };
 
 function load(now: number): Loaded {
-  const { config, file } = loadConfig();
+  const { config, file } = loadConfig({ reader: "portal" });
   return { config, file, modifiedMs: modified(file), checkedAt: now };
 }
 
