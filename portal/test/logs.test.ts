@@ -29,7 +29,8 @@ const cfgText = (port: number) =>
         { name: "importer", password_hash: OPS_HASH, role: "operator" },
       ],
     },
-    elasticsearch: { url: esUrl, index_prefix: PREFIX, imports: { max_upload_mib: 1 } },
+    // No disk has this much free: every upload that gets past the size check is refused for space.
+    elasticsearch: { url: esUrl, index_prefix: PREFIX, imports: { max_upload_mib: 1, min_free_disk_mib: 2 ** 40 } },
   });
 const es = esClient(parseConfig(cfgText(1), "test"));
 let portal: Proc;
@@ -312,5 +313,17 @@ describe("log APIs under careless clients", () => {
     expect(res.status).toBe(413);
     expect((await res.json()).error).toBe("the file is larger than 1 MiB, the upload limit");
     await stillServing();
+  });
+
+  it("refuses an upload the disk cannot take with 507 and says why", async () => {
+    const cookies = await signIn(base, "importer", "ops-password-1");
+    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
+    const res = await fetch(`${base}/api/logs/imports?name=small`, {
+      method: "POST",
+      headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf },
+      body: "2026-11-22T10:00:00Z one line\n",
+    });
+    expect(res.status).toBe(507);
+    expect((await res.json()).error).toMatch(/^not enough disk space for the upload: the portal keeps \d+ MiB free$/);
   });
 });
