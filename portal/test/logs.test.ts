@@ -302,27 +302,26 @@ describe("log APIs under careless clients", () => {
     await stillServing();
   });
 
-  it("refuses an upload over the limit with 413 and says why, reading no more of it", async () => {
+  /** Uploads as an operator would from the Logs page. */
+  const upload = async (name: string, body: string | Uint8Array<ArrayBuffer>) => {
     const cookies = await signIn(base, "importer", "ops-password-1");
     const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
-    const res = await fetch(`${base}/api/logs/imports?name=big`, {
+    return fetch(`${base}/api/logs/imports?name=${name}`, {
       method: "POST",
       headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf },
-      body: Buffer.alloc(2 * 2 ** 20, "a"),
+      body,
     });
+  };
+
+  it("refuses an upload over the limit with 413 and says why, reading no more of it", async () => {
+    const res = await upload("big", new Uint8Array(2 * 2 ** 20).fill(97));
     expect(res.status).toBe(413);
     expect((await res.json()).error).toBe("the file is larger than 1 MiB, the upload limit");
     await stillServing();
   });
 
   it("refuses an upload the disk cannot take with 507 and says why", async () => {
-    const cookies = await signIn(base, "importer", "ops-password-1");
-    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
-    const res = await fetch(`${base}/api/logs/imports?name=small`, {
-      method: "POST",
-      headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf },
-      body: "2026-11-22T10:00:00Z one line\n",
-    });
+    const res = await upload("small", "2026-11-22T10:00:00Z one line\n");
     expect(res.status).toBe(507);
     expect((await res.json()).error).toMatch(/^not enough disk space for the upload: the portal keeps \d+ MiB free$/);
   });
