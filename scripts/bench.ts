@@ -10,6 +10,7 @@ import { printTable } from "@opsdeck/stack/bench-stats";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
 import { benchLogs } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
+import { benchSignIn } from "../portal/bench/signin.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -50,6 +51,11 @@ if (!only || only === "portal") {
   printTable(`Deploy event posted → seen (one step every 100 ms; target p95 ≤ 50 ms in the browser)`, r.live);
   printTable("10,000 concurrent SSE streams to one process (RSS ≤ 1 GB, event to all p95 ≤ 500 ms)", r.sse);
   writeFileSync(join(out, "portal.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "signin") {
+  const rows = await benchSignIn();
+  printTable("/api/health latency while 8 clients keep signing in (the event loop's cost of password hashing)", rows);
+  writeFileSync(join(out, "signin.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }
 if (!only || only === "logs") {
   const r = await benchLogs();
