@@ -4,6 +4,7 @@
 // none twice, none missing; export streams the whole result; bad queries are 400s.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { hashPassword, parseConfig } from "@opsdeck/core";
@@ -18,7 +19,7 @@ import { cookieHeader, signIn } from "./signin.ts";
 const PREFIX = "t-logs";
 const esUrl = inject("elasticsearchUrl");
 const OPS_HASH = await hashPassword("ops-password-1");
-const cfgText = (port: number) =>
+const cfgText = (port: number, imports: Record<string, unknown> = {}) =>
   stringify({
     log: { level: "warn" },
     portal: {
@@ -29,11 +30,12 @@ const cfgText = (port: number) =>
         { name: "importer", password_hash: OPS_HASH, role: "operator" },
       ],
     },
-    // No disk has this much free: every upload that gets past the size check is refused for space.
-    elasticsearch: { url: esUrl, index_prefix: PREFIX, imports: { max_upload_mib: 1, min_free_disk_mib: 2 ** 40 } },
+    elasticsearch: { url: esUrl, index_prefix: PREFIX, imports: { max_upload_mib: 1, concurrent: 1, ...imports } },
   });
 const es = esClient(parseConfig(cfgText(1), "test"));
 let portal: Proc;
+let configFile: string;
+let rewriteImports: (imports: Record<string, unknown>) => Promise<void>;
 let base: string;
 let cookie: string;
 const T0 = Date.now() - 30 * 60_000;
@@ -77,7 +79,13 @@ beforeAll(async () => {
   await index(docs);
   const dir = tempDir("logs");
   const port = await freePort();
-  writeFileSync(join(dir, "opsdeck.yml"), cfgText(port));
+  configFile = join(dir, "opsdeck.yml");
+  rewriteImports = async (imports) => {
+    await new Promise((r) => setTimeout(r, 50));
+    writeFileSync(configFile, cfgText(port, imports));
+    await new Promise((r) => setTimeout(r, 1300)); // the portal re-reads it within a second
+  };
+  writeFileSync(configFile, cfgText(port));
   base = `http://127.0.0.1:${port}`;
   portal = await launchPortal({ configFile: join(dir, "opsdeck.yml"), url: base });
   cookie = cookieHeader(await signIn(base, "ops", "ops-password-1"));
@@ -320,9 +328,33 @@ describe("log APIs under careless clients", () => {
     await stillServing();
   });
 
+  it("refuses an upload while the allowed number of imports run, with 429 and why", async () => {
+    // ~1 MiB of gzip that unpacks to ~15 MB of varied lines: it runs for a few seconds.
+    const lines = Array.from(
+      { length: 200_000 },
+      (_, i) => `2026-11-22T10:${String(i % 60).padStart(2, "0")}:00Z INFO order ${i * 7919} paid by ${i * 31}`,
+    ).join("\n");
+    const gz = new Uint8Array(gzipSync(lines).subarray(0, 1_000_000));
+    const first = await upload("slow", gz);
+    expect(first.status).toBe(202);
+    const second = await upload("second", "2026-11-22T10:00:00Z one line\n");
+    expect(second.status).toBe(429);
+    expect((await second.json()).error).toBe("1 imports are running (at most 1 at once): wait for one to end");
+    const { id } = await first.json();
+    const cookies = await signIn(base, "importer", "ops-password-1");
+    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
+    const removed = await fetch(`${base}/api/logs/imports/${id}`, {
+      method: "DELETE",
+      headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf },
+    });
+    expect(removed.status).toBe(204);
+  });
+
   it("refuses an upload the disk cannot take with 507 and says why", async () => {
+    await rewriteImports({ min_free_disk_mib: 2 ** 40 }); // no disk has this much free
     const res = await upload("small", "2026-11-22T10:00:00Z one line\n");
     expect(res.status).toBe(507);
     expect((await res.json()).error).toMatch(/^not enough disk space for the upload: the portal keeps \d+ MiB free$/);
+    await rewriteImports({});
   });
 });

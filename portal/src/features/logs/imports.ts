@@ -25,6 +25,7 @@ import {
   runImport,
   type ImportRecord,
 } from "@opsdeck/core/logs-import/import";
+import { config } from "../../lib/config.ts";
 import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "../auth/session.ts";
 
 const running = new Map<string, { record: ImportRecord; ac: AbortController }>();
@@ -37,7 +38,7 @@ export function importRoutes(cfg: Config, client: Client) {
 
   async function upload(req: IncomingMessage, res: ServerResponse, session: Session, url: URL) {
     const name = (url.searchParams.get("name") ?? "").trim().slice(0, 200) || "upload";
-    const limits = cfg.elasticsearch.imports;
+    const limits = config().elasticsearch.imports; // as opsdeck.yml says now (it is re-read on change)
     // A refused upload is not read on (it may be gigabytes): answered, then the connection closed.
     const refuse = (status: number, error: string) => {
       res.setHeader("connection", "close");
@@ -103,7 +104,7 @@ export function importRoutes(cfg: Config, client: Client) {
       fileName: name,
       signal: ac.signal,
       onProgress: (r) => (entry.record = r),
-      limits: cfg.elasticsearch.imports,
+      limits,
     })
       .then((r) => (entry.record = r))
       .catch((err: Error) => (entry.record = { ...entry.record, status: "failed", error: err.message }))
