@@ -17,7 +17,7 @@ import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
 import { serveStream } from "./src/features/live/hub.ts";
 import { clientAddress, CLIENT_ADDRESS_HEADER, trustedList } from "./src/features/auth/client-address.ts";
-import { readSession, SESSION_COOKIE } from "./src/features/auth/session.ts";
+import { cookieValue, readSession, SESSION_COOKIE } from "./src/features/auth/session.ts";
 
 /**
  * The log APIs, served here rather than through Next's router and proxy: measured, that path
@@ -112,12 +112,6 @@ const SECURITY_HEADERS = {
   "referrer-policy": "same-origin",
 };
 
-const cookie = (header: string | undefined, name: string) =>
-  header
-    ?.split(/;\s*/)
-    .find((c) => c.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
-
 runMain(async () => {
   const cfg = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: cfg.log.level });
@@ -130,7 +124,7 @@ runMain(async () => {
   await app.prepare();
 
   const imports = importRoutes(cfg, esClient(cfg));
-  const session = (req: IncomingMessage) => readSession(cookie(req.headers.cookie, SESSION_COOKIE));
+  const session = (req: IncomingMessage) => readSession(cookieValue(req.headers.cookie, SESSION_COOKIE));
   let trusted = { proxies: [] as string[], list: trustedList([]) };
   const server = createServer((req, res) => {
     // Every response, also those this server answers itself (the stream, log APIs, imports, its

@@ -7,7 +7,7 @@ import { hashPassword, verifyPassword } from "@opsdeck/core";
 import { audit } from "@/lib/audit.ts";
 import { config } from "@/lib/config.ts";
 import { CLIENT_ADDRESS_HEADER } from "./client-address.ts";
-import { CSRF_COOKIE, SESSION_COOKIE, signSession } from "./session.ts";
+import { CSRF_COOKIE, foreignOrigin, SESSION_COOKIE, signSession } from "./session.ts";
 import { createThrottle } from "./throttle.ts";
 
 const signIn = () => config().portal.sign_in;
@@ -54,17 +54,6 @@ function redirect(to: string, cookies: string[] = []) {
   return new Response(null, { status: 303, headers });
 }
 
-/** A browser always sends Origin on a form post; a foreign one is a login CSRF attempt. */
-export function foreignOrigin(req: Request): boolean {
-  const origin = req.headers.get("origin");
-  if (!origin) return false;
-  try {
-    return new URL(origin).host !== req.headers.get("host");
-  } catch {
-    return true;
-  }
-}
-
 async function readForm(req: Request): Promise<{ name: string; password: string } | Response> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data")
@@ -82,7 +71,9 @@ async function readForm(req: Request): Promise<{ name: string; password: string 
 }
 
 export async function POST(req: Request) {
-  if (foreignOrigin(req)) return json(403, "cross-origin sign-in refused");
+  // A foreign Origin on a form post is a login CSRF attempt.
+  if (foreignOrigin(req.headers.get("origin"), req.headers.get("host")))
+    return json(403, "cross-origin sign-in refused");
   const form = await readForm(req);
   if (form instanceof Response) return form;
   const { name, password } = form;

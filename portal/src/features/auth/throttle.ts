@@ -40,8 +40,5 @@ export function createThrottle(limits: () => ThrottleLimits) {
       if (excess >= 0) entry.blockedUntil = now + Math.min(maxBackoffMs, 1000 * 2 ** Math.min(excess, 30));
     },
     succeeded: (key: string) => void entries.delete(key),
-    get size() {
-      return entries.size;
-    },
   };
 }

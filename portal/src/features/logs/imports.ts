@@ -26,7 +26,7 @@ import {
   type ImportRecord,
 } from "@opsdeck/core/logs-import/import";
 import { config } from "../../lib/config.ts";
-import { checkChange, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "../auth/session.ts";
+import { checkChange, cookieValue, CSRF_COOKIE, CSRF_HEADER, Denied, type Session } from "../auth/session.ts";
 
 const running = new Map<string, { record: ImportRecord; ac: AbortController }>();
 const json = (res: ServerResponse, status: number, body: unknown) =>
@@ -143,19 +143,13 @@ export function importRoutes(cfg: Config, client: Client) {
     const [, id, isProgress] = m;
     try {
       if (!session) throw new Denied(401, "sign in first");
-      const change = () => {
-        const cookies = Object.fromEntries(
-          (req.headers.cookie ?? "")
-            .split(/;\s*/)
-            .map((c) => [c.slice(0, c.indexOf("=")), c.slice(c.indexOf("=") + 1)]),
-        );
-        return checkChange(session, "operator", {
-          csrfCookie: cookies[CSRF_COOKIE],
+      const change = () =>
+        checkChange(session, "operator", {
+          csrfCookie: cookieValue(req.headers.cookie, CSRF_COOKIE),
           csrfHeader: req.headers[CSRF_HEADER] as string | undefined,
           origin: req.headers.origin,
           host: req.headers.host,
         });
-      };
       if (req.method === "POST" && !id) await upload(req, res, change(), url);
       else if (req.method === "GET" && !id) {
         const stored = await listImports(client, prefix).catch(() => [] as ImportRecord[]);
