@@ -1,4 +1,6 @@
-// PM2 apps of the demo shop that `npm start` runs (PM2_HOME=.opsdeck/pm2).
+// PM2 apps of the demo shop that `npm start` runs (PM2_HOME=.opsdeck/pm2). Their logs use two
+// of PM2's formats, so Filebeat's handling of both is seen on a fresh stack: the shop's lines are
+// prefixed with PM2's timestamp (`time`), the worker's are PM2's JSON lines (`log_type: json`).
 const path = require("node:path");
 
 module.exports = {
@@ -8,11 +10,12 @@ module.exports = {
       script: path.join(__dirname, "shop.cjs"),
       instances: 2,
       exec_mode: "cluster",
+      time: true,
       env: {
         OPSDECK_BUSINESS_URL: `http://127.0.0.1:${process.env.OPSDECK_BUSINESS_PORT || 9471}`,
         OPSDECK_BUSINESS_TOKEN: process.env.OPSDECK_BUSINESS_TOKEN,
       },
     },
-    { name: "demo-worker", script: path.join(__dirname, "worker.cjs"), restart_delay: 2000 },
+    { name: "demo-worker", script: path.join(__dirname, "worker.cjs"), restart_delay: 2000, log_type: "json" },
   ],
 };

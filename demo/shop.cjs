@@ -1,6 +1,7 @@
 // A small demo shop run under PM2 by `npm start`: it reports its own @pm2/io metrics and sends
 // business events (orders, payments, sign-ups...) to the business exporter, so a new user sees
-// real numbers everywhere on first run. It listens on no port: a random one could take a port
+// real numbers everywhere on first run, and logs what a shop logs (orders, slow payments, failed
+// payments with their stack traces), which Filebeat ships to the Logs page. It listens on no port: a random one could take a port
 // the stack has just picked for one of its own services.
 const { randomUUID } = require("node:crypto");
 
@@ -28,6 +29,9 @@ function batch() {
     if (Math.random() < 0.6) {
       const ok = Math.random() < 0.95;
       const method = pick(["alipay", "wechat", "card"]);
+      const order = randomUUID().slice(0, 8);
+      if (!ok) console.error(paymentError(order, method).stack);
+      else if (Math.random() < 0.1) console.warn(`WARN payment ${order} via ${method} took ${(2 + Math.random() * 6).toFixed(1)} s`);
       events.push({
         metric: "shop_payments_total",
         labels: { method, result: ok ? "success" : "failure" },
@@ -42,6 +46,7 @@ function batch() {
           event_id: randomUUID(),
         });
         ordersMeter?.mark();
+        console.log(`INFO order ${order} paid via ${method} (${channel})`);
       }
     }
   }
@@ -49,6 +54,13 @@ function batch() {
     events.push({ metric: "shop_signups_total", labels: { channel: pick(channels) }, event_id: randomUUID() });
   if (Math.random() < 0.05) events.push({ metric: "shop_refunds_total", event_id: randomUUID() });
   return events;
+}
+
+/** A failed payment as the gateway client would throw it: an Error with its stack. */
+function paymentError(order, method) {
+  const err = new Error(`payment ${order} via ${method} declined: gateway timeout after 5000 ms`);
+  err.name = "PaymentError";
+  return err;
 }
 
 async function report() {

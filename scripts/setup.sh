@@ -2,7 +2,9 @@
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
 #   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool),
 #                    openjdk-17-jre-headless, maven and unzip (for Elasticsearch)
+#                    prometheus-elasticsearch-exporter
 #   Elasticsearch:   the integ-test-zip distribution from Maven Central, into .cache/
+#   Filebeat:        built from its Go module into .cache/ (scripts/build-filebeat.sh)
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
@@ -18,6 +20,7 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v prometheus-elasticsearch-exporter >/dev/null 2>&1 || need+=(prometheus-elasticsearch-exporter)
 # Elasticsearch: the integ-test-zip distribution from Maven Central, run by Java 17.
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
@@ -54,6 +57,8 @@ if [ ! -x "$es_home/bin/elasticsearch" ]; then
   mv "$es_home.tmp/elasticsearch-$es_version" "$es_home"
   rm -rf "$es_home.tmp" .cache/download
 fi
+
+bash scripts/build-filebeat.sh
 
 npx tsx scripts/build.ts
 # The portal's production build (Next.js); skipped when nothing it is built from changed.

@@ -35,6 +35,7 @@ describe("npm start (scripts/stack.ts)", () => {
       ["alertmanager", "1"],
       ["business", "1"],
       ["deploy", "1"],
+      ["elasticsearch", "1"],
       ["node", "1"],
       ["notifier", "1"],
       ["pm2", "1"],
@@ -58,6 +59,48 @@ describe("npm start (scripts/stack.ts)", () => {
       // Prometheus re-sends firing alerts every minute; once, under load, the first send of the
       // Watchdog never reached Alertmanager (Prometheus counted one alert sent, of two firing).
       150_000,
+    );
+
+    // Filebeat ships the demo's PM2 logs in both formats it writes (the shop's with PM2's --time
+    // prefix, the worker's as PM2 JSON lines) and OpsDeck's own logs; it reports as up.
+    const es = `http://127.0.0.1:${port.es}`;
+    type Hit = { _source: { message: string; service: { name: string }; event: { dataset: string } } };
+    const search = async (query: object): Promise<Hit[]> => {
+      const res = await fetch(`${es}/opsdeck-*/_search?size=5`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      });
+      return ((await res.json()) as { hits?: { hits: Hit[] } }).hits?.hits ?? [];
+    };
+    const shop = await eventually(
+      () => search({ bool: { filter: [{ term: { "service.name": "demo-shop" } }, { match: { message: "paid" } }] } }),
+      (hits) => hits.length > 0,
+      60_000,
+    );
+    expect(shop[0]._source.event.dataset).toBe("pm2.log");
+    expect(shop[0]._source.message).toMatch(/^INFO order \w+ paid via/); // PM2's timestamp prefix parsed off
+    const worker = await eventually(
+      () => search({ term: { "service.name": "demo-worker" } }),
+      (hits) => hits.length > 0,
+      60_000,
+    );
+    expect(worker[0]._source.message).toMatch(/^worker up; will crash in \d+ s$/); // the JSON line's message
+    await eventually(
+      () => search({ prefix: { "event.dataset": "opsdeck" } }),
+      (hits) => hits.length > 0,
+      60_000,
+    );
+    await eventually(
+      () => promQuery(prom, "filebeat_up"),
+      (r) => r[0]?.value[1] === "1",
+      45_000,
+    );
+    // Cluster health reaches Prometheus, and one node with OpsDeck's templates is green.
+    await eventually(
+      () => promQuery(prom, 'elasticsearch_cluster_health_status{color="green"}'),
+      (r) => r[0]?.value[1] === "1",
+      45_000,
     );
 
     // The portal is up and asks for a sign-in.

@@ -21,6 +21,10 @@ import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core
 import {
   REPO,
   canBind,
+  freePort,
+  startElasticsearchExporter,
+  startElasticsearchFront,
+  startFilebeat,
   pm2,
   renderAlertmanagerConfig,
   startAlertmanager,
@@ -97,6 +101,8 @@ async function main() {
   });
   const { exporters: ex, stack, notifier, portal } = config;
   const runEs = stack.elasticsearch.enabled && !config.elasticsearch.url;
+  // Elasticsearch's health is watched whenever there is one to watch.
+  const esExporter = runEs || config.elasticsearch.url !== undefined;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -114,6 +120,8 @@ async function main() {
       : []),
     ...(portal.enabled ? ([["portal", portal.port]] as [string, number][]) : []),
     ...(runEs ? ([["elasticsearch", stack.elasticsearch.port]] as [string, number][]) : []),
+    ...(esExporter ? ([["elasticsearch exporter", stack.elasticsearch_exporter.port]] as [string, number][]) : []),
+    ...(stack.filebeat.enabled ? ([["filebeat", stack.filebeat.http_port]] as [string, number][]) : []),
   ];
   for (const [name, port] of ports)
     if (!(await canBind(port)))
@@ -122,9 +130,12 @@ async function main() {
       );
 
   const procs: Proc[] = [];
+  /** In-process servers (the Elasticsearch front), closed after the processes stop. */
+  const closers: (() => Promise<void>)[] = [];
   let pm2Started = false;
   const stop = async () => {
     await stopAll(procs);
+    for (const close of closers) await close();
     if (pm2Started) await pm2(own.PM2_HOME, ["kill"]).catch(() => undefined);
   };
   let stopping = false;
@@ -152,6 +163,29 @@ async function main() {
       procs.push((await startNodeExporter({ port: stack.node_exporter.port, logFile: log("node-exporter") })).proc);
     });
     const cfg = (reader: Reader) => ({ configFile: file, env: envFor(reader) });
+    if (runEs)
+      await step("elasticsearch", async () => {
+        const es = await startElasticsearch({
+          dir: join(stackDir, "elasticsearch"),
+          port: stack.elasticsearch.port,
+          heapMb: stack.elasticsearch.heap_mb,
+          logFile: log("elasticsearch"),
+        });
+        procs.push(es.proc);
+      });
+    await step("elasticsearch templates and retention", async () => {
+      const client = esClient(config);
+      await initElasticsearch(client, config.elasticsearch);
+      // Without ILM, retention is this process deleting indices past their date, twice a day.
+      if (!(await hasIlm(client)))
+        setInterval(
+          () =>
+            void pruneIndices(client, config.elasticsearch).catch((e: Error) =>
+              console.error(`retention: ${e.message}`),
+            ),
+          12 * 3600_000,
+        ).unref();
+    });
     if (ex.deploy.enabled)
       await step("deploy exporter", async () => {
         procs.push(
@@ -222,6 +256,7 @@ async function main() {
           business: target(ex.business.enabled, ex.business.port),
           alertmanager: target(notifier.enabled, stack.alertmanager.port),
           notifier: target(notifier.enabled, notifier.port),
+          elasticsearch: target(esExporter, stack.elasticsearch_exporter.port),
         },
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
       });
@@ -233,29 +268,40 @@ async function main() {
       });
       procs.push(p.proc);
     });
-    if (runEs)
-      await step("elasticsearch", async () => {
-        const es = await startElasticsearch({
-          dir: join(stackDir, "elasticsearch"),
-          port: stack.elasticsearch.port,
-          heapMb: stack.elasticsearch.heap_mb,
-          logFile: log("elasticsearch"),
-        });
-        procs.push(es.proc);
+    // Filebeat and the exporter ask `GET /`, which the native stack's Elasticsearch (the test
+    // distribution) refuses: they connect through a front that answers it.
+    let shipTo = elasticsearchUrl(config);
+    if (stack.filebeat.enabled || esExporter)
+      await step("elasticsearch front (GET /)", async () => {
+        const front = await startElasticsearchFront({ upstream: shipTo, port: await freePort() });
+        closers.push(front.close);
+        shipTo = front.url;
       });
-    await step("elasticsearch templates and retention", async () => {
-      const client = esClient(config);
-      await initElasticsearch(client, config.elasticsearch);
-      // Without ILM, retention is this process deleting indices past their date, twice a day.
-      if (!(await hasIlm(client)))
-        setInterval(
-          () =>
-            void pruneIndices(client, config.elasticsearch).catch((e: Error) =>
-              console.error(`retention: ${e.message}`),
-            ),
-          12 * 3600_000,
-        ).unref();
-    });
+    if (esExporter)
+      await step("elasticsearch exporter", async () => {
+        const exporter = await startElasticsearchExporter({
+          url: shipTo,
+          port: stack.elasticsearch_exporter.port,
+          logFile: log("elasticsearch-exporter"),
+        });
+        procs.push(exporter.proc);
+      });
+    if (stack.filebeat.enabled)
+      await step("filebeat", async () => {
+        const fb = await startFilebeat({
+          dataDir: join(stackDir, "filebeat"),
+          httpPort: stack.filebeat.http_port,
+          logFile: log("filebeat"),
+          paths: {
+            pm2Home: own.PM2_HOME,
+            nginxLogDir: stack.filebeat.nginx_log_dir,
+            opsdeckLogDir: join(stackDir, "logs"),
+            elasticsearchUrl: shipTo,
+            indexPrefix: config.elasticsearch.index_prefix,
+          },
+        });
+        procs.push(fb.proc);
+      });
     if (stack.demo && ex.deploy.enabled)
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)

@@ -73,6 +73,16 @@ export async function initElasticsearch(client: Client, es: ElasticsearchConfig,
       `index template ${prefix}-${kind} (${t.index_patterns.join(", ")}), kept ${retentionDays(es, kind)} days`,
     );
   }
+  // The imports' registry is one small index, not a kind with retention.
+  const registry = fill(indexTemplates.registry, { prefix });
+  await client.indices.putIndexTemplate({
+    name: `${prefix}-registry`,
+    index_patterns: registry.index_patterns,
+    priority: registry.priority,
+    template: registry.template,
+    _meta: registry._meta,
+  });
+  report.push(`index template ${prefix}-registry (${registry.index_patterns.join(", ")})`);
   if (ilm) report.push("retention: ILM policies (delete phase)");
   else {
     report.push("retention: this Elasticsearch has no ILM; deleting indices past their retention instead");

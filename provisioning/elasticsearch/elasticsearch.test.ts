@@ -23,6 +23,29 @@ describe("Elasticsearch init", () => {
     });
   });
 
+  it("keeps every index it creates green on one node (no replica a single node cannot place)", async () => {
+    const green = parseConfig(`elasticsearch:\n  url: ${url}\n  index_prefix: t-green\n`, "test");
+    await initElasticsearch(client, green.elasticsearch);
+    const indices = [
+      indexName.logs("t-green"),
+      indexName.events("t-green"),
+      indexName.import("t-green", "one"),
+      "t-green-imports", // the imports' registry
+    ];
+    for (const index of indices) await client.index({ index, document: { "@timestamp": new Date().toISOString() } });
+    const health = await client.cluster.health({
+      index: indices.join(","),
+      level: "indices",
+      timeout: "10s",
+      wait_for_status: "green",
+    });
+    expect(
+      Object.entries(health.indices!)
+        .map(([name, h]) => [name, h.status])
+        .sort(),
+    ).toEqual(indices.map((name) => [name, "green"]).sort());
+  });
+
   it("maps documents shaped as Filebeat sends them with ECS types", async () => {
     const index = indexName.logs("t-init");
     await client.index({

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { freePort, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
 export const ES_VERSION = "8.19.21";
@@ -78,5 +78,26 @@ export async function startElasticsearch(opts: {
     },
     { proc, timeoutMs: opts.timeoutMs ?? 120_000 },
   );
+  return { proc, url };
+}
+
+/**
+ * Debian's prometheus-elasticsearch-exporter, for cluster health (the Elasticsearch alerts).
+ * `url` must answer `GET /` (its cluster-info collector asks): give it the front, not the test
+ * distribution itself.
+ */
+export async function startElasticsearchExporter(opts: {
+  url: string;
+  port: number;
+  logFile?: string;
+}): Promise<{ proc: Proc; url: string }> {
+  const url = `http://127.0.0.1:${opts.port}`;
+  const proc = spawnProc(
+    "elasticsearch-exporter",
+    "prometheus-elasticsearch-exporter",
+    [`--web.listen-address=127.0.0.1:${opts.port}`, `--es.uri=${opts.url}`, "--es.timeout=5s"],
+    { logFile: opts.logFile, env: { PATH: process.env.PATH } },
+  );
+  await waitUntil("elasticsearch-exporter", () => httpOk(`${url}/metrics`), { proc });
   return { proc, url };
 }

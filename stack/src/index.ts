@@ -4,3 +4,5 @@ export * from "./prometheus.ts";
 export * from "./services.ts";
 export * from "./alertmanager.ts";
 export * from "./elasticsearch.ts";
+export * from "./elasticsearch-front.ts";
+export * from "./filebeat.ts";

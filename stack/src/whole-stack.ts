@@ -6,7 +6,19 @@ import { stringify } from "yaml";
 import { freePort, nodeTsArgs, REPO, spawnProc, waitUntil, type Proc } from "./index.ts";
 import { tempDir, TOKEN } from "./testkit.ts";
 
-export const STACK_SERVICES = ["prom", "node", "pm2", "deploy", "business", "notifier", "am", "portal", "es"] as const;
+export const STACK_SERVICES = [
+  "prom",
+  "node",
+  "pm2",
+  "deploy",
+  "business",
+  "notifier",
+  "am",
+  "portal",
+  "es",
+  "esExporter",
+  "filebeat",
+] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
 
 export async function stackPorts(): Promise<StackPorts> {
@@ -27,7 +39,7 @@ export const stackConfig = (
   stringify({
     log: { level: "warn" },
     exporters: {
-      pm2: { port: port.pm2 },
+      pm2: { port: port.pm2, filebeat_url: `http://127.0.0.1:${port.filebeat}` },
       deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
       business: { port: port.business, token: TOKEN, data_dir: "data/business" },
     },
@@ -39,6 +51,8 @@ export const stackConfig = (
       node_exporter: { port: port.node },
       alertmanager: { port: port.am },
       elasticsearch: { port: port.es, heap_mb: 512 },
+      elasticsearch_exporter: { port: port.esExporter },
+      filebeat: { http_port: port.filebeat },
       demo: true,
     },
   });

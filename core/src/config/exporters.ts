@@ -16,6 +16,8 @@ export const pm2ExporterSchema = z
     call_timeout_seconds: num().pipe(z.number().min(0.1).max(60)).default(5),
     /** Export the apps' own @pm2/io metrics (heap, event loop, HTTP latency, custom). */
     app_metrics: bool().default(true),
+    /** Filebeat's stats endpoint (stack.filebeat.http_port), exported as filebeat_*; "" turns it off. */
+    filebeat_url: z.union([z.literal(""), z.url()]).default("http://127.0.0.1:5066"),
   })
   .strict();
 

@@ -27,6 +27,23 @@ export const stackSchema = z
       })
       .strict()
       .prefault({}),
+    /** Debian's prometheus-elasticsearch-exporter: cluster health for the Elasticsearch alerts. */
+    elasticsearch_exporter: z
+      .object({ port: port(9114) })
+      .strict()
+      .prefault({}),
+    /**
+     * Filebeat ships PM2's, nginx's and OpsDeck's own logs to Elasticsearch (filebeat/filebeat.yml);
+     * http_port is its stats endpoint, read by the PM2 exporter.
+     */
+    filebeat: z
+      .object({
+        enabled: bool().default(true),
+        http_port: port(5066),
+        nginx_log_dir: z.string().min(1).default("/var/log/nginx"),
+      })
+      .strict()
+      .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
   })

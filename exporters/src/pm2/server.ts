@@ -3,6 +3,7 @@
 import { createService, type Logger, type Pm2ExporterConfig, type RunningService } from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
+import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
 import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
 
 export interface Pm2Exporter extends RunningService {
@@ -21,6 +22,8 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
   let inFlight: Promise<void> | undefined;
   let again = false;
   let waiters: (() => void)[] = [];
+  let filebeatText = "";
+  let filebeatError = "";
 
   async function refreshOnce() {
     const t0 = performance.now();
@@ -34,6 +37,14 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
       }
     }
     if (!daemon.up) processes = []; // no daemon: no processes to claim are up
+    if (cfg.filebeat_url) {
+      const stats = await readFilebeatStats(cfg.filebeat_url, cfg.call_timeout_seconds * 1000);
+      // Logged once per change of reason, not on every refresh while Filebeat stays down.
+      const reason = stats instanceof Error ? stats.message : "";
+      if (reason && reason !== filebeatError) log.warn("reading Filebeat's stats failed", { error: reason });
+      filebeatError = reason;
+      filebeatText = renderFilebeat(stats instanceof Error ? undefined : stats);
+    }
     refreshSeconds = (performance.now() - t0) / 1000;
     text = renderSnapshot({
       up: daemon.up,
@@ -45,7 +56,7 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
       restarts,
       unstable,
       now: Date.now(),
-    });
+    }) + filebeatText;
   }
 
   /** Coalesces triggers: one refresh runs; triggers during it cause exactly one more. */
