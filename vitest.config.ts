@@ -17,7 +17,7 @@ export default defineConfig({
             "exporters/src/**/*.test.ts",
             "alertmanager/notifier/src/**/*.test.ts",
             "portal/src/**/*.test.ts",
-            "filebeat/**/*.test.ts",
+            "filebeat/*.test.ts",
           ],
         },
       },

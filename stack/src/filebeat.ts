@@ -2,9 +2,10 @@
 // scripts/build-filebeat.sh (7.17.x, the newest the module proxy serves), run with the same
 // filebeat/filebeat.yml that production runs under Filebeat 8.x. It ships to Elasticsearch
 // through the front in elasticsearch-front.ts (the test distribution has no `GET /`).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { startElasticsearchFront } from "./elasticsearch-front.ts";
+import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
 export const FILEBEAT_VERSION = "7.17.29";
@@ -18,6 +19,8 @@ export interface FilebeatPaths {
   opsdeckLogDir: string;
   elasticsearchUrl: string;
   indexPrefix: string;
+  /** The zone of PM2's --time prefix and nginx's error log (LOG_TIMEZONE); default: the machine's. */
+  logTimezone?: string;
 }
 
 export async function startFilebeat(opts: {
@@ -46,6 +49,7 @@ export async function startFilebeat(opts: {
         OPSDECK_ES_URL: paths.elasticsearchUrl,
         OPSDECK_INDEX_PREFIX: paths.indexPrefix,
         FILEBEAT_HTTP_PORT: String(opts.httpPort),
+        ...(paths.logTimezone ? { LOG_TIMEZONE: paths.logTimezone } : {}),
       },
       logFile: opts.logFile,
     },
@@ -53,4 +57,87 @@ export async function startFilebeat(opts: {
   const statsUrl = `http://127.0.0.1:${opts.httpPort}`;
   await waitUntil("filebeat", () => httpOk(`${statsUrl}/stats`), { proc, timeoutMs: 30_000 });
   return { proc, statsUrl };
+}
+
+/** Log files as they lie on a server, by the directory filebeat.yml reads them from. */
+export interface LogFiles {
+  /** PM2's files by name (`<app>-out-<n>.log`, `<app>-error.log`), in <PM2_HOME>/logs. */
+  pm2?: Record<string, string[]>;
+  /** nginx's access.json.log (the JSON log_format in filebeat.yml) and error.log. */
+  nginxAccess?: string[];
+  nginxError?: string[];
+  /** OpsDeck's own ECS JSON logs by file name (`deploy-exporter.log`, …). */
+  opsdeck?: Record<string, string[]>;
+}
+
+interface FilebeatCounters {
+  libbeat: { output: { events: { acked: number } }; pipeline: { events: { active: number; published: number } } };
+}
+
+/**
+ * Writes `files` and has the real Filebeat ship them with filebeat/filebeat.yml to `indexPrefix`
+ * in the given Elasticsearch (through the front); resolves once every event it read is
+ * acknowledged and searchable, with the number of events. Apply the index templates first.
+ */
+export async function shipLogs(opts: {
+  elasticsearchUrl: string;
+  indexPrefix: string;
+  files: LogFiles;
+  dir: string;
+  logTimezone?: string;
+}): Promise<number> {
+  const { files, dir } = opts;
+  const write = (sub: string, byName: Record<string, string[]>) => {
+    mkdirSync(join(dir, sub), { recursive: true });
+    for (const [name, lines] of Object.entries(byName))
+      writeFileSync(join(dir, sub, name), lines.map((l) => `${l}\n`).join(""));
+  };
+  write("pm2/logs", files.pm2 ?? {});
+  write("nginx", {
+    ...(files.nginxAccess ? { "access.json.log": files.nginxAccess } : {}),
+    ...(files.nginxError ? { "error.log": files.nginxError } : {}),
+  });
+  write("opsdeck", files.opsdeck ?? {});
+  const front = await startElasticsearchFront({ upstream: opts.elasticsearchUrl, port: await freePort() });
+  let fb: Awaited<ReturnType<typeof startFilebeat>> | undefined;
+  try {
+    fb = await startFilebeat({
+      dataDir: join(dir, "filebeat-data"),
+      httpPort: await freePort(),
+      logFile: join(dir, "filebeat.log"),
+      paths: {
+        pm2Home: join(dir, "pm2"),
+        nginxLogDir: join(dir, "nginx"),
+        opsdeckLogDir: join(dir, "opsdeck"),
+        elasticsearchUrl: front.url,
+        indexPrefix: opts.indexPrefix,
+        logTimezone: opts.logTimezone,
+      },
+    });
+    // Done when all it published is acknowledged and nothing more comes for 3 s (a multiline
+    // event is flushed 2 s after its last line).
+    let acked = 0;
+    let since = Date.now();
+    let last = "";
+    const statsUrl = fb.statsUrl;
+    await waitUntil(
+      "filebeat to ship every line",
+      async () => {
+        const stats = (await (await fetch(`${statsUrl}/stats`)).json()) as FilebeatCounters;
+        const { output, pipeline } = stats.libbeat;
+        acked = output.events.acked;
+        const now = `${pipeline.events.published}/${acked}/${pipeline.events.active}`;
+        if (now !== last) [last, since] = [now, Date.now()];
+        return (
+          acked > 0 && acked === pipeline.events.published && pipeline.events.active === 0 && Date.now() - since > 3000
+        );
+      },
+      { proc: fb.proc, timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await fetch(`${opts.elasticsearchUrl}/${opts.indexPrefix}-*/_refresh`, { method: "POST" });
+    return acked;
+  } finally {
+    await fb?.proc.stop();
+    await front.close();
+  }
 }
