@@ -24,6 +24,7 @@ function channel(rate = 20): Channel {
     format: "markdown",
     digestFormat: "markdown",
     maxBytes: 20_000,
+    measure: (_title: string, body: string) => Buffer.byteLength(body),
     suffix: "",
     async send(content) {
       const o = outcomes.shift() ?? { ok: true };

@@ -53,6 +53,12 @@ export function notifierMetrics(
       labelNames: ["receiver", "kind"],
       registers,
     }),
+    undeliverable: new Counter({
+      name: "opsdeck_notifier_undeliverable_total",
+      help: "Notifications for a receiver that no channel serves (no notifier.receivers entry and no default), by receiver.",
+      labelNames: ["receiver"],
+      registers,
+    }),
     heartbeats: new Counter({
       name: "opsdeck_notifier_heartbeats_total",
       help: "Watchdog heartbeats received.",

@@ -67,8 +67,9 @@ export type Outcome =
   | {
       ok: false;
       /** throttled: wait for the window. transient: retry with backoff. config: the channel is
-       * misconfigured; stop it until fixed. rejected: this message can never be sent. */
-      kind: "throttled" | "transient" | "config" | "rejected";
+       * misconfigured; stop it until fixed. oversize: too large for the provider; sent again
+       * smaller (split or cut), never dead-lettered for it. rejected: this message can never be sent. */
+      kind: "throttled" | "transient" | "config" | "oversize" | "rejected";
       code: string;
       message: string;
       retryAfterMs?: number;
@@ -86,6 +87,8 @@ export type NotifierRecord =
       code: string;
       message: string;
       next_at: number;
+      /** oversize: the size of the refused message, as the provider measures it. */
+      bytes?: number;
     }
   | { t: "dead"; channel: string; ids: string[]; at: number; reason: string }
   | { t: "retry"; id: string; at: number }

@@ -247,6 +247,8 @@ const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 export interface MessageShape {
   format: Format;
   maxBytes: number;
+  /** Its size as the provider measures it; the body's UTF-8 bytes unless given. */
+  measure?: (title: string, body: string) => number;
   suffix?: string;
   /** A custom Liquid template for single notifications. */
   custom?: string;
@@ -258,13 +260,26 @@ export interface MessageShape {
  */
 export function renderFitted(n: Notification, shape: MessageShape, o: RenderOptions): string {
   const { format, maxBytes, custom, suffix = "" } = shape;
+  const size = sizeOf(shape);
   let limit = n.payload.alerts.length;
   for (;;) {
-    const body = renderNotification(notificationView(n, o, limit), format, o, custom) + suffix;
-    if (bytes(body) <= maxBytes || limit <= 1)
-      return limit <= 1 && bytes(body) > maxBytes ? truncateBytes(body, maxBytes) : body;
+    const view = notificationView(n, o, limit);
+    const body = renderNotification(view, format, o, custom) + suffix;
+    if (size(view.title, body) <= maxBytes) return body;
+    if (limit <= 1) return cutToFit(view.title, body, shape);
     limit = Math.max(1, Math.floor(limit * 0.7));
   }
+}
+
+const sizeOf = (shape: MessageShape) => shape.measure ?? ((_title: string, body: string) => bytes(body));
+
+/** Cuts a body until the provider's measure of it fits (escaping can make it grow past its bytes). */
+function cutToFit(title: string, body: string, shape: MessageShape): string {
+  const size = sizeOf(shape);
+  let cut = body;
+  for (let max = shape.maxBytes; max > 0 && size(title, cut) > shape.maxBytes;)
+    cut = truncateBytes(body, (max -= size(title, cut) - shape.maxBytes + 16));
+  return cut;
 }
 
 export function truncateBytes(s: string, max: number): string {
@@ -305,7 +320,8 @@ export function renderDigest(
     left > 0
       ? `\n\n${fill(t.more, { N: left })}${portal ? (format === "markdown" ? ` · [${t.portal}](${portal})` : `: ${portal}`) : ""}`
       : "";
-  const reserve = bytes(tail(alertsTotal)) + bytes(suffix);
+  const size = sizeOf(shape);
+  const reserve = tail(alertsTotal) + suffix;
   let text = head;
   const included: Notification[] = [];
   let named = 0;
@@ -318,7 +334,9 @@ export function renderDigest(
       return format === "markdown" ? line : line.replace(/\*\*/g, "");
     });
     const chunk = lines.join("\n") + "\n";
-    if (bytes(text) + bytes(chunk) + reserve > maxBytes && included.length > 0) break;
+    // A notification is in whole or not at all; one that does not fit alone is sent on its own
+    // (renderFitted names as many of its alerts as fit).
+    if (size(title, text + chunk + reserve) > maxBytes) break;
     text += chunk;
     included.push(n);
     named += lines.length;

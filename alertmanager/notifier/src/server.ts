@@ -79,6 +79,16 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
           "opsdeck.alert.count": summary.alerts,
         });
         if (r.n.kind === "escalation") metrics.escalations.inc();
+        if (r.n.channels.length === 0) {
+          // Nothing can deliver it: counted (NotifierNoChannel alerts on it) and said loudly.
+          metrics.undeliverable.inc({ receiver: r.n.receiver });
+          log.warn(`receiver "${r.n.receiver}" has no notification channel: this notification goes nowhere`, {
+            "opsdeck.notification.id": r.n.id,
+            "opsdeck.notification.receiver": r.n.receiver,
+            "opsdeck.alerts": r.n.payload.alerts.length,
+            hint: "add a channel under notifier.channels and list it under notifier.receivers (default: every receiver)",
+          });
+        }
         if (live) hub.publish("notification", summary);
         for (const channel of r.n.channels) dispatcher.wake(channel);
       } else if (live && (r.t === "sent" || r.t === "fail" || r.t === "dead")) {
@@ -117,13 +127,15 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
         metrics.latency.observe({ channel }, (now - notification.received_at) / 1000);
       }
     },
-    failed(channel, outcome, count) {
-      metrics.failures.inc({ channel, kind: outcome.kind, code: outcome.code }, count);
+    failed(channel, outcome, notifications) {
+      metrics.failures.inc({ channel, kind: outcome.kind, code: outcome.code }, notifications.length);
       log.warn("delivery failed", {
         "opsdeck.channel": channel,
         "event.outcome": outcome.kind,
         "error.code": outcome.code,
         "error.message": outcome.message,
+        "opsdeck.notifications": notifications.length,
+        "opsdeck.alerts": notifications.reduce((sum, n) => sum + n.payload.alerts.length, 0),
       });
     },
   });

@@ -16,6 +16,7 @@ const channel: Channel = {
   format: "markdown",
   digestFormat: "markdown",
   maxBytes: 20_000,
+  measure: (_title: string, body: string) => Buffer.byteLength(body),
   suffix: "",
   send: async () => ({ ok: true }),
 };
@@ -109,5 +110,38 @@ describe("delivery stages", () => {
     expect(failing).toEqual(["robot"]);
     await settle(ctx, content, { ok: true });
     expect(state.deliveries.get(n.id)!.get("robot")!.state).toBe("delivered");
+  });
+
+  it("settle: a message refused for its size is sent again at once and smaller, never dead-lettered for it", async () => {
+    const { ctx, state, records } = context();
+    const queue = Array.from({ length: 120 }, (_, i) => note(i));
+    for (const n of queue) state.apply({ t: "in", n });
+    const digest = compose(ctx, queue, 1);
+    const size = channel.measure(digest.title, digest.body);
+    await settle(ctx, digest, { ok: false, kind: "oversize", code: "460101", message: "too long" });
+    const resend = records.at(-1)!;
+    expect(resend).toMatchObject({ t: "fail", kind: "oversize", bytes: size });
+    expect(resend.t === "fail" && resend.next_at === resend.at).toBe(true);
+    expect(state.channel("robot")).toMatchObject({
+      size_limit: Math.floor(size * 0.85),
+      last_error: { code: "460101", message: "too long" },
+    });
+    expect(state.deliveries.get(queue[0].id)!.get("robot")).toMatchObject({ state: "pending", attempts: 1 });
+    // The next digest stays under what was refused and names fewer alerts; the rest stay queued.
+    const smaller = compose(ctx, queue, 1);
+    expect(channel.measure(smaller.title, smaller.body)).toBeLessThanOrEqual(Math.floor(size * 0.85));
+    expect(smaller.notifications.length).toBeLessThan(digest.notifications.length);
+  });
+
+  it("settle: a refused message keeps its attempt and error, on the delivery and on the channel", async () => {
+    const { ctx, state, records } = context();
+    const n = note(1);
+    state.apply({ t: "in", n });
+    const tiny = { title: "t", body: "b", notifications: [n], digest: false };
+    // Refused "for size" at one byte: not a size problem; a dead letter, with its attempt.
+    await settle(ctx, tiny, { ok: false, kind: "oversize", code: "460101", message: "too long" });
+    expect(records.map((r) => r.t)).toEqual(["fail", "dead"]);
+    expect(state.deliveries.get(n.id)!.get("robot")).toMatchObject({ state: "dead", attempts: 1 });
+    expect(state.channel("robot").last_error).toMatchObject({ code: "460101" });
   });
 });

@@ -24,7 +24,7 @@ export interface DispatcherHooks {
   /** A channel started failing on its configuration: tell the others. */
   channelFailing(channel: string, outcome: Failure): Promise<void>;
   sent(channel: string, content: Content, now: number): void;
-  failed(channel: string, outcome: Failure, count: number): void;
+  failed(channel: string, outcome: Failure, notifications: Notification[]): void;
 }
 
 /** What every stage sees of one channel. */
@@ -91,25 +91,36 @@ export async function expire(context: StageContext, due: Notification[], now: nu
   return true;
 }
 
-/** The next message: the oldest notification, or a digest when the queue outgrows the budget. */
+/**
+ * Below this a refusal for size is not about size: such a message is dead-lettered instead of
+ * being cut further.
+ */
+export const MIN_MESSAGE_BYTES = 512;
+
+/**
+ * The next message: the oldest notification, or a digest when the queue outgrows the budget.
+ * It fits the channel's limit, or the smaller one learnt from the provider refusing a message
+ * for its size.
+ */
 export function compose(context: StageContext, due: Notification[], budget: number): Content {
-  const { channel, render } = context;
-  if (!wantsDigest(channel, due.length, budget)) {
-    const notification = due[0];
-    return {
-      title: notificationView(notification, render).title,
-      body: renderFitted(notification, channel, render),
-      notifications: [notification],
-      digest: false,
-    };
-  }
-  const digest = renderDigest(due, { ...channel, format: channel.digestFormat }, render, { last: budget === 1 });
+  const { channel, render, state, name } = context;
+  const shape = { ...channel, maxBytes: Math.min(channel.maxBytes, state.channel(name).size_limit ?? Infinity) };
+  const single = (notification: Notification): Content => ({
+    title: notificationView(notification, render).title,
+    body: renderFitted(notification, shape, render),
+    notifications: [notification],
+    digest: false,
+  });
+  if (!wantsDigest(channel, due.length, budget)) return single(due[0]);
+  const digest = renderDigest(due, { ...shape, format: channel.digestFormat }, render, { last: budget === 1 });
+  // Not even the oldest fits a digest whole: it goes alone, with as many of its alerts as fit.
+  if (!digest.included.length) return single(due[0]);
   return { title: digest.title, body: digest.text, notifications: digest.included, digest: true };
 }
 
 /** Records how the send ended, and when to try again if it failed. */
 export async function settle(context: StageContext, content: Content, outcome: Outcome): Promise<void> {
-  const { name, state, retry, hooks } = context;
+  const { name, channel, state, retry, hooks } = context;
   const at = Date.now();
   const ids = content.notifications.map((n) => n.id);
   if (outcome.ok) {
@@ -117,9 +128,20 @@ export async function settle(context: StageContext, content: Content, outcome: O
     hooks.sent(name, content, at);
     return;
   }
-  hooks.failed(name, outcome, ids.length);
-  if (outcome.kind === "rejected") {
-    await hooks.record([{ t: "dead", channel: name, ids, at, reason: `${outcome.code}: ${outcome.message}` }]);
+  hooks.failed(name, outcome, content.notifications);
+  const failed = { t: "fail" as const, channel: name, ids, at, code: outcome.code, message: outcome.message };
+  // Too large: sent again at once, smaller (the state learns the size that was refused).
+  const refused = outcome.kind === "oversize" ? channel.measure(content.title, content.body) : 0;
+  if (outcome.kind === "oversize" && refused > MIN_MESSAGE_BYTES) {
+    await hooks.record([{ ...failed, kind: "oversize", next_at: at, bytes: refused }]);
+    return;
+  }
+  if (outcome.kind === "rejected" || outcome.kind === "oversize") {
+    // The attempt and its error stay on the delivery and the channel; the message is kept as a dead letter.
+    await hooks.record([
+      { ...failed, kind: "rejected", next_at: at },
+      { t: "dead", channel: name, ids, at, reason: `${outcome.code}: ${outcome.message}` },
+    ]);
     return;
   }
   const attempts =
@@ -132,17 +154,6 @@ export async function settle(context: StageContext, content: Content, outcome: O
         ? retry.probe_failing_minutes * 60_000
         : backoff();
   const wasFailing = !!state.channel(name).failing;
-  await hooks.record([
-    {
-      t: "fail",
-      channel: name,
-      ids,
-      at,
-      kind: outcome.kind,
-      code: outcome.code,
-      message: outcome.message,
-      next_at: at + waitMs,
-    },
-  ]);
+  await hooks.record([{ ...failed, kind: outcome.kind, next_at: at + waitMs }]);
   if (outcome.kind === "config" && !wasFailing) await hooks.channelFailing(name, outcome);
 }

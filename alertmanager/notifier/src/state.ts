@@ -10,6 +10,8 @@ export interface ChannelState {
   /** When the last messages were sent (for the per-minute budget). */
   sends: number[];
   last_error?: { code: string; message: string; at: number };
+  /** The provider refused a message this large (bytes, as it measures them): stay below. */
+  size_limit?: number;
 }
 
 export const NO_CHANNEL = "(none)";
@@ -95,6 +97,9 @@ export function createNotifierState(opts: { historyMs: number }) {
         if (record.kind === "config")
           channelState.failing ??= { code: record.code, message: record.message, since: record.at };
         if (record.kind === "throttled") channelState.blocked_until = record.next_at;
+        // 15 % below what was refused: a digest of the same alerts then splits in two or three.
+        if (record.kind === "oversize" && record.bytes)
+          channelState.size_limit = Math.floor(Math.min(channelState.size_limit ?? Infinity, record.bytes) * 0.85);
         each(record.channel, record.ids, (delivery) => {
           delivery.attempts++;
           delivery.next_at = record.next_at;

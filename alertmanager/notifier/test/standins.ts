@@ -112,7 +112,8 @@ export async function dingtalkStandin(robots: Record<string, DingtalkRobot>, opt
       if (typeof body.text?.content !== "string") return answer(40035, "缺少参数 text");
       text = body.text.content;
     } else return answer(40035, `不合法的消息类型 ${msgtype}`);
-    if (Buffer.byteLength(text) > 20_000) return answer(460101, "message too long, exceed 20000 bytes");
+    // DingTalk measures the whole request body (title, JSON escaping and the `at` block included).
+    if (Buffer.byteLength(raw) > 20_000) return answer(460101, "message too long, exceed 20000 bytes");
     if (robot.keyword && !text.includes(robot.keyword) && !(title ?? "").includes(robot.keyword))
       return answer(310000, "keywords not in content");
     if (!limiter.take(token, Date.now())) return answer(130101, "send too fast, exceed 20 times per minute");

@@ -17,6 +17,8 @@ export interface Channel {
   ratePerMinute: number;
   format: Format;
   maxBytes: number;
+  /** A message's size as the provider measures it against maxBytes (DingTalk: the whole request body). */
+  measure(title: string, body: string): number;
   /** Appended to every body (mentions); counted in maxBytes. */
   suffix: string;
   /** Digests are plain lines; this picks markdown or text for them. */
@@ -25,6 +27,8 @@ export interface Channel {
   send(content: Content): Promise<Outcome>;
   close?(): void;
 }
+
+export const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
 /** POSTs JSON with a timeout; network errors and timeouts come back as transient outcomes. */
 export async function postJson(
@@ -66,7 +70,8 @@ export function httpOutcome(status: number, text: string): Outcome {
   const message = `HTTP ${status}: ${text.slice(0, 200)}`;
   if (status === 429) return { ok: false, kind: "throttled", code: "http-429", message };
   if (status >= 500 || status === 408) return { ok: false, kind: "transient", code: `http-${status}`, message };
-  if (status === 413 || status === 400) return { ok: false, kind: "rejected", code: `http-${status}`, message };
+  if (status === 413) return { ok: false, kind: "oversize", code: "http-413", message };
+  if (status === 400) return { ok: false, kind: "rejected", code: "http-400", message };
   return { ok: false, kind: "config", code: `http-${status}`, message };
 }
 

@@ -3,7 +3,7 @@
 import { createHmac } from "node:crypto";
 import type { ChannelConfig } from "@opsdeck/core";
 import type { Outcome } from "../model.ts";
-import { httpOutcome, isOutcome, postJson, type Channel } from "./channel.ts";
+import { httpOutcome, isOutcome, postJson, utf8Bytes, type Channel } from "./channel.ts";
 
 type DingtalkConfig = Extract<ChannelConfig, { type: "dingtalk" }>;
 
@@ -15,7 +15,9 @@ export function dingtalkSign(secret: string, timestamp: number): string {
 const THROTTLED = new Set([130101, 410100]);
 /** Keyword / signature / IP (310000), bad or empty token (300005, 300001, 400101), robot stopped (400102). */
 const CONFIG = new Set([310000, 300005, 300001, 400101, 400102]);
-const REJECTED = new Set([460101, 40035, 43004]);
+/** 460101: the request body is over 20,000 bytes. */
+const OVERSIZE = 460101;
+const REJECTED = new Set([40035, 43004]);
 
 export function dingtalkOutcome(errcode: number, errmsg: string): Outcome {
   if (errcode === 0) return { ok: true };
@@ -23,6 +25,7 @@ export function dingtalkOutcome(errcode: number, errmsg: string): Outcome {
   const message = errmsg || "no errmsg";
   if (THROTTLED.has(errcode)) return { ok: false, kind: "throttled", code, message, retryAfterMs: 60_000 };
   if (CONFIG.has(errcode)) return { ok: false, kind: "config", code, message };
+  if (errcode === OVERSIZE) return { ok: false, kind: "oversize", code, message };
   if (REJECTED.has(errcode)) return { ok: false, kind: "rejected", code, message };
   return { ok: false, kind: "transient", code, message };
 }
@@ -30,6 +33,11 @@ export function dingtalkOutcome(errcode: number, errmsg: string): Outcome {
 export function dingtalkChannel(name: string, c: DingtalkConfig, timeoutMs: number): Channel {
   // For markdown, DingTalk only notifies the @mobiles that also appear in the text.
   const mentions = [...c.at_mobiles, ...c.at_user_ids].map((m) => `@${m}`).join(" ");
+  const request = (title: string, text: string) => ({
+    msgtype: "markdown",
+    markdown: { title, text },
+    at: { atMobiles: c.at_mobiles, atUserIds: c.at_user_ids, isAtAll: c.at_all },
+  });
   return {
     name,
     type: "dingtalk",
@@ -37,6 +45,8 @@ export function dingtalkChannel(name: string, c: DingtalkConfig, timeoutMs: numb
     format: "markdown",
     digestFormat: "markdown",
     maxBytes: c.max_bytes,
+    // DingTalk's 20,000 bytes are the whole request body, not the markdown alone.
+    measure: (title, body) => utf8Bytes(JSON.stringify(request(title, body))),
     suffix: mentions ? `\n\n${mentions}` : "",
     custom: c.template,
     async send(content) {
@@ -46,15 +56,7 @@ export function dingtalkChannel(name: string, c: DingtalkConfig, timeoutMs: numb
         const ts = Date.now();
         url.search += `&timestamp=${ts}&sign=${dingtalkSign(c.secret, ts)}`;
       }
-      const res = await postJson(
-        url.href,
-        {
-          msgtype: "markdown",
-          markdown: { title: content.title, text: content.body },
-          at: { atMobiles: c.at_mobiles, atUserIds: c.at_user_ids, isAtAll: c.at_all },
-        },
-        timeoutMs,
-      );
+      const res = await postJson(url.href, request(content.title, content.body), timeoutMs);
       if (isOutcome(res)) return res;
       const j = res.json as { errcode?: number; errmsg?: string } | undefined;
       if (res.status === 200 && typeof j?.errcode === "number") return dingtalkOutcome(j.errcode, j.errmsg ?? "");

@@ -5,7 +5,7 @@ import nodemailer from "nodemailer";
 import type { ChannelConfig } from "@opsdeck/core";
 import type { Outcome } from "../model.ts";
 import { notificationView, renderNotification, type RenderOptions } from "../render.ts";
-import type { Channel } from "./channel.ts";
+import { utf8Bytes, type Channel } from "./channel.ts";
 
 type EmailConfig = Extract<ChannelConfig, { type: "email" }>;
 
@@ -45,6 +45,7 @@ export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, re
     format: "html",
     digestFormat: "text",
     maxBytes: 2_000_000,
+    measure: (_title, body) => utf8Bytes(body),
     suffix: "",
     custom: c.template,
     async send(content) {

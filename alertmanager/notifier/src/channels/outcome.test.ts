@@ -16,7 +16,8 @@ describe("provider answers", () => {
     for (const c of [310000, 300005, 400102])
       expect(dingtalkOutcome(c, "x")).toMatchObject({ kind: "config", code: String(c) });
     expect(dingtalkOutcome(-1, "system busy")).toMatchObject({ kind: "transient" });
-    expect(dingtalkOutcome(460101, "too long")).toMatchObject({ kind: "rejected" });
+    expect(dingtalkOutcome(460101, "too long")).toMatchObject({ kind: "oversize" });
+    expect(dingtalkOutcome(40035, "缺少参数 json")).toMatchObject({ kind: "rejected" });
   });
 
   it("WeCom: 45009 throttled, 93000 config", () => {

@@ -1,6 +1,6 @@
 // A generic JSON webhook: the notifications as received, plus the rendered text.
 import type { ChannelConfig } from "@opsdeck/core";
-import { httpOutcome, isOutcome, postJson, type Channel } from "./channel.ts";
+import { httpOutcome, isOutcome, postJson, utf8Bytes, type Channel } from "./channel.ts";
 
 type WebhookConfig = Extract<ChannelConfig, { type: "webhook" }>;
 
@@ -12,6 +12,7 @@ export function webhookChannel(name: string, c: WebhookConfig, timeoutMs: number
     format: "text",
     digestFormat: "text",
     maxBytes: 1_000_000,
+    measure: (_title, body) => utf8Bytes(body),
     suffix: "",
     async send(content) {
       const res = await postJson(

@@ -2,7 +2,7 @@
 // mentioning by mobile, which markdown cannot do. Errors come inside HTTP 200 bodies.
 import type { ChannelConfig } from "@opsdeck/core";
 import type { Outcome } from "../model.ts";
-import { httpOutcome, isOutcome, postJson, type Channel } from "./channel.ts";
+import { httpOutcome, isOutcome, postJson, utf8Bytes, type Channel } from "./channel.ts";
 
 type WecomConfig = Extract<ChannelConfig, { type: "wecom" }>;
 
@@ -15,7 +15,9 @@ export function wecomOutcome(errcode: number, errmsg: string): Outcome {
   if (errcode === 45009) return { ok: false, kind: "throttled", code, message, retryAfterMs: 60_000 };
   // 93000: invalid webhook URL or key; 93004: robot disabled; 93008: robot not in the group.
   if (errcode === 93000 || errcode === 93004 || errcode === 93008) return { ok: false, kind: "config", code, message };
-  // 40058: content too long or malformed; 40008: invalid message type.
+  // 40058: a parameter is invalid — "…content exceed max length" when it is the size.
+  if (errcode === 40058 && /exceed|length/i.test(message)) return { ok: false, kind: "oversize", code, message };
+  // 40008: invalid message type; 44004: empty content.
   if (errcode === 40058 || errcode === 40008 || errcode === 44004)
     return { ok: false, kind: "rejected", code, message };
   return { ok: false, kind: "transient", code, message };
@@ -31,6 +33,8 @@ export function wecomChannel(name: string, c: WecomConfig, timeoutMs: number): C
     format: asText ? "text" : "markdown",
     digestFormat: asText ? "text" : "markdown",
     maxBytes: asText ? Math.min(c.max_bytes, WECOM_TEXT_MAX_BYTES) : c.max_bytes,
+    // WeCom counts the content's UTF-8 bytes.
+    measure: (_title, body) => utf8Bytes(body),
     suffix: !asText && users ? `\n\n${users}` : "",
     custom: c.template,
     async send(content) {
