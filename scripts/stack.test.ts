@@ -1,14 +1,42 @@
 // `npm start`'s own code: the whole native stack comes up on free ports with the demo, every
-// Prometheus target is up, and an interrupt (Ctrl-C) stops everything it started.
+// Prometheus target is up, every metric an alert or recording rule reads has its series, and an
+// interrupt (Ctrl-C) stops everything it started.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { pm2, promQuery, type Proc } from "@opsdeck/stack";
-import { eventually, getJson, TOKEN } from "@opsdeck/stack/testkit";
-import { stackConfig, stackPorts, startStack } from "@opsdeck/stack/whole-stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, pm2, promQuery, REPO, type Proc } from "@opsdeck/stack";
+import { eventually, getJson, post, TOKEN } from "@opsdeck/stack/testkit";
+import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
+import { ruleMetricNames } from "../provisioning/prometheus/metric-names.ts";
 
-let stack: Proc | undefined;
-afterAll(async () => stack?.stop(15_000));
+let stack: Proc;
+let running: RunningStack;
+let port: StackPorts;
+let webhook: Server;
+afterAll(async () => {
+  await stack?.stop(15_000);
+  webhook?.close();
+});
+
+beforeAll(async () => {
+  // A channel for the default receiver (a webhook that takes everything), so the per-channel series exist.
+  const webhookPort = await freePort();
+  webhook = createServer((req, res) => req.resume().on("end", () => res.end("ok"))).listen(webhookPort, "127.0.0.1");
+  port = await stackPorts();
+  running = await startStack("stack", () =>
+    stackConfig(
+      port,
+      { session_secret: "stack-test-session-secret-0123456789" },
+      {},
+      {
+        channels: { ops: { type: "webhook", url: `http://127.0.0.1:${webhookPort}/hook` } },
+        receivers: { default: { channels: ["ops"] } },
+      },
+    ),
+  );
+  stack = running.proc;
+}, 300_000);
 
 const alive = (pid: number) => {
   try {
@@ -20,12 +48,9 @@ const alive = (pid: number) => {
 };
 
 describe("npm start (scripts/stack.ts)", () => {
+  it("has a series for every metric an alert or recording rule reads", checkSeries, 120_000);
+
   it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
-    const port = await stackPorts();
-    const running = await startStack("stack", () =>
-      stackConfig(port, { session_secret: "stack-test-session-secret-0123456789" }),
-    );
-    stack = running.proc;
     const stateDir = join(running.dir, "state");
     expect(stack.tail(100)).toContain(`http://127.0.0.1:${port.prom}`);
 
@@ -154,3 +179,43 @@ describe("npm start (scripts/stack.ts)", () => {
     for (const p of Object.values(port)) await expect(fetch(`http://127.0.0.1:${p}/`)).rejects.toThrow();
   }, 300_000);
 });
+
+/**
+ * Series that exist only once something has happened — each with why. Every other metric name a
+ * rule reads must have a series on this running stack.
+ */
+const ONLY_AFTER: Record<string, string> = {
+  opsdeck_notifier_undeliverable_total:
+    "counted per receiver once a notification arrives for a receiver with no channel",
+};
+
+/** Every metric name any alert or recording rule reads has a series (or is in ONLY_AFTER). */
+async function checkSeries() {
+  const prom = `http://127.0.0.1:${port.prom}`;
+  // A deploy that finishes while Prometheus watches: the change-failure ratio divides by an increase.
+  const deploys = `http://127.0.0.1:${port.deploy}/api/v1/deploys`;
+  const start = { id: "series-1", event_id: "series-1:start", project: "series-check", environment: "production" };
+  expect((await post(deploys, { ...start, version: "1.5.0" })).status).toBe(201);
+  await eventually(
+    () => promQuery(prom, 'opsdeck_deployments_total{project="series-check",result="succeeded"}'),
+    (r) => r.length === 1,
+    60_000,
+  );
+  const finished = await post(`${deploys}/series-1/finish`, { event_id: "series-1:end", result: "succeeded" });
+  expect(finished.status).toBe(200);
+  const names = ruleMetricNames(join(REPO, "provisioning/prometheus/rules"));
+  expect(names.length).toBeGreaterThan(30);
+  const missing = await eventually(
+    async () => {
+      const left: string[] = [];
+      for (const name of names)
+        if (!(name in ONLY_AFTER) && (await promQuery(prom, `count({__name__="${name}"})`)).length === 0)
+          left.push(name);
+      return left;
+    },
+    (left) => left.length === 0,
+    90_000,
+  );
+  expect(missing).toEqual([]);
+  for (const name of Object.keys(ONLY_AFTER)) expect(names).toContain(name); // nothing stale in the list
+}

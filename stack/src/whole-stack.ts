@@ -28,13 +28,14 @@ export async function stackPorts(): Promise<StackPorts> {
 }
 
 /**
- * opsdeck.yml for the whole stack with the demo; `portal` and `elasticsearch` are merged into
- * their sections (an `elasticsearch.url` uses that server instead of starting one).
+ * opsdeck.yml for the whole stack with the demo; `portal`, `elasticsearch` and `notifier` are
+ * merged into their sections (an `elasticsearch.url` uses that server instead of starting one).
  */
 export const stackConfig = (
   port: StackPorts,
   portal: Record<string, unknown> = {},
   elasticsearch: Record<string, unknown> = {},
+  notifier: Record<string, unknown> = {},
 ) =>
   stringify({
     log: { level: "warn" },
@@ -43,7 +44,7 @@ export const stackConfig = (
       deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
       business: { port: port.business, token: TOKEN, data_dir: "data/business" },
     },
-    notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier" },
+    notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier", ...notifier },
     portal: { port: port.portal, ...portal },
     elasticsearch,
     stack: {

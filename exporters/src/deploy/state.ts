@@ -1,8 +1,8 @@
 // The deploy history and its DORA statistics, folded from journal records. The same fold runs
 // on replay and for new records, so metrics after a restart equal metrics before it.
-import type { DeployView } from "@opsdeck/contracts";
+import { DEPLOY_RESULTS, type DeployView } from "@opsdeck/contracts";
 import { BoundedSet } from "@opsdeck/core";
-import { dump, family, inc, observe, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
+import { dump, family, inc, observe, restore, seriesOf, set, type Family, type FamilyDump } from "../lib/series.ts";
 import { iso } from "../lib/time.ts";
 import type { Deploy, DeployQuery, DeployRecord, DeployResult, Step } from "./model.ts";
 
@@ -99,6 +99,12 @@ export function createDeployState(opts: DeployStateOptions) {
         updated_at: record.at,
       };
       deploys.set(record.id, deploy);
+      // Every result and the DORA histograms exist from a project's first deploy on, at zero
+      // until they happen: rules and dashboards read 0 and see the first increase, not "no data".
+      const projectEnvironment = [info.project, info.environment];
+      for (const result of DEPLOY_RESULTS) seriesOf(stats.total, [...projectEnvironment, result]);
+      seriesOf(stats.leadTime, projectEnvironment);
+      seriesOf(stats.restore, projectEnvironment);
     }
     // A later event may know what an earlier one did not (GitHub sends the commit time late).
     if (info) {
