@@ -37,7 +37,8 @@ export interface Proc {
 }
 
 export interface SpawnOptions {
-  env?: NodeJS.ProcessEnv;
+  /** The whole environment (default: ours); a child that needs little gets only what it needs. */
+  env?: Record<string, string | undefined>;
   cwd?: string;
   /** Also append everything it prints to this file. */
   logFile?: string;
@@ -47,7 +48,7 @@ export function spawnProc(name: string, cmd: string, args: string[], opts: Spawn
   // Its own process group, so stop() reaches grandchildren too and Ctrl-C reaches only us.
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
