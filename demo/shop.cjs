@@ -31,7 +31,8 @@ function batch() {
       const method = pick(["alipay", "wechat", "card"]);
       const order = randomUUID().slice(0, 8);
       if (!ok) console.error(paymentError(order, method).stack);
-      else if (Math.random() < 0.1) console.warn(`WARN payment ${order} via ${method} took ${(2 + Math.random() * 6).toFixed(1)} s`);
+      else if (Math.random() < 0.1)
+        console.warn(`WARN payment ${order} via ${method} took ${(2 + Math.random() * 6).toFixed(1)} s`);
       events.push({
         metric: "shop_payments_total",
         labels: { method, result: ok ? "success" : "failure" },

@@ -46,17 +46,18 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
       filebeatText = renderFilebeat(stats instanceof Error ? undefined : stats);
     }
     refreshSeconds = (performance.now() - t0) / 1000;
-    text = renderSnapshot({
-      up: daemon.up,
-      processes,
-      refreshErrors,
-      lastRefresh,
-      refreshSeconds,
-      appMetrics: cfg.app_metrics,
-      restarts,
-      unstable,
-      now: Date.now(),
-    }) + filebeatText;
+    text =
+      renderSnapshot({
+        up: daemon.up,
+        processes,
+        refreshErrors,
+        lastRefresh,
+        refreshSeconds,
+        appMetrics: cfg.app_metrics,
+        restarts,
+        unstable,
+        now: Date.now(),
+      }) + filebeatText;
   }
 
   /** Coalesces triggers: one refresh runs; triggers during it cause exactly one more. */
