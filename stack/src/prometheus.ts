@@ -61,11 +61,22 @@ export async function renderPrometheusConfig(opts: {
   return stringify(doc);
 }
 
+/** The compose stack passes the same flag (see startPrometheus). */
+export const PROMETHEUS_RESEND_DELAY = "15s";
+
 export async function startPrometheus(opts: {
   dir: string;
   port: number;
   config: string;
   logFile?: string;
+  /**
+   * How often firing alerts are sent to Alertmanager again. Prometheus drops the alerts of the
+   * rule evaluations that run before it has discovered its Alertmanagers (up to 5 s after start)
+   * and sends them again only after this delay: with its default of 1 minute, a fresh stack's
+   * first notifications arrived ~70 s after start; with 15 s (one evaluation interval), ~30 s.
+   * Alertmanager deduplicates the repeats; alerts then expire 60 s after Prometheus stops sending.
+   */
+  resendDelay?: string;
   extraArgs?: string[];
 }): Promise<{ proc: Proc; url: string }> {
   await mkdir(join(opts.dir, "data"), { recursive: true });
@@ -79,6 +90,7 @@ export async function startPrometheus(opts: {
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(opts.dir, "data")}`,
       `--web.listen-address=127.0.0.1:${opts.port}`,
+      `--rules.alert.resend-delay=${opts.resendDelay ?? PROMETHEUS_RESEND_DELAY}`,
       ...(opts.extraArgs ?? []),
     ],
     { logFile: opts.logFile },

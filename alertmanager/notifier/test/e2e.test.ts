@@ -119,7 +119,7 @@ beforeAll(async () => {
       scrapeInterval: "1s",
       ruleFiles: [rulesFile],
     }),
-    extraArgs: ["--rules.alert.resend-delay=1s"],
+    resendDelay: "1s",
   });
   procs.push(prom.proc);
 });
