@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { createLogger, parseConfig } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { shipLogs } from "@opsdeck/stack/filebeat";
+import { kindOf, normalizeShipped, SAMPLE_FILES } from "@opsdeck/stack/filebeat-docs";
 import { tempDir } from "@opsdeck/stack/testkit";
 
 const url = inject("elasticsearchUrl");
@@ -197,5 +198,27 @@ describe("filebeat.yml under the real Filebeat", () => {
       error: { message: "460101 message too long", type: "Error" },
     });
     expect(find("Next.js banner")).toMatchObject({ log: { level: "info" }, event: { dataset: "opsdeck.other" } });
+  });
+
+  it("ships what stack/fixtures/filebeat-shipped.json holds (the documents tests and benchmarks index)", async () => {
+    const prefix = "t-fixture";
+    await initElasticsearch(
+      client,
+      parseConfig(`elasticsearch:\n  url: ${url}\n  index_prefix: ${prefix}\n`, "test").elasticsearch,
+    );
+    const dir = tempDir("fixture");
+    // UTC: the fixture's times are the lines' own.
+    await shipLogs({ elasticsearchUrl: url, indexPrefix: prefix, dir, files: SAMPLE_FILES, logTimezone: "UTC" });
+    const res = await client.search<Doc>({ index: `${prefix}-*`, size: 20 });
+    const byKind = Object.fromEntries(
+      res.hits.hits
+        .map((h) => [kindOf(h._source!), normalizeShipped(h._source!, dir)] as const)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+    expect(Object.keys(byKind)).toHaveLength(7);
+    // Out of date after a change to filebeat.yml: run `npx vitest run filebeat/test -u` and commit.
+    await expect(JSON.stringify(byKind, null, 2) + "\n").toMatchFileSnapshot(
+      "../../stack/fixtures/filebeat-shipped.json",
+    );
   });
 });
