@@ -97,6 +97,10 @@ describe("portal", () => {
     await signIn(page, "ops", "ops-password-1");
     await expect(page.locator('[data-widget="components"]').textContent()).resolves.toMatch(/Prometheus/);
     expect(await page.locator('[data-widget="components"] .s-down').count()).toBe(0);
+    // This stack's notifier has no channel: said first, with how to add one.
+    await expect(page.locator('[data-widget="no-channel"]').textContent()).resolves.toContain(
+      "告警无处发送：尚未配置任何通知渠道",
+    );
     // The demo seeds a deploy that started a minute ago: today's count is real, not 0.
     expect(Number(await page.locator('[data-value="deploys-today"]').textContent())).toBeGreaterThanOrEqual(1);
     await shot(page, "overview-zh");

@@ -4,6 +4,11 @@ import { cookies, headers } from "next/headers";
 
 const zh = {
   title: "OpsDeck 统一监控门户",
+  no_channel_title: "告警无处发送：尚未配置任何通知渠道",
+  undeliverable_title: "有告警未能发送：其接收者没有通知渠道",
+  undeliverable_receivers: "最近 24 小时内无渠道可送达的接收者：",
+  no_channel_how:
+    "在 opsdeck.yml 的 notifier.channels 下添加钉钉、企业微信、邮件或 Webhook 渠道，并列在 notifier.receivers.default.channels 中，然后重新加载通知服务。",
   import_logs: "导入日志",
   import_hint: "上传 .log / .txt / .gz / .zip / .tar.gz 文件进行分析（PM2、nginx、JSON、带时间戳的行）",
   uploading: "上传中",
@@ -169,6 +174,11 @@ const zh = {
 };
 
 const en: typeof zh = {
+  no_channel_title: "Alerts go nowhere: no notification channel is configured",
+  undeliverable_title: "Some alerts were not sent: their receivers have no notification channel",
+  undeliverable_receivers: "Receivers no channel served in the last 24 hours:",
+  no_channel_how:
+    "Add a DingTalk, WeCom, e-mail or webhook channel under notifier.channels in opsdeck.yml, list it under notifier.receivers.default.channels, and reload the notifier.",
   title: "OpsDeck monitoring portal",
   import_logs: "Import logs",
   import_hint: "upload .log / .txt / .gz / .zip / .tar.gz files for analysis (PM2, nginx, JSON, timestamped lines)",

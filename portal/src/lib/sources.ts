@@ -3,7 +3,7 @@
 // timeout; a failure is returned, not thrown, so each widget fails alone.
 import { portalSources } from "@opsdeck/core";
 // The deploy exporter's and the notifier's answers, typed by the contracts both sides import.
-import type { DeployPage, DeployStats, DeployView, NotificationPage } from "@opsdeck/contracts";
+import type { ChannelView, DeployPage, DeployStats, DeployView, NotificationPage } from "@opsdeck/contracts";
 import { config } from "./config.ts";
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -137,6 +137,8 @@ export async function health(): Promise<{ name: string; url: string; ok: boolean
     }),
   );
 }
+
+export const notifierChannels = () => get<{ channels: ChannelView[] }>(src().notifier_url, "/api/v1/channels");
 
 export const notifications = (limit = 20) =>
   get<NotificationPage>(src().notifier_url, `/api/v1/notifications?limit=${limit}`);

@@ -2,6 +2,7 @@
 // the silences in force; notification history with each channel's delivery state; Prometheus'
 // alerting rules and their state.
 import { AlertActions, ExpireSilence } from "@/features/alerts/AlertActions.tsx";
+import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { currentSession } from "@/features/auth/auth.ts";
 import { config } from "@/lib/config.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
@@ -38,6 +39,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
     : [];
   return (
     <main>
+      <NoChannelNotice />
       <h1>{t.alerts}</h1>
       <form className="row-actions filters" method="get" action="/alerts">
         <label>

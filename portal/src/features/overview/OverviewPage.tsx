@@ -2,6 +2,7 @@
 import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
+import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { amAlerts, deploys, health, promNumber, promQuery } from "@/lib/sources.ts";
 
 export default async function Overview() {
@@ -32,6 +33,7 @@ export default async function Overview() {
   const hosts = [...new Set([...byHost(cpu).keys(), ...byHost(mem).keys()])];
   return (
     <main>
+      <NoChannelNotice />
       <div className="grid">
         <section className="card" data-widget="components">
           <h2>{t.components}</h2>
