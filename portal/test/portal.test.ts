@@ -350,6 +350,8 @@ describe("portal", () => {
     const now = Date.now();
     const docs = Array.from({ length: 60 }, (_, n) =>
       filebeatDoc(n % 3 ? "pm2" : "nginx-access", new Date(now - (60 - n) * 20_000), n, {
+        // Filebeat ships this stack's own logs to the same indices: this test's lines are its host's.
+        host: "portal-test",
         service: n % 3 ? (n % 2 ? "shop" : "worker") : undefined,
         message: n % 5 === 0 ? `upstream timeout after ${n} ms` : undefined,
         level: n % 5 === 0 ? "error" : undefined,
@@ -361,9 +363,16 @@ describe("portal", () => {
     });
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
-    await page.goto(url(port.portal) + "/logs");
+    // The demo shop's own lines, shipped by Filebeat as the stack runs, are there with no import.
+    await page.goto(url(port.portal) + "/logs?q=service.name:demo-shop");
+    await page
+      .locator("tr[data-line] td.msg", { hasText: /order \w+ paid via/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await shot(page, "logs-shipped-zh");
+    await page.goto(url(port.portal) + "/logs?q=host.name:portal-test");
     await page.locator('[data-total="60"]').waitFor();
-    await page.fill('input[name="q"]', "timeout");
+    await page.fill('input[name="q"]', "timeout AND host.name:portal-test");
     await page.click('form.filters button[type="submit"]');
     await page.locator('[data-total="12"]').waitFor();
     expect(await page.locator("td.msg mark").first().textContent()).toBe("timeout");
@@ -391,7 +400,11 @@ describe("portal", () => {
     await es.index({
       index: indexName.logs("t-portal"),
       refresh: true,
-      document: filebeatDoc("pm2", new Date(), 1000, { service: "worker", message: "tail e2e timeout line" }),
+      document: filebeatDoc("pm2", new Date(), 1000, {
+        host: "portal-test",
+        service: "worker",
+        message: "tail e2e timeout line",
+      }),
     });
     await page.locator("tr[data-line] td.msg", { hasText: "tail e2e timeout line" }).waitFor({ timeout: 15_000 });
     await shot(page, "logs-tail-zh");
