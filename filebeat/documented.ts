@@ -45,7 +45,7 @@ export const DOCUMENTED: Record<string, Documented> = {
     v8: `${V8}/configuring-howto-filebeat.html`,
   },
   "output.elasticsearch": {
-    options: ["hosts", "index", "indices", "indices[].index", "indices[].when"],
+    options: ["hosts", "index", "indices", "indices[].index", "indices[].when", "bulk_max_size", "compression_level"],
     v7: ["libbeat/outputs/elasticsearch/docs/elasticsearch.asciidoc"],
     v8: `${V8}/elasticsearch-output.html`,
   },

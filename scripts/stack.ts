@@ -333,6 +333,10 @@ async function main() {
         ] as [string, string][])
       : []),
     ["Elasticsearch", elasticsearchUrl(config)],
+    ...(esExporter
+      ? ([["Elasticsearch exp.", `${url(stack.elasticsearch_exporter.port)}/metrics`]] as [string, string][])
+      : []),
+    ...(stack.filebeat.enabled ? ([["Filebeat", `${url(stack.filebeat.http_port)}/stats`]] as [string, string][]) : []),
   ];
   console.log("\nOpsDeck is up:\n");
   for (const [name, u] of rows) console.log(`  ${name.padEnd(20)} ${u}`);

@@ -145,6 +145,17 @@ describe("log import", () => {
     );
   });
 
+  it("imports what Elasticsearch takes and counts, with the first reason, what it refuses", async () => {
+    const file = join(dir, "refused.log");
+    const line = (status: string) =>
+      `{"@timestamp":"2026-11-22T10:00:00Z","message":"GET /","http.response.status_code":${status}}`;
+    writeFileSync(file, [line("200"), line('"not a number"'), line("503"), line('"nor this"')].join("\n"));
+    const { id, r } = await importFile(file);
+    expect(r).toMatchObject({ status: "done", lines: 4, docs: 2, failed_docs: 2 });
+    expect(r.error).toMatch(/^Elasticsearch refused 2 documents; the first: document_parsing_exception: .*status_code/);
+    expect(await count(id)).toBe(2);
+  });
+
   it("reads .tar.gz and .zip archives member by member", async () => {
     const src = join(dir, "archive");
     mkdirSync(src, { recursive: true });

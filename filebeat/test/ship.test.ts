@@ -38,7 +38,7 @@ const find = (text: string) => {
 describe("filebeat.yml under the real Filebeat", () => {
   it("starts, and ships every line of every input", async () => {
     await initElasticsearch(client, cfg.elasticsearch);
-    const shipped = await shipLogs({
+    const { events: shipped } = await shipLogs({
       elasticsearchUrl: url,
       indexPrefix: PREFIX,
       dir: tempDir("ship"),

@@ -6,7 +6,7 @@ async function* chunks(...parts: (string | Buffer)[]) {
 }
 const collect = async (source: AsyncIterable<Buffer>, max: number) => {
   const out: { text: string; cut: boolean }[] = [];
-  for await (const line of splitLines(source, max, () => {})) out.push(line);
+  for await (const lines of splitLines(source, max, () => {})) out.push(...lines);
   return out;
 };
 
