@@ -11,7 +11,8 @@ module.exports = {
     name: `opsdeck-${kind}-exporter`,
     script: bundle,
     args: [kind, "--config", config],
-    node_args: ["--max-semi-space-size=2"],
+    // The same flags as stack/src/services.ts (why: there).
+    node_args: ["--max-semi-space-size=2", "--heap-growing-percent=30"],
     // Not a cluster: each exporter owns its journal and port.
     exec_mode: "fork",
     instances: 1,

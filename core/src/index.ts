@@ -5,7 +5,7 @@ export * from "./log.ts";
 export * from "./journal.ts";
 export * from "./http.ts";
 export * from "./sse/index.ts";
-export * from "./bounded-set.ts";
+export * from "./recent-ids.ts";
 export * from "./durable.ts";
 export * from "./lifecycle.ts";
 export * from "./self-metrics.ts";

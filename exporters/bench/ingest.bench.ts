@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort, launchExporter, type Proc } from "@opsdeck/stack";
 import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
-import { memory, postJson, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
+import { serviceMemory, postJson, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 
 const SECONDS = 6;
 const BATCH = 100;
@@ -70,7 +70,10 @@ async function startBoth(dataRoot: string) {
   return {
     deploy,
     business,
-    idle: { deploy: memory(deploy.child.pid!), business: memory(business.child.pid!) },
+    idle: {
+      deploy: await serviceMemory(deploy.child.pid!, url(port.deploy)),
+      business: await serviceMemory(business.child.pid!, url(port.business)),
+    },
     urls: { deploy: url(port.deploy), business: url(port.business) },
   };
 }
@@ -139,8 +142,14 @@ export async function benchIngest(): Promise<{ ingest: Row[]; scrape: Row[]; rss
           size = body.length;
         }
         scrape.push({ exporter: "business", series: 10_000, body_kb: Math.round(size / 1024), ...summary(ms) });
-        rss.push({ exporter: "business (after the ingest above, 10k series)", ...memory(s.business.child.pid!) });
-        rss.push({ exporter: "deploy (after the ingest above)", ...memory(s.deploy.child.pid!) });
+        rss.push({
+          exporter: "business (after the ingest above, 10k series)",
+          ...(await serviceMemory(s.business.child.pid!, s.urls.business)),
+        });
+        rss.push({
+          exporter: "deploy (after the ingest above)",
+          ...(await serviceMemory(s.deploy.child.pid!, s.urls.deploy)),
+        });
       }
     } finally {
       for (const p of procs) await p.stop();

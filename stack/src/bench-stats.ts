@@ -48,6 +48,21 @@ export function memory(pid: number) {
   return { rss_mb: mb(statusField(pid, "VmRSS")), private_mb: mb(statusField(pid, "RssAnon")) };
 }
 
+/**
+ * `memory`, and what V8 says of it from the service's own /metrics: the live heap and the heap
+ * V8 holds. What is neither is the node binary, buffers and the allocator's free memory.
+ */
+export async function serviceMemory(pid: number, baseUrl: string) {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  const mb = (b: number) => Math.round(b / 2 ** 20);
+  return {
+    ...memory(pid),
+    heap_used_mb: mb(gauge("nodejs_heap_size_used_bytes")),
+    heap_total_mb: mb(gauge("nodejs_heap_size_total_bytes")),
+  };
+}
+
 export type Row = Record<string, string | number>;
 
 export function printTable(title: string, rows: Row[]) {

@@ -82,4 +82,12 @@ describe("business events", () => {
     expect(copy.render()).toBe(s.render());
     expect(copy.isDuplicate({ m: "amount_yuan", v: 5, l: [], id: "x" })).toBe(true);
   });
+
+  it("restores a snapshot written before ids were hashed, with its ids still duplicates", () => {
+    const s = createBusinessState(defs, { dedupIds: 1000 });
+    const old = { ...s.dump(), ids: ["x", "y"] };
+    s.load(JSON.parse(JSON.stringify(old)));
+    expect(s.isDuplicate({ m: "amount_yuan", v: 5, l: [], id: "y" })).toBe(true);
+    expect(s.isDuplicate({ m: "amount_yuan", v: 5, l: [], id: "z" })).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 // Business metrics as configured in opsdeck.yml, their validation, and their state (folded from
 // the journal, so counters survive restarts and duplicates are dropped by event_id).
 import { z } from "zod";
-import { BoundedSet, type LabelDef, type MetricDef } from "@opsdeck/core";
+import { RecentIds, type LabelDef, type MetricDef, type RecentIdsDump } from "@opsdeck/core";
 import { dump, family, inc, observe, render, restore, set, type Family, type FamilyDump } from "../lib/series.ts";
 import { toMillis } from "../lib/time.ts";
 
@@ -56,7 +56,7 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number;
       seen: new Map(def.labels.filter((l) => l.max_values).map((l) => [l.name, new Set<string>()])),
     });
   }
-  const ids = new BoundedSet(opts.dedupIds);
+  let ids = new RecentIds(opts.dedupIds);
   let version = 0;
   let cache: { version: number; text: string } | undefined;
   let overflowed = 0;
@@ -153,14 +153,16 @@ export function createBusinessState(defs: MetricDef[], opts: { dedupIds: number;
       return cache.text;
     },
     dump: () => ({
-      ids: ids.values(),
+      ids: ids.dump(),
       metrics: [...metrics.values()].map((m) => ({
         ...dump(m.family),
         seen: [...m.seen].map(([k, v]): [string, string[]] => [k, [...v]]),
       })),
     }),
-    load(s: { ids: string[]; metrics: (FamilyDump & { seen: [string, string[]][] })[] }) {
-      for (const id of s.ids) ids.add(id);
+    /** Restores a dump; snapshots written before ids were hashed hold them as strings. */
+    load(s: { ids: RecentIdsDump | string[]; metrics: (FamilyDump & { seen: [string, string[]][] })[] }) {
+      if (Array.isArray(s.ids)) for (const id of s.ids) ids.add(id);
+      else ids = RecentIds.load(opts.dedupIds, s.ids);
       for (const d of s.metrics) {
         const m = metrics.get(d.name);
         if (!m) continue;

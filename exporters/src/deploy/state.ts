@@ -1,7 +1,7 @@
 // The deploy history and its DORA statistics, folded from journal records. The same fold runs
 // on replay and for new records, so metrics after a restart equal metrics before it.
 import { DEPLOY_RESULTS, type DeployView } from "@opsdeck/contracts";
-import { BoundedSet } from "@opsdeck/core";
+import { RecentIds, type RecentIdsDump } from "@opsdeck/core";
 import { dump, family, inc, observe, restore, seriesOf, set, type Family, type FamilyDump } from "../lib/series.ts";
 import { iso } from "../lib/time.ts";
 import type { Deploy, DeployQuery, DeployRecord, DeployResult, Step } from "./model.ts";
@@ -76,7 +76,7 @@ export type Change =
 
 export function createDeployState(opts: DeployStateOptions) {
   const deploys = new Map<string, Deploy>();
-  const seen = new BoundedSet(100_000);
+  let seen = new RecentIds(100_000);
   const stats = statsFamilies();
   /** First failure of the current failing streak per project/environment, for time to restore. */
   const failingSince = new Map<string, number>();
@@ -259,18 +259,20 @@ export function createDeployState(opts: DeployStateOptions) {
     families: () => [...Object.values(stats), inProgress()],
     dump: () => ({
       deploys: [...deploys.values()],
-      seen: seen.values(),
+      seen: seen.dump(),
       failing_since: [...failingSince],
       stats: Object.fromEntries(Object.entries(stats).map(([name, series]) => [name, dump(series)])),
     }),
     load(snapshot: {
       deploys: Deploy[];
-      seen: string[];
+      /** Strings in snapshots written before ids were hashed. */
+      seen: RecentIdsDump | string[];
       failing_since: [string, number][];
       stats: Record<string, FamilyDump>;
     }) {
       for (const deploy of snapshot.deploys) deploys.set(deploy.id, deploy);
-      for (const id of snapshot.seen) seen.add(id);
+      if (Array.isArray(snapshot.seen)) for (const id of snapshot.seen) seen.add(id);
+      else seen = RecentIds.load(100_000, snapshot.seen);
       for (const [key, since] of snapshot.failing_since) failingSince.set(key, since);
       for (const [name, series] of Object.entries(stats)) restore(series, snapshot.stats[name]);
     },
