@@ -3,7 +3,7 @@
 // the rate budget, beside a bare POST to the same stand-in; RSS. Journal on disk, and on tmpfs
 // for comparison.
 import { existsSync } from "node:fs";
-import { memory, postJson, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
+import { postJson, serviceMemory, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv } from "../test/harness.ts";
 import { dingtalkStandin } from "../test/standins.ts";
@@ -28,7 +28,8 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
     });
     try {
       const url = `${env.url}/api/v1/alerts`;
-      if (where.startsWith("disk")) rss.push({ notifier: "idle", ...memory(env.proc.child.pid!) });
+      if (where.startsWith("disk"))
+        rss.push({ notifier: "idle", ...(await serviceMemory(env.proc.child.pid!, env.url)) });
       // Full speed: 8 clients for 5 s.
       let i = 0;
       const ms: number[] = [];
@@ -90,7 +91,7 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
           direct.push(t);
         }
         delivery.push({ path: "bare POST to the robot (comparison)", ...summary(direct) });
-        rss.push({ notifier: "after ingest and delivery", ...memory(env.proc.child.pid!) });
+        rss.push({ notifier: "after ingest and delivery", ...(await serviceMemory(env.proc.child.pid!, env.url)) });
       }
     } finally {
       await env.proc.stop();

@@ -11,7 +11,7 @@ export interface Pm2Process {
   name: string;
   pm_id: number;
   monit?: { memory?: number; cpu?: number };
-  pm2_env?: Record<string, unknown> & {
+  pm2_env?: {
     status?: string;
     restart_time?: number;
     unstable_restarts?: number;
@@ -21,6 +21,30 @@ export interface Pm2Process {
     exec_mode?: string;
     NODE_APP_INSTANCE?: number | string;
     axm_monitor?: Record<string, { value?: unknown; unit?: string; type?: string }>;
+  };
+}
+
+/**
+ * What the exporter reads of a process. PM2 sends each one's whole environment too (its
+ * secrets among it, 5–20 KB a process): dropped at once, not held until the next refresh.
+ */
+function kept(p: Pm2Process): Pm2Process {
+  const env = p.pm2_env;
+  return {
+    name: p.name,
+    pm_id: p.pm_id,
+    monit: p.monit && { memory: p.monit.memory, cpu: p.monit.cpu },
+    pm2_env: env && {
+      status: env.status,
+      restart_time: env.restart_time,
+      unstable_restarts: env.unstable_restarts,
+      pm_uptime: env.pm_uptime,
+      version: env.version,
+      node_version: env.node_version,
+      exec_mode: env.exec_mode,
+      NODE_APP_INSTANCE: env.NODE_APP_INSTANCE,
+      axm_monitor: env.axm_monitor,
+    },
   };
 }
 
@@ -134,9 +158,10 @@ export function linkDaemon(opts: {
       const c = client;
       if (!c?.client || !up) throw new Error("not connected to the PM2 daemon");
       try {
-        return await withTimeout<Pm2Process[]>(opts.timeoutMs, "getMonitorData", (cb) =>
+        const list = await withTimeout<Pm2Process[]>(opts.timeoutMs, "getMonitorData", (cb) =>
           c.client!.call("getMonitorData", {}, (e, d) => cb(e, d as Pm2Process[])),
         );
+        return list.map(kept);
       } catch (err) {
         if (client === c) drop((err as Error).message);
         throw err;
