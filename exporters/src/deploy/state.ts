@@ -74,9 +74,12 @@ export interface DeployStateOptions {
 export type Change =
   { type: "started" | "updated" | "finished"; deploy: Deploy; step?: Step } | { type: "duplicate"; deploy?: Deploy };
 
+/** Step and webhook event ids remembered to drop redeliveries. */
+const REMEMBERED_EVENT_IDS = 100_000;
+
 export function createDeployState(opts: DeployStateOptions) {
   const deploys = new Map<string, Deploy>();
-  let seen = new RecentIds(100_000);
+  let seen = new RecentIds(REMEMBERED_EVENT_IDS);
   const stats = statsFamilies();
   /** First failure of the current failing streak per project/environment, for time to restore. */
   const failingSince = new Map<string, number>();
@@ -272,7 +275,7 @@ export function createDeployState(opts: DeployStateOptions) {
     }) {
       for (const deploy of snapshot.deploys) deploys.set(deploy.id, deploy);
       if (Array.isArray(snapshot.seen)) for (const id of snapshot.seen) seen.add(id);
-      else seen = RecentIds.load(100_000, snapshot.seen);
+      else seen = RecentIds.load(REMEMBERED_EVENT_IDS, snapshot.seen);
       for (const [key, since] of snapshot.failing_since) failingSince.set(key, since);
       for (const [name, series] of Object.entries(stats)) restore(series, snapshot.stats[name]);
     },
