@@ -90,7 +90,9 @@ export class RecentIds {
   static load(capacity: number, dump: RecentIdsDump): RecentIds {
     const ids = new RecentIds(capacity, dump.key);
     const bytes = Buffer.from(dump.hashes, "base64");
-    const hashes = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 8) * 2);
+    // A copy: a small Buffer sits in Node's shared pool, at an offset a Uint32Array may not take.
+    const whole = bytes.byteOffset + Math.floor(bytes.length / 8) * 8;
+    const hashes = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, whole));
     for (let i = 0; i < hashes.length; i += 2)
       if (ids.find(hashes[i], hashes[i + 1]) < 0) ids.insert(hashes[i], hashes[i + 1]);
     return ids;
