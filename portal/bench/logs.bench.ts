@@ -360,7 +360,7 @@ async function importThroughput(client: ReturnType<typeof esClient>, elasticsear
   ];
 }
 
-/** Sends pre-serialised _bulk bodies two at a time; returns the seconds it took. */
+/** Sends _bulk bodies two at a time, as the iterator gives them; returns the seconds and bytes sent. */
 async function bulkAll(
   client: ReturnType<typeof esClient>,
   bodies: Iterator<string>,

@@ -42,9 +42,10 @@ const statusField = (pid: number, field: string) => {
 
 export const rssBytes = (pid: number) => statusField(pid, "VmRSS");
 
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
 /** RSS, and the part of it that is the process's own (RssAnon): the rest is the shared node binary. */
 export function memory(pid: number) {
-  const mb = (b: number) => Math.round(b / 2 ** 20);
   return { rss_mb: mb(statusField(pid, "VmRSS")), private_mb: mb(statusField(pid, "RssAnon")) };
 }
 
@@ -55,7 +56,6 @@ export function memory(pid: number) {
 export async function serviceMemory(pid: number, baseUrl: string) {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-  const mb = (b: number) => Math.round(b / 2 ** 20);
   return {
     ...memory(pid),
     heap_used_mb: mb(gauge("nodejs_heap_size_used_bytes")),
