@@ -9,11 +9,14 @@ import { freePort, pm2, promQuery, REPO, type Proc } from "@opsdeck/stack";
 import { eventually, getJson, post, TOKEN } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { ruleMetricNames } from "../provisioning/prometheus/metric-names.ts";
+import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
+import { checkPrometheusQueries } from "../provisioning/grafana/src/prometheus-check.ts";
 
 let stack: Proc;
 let running: RunningStack;
 let port: StackPorts;
 let webhook: Server;
+let startedAt: number;
 afterAll(async () => {
   await stack?.stop(15_000);
   webhook?.close();
@@ -24,6 +27,7 @@ beforeAll(async () => {
   const webhookPort = await freePort();
   webhook = createServer((req, res) => req.resume().on("end", () => res.end("ok"))).listen(webhookPort, "127.0.0.1");
   port = await stackPorts();
+  startedAt = Date.now() / 1000;
   running = await startStack("stack", () =>
     stackConfig(
       port,
@@ -49,6 +53,9 @@ const alive = (pid: number) => {
 
 describe("npm start (scripts/stack.ts)", () => {
   it("has a series for every metric an alert or recording rule reads", checkSeries, 120_000);
+  // After checkSeries: its deploy, finished while Prometheus watched, is what the DORA ratios
+  // and the deploy annotation show.
+  it("answers every Prometheus query of every Grafana dashboard with data", checkDashboards, 240_000);
 
   it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
     const stateDir = join(running.dir, "state");
@@ -188,6 +195,64 @@ const ONLY_AFTER: Record<string, string> = {
   opsdeck_notifier_undeliverable_total:
     "counted per receiver once a notification arrives for a receiver with no channel",
 };
+
+/**
+ * Dashboard queries that are empty until something goes wrong — each with why. Every other
+ * Prometheus query of every dashboard must return data on this running stack.
+ */
+const EMPTY_UNTIL: Record<string, string> = {
+  "opsdeck-stack / Notifications with no channel / A":
+    "counted per receiver once a notification arrives for a receiver with no channel (this stack has one)",
+  "opsdeck-stack / Requests rejected / A": "counted per HTTP status from the deploy exporter's first rejected write",
+  "opsdeck-stack / Requests rejected / B": "counted per HTTP status from the business exporter's first rejected event",
+  "opsdeck-stack / Deliveries and failures / B":
+    "counted per channel, kind and code from a channel's first failed send",
+};
+
+/** Every Prometheus query of every dashboard, variables expanded, returns data (or is in EMPTY_UNTIL). */
+async function checkDashboards() {
+  const prom = `http://127.0.0.1:${port.prom}`;
+  // A project that fails and recovers while Prometheus watches, from commits with known times:
+  // what the DORA panels (change failure, lead time, time to restore) are computed from.
+  const deploys = `http://127.0.0.1:${port.deploy}/api/v1/deploys`;
+  const commitAt = new Date(Date.now() - 600_000).toISOString();
+  const project = { project: "dora-check", environment: "production", commit_at: commitAt };
+  expect((await post(deploys, { ...project, id: "dora-1", event_id: "dora-1:start", version: "2.0.0" })).status).toBe(
+    201,
+  );
+  await eventually(
+    () => promQuery(prom, 'opsdeck_deployments_total{project="dora-check"}'),
+    (r) => r.length > 0,
+    60_000,
+  );
+  expect((await post(`${deploys}/dora-1/finish`, { event_id: "dora-1:end", result: "failed" })).status).toBe(200);
+  expect((await post(deploys, { ...project, id: "dora-2", event_id: "dora-2:start", version: "2.0.1" })).status).toBe(
+    201,
+  );
+  expect((await post(`${deploys}/dora-2/finish`, { event_id: "dora-2:end", result: "succeeded" })).status).toBe(200);
+  await eventually(
+    () => promQuery(prom, 'project_environment:opsdeck_time_to_restore_seconds:avg7d{project="dora-check"}'),
+    (r) => r.length > 0,
+    120_000, // a scrape, then the DORA rules' next evaluation (every minute)
+  );
+  // To one step past now: a sample the rules wrote in the last seconds falls inside the last step.
+  const range = { start: startedAt, end: Date.now() / 1000 + 15, scrapeSeconds: 15 };
+  const failures: string[] = [];
+  const empty: string[] = [];
+  let checked = 0;
+  for (const { uid, json } of committedDashboards()) {
+    if (uid === "opsdeck-logs") continue; // Elasticsearch only: provisioning/grafana/elasticsearch.test.ts
+    const result = await checkPrometheusQueries(prom, json, range);
+    failures.push(...result.failures);
+    empty.push(...result.empty);
+    checked += result.checked;
+  }
+  expect(checked).toBeGreaterThan(150);
+  expect(failures).toEqual([]);
+  expect(empty.filter((id) => !(id in EMPTY_UNTIL))).toEqual([]);
+  // The allow-list holds only what is still empty: a query that found data leaves it.
+  expect(Object.keys(EMPTY_UNTIL).filter((id) => !empty.includes(id))).toEqual([]);
+}
 
 /** Every metric name any alert or recording rule reads has a series (or is in ONLY_AFTER). */
 async function checkSeries() {

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName } from "@opsdeck/core/elastic";
@@ -40,7 +41,8 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
         { name: "ops", password_hash: OPS_HASH, role: "operator" },
         { name: "guest", password_hash: GUEST_HASH, role: "viewer" },
       ],
-      grafana: { url: `http://127.0.0.1:${port.grafana}`, dashboards: [{ title: "Node exporter", uid: "node-full" }] },
+      // No dashboards listed: the portal embeds OpsDeck's provisioned ones.
+      grafana: { url: `http://127.0.0.1:${port.grafana}` },
       ...portal,
     },
     // The test run's shared Elasticsearch, with indices of this file's own.
@@ -157,14 +159,41 @@ describe("portal", () => {
     await page.close();
   });
 
-  it("embeds Grafana with the portal's time range, and allows frames from it alone", async () => {
+  it("embeds the provisioned Grafana dashboards with the portal's time range, and allows frames from Grafana alone", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
     const res = await page.goto(url(port.portal) + "/dashboards?from=now-1h");
     expect(res!.headers()["content-security-policy"]).toContain(`frame-src http://127.0.0.1:${port.grafana}`);
-    await page.frameLocator("iframe").locator("h1", { hasText: "Grafana stand-in" }).waitFor();
-    expect(grafanaHits.at(-1)).toBe("/d/node-full?orgId=1&kiosk&from=now-1h&to=now");
+    await expect(page.locator("section.card h2").allTextContents()).resolves.toEqual(
+      GRAFANA_DASHBOARDS.map((d) => d.title["zh-CN"]),
+    );
+    for (const [i] of GRAFANA_DASHBOARDS.entries())
+      await page.frameLocator("iframe").nth(i).locator("h1", { hasText: "Grafana stand-in" }).waitFor();
+    expect(new Set(grafanaHits)).toEqual(
+      new Set(GRAFANA_DASHBOARDS.map((d) => `/d/${d.uid}?orgId=1&from=now-1h&to=now&kiosk`)),
+    );
     await shot(page, "dashboards-zh");
+    await page.close();
+  });
+
+  it("links each page to its Grafana dashboard with the page's time range", async () => {
+    const page = await browser.newPage({ locale: "en-US" });
+    await signIn(page, "ops", "ops-password-1");
+    const links: Record<string, string | null> = {};
+    for (const path of ["/", "/system?from=now-24h", "/processes", "/deploys", "/business?from=now-7d", "/logs"]) {
+      await page.goto(url(port.portal) + path);
+      const link = page.locator("a.grafana-link");
+      links[path] = (await link.count()) ? await link.getAttribute("href") : null;
+    }
+    const grafana = `http://127.0.0.1:${port.grafana}`;
+    expect(links).toEqual({
+      "/": `${grafana}/d/opsdeck-stack?orgId=1&from=now-3h&to=now`,
+      "/system?from=now-24h": `${grafana}/d/opsdeck-host?orgId=1&from=now-24h&to=now`,
+      "/processes": `${grafana}/d/opsdeck-pm2?orgId=1&from=now-6h&to=now`,
+      "/deploys": `${grafana}/d/opsdeck-deploys?orgId=1&from=now-7d&to=now`,
+      "/business?from=now-7d": `${grafana}/d/opsdeck-business?orgId=1&from=now-7d&to=now`,
+      "/logs": `${grafana}/d/opsdeck-logs?orgId=1&from=now-1h&to=now`,
+    });
     await page.close();
   });
 

@@ -118,8 +118,11 @@ export async function startNodeExporter(opts: {
   return { proc, url };
 }
 
-/** What the host alert rules and the portal read; the rest of the defaults only add series. */
-const NODE_COLLECTORS = [
+/**
+ * What the host alert rules, the portal and the Host dashboard read; the rest of the defaults
+ * only add series. The compose stack's node-exporter runs with the same list.
+ */
+export const NODE_COLLECTORS = [
   "cpu",
   "meminfo",
   "loadavg",
@@ -133,6 +136,8 @@ const NODE_COLLECTORS = [
   "stat",
   "vmstat",
   "pressure",
+  "filefd",
+  "sockstat",
   "os",
 ];
 

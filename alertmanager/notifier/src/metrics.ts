@@ -1,10 +1,16 @@
 // The notifier's metrics: counters since start; gauges read the state at scrape time.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { WINDOW_MS } from "./stages.ts";
 import type { NotifierState } from "./state.ts";
 
 export function notifierMetrics(
   registry: Registry,
-  read: { channelNames(): string[]; state: NotifierState; pipelineBroken(): boolean },
+  read: {
+    channelNames(): string[];
+    state: NotifierState;
+    pipelineBroken(): boolean;
+    ratePerMinute(channel: string): number | undefined;
+  },
 ) {
   const registers = [registry];
   const { state } = read;
@@ -29,6 +35,15 @@ export function notifierMetrics(
   );
   perChannel("opsdeck_notifier_channel_up", "0 while a channel fails on its configuration, else 1.", (c) =>
     state.channels.get(c)?.failing ? 0 : 1,
+  );
+  perChannel(
+    "opsdeck_notifier_rate_budget_remaining",
+    "Messages a channel may still send in the current minute: its rate limit less what it sent in the last 60 s.",
+    (c) => {
+      const limit = read.ratePerMinute(c) ?? 0;
+      const since = Date.now() - WINDOW_MS;
+      return Math.max(0, limit - (state.channels.get(c)?.sends.filter((t) => t > since).length ?? 0));
+    },
   );
   new Gauge({
     name: "opsdeck_notifier_pipeline_up",

@@ -56,6 +56,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     state,
     channelNames: () => Object.keys(config.channels),
     pipelineBroken: () => heartbeat.broken,
+    ratePerMinute: (name) => channels.get(name)?.ratePerMinute,
   });
 
   // Alert notifications as ECS lines of their own dataset, for the events indices (see filebeat/).

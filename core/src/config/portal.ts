@@ -83,7 +83,10 @@ export const portalSchema = z
       })
       .strict()
       .prefault({}),
-    /** Grafana dashboards embedded on the Dashboards page (Grafana needs allow_embedding = true). */
+    /**
+     * Grafana dashboards embedded on the Dashboards page (Grafana needs allow_embedding = true);
+     * none listed: OpsDeck's provisioned dashboards (provisioning/grafana).
+     */
     grafana: z
       .object({
         url,

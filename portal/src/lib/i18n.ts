@@ -132,7 +132,8 @@ const zh = {
   processes: "进程",
   dashboards: "仪表盘",
   dashboards_off:
-    "未配置 Grafana 或 Kibana。在 opsdeck.yml 的 portal.grafana（url、dashboards）或 portal.kibana（url、views）中配置后，这里会嵌入它们，并带上门户的时间范围；Grafana 还需开启 allow_embedding = true。",
+    "未配置 Grafana 或 Kibana。在 opsdeck.yml 的 portal.grafana.url 或 portal.kibana（url、views）中配置后，这里会嵌入 OpsDeck 预置的仪表盘，并带上门户的时间范围；Grafana 还需开启 allow_embedding = true。",
+  open_in_grafana: "在 Grafana 中打开",
   system: "系统",
   range: "时间范围",
   refresh: "自动刷新",
@@ -303,7 +304,8 @@ const en: typeof zh = {
   processes: "Processes",
   dashboards: "Dashboards",
   dashboards_off:
-    "No Grafana or Kibana is configured. Set portal.grafana (url, dashboards) or portal.kibana (url, views) in opsdeck.yml and they are embedded here with the portal's time range; Grafana also needs allow_embedding = true.",
+    "No Grafana or Kibana is configured. Set portal.grafana.url or portal.kibana (url, views) in opsdeck.yml and OpsDeck's provisioned dashboards are embedded here with the portal's time range; Grafana also needs allow_embedding = true.",
+  open_in_grafana: "Open in Grafana",
   system: "System",
   range: "Time range",
   refresh: "Auto-refresh",

@@ -1,5 +1,6 @@
 // Business: today's KPIs with the change against yesterday and the same day last week, and
 // their charts over the chosen range beside the same hours a day earlier.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
 import { fmt, parseRange, rangeOptions } from "@/lib/format.ts";
@@ -67,6 +68,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
   return (
     <main>
       <h1>{t.business}</h1>
+      <GrafanaLink page="/business" from={range.from} t={t} lang={lang} />
       <div className="grid">
         {KPIS.map((k, i) => {
           const [now, yesterday, lastWeek] = values[i];

@@ -1,5 +1,8 @@
-// Dashboards: the configured Grafana dashboards and Kibana views, embedded with the portal's
-// time range passed through; a note on how to enable them when none is configured.
+// Dashboards: OpsDeck's provisioned Grafana dashboards (or the ones opsdeck.yml lists) and the
+// Kibana views, embedded with the portal's time range passed through; a note on how to enable
+// them when neither is configured.
+import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
+import { grafanaDashboardUrl } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { config } from "@/lib/config.ts";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
@@ -12,11 +15,14 @@ export default async function Dashboards({ searchParams }: { searchParams: Promi
   const under = (base: string, path: string) => new URL(path, base.endsWith("/") ? base : `${base}/`).href;
   const g = grafana.url;
   const k = kibana.url;
+  const dashboards = grafana.dashboards.length
+    ? grafana.dashboards
+    : GRAFANA_DASHBOARDS.map((d) => ({ title: d.title[lang], uid: d.uid }));
   const frames = [
     ...(g
-      ? grafana.dashboards.map((d) => ({
+      ? dashboards.map((d) => ({
           title: d.title,
-          src: `${under(g, `d/${d.uid}`)}?orgId=1&kiosk&from=${range.from}&to=${range.to}`,
+          src: grafanaDashboardUrl(g, d.uid, range, true),
         }))
       : []),
     ...(k

@@ -1,5 +1,6 @@
 // Deploys: in progress and history (live, filtered, paged), DORA figures per project and
 // environment, and their daily success-rate and duration trends.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import Link from "next/link";
 import { z } from "zod";
 import { DeploysLive } from "@/features/deploys/DeploysLive.tsx";
@@ -32,7 +33,7 @@ const filterSchema = z.object({
 const PAGE = 25;
 
 export default async function Deploys({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const parsed = filterSchema.safeParse(await searchParams);
   const f = parsed.success ? parsed.data : filterSchema.parse({});
   const filter = {
@@ -54,6 +55,7 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
   return (
     <main>
       <h1>{t.deploys}</h1>
+      <GrafanaLink page="/deploys" from="now-7d" t={t} lang={lang} />
       <form className="row-actions filters" method="get" action="/deploys">
         <label>
           {t.project} <input name="project" list="projects" defaultValue={filter.project} size={14} />

@@ -1,4 +1,5 @@
 // Overview: component health, firing alerts, deploys, hosts, processes needing attention, KPIs.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
@@ -6,7 +7,7 @@ import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { amAlerts, deploys, health, promNumber, promQuery } from "@/lib/sources.ts";
 
 export default async function Overview() {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const dayStart = new Date();
   dayStart.setHours(0, 0, 0, 0);
   const [components, alerts, today, week, cpu, mem, disk, down, restarting, orders, gmv, pay] = await Promise.all([
@@ -34,6 +35,7 @@ export default async function Overview() {
   return (
     <main>
       <NoChannelNotice />
+      <GrafanaLink page="/" from="now-3h" t={t} lang={lang} />
       <div className="grid">
         <section className="card" data-widget="components">
           <h2>{t.components}</h2>

@@ -1,5 +1,6 @@
 // Processes (PM2): every process per host — status, CPU, memory, restarts, uptime, event-loop
 // lag — sortable, with the last hour's CPU and memory as small trend lines.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { SortableTable } from "@/ui/SortableTable.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
@@ -9,7 +10,7 @@ import { statusText } from "@/lib/status.ts";
 const key = (m: Record<string, string>) => `${m.host}\u0000${m.app}\u0000${m.app_instance}`;
 
 export default async function Processes() {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const end = Date.now();
   const [status, cpu, mem, restarts, uptime, lag, cpuTrend, memTrend] = await Promise.all([
     promQuery("pm2_process_status == 1"),
@@ -62,6 +63,7 @@ export default async function Processes() {
   return (
     <main>
       <h1>{t.processes}</h1>
+      <GrafanaLink page="/processes" from="now-6h" t={t} lang={lang} />
       <SortableTable
         initial="app"
         rows={rows}

@@ -1,4 +1,5 @@
 // System: per host CPU, memory, disk, network and load over the chosen time range.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries, type Series } from "@/ui/TimeSeries.tsx";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
@@ -35,6 +36,7 @@ export default async function System({ searchParams }: { searchParams: Promise<{
   return (
     <main>
       <h1>{t.system}</h1>
+      <GrafanaLink page="/system" from={range.from} t={t} lang={lang} />
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
       <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))" }}>
         {CHARTS.map((c, i) => {

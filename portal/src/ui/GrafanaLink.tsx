@@ -1,0 +1,32 @@
+// A link from a portal page to the provisioned Grafana dashboard that shows the same things,
+// with the same time range (provisioning/grafana); nothing when portal.grafana.url is unset.
+import { dashboardFor, type PortalPage } from "@opsdeck/contracts/dashboards";
+import { config } from "@/lib/config.ts";
+import type { Dict, Lang } from "@/lib/i18n.ts";
+
+/** A Grafana dashboard's URL under Grafana's base URL, with a time range. */
+export function grafanaDashboardUrl(base: string, uid: string, range: { from: string; to: string }, kiosk = false) {
+  const url = new URL(`d/${uid}`, base.endsWith("/") ? base : `${base}/`);
+  url.searchParams.set("orgId", "1");
+  url.searchParams.set("from", range.from);
+  url.searchParams.set("to", range.to);
+  // Grafana reads a bare `kiosk` flag; URLSearchParams would write `kiosk=`.
+  return kiosk ? `${url.href}&kiosk` : url.href;
+}
+
+export function GrafanaLink({ page, from, t, lang }: { page: PortalPage; from: string; t: Dict; lang: Lang }) {
+  const base = config().portal.grafana.url;
+  const dashboard = dashboardFor(page);
+  if (!base || !dashboard) return null;
+  return (
+    <a
+      className="grafana-link"
+      data-grafana={dashboard.uid}
+      href={grafanaDashboardUrl(base, dashboard.uid, { from, to: "now" })}
+      target="_blank"
+      rel="noopener noreferrer"
+    >
+      {t.open_in_grafana}: {dashboard.title[lang]} ↗
+    </a>
+  );
+}
