@@ -82,6 +82,8 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
 /** The portal's API and the methods each route takes: anything else is a JSON 404 or 405 here, not Next's HTML. */
 const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
+  // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
+  [/^\/api\/auth\/(check|signin-redirect)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/(health|stream)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],

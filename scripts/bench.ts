@@ -11,6 +11,7 @@ import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts"
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
+import { benchServers } from "../stack/bench/servers.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -71,4 +72,9 @@ if (!only || only === "logs") {
     join(out, LOG_DOCS === 1_000_000 ? "logs.json" : `logs-${LOG_DOCS}.json`),
     JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2),
   );
+}
+if (!only || only === "servers") {
+  const rows = await benchServers();
+  printTable("Prometheus and Alertmanager on the whole test stack: built (what runs) vs Debian's (before)", rows);
+  writeFileSync(join(out, "servers.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
-#   Debian packages: prometheus (with promtool), prometheus-node-exporter, prometheus-alertmanager (with amtool),
-#                    openjdk-17-jre-headless, maven and unzip (for Elasticsearch)
-#                    prometheus-elasticsearch-exporter
+#   Debian packages: prometheus-elasticsearch-exporter, nginx, openjdk-17-jre-headless, maven and unzip
+#                    (for Elasticsearch); Go 1.25 or newer must be there (the machine's own; Debian's is older)
+#   Prometheus 3, Alertmanager, node_exporter: built from their Go modules at the versions
+#                    stack/src/versions.ts pins (scripts/build-servers.sh), once per version
 #   Elasticsearch:   the integ-test-zip distribution from Maven Central, into .cache/
 #   Filebeat:        built from its Go module into .cache/ (scripts/build-filebeat.sh)
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
@@ -16,11 +17,9 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 need=()
-command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
-command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
-command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v prometheus-elasticsearch-exporter >/dev/null 2>&1 || need+=(prometheus-elasticsearch-exporter)
+# The front door (provisioning/nginx/), which npm start runs on its own config and port.
+[ -x /usr/sbin/nginx ] || need+=(nginx)
 # Elasticsearch: the integ-test-zip distribution from Maven Central, run by Java 17.
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
@@ -58,6 +57,7 @@ if [ ! -x "$es_home/bin/elasticsearch" ]; then
   rm -rf "$es_home.tmp" .cache/download
 fi
 
+bash scripts/build-servers.sh
 bash scripts/build-filebeat.sh
 
 npx tsx scripts/build.ts

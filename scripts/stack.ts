@@ -35,6 +35,7 @@ import {
   startNodeExporter,
   startElasticsearch,
   startPrometheus,
+  startFrontDoor,
   stopAll,
   waitUntil,
   type Proc,
@@ -103,6 +104,7 @@ async function main() {
   const runEs = stack.elasticsearch.enabled && !config.elasticsearch.url;
   // Elasticsearch's health is watched whenever there is one to watch.
   const esExporter = runEs || config.elasticsearch.url !== undefined;
+  const frontDoor = portal.enabled && stack.front_door.enabled;
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -119,6 +121,7 @@ async function main() {
         ] as [string, number][])
       : []),
     ...(portal.enabled ? ([["portal", portal.port]] as [string, number][]) : []),
+    ...(frontDoor ? ([["front door", stack.front_door.port]] as [string, number][]) : []),
     ...(runEs ? ([["elasticsearch", stack.elasticsearch.port]] as [string, number][]) : []),
     ...(esExporter ? ([["elasticsearch exporter", stack.elasticsearch_exporter.port]] as [string, number][]) : []),
     ...(stack.filebeat.enabled ? ([["filebeat", stack.filebeat.http_port]] as [string, number][]) : []),
@@ -308,6 +311,19 @@ async function main() {
       await step("portal", async () => {
         procs.push(await launchPortal({ ...cfg("portal"), url: url(portal.port), logFile: log("portal") }));
       });
+    if (frontDoor)
+      await step("front door (nginx)", async () => {
+        const nginx = await startFrontDoor({
+          dir: join(stackDir, "nginx"),
+          port: stack.front_door.port,
+          portal: `127.0.0.1:${portal.port}`,
+          grafana: stack.front_door.grafana,
+          kibana: stack.front_door.kibana,
+          accessLog: join(stackDir, "logs", "nginx", "access.json.log"),
+          logFile: log("nginx"),
+        });
+        procs.push(nginx.proc);
+      });
     await step("every Prometheus target up", () => targetsUp(url(stack.prometheus.port)));
   } catch (err) {
     console.log("failed");
@@ -318,6 +334,9 @@ async function main() {
   }
 
   const rows: [string, string][] = [
+    ...(frontDoor
+      ? ([["Open this", `${url(stack.front_door.port)}  (portal, /grafana/, /kibana)`]] as [string, string][])
+      : []),
     ...(portal.enabled ? ([["Portal", url(portal.port)]] as [string, string][]) : []),
     ["Prometheus", url(stack.prometheus.port)],
     ["node-exporter", `${url(stack.node_exporter.port)}/metrics`],

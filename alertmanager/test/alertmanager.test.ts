@@ -5,12 +5,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/stack";
+import { AMTOOL_BIN, freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 
 const exec = promisify(execFile);
 const file = join(REPO, "alertmanager/alertmanager.yml");
-const amtool = async (...args: string[]) => (await exec("amtool", args)).stdout.trim();
+const amtool = async (...args: string[]) => (await exec(AMTOOL_BIN, args)).stdout.trim();
 
 describe("alertmanager.yml", () => {
   it("passes amtool check-config", async () => {

@@ -7,8 +7,16 @@ import ilmPolicy from "../../provisioning/elasticsearch/ilm-policy.json" with { 
 import indexTemplates from "../../provisioning/elasticsearch/index-templates.json" with { type: "json" };
 import { elasticsearchUrl, type ElasticsearchConfig } from "./config/elasticsearch.ts";
 
-export const esClient = (c: Parameters<typeof elasticsearchUrl>[0]) =>
-  new Client({ node: elasticsearchUrl(c), requestTimeout: c.elasticsearch.timeout_seconds * 1000, maxRetries: 1 });
+export const esClient = (c: Parameters<typeof elasticsearchUrl>[0]) => {
+  const { api_key, username, password } = c.elasticsearch;
+  const auth = api_key ? { apiKey: api_key } : username && password ? { username, password } : undefined;
+  return new Client({
+    node: elasticsearchUrl(c),
+    requestTimeout: c.elasticsearch.timeout_seconds * 1000,
+    maxRetries: 1,
+    ...(auth ? { auth } : {}),
+  });
+};
 
 const KINDS = ["logs", "events", "imports"] as const;
 type Kind = (typeof KINDS)[number];

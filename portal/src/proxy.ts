@@ -6,12 +6,26 @@ import { NextResponse, type NextRequest } from "next/server";
 import { config as opsdeck } from "./lib/config.ts";
 import { readSession, SESSION_COOKIE } from "./features/auth/session.ts";
 
-const OPEN = [/^\/signin$/, /^\/api\/auth\/signin$/, /^\/api\/health$/];
+// The front door's auth check answers 401 itself (it is how nginx learns there is no session),
+// and its sign-in redirect is for those without one.
+const OPEN = [
+  /^\/signin$/,
+  /^\/api\/auth\/signin$/,
+  /^\/api\/auth\/check$/,
+  /^\/api\/auth\/signin-redirect$/,
+  /^\/api\/health$/,
+];
 
-/** No script but ours; frames only from the configured Grafana and Kibana. */
+/** No script but ours; frames only from the configured Grafana and Kibana ('self' behind the front door). */
 function csp(nonce: string): string {
   const { grafana, kibana } = opsdeck().portal;
-  const frames = [grafana.url, kibana.url].filter((u): u is string => !!u).map((u) => new URL(u).origin);
+  const frames = [
+    ...new Set(
+      [grafana.url, kibana.url]
+        .filter((u): u is string => !!u)
+        .map((u) => (u.startsWith("/") ? "'self'" : new URL(u).origin)),
+    ),
+  ];
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
@@ -39,6 +53,8 @@ async function decide(req: NextRequest, policy: string): Promise<NextResponse> {
     const url = req.nextUrl.clone();
     url.pathname = "/signin";
     url.search = "";
+    const back = `${path}${req.nextUrl.search}`;
+    if (back !== "/") url.searchParams.set("next", back);
     return NextResponse.redirect(url);
   });
 }

@@ -27,8 +27,10 @@ let browser: Browser;
 /** Stands in for Grafana: serves any dashboard path, and records what was asked. */
 let grafana: Server;
 const grafanaHits: string[] = [];
-let port: StackPorts & { broken: number; grafana: number };
+let port: StackPorts & { broken: number };
 const url = (p: number) => `http://127.0.0.1:${p}`;
+/** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
+const front = () => url(port.front);
 
 const OPS_HASH = await hashPassword("ops-password-1");
 const GUEST_HASH = await hashPassword("guest-password-1");
@@ -41,8 +43,10 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
         { name: "ops", password_hash: OPS_HASH, role: "operator" },
         { name: "guest", password_hash: GUEST_HASH, role: "viewer" },
       ],
-      // No dashboards listed: the portal embeds OpsDeck's provisioned ones.
-      grafana: { url: `http://127.0.0.1:${port.grafana}` },
+      // No dashboards listed: the portal embeds OpsDeck's provisioned ones, same-origin through
+      // the front door, which passes /grafana/ to the stand-in on port.grafana.
+      grafana: { url: "/grafana/" },
+      trusted_proxies: ["127.0.0.1"],
       ...portal,
     },
     // The test run's shared Elasticsearch, with indices of this file's own.
@@ -50,7 +54,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
   );
 
 beforeAll(async () => {
-  port = { ...(await stackPorts()), broken: await freePort(), grafana: await freePort() };
+  port = { ...(await stackPorts()), broken: await freePort() };
   grafana = createServer((req, res) => {
     grafanaHits.push(req.url!);
     res.writeHead(200, { "content-type": "text/html" }).end("<h1>Grafana stand-in</h1>");
@@ -68,7 +72,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signIn(page: Page, name: string, password: string, base = url(port.portal)) {
+async function signIn(page: Page, name: string, password: string, base = front()) {
   await page.goto(base);
   await page.waitForURL(/\/signin$/);
   await page.fill('input[name="name"]', name);
@@ -82,14 +86,14 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `
 describe("portal", () => {
   it("needs a sign-in, and refuses a wrong password", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
-    await page.goto(url(port.portal) + "/deploys");
+    await page.goto(front() + "/deploys");
     expect(new URL(page.url()).pathname).toBe("/signin");
     await shot(page, "signin-zh");
     await page.fill('input[name="name"]', "ops");
     await page.fill('input[name="password"]', "wrong-password");
     await page.click('button[type="submit"]');
     await expect(page.locator(".error[role=alert]").textContent()).resolves.toContain("用户名或密码错误");
-    const api = await fetch(url(port.portal) + "/api/stream");
+    const api = await fetch(front() + "/api/stream");
     expect(api.status).toBe(401);
     await page.close();
   });
@@ -112,7 +116,7 @@ describe("portal", () => {
   it("lists the PM2 processes and the business KPIs", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
-    await page.goto(url(port.portal) + "/processes");
+    await page.goto(front() + "/processes");
     await page.locator('[data-row="demo-shop#0"]').waitFor();
     expect(await page.locator('[data-row^="demo-shop#"]').count()).toBe(2);
     // Small trend lines of the last hour, once Prometheus holds two samples.
@@ -140,7 +144,7 @@ describe("portal", () => {
     const descending = await memoryOrder();
     expect(descending).toEqual([...ascending].sort((a, b) => b - a));
     await shot(page, "processes-zh");
-    await page.goto(url(port.portal) + "/business");
+    await page.goto(front() + "/business");
     expect(await page.locator("[data-kpi]").count()).toBe(4);
     await shot(page, "business-zh");
     await page.close();
@@ -149,7 +153,7 @@ describe("portal", () => {
   it("charts each host over a chosen time range", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
-    await page.goto(url(port.portal) + "/system");
+    await page.goto(front() + "/system");
     await page.locator("[data-chart] canvas").first().waitFor();
     expect(await page.locator("[data-chart]").count()).toBe(5);
     await page.selectOption('select[name="range"]', "now-15m");
@@ -162,15 +166,15 @@ describe("portal", () => {
   it("embeds the provisioned Grafana dashboards with the portal's time range, and allows frames from Grafana alone", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
-    const res = await page.goto(url(port.portal) + "/dashboards?from=now-1h");
-    expect(res!.headers()["content-security-policy"]).toContain(`frame-src http://127.0.0.1:${port.grafana}`);
+    const res = await page.goto(front() + "/dashboards?from=now-1h");
+    expect(res!.headers()["content-security-policy"]).toContain("frame-src 'self'");
     await expect(page.locator("section.card h2").allTextContents()).resolves.toEqual(
       GRAFANA_DASHBOARDS.map((d) => d.title["zh-CN"]),
     );
     for (const [i] of GRAFANA_DASHBOARDS.entries())
       await page.frameLocator("iframe").nth(i).locator("h1", { hasText: "Grafana stand-in" }).waitFor();
     expect(new Set(grafanaHits)).toEqual(
-      new Set(GRAFANA_DASHBOARDS.map((d) => `/d/${d.uid}?orgId=1&from=now-1h&to=now&kiosk`)),
+      new Set(GRAFANA_DASHBOARDS.map((d) => `/grafana/d/${d.uid}?orgId=1&from=now-1h&to=now&kiosk`)),
     );
     await shot(page, "dashboards-zh");
     await page.close();
@@ -181,11 +185,11 @@ describe("portal", () => {
     await signIn(page, "ops", "ops-password-1");
     const links: Record<string, string | null> = {};
     for (const path of ["/", "/system?from=now-24h", "/processes", "/deploys", "/business?from=now-7d", "/logs"]) {
-      await page.goto(url(port.portal) + path);
+      await page.goto(front() + path);
       const link = page.locator("a.grafana-link");
       links[path] = (await link.count()) ? await link.getAttribute("href") : null;
     }
-    const grafana = `http://127.0.0.1:${port.grafana}`;
+    const grafana = "/grafana";
     expect(links).toEqual({
       "/": `${grafana}/d/opsdeck-stack?orgId=1&from=now-3h&to=now`,
       "/system?from=now-24h": `${grafana}/d/opsdeck-host?orgId=1&from=now-24h&to=now`,
@@ -200,7 +204,7 @@ describe("portal", () => {
   it("advances deploy steps live, without a reload", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
-    await page.goto(url(port.portal) + "/deploys");
+    await page.goto(front() + "/deploys");
     await page.locator('[data-live="true"]').waitFor();
     const d = url(port.deploy);
     await post(`${d}/api/v1/deploys`, { id: "live-e2e", project: "web", environment: "production", version: "9.9.9" });
@@ -234,7 +238,7 @@ describe("portal", () => {
       status: "failed",
       log: "npm ERR! missing script: build",
     });
-    await page.goto(url(port.portal) + "/deploys");
+    await page.goto(front() + "/deploys");
     await page.locator('[data-deploy="detail-e2e"] a').click();
     await page.waitForURL(/\/deploys\/detail-e2e$/);
     await expect(page.locator("dl.facts").textContent()).resolves.toMatch(/0123456789ab[\s\S]*alice/);
@@ -253,7 +257,7 @@ describe("portal", () => {
     await shot(page, "deploy-detail-zh");
 
     // Filtered history: only the project asked for.
-    await page.goto(url(port.portal) + "/deploys?project=web");
+    await page.goto(front() + "/deploys?project=web");
     const projects = await page.locator("tr[data-deploy] td:first-child").allTextContents();
     expect(projects.length).toBeGreaterThan(0);
     expect(new Set(projects)).toEqual(new Set(["web"]));
@@ -262,7 +266,7 @@ describe("portal", () => {
       page.locator('[data-project="web/production"] [data-cell="success_rate"]').textContent(),
     ).resolves.toMatch(/^\d+(\.\d+)?%$/);
     // A bad filter value is said, not silently dropped.
-    await page.goto(url(port.portal) + "/deploys?status=exploded");
+    await page.goto(front() + "/deploys?status=exploded");
     await expect(page.locator(".filters [role=alert]").textContent()).resolves.toContain("status");
     await page.close();
   });
@@ -275,7 +279,7 @@ describe("portal", () => {
     /** Reads the stream until `until` matches an event's text; returns the events read. */
     async function read(lastEventId: string | undefined, until: RegExp): Promise<ParsedEvent[]> {
       const ac = new AbortController();
-      const res = await fetch(url(port.portal) + "/api/stream", {
+      const res = await fetch(front() + "/api/stream", {
         headers: { cookie, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
         signal: AbortSignal.any([ac.signal, AbortSignal.timeout(10_000)]),
       });
@@ -311,7 +315,7 @@ describe("portal", () => {
     // The demo's failed deploy fires DeployFailed once Prometheus has evaluated it.
     await eventually(
       async () => {
-        await page.goto(url(port.portal) + "/alerts");
+        await page.goto(front() + "/alerts");
         return page.locator('[data-alertname="DeployFailed"]').count();
       },
       (n) => n > 0,
@@ -340,7 +344,7 @@ describe("portal", () => {
     await eventually(silences, (l) => l.find((x) => x.id === ack.id)?.status.state === "expired");
     await eventually(
       async () => {
-        await page.goto(url(port.portal) + "/alerts");
+        await page.goto(front() + "/alerts");
         return page.locator('[data-alertname="DeployFailed"] button', { hasText: "静默" }).count();
       },
       (n) => n > 0,
@@ -368,7 +372,7 @@ describe("portal", () => {
       ],
     };
     expect((await post(`${url(port.notifier)}/api/v1/alerts`, payload)).status).toBe(200);
-    await page.goto(url(port.portal) + "/alerts");
+    await page.goto(front() + "/alerts");
     await page.locator('[data-widget="notifications"] tr', { hasText: "PortalHistory" }).waitFor();
     await shot(page, "alerts-history-zh");
     await page.close();
@@ -393,13 +397,13 @@ describe("portal", () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
     // The demo shop's own lines, shipped by Filebeat as the stack runs, are there with no import.
-    await page.goto(url(port.portal) + "/logs?q=service.name:demo-shop");
+    await page.goto(front() + "/logs?q=service.name:demo-shop");
     await page
       .locator("tr[data-line] td.msg", { hasText: /order \w+ paid via/ })
       .first()
       .waitFor({ timeout: 60_000 });
     await shot(page, "logs-shipped-zh");
-    await page.goto(url(port.portal) + "/logs?q=host.name:portal-test");
+    await page.goto(front() + "/logs?q=host.name:portal-test");
     await page.locator('[data-total="60"]').waitFor();
     await page.fill('input[name="q"]', "timeout AND host.name:portal-test");
     await page.click('form.filters button[type="submit"]');
@@ -481,7 +485,7 @@ describe("portal", () => {
       "logs",
       "dashboards",
     ]) {
-      const res = await page.goto(`${url(port.portal)}/${p}`);
+      const res = await page.goto(`${front()}/${p}`);
       // Each page rendered (not an error page) and speaks English: the document, its navigation
       // and its heading carry no Chinese.
       expect([p, res!.status()]).toEqual([p, 200]);
@@ -501,7 +505,7 @@ describe("portal", () => {
   it("a viewer cannot silence", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "guest", "guest-password-1");
-    await page.goto(url(port.portal) + "/alerts");
+    await page.goto(front() + "/alerts");
     await expect(page.locator("body").textContent()).resolves.toContain("只读用户不能静默或确认告警");
     const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
     const status = await page.evaluate(

@@ -1,12 +1,14 @@
-// Alertmanager (Debian package) for the native stack and the tests: alertmanager/alertmanager.yml
+// Alertmanager (built from its Go module, versions.ts) for the native stack and the tests: alertmanager/alertmanager.yml
 // rendered with the notifier's address and a credentials file for its token.
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { SERVER_BINARIES } from "./versions.ts";
 
-export const ALERTMANAGER_BIN = process.env.OPSDECK_ALERTMANAGER_BIN ?? "prometheus-alertmanager";
+export const ALERTMANAGER_BIN = SERVER_BINARIES.alertmanager;
+export const AMTOOL_BIN = SERVER_BINARIES.amtool;
 
 interface Receiver {
   name: string;

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
@@ -29,6 +30,22 @@ export async function startElasticsearch(opts: {
   heapMb?: number;
   logFile?: string;
   timeoutMs?: number;
+  /**
+   * Security on, with this superuser in the file realm (the tests' stand-in for `elastic`, whose
+   * password the Docker image sets from ELASTIC_PASSWORD; the zip has no such hook).
+   */
+  security?: {
+    user: string;
+    password: string;
+    /**
+     * Roles (roles.yml, the file realm's) and users holding them. The test distribution cannot
+     * keep native users and roles: its .security index needs analysis-common's pattern_capture.
+     */
+    roles?: Record<string, unknown>;
+    users?: { user: string; password: string; roles: string[] }[];
+  };
+  /** A directory snapshots may be written to (path.repo). */
+  snapshotDir?: string;
 }): Promise<{ proc: Proc; url: string }> {
   const bin = join(ES_HOME, "bin", "elasticsearch");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh`);
@@ -43,7 +60,8 @@ export async function startElasticsearch(opts: {
     "cluster.name": "opsdeck",
     "node.name": "opsdeck",
     "discovery.type": "single-node",
-    "xpack.security.enabled": "false",
+    "xpack.security.enabled": opts.security ? "true" : "false",
+    ...(opts.snapshotDir ? { "path.repo": opts.snapshotDir } : {}),
     "network.host": "127.0.0.1",
     "http.port": String(opts.port),
     "transport.port": String(await freePort()),
@@ -53,6 +71,23 @@ export async function startElasticsearch(opts: {
     "cluster.routing.allocation.disk.threshold_enabled": "false",
   };
   const args = Object.entries(settings).map(([k, v]) => `-E${k}=${v}`);
+  const env = { ...process.env, ES_PATH_CONF: conf, ES_JAVA_HOME: javaHome(), JAVA_HOME: "" };
+  if (opts.security) {
+    const users = [{ ...opts.security, roles: ["superuser"] }, ...(opts.security.users ?? [])];
+    // roles.yml takes the role bodies the _security/role API takes (in block YAML: its reader
+    // takes one top-level role per entry, and found one in a flow-style map).
+    writeFileSync(join(conf, "roles.yml"), stringifyYaml(opts.security.roles ?? {}));
+    for (const u of users)
+      execFileSync(
+        join(ES_HOME, "bin", "elasticsearch-users"),
+        ["useradd", u.user, "-p", u.password, "-r", u.roles.join(",")],
+        {
+          env,
+          stdio: "pipe",
+        },
+      );
+  }
+  if (opts.snapshotDir) mkdirSync(opts.snapshotDir, { recursive: true });
   // Elasticsearch refuses to run as root (CI machines often are): run it as `nobody` then,
   // owning only its own directory.
   const asRoot = process.getuid?.() === 0;
@@ -65,15 +100,17 @@ export async function startElasticsearch(opts: {
   const [cmd, argv] = asRoot
     ? ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", bin, ...args]]
     : [bin, args];
-  const proc = spawnProc("elasticsearch", cmd, argv, {
-    env: { ...process.env, ES_PATH_CONF: conf, ES_JAVA_HOME: javaHome(), JAVA_HOME: "" },
-    logFile: opts.logFile,
-  });
+  const proc = spawnProc("elasticsearch", cmd, argv, { env, logFile: opts.logFile });
+  const auth: Record<string, string> = opts.security
+    ? { authorization: `Basic ${Buffer.from(`${opts.security.user}:${opts.security.password}`).toString("base64")}` }
+    : {};
   // Since 8.9 this distribution has no `GET /`; cluster health says it is ready.
   await waitUntil(
     "elasticsearch",
     async () => {
-      const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).catch(() => undefined);
+      const res = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { headers: auth }).catch(
+        () => undefined,
+      );
       return res?.ok ?? false;
     },
     { proc, timeoutMs: opts.timeoutMs ?? 120_000 },

@@ -6,3 +6,5 @@ export * from "./alertmanager.ts";
 export * from "./elasticsearch.ts";
 export * from "./elasticsearch-front.ts";
 export * from "./filebeat.ts";
+export * from "./nginx.ts";
+export * from "./versions.ts";

@@ -1,15 +1,17 @@
-// Prometheus and node-exporter for the native stack and the tests (Debian packages).
+// Prometheus and node-exporter for the native stack and the tests (built from their Go modules
+// at the pinned versions: versions.ts, scripts/build-servers.sh).
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { SERVER_BINARIES } from "./versions.ts";
 
 export const BIN = {
-  prometheus: process.env.OPSDECK_PROMETHEUS_BIN ?? "prometheus",
-  promtool: process.env.OPSDECK_PROMTOOL_BIN ?? "promtool",
-  nodeExporter: process.env.OPSDECK_NODE_EXPORTER_BIN ?? "prometheus-node-exporter",
+  prometheus: SERVER_BINARIES.prometheus,
+  promtool: SERVER_BINARIES.promtool,
+  nodeExporter: SERVER_BINARIES.nodeExporter,
 };
 
 interface ScrapeConfig {

@@ -96,9 +96,29 @@ export function parseMetrics(text: string): Map<string, number> {
 
 const exec = promisify(execFile);
 
-/** `promtool check metrics` on a page; resolves with what it complains about ("" when clean). */
+/**
+ * What Prometheus 3 asks a target for (its default scrape_protocols): protobuf, then OpenMetrics,
+ * then the text format. A target may answer with any of them; one with a blank or unknown
+ * Content-Type fails to scrape unless the job sets fallback_scrape_protocol.
+ */
+export const PROMETHEUS_3_ACCEPT =
+  "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5," +
+  "application/openmetrics-text;version=1.0.0;q=0.4,application/openmetrics-text;version=0.0.1;q=0.3," +
+  "text/plain;version=1.0.0;q=0.2,text/plain;version=0.0.4;q=0.1,*/*;q=0.05";
+
+/** Content types Prometheus 3 parses: the text format or OpenMetrics, with a version. */
+const SCRAPABLE =
+  /^(text\/plain; ?version=(0\.0\.4|1\.0\.0)|application\/openmetrics-text; ?version=(1\.0\.0|0\.0\.1))(;|$)/;
+
+/**
+ * `promtool check metrics` on a page fetched as Prometheus 3 fetches it; resolves with what it
+ * complains about ("" when clean), and with the Content-Type when Prometheus 3 could not parse it.
+ */
 export async function promtoolCheckMetrics(url: string): Promise<string> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const res = await fetch(`${url}/metrics`, { headers: { accept: PROMETHEUS_3_ACCEPT } });
+  const type = res.headers.get("content-type") ?? "";
+  if (!SCRAPABLE.test(type)) return `Content-Type ${JSON.stringify(type)} is not one Prometheus 3 scrapes`;
+  const text = await res.text();
   return new Promise((resolve, reject) => {
     const child = execFile(BIN.promtool, ["check", "metrics"], (err, stdout, stderr) => {
       if (err && !stdout && !stderr) reject(err);

@@ -18,6 +18,9 @@ export const STACK_SERVICES = [
   "es",
   "esExporter",
   "filebeat",
+  "front",
+  "grafana",
+  "kibana",
 ] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
 
@@ -54,6 +57,12 @@ export const stackConfig = (
       elasticsearch: { port: port.es, heap_mb: 512 },
       elasticsearch_exporter: { port: port.esExporter },
       filebeat: { http_port: port.filebeat },
+      // Nothing listens on the Grafana and Kibana ports unless a test puts a stand-in there.
+      front_door: {
+        port: port.front,
+        grafana: `127.0.0.1:${port.grafana}`,
+        kibana: `127.0.0.1:${port.kibana}`,
+      },
       demo: true,
     },
   });

@@ -19,6 +19,13 @@ export const elasticsearchSchema = z
       .strict()
       .prefault({}),
     timeout_seconds: int().pipe(z.number().min(1).max(300)).default(10),
+    /**
+     * Credentials, where Elasticsearch's security is on (the compose stack): an API key, or a
+     * user and password — from the environment (${VAR}), never written here.
+     */
+    api_key: unsetIfEmpty(z.string().min(8)),
+    username: unsetIfEmpty(z.string().min(1)),
+    password: unsetIfEmpty(z.string().min(1)),
     /** Log imports (portal and CLI): what one may take, so a file cannot take the server down. */
     imports: z
       .object({
@@ -37,7 +44,11 @@ export const elasticsearchSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((e) => (e.username === undefined) === (e.password === undefined), {
+    message: "give both username and password, or neither",
+    path: ["password"],
+  });
 
 export type ElasticsearchConfig = z.infer<typeof elasticsearchSchema>;
 

@@ -7,6 +7,10 @@ export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 const url = unsetIfEmpty(z.url());
+/** Where the browser finds Grafana or Kibana: a URL, or a path on the portal's own site (the front door's /grafana/). */
+const browserUrl = unsetIfEmpty(
+  z.union([z.url(), z.string().regex(/^\/[\w/.-]*$/, "a URL, or a path on this site such as /grafana/")]),
+);
 
 export const portalSchema = z
   .object({
@@ -89,7 +93,7 @@ export const portalSchema = z
      */
     grafana: z
       .object({
-        url,
+        url: browserUrl,
         dashboards: z
           .array(z.object({ title: z.string().min(1), uid: z.string().regex(/^[\w-]+$/) }).strict())
           .default([]),
@@ -99,7 +103,7 @@ export const portalSchema = z
     /** Kibana views embedded on the Dashboards page: paths under its URL, e.g. app/dashboards#/view/<id>. */
     kibana: z
       .object({
-        url,
+        url: browserUrl,
         views: z
           .array(z.object({ title: z.string().min(1), path: z.string().regex(/^[\w/#.?=&:-]+$/) }).strict())
           .default([]),

@@ -44,6 +44,26 @@ export const stackSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The front door (Debian's nginx with provisioning/nginx/): the portal, Grafana and Kibana
+     * behind one sign-in on this port; Grafana and Kibana where they run (their paths answer a
+     * page saying how to add them where they do not).
+     */
+    front_door: z
+      .object({
+        enabled: bool().default(true),
+        port: port(8080),
+        grafana: z
+          .string()
+          .regex(/^[\w.-]+:\d+$/, "host:port")
+          .default("127.0.0.1:3000"),
+        kibana: z
+          .string()
+          .regex(/^[\w.-]+:\d+$/, "host:port")
+          .default("127.0.0.1:5601"),
+      })
+      .strict()
+      .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
   })

@@ -4,14 +4,17 @@ import { dashboardFor, type PortalPage } from "@opsdeck/contracts/dashboards";
 import { config } from "@/lib/config.ts";
 import type { Dict, Lang } from "@/lib/i18n.ts";
 
+/** `path` under a base that is a URL or a path on this site (the front door's /grafana/). */
+export function under(base: string, path: string): string {
+  const dir = base.endsWith("/") ? base : `${base}/`;
+  return dir.startsWith("/") ? `${dir}${path}` : new URL(path, dir).href;
+}
+
 /** A Grafana dashboard's URL under Grafana's base URL, with a time range. */
 export function grafanaDashboardUrl(base: string, uid: string, range: { from: string; to: string }, kiosk = false) {
-  const url = new URL(`d/${uid}`, base.endsWith("/") ? base : `${base}/`);
-  url.searchParams.set("orgId", "1");
-  url.searchParams.set("from", range.from);
-  url.searchParams.set("to", range.to);
+  const query = new URLSearchParams({ orgId: "1", from: range.from, to: range.to });
   // Grafana reads a bare `kiosk` flag; URLSearchParams would write `kiosk=`.
-  return kiosk ? `${url.href}&kiosk` : url.href;
+  return `${under(base, `d/${uid}`)}?${query}${kiosk ? "&kiosk" : ""}`;
 }
 
 export function GrafanaLink({ page, from, t, lang }: { page: PortalPage; from: string; t: Dict; lang: Lang }) {

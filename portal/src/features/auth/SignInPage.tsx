@@ -1,8 +1,13 @@
 import { dict } from "@/lib/i18n.ts";
+import { returnPath } from "./return-path.ts";
 
-export default async function SignIn({ searchParams }: { searchParams: Promise<{ error?: string; retry?: string }> }) {
+export default async function SignIn({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; retry?: string; next?: string }>;
+}) {
   const { t, lang } = await dict();
-  const { error, retry } = await searchParams;
+  const { error, retry, next } = await searchParams;
   const seconds = Number(retry);
   const tooMany =
     Number.isInteger(seconds) && seconds > 0
@@ -12,6 +17,7 @@ export default async function SignIn({ searchParams }: { searchParams: Promise<{
     <main className="signin">
       <h1>{t.title}</h1>
       <form method="post" action="/api/auth/signin">
+        <input type="hidden" name="next" value={returnPath(next)} />
         <label>
           {t.user}
           <input name="name" autoComplete="username" required />

@@ -8,6 +8,7 @@ import { audit } from "@/lib/audit.ts";
 import { config } from "@/lib/config.ts";
 import { CLIENT_ADDRESS_HEADER } from "./client-address.ts";
 import { CSRF_COOKIE, foreignOrigin, SESSION_COOKIE, signSession } from "./session.ts";
+import { returnPath } from "./return-path.ts";
 import { createThrottle } from "./throttle.ts";
 
 const signIn = () => config().portal.sign_in;
@@ -54,7 +55,9 @@ function redirect(to: string, cookies: string[] = []) {
   return new Response(null, { status: 303, headers });
 }
 
-async function readForm(req: Request): Promise<{ name: string; password: string } | Response> {
+const withNext = (path: string, next: string) => (next === "/" ? path : `${path}&next=${encodeURIComponent(next)}`);
+
+async function readForm(req: Request): Promise<{ name: string; password: string; next: string } | Response> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data")
     return json(415, "sign in with a form post (application/x-www-form-urlencoded or multipart/form-data)");
@@ -64,7 +67,11 @@ async function readForm(req: Request): Promise<{ name: string; password: string 
       const value = form.get(name);
       return typeof value === "string" ? value : "";
     };
-    return { name: field("name").slice(0, 64), password: field("password").slice(0, 1024) };
+    return {
+      name: field("name").slice(0, 64),
+      password: field("password").slice(0, 1024),
+      next: returnPath(field("next")),
+    };
   } catch {
     return json(400, "the form could not be read");
   }
@@ -76,7 +83,7 @@ export async function POST(req: Request) {
     return json(403, "cross-origin sign-in refused");
   const form = await readForm(req);
   if (form instanceof Response) return form;
-  const { name, password } = form;
+  const { name, password, next } = form;
   const portal = config().portal;
   const address = `address:${req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown"}`;
   const user = `user:${name}`;
@@ -84,7 +91,7 @@ export async function POST(req: Request) {
   const waitMs = Math.max(byAddress.waitMs(address, now), byUser.waitMs(user, now));
   if (waitMs > 0) {
     audit(name || "(empty)", "sign-in-throttled");
-    return redirect(`/signin?error=too_many&retry=${Math.ceil(waitMs / 1000)}`);
+    return redirect(withNext(`/signin?error=too_many&retry=${Math.ceil(waitMs / 1000)}`, next));
   }
 
   const account = portal.users.find((u) => u.name === name);
@@ -95,7 +102,7 @@ export async function POST(req: Request) {
     byAddress.failed(address, now);
     byUser.failed(user, now);
     audit(name || "(empty)", "sign-in-failed");
-    return redirect("/signin?error=bad");
+    return redirect(withNext("/signin?error=bad", next));
   }
   byAddress.succeeded(address);
   byUser.succeeded(user);
@@ -107,7 +114,7 @@ export async function POST(req: Request) {
   );
   const flags = `Path=/; Max-Age=${maxAge}${secure ? "; Secure" : ""}`;
   audit(account.name, "sign-in", { "user.roles": [account.role] });
-  return redirect("/", [
+  return redirect(next, [
     `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; ${flags}`,
     `${CSRF_COOKIE}=${randomBytes(18).toString("base64url")}; SameSite=Strict; ${flags}`,
   ]);

@@ -2,7 +2,7 @@
 // Kibana views, embedded with the portal's time range passed through; a note on how to enable
 // them when neither is configured.
 import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
-import { grafanaDashboardUrl } from "@/ui/GrafanaLink.tsx";
+import { grafanaDashboardUrl, under } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { config } from "@/lib/config.ts";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
@@ -12,7 +12,6 @@ export default async function Dashboards({ searchParams }: { searchParams: Promi
   const { t, lang } = await dict();
   const range = parseRange((await searchParams).from);
   const { grafana, kibana } = config().portal;
-  const under = (base: string, path: string) => new URL(path, base.endsWith("/") ? base : `${base}/`).href;
   const g = grafana.url;
   const k = kibana.url;
   const dashboards = grafana.dashboards.length

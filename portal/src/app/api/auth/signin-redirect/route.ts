@@ -1,0 +1,2 @@
+// Route: see features/auth/check.ts.
+export { signInRedirect as GET } from "@/features/auth/check.ts";

@@ -1,0 +1,238 @@
+// The front door for real: Debian's nginx with provisioning/nginx/opsdeck.conf.template, the
+// real portal behind it, and Grafana and Kibana stand-ins that record what reaches them — as a
+// user and as an attacker would try it.
+import { readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { hashPassword } from "@opsdeck/core";
+import { freePort, launchPortal, startFrontDoor, type Proc } from "@opsdeck/stack";
+import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import { cookieHeader, signIn, type Cookie } from "./signin.ts";
+
+const dir = tempDir("front-door");
+const seen: { app: string; url: string; headers: http.IncomingHttpHeaders; upgrade?: boolean }[] = [];
+let portal: Proc;
+let nginx: Proc;
+let grafana: http.Server;
+let kibana: http.Server;
+let front: string;
+let kibanaPort: number;
+let guest: Cookie[];
+let ops: Cookie[];
+
+/** A stand-in that records each request (websocket upgrades too) and answers 200 / 101. */
+function standIn(app: string, port: number) {
+  const server = http.createServer((req, res) => {
+    seen.push({ app, url: req.url!, headers: req.headers });
+    res.end(`${app} stand-in`);
+  });
+  server.on("upgrade", (req, socket) => {
+    seen.push({ app, url: req.url!, headers: req.headers, upgrade: true });
+    socket.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  });
+  return new Promise<http.Server>((r) => server.listen(port, "127.0.0.1", () => r(server)));
+}
+
+beforeAll(async () => {
+  const [portalPort, frontPort, grafanaPort] = [await freePort(), await freePort(), await freePort()];
+  kibanaPort = await freePort();
+  const file = join(dir, "opsdeck.yml");
+  writeFileSync(
+    file,
+    stringify({
+      log: { level: "warn" },
+      portal: {
+        port: portalPort,
+        session_secret: "front-door-session-secret-0123456789",
+        trusted_proxies: ["127.0.0.1"],
+        grafana: { url: "/grafana/" },
+        users: [
+          { name: "ops", password_hash: await hashPassword("ops-password-1"), role: "operator" },
+          { name: "guest", password_hash: await hashPassword("guest-password-1"), role: "viewer" },
+        ],
+      },
+    }),
+  );
+  portal = await launchPortal({
+    configFile: file,
+    url: `http://127.0.0.1:${portalPort}`,
+    logFile: join(dir, "portal.log"),
+  });
+  grafana = await standIn("grafana", grafanaPort);
+  kibana = await standIn("kibana", kibanaPort);
+  const door = await startFrontDoor({
+    dir: join(dir, "nginx"),
+    port: frontPort,
+    portal: `127.0.0.1:${portalPort}`,
+    grafana: `127.0.0.1:${grafanaPort}`,
+    kibana: `127.0.0.1:${kibanaPort}`,
+    accessLog: join(dir, "nginx-logs", "access.json.log"),
+    logFile: join(dir, "nginx.log"),
+  });
+  nginx = door.proc;
+  front = door.url;
+  guest = await signIn(front, "guest", "guest-password-1");
+  ops = await signIn(front, "ops", "ops-password-1");
+}, 120_000);
+
+afterAll(async () => {
+  await nginx?.stop();
+  await portal?.stop();
+  grafana?.close();
+  kibana?.close();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${front}${path}`, { headers, redirect: "manual" });
+const lastSeen = (app: string) => seen.filter((s) => s.app === app).at(-1);
+
+describe("the front door", () => {
+  it("sends a visitor without a session to the sign-in, with the page asked for as the return path", async () => {
+    const before = seen.length;
+    const res = await get("/grafana/d/opsdeck-host?orgId=1&from=now-6h&to=now");
+    expect([res.status, res.headers.get("location")]).toEqual([
+      302,
+      `/signin?next=${encodeURIComponent("/grafana/d/opsdeck-host?orgId=1&from=now-6h&to=now")}`,
+    ]);
+    expect((await get("/kibana/app/discover")).headers.get("location")).toBe(
+      `/signin?next=${encodeURIComponent("/kibana/app/discover")}`,
+    );
+    expect(seen.length).toBe(before); // neither stand-in saw anything
+    // The portal's own pages redirect likewise (through the front door, same answer).
+    expect((await get("/alerts?severity=critical")).headers.get("location")).toBe(
+      `/signin?next=${encodeURIComponent("/alerts?severity=critical")}`,
+    );
+  });
+
+  it("signs in and returns to that page, never to another site", async () => {
+    const post = (next: string) =>
+      fetch(`${front}/api/auth/signin`, {
+        method: "POST",
+        body: new URLSearchParams({ name: "guest", password: "guest-password-1", next }),
+        redirect: "manual",
+      });
+    expect((await post("/grafana/d/opsdeck-host?orgId=1")).headers.get("location")).toBe(
+      "/grafana/d/opsdeck-host?orgId=1",
+    );
+    for (const evil of ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+      expect((await post(evil)).headers.get("location")).toBe("/");
+    // The sign-in page carries the return path into its form.
+    const page = await (await get(`/signin?next=${encodeURIComponent("/grafana/d/x")}`)).text();
+    expect(page).toContain('name="next" value="/grafana/d/x"');
+  });
+
+  it("names the signed-in user and their role to Grafana, whatever the client sends", async () => {
+    await get("/grafana/d/opsdeck-host", {
+      cookie: cookieHeader(guest),
+      "x-webauth-user": "admin",
+      "x-webauth-role": "Admin",
+    });
+    expect(lastSeen("grafana")).toMatchObject({
+      url: "/grafana/d/opsdeck-host",
+      headers: { "x-webauth-user": "guest", "x-webauth-role": "Viewer" },
+    });
+    await get("/grafana/api/dashboards/uid/opsdeck-host", { cookie: cookieHeader(ops) });
+    expect(lastSeen("grafana")!.headers).toMatchObject({ "x-webauth-user": "ops", "x-webauth-role": "Editor" });
+    // The session cookie is the portal's: Grafana gets the user, the front door keeps the rest.
+    expect(lastSeen("grafana")!.headers["x-forwarded-for"]).toBe("127.0.0.1");
+  });
+
+  it("passes Grafana Live's websocket upgrade, with the user", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(front).port), "127.0.0.1", () =>
+        socket.write(
+          [
+            "GET /grafana/api/live/ws HTTP/1.1",
+            `Host: 127.0.0.1`,
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            `Cookie: ${cookieHeader(guest)}`,
+            "",
+            "",
+          ].join("\r\n"),
+        ),
+      );
+      let data = "";
+      socket.on("data", (d) => (data += d));
+      socket.on("end", () => resolve(data));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 101 Switching Protocols");
+    expect(lastSeen("grafana")).toMatchObject({
+      upgrade: true,
+      url: "/grafana/api/live/ws",
+      headers: { upgrade: "websocket", "x-webauth-user": "guest" },
+    });
+  });
+
+  it("lets operators into Kibana, shows viewers why not, and never names the user to it", async () => {
+    const viewer = await get("/kibana/app/dashboards", { cookie: cookieHeader(guest) });
+    expect(viewer.status).toBe(403);
+    expect(await viewer.text()).toContain("Kibana is for operators");
+    const before = seen.filter((s) => s.app === "kibana").length;
+    const operator = await get("/kibana/app/dashboards", { cookie: cookieHeader(ops), "x-webauth-user": "admin" });
+    expect(operator.status).toBe(200);
+    expect(seen.filter((s) => s.app === "kibana").length).toBe(before + 1);
+    expect(lastSeen("kibana")!.headers["x-webauth-user"]).toBeUndefined();
+  });
+
+  it("says how to add Grafana or Kibana when it is not running", async () => {
+    kibana.close();
+    await eventually(
+      () => get("/kibana/app/dashboards", { cookie: cookieHeader(ops) }),
+      (r) => r.status === 503,
+      10_000,
+    );
+    const page = await (await get("/kibana/app/dashboards", { cookie: cookieHeader(ops) })).text();
+    expect(page).toContain("Kibana is not running");
+    kibana = await standIn("kibana", kibanaPort);
+  });
+
+  it("refuses a signed-out session", async () => {
+    const cookies = await signIn(front, "guest", "guest-password-1");
+    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
+    const out = await fetch(`${front}/api/auth/signout`, {
+      method: "POST",
+      headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf, origin: front },
+      redirect: "manual",
+    });
+    expect(out.status).toBeLessThan(400);
+    const res = await get("/grafana/d/opsdeck-host", { cookie: cookieHeader(cookies) });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toMatch(/^\/signin\?next=/);
+  });
+
+  it("sets its security headers, limits sign-in attempts, and logs JSON without query strings", async () => {
+    const res = await get("/signin");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("strict-transport-security")).toBeNull(); // plain HTTP: no HSTS
+    expect(res.headers.get("server")).toBe("nginx");
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        fetch(`${front}/api/auth/signin`, {
+          method: "POST",
+          body: new URLSearchParams({ name: "nobody", password: "x" }),
+          redirect: "manual",
+        }).then((r) => r.status),
+      ),
+    );
+    expect(statuses).toContain(429);
+    await get("/grafana/d/opsdeck-host?token=secret-in-a-query", { cookie: cookieHeader(guest) });
+    const lines = await eventually(
+      async () =>
+        readFileSync(join(dir, "nginx-logs", "access.json.log"), "utf8")
+          .trim()
+          .split("\n"),
+      (l) => l.some((line) => line.includes("/grafana/d/opsdeck-host")),
+      5000,
+    );
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.at(-1)).toMatchObject({ method: "GET", uri: "/grafana/d/opsdeck-host", status: 200 });
+    expect(lines.join("\n")).not.toContain("secret-in-a-query");
+  });
+});
