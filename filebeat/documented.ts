@@ -45,7 +45,17 @@ export const DOCUMENTED: Record<string, Documented> = {
     v8: `${V8}/configuring-howto-filebeat.html`,
   },
   "output.elasticsearch": {
-    options: ["hosts", "index", "indices", "indices[].index", "indices[].when", "bulk_max_size", "compression_level"],
+    options: [
+      "hosts",
+      "username",
+      "password",
+      "index",
+      "indices",
+      "indices[].index",
+      "indices[].when",
+      "bulk_max_size",
+      "compression_level",
+    ],
     v7: ["libbeat/outputs/elasticsearch/docs/elasticsearch.asciidoc"],
     v8: `${V8}/elasticsearch-output.html`,
   },

@@ -19,6 +19,8 @@ export const ENTRIES = {
   notifier: "alertmanager/notifier/src/main.ts",
   // Next.js itself stays external and serves the build in portal/.next.
   "portal-server": "portal/server.ts",
+  // The compose stack's one-shot init job.
+  init: "scripts/init.ts",
   // The benchmark's comparison server, bundled the same way so their RSS compare fairly.
   "bench-on-demand-pm2": "exporters/bench/on-demand-pm2.ts",
 } as const;

@@ -16,15 +16,15 @@ const withPrefix = (value: unknown, prefix: string): unknown =>
   JSON.parse(JSON.stringify(value).replaceAll("{prefix}", prefix));
 
 /** The roles with the index prefix filled in, and the password variable each user takes. */
-export function securityDefinitions(prefix: string) {
-  const file = JSON.parse(readFileSync(SECURITY_FILE, "utf8")) as SecurityFile & { _comment?: string };
+export function securityDefinitions(prefix: string, path: URL | string = SECURITY_FILE) {
+  const file = JSON.parse(readFileSync(path, "utf8")) as SecurityFile & { _comment?: string };
   return { roles: withPrefix(file.roles, prefix) as SecurityFile["roles"], users: file.users };
 }
 
 /** The role bodies as the _security/role API and roles.yml both take them (without our _meta). */
-export function roleBodies(prefix: string): Record<string, Record<string, unknown>> {
+export function roleBodies(prefix: string, path: URL | string = SECURITY_FILE): Record<string, Record<string, unknown>> {
   return Object.fromEntries(
-    Object.entries(securityDefinitions(prefix).roles).map(([name, { _meta, ...body }]) => [name, body]),
+    Object.entries(securityDefinitions(prefix, path).roles).map(([name, { _meta, ...body }]) => [name, body]),
   );
 }
 
@@ -37,9 +37,10 @@ export async function applySecurity(
   prefix: string,
   env: NodeJS.ProcessEnv,
   kibanaSystemPassword?: string,
+  path: URL | string = SECURITY_FILE,
 ): Promise<string[]> {
-  const { roles, users } = securityDefinitions(prefix);
-  const bodies = roleBodies(prefix);
+  const { roles, users } = securityDefinitions(prefix, path);
+  const bodies = roleBodies(prefix, path);
   const missing = Object.values(users)
     .map((u) => u.password_env)
     .filter((name) => !env[name]);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KIBANA_IDS } from "@opsdeck/contracts/dashboards";
 import { indexName } from "@opsdeck/core/elastic";
 import { freePort } from "@opsdeck/stack";
-import { importSavedObjects } from "./import.ts";
+import { importSavedObjects } from "./import-objects.ts";
 import { KIBANA_NDJSON, savedObjects, toNdjson, type SavedObject } from "./saved-objects.ts";
 
 const objects = savedObjects();

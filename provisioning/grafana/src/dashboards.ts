@@ -39,8 +39,8 @@ export function buildDashboards(
 export const dashboardJson = (d: dashboard.Dashboard) => `${JSON.stringify(d, null, 2)}\n`;
 
 /** The dashboards as committed (what Grafana is given), by uid. */
-export const committedDashboards = (): { uid: string; json: DashboardJson }[] =>
+export const committedDashboards = (dir = DASHBOARDS_DIR): { uid: string; json: DashboardJson }[] =>
   GRAFANA_DASHBOARDS.map((meta) => ({
     uid: meta.uid,
-    json: JSON.parse(readFileSync(join(DASHBOARDS_DIR, meta.folder, `${meta.uid}.json`), "utf8")) as DashboardJson,
+    json: JSON.parse(readFileSync(join(dir, meta.folder, `${meta.uid}.json`), "utf8")) as DashboardJson,
   }));

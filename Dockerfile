@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One OpsDeck image for every OpsDeck service of the compose stack: the bundles in dist/, the
+# portal's production build and the npm packages they load; docker-compose.monitoring.yml picks
+# the entry point per service (node dist/exporter.mjs deploy, dist/notifier.mjs, dist/portal-server.mjs,
+# dist/init.mjs). Non-root; nothing but the built files and the provisioning the init job reads.
+ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /opsdeck
+COPY package.json package-lock.json ./
+COPY core/package.json core/
+COPY contracts/package.json contracts/
+COPY stack/package.json stack/
+COPY exporters/package.json exporters/
+COPY alertmanager/notifier/package.json alertmanager/notifier/
+COPY portal/package.json portal/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsx scripts/build.ts \
+  && (cd portal && npx next build) \
+  && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /opsdeck
+COPY --from=build /opsdeck/package.json ./
+COPY --from=build /opsdeck/node_modules node_modules
+COPY --from=build /opsdeck/dist dist
+COPY --from=build /opsdeck/portal/package.json /opsdeck/portal/next.config.ts portal/
+COPY --from=build /opsdeck/portal/.next portal/.next
+COPY --from=build /opsdeck/provisioning provisioning
+COPY --from=build /opsdeck/alertmanager/alertmanager.yml alertmanager/
+COPY --from=build /opsdeck/core/package.json core/
+COPY --from=build /opsdeck/contracts contracts
+RUN mkdir -p /opsdeck/data /opsdeck/rendered && chown -R node:node /opsdeck/data /opsdeck/rendered
+USER node
+CMD ["node", "dist/portal-server.mjs"]

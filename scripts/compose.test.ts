@@ -1,0 +1,188 @@
+// docker-compose.monitoring.yml, checked without a Docker engine: Debian's docker-compose
+// resolves and validates it, and what it mounts, publishes, pins and requires is what we mean.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import {
+  ALERTMANAGER_VERSION,
+  ES_VERSION,
+  FILEBEAT_CONFIG,
+  FRONT_DOOR_TEMPLATE,
+  NODE_COLLECTORS,
+  NODE_EXPORTER_VERSION,
+  PROMETHEUS_VERSION,
+  REPO,
+} from "@opsdeck/stack";
+import { tempDir } from "@opsdeck/stack/testkit";
+import { ENTRIES } from "./build.ts";
+
+const FILE = join(REPO, "docker-compose.monitoring.yml");
+const exec = promisify(execFile);
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  ports?: unknown[];
+  network_mode?: string;
+  restart?: string;
+  healthcheck?: { test: string[] };
+  logging?: { driver: string; options: Record<string, string> };
+  deploy?: { resources?: { limits?: { memory?: string } } };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  environment?: Record<string, string>;
+}
+
+/** .env.example with every placeholder filled, as a user would. */
+function filledEnv(): string {
+  const file = join(tempDir("compose"), ".env");
+  const text = readFileSync(join(REPO, ".env.example"), "utf8")
+    .replace(/^PM2_HOME=.*$/m, "PM2_HOME=/home/deploy/.pm2")
+    .replace(/^OPSDECK_PUBLIC_URL=.*$/m, "OPSDECK_PUBLIC_URL=https://ops.example.com")
+    .replaceAll("CHANGE_ME", "0123456789abcdef0123456789abcdef");
+  writeFileSync(file, text);
+  return file;
+}
+
+async function resolved(envFile: string) {
+  const { stdout } = await exec("docker-compose", ["-f", FILE, "--env-file", envFile, "config"], { cwd: REPO });
+  return parseYaml(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+}
+
+describe("docker-compose.monitoring.yml", () => {
+  it("is valid for docker-compose once .env is filled, and names each secret left unset", async () => {
+    const config = await resolved(filledEnv());
+    expect(Object.keys(config.services).sort()).toEqual(
+      [
+        "alertmanager",
+        "business-exporter",
+        "deploy-exporter",
+        "elasticsearch",
+        "elasticsearch-exporter",
+        "filebeat",
+        "grafana",
+        "init",
+        "kibana",
+        "nginx",
+        "node-exporter",
+        "notifier",
+        "portal",
+        "prometheus",
+      ].sort(),
+    );
+    const empty = join(tempDir("compose-empty"), ".env");
+    writeFileSync(empty, "");
+    const refused = await exec("docker-compose", ["-f", FILE, "--env-file", empty, "config"], { cwd: REPO }).then(
+      () => "",
+      (e: { stderr: string }) => e.stderr,
+    );
+    expect(refused).toMatch(/set [A-Z_]+ in \.env/);
+  });
+
+  it("publishes nothing but nginx, and node-exporter listens on the Docker bridge only", async () => {
+    const { services } = await resolved(filledEnv());
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.ports?.length)
+        .map(([name]) => name),
+    ).toEqual(["nginx"]);
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.network_mode === "host")
+        .map(([name]) => name),
+    ).toEqual(["node-exporter"]);
+    expect(services["node-exporter"].command).toContain("--web.listen-address=172.17.0.1:9100");
+  });
+
+  it("runs the versions the tests run, and pins every image", async () => {
+    const { services } = await resolved(filledEnv());
+    const images = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.image]));
+    expect(images).toMatchObject({
+      prometheus: `prom/prometheus:v${PROMETHEUS_VERSION}`,
+      alertmanager: `prom/alertmanager:v${ALERTMANAGER_VERSION}`,
+      "node-exporter": `prom/node-exporter:v${NODE_EXPORTER_VERSION}`,
+      elasticsearch: `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`,
+      kibana: `docker.elastic.co/kibana/kibana:${ES_VERSION}`,
+      filebeat: `docker.elastic.co/beats/filebeat:${ES_VERSION}`,
+    });
+    for (const [name, image] of Object.entries(images))
+      expect([name, /:v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(image ?? "")]).toEqual([name, true]);
+    // node-exporter collects what the tests' node-exporter collects.
+    const collectors = services["node-exporter"].command!.filter(
+      (a) => /^--collector\.\w+$/.test(a) && a !== "--collector.disable-defaults",
+    );
+    expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual([...NODE_COLLECTORS].sort());
+  });
+
+  it("gives no secret a default value", () => {
+    const text = readFileSync(FILE, "utf8");
+    const defaults = [...text.matchAll(/\$\{(\w*(PASSWORD|SECRET|TOKEN|KEY)\w*):-([^}]*)\}/g)].filter(
+      (m) => m[3] !== "",
+    );
+    expect(defaults.map((m) => m[0])).toEqual([]);
+    // …and .env.example fills none in.
+    const example = readFileSync(join(REPO, ".env.example"), "utf8");
+    const secrets = [...example.matchAll(/^(\w*(PASSWORD|SECRET|TOKEN)\w*)=(.*)$/gm)];
+    expect(secrets.length).toBeGreaterThan(10);
+    for (const [, name, , value] of secrets)
+      expect([name, value === "CHANGE_ME" || value === ""]).toEqual([name, true]);
+  });
+
+  it("mounts only files that exist, and the very files the native stack and the tests use", async () => {
+    const { services } = await resolved(filledEnv());
+    const binds = Object.values(services)
+      .flatMap((s) => s.volumes ?? [])
+      .map((v) => (typeof v === "string" ? v.split(":")[0] : (v as { source: string }).source))
+      .filter((source) => source.startsWith(REPO));
+    // All but opsdeck.yml, which each server copies from opsdeck.example.yml (README).
+    for (const source of binds.filter((b) => b !== join(REPO, "opsdeck.yml")))
+      expect([source, existsSync(source)]).toEqual([source, true]);
+    // Each mounted config is the one the native stack or a test reads: nothing is copied.
+    const native: Record<string, string> = {
+      [FRONT_DOOR_TEMPLATE]: "stack/src/nginx.ts renders it for npm start; portal/test/front-door.test.ts",
+      [FILEBEAT_CONFIG]: "stack/src/filebeat.ts runs Filebeat with it; filebeat/test/ship.test.ts",
+      [join(REPO, "provisioning/prometheus")]:
+        "renderPrometheusConfig reads prometheus.yml; its rules/ are promtool-tested",
+      [join(REPO, "provisioning/grafana/datasources")]: "provisioning/grafana/grafana.test.ts",
+      [join(REPO, "provisioning/grafana/dashboards")]:
+        "the dashboards' tests; scripts/stack.test.ts runs their queries",
+      [join(REPO, "provisioning/kibana/kibana.yml")]: "compose only: no Kibana runs here (README: Grafana and Kibana)",
+      [join(REPO, "opsdeck.yml")]: "the user's own, from opsdeck.example.yml (core/src/config/load.test.ts)",
+    };
+    expect([...new Set(binds)].filter((b) => !(b in native))).toEqual([]);
+  });
+
+  it("has a health check, a restart policy, rotated logs and a memory limit for every service", async () => {
+    const { services, volumes } = await resolved(filledEnv());
+    for (const [name, s] of Object.entries(services)) {
+      expect([name, s.restart]).toEqual([name, name === "init" ? "no" : "unless-stopped"]);
+      if (name !== "init") expect([name, s.healthcheck?.test.length]).toEqual([name, expect.any(Number)]);
+      expect([name, s.logging?.driver, s.logging?.options["max-size"]]).toEqual([name, "json-file", "10m"]);
+      expect([name, s.deploy?.resources?.limits?.memory]).toEqual([name, expect.stringMatching(/^\d+[mg]$/)]);
+      for (const [on, d] of Object.entries(s.depends_on ?? {}))
+        expect([name, on, d.condition]).toEqual([
+          name,
+          on,
+          expect.stringMatching(/^service_(healthy|completed_successfully)$/),
+        ]);
+    }
+    // State lives in named volumes.
+    for (const v of [
+      "prometheus-data",
+      "alertmanager-data",
+      "grafana-data",
+      "elasticsearch-data",
+      "filebeat-data",
+      "opsdeck-data",
+    ])
+      expect(Object.keys(volumes)).toContain(v);
+    // OpsDeck's services run entry points the build produces.
+    const entries = new Set(Object.keys(ENTRIES).map((e) => `dist/${e}.mjs`));
+    for (const [name, s] of Object.entries(services))
+      if (s.image?.startsWith("opsdeck/")) expect([name, entries.has(s.command![1])]).toEqual([name, true]);
+  });
+});

@@ -1,0 +1,113 @@
+// The compose stack's init job, step by step where it can run here: the configs it renders pass
+// promtool and amtool (and are the same on a second run), Grafana's provisioning is checked, and
+// Kibana's import runs against a stand-in that checks Kibana's protocol, twice. Its Elasticsearch
+// step is the templates (provisioning/elasticsearch/elasticsearch.test.ts) and the roles
+// (security.test.ts) proved on the real server; the _security API calls themselves need a full
+// Elasticsearch (the test distribution cannot keep native users).
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { parseConfig } from "@opsdeck/core";
+import { AMTOOL_BIN, freePort } from "@opsdeck/stack";
+import { promtool, tempDir } from "@opsdeck/stack/testkit";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { checkGrafana, importKibana, renderConfigs, type InitOptions } from "./init.ts";
+
+const dir = tempDir("init");
+const env = {
+  OPSDECK_HOST_NAME: "web-1",
+  OPSDECK_NOTIFIER_TOKEN: "notifier-token-0123456789",
+  ELASTIC_PASSWORD: "elastic-password-0123",
+  KIBANA_URL: "",
+};
+const options = (): InitOptions => ({
+  config: parseConfig("{}", "test"),
+  env,
+  prometheusDir: join(dir, "prometheus"),
+  alertmanagerDir: join(dir, "alertmanager"),
+});
+const servers: { close(): void }[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+describe("the init job", () => {
+  it("renders Prometheus' and Alertmanager's configs for compose, the same on every run", async () => {
+    const said: string[] = [];
+    await renderConfigs(options(), (l) => said.push(l));
+    const prometheus = readFileSync(join(dir, "prometheus/prometheus.yml"), "utf8");
+    const alertmanager = readFileSync(join(dir, "alertmanager/alertmanager.yml"), "utf8");
+    await renderConfigs(options(), () => {});
+    expect(readFileSync(join(dir, "prometheus/prometheus.yml"), "utf8")).toBe(prometheus);
+    expect(readFileSync(join(dir, "alertmanager/alertmanager.yml"), "utf8")).toBe(alertmanager);
+    expect(said).toEqual([
+      'prometheus: config for host "web-1"',
+      "alertmanager: config with the notifier's token file",
+    ]);
+
+    expect(await promtool(["check", "config", join(dir, "prometheus/prometheus.yml")])).toMatch(/SUCCESS/);
+    const doc = parseYaml(prometheus) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { host: string } }[] }[];
+    };
+    expect(Object.fromEntries(doc.scrape_configs.map((s) => [s.job_name, s.static_configs[0].targets[0]]))).toEqual({
+      prometheus: "localhost:9090",
+      node: "host.docker.internal:9100",
+      pm2: "host.docker.internal:9209",
+      deploy: "deploy-exporter:9470",
+      business: "business-exporter:9471",
+      alertmanager: "alertmanager:9093",
+      notifier: "notifier:8060",
+      elasticsearch: "elasticsearch-exporter:9114",
+    });
+    expect(new Set(doc.scrape_configs.map((s) => s.static_configs[0].labels.host))).toEqual(new Set(["web-1"]));
+
+    const { stdout } = await promisify(execFile)(AMTOOL_BIN, [
+      "check-config",
+      join(dir, "alertmanager/alertmanager.yml"),
+    ]);
+    expect(stdout).toMatch(/SUCCESS/);
+    // The token is in a file of Alertmanager's own volume, not in its config or Prometheus'.
+    expect(alertmanager).not.toContain(env.OPSDECK_NOTIFIER_TOKEN);
+    expect(prometheus).not.toContain(env.OPSDECK_NOTIFIER_TOKEN);
+    expect(readFileSync(join(dir, "alertmanager/notifier-token"), "utf8")).toBe(env.OPSDECK_NOTIFIER_TOKEN);
+    expect(alertmanager).toContain("http://notifier:8060/api/v1/alerts");
+  });
+
+  it("checks what Grafana will provision", () => {
+    const said: string[] = [];
+    checkGrafana((l) => said.push(l));
+    expect(said).toEqual(["grafana: 4 datasources and 6 dashboards to provision"]);
+  });
+
+  it("imports Kibana's saved objects as elastic, and again with the same result", async () => {
+    const imports: string[] = [];
+    const port = await freePort();
+    const kibana = createServer((req, res) => {
+      const json = (code: number, body: unknown) =>
+        res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.headers.authorization !== `Basic ${Buffer.from(`elastic:${env.ELASTIC_PASSWORD}`).toString("base64")}`)
+        return json(401, {});
+      if (req.url === "/kibana/api/status") return json(200, { status: { overall: { level: "available" } } });
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        imports.push(body.replace(/-{2,}[\w-]+/g, "--boundary"));
+        json(200, { success: true, successCount: body.split("\n").filter((l) => l.startsWith("{")).length });
+      });
+    }).listen(port, "127.0.0.1");
+    servers.push(kibana);
+    const said: string[] = [];
+    const o = { ...options(), env: { ...env, KIBANA_URL: `http://127.0.0.1:${port}/kibana` } };
+    await importKibana(o, (l) => said.push(l));
+    await importKibana(o, (l) => said.push(l));
+    expect(said).toEqual(["kibana: 10 saved objects imported", "kibana: 10 saved objects imported"]);
+    expect(imports[1]).toBe(imports[0]);
+  });
+
+  it("names what is missing", async () => {
+    await expect(
+      renderConfigs({ ...options(), env: { ...env, OPSDECK_NOTIFIER_TOKEN: "" } }, () => {}),
+    ).rejects.toThrow("set OPSDECK_NOTIFIER_TOKEN");
+  });
+});

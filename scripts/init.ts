@@ -1,0 +1,162 @@
+// The compose stack's one-shot `init` job (docker-compose.monitoring.yml runs `node dist/init.mjs`):
+//   1. renders Prometheus' and Alertmanager's configs for the compose network from the same
+//      files and code the native stack uses (the notifier's token in a file only Alertmanager mounts);
+//   2. Elasticsearch, as `elastic` (the one holder of its password): OpsDeck's users and roles,
+//      kibana_system's password, the index templates and ILM retention;
+//   3. checks Grafana's provisioning (the datasources and dashboards it will load);
+//   4. imports Kibana's saved objects once Kibana is up.
+// Idempotent: every step overwrites with the same result, so running it twice changes nothing.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { loadConfig, type Config } from "@opsdeck/core";
+import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
+import { applySecurity } from "@opsdeck/core/elastic-security";
+import { REPO, renderAlertmanagerConfig, renderPrometheusConfig } from "@opsdeck/stack";
+import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
+import { lintDashboard } from "../provisioning/grafana/src/lint.ts";
+import { importSavedObjects } from "../provisioning/kibana/import-objects.ts";
+import { savedObjects, toNdjson } from "../provisioning/kibana/saved-objects.ts";
+
+/**
+ * The checkout (or the image's /opsdeck) whose provisioning files the job reads. Bundled into
+ * dist/init.mjs, the modules' own import.meta.url no longer says where that is: OPSDECK_HOME does.
+ */
+const ROOT = process.env.OPSDECK_HOME ?? REPO;
+
+export interface InitOptions {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  /** Where Prometheus' and Alertmanager's rendered configs go (two volumes in compose). */
+  prometheusDir: string;
+  alertmanagerDir: string;
+  log?: (line: string) => void;
+}
+
+/** Where Prometheus finds each job in compose; host tools (node-exporter, PM2 exporter) via the host gateway. */
+export function composeTargets(hostAddress: string, nodeExporterPort: string) {
+  return {
+    prometheus: ["localhost:9090"],
+    node: [`${hostAddress}:${nodeExporterPort}`],
+    pm2: [`${hostAddress}:9209`],
+    deploy: ["deploy-exporter:9470"],
+    business: ["business-exporter:9471"],
+    alertmanager: ["alertmanager:9093"],
+    notifier: ["notifier:8060"],
+    elasticsearch: ["elasticsearch-exporter:9114"],
+  };
+}
+
+const need = (env: NodeJS.ProcessEnv, name: string) => {
+  const value = env[name];
+  if (!value) throw new Error(`set ${name}`);
+  return value;
+};
+
+type Say = (line: string) => void;
+
+/** 1. Prometheus' and Alertmanager's configs for the compose network. */
+export async function renderConfigs(o: InitOptions, say: Say) {
+  const { env } = o;
+  const host = need(env, "OPSDECK_HOST_NAME");
+  mkdirSync(o.prometheusDir, { recursive: true });
+  writeFileSync(
+    join(o.prometheusDir, "prometheus.yml"),
+    await renderPrometheusConfig({
+      source: join(ROOT, "provisioning/prometheus/prometheus.yml"),
+      targets: composeTargets(env.OPSDECK_HOST_SCRAPE ?? "host.docker.internal", env.NODE_EXPORTER_PORT ?? "9100"),
+      alertmanagers: ["alertmanager:9093"],
+      host,
+    }),
+  );
+  say(`prometheus: config for host "${host}"`);
+  mkdirSync(o.alertmanagerDir, { recursive: true });
+  const tokenFile = join(o.alertmanagerDir, "notifier-token");
+  writeFileSync(tokenFile, need(env, "OPSDECK_NOTIFIER_TOKEN"));
+  // Alertmanager's image runs as nobody: it must read the token, nobody else mounts this volume.
+  chmodSync(tokenFile, 0o644);
+  writeFileSync(
+    join(o.alertmanagerDir, "alertmanager.yml"),
+    await renderAlertmanagerConfig({
+      source: join(ROOT, "alertmanager/alertmanager.yml"),
+      notifierUrl: "http://notifier:8060",
+      tokenFile,
+    }),
+  );
+  say("alertmanager: config with the notifier's token file");
+}
+
+/** 2. Elasticsearch, as elastic: users and roles, kibana_system's password, templates and retention. */
+export async function setUpElasticsearch(o: InitOptions, say: Say) {
+  const { env } = o;
+  const admin = esClient({
+    ...o.config,
+    elasticsearch: {
+      ...o.config.elasticsearch,
+      username: "elastic",
+      password: need(env, "ELASTIC_PASSWORD"),
+      api_key: undefined,
+    },
+  });
+  const prefix = o.config.elasticsearch.index_prefix;
+  for (const line of await applySecurity(admin, prefix, env, need(env, "KIBANA_SYSTEM_PASSWORD")))
+    say(`elasticsearch: ${line}`);
+  for (const line of await initElasticsearch(admin, o.config.elasticsearch)) say(`elasticsearch: ${line}`);
+}
+
+/** 3. Grafana: what it will provision parses and passes the lint. */
+export function checkGrafana(say: Say) {
+  const datasources = parseYaml(readFileSync(join(ROOT, "provisioning/grafana/datasources/opsdeck.yml"), "utf8")) as {
+    datasources: unknown[];
+  };
+  const dashboards = committedDashboards(join(ROOT, "provisioning/grafana/dashboards"));
+  const problems = dashboards.flatMap(({ json }) => lintDashboard(json));
+  if (problems.length) throw new Error(`grafana: the dashboards do not pass the lint:\n  ${problems.join("\n  ")}`);
+  say(`grafana: ${datasources.datasources.length} datasources and ${dashboards.length} dashboards to provision`);
+}
+
+/** 4. Kibana's saved objects, once Kibana is up. */
+export async function importKibana(o: InitOptions, say: Say) {
+  const { env } = o;
+  const kibana = need(env, "KIBANA_URL");
+  const { imported } = await importSavedObjects({
+    url: kibana,
+    username: "elastic",
+    password: need(env, "ELASTIC_PASSWORD"),
+    ndjson: toNdjson(savedObjects(o.config.elasticsearch.index_prefix)),
+    timeoutMs: Number(env.OPSDECK_INIT_KIBANA_TIMEOUT_MS ?? 600_000),
+    log: o.log,
+  });
+  say(`kibana: ${imported} saved objects imported`);
+}
+
+export async function runInit(o: InitOptions): Promise<string[]> {
+  const report: string[] = [];
+  const say = (line: string) => {
+    report.push(line);
+    o.log?.(line);
+  };
+  await renderConfigs(o, say);
+  await setUpElasticsearch(o, say);
+  checkGrafana(say);
+  await importKibana(o, say);
+  return report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { config } = loadConfig({ reader: "import-logs" });
+  const rendered = process.env.OPSDECK_RENDERED_DIR ?? "/opsdeck/rendered";
+  runInit({
+    config,
+    env: process.env,
+    prometheusDir: join(rendered, "prometheus"),
+    alertmanagerDir: join(rendered, "alertmanager"),
+    log: (line) => console.log(`init: ${line}`),
+  }).then(
+    () => console.log("init: done"),
+    (err: Error) => {
+      console.error(`init: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Checks a server before `docker compose -f docker-compose.monitoring.yml up -d`, and says how to
+# fix each problem: Docker and Compose versions, vm.max_map_count for Elasticsearch, free memory
+# and disk, ports 80 / 443 free, .env filled (no placeholder left, secrets long enough),
+# opsdeck.yml present, the Docker bridge address, and a DNS name for TLS when one is set.
+# Exit status: the number of problems (0 = go ahead).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+problems=0
+ok() { echo "  ok    $*"; }
+bad() { echo "  FIX   $1"; echo "        → $2"; problems=$((problems + 1)); }
+ver_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+
+echo "OpsDeck preflight"
+if command -v docker >/dev/null 2>&1; then
+  v=$(docker version --format '{{.Server.Version}}' 2>/dev/null || true)
+  if [ -z "$v" ]; then bad "the Docker engine does not answer" "start it (systemctl start docker) and check you may use it (group docker)"
+  elif ver_ge "$v" 24.0.0; then ok "Docker $v"
+  else bad "Docker $v is older than 24.0" "upgrade Docker Engine (https://docs.docker.com/engine/install/debian/)"; fi
+  cv=$(docker compose version --short 2>/dev/null || true)
+  if [ -z "$cv" ]; then bad "docker compose (v2) is missing" "install the docker-compose-plugin package"
+  elif ver_ge "${cv#v}" 2.20.0; then ok "Docker Compose $cv"
+  else bad "Docker Compose $cv is older than 2.20" "upgrade the docker-compose-plugin package"; fi
+else
+  bad "docker is not installed" "install Docker Engine and the compose plugin (https://docs.docker.com/engine/install/debian/)"
+fi
+
+m=$(sysctl -n vm.max_map_count 2>/dev/null || echo 0)
+if [ "$m" -ge 262144 ]; then ok "vm.max_map_count $m"
+else bad "vm.max_map_count is $m; Elasticsearch needs 262144" "echo vm.max_map_count=262144 | sudo tee /etc/sysctl.d/99-elasticsearch.conf && sudo sysctl --system"; fi
+
+mem=$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo)
+if [ "$mem" -ge 3800 ]; then ok "memory ${mem} MiB"
+else bad "${mem} MiB of memory; the stack is sized for 4 GB" "use a larger server, or lower ES_HEAP in .env and the memory limits in the compose file"; fi
+disk=$(df -Pm /var/lib/docker 2>/dev/null | awk 'NR==2 {print $4}')
+[ -n "$disk" ] || disk=$(df -Pm . | awk 'NR==2 {print $4}')
+if [ "$disk" -ge 20480 ]; then ok "free disk ${disk} MiB"
+else bad "${disk} MiB free where Docker keeps its volumes; logs and metrics need 20 GB or more" "free some space or grow the disk; lower retention in opsdeck.yml and PROMETHEUS_RETENTION"; fi
+
+for p in 80 443; do
+  if ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
+    bad "port $p is in use ($(ss -ltnpH "sport = :$p" 2>/dev/null | sed -n 's/.*users:((\"\([^\"]*\)".*/\1/p' | head -1))" "stop what listens there (another nginx?) or put OpsDeck's nginx behind it"
+  else ok "port $p free"; fi
+done
+
+if [ ! -f .env ]; then bad ".env is missing" "cp .env.example .env && chmod 600 .env, then fill every CHANGE_ME"
+else
+  left=$(grep -E '^[A-Z0-9_]+=.*CHANGE_ME' .env | cut -d= -f1 | tr '\n' ' ')
+  if [ -n "$left" ]; then bad ".env still has placeholders: $left" "fill them (openssl rand -hex 24 makes a secret)"; else ok ".env filled"; fi
+  short=$(grep -E '^[A-Z_]*(PASSWORD|SECRET|TOKEN|KEY)=' .env | awk -F= '$2 != "CHANGE_ME" && length($2) > 0 && length($2) < 16 {print $1}' | tr '\n' ' ')
+  [ -z "$short" ] || bad "secrets shorter than 16 characters: $short" "use openssl rand -hex 24"
+  key=$(sed -n 's/^KIBANA_ENCRYPTION_KEY=//p' .env)
+  [ ${#key} -ge 32 ] || bad "KIBANA_ENCRYPTION_KEY must be 32 characters or more" "openssl rand -hex 24"
+  if [ "$(stat -c %a .env)" != 600 ]; then bad ".env is readable by others" "chmod 600 .env"; fi
+  bridge=$(sed -n 's/^DOCKER_BRIDGE_ADDRESS=//p' .env)
+  actual=$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
+  if [ -n "$actual" ] && [ "$actual" != "$bridge" ]; then bad "DOCKER_BRIDGE_ADDRESS is $bridge but docker0 is $actual" "set DOCKER_BRIDGE_ADDRESS=$actual in .env"
+  elif [ -n "$actual" ]; then ok "Docker bridge $actual"; fi
+  url=$(sed -n 's/^OPSDECK_PUBLIC_URL=//p' .env)
+  case "$url" in
+    https://*)
+      name=${url#https://}; name=${name%%/*}; name=${name%%:*}
+      if getent hosts "$name" >/dev/null; then ok "DNS name $name resolves (TLS)"
+      else bad "$name (OPSDECK_PUBLIC_URL) does not resolve" "add its DNS record before asking for a certificate"; fi
+      echo "  note  the compose nginx serves plain HTTP on 80: terminate TLS in front of it (README)" ;;
+    http://*) ok "OPSDECK_PUBLIC_URL $url (plain HTTP: no TLS)" ;;
+    *) bad "OPSDECK_PUBLIC_URL ($url) is not a URL" "set it to the address people open, e.g. https://ops.example.com" ;;
+  esac
+fi
+[ -f opsdeck.yml ] && ok "opsdeck.yml" || bad "opsdeck.yml is missing" "cp opsdeck.example.yml opsdeck.yml, add the portal's users (npm run hash-password) and your channels"
+
+echo
+if [ $problems -eq 0 ]; then echo "preflight: ready — docker compose -f docker-compose.monitoring.yml up -d"
+else echo "preflight: $problems to fix first"; fi
+exit $problems
