@@ -22,7 +22,10 @@ export function securityDefinitions(prefix: string, path: URL | string = SECURIT
 }
 
 /** The role bodies as the _security/role API and roles.yml both take them (without our _meta). */
-export function roleBodies(prefix: string, path: URL | string = SECURITY_FILE): Record<string, Record<string, unknown>> {
+export function roleBodies(
+  prefix: string,
+  path: URL | string = SECURITY_FILE,
+): Record<string, Record<string, unknown>> {
   return Object.fromEntries(
     Object.entries(securityDefinitions(prefix, path).roles).map(([name, { _meta, ...body }]) => [name, body]),
   );
