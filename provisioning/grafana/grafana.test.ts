@@ -13,7 +13,7 @@ import {
 import { parseConfig } from "@opsdeck/core";
 import { buildDashboards, committedDashboards, dashboardJson } from "./src/dashboards.ts";
 import { allPanels, lintDashboard, type DashboardJson } from "./src/lint.ts";
-import { selectors } from "./src/promql.ts";
+import { selectors } from "../prometheus/promql.ts";
 import { commonOffset } from "./src/prometheus-check.ts";
 import { expand, intervals, parseLabelValues } from "./src/queries.ts";
 

@@ -3,54 +3,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-
-// Aggregations too: `sum by (x) (…)` puts its modifier between the name and the parenthesis.
-const KEYWORDS = new Set([
-  "sum",
-  "avg",
-  "count",
-  "min",
-  "max",
-  "group",
-  "stddev",
-  "stdvar",
-  "topk",
-  "bottomk",
-  "quantile",
-  "count_values",
-  "and",
-  "or",
-  "unless",
-  "bool",
-  "offset",
-  "by",
-  "without",
-  "on",
-  "ignoring",
-  "group_left",
-  "group_right",
-  "inf",
-  "nan",
-]);
+import { selectors } from "./promql.ts";
 
 /** Metric names in one PromQL expression (not functions, labels, keywords or recorded names' inputs). */
-export function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""') // strings
-    .replace(/\{[^}]*\}/g, "") // label matchers
-    .replace(/\[[^\]]*\]/g, "") // ranges and subqueries
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1") // label lists
-    .replace(/\boffset\s+\S+/g, "");
-  const names = new Set<string>();
-  for (const m of bare.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
-    const after = bare.slice(m.index + m[0].length).trimStart();
-    const before = bare.slice(0, m.index);
-    if (after.startsWith("(") || KEYWORDS.has(m[0].toLowerCase())) continue;
-    if (/\d$|\d\.$/.test(before) || /^\d/.test(m[0])) continue; // 5m, 1e3
-    names.add(m[0]);
-  }
-  return [...names];
-}
+export const metricNames = (expr: string): string[] => [
+  ...new Set(
+    selectors(expr)
+      .map((s) => s.metric)
+      .filter(Boolean),
+  ),
+];
 
 /** Every metric name the rule files in `dir` read, sorted. */
 export function ruleMetricNames(dir: string): string[] {

@@ -1,7 +1,7 @@
 // A dashboard lint in the spirit of grafana/dashboard-linter (whose Go module is not served
 // here): what makes a provisioned dashboard portable and readable. Each rule names the panel.
 import { DASHBOARD_TAG } from "@opsdeck/contracts/dashboards";
-import { selectors } from "./promql.ts";
+import { selectors } from "../../prometheus/promql.ts";
 
 /** The loose shape of dashboard JSON the lint reads (any Grafana dashboard, not only ours). */
 export interface DashboardJson {

@@ -65,6 +65,19 @@ function countBy(title: string, description: string, query: string, by: string, 
     .withTarget(target);
 }
 
+/** A variable over a field's values (Elasticsearch's terms), multi-select; All matches any ("*"). */
+const termsVariable = (name: string, label: string, field: string) =>
+  new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .datasource(LOGS)
+    .query(JSON.stringify({ find: "terms", field }))
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue("*")
+    .current({ text: "All", value: "$__all" });
+
 export const logsDashboard = () => {
   const meta = dashboardFor("/logs")!;
   const lines = new logs.PanelBuilder()
@@ -100,26 +113,8 @@ export const logsDashboard = () => {
         .label("Logs")
         .type("elasticsearch")
         .current({ text: "OpsDeck logs", value: DATASOURCE_UIDS.logs }),
-      new dashboard.QueryVariableBuilder("service")
-        .label("Service")
-        .datasource(LOGS)
-        .query('{"find": "terms", "field": "service.name"}')
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue("*")
-        .current({ text: "All", value: "$__all" }),
-      new dashboard.QueryVariableBuilder("level")
-        .label("Level")
-        .datasource(LOGS)
-        .query('{"find": "terms", "field": "log.level"}')
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalAsc)
-        .multi(true)
-        .includeAll(true)
-        .allValue("*")
-        .current({ text: "All", value: "$__all" }),
+      termsVariable("service", "Service", "service.name"),
+      termsVariable("level", "Level", "log.level"),
       new dashboard.TextBoxVariableBuilder("query")
         .label("Search (Lucene)")
         .description("A Lucene query over the lines, e.g. message:timeout; * for everything.")

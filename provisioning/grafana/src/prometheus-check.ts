@@ -3,7 +3,7 @@
 // for the range, and a query whose every selector looks `offset D` back run D later, so "a week
 // earlier" is checked against the data there is now. Returns what failed to parse or came back
 // empty.
-import { selectors } from "./promql.ts";
+import { selectors } from "../../prometheus/promql.ts";
 import type { DashboardJson } from "./lint.ts";
 import { expand, intervals, parseLabelValues, prometheusQueries, queryVariables } from "./queries.ts";
 

@@ -1,5 +1,5 @@
-// A small PromQL scanner, enough for the dashboard lint and the live check: which metrics a
-// query selects, with the range and the functions around each. Not a parser — Prometheus itself
+// A small PromQL scanner, enough for the rules' metric names, the dashboard lint and the
+// dashboards' live check: which metrics a query selects, with the range and the functions around each. Not a parser — Prometheus itself
 // parses every query in the live check; this only has to find selectors. It skips strings, label
 // matchers, numbers, durations and the label lists of by / without / on / ignoring / group_*.
 
