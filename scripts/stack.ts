@@ -173,6 +173,8 @@ async function main() {
           port: stack.elasticsearch.port,
           heapMb: stack.elasticsearch.heap_mb,
           logFile: log("elasticsearch"),
+          // scripts/backup.sh snapshots OpsDeck's indices into a repository here.
+          snapshotDir: join(stackDir, "elasticsearch", "snapshots"),
         });
         procs.push(es.proc);
       });
@@ -268,6 +270,8 @@ async function main() {
         port: stack.prometheus.port,
         config: promConfig,
         logFile: log("prometheus"),
+        // TSDB snapshots for scripts/backup.sh (Prometheus listens on 127.0.0.1 only).
+        extraArgs: ["--web.enable-admin-api"],
       });
       procs.push(p.proc);
     });

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Restores a backup from scripts/backup.sh, in two steps:
+#   scripts/restore.sh [--compose] SRC
+#       with the stack stopped (npm start ended; or `docker compose … stop`): puts the journals,
+#       Prometheus' TSDB and Elasticsearch's snapshot repository back in place (and Grafana's
+#       database in compose). Everything there before is replaced.
+#   scripts/restore.sh [--compose] --elasticsearch SRC
+#       once Elasticsearch runs again: replaces OpsDeck's indices with the snapshot's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+compose=0
+[ "${1:-}" = "--compose" ] && { compose=1; shift; }
+step=files
+[ "${1:-}" = "--elasticsearch" ] && { step=elasticsearch; shift; }
+src=${1:?usage: scripts/restore.sh [--compose] [--elasticsearch] SRC}
+src=$(cd "$src" && pwd)
+[ -f "$src/manifest" ] || { echo "restore: $src is not a backup (no manifest)" >&2; exit 2; }
+stack=${OPSDECK_STACK_DIR:-.opsdeck}
+dc=(docker compose -f docker-compose.monitoring.yml)
+prefix=${OPSDECK_INDEX_PREFIX:-opsdeck}
+
+es() {
+  local method=$1 path=$2
+  shift 2
+  if [ $compose = 1 ]; then
+    "${dc[@]}" exec -T elasticsearch curl -fsS -u "elastic:${ELASTIC_PASSWORD:?set ELASTIC_PASSWORD}" \
+      -X "$method" -H 'content-type: application/json' "http://127.0.0.1:9200$path" "$@"
+  else
+    curl -fsS ${ELASTICSEARCH_AUTH:+-u "$ELASTICSEARCH_AUTH"} -X "$method" -H 'content-type: application/json' \
+      "${ELASTICSEARCH_URL:-http://127.0.0.1:9200}$path" "$@"
+  fi
+}
+
+if [ $step = elasticsearch ]; then
+  snapshot=$(sed -n 's/^elasticsearch: snapshot //p' "$src/manifest")
+  es PUT /_snapshot/opsdeck-backup -d '{"type":"fs","settings":{"location":"opsdeck-backup"}}' >/dev/null
+  # The indices the snapshot holds replace those of the same names (and the rest of OpsDeck's),
+  # deleted by name: Elasticsearch refuses to delete by wildcard (action.destructive_requires_name).
+  existing=$(es GET "/_cat/indices/$prefix-*?h=index&expand_wildcards=all" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
+  [ -z "$existing" ] || es DELETE "/$existing" >/dev/null
+  es POST "/_snapshot/opsdeck-backup/$snapshot/_restore?wait_for_completion=true" \
+    -d "{\"indices\":\"$prefix-*\",\"include_global_state\":false}" >/dev/null
+  echo "restore: elasticsearch: snapshot $snapshot restored"
+  exit 0
+fi
+
+if [ $compose = 1 ]; then
+  running=$("${dc[@]}" ps --status running --services 2>/dev/null | tr '\n' ' ')
+  [ -z "$running" ] || { echo "restore: stop the stack first (running: $running)" >&2; exit 1; }
+  "${dc[@]}" cp "$src/prometheus/." prometheus:/prometheus/
+  "${dc[@]}" cp "$src/elasticsearch" elasticsearch:/usr/share/elasticsearch/snapshots/opsdeck-backup
+  tmp=$(mktemp -d) && tar -C "$tmp" -xzf "$src/opsdeck-data.tar.gz"
+  "${dc[@]}" cp "$tmp/data/." portal:/opsdeck/data/ && rm -rf "$tmp"
+  [ -f "$src/grafana.db" ] && "${dc[@]}" cp "$src/grafana.db" grafana:/var/lib/grafana/grafana.db
+else
+  if curl -fsS -o /dev/null "${PROMETHEUS_URL:-http://127.0.0.1:9090}/-/ready" 2>/dev/null; then
+    echo "restore: stop the stack first (Prometheus still answers)" >&2
+    exit 1
+  fi
+  rm -rf "$stack/prometheus/data" && mkdir -p "$stack/prometheus" && cp -a "$src/prometheus" "$stack/prometheus/data"
+  mkdir -p "$stack/elasticsearch/snapshots"
+  rm -rf "$stack/elasticsearch/snapshots/opsdeck-backup" && cp -a "$src/elasticsearch" "$stack/elasticsearch/snapshots/opsdeck-backup"
+  rm -rf "$stack/data" && tar -C "$stack" -xzf "$src/opsdeck-data.tar.gz"
+fi
+echo "restore: journals, Prometheus' TSDB and the Elasticsearch snapshot are in place."
+echo "restore: start the stack, then: scripts/restore.sh $([ $compose = 1 ] && echo '--compose ')--elasticsearch $src"
