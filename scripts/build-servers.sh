@@ -49,7 +49,8 @@ build() {
       echo "<p>Alertmanager's web UI is not part of its Go module. Use the API (/api/v2) or the OpsDeck portal's Alerts page.</p>" >"$work/ui/app/dist/$ui/index.html"
     done
   fi
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$(cd "$out.tmp" && pwd)/" "${@/#/./}")
+  # GOWORK=off: a module may carry a go.work naming directories its zip does not hold.
+  (cd "$work" && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$(cd "$out.tmp" && pwd)/" "${@/#/./}")
   rm -rf "$work"
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
