@@ -10,7 +10,9 @@ import {
   ALERTMANAGER_VERSION,
   ES_VERSION,
   FILEBEAT_CONFIG,
+  FRONT_DOOR_SITE_TEMPLATE,
   FRONT_DOOR_TEMPLATE,
+  FRONT_DOOR_TLS_TEMPLATE,
   NODE_COLLECTORS,
   NODE_EXPORTER_VERSION,
   PROMETHEUS_VERSION,
@@ -43,13 +45,20 @@ function filledEnv(): string {
   const text = readFileSync(join(REPO, ".env.example"), "utf8")
     .replace(/^PM2_HOME=.*$/m, "PM2_HOME=/home/deploy/.pm2")
     .replace(/^OPSDECK_PUBLIC_URL=.*$/m, "OPSDECK_PUBLIC_URL=https://ops.example.com")
+    .replace(/^OPSDECK_TLS_DIR=.*$/m, "OPSDECK_TLS_DIR=/etc/opsdeck-tls")
     .replaceAll("CHANGE_ME", "0123456789abcdef0123456789abcdef");
   writeFileSync(file, text);
   return file;
 }
 
-async function resolved(envFile: string) {
-  const { stdout } = await exec("docker-compose", ["-f", FILE, "--env-file", envFile, "config"], { cwd: REPO });
+async function resolved(envFile: string, files = [FILE]) {
+  const { stdout } = await exec(
+    "docker-compose",
+    [...files.flatMap((f) => ["-f", f]), "--env-file", envFile, "config"],
+    {
+      cwd: REPO,
+    },
+  );
   return parseYaml(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 }
 
@@ -96,6 +105,14 @@ describe("docker-compose.monitoring.yml", () => {
         .map(([name]) => name),
     ).toEqual(["node-exporter"]);
     expect(services["node-exporter"].command).toContain("--web.listen-address=172.17.0.1:9100");
+    // With TLS, nginx publishes 443 as well, and still nothing else does.
+    const tls = await resolved(filledEnv(), [FILE, join(REPO, "docker-compose.tls.yml")]);
+    expect(
+      Object.entries(tls.services)
+        .filter(([, s]) => s.ports?.length)
+        .map(([name]) => name),
+    ).toEqual(["nginx"]);
+    expect(JSON.stringify(tls.services.nginx.ports)).toMatch(/443/);
   });
 
   it("runs the versions the tests run, and pins every image", async () => {
@@ -133,17 +150,19 @@ describe("docker-compose.monitoring.yml", () => {
   });
 
   it("mounts only files that exist, and the very files the native stack and the tests use", async () => {
-    const { services } = await resolved(filledEnv());
+    const { services } = await resolved(filledEnv(), [FILE, join(REPO, "docker-compose.tls.yml")]);
     const binds = Object.values(services)
       .flatMap((s) => s.volumes ?? [])
       .map((v) => (typeof v === "string" ? v.split(":")[0] : (v as { source: string }).source))
-      .filter((source) => source.startsWith(REPO));
+      .filter((source) => source.startsWith(REPO) || source.startsWith("/etc/opsdeck-tls"));
     // All but opsdeck.yml, which each server copies from opsdeck.example.yml (README).
-    for (const source of binds.filter((b) => b !== join(REPO, "opsdeck.yml")))
+    for (const source of binds.filter((b) => b !== join(REPO, "opsdeck.yml") && b !== "/etc/opsdeck-tls"))
       expect([source, existsSync(source)]).toEqual([source, true]);
     // Each mounted config is the one the native stack or a test reads: nothing is copied.
     const native: Record<string, string> = {
       [FRONT_DOOR_TEMPLATE]: "stack/src/nginx.ts renders it for npm start; portal/test/front-door.test.ts",
+      [FRONT_DOOR_SITE_TEMPLATE]: "likewise",
+      [FRONT_DOOR_TLS_TEMPLATE]: "stack/src/nginx.ts with tls; portal/test/front-door-tls.test.ts",
       [FILEBEAT_CONFIG]: "stack/src/filebeat.ts runs Filebeat with it; filebeat/test/ship.test.ts",
       [join(REPO, "provisioning/prometheus")]:
         "renderPrometheusConfig reads prometheus.yml; its rules/ are promtool-tested",
@@ -152,6 +171,7 @@ describe("docker-compose.monitoring.yml", () => {
         "the dashboards' tests; scripts/stack.test.ts runs their queries",
       [join(REPO, "provisioning/kibana/kibana.yml")]: "compose only: no Kibana runs here (README: Grafana and Kibana)",
       [join(REPO, "opsdeck.yml")]: "the user's own, from opsdeck.example.yml (core/src/config/load.test.ts)",
+      "/etc/opsdeck-tls": "the server's certificate (OPSDECK_TLS_DIR)",
     };
     expect([...new Set(binds)].filter((b) => !(b in native))).toEqual([]);
   });

@@ -62,7 +62,9 @@ else
       name=${url#https://}; name=${name%%/*}; name=${name%%:*}
       if getent hosts "$name" >/dev/null; then ok "DNS name $name resolves (TLS)"
       else bad "$name (OPSDECK_PUBLIC_URL) does not resolve" "add its DNS record before asking for a certificate"; fi
-      echo "  note  the compose nginx serves plain HTTP on 80: terminate TLS in front of it (README)" ;;
+      tls=$(sed -n 's/^OPSDECK_TLS_DIR=//p' .env)
+      if [ -n "$tls" ] && [ -f "$tls/fullchain.pem" ] && [ -f "$tls/privkey.pem" ]; then ok "TLS certificate in $tls (use docker-compose.tls.yml)"
+      else bad "OPSDECK_PUBLIC_URL is https but OPSDECK_TLS_DIR has no fullchain.pem and privkey.pem" "set OPSDECK_TLS_DIR to the certificate's directory (e.g. /etc/letsencrypt/live/$name), or use http:// until you have one"; fi ;;
     http://*) ok "OPSDECK_PUBLIC_URL $url (plain HTTP: no TLS)" ;;
     *) bad "OPSDECK_PUBLIC_URL ($url) is not a URL" "set it to the address people open, e.g. https://ops.example.com" ;;
   esac

@@ -1,4 +1,4 @@
-// The front door natively: Debian's nginx with provisioning/nginx/opsdeck.conf.template rendered
+// The front door natively: Debian's nginx with provisioning/nginx/'s templates rendered
 // as nginx's Docker image renders it in compose (only ${OPSDECK_*} names substituted), inside a
 // minimal nginx.conf of our own whose every path is under the stack's directory.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -7,20 +7,16 @@ import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
 export const NGINX_BIN = process.env.OPSDECK_NGINX_BIN ?? "/usr/sbin/nginx";
-export const FRONT_DOOR_TEMPLATE = join(REPO, "provisioning/nginx/opsdeck.conf.template");
-
-export interface FrontDoorVariables {
-  OPSDECK_LISTEN: string;
-  OPSDECK_PORTAL: string;
-  OPSDECK_GRAFANA: string;
-  OPSDECK_KIBANA: string;
-  OPSDECK_ACCESS_LOG: string;
-}
+const NGINX_DIR = join(REPO, "provisioning/nginx");
+/** The front door's templates: the HTTP server, the site it and the TLS server include, the TLS server. */
+export const FRONT_DOOR_TEMPLATE = join(NGINX_DIR, "opsdeck.conf.template");
+export const FRONT_DOOR_SITE_TEMPLATE = join(NGINX_DIR, "opsdeck-site.inc.template");
+export const FRONT_DOOR_TLS_TEMPLATE = join(NGINX_DIR, "opsdeck-tls.conf.template");
 
 /** The template with its ${OPSDECK_*} names replaced; an unknown one is an error, not left in. */
-export function renderFrontDoor(template: string, vars: FrontDoorVariables): string {
+export function renderFrontDoor(template: string, vars: Record<string, string>): string {
   return template.replace(/\$\{(OPSDECK_\w+)\}/g, (_, name: string) => {
-    const value = (vars as unknown as Record<string, string>)[name];
+    const value = vars[name];
     if (value === undefined) throw new Error(`the front door template uses \${${name}}, which has no value`);
     return value;
   });
@@ -35,19 +31,34 @@ export async function startFrontDoor(opts: {
   /** Where the JSON access log goes: Filebeat reads access.json.log in its nginx log folder. */
   accessLog: string;
   logFile?: string;
+  /** Also serve TLS on this port with this certificate; plain HTTP then redirects to it. */
+  tls?: { port: number; cert: string; key: string };
 }): Promise<{ proc: Proc; url: string }> {
   for (const sub of ["tmp", "logs"]) mkdirSync(join(opts.dir, sub), { recursive: true });
   // As root, nginx's workers run as nobody: they buffer request and response bodies in here.
   chmodSync(join(opts.dir, "tmp"), 0o777);
   mkdirSync(dirname(opts.accessLog), { recursive: true });
-  const server = renderFrontDoor(readFileSync(FRONT_DOOR_TEMPLATE, "utf8"), {
+  const vars = {
     OPSDECK_LISTEN: `127.0.0.1:${opts.port}`,
     OPSDECK_PORTAL: opts.portal,
     OPSDECK_GRAFANA: opts.grafana,
     OPSDECK_KIBANA: opts.kibana,
     OPSDECK_ACCESS_LOG: opts.accessLog,
-  });
-  writeFileSync(join(opts.dir, "opsdeck.conf"), server);
+    OPSDECK_NGINX_CONF_DIR: opts.dir,
+    OPSDECK_HTTPS_REDIRECT: opts.tls ? "on" : "",
+    ...(opts.tls
+      ? {
+          OPSDECK_TLS_LISTEN: `127.0.0.1:${opts.tls.port}`,
+          OPSDECK_TLS_CERT: opts.tls.cert,
+          OPSDECK_TLS_KEY: opts.tls.key,
+        }
+      : {}),
+  };
+  const render = (template: string, out: string) =>
+    writeFileSync(join(opts.dir, out), renderFrontDoor(readFileSync(template, "utf8"), vars));
+  render(FRONT_DOOR_TEMPLATE, "opsdeck.conf");
+  render(FRONT_DOOR_SITE_TEMPLATE, "opsdeck-site.inc");
+  if (opts.tls) render(FRONT_DOOR_TLS_TEMPLATE, "opsdeck-tls.conf");
   const tmp = join(opts.dir, "tmp");
   writeFileSync(
     join(opts.dir, "nginx.conf"),
@@ -62,6 +73,7 @@ export async function startFrontDoor(opts: {
       "  default_type application/octet-stream;",
       ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${join(tmp, t)};`),
       `  include ${join(opts.dir, "opsdeck.conf")};`,
+      ...(opts.tls ? [`  include ${join(opts.dir, "opsdeck-tls.conf")};`] : []),
       "}",
       "",
     ].join("\n"),
