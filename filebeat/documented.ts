@@ -93,6 +93,12 @@ export const DOCUMENTED: Record<string, Documented> = {
     v7: ["libbeat/docs/processors-using.asciidoc"],
     v8: `${V8}/defining-processors.html#conditions`,
   },
+  "parser.container": {
+    options: ["format", "stream"],
+    v7: ["filebeat/docs/inputs/input-filestream-reader-options.asciidoc"],
+    v8: `${V8}/filebeat-input-filestream.html#_container`,
+  },
+  "processor.drop_event": action("drop_event", ["when"]),
   "processor.decode_json_fields": action("decode_json_fields", ["fields", "target", "max_depth", "when"]),
   "processor.script": processor("script", ["lang", "tag", "source"]),
   "processor.timestamp": processor("timestamp", ["field", "timezone", "layouts", "ignore_missing", "ignore_failure"]),

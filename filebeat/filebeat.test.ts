@@ -151,7 +151,13 @@ describe("filebeat.yml", () => {
   it("gives every input a unique id, paths, and a way to parse its lines", () => {
     const ids = inputs.map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(["opsdeck-pm2", "opsdeck-nginx-access", "opsdeck-nginx-error", "opsdeck-services"]);
+    expect(ids).toEqual([
+      "opsdeck-pm2",
+      "opsdeck-nginx-access",
+      "opsdeck-nginx-error",
+      "opsdeck-services",
+      "opsdeck-containers",
+    ]);
     for (const i of inputs) {
       expect(i.type).toBe("filestream");
       expect(i.paths.length).toBeGreaterThan(0);

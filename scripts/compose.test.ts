@@ -155,6 +155,15 @@ describe("docker-compose.monitoring.yml", () => {
       .flatMap((s) => s.volumes ?? [])
       .map((v) => (typeof v === "string" ? v.split(":")[0] : (v as { source: string }).source))
       .filter((source) => source.startsWith(REPO) || source.startsWith("/etc/opsdeck-tls"));
+    // The host paths it reads (read-only): logs, the root for node-exporter, Docker's container logs.
+    const host = Object.values(services)
+      .flatMap((s) => s.volumes ?? [])
+      .map((v) => String(v))
+      .filter(
+        (v) =>
+          v.startsWith("/") && !v.startsWith(REPO) && !v.startsWith("/etc/opsdeck-tls") && !v.startsWith("/dev/null"),
+      );
+    for (const v of host) expect([v, /:ro(,rslave)?$/.test(v)]).toEqual([v, true]);
     // All but opsdeck.yml, which each server copies from opsdeck.example.yml (README).
     for (const source of binds.filter((b) => b !== join(REPO, "opsdeck.yml") && b !== "/etc/opsdeck-tls"))
       expect([source, existsSync(source)]).toEqual([source, true]);

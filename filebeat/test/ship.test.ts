@@ -26,6 +26,11 @@ createLogger({ service: "deploy-exporter", dataset: "opsdeck.deploy", sink: (l) 
 createLogger({ service: "notifier", sink: (l) => ecs.push(l) }).error("dingtalk refused", {
   error: new Error("460101 message too long"),
 });
+let ecsInContainer = "";
+createLogger({ service: "portal", dataset: "opsdeck.audit", sink: (l) => (ecsInContainer = l) }).info("sign-in", {
+  "user.name": "ops",
+  "event.action": "sign-in",
+});
 
 type Doc = Record<string, any>;
 let docs: Doc[] = [];
@@ -96,13 +101,27 @@ describe("filebeat.yml under the real Filebeat", () => {
           "2026/11/22 10:20:38 [crit] 1234#0: *6 SSL_do_handshake() failed",
         ],
         opsdeck: { "deploy-exporter.log": ecs.slice(0, 2), "notifier.log": [ecs[2], "Next.js banner, not JSON"] },
+        // The compose stack: an OpsDeck container's ECS line, and Elasticsearch's own ECS JSON and
+        // a plain line from other containers (not OpsDeck's: dropped).
+        containers: {
+          abc123: [ecsInContainer],
+          def456: [
+            JSON.stringify({
+              "@timestamp": "2026-11-22T10:21:00.000Z",
+              "log.level": "INFO",
+              message: "started",
+              "event.dataset": "elasticsearch.server",
+            }),
+            "not json from some container",
+          ],
+        },
       },
     });
     const res = await client.search<Doc>({ index: `${PREFIX}-*`, size: 100, sort: ["@timestamp"] });
     docs = res.hits.hits.map((h) => ({ ...h._source!, _index: h._index }));
     expect(docs.length).toBe(shipped);
     // 3 + 2 + 2 + 1 + 2 PM2 events, 2 access, 2 error, 4 OpsDeck lines; the rotated file is skipped.
-    expect(shipped).toBe(18);
+    expect(shipped).toBe(19); // the other containers' two lines are dropped, not shipped
     expect(docs.some((d) => d.message === "old rotated line")).toBe(false);
   });
 
@@ -198,6 +217,18 @@ describe("filebeat.yml under the real Filebeat", () => {
       error: { message: "460101 message too long", type: "Error" },
     });
     expect(find("Next.js banner")).toMatchObject({ log: { level: "info" }, event: { dataset: "opsdeck.other" } });
+  });
+
+  it("ships OpsDeck's containers' lines from Docker's log files, and no other container's", () => {
+    const signIn = find("sign-in");
+    expect(signIn).toMatchObject({
+      service: { name: "portal" },
+      event: { dataset: "opsdeck.audit", action: "sign-in" },
+      user: { name: "ops" },
+      opsdeck: { source: "opsdeck" },
+    });
+    expect(signIn._index).toMatch(new RegExp(`^${PREFIX}-events-`)); // audit lines are events
+    expect(docs.some((d) => d.message === "started" || d.message === "not json from some container")).toBe(false);
   });
 
   it("ships what stack/fixtures/filebeat-shipped.json holds (the documents tests and benchmarks index)", async () => {

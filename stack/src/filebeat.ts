@@ -17,6 +17,8 @@ export interface FilebeatPaths {
   pm2Home: string;
   nginxLogDir: string;
   opsdeckLogDir: string;
+  /** Docker's container logs (compose's OpsDeck containers); natively a directory with none. */
+  containersDir?: string;
   elasticsearchUrl: string;
   indexPrefix: string;
   /** The zone of PM2's --time prefix and nginx's error log (LOG_TIMEZONE); default: the machine's. */
@@ -46,6 +48,8 @@ export async function startFilebeat(opts: {
         PM2_HOME: paths.pm2Home,
         NGINX_LOG_DIR: paths.nginxLogDir,
         OPSDECK_LOG_DIR: paths.opsdeckLogDir,
+        // Natively there are no OpsDeck containers; Docker's files of other containers stay unread.
+        DOCKER_CONTAINERS_DIR: paths.containersDir ?? join(opts.dataDir, "no-containers"),
         OPSDECK_ES_URL: paths.elasticsearchUrl,
         OPSDECK_INDEX_PREFIX: paths.indexPrefix,
         FILEBEAT_HTTP_PORT: String(opts.httpPort),
@@ -68,6 +72,8 @@ export interface LogFiles {
   nginxError?: string[];
   /** OpsDeck's own ECS JSON logs by file name (`deploy-exporter.log`, …). */
   opsdeck?: Record<string, string[]>;
+  /** Docker json-file logs by container id: each line as a container writes it to stdout. */
+  containers?: Record<string, string[]>;
 }
 
 interface FilebeatCounters {
@@ -100,6 +106,17 @@ export async function shipLogs(opts: {
     ...(files.nginxError ? { "error.log": files.nginxError } : {}),
   });
   write("opsdeck", files.opsdeck ?? {});
+  // Docker keeps each container's log at containers/<id>/<id>-json.log, a JSON object per line.
+  for (const [id, lines] of Object.entries(files.containers ?? {}))
+    write(`containers/${id}`, {
+      [`${id}-json.log`]: lines.map((log, i) =>
+        JSON.stringify({
+          log: `${log}\n`,
+          stream: "stdout",
+          time: new Date(Date.UTC(2026, 10, 22, 10, 21, i)).toISOString(),
+        }),
+      ),
+    });
   const front = await startElasticsearchFront({ upstream: opts.elasticsearchUrl, port: await freePort() });
   let fb: Awaited<ReturnType<typeof startFilebeat>> | undefined;
   try {
@@ -112,6 +129,7 @@ export async function shipLogs(opts: {
         pm2Home: join(dir, "pm2"),
         nginxLogDir: join(dir, "nginx"),
         opsdeckLogDir: join(dir, "opsdeck"),
+        containersDir: join(dir, "containers"),
         elasticsearchUrl: front.url,
         indexPrefix: opts.indexPrefix,
         logTimezone: opts.logTimezone,
