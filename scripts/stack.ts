@@ -36,6 +36,8 @@ import {
   startElasticsearch,
   startPrometheus,
   startFrontDoor,
+  findGrafana,
+  startGrafana,
   stopAll,
   waitUntil,
   type Proc,
@@ -49,6 +51,7 @@ const SECRETS = [
   "OPSDECK_GITHUB_SECRET",
   "OPSDECK_PORTAL_SESSION_SECRET",
   "OPSDECK_PORTAL_ADMIN_PASSWORD",
+  "OPSDECK_GRAFANA_ADMIN_PASSWORD",
 ];
 
 /** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
@@ -314,6 +317,24 @@ async function main() {
     if (portal.enabled)
       await step("portal", async () => {
         procs.push(await launchPortal({ ...cfg("portal"), url: url(portal.port), logFile: log("portal") }));
+      });
+    // Grafana, where its package is installed: behind the front door, with OpsDeck's provisioning.
+    const grafanaBin = frontDoor ? findGrafana() : undefined;
+    if (grafanaBin)
+      await step(`grafana (${grafanaBin})`, async () => {
+        const grafana = await startGrafana({
+          bin: grafanaBin,
+          dir: join(stackDir, "grafana"),
+          listen: stack.front_door.grafana,
+          publicUrl: url(stack.front_door.port),
+          adminPassword: secrets.OPSDECK_GRAFANA_ADMIN_PASSWORD,
+          prometheusUrl: url(stack.prometheus.port),
+          alertmanagerUrl: url(stack.alertmanager.port),
+          elasticsearchUrl: elasticsearchUrl(config),
+          indexPrefix: config.elasticsearch.index_prefix,
+          logFile: log("grafana"),
+        });
+        procs.push(grafana.proc);
       });
     if (frontDoor)
       await step("front door (nginx)", async () => {

@@ -7,4 +7,5 @@ export * from "./elasticsearch.ts";
 export * from "./elasticsearch-front.ts";
 export * from "./filebeat.ts";
 export * from "./nginx.ts";
+export * from "./grafana.ts";
 export * from "./versions.ts";
