@@ -10,6 +10,13 @@ export const DATASOURCE_UIDS = {
   events: "opsdeck-events",
 } as const;
 
+/**
+ * Yuan, as Grafana's value formats write it (the portal formats with @grafana/data too): Grafana
+ * has no currencyCNY — that unit id prints as a suffix, "68240 currencyCNY" — but takes a custom
+ * currency: ¥68.2K.
+ */
+export const YUAN_UNIT = "currency:¥";
+
 /** The tag the dashboards' annotation query filters on; the deploy exporter's default tag. */
 export const DEPLOY_ANNOTATION_TAG = "deploy";
 

@@ -186,6 +186,14 @@ describe("sessions", () => {
   });
 });
 
+describe("the icon", () => {
+  it("is served to anyone, as browsers ask for it before signing in", async () => {
+    const res = await fetch(`${base}/favicon.ico`, { redirect: "manual" });
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "image/x-icon"]);
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0])); // an ICO
+  });
+});
+
 describe("security headers", () => {
   it("pages allow only scripts carrying this response's nonce; every other response has a CSP too", async () => {
     const cookie = cookieHeader(await signIn(base, "ops", "ops-password-1"));

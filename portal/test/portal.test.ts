@@ -146,6 +146,24 @@ describe("portal", () => {
     await shot(page, "processes-zh");
     await page.goto(front() + "/business");
     expect(await page.locator("[data-kpi]").count()).toBe(4);
+    // One formatter for a KPI everywhere: GMV in yuan (not "68240 currencyCNY"), orders whole,
+    // and the Overview writes the same figures (within the second between the two pages' queries).
+    // (The demo's first orders may be seconds away on a fresh stack: reload until they count.)
+    const gmv = await eventually(
+      async () => {
+        await page.reload();
+        return page.locator('[data-kpi="gmv"] .big').textContent();
+      },
+      (text) => text !== "–",
+      60_000,
+    );
+    const orders = await page.locator('[data-kpi="orders"] .big').textContent();
+    expect(gmv).toMatch(/^¥\d/);
+    expect(orders).toMatch(/^\d[\d,]*$/);
+    await page.goto(front() + "/");
+    expect(await page.locator('[data-value="gmv-today"]').textContent()).toMatch(/^¥\d/);
+    expect(await page.locator('[data-value="orders-today"]').textContent()).toMatch(/^\d[\d,]*$/);
+    await page.goto(front() + "/business");
     await shot(page, "business-zh");
     await page.close();
   });

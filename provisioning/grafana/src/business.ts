@@ -2,13 +2,13 @@
 // each now against a day and a week earlier, and the shop's recorded KPIs when the default shop
 // metrics are in use. Generated from the configuration, so a team with its own metrics
 // regenerates it (`npm run dashboards -- --config opsdeck.yml`).
-import { dashboardFor } from "@opsdeck/contracts/dashboards";
+import { dashboardFor, YUAN_UNIT } from "@opsdeck/contracts/dashboards";
 import type { MetricDef } from "@opsdeck/core/config";
 import { opsdeckDashboard, prometheusVariable, statPanel, timeSeries, type Query } from "./panels.ts";
 
 /** Grafana's unit for a business metric's unit. */
 const GRAFANA_UNITS: Record<string, string> = {
-  yuan: "currencyCNY",
+  yuan: YUAN_UNIT,
   seconds: "s",
   bytes: "bytes",
   ratio: "percentunit",
@@ -126,7 +126,7 @@ const shopPanels = () => [
   timeSeries({
     title: "Average order value",
     description: "Order amount per order over the previous hour (shop:average_order_value_yuan:1h).",
-    unit: "currencyCNY",
+    unit: YUAN_UNIT,
     queries: compared((o) => `shop:average_order_value_yuan:1h${o}`),
     span: 12,
   }),

@@ -5,7 +5,8 @@ import { AlertActions, ExpireSilence } from "@/features/alerts/AlertActions.tsx"
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { currentSession } from "@/features/auth/auth.ts";
 import { config } from "@/lib/config.ts";
-import { dict, type Dict } from "@/lib/i18n.ts";
+import { durationText } from "@/lib/format.ts";
+import { dict, type Dict, type Lang } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
 import { can } from "@/features/auth/session.ts";
 import { statusText } from "@/lib/status.ts";
@@ -15,7 +16,7 @@ const SEVERITIES = ["critical", "warning", "info"] as const;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
 
 export default async function Alerts({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
-  const { t } = await dict();
+  const { t, lang } = await dict();
   const q = await searchParams;
   const severity = SEVERITIES.find((s) => s === one(q.severity));
   const text = one(q.matchers).slice(0, 2000);
@@ -149,7 +150,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
 
       <h2>{t.rules}</h2>
       {rules.ok ? (
-        rules.data.map((g) => <RuleGroup key={`${g.file}/${g.name}`} name={g.name} rules={g.rules} t={t} />)
+        rules.data.map((g) => <RuleGroup key={`${g.file}/${g.name}`} name={g.name} rules={g.rules} t={t} lang={lang} />)
       ) : (
         <p className="error">
           {t.source_error}: {rules.error}
@@ -219,7 +220,7 @@ function AlertGroup({ g, t, allowed, ackMinutes }: { g: AmGroup; t: Dict; allowe
   );
 }
 
-function RuleGroup({ name, rules, t }: { name: string; rules: PromRule[]; t: Dict }) {
+function RuleGroup({ name, rules, t, lang }: { name: string; rules: PromRule[]; t: Dict; lang: Lang }) {
   const alerting = rules.filter((r) => r.type === "alerting");
   const count = (s: string) => alerting.filter((r) => r.state === s).length;
   const unhealthy = rules.filter((r) => r.health !== "ok");
@@ -256,7 +257,7 @@ function RuleGroup({ name, rules, t }: { name: string; rules: PromRule[]; t: Dic
                   {r.health !== "ok" && <div className="error">{r.lastError ?? r.health}</div>}
                 </td>
                 <td>{r.labels?.severity}</td>
-                <td>{r.duration ? `${r.duration}s` : ""}</td>
+                <td>{r.duration ? durationText(r.duration, lang) : ""}</td>
                 <td>
                   <code className="expr">{r.query}</code>
                 </td>

@@ -1,35 +1,12 @@
 // Business: today's KPIs with the change against yesterday and the same day last week, and
 // their charts over the chosen range beside the same hours a day earlier.
+import { KPIS, kpiText } from "@/features/business/kpis.ts";
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
-import { fmt, parseRange, rangeOptions } from "@/lib/format.ts";
+import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promNumber, promRange } from "@/lib/sources.ts";
-
-const KPIS = [
-  { id: "orders", unit: "short", decimals: 0, q: (o: string) => `sum(increase(shop_orders_total[1d]${o}))` },
-  {
-    id: "gmv",
-    unit: "currencyCNY",
-    decimals: 0,
-    q: (o: string) => `sum(increase(shop_order_amount_yuan_sum[1d]${o}))`,
-  },
-  {
-    id: "conversion",
-    unit: "percentunit",
-    decimals: 1,
-    q: (o: string) =>
-      `sum(increase(shop_orders_total[1d]${o})) / (sum(increase(shop_checkouts_started_total[1d]${o})) > 0)`,
-  },
-  {
-    id: "payment_success",
-    unit: "percentunit",
-    decimals: 1,
-    q: (o: string) =>
-      `sum(increase(shop_payments_total{result="success"}[1d]${o})) / (sum(increase(shop_payments_total[1d]${o})) > 0)`,
-  },
-] as const;
 
 /** The charts: rates over short windows, so they move within a day. */
 const CHARTS = [
@@ -88,7 +65,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
           return (
             <section className="card" key={k.id} data-kpi={k.id}>
               <h2>{title}</h2>
-              <div className="big">{fmt(k.unit, v, k.decimals)}</div>
+              <div className="big">{kpiText(k.id, v)}</div>
               <div>
                 {t.vs_yesterday} <span className={y.cls}>{y.text}</span> · {t.vs_last_week}{" "}
                 <span className={w.cls}>{w.text}</span>

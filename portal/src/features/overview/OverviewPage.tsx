@@ -1,4 +1,5 @@
 // Overview: component health, firing alerts, deploys, hosts, processes needing attention, KPIs.
+import { kpi, kpiText } from "@/features/business/kpis.ts";
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
@@ -22,9 +23,9 @@ export default async function Overview() {
     ),
     promQuery("pm2_process_up == 0"),
     promQuery("increase(pm2_process_restarts_total[1h]) > 0"),
-    promNumber("sum(increase(shop_orders_total[1d]))"),
-    promNumber("sum(increase(shop_order_amount_yuan_sum[1d]))"),
-    promNumber("shop:payment_success:ratio5m"),
+    promNumber(kpi("orders").q("")),
+    promNumber(kpi("gmv").q("")),
+    promNumber(kpi("payment_success").q("")),
   ]);
   const err = t.source_error;
   const byHost = (r: typeof cpu) =>
@@ -123,13 +124,13 @@ export default async function Overview() {
           {(o) => (
             <div>
               <div>
-                {t.orders}: <b data-value="orders-today">{fmt("short", o, 0)}</b>
+                {t.orders}: <b data-value="orders-today">{kpiText("orders", o)}</b>
               </div>
               <div>
-                {t.gmv}: <b>{gmv.ok ? `¥${fmt("short", gmv.data, 1)}` : "–"}</b>
+                {t.gmv}: <b data-value="gmv-today">{gmv.ok ? kpiText("gmv", gmv.data) : "–"}</b>
               </div>
               <div>
-                {t.payment_success}: <b>{pay.ok ? fmt("percentunit", pay.data) : "–"}</b>
+                {t.payment_success}: <b>{pay.ok ? kpiText("payment_success", pay.data) : "–"}</b>
               </div>
             </div>
           )}

@@ -1,0 +1,36 @@
+// The shop's KPIs over the last day, defined once: the Business page shows all of them against
+// a day and a week earlier, the Overview the same figures — the same query, unit and decimals.
+import { YUAN_UNIT } from "@opsdeck/contracts/dashboards";
+import { fmt } from "@/lib/format.ts";
+
+export const KPIS = [
+  // A count, whole and with separators: increase() extrapolates (953.6), and "short" wrote 999.6 as "1 K".
+  { id: "orders", unit: "locale", decimals: 0, q: (o: string) => `sum(increase(shop_orders_total[1d]${o}))` },
+  {
+    id: "gmv",
+    unit: YUAN_UNIT,
+    decimals: 1,
+    q: (o: string) => `sum(increase(shop_order_amount_yuan_sum[1d]${o}))`,
+  },
+  {
+    id: "conversion",
+    unit: "percentunit",
+    decimals: 1,
+    q: (o: string) =>
+      `sum(increase(shop_orders_total[1d]${o})) / (sum(increase(shop_checkouts_started_total[1d]${o})) > 0)`,
+  },
+  {
+    id: "payment_success",
+    unit: "percentunit",
+    decimals: 1,
+    q: (o: string) =>
+      `sum(increase(shop_payments_total{result="success"}[1d]${o})) / (sum(increase(shop_payments_total[1d]${o})) > 0)`,
+  },
+] as const;
+
+export type KpiId = (typeof KPIS)[number]["id"];
+
+export const kpi = (id: KpiId) => KPIS.find((k) => k.id === id)!;
+
+/** A KPI's value as every page writes it. */
+export const kpiText = (id: KpiId, value: number | undefined) => fmt(kpi(id).unit, value, kpi(id).decimals);
