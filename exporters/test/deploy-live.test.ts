@@ -77,6 +77,31 @@ describe("deploy exporter, live", () => {
     expect(resumed.map((e) => e.id)).toEqual([events[1].id, events[2].id]);
   });
 
+  it("stamps a step's times at receipt when the client gives none, and keeps those it gives", async () => {
+    const steps = `${cfg.urls.deploy}/api/v1/deploys/times-1/steps`;
+    await post(`${cfg.urls.deploy}/api/v1/deploys`, { id: "times-1", project: "stamps", environment: "prod" });
+    const before = Date.now();
+    await post(steps, { name: "build", status: "running" });
+    await new Promise((r) => setTimeout(r, 50));
+    await post(steps, { name: "build", status: "succeeded" });
+    await post(steps, { name: "test", status: "waiting" });
+    await post(steps, {
+      name: "push",
+      status: "succeeded",
+      started_at: "2026-12-01T10:00:00Z",
+      finished_at: "2026-12-01T10:00:05Z",
+    });
+    const after = Date.now();
+    const deploy = await getJson(`${cfg.urls.deploy}/api/v1/deploys/times-1`);
+    await post(`${cfg.urls.deploy}/api/v1/deploys/times-1/finish`, { result: "succeeded" }); // out of the others' way
+    const [build, test, push] = deploy.steps;
+    expect(Date.parse(build.started_at)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(build.finished_at)).toBeGreaterThan(Date.parse(build.started_at)); // the first start stays
+    expect(Date.parse(build.finished_at)).toBeLessThanOrEqual(after + 1);
+    expect([test.started_at, test.finished_at]).toEqual([undefined, undefined]); // waiting: not begun
+    expect([push.started_at, push.finished_at]).toEqual(["2026-12-01T10:00:00.000Z", "2026-12-01T10:00:05.000Z"]);
+  });
+
   it("posts a Grafana annotation for a finished deploy", async () => {
     const a = await eventually(
       async () => annotations.find((x) => x.body.text.includes("web")),

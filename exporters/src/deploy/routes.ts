@@ -17,6 +17,24 @@ export interface DeployRoutes {
   accept(records: DeployRecord[]): Promise<Change[]>;
 }
 
+/** Steps that have ended: the exporter stamps their end when the client gives none. */
+const ENDED = new Set(["succeeded", "failed", "cancelled", "skipped"]);
+
+/**
+ * A step as reported, with the times the client left out stamped at receipt — it started once
+ * it runs or has ended, it ended once it has — so Started, Duration and the timeline mean
+ * something for a raw API client too. A time the client gives is kept; the first start stays.
+ */
+function stamped<T extends { status: string; started_at?: number; finished_at?: number }>(step: T): T {
+  const now = Date.now();
+  const begun = step.status === "running" || ENDED.has(step.status);
+  return {
+    ...step,
+    started_at: step.started_at ?? (begun ? now : undefined),
+    finished_at: step.finished_at ?? (ENDED.has(step.status) ? now : undefined),
+  };
+}
+
 export function mountDeployRoutes(app: Express, { config, state, hub, accept }: DeployRoutes): void {
   const auth = requireToken(config.token);
   const axiAuth: RequestHandler = (req, res, next) =>
@@ -47,8 +65,8 @@ export function mountDeployRoutes(app: Express, { config, state, hub, accept }: 
     auth,
     route(async (req, res) => {
       const deploy = existing(String(req.params.id));
-      const { event_id, ...step } = parse(stepSchema, req.body);
-      const [change] = await accept([{ ...base("api"), id: deploy.id, event_id, t: "step", step }]);
+      const { event_id, ...given } = parse(stepSchema, req.body);
+      const [change] = await accept([{ ...base("api"), id: deploy.id, event_id, t: "step", step: stamped(given) }]);
       res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
     }),
   );
