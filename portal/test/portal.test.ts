@@ -119,6 +119,14 @@ describe("portal", () => {
     await page.goto(front() + "/processes");
     await page.locator('[data-row="demo-shop#0"]').waitFor();
     expect(await page.locator('[data-row^="demo-shop#"]').count()).toBe(2);
+    // Each status has its own look, explained under the table (here in Chinese).
+    await expect(page.locator('[data-row="demo-shop#0"] .s-up').count()).resolves.toBe(1);
+    const legend = await page.locator('[data-legend="pm2-status"]').textContent();
+    expect(legend).toContain("PM2 已放弃重启");
+    const looks = await page
+      .locator('[data-legend="pm2-status"] .pill')
+      .evaluateAll((pills) => pills.map((p) => `${getComputedStyle(p).color} ${getComputedStyle(p).borderStyle}`));
+    expect(new Set(looks).size).toBe(4);
     // Small trend lines of the last hour, once Prometheus holds two samples.
     await eventually(
       async () => {

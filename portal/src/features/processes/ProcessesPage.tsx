@@ -7,6 +7,21 @@ import { dict } from "@/lib/i18n.ts";
 import { promQuery, promRange, type PromRange, type PromSample } from "@/lib/sources.ts";
 import { statusText } from "@/lib/status.ts";
 
+/**
+ * Each PM2 status in one of four looks that differ in colour and in border (for readers who
+ * cannot tell the colours apart): running, restarting (launching or waiting to restart),
+ * stopped on purpose, errored (PM2 gave up).
+ */
+const PM2_STATUS_CLASS: Record<string, "up" | "restarting" | "stopped" | "down"> = {
+  online: "up",
+  launching: "restarting",
+  "waiting restart": "restarting",
+  "one-launch-status": "restarting",
+  stopping: "stopped",
+  stopped: "stopped",
+  errored: "down",
+};
+
 const key = (m: Record<string, string>) => `${m.host}\u0000${m.app}\u0000${m.app_instance}`;
 
 export default async function Processes() {
@@ -46,7 +61,7 @@ export default async function Processes() {
       app__href: `/logs?${new URLSearchParams({ service: s.metric.app, host: s.metric.host ?? "", from: "now-1h" })}`,
       instance: s.metric.app_instance,
       status: statusText(t, s.metric.status),
-      status__class: `s-${s.metric.status === "online" ? "up" : s.metric.status === "errored" ? "down" : "pending"}`,
+      status__class: `s-${PM2_STATUS_CLASS[s.metric.status] ?? "restarting"}`,
       cpu: fmt("percentunit", c.get(k)),
       cpu__sort: c.get(k) ?? -1,
       cpu__spark: ct.get(k) ?? [],
@@ -79,6 +94,12 @@ export default async function Processes() {
           { key: "lag", label: t.loop_lag },
         ]}
       />
+      <p className="muted legend" data-legend="pm2-status">
+        <span className="pill s-up">{t.st_online}</span> {t.pm2_online_means}{" "}
+        <span className="pill s-restarting">{t["st_waiting restart"]}</span> {t.pm2_restarting_means}{" "}
+        <span className="pill s-stopped">{t.st_stopped}</span> {t.pm2_stopped_means}{" "}
+        <span className="pill s-down">{t.st_errored}</span> {t.pm2_errored_means}
+      </p>
     </main>
   );
 }
