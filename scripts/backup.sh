@@ -19,23 +19,10 @@ dest=${1:?usage: scripts/backup.sh [--compose] DEST}
 [ -e "$dest" ] && { echo "backup: $dest exists; give a new directory" >&2; exit 2; }
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
-stack=${OPSDECK_STACK_DIR:-.opsdeck}
-dc=(docker compose -f docker-compose.monitoring.yml)
+. scripts/backup-common.sh
 say() { echo "backup: $*"; echo "$*" >>"$dest/manifest"; }
 echo "taken $(date -u +%Y-%m-%dT%H:%M:%SZ) from $([ $compose = 1 ] && echo compose || echo "$stack")" >"$dest/manifest"
 
-# Elasticsearch answers inside the compose network only; natively on loopback.
-es() {
-  local method=$1 path=$2
-  shift 2
-  if [ $compose = 1 ]; then
-    "${dc[@]}" exec -T elasticsearch curl -fsS -u "elastic:${ELASTIC_PASSWORD:?set ELASTIC_PASSWORD}" \
-      -X "$method" -H 'content-type: application/json' "http://127.0.0.1:9200$path" "$@"
-  else
-    curl -fsS ${ELASTICSEARCH_AUTH:+-u "$ELASTICSEARCH_AUTH"} -X "$method" -H 'content-type: application/json' \
-      "${ELASTICSEARCH_URL:-http://127.0.0.1:9200}$path" "$@"
-  fi
-}
 
 # 1. Prometheus: a snapshot of its TSDB, copied out, then removed from Prometheus' data.
 if [ $compose = 1 ]; then
@@ -55,7 +42,7 @@ say "prometheus: snapshot $name"
 
 # 2. Elasticsearch: a snapshot of OpsDeck's indices into its filesystem repository (path.repo).
 snapshot="opsdeck-$(date -u +%Y%m%d-%H%M%S)"
-es PUT /_snapshot/opsdeck-backup -d '{"type":"fs","settings":{"location":"opsdeck-backup"}}' >/dev/null
+register_repository
 es PUT "/_snapshot/opsdeck-backup/$snapshot?wait_for_completion=true" \
   -d "{\"indices\":\"${OPSDECK_INDEX_PREFIX:-opsdeck}-*\",\"include_global_state\":false}" >/dev/null
 if [ $compose = 1 ]; then

@@ -15,25 +15,13 @@ step=files
 src=${1:?usage: scripts/restore.sh [--compose] [--elasticsearch] SRC}
 src=$(cd "$src" && pwd)
 [ -f "$src/manifest" ] || { echo "restore: $src is not a backup (no manifest)" >&2; exit 2; }
-stack=${OPSDECK_STACK_DIR:-.opsdeck}
-dc=(docker compose -f docker-compose.monitoring.yml)
+. scripts/backup-common.sh
 prefix=${OPSDECK_INDEX_PREFIX:-opsdeck}
 
-es() {
-  local method=$1 path=$2
-  shift 2
-  if [ $compose = 1 ]; then
-    "${dc[@]}" exec -T elasticsearch curl -fsS -u "elastic:${ELASTIC_PASSWORD:?set ELASTIC_PASSWORD}" \
-      -X "$method" -H 'content-type: application/json' "http://127.0.0.1:9200$path" "$@"
-  else
-    curl -fsS ${ELASTICSEARCH_AUTH:+-u "$ELASTICSEARCH_AUTH"} -X "$method" -H 'content-type: application/json' \
-      "${ELASTICSEARCH_URL:-http://127.0.0.1:9200}$path" "$@"
-  fi
-}
 
 if [ $step = elasticsearch ]; then
   snapshot=$(sed -n 's/^elasticsearch: snapshot //p' "$src/manifest")
-  es PUT /_snapshot/opsdeck-backup -d '{"type":"fs","settings":{"location":"opsdeck-backup"}}' >/dev/null
+  register_repository
   # The indices the snapshot holds replace those of the same names (and the rest of OpsDeck's),
   # deleted by name: Elasticsearch refuses to delete by wildcard (action.destructive_requires_name).
   existing=$(es GET "/_cat/indices/$prefix-*?h=index&expand_wildcards=all" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')

@@ -13,7 +13,6 @@ import {
   DASHBOARD_TAG,
   DATASOURCE_UIDS,
   DEPLOY_ANNOTATION_TAG,
-  GRAFANA_DASHBOARDS,
   type GrafanaDashboard,
 } from "@opsdeck/contracts/dashboards";
 
@@ -52,6 +51,14 @@ const thresholds = (steps: [number | null, string][]) =>
   new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
     .steps(steps.map(([value, color]) => ({ value, color })));
+
+/** Values shown as words in a colour (0 → down, red), in the order given. */
+const valueMappings = (mappings: Record<string, { text: string; color: string }>): dashboard.ValueMapping[] => [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: Object.fromEntries(Object.entries(mappings).map(([v, m], index) => [v, { ...m, index }])),
+  },
+];
 
 /** A time series panel: a table legend with mean / max / last, shared tooltip, sorted. */
 export function timeSeries(o: Common & { stack?: boolean; bars?: boolean; fill?: number }) {
@@ -103,13 +110,7 @@ export function statPanel(
     .colorMode(common.BigValueColorMode.Value)
     .graphMode(o.graph ? common.BigValueGraphMode.Area : common.BigValueGraphMode.None)
     .thresholds(thresholds(o.steps ?? [[null, "green"]]));
-  if (o.mappings)
-    panel.mappings([
-      {
-        type: dashboard.MappingType.ValueToText,
-        options: Object.fromEntries(Object.entries(o.mappings).map(([v, m], index) => [v, { ...m, index }])),
-      },
-    ]);
+  if (o.mappings) panel.mappings(valueMappings(o.mappings));
   if (o.min !== undefined) panel.min(o.min);
   if (o.max !== undefined) panel.max(o.max);
   if (o.decimals !== undefined) panel.decimals(o.decimals);
@@ -146,12 +147,7 @@ export function stateTimeline(o: Common & { mappings: Record<string, { text: str
     .height(o.height ?? 8)
     .showValue(common.VisibilityMode.Never)
     .mergeValues(true)
-    .mappings([
-      {
-        type: dashboard.MappingType.ValueToText,
-        options: Object.fromEntries(Object.entries(o.mappings).map(([v, m], index) => [v, { ...m, index }])),
-      },
-    ]);
+    .mappings(valueMappings(o.mappings));
   for (const t of targets(o.queries)) panel.withTarget(t);
   return panel;
 }
@@ -274,6 +270,3 @@ function numberPanels(d: dashboard.Dashboard): dashboard.Dashboard {
   }
   return d;
 }
-
-/** Other dashboards a panel's description can point at. */
-export const dashboardUrl = (uid: (typeof GRAFANA_DASHBOARDS)[number]["uid"]) => `/grafana/d/${uid}`;
