@@ -85,6 +85,7 @@ const API: [RegExp, string[]][] = [
   // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
   [/^\/api\/auth\/(check|signin-redirect)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
+  [/^\/api\/channels\/test$/, ["POST"]],
   [/^\/api\/(health|stream)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],

@@ -10,7 +10,7 @@
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests and benchmarks need:
-#                                    chromium, fonts-noto-cjk, docker-compose)
+#                                    chromium, fonts-noto-cjk, wamerican, docker-compose)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,8 @@ command -v unzip >/dev/null 2>&1 || need+=(unzip)
 if [ $want_test -eq 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+  # wamerican: the English word list the browser tests check the Chinese pages against.
+  [ -f /usr/share/dict/american-english ] || need+=(wamerican)
   # docker-compose.monitoring.yml is validated by Debian's docker-compose (no engine needed).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 fi

@@ -3,3 +3,4 @@ export * from "./time.ts";
 export * from "./deploys.ts";
 export * from "./notifications.ts";
 export * from "./stream.ts";
+export * from "./portal-links.ts";

@@ -49,6 +49,9 @@ export const notificationPageSchema = z.strictObject({
   next_before: z.string().optional(),
 });
 
+/** Where the notifier files a notification whose receiver has no channel: delivered nowhere, and said so. */
+export const NO_CHANNEL = "(none)";
+
 export const channelViewSchema = z.strictObject({
   name: z.string(),
   /** `removed`: no longer configured, but it still holds messages. */

@@ -64,10 +64,46 @@ describe("messages", () => {
     expect(md).toContain("> Something is wrong.");
     expect(md).toContain("标签: host=web1");
     expect(md).toContain("开始时间: 2026-11-22 16:00:00 (Asia/Shanghai)");
-    expect(md).toContain("[告警详情](http://portal:8090/alerts?fingerprint=fp-HostDown)");
+    expect(md).toContain(
+      "[告警详情](http://portal:8090/alerts?matchers=alertname%3D%22HostDown%22%2C+severity%3D%22critical%22%2C+host%3D%22web1%22)",
+    );
     expect(md).toContain("[图表](http://prom:9090/graph?g0.expr=up)");
-    expect(md).toMatch(/\[静默\]\(http:\/\/am:9093\/#\/silences\/new\?filter=%7Balertname%3D%22HostDown%22/);
     expect(md).toContain("[处理手册](https://git.example/ops/blob/main/docs/runbooks.md#hostdown)");
+  });
+
+  it("carry one-tap links to acknowledge the group in the portal and to its logs", () => {
+    const n = notification([alert("HostDown")]);
+    n.payload.groupLabels = { alertname: "HostDown" };
+    n.payload.commonLabels = { alertname: "HostDown", host: "web1" };
+    const md = renderNotification(notificationView(n, o()), "markdown", o());
+    const links = Object.fromEntries([...md.matchAll(/\[([^\]]+)\]\(([^)]+)\)/g)].map((m) => [m[1], new URL(m[2])]));
+    expect(links["一键确认"].pathname).toBe("/alerts");
+    expect(Object.fromEntries(links["一键确认"].searchParams)).toEqual({ matchers: 'alertname="HostDown"', ack: "1" });
+    expect(links["日志"].pathname).toBe("/logs");
+    // From 15 minutes before the group started, on its host.
+    expect(Object.fromEntries(links["日志"].searchParams)).toEqual({
+      from: "2026-11-22T07:45:00.000Z",
+      to: "now",
+      host: "web1",
+    });
+    // Each alert's own link acknowledges it in the portal, not in Alertmanager's UI.
+    expect(links["确认"].searchParams.get("ack")).toBe("1");
+    expect(md).not.toContain("silences/new");
+    // The same in e-mail (a button) and plain text; and a portal under a path keeps its path.
+    const under = { ...o(), links: { portal_url: "https://ops.example.com/opsdeck" } };
+    const html = renderNotification(notificationView(n, under), "html", under);
+    expect(html).toMatch(
+      /<a href="https:\/\/ops\.example\.com\/opsdeck\/alerts\?matchers=[^"]+&amp;ack=1"[^>]*>一键确认<\/a>/,
+    );
+    const text = renderNotification(notificationView(n, under), "text", under);
+    expect(text).toContain("日志: https://ops.example.com/opsdeck/logs?from=");
+  });
+
+  it("link to Alertmanager's silence form only where no portal is linked", () => {
+    const bare = { ...o(), links: { alertmanager_url: "http://am:9093" } };
+    const md = renderNotification(notificationView(notification([alert("HostDown")]), bare), "markdown", bare);
+    expect(md).toMatch(/\[静默\]\(http:\/\/am:9093\/#\/silences\/new\?filter=%7Balertname%3D%22HostDown%22/);
+    expect(md).not.toContain("一键确认");
   });
 
   it("in English, with the end time of a resolved alert and no silence link", () => {
@@ -76,6 +112,7 @@ describe("messages", () => {
     expect(text).toContain("[RESOLVED] HostDown");
     expect(text).toContain("Ended: 2026-11-22 17:30:00 (Asia/Shanghai)");
     expect(text).not.toContain("Silence");
+    expect(text).not.toContain("Acknowledge");
   });
 
   it("take a custom Liquid template, with no way to run code", () => {

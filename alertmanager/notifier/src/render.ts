@@ -2,6 +2,7 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
+import { alertLogsPath, alertsPath } from "@opsdeck/contracts";
 import type { AmAlert, Notification } from "./model.ts";
 import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
 
@@ -35,6 +36,10 @@ export interface NotificationView {
   more: number;
   more_text: string;
   portal_url?: string;
+  /** One tap to the portal's acknowledge form for this group (sign-in first), while it fires. */
+  ack_url?: string;
+  /** The group's logs in the portal, from just before it started. */
+  logs_url?: string;
 }
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -58,8 +63,9 @@ export function formatTime(iso: string, o: RenderOptions): string | undefined {
   return `${s} (${o.timezone})`;
 }
 
+/** A path under a base URL, kept under the base's own path (a portal at https://ops.example.com/opsdeck/). */
 const join = (base: string | undefined, path: string) =>
-  base ? new URL(path, base.endsWith("/") ? base : `${base}/`).href : undefined;
+  base ? new URL(path.replace(/^\//, ""), base.endsWith("/") ? base : `${base}/`).href : undefined;
 
 function silenceUrl(a: AmAlert, o: RenderOptions): string | undefined {
   if (!o.links.alertmanager_url) return undefined;
@@ -110,19 +116,23 @@ function markdownView(view: NotificationView): NotificationView {
     title: markdownText(view.title),
     alerts: view.alerts.map(markdownAlert),
     portal_url: view.portal_url && markdownUrl(view.portal_url),
+    ack_url: view.ack_url && markdownUrl(view.ack_url),
+    logs_url: view.logs_url && markdownUrl(view.logs_url),
   };
 }
 
 export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
   const severity = a.labels.severity ?? "none";
   const runbook = a.annotations.runbook_url;
+  const firing = a.status === "firing";
   const links = [
-    {
-      text: t.alert_page,
-      url: a.fingerprint ? join(o.links.portal_url, `alerts?fingerprint=${a.fingerprint}`) : undefined,
-    },
+    { text: t.alert_page, url: join(o.links.portal_url, alertsPath(a.labels)) },
     { text: t.graph, url: webLink(a.generatorURL) },
-    { text: t.silence, url: a.status === "firing" ? silenceUrl(a, o) : undefined },
+    // Acknowledged in the portal (who and why, renewed while it fires); Alertmanager's own
+    // silence form only where no portal is linked.
+    o.links.portal_url
+      ? { text: t.ack, url: firing ? join(o.links.portal_url, alertsPath(a.labels, { ack: true })) : undefined }
+      : { text: t.silence, url: firing ? silenceUrl(a, o) : undefined },
     {
       text: t.runbook,
       url: runbook
@@ -179,6 +189,22 @@ export function notificationView(n: Notification, o: RenderOptions, limit = Infi
     more,
     more_text: fill(t.more, { N: more }),
     portal_url: join(o.links.portal_url, "alerts"),
+    ...groupLinks(n, o),
+  };
+}
+
+/** The group's one-tap links: acknowledge it (while it fires) and read its logs. */
+function groupLinks(n: Notification, o: RenderOptions): Pick<NotificationView, "ack_url" | "logs_url"> {
+  const p = n.payload;
+  if (n.kind !== "alert" && n.kind !== "escalation") return {};
+  const labels = Object.keys(p.groupLabels).length ? p.groupLabels : p.commonLabels;
+  const firstStart = p.alerts.map((a) => a.startsAt).sort()[0];
+  return {
+    ack_url:
+      p.status === "firing" && Object.keys(labels).length
+        ? join(o.links.portal_url, alertsPath(labels, { ack: true }))
+        : undefined,
+    logs_url: join(o.links.portal_url, alertLogsPath(p.commonLabels, firstStart)),
   };
 }
 
@@ -187,7 +213,9 @@ const liquidHtml = new Liquid({ ownPropertyOnly: true, strictFilters: true, outp
 
 export const TEMPLATES = {
   markdown: `### {{ n.title }}
-{% if n.note %}> {{ n.note }}
+{% if n.ack_url or n.logs_url %}{% if n.ack_url %}[{{ t.ack_group }}]({{ n.ack_url }}){% endif %}{% if n.ack_url and n.logs_url %} | {% endif %}{% if n.logs_url %}[{{ t.logs }}]({{ n.logs_url }}){% endif %}
+
+{% endif %}{% if n.note %}> {{ n.note }}
 
 {% endif %}{% for a in n.alerts %}**{{ a.icon }} {{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}**
 
@@ -204,7 +232,9 @@ export const TEMPLATES = {
 {% endfor %}{% if n.more > 0 %}{{ n.more_text }}{% if n.portal_url %} · [{{ t.portal }}]({{ n.portal_url }}){% endif %}
 {% endif %}`,
   text: `{{ n.title }}
-{% if n.note %}{{ n.note }}
+{% if n.ack_url %}{{ t.ack_group }}: {{ n.ack_url }}
+{% endif %}{% if n.logs_url %}{{ t.logs }}: {{ n.logs_url }}
+{% endif %}{% if n.note %}{{ n.note }}
 {% endif %}{% for a in n.alerts %}
 {{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}
 {{ a.summary }}
@@ -217,6 +247,7 @@ export const TEMPLATES = {
 {{ n.more_text }}{% if n.portal_url %}: {{ n.portal_url }}{% endif %}
 {% endif %}`,
   html: `<h3>{{ n.title }}</h3>
+{% if n.ack_url or n.logs_url %}<p>{% if n.ack_url %}<a href="{{ n.ack_url }}" style="display:inline-block;padding:6px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">{{ t.ack_group }}</a> {% endif %}{% if n.logs_url %}<a href="{{ n.logs_url }}">{{ t.logs }}</a>{% endif %}</p>{% endif %}
 {% if n.note %}<p><em>{{ n.note }}</em></p>{% endif %}
 {% for a in n.alerts %}<div style="border-left:4px solid {% if a.status == "resolved" %}#2e7d32{% elsif a.severity == "critical" %}#c62828{% elsif a.severity == "warning" %}#ef6c00{% else %}#1565c0{% endif %};padding:4px 12px;margin:12px 0">
 <p><strong>{{ a.status_text }} · {{ a.severity_text }} · {{ a.alertname }}</strong></p>

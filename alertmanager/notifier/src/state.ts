@@ -1,5 +1,6 @@
 // The notifier's state, folded from its journal: notifications, their delivery on each channel,
 // each channel's health and recent sends (the rate budget survives a restart), heartbeats.
+import { NO_CHANNEL } from "@opsdeck/contracts";
 import type { Delivery, Notification, NotifierRecord } from "./model.ts";
 
 export interface ChannelState {
@@ -14,7 +15,8 @@ export interface ChannelState {
   size_limit?: number;
 }
 
-export const NO_CHANNEL = "(none)";
+// The pseudo-channel of a notification no channel serves (shared with the portal, which names it).
+export { NO_CHANNEL };
 
 export function createNotifierState(opts: { historyMs: number }) {
   const notifications = new Map<string, Notification>();

@@ -141,7 +141,11 @@ describe("Prometheus → Alertmanager → notifier → channels", () => {
     );
     expect(d!.text).toContain("磁盘将满 web1");
     expect(d!.text).toContain("host=web1");
-    expect(d!.text).toContain(`[静默](http://127.0.0.1:${amPort}/#/silences/new?filter=`);
+    // One tap to acknowledge the group in the portal (the portal is linked, so not Alertmanager's UI).
+    expect(d!.text).toMatch(
+      /\[一键确认\]\(http:\/\/portal\.test\/alerts\?matchers=alertname%3D%22E2EDiskFull%22[^)]*&ack=1\)/,
+    );
+    expect(d!.text).not.toContain("silences/new");
     await eventually(
       async () => wecom.received.find((m) => m.text.includes("E2ESlow")),
       (m) => !!m,

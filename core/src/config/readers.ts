@@ -13,6 +13,8 @@ export const READERS = {
     "elasticsearch",
     "exporters.deploy.port",
     "notifier.port",
+    // Only to ask the notifier for a test message on a channel (operators, from the Alerts page).
+    "notifier.token",
     "stack.prometheus.port",
     "stack.alertmanager.port",
     "stack.elasticsearch.port",

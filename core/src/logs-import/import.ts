@@ -34,6 +34,9 @@ export interface ImportRecord {
   /** Documents Elasticsearch refused. */
   failed_docs: number;
   lines_per_second: number;
+  /** The span of the imported events' own times (not when they were imported), for searching them. */
+  first_event_at?: string;
+  last_event_at?: string;
   error?: string;
 }
 
@@ -170,6 +173,11 @@ const IMPORT_KEYS = [
  */
 export function documentWriter(at: { id: string; name: string; file: string }): (p: Parsed, line: number) => string {
   const same = `,"log.file.path":${JSON.stringify(at.file)},"opsdeck.import.id":${JSON.stringify(at.id)},"opsdeck.import.name":${JSON.stringify(at.name)}`;
+  // A PM2 log names its app: shop-out.log is shop's. Given to lines that do not name a service.
+  const app = pm2LogApp(at.file);
+  const fromFile = app
+    ? `,"service.name":${JSON.stringify(app.name)}${app.instance ? `,"service.instance.id":${JSON.stringify(app.instance)}` : ""}`
+    : "";
   return (p, line) => {
     const message = p.message.length > MAX_MESSAGE ? p.message.slice(0, MAX_MESSAGE) : p.message;
     const own = `{"@timestamp":"${new Date(p.ts).toISOString()}","message":${JSON.stringify(message)},"log.level":${JSON.stringify(p.level ?? "info")},"event.dataset":"import.${p.format}"${same},"opsdeck.import.line":${line}`;
@@ -178,8 +186,24 @@ export function documentWriter(at: { id: string; name: string; file: string }): 
     if (p.format === "json" && IMPORT_KEYS.some((k) => k in fields))
       fields = Object.fromEntries(Object.entries(fields).filter(([k]) => !IMPORT_KEYS.includes(k)));
     const rest = JSON.stringify(fields);
-    return rest === "{}" ? `${own}}` : `${own},${rest.slice(1)}`;
+    const file = fromFile && !("service.name" in fields) ? fromFile : "";
+    return rest === "{}" ? `${own}${file}}` : `${own}${file},${rest.slice(1)}`;
   };
+}
+
+/**
+ * The app (and instance) a PM2 log file belongs to, from PM2's naming: `<app>-out.log`,
+ * `<app>-error-<id>.log` (cluster mode), pm2-logrotate's `<app>-out__2026-11-22_00-00-00.log`,
+ * any of them gzipped. Other names give nothing.
+ */
+export function pm2LogApp(path: string): { name: string; instance?: string } | undefined {
+  const base = path.split(/[\\/]/).pop() ?? "";
+  const stem = base
+    .replace(/\.gz$/i, "")
+    .replace(/\.log$/i, "")
+    .replace(/__\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/, "");
+  const m = /^(.+?)-(?:out|error|err)(?:-(\d+))?$/.exec(stem);
+  return m ? { name: m[1], instance: m[2] } : undefined;
 }
 const SAMPLES = 20;
 
@@ -316,6 +340,7 @@ export async function runImport(opts: {
     if (!force && now - last < (opts.progressMs ?? 500)) return;
     last = now;
     r.lines_per_second = Math.round(r.lines / Math.max(0.001, (now - started) / 1000));
+    span();
     opts.onProgress?.({ ...r, bad_samples: [...r.bad_samples] });
   };
 
@@ -324,6 +349,21 @@ export async function runImport(opts: {
    * (a stack trace) only in formats that have such events; in one-line-per-event formats (nginx,
    * JSON) it is a bad line, never glued to the request before it.
    */
+  let first = Infinity;
+  let lastEvent = -Infinity;
+  /** Notes an event's time for the import's span. */
+  const seen = (p: Parsed) => {
+    if (p.ts < first) first = p.ts;
+    if (p.ts > lastEvent) lastEvent = p.ts;
+    return p;
+  };
+  const span = () => {
+    if (Number.isFinite(first)) {
+      r.first_event_at = new Date(first).toISOString();
+      r.last_event_at = new Date(lastEvent).toISOString();
+    }
+  };
+
   async function* documents(): AsyncGenerator<string[]> {
     const { limits } = opts;
     let unpacked = 0;
@@ -366,7 +406,7 @@ export async function runImport(opts: {
             bad(entry.name, n, p.bad, line);
             continue;
           }
-          if (pending) docs.push(document(pending, pendingLine));
+          if (pending) docs.push(document(seen(pending), pendingLine));
           pending = p;
           pendingLine = n;
         }
@@ -376,7 +416,7 @@ export async function runImport(opts: {
           await checkElasticsearchDisk(client, limits);
         }
       }
-      if (pending) yield [document(pending, pendingLine)];
+      if (pending) yield [document(seen(pending), pendingLine)];
     }
   }
   function bad(f: string, line: number, reason: string, text: string) {
@@ -406,6 +446,7 @@ export async function runImport(opts: {
   }
   r.finished_at = new Date().toISOString();
   if (r.status === "done") r.bytes_read = r.bytes_total;
+  span();
   report(true);
   await save();
   return r;

@@ -39,26 +39,3 @@ export const rangeOptions = (lang: "zh-CN" | "en") =>
     const m = /^Last (\d+) (minute|hour|day|week)s?$/.exec(label);
     return { value, label: lang === "zh-CN" && m ? `最近 ${m[1]} ${ZH_UNITS[m[2]]}` : label };
   });
-
-const DURATION_UNITS = {
-  en: { d: "d", h: "h", m: "m", s: "s", join: " " },
-  "zh-CN": { d: " 天", h: " 小时", m: " 分钟", s: " 秒", join: " " },
-} as const;
-
-/** A whole number of seconds as people write it: 45m, 1h 30m (zh-CN: 45 分钟, 1 小时 30 分钟). */
-export function durationText(seconds: number, lang: "zh-CN" | "en"): string {
-  const u = DURATION_UNITS[lang];
-  const parts: string[] = [];
-  let left = Math.round(seconds);
-  for (const [unit, size] of [
-    ["d", 86_400],
-    ["h", 3600],
-    ["m", 60],
-    ["s", 1],
-  ] as const) {
-    const n = Math.floor(left / size);
-    left -= n * size;
-    if (n > 0) parts.push(`${n}${u[unit]}`);
-  }
-  return parts.length ? parts.join(u.join) : `0${u.s}`;
-}

@@ -9,6 +9,47 @@ const zh = {
   undeliverable_receivers: "最近 24 小时内无渠道可送达的接收者：",
   no_channel_how:
     "在 opsdeck.yml 的 notifier.channels 下添加钉钉、企业微信、邮件或 Webhook 渠道，并列在 notifier.receivers.default.channels 中，然后重新加载通知服务。",
+  ack_reason_hint: "例如：正在处理，回滚中",
+  ack_group: "确认这组告警",
+  acked: "已确认",
+  silenced: "已静默",
+  until: "至",
+  channels: "通知渠道",
+  channel: "渠道",
+  queued: "排队中",
+  send_test: "发送测试消息",
+  test_sent: "已交给通知服务，发送结果见上方的通知记录",
+  no_channel_delivery: "无渠道，未送达",
+  net_rx: "接收",
+  net_tx: "发送",
+  collecting_since: "{time} 起开始采集",
+  svc_prometheus: "Prometheus",
+  svc_alertmanager: "Alertmanager",
+  svc_deploy: "部署服务",
+  svc_notifier: "通知服务",
+  svc_elasticsearch: "Elasticsearch",
+  scrape_targets: "Prometheus 采集目标",
+  job_prometheus: "Prometheus 自身",
+  job_node: "主机指标（node-exporter）",
+  job_pm2: "PM2 进程指标",
+  job_deploy: "部署指标",
+  job_business: "业务指标",
+  job_alertmanager: "Alertmanager",
+  job_notifier: "通知服务",
+  job_elasticsearch: "Elasticsearch 指标",
+  unknown: "未知",
+  qerr_at: "查询第 {n} 个字符处：",
+  qerr_unclosed_quote: "引号没有闭合",
+  qerr_empty_phrase: "引号里是空的",
+  qerr_value_after: "“{x}”后面缺少值",
+  qerr_missing_term: "末尾缺少查询词",
+  qerr_expected_paren: "缺少右括号 )",
+  qerr_too_many_terms: "查询词超过 {x} 个",
+  qerr_value_for: "{x} 后面缺少值",
+  qerr_unexpected: "这里不应出现 {x}",
+  qerr_prefix_only: "只支持末尾的 *（前缀匹配）",
+  per_bar: "最高一柱的条数",
+  lines_per_second: "行/秒",
   import_logs: "导入日志",
   import_hint: "上传 .log / .txt / .gz / .zip / .tar.gz 文件进行分析（PM2、nginx、JSON、带时间戳的行）",
   uploading: "上传中",
@@ -138,7 +179,7 @@ const zh = {
   range: "时间范围",
   refresh: "自动刷新",
   off: "关闭",
-  network: "网络 (字节/秒)",
+  network: "网络",
   load: "负载",
   business: "业务",
   app: "应用",
@@ -185,6 +226,47 @@ const en: typeof zh = {
   no_channel_how:
     "Add a DingTalk, WeCom, e-mail or webhook channel under notifier.channels in opsdeck.yml, list it under notifier.receivers.default.channels, and reload the notifier.",
   title: "OpsDeck monitoring portal",
+  ack_reason_hint: "e.g. on it, rolling back",
+  ack_group: "Acknowledge this group",
+  acked: "acknowledged",
+  silenced: "silenced",
+  until: "until",
+  channels: "Notification channels",
+  channel: "Channel",
+  queued: "Queued",
+  send_test: "Send a test message",
+  test_sent: "Handed to the notifier; its delivery shows in the history above",
+  no_channel_delivery: "no channel: not delivered",
+  net_rx: "received",
+  net_tx: "sent",
+  collecting_since: "collecting since {time}",
+  svc_prometheus: "Prometheus",
+  svc_alertmanager: "Alertmanager",
+  svc_deploy: "Deploy exporter",
+  svc_notifier: "Notifier",
+  svc_elasticsearch: "Elasticsearch",
+  scrape_targets: "Prometheus scrape targets",
+  job_prometheus: "Prometheus itself",
+  job_node: "Host metrics (node-exporter)",
+  job_pm2: "PM2 processes",
+  job_deploy: "Deploy metrics",
+  job_business: "Business metrics",
+  job_alertmanager: "Alertmanager",
+  job_notifier: "Notifier",
+  job_elasticsearch: "Elasticsearch metrics",
+  unknown: "unknown",
+  qerr_at: "At character {n} of the query:",
+  qerr_unclosed_quote: "a quote is not closed",
+  qerr_empty_phrase: "the quotes hold nothing",
+  qerr_value_after: "a value is missing after \u201c{x}\u201d",
+  qerr_missing_term: "a term is missing at the end",
+  qerr_expected_paren: "a closing ) is missing",
+  qerr_too_many_terms: "more than {x} terms",
+  qerr_value_for: "a value is missing for {x}",
+  qerr_unexpected: "{x} does not belong here",
+  qerr_prefix_only: "only a trailing * (a prefix) is supported",
+  per_bar: "hits in the tallest bar",
+  lines_per_second: "lines/s",
   import_logs: "Import logs",
   import_hint: "upload .log / .txt / .gz / .zip / .tar.gz files for analysis (PM2, nginx, JSON, timestamped lines)",
   uploading: "Uploading",
@@ -314,7 +396,7 @@ const en: typeof zh = {
   range: "Time range",
   refresh: "Auto-refresh",
   off: "off",
-  network: "Network (bytes/s)",
+  network: "Network",
   load: "Load",
   business: "Business",
   app: "App",
@@ -354,7 +436,9 @@ const en: typeof zh = {
   st_skipped: "skipped",
 };
 
-export type Lang = "zh-CN" | "en";
+import { validTimeZone, type Lang, type Reader } from "./time.ts";
+
+export type { Lang };
 export type Dict = typeof zh;
 export const DICTS: Record<Lang, Dict> = { "zh-CN": zh, en };
 
@@ -365,7 +449,10 @@ export async function lang(): Promise<Lang> {
   return /^\s*en/i.test(accept) ? "en" : "zh-CN";
 }
 
-export async function dict(): Promise<{ lang: Lang; t: Dict }> {
+/** The reader: language, dictionary, and the time zone their browser reported (else the server's). */
+export async function dict(): Promise<{ lang: Lang; t: Dict; reader: Reader }> {
   const l = await lang();
-  return { lang: l, t: DICTS[l] };
+  const timeZone =
+    validTimeZone((await cookies()).get("tz")?.value) ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return { lang: l, t: DICTS[l], reader: { lang: l, timeZone } };
 }

@@ -113,14 +113,17 @@ export async function deploy(id: string): Promise<Result<DeployView | undefined>
 
 export const deployStats = (query: string) => get<DeployStats>(src().deploy_url, `/api/v1/stats?${query}`);
 
-export async function health(): Promise<{ name: string; url: string; ok: boolean; error?: string }[]> {
+/** The services the portal reads from, by the dictionary key of their name. */
+export type ServiceName = "svc_prometheus" | "svc_alertmanager" | "svc_deploy" | "svc_notifier" | "svc_elasticsearch";
+
+export async function health(): Promise<{ name: ServiceName; url: string; ok: boolean; error?: string }[]> {
   const s = src();
-  const checks: [string, string, string][] = [
-    ["Prometheus", s.prometheus_url, "/-/ready"],
-    ["Alertmanager", s.alertmanager_url, "/-/ready"],
-    ["deploy exporter", s.deploy_url, "/healthz"],
-    ["notifier", s.notifier_url, "/healthz"],
-    ["Elasticsearch", s.elasticsearch_url, "/_cluster/health"],
+  const checks: [ServiceName, string, string][] = [
+    ["svc_prometheus", s.prometheus_url, "/-/ready"],
+    ["svc_alertmanager", s.alertmanager_url, "/-/ready"],
+    ["svc_deploy", s.deploy_url, "/healthz"],
+    ["svc_notifier", s.notifier_url, "/healthz"],
+    ["svc_elasticsearch", s.elasticsearch_url, "/_cluster/health"],
   ];
   return Promise.all(
     checks.map(async ([name, base, path]) => {
@@ -136,6 +139,19 @@ export async function health(): Promise<{ name: string; url: string; ok: boolean
       }
     }),
   );
+}
+
+export interface PromTarget {
+  labels: Record<string, string>;
+  scrapePool: string;
+  health: "up" | "down" | "unknown";
+  lastError: string;
+}
+
+/** Everything Prometheus scrapes (node-exporter, the exporters, …), with its health. */
+export async function promTargets(): Promise<Result<PromTarget[]>> {
+  const r = await get<{ data: { activeTargets: PromTarget[] } }>(src().prometheus_url, "/api/v1/targets?state=active");
+  return r.ok ? { ok: true, data: r.data.data.activeTargets } : r;
 }
 
 export const notifierChannels = () => get<{ channels: ChannelView[] }>(src().notifier_url, "/api/v1/channels");

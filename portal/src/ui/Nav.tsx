@@ -2,6 +2,7 @@
 // The top bar: pages, language and theme switches, sign-out.
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { useEffect } from "react";
 import type { Dict, Lang } from "@/lib/i18n.ts";
 
 export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
@@ -18,6 +19,14 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/dashboards", t.dashboards],
   ];
   const setCookie = (k: string, v: string) => (document.cookie = `${k}=${v}; Path=/; Max-Age=31536000; SameSite=Lax`);
+  // The server renders times in the zone the browser reports; tell it once, and again after a move.
+  useEffect(() => {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!document.cookie.split("; ").includes(`tz=${zone}`)) {
+      setCookie("tz", zone);
+      router.refresh();
+    }
+  }, [router]);
   return (
     <header className="top">
       <span className="brand">OpsDeck</span>
@@ -48,7 +57,9 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
       </button>
       {user && (
         <form method="post" action="/api/auth/signout">
-          <span className="muted">{user} </span>
+          <span className="muted" translate="no">
+            {user}{" "}
+          </span>
           <button type="submit">{t.sign_out}</button>
         </form>
       )}

@@ -9,6 +9,10 @@ import { Sparkline } from "./Sparkline.tsx";
 export interface Column {
   key: string;
   label: string;
+  /** The column holds names from elsewhere (hosts, apps): shown as they are, never translated. */
+  data?: boolean;
+  /** Figures: right-aligned. */
+  numeric?: boolean;
 }
 
 export function SortableTable({
@@ -47,7 +51,13 @@ export function SortableTable({
         {sorted.map((r, i) => (
           <tr key={i} data-row={String(r.id ?? i)}>
             {columns.map((c) => (
-              <td key={c.key} data-column={c.key} data-sort={String(r[`${c.key}__sort`] ?? r[c.key])}>
+              <td
+                key={c.key}
+                data-column={c.key}
+                data-sort={String(r[`${c.key}__sort`] ?? r[c.key])}
+                className={c.numeric ? "num nowrap" : undefined}
+                translate={c.data ? "no" : undefined}
+              >
                 <span className={r[`${c.key}__class`] as string | undefined}>
                   {r[`${c.key}__href`] ? (
                     <Link href={r[`${c.key}__href`] as string}>{r[c.key] as string | number}</Link>

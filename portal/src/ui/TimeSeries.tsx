@@ -1,27 +1,51 @@
 "use client";
-// A time-series chart with uPlot (what Grafana's panels use). Values come formatted by the
-// server's unit; the y axis shows them with the unit's suffix.
+// A time-series chart with uPlot (what Grafana's panels use). The x axis and the legend's time
+// are written in the reader's language and zone, 24-hour; the y axis is as wide as its longest
+// label, so no figure is cut off.
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { duration } from "../features/deploys/duration.ts";
+import type { Dict } from "@/lib/i18n.ts";
+import { axisTimes, dateTime, durationText, type Reader } from "@/lib/time.ts";
 
 export interface Series {
   label: string;
   points: [number, number][];
 }
 
-const COLORS = ["#1f6feb", "#2e7d32", "#ef6c00", "#c62828", "#6f42c1", "#00838f"];
+const COLORS = ["#0969da", "#1a7f37", "#bc4c00", "#cf222e", "#8250df", "#1b7c83"];
 
-const bytes = (v: number) => {
-  const units = ["B", "KiB", "MiB", "GiB"];
+const bytes = (v: number, lang: string) => {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
   while (Math.abs(v) >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
+  return `${v.toLocaleString(lang, { maximumFractionDigits: Math.abs(v) < 10 && i > 0 ? 1 : 0 })} ${units[i]}`;
 };
+
+export type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "plain";
+
+/** A value as the chart's axis and legend write it, in the reader's language. */
+export function chartValue(v: number | null | undefined, unit: ChartUnit, lang: Reader["lang"]): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (unit === "ratio") return `${(v * 100).toLocaleString(lang, { maximumFractionDigits: 0 })}%`;
+  if (unit === "bytes") return bytes(v, lang);
+  if (unit === "bytes/s") return `${bytes(v, lang)}/s`;
+  if (unit === "seconds") return durationText(v, lang, 2);
+  return v.toLocaleString(lang, { notation: Math.abs(v) >= 10_000 ? "compact" : "standard", maximumFractionDigits: 2 });
+}
+
+/** The y axis' width: its longest label at the axis font, plus the tick and a gap. */
+function axisWidth(self: uPlot, values: string[] | null): number {
+  const ctx = self.ctx;
+  ctx.save();
+  ctx.font = "12px system-ui, sans-serif";
+  const widest = Math.max(0, ...(values ?? []).map((v) => ctx.measureText(v).width));
+  ctx.restore();
+  return Math.ceil(widest) + 18;
+}
 
 /**
  * `range`: the chosen time range in Unix seconds, so the x axis spans it even with few points.
@@ -32,13 +56,20 @@ export function TimeSeries({
   series,
   unit,
   range,
+  reader,
+  t,
   sparse = false,
+  note,
 }: {
   title: string;
   series: Series[];
-  unit: "ratio" | "bytes" | "seconds" | "plain";
+  unit: ChartUnit;
   range: [number, number];
+  reader: Reader;
+  t: Dict;
   sparse?: boolean;
+  /** Said under the chart, e.g. "collecting since 19:32" on a fresh stack. */
+  note?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -51,39 +82,57 @@ export function TimeSeries({
         return times.map((t) => m.get(t) ?? null);
       }),
     ];
-    const fmt = (v: number) =>
-      unit === "ratio"
-        ? `${(v * 100).toFixed(0)}%`
-        : unit === "bytes"
-          ? bytes(v)
-          : unit === "seconds"
-            ? duration(v)
-            : v.toFixed(2);
     const plot = new uPlot(
       {
         width: ref.current.clientWidth || 600,
         height: 220,
         series: [
-          {},
+          { label: t.time, value: (_u, v) => (v === null ? "–" : dateTime(v * 1000, reader)) },
           ...series.map((s, i) => ({
             label: s.label,
             stroke: COLORS[i % COLORS.length],
             width: 1.5,
+            value: (_u: uPlot, v: number | null) => chartValue(v, unit, reader.lang),
             ...(sparse ? { spanGaps: true, points: { show: true, size: 6 } } : {}),
           })),
         ],
-        axes: [{ stroke: "currentColor" }, { stroke: "currentColor", values: (_u, vals) => vals.map(fmt), size: 60 }],
+        axes: [
+          {
+            stroke: "currentColor",
+            values: (_u, ticks, _axis, _space, increment) => axisTimes(ticks, increment, reader),
+            size: 44,
+          },
+          {
+            stroke: "currentColor",
+            values: (_u, ticks) => ticks.map((v) => chartValue(v, unit, reader.lang)),
+            size: axisWidth,
+          },
+        ],
         scales: { x: { time: true, range: () => range }, ...(unit === "ratio" ? { y: { range: [0, 1] } } : {}) },
       },
       data,
       ref.current,
     );
-    return () => plot.destroy();
-  }, [series, unit, range, sparse]);
+    // Follow the card's width (a phone turned sideways, a resized window).
+    const resize = new ResizeObserver(([entry]) =>
+      plot.setSize({ width: Math.floor(entry.contentRect.width), height: 220 }),
+    );
+    resize.observe(ref.current);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [series, unit, range, sparse, reader, t]);
   return (
     <section className="card" data-chart={title}>
       <h2>{title}</h2>
-      <div ref={ref} />
+      {/* Series are hosts and projects, named as they are; the axes are figures and times. */}
+      <div ref={ref} translate="no" />
+      {note && (
+        <p className="muted" data-chart-note>
+          {note}
+        </p>
+      )}
     </section>
   );
 }

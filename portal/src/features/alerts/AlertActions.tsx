@@ -1,5 +1,7 @@
 "use client";
-// Acknowledge (a short silence with who and why) and silence, through the portal's API.
+// Acknowledge (a short silence with who and why) and silence, through the portal's API; and a
+// test message on a notification channel. Each opens a small form in place (no browser prompt:
+// it works the same on a phone opened from a DingTalk message).
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
@@ -20,57 +22,78 @@ async function call(method: string, url: string, body?: unknown) {
     throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`);
 }
 
+type Form = "ack" | "silence" | undefined;
+
 export function AlertActions({
   labels,
   t,
   allowed,
   ackMinutes,
+  open: initiallyOpen,
 }: {
   labels: Record<string, string>;
   t: Dict;
   allowed: boolean;
   ackMinutes: number;
+  /** The form to show at once (the one-tap link from a chat message opens "ack"). */
+  open?: Form;
 }) {
   const router = useRouter();
   const [error, setError] = useState<string>();
-  const [open, setOpen] = useState(false);
-  const [minutes, setMinutes] = useState(60);
+  const [open, setOpen] = useState<Form>(initiallyOpen);
+  const [minutes, setMinutes] = useState(initiallyOpen === "ack" ? ackMinutes : 60);
   const [comment, setComment] = useState("");
   if (!allowed) return <span className="muted">{t.viewer_cannot}</span>;
   const matchers = Object.entries(labels).map(([name, value]) => ({ name, value }));
-  const run = (p: Promise<void>) =>
-    p.then(
-      () => router.refresh(),
-      (e: Error) => setError(e.message),
-    );
+  const show = (form: Form) => {
+    setOpen(open === form ? undefined : form);
+    setMinutes(form === "ack" ? ackMinutes : 60);
+  };
   return (
-    <div className="row-actions">
-      <button
-        onClick={() => {
-          const why = prompt(t.ack_reason);
-          if (why) void run(call("POST", "/api/silences", { matchers, minutes: ackMinutes, comment: why, ack: true }));
-        }}
-      >
-        {t.ack}
-      </button>
-      <button onClick={() => setOpen(!open)}>{t.silence}</button>
+    <div className="actions">
+      <div className="row-actions">
+        <button aria-expanded={open === "ack"} onClick={() => show("ack")}>
+          {t.ack}
+        </button>
+        <button aria-expanded={open === "silence"} onClick={() => show("silence")}>
+          {t.silence}
+        </button>
+      </div>
       {open && (
         <form
-          className="row-actions"
+          className="stack-form"
+          data-form={open}
           onSubmit={(e) => {
             e.preventDefault();
-            void run(call("POST", "/api/silences", { matchers, minutes, comment }));
+            call("POST", "/api/silences", { matchers, minutes, comment, ack: open === "ack" }).then(
+              () => router.refresh(),
+              (err: Error) => setError(err.message),
+            );
           }}
         >
           <label>
-            {t.duration_minutes}{" "}
-            <input type="number" min={1} value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} />
+            {open === "ack" ? t.ack_reason : t.comment}
+            <input
+              name="comment"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+              placeholder={open === "ack" ? t.ack_reason_hint : undefined}
+              required
+              autoFocus
+            />
           </label>
           <label>
-            {t.comment} <input name="comment" value={comment} onChange={(e) => setComment(e.target.value)} required />
+            {t.duration_minutes}
+            <input
+              name="minutes"
+              type="number"
+              min={1}
+              value={minutes}
+              onChange={(e) => setMinutes(Number(e.target.value))}
+            />
           </label>
           <button className="primary" type="submit">
-            {t.create_silence}
+            {open === "ack" ? t.ack : t.create_silence}
           </button>
         </form>
       )}
@@ -86,8 +109,41 @@ export function AlertActions({
 export function ExpireSilence({ id, t }: { id: string; t: Dict }) {
   const router = useRouter();
   return (
-    <button onClick={() => void call("DELETE", `/api/silences?id=${id}`).then(() => router.refresh())}>
+    <button
+      className="nowrap"
+      onClick={() => void call("DELETE", `/api/silences?id=${id}`).then(() => router.refresh())}
+    >
       {t.expire}
     </button>
+  );
+}
+
+/** Sends a test message through one channel, and says whether the notifier took it. */
+export function TestChannel({ channel, t }: { channel: string; t: Dict }) {
+  const router = useRouter();
+  const [said, setSaid] = useState<{ ok: boolean; text: string }>();
+  return (
+    <span className="row-actions">
+      <button
+        className="nowrap"
+        data-test-channel={channel}
+        onClick={() =>
+          call("POST", "/api/channels/test", { channel }).then(
+            () => {
+              setSaid({ ok: true, text: t.test_sent });
+              router.refresh();
+            },
+            (err: Error) => setSaid({ ok: false, text: err.message }),
+          )
+        }
+      >
+        {t.send_test}
+      </button>
+      {said && (
+        <span className={said.ok ? "muted" : "error"} role="status">
+          {said.text}
+        </span>
+      )}
+    </span>
   );
 }

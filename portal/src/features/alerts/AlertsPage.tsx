@@ -1,22 +1,33 @@
 // Alerts: what fires, grouped as Alertmanager groups it, with filters; acknowledge and silence;
 // the silences in force; notification history with each channel's delivery state; Prometheus'
 // alerting rules and their state.
-import { AlertActions, ExpireSilence } from "@/features/alerts/AlertActions.tsx";
+import { alertLogsPath, alertsPath, NO_CHANNEL, type ChannelView } from "@opsdeck/contracts";
+import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
+import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { currentSession } from "@/features/auth/auth.ts";
 import { config } from "@/lib/config.ts";
-import { durationText } from "@/lib/format.ts";
-import { dict, type Dict, type Lang } from "@/lib/i18n.ts";
+import { dict, type Dict } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
 import { can } from "@/features/auth/session.ts";
-import { statusText } from "@/lib/status.ts";
-import { amGroups, amSilences, notifications, promRules, type AmGroup, type PromRule } from "@/lib/sources.ts";
+import { severityText, statusText } from "@/lib/status.ts";
+import { dateTime, durationText, type Reader } from "@/lib/time.ts";
+import {
+  amGroups,
+  amSilences,
+  notifications,
+  notifierChannels,
+  promRules,
+  type AmGroup,
+  type AmSilence,
+  type PromRule,
+} from "@/lib/sources.ts";
 
 const SEVERITIES = ["critical", "warning", "info"] as const;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
 
 export default async function Alerts({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
-  const { t, lang } = await dict();
+  const { t, reader } = await dict();
   const q = await searchParams;
   const severity = SEVERITIES.find((s) => s === one(q.severity));
   const text = one(q.matchers).slice(0, 2000);
@@ -24,12 +35,20 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   const hideSilenced = one(q.hide_silenced) === "1";
   const matchers = [...(parsed.ok ? parsed.matchers : []), ...(severity ? [`severity="${severity}"`] : [])];
   const session = await currentSession();
-  const [groups, silences, history, rules] = await Promise.all([
+  const [groups, silences, history, rules, channels] = await Promise.all([
     amGroups(matchers, !hideSilenced),
     amSilences(),
     notifications(20),
     promRules(),
+    notifierChannels(),
   ]);
+  // The one-tap link from a chat message: the group's labels as equality matchers, and the
+  // acknowledge form open for them.
+  const ackLabels =
+    one(q.ack) === "1" && parsed.ok && parsed.parts.length > 0 && parsed.parts.every((m) => m.op === "=")
+      ? Object.fromEntries(parsed.parts.map((m) => [m.name, m.value]))
+      : undefined;
+  const silenceById = new Map((silences.ok ? silences.data : []).map((s) => [s.id, s]));
   const allowed = can(session, "operator");
   const ackMinutes = config().portal.acks.minutes;
   // The Watchdog always fires (it is the dead-man's switch); it is not news here.
@@ -73,9 +92,26 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           {t.source_error}: {groups.error}
         </p>
       )}
-      {groups.ok && shown.length === 0 && <p className="muted">{t.no_alerts}</p>}
+      {ackLabels && (
+        <section className="card notice" data-widget="ack-form">
+          <h2>{t.ack_group}</h2>
+          <p translate="no">
+            <code>{text}</code>
+          </p>
+          <AlertActions labels={ackLabels} t={t} allowed={allowed} ackMinutes={ackMinutes} open="ack" />
+        </section>
+      )}
+      {groups.ok && shown.length === 0 && <p className="empty">{t.no_alerts}</p>}
       {shown.map((g) => (
-        <AlertGroup key={groupKey(g)} g={g} t={t} allowed={allowed} ackMinutes={ackMinutes} />
+        <AlertGroup
+          key={groupKey(g)}
+          g={g}
+          t={t}
+          reader={reader}
+          allowed={allowed}
+          ackMinutes={ackMinutes}
+          silenceById={silenceById}
+        />
       ))}
 
       <h2>{t.silences}</h2>
@@ -86,13 +122,15 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
               .filter((s) => s.status.state === "active")
               .map((s) => (
                 <tr key={s.id} data-silence={s.id}>
-                  <td>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(", ")}</td>
-                  <td>{s.comment}</td>
-                  <td>
-                    {t.created_by} {s.createdBy}
+                  <td translate="no">
+                    <code>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(", ")}</code>
                   </td>
+                  <td translate="no">{s.comment}</td>
                   <td>
-                    {t.ends} {new Date(s.endsAt).toLocaleString()}
+                    {t.created_by} <span translate="no">{s.createdBy}</span>
+                  </td>
+                  <td className="nowrap">
+                    {t.ends} {dateTime(s.endsAt, reader)}
                   </td>
                   <td>{allowed && <ExpireSilence id={s.id} t={t} />}</td>
                 </tr>
@@ -119,8 +157,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           <tbody>
             {history.data.notifications.map((n) => (
               <tr key={n.id} data-notification={n.id}>
-                <td>{new Date(n.received_at).toLocaleString()}</td>
-                <td>
+                <td className="nowrap">{dateTime(n.received_at, reader)}</td>
+                <td translate="no">
                   {n.alertname}
                   {n.alerts > 1 ? ` ×${n.alerts}` : ""}
                 </td>
@@ -133,7 +171,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
                         className={`pill s-${d.state === "delivered" ? "succeeded" : d.state === "dead" ? "failed" : "pending"}`}
                         title={d.last_error ? `${d.last_error.code}: ${d.last_error.message}` : undefined}
                       >
-                        {c} {statusText(t, d.state)}
+                        {/* The notifier files a notification whose receiver has no channel under "(none)". */}
+                        {c === NO_CHANNEL ? t.no_channel_delivery : `${c} ${statusText(t, d.state)}`}
                       </span>
                     ))}
                   </div>
@@ -148,9 +187,20 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
         </p>
       )}
 
+      <h2>{t.channels}</h2>
+      {channels.ok ? (
+        <Channels channels={channels.data.channels} t={t} lang={reader.lang} allowed={allowed} />
+      ) : (
+        <p className="error">
+          {t.source_error}: {channels.error}
+        </p>
+      )}
+
       <h2>{t.rules}</h2>
       {rules.ok ? (
-        rules.data.map((g) => <RuleGroup key={`${g.file}/${g.name}`} name={g.name} rules={g.rules} t={t} lang={lang} />)
+        rules.data.map((g) => (
+          <RuleGroup key={`${g.file}/${g.name}`} name={g.name} rules={g.rules} t={t} reader={reader} />
+        ))
       ) : (
         <p className="error">
           {t.source_error}: {rules.error}
@@ -160,52 +210,105 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   );
 }
 
-/** The logs around an alert: from 15 minutes before it started, its app / project and host. */
-function logsLink(a: AmGroup["alerts"][number]) {
-  const p = new URLSearchParams({ from: new Date(Date.parse(a.startsAt) - 15 * 60_000).toISOString(), to: "now" });
-  const service = a.labels.app ?? a.labels.project ?? a.labels.service;
-  if (service) p.append("service", service);
-  if (a.labels.host) p.append("host", a.labels.host);
-  return `/logs?${p}`;
-}
-
 const groupKey = (g: AmGroup) => `${g.receiver.name}/${JSON.stringify(g.labels)}`;
 
-function AlertGroup({ g, t, allowed, ackMinutes }: { g: AmGroup; t: Dict; allowed: boolean; ackMinutes: number }) {
+/** Who took an alert out of the noise, why, and until when; "inhibited" when a bigger alert covers it. */
+function Suppression({
+  a,
+  t,
+  reader,
+  silenceById,
+}: {
+  a: AmGroup["alerts"][number];
+  t: Dict;
+  reader: Reader;
+  silenceById: Map<string, AmSilence>;
+}) {
+  if (a.status.silencedBy.length === 0)
+    return a.status.inhibitedBy.length ? <span className="pill s-muted">{t.inhibited}</span> : null;
   return (
-    <section className="card" data-group={groupKey(g)} style={{ marginBottom: 12 }}>
+    <>
+      {a.status.silencedBy.map((id) => {
+        const s = silenceById.get(id);
+        if (!s)
+          return (
+            <span key={id} className="pill s-muted">
+              {t.silenced}
+            </span>
+          );
+        const ack = s.comment.startsWith(ACK_PREFIX);
+        return (
+          <div key={id} className="suppressed" data-silence-of={id}>
+            <span className="pill s-ok">{ack ? t.acked : t.silenced}</span> <b translate="no">{s.createdBy}</b>:{" "}
+            <span translate="no">{ack ? s.comment.slice(ACK_PREFIX.length) : s.comment}</span>
+            <div className="muted">
+              {t.until} {dateTime(s.endsAt, reader)}
+            </div>
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
+function AlertGroup({
+  g,
+  t,
+  reader,
+  allowed,
+  ackMinutes,
+  silenceById,
+}: {
+  g: AmGroup;
+  t: Dict;
+  reader: Reader;
+  allowed: boolean;
+  ackMinutes: number;
+  silenceById: Map<string, AmSilence>;
+}) {
+  return (
+    <section className="card group" data-group={groupKey(g)} data-group-labels={JSON.stringify(g.labels)}>
       <h2>
-        {Object.values(g.labels).join(" · ") || "—"} ({g.alerts.length}){" "}
-        <span className="muted">→ {g.receiver.name}</span>
+        <span translate="no">{Object.values(g.labels).join(" · ") || "—"}</span> ({g.alerts.length}){" "}
+        <span className="muted" translate="no">
+          → {g.receiver.name}
+        </span>
       </h2>
-      <table>
+      {/* Fixed columns, so times and buttons line up from one group card to the next. */}
+      <table className="alert-rows">
+        <colgroup>
+          <col className="c-severity" />
+          <col />
+          <col className="c-time" />
+          <col className="c-state" />
+          <col className="c-actions" />
+        </colgroup>
         <tbody>
           {g.alerts.map((a) => (
             <tr key={a.fingerprint} data-alertname={a.labels.alertname}>
               <td>
-                <span className={`pill s-${a.labels.severity}`}>
-                  {t[a.labels.severity as "critical"] ?? a.labels.severity}
-                </span>
+                <span className={`pill s-${a.labels.severity}`}>{severityText(t, a.labels.severity)}</span>
               </td>
-              <td>
+              {/* The rule's own name, text and labels, as its rules file writes them. */}
+              <td translate="no">
                 <div>
                   <b>{a.labels.alertname}</b> {a.annotations.summary}
                 </div>
-                <div className="muted">
+                <div className="muted labels">
                   {Object.entries(a.labels)
                     .filter(([k]) => k !== "alertname" && k !== "severity")
                     .map(([k, v]) => `${k}=${v}`)
                     .join(", ")}
                 </div>
               </td>
-              <td>
-                {new Date(a.startsAt).toLocaleString()}
+              <td className="nowrap">
+                {dateTime(a.startsAt, reader)}
                 <div>
-                  <a href={logsLink(a)}>{t.logs_link} →</a>
+                  <a href={alertLogsPath(a.labels, a.startsAt)}>{t.logs_link} →</a>
                 </div>
               </td>
               <td data-state={a.status.state}>
-                {a.status.silencedBy.length ? `${t.silence} ✓` : a.status.inhibitedBy.length ? t.inhibited : ""}
+                <Suppression a={a} t={t} reader={reader} silenceById={silenceById} />
               </td>
               <td>
                 {a.status.state === "active" && (
@@ -216,18 +319,67 @@ function AlertGroup({ g, t, allowed, ackMinutes }: { g: AmGroup; t: Dict; allowe
           ))}
         </tbody>
       </table>
+      <p className="muted">
+        <a href={alertsPath(g.labels, { ack: true })}>{t.ack_group} →</a>
+      </p>
     </section>
   );
 }
 
-function RuleGroup({ name, rules, t, lang }: { name: string; rules: PromRule[]; t: Dict; lang: Lang }) {
+/** The notifier's channels, their state, and (for operators) a test message on each. */
+function Channels({
+  channels,
+  t,
+  lang,
+  allowed,
+}: {
+  channels: ChannelView[];
+  t: Dict;
+  lang: string;
+  allowed: boolean;
+}) {
+  const shown = channels.filter((c) => c.type !== "removed");
+  if (shown.length === 0) return <p className="empty">{t.no_channel_title}</p>;
+  return (
+    <table data-widget="channels">
+      <thead>
+        <tr>
+          <th>{t.channel}</th>
+          <th>{t.status}</th>
+          <th>{t.queued}</th>
+          <th>{t.st_dead}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {shown.map((c) => (
+          <tr key={c.name} data-channel={c.name}>
+            <td translate="no">
+              <b>{c.name}</b> <span className="muted">{c.type}</span>
+            </td>
+            <td>
+              <span className={`pill s-${c.up ? "up" : "down"}`}>{c.up ? t.up : t.down}</span>
+              {c.failing && <div className="error">{`${c.failing.code}: ${c.failing.message}`}</div>}
+            </td>
+            <td className="num">{c.queue.toLocaleString(lang)}</td>
+            <td className="num">{c.dead.toLocaleString(lang)}</td>
+            <td>{allowed && <TestChannel channel={c.name} t={t} />}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]; t: Dict; reader: Reader }) {
   const alerting = rules.filter((r) => r.type === "alerting");
   const count = (s: string) => alerting.filter((r) => r.state === s).length;
   const unhealthy = rules.filter((r) => r.health !== "ok");
   return (
     <details className="card" data-rule-group={name} open={count("firing") + count("pending") + unhealthy.length > 0}>
       <summary>
-        <b>{name}</b> <span className="muted">{t.rules_summary.replace("{n}", String(rules.length))}</span>{" "}
+        <b translate="no">{name}</b>{" "}
+        <span className="muted">{t.rules_summary.replace("{n}", String(rules.length))}</span>{" "}
         {count("firing") > 0 && <span className="pill s-critical">{`${t.st_firing} ${count("firing")}`}</span>}{" "}
         {count("pending") > 0 && <span className="pill s-warning">{`${t.st_pending} ${count("pending")}`}</span>}{" "}
         {unhealthy.length > 0 && <span className="pill s-failed">{`${t.unhealthy} ${unhealthy.length}`}</span>}
@@ -247,7 +399,7 @@ function RuleGroup({ name, rules, t, lang }: { name: string; rules: PromRule[]; 
           <tbody>
             {alerting.map((r) => (
               <tr key={r.name} data-rule={r.name} data-rule-state={r.state}>
-                <td>{r.name}</td>
+                <td translate="no">{r.name}</td>
                 <td>
                   <span
                     className={`pill s-${r.state === "firing" ? "critical" : r.state === "pending" ? "warning" : "ok"}`}
@@ -256,12 +408,12 @@ function RuleGroup({ name, rules, t, lang }: { name: string; rules: PromRule[]; 
                   </span>
                   {r.health !== "ok" && <div className="error">{r.lastError ?? r.health}</div>}
                 </td>
-                <td>{r.labels?.severity}</td>
-                <td>{r.duration ? durationText(r.duration, lang) : ""}</td>
+                <td>{r.labels?.severity && severityText(t, r.labels.severity)}</td>
+                <td className="nowrap">{r.duration ? durationText(r.duration, reader.lang) : ""}</td>
                 <td>
                   <code className="expr">{r.query}</code>
                 </td>
-                <td>{new Date(r.lastEvaluation).toLocaleTimeString()}</td>
+                <td className="nowrap">{dateTime(r.lastEvaluation, reader)}</td>
               </tr>
             ))}
           </tbody>

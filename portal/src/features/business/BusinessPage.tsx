@@ -5,7 +5,7 @@ import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
-import { dict } from "@/lib/i18n.ts";
+import { dict, type Lang } from "@/lib/i18n.ts";
 import { promNumber, promRange } from "@/lib/sources.ts";
 
 /** The charts: rates over short windows, so they move within a day. */
@@ -26,14 +26,15 @@ const CHARTS = [
   },
 ] as const;
 
-function change(now?: number, then?: number): { text: string; cls: string } {
+function change(lang: Lang, now?: number, then?: number): { text: string; cls: string } {
   if (now === undefined || then === undefined || then === 0) return { text: "–", cls: "muted" };
   const r = (now - then) / then;
-  return { text: `${r >= 0 ? "+" : ""}${(r * 100).toFixed(1)}%`, cls: r >= 0 ? "change-up" : "change-down" };
+  const text = r.toLocaleString(lang, { style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" });
+  return { text, cls: r >= 0 ? "change-up" : "change-down" };
 }
 
 export default async function Business({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
   const q = await searchParams;
   const range = parseRange(q.from, "now-24h");
   const [values, charts] = await Promise.all([
@@ -60,8 +61,8 @@ export default async function Business({ searchParams }: { searchParams: Promise
               </section>
             );
           const v = now.data;
-          const y = change(v, yesterday.ok ? yesterday.data : undefined);
-          const w = change(v, lastWeek.ok ? lastWeek.data : undefined);
+          const y = change(lang, v, yesterday.ok ? yesterday.data : undefined);
+          const w = change(lang, v, lastWeek.ok ? lastWeek.data : undefined);
           return (
             <section className="card" key={k.id} data-kpi={k.id}>
               <h2>{title}</h2>
@@ -76,7 +77,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
       </div>
       <h2>{t.trends}</h2>
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))" }}>
+      <div className="grid wide-cells">
         {CHARTS.map((c, i) => {
           const [now, dayAgo] = charts[i];
           if (!now.ok)
@@ -102,6 +103,8 @@ export default async function Business({ searchParams }: { searchParams: Promise
               unit={c.unit}
               series={series}
               range={[range.start / 1000, range.end / 1000]}
+              reader={reader}
+              t={t}
             />
           );
         })}

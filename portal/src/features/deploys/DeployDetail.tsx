@@ -5,14 +5,15 @@ import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
-import { duration } from "./duration.ts";
+import { dateTime, durationText, type Reader } from "@/lib/time.ts";
 import { useStream } from "../live/useStream.ts";
 
 /** The last lines of a step's log: enough to see why it failed, never a whole build log. */
 const excerpt = (log: string, lines = 40) => log.split("\n").slice(-lines).join("\n");
-const time = (iso?: string) => (iso ? new Date(iso).toLocaleString() : "");
 
-export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
+export function DeployDetail({ initial, t, reader }: { initial: DeployView; t: Dict; reader: Reader }) {
+  const time = (iso?: string) => (iso ? dateTime(iso, reader) : "");
+  const duration = (seconds?: number) => (seconds === undefined ? "" : durationText(seconds, reader.lang, 2));
   const [d, setD] = useState(initial);
   const live = useStream((message) => {
     if (message.event === "deploy.deploy" && message.data.deploy.id === d.id) setD(message.data.deploy);
@@ -56,7 +57,7 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
   return (
     <>
       <h1>
-        {d.project}{" "}
+        <span translate="no">{d.project}</span>{" "}
         <span className={`pill s-${d.status}`} data-status={d.status}>
           {statusText(t, d.status)}
         </span>{" "}
@@ -70,7 +71,7 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
           .map(([k, v]) => (
             <div key={k}>
               <dt>{k}</dt>
-              <dd>{v}</dd>
+              <dd translate="no">{v}</dd>
             </div>
           ))}
       </dl>
@@ -94,7 +95,7 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
               return (
                 <tr key={s.name} data-step={s.name} data-step-status={s.status}>
                   <td>
-                    {s.name}
+                    <span translate="no">{s.name}</span>
                     {s.log && (
                       <details>
                         <summary>{t.step_log}</summary>
@@ -130,7 +131,7 @@ export function DeployDetail({ initial, t }: { initial: DeployView; t: Dict }) {
           <h2>{t.metrics}</h2>
           <dl className="facts">
             {Object.entries(d.metrics).map(([k, v]) => (
-              <div key={k}>
+              <div key={k} translate="no">
                 <dt>{k}</dt>
                 <dd>{v}</dd>
               </div>

@@ -5,7 +5,7 @@ import { dict } from "@/lib/i18n.ts";
 import { deploy } from "@/lib/sources.ts";
 
 export default async function DeployPage({ params }: { params: Promise<{ id: string }> }) {
-  const { t } = await dict();
+  const { t, reader } = await dict();
   const { id } = await params;
   const r = await deploy(decodeURIComponent(id));
   return (
@@ -18,7 +18,7 @@ export default async function DeployPage({ params }: { params: Promise<{ id: str
           {t.source_error}: {r.error}
         </p>
       ) : r.data ? (
-        <DeployDetail initial={r.data} t={t} />
+        <DeployDetail initial={r.data} t={t} reader={reader} />
       ) : (
         <p className="error" role="alert">
           {t.deploy_not_found}

@@ -7,7 +7,7 @@ import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
-import { duration } from "./duration.ts";
+import { dateTime, durationText, type Reader } from "@/lib/time.ts";
 import { useStream } from "../live/useStream.ts";
 
 export interface DeployFilter {
@@ -24,15 +24,18 @@ const matches = (d: DeployView, f: DeployFilter) =>
 export function DeploysLive({
   initial,
   t,
+  reader,
   filter,
   firstPage,
 }: {
   initial: DeployView[];
   t: Dict;
+  reader: Reader;
   filter: DeployFilter;
   firstPage: boolean;
 }) {
   const [rows, setRows] = useState(initial);
+  const duration = (seconds?: number) => (seconds === undefined ? "" : durationText(seconds, reader.lang, 2));
   const live = useStream((message) => {
     if (message.event !== "deploy.deploy") return;
     const { deploy } = message.data;
@@ -72,11 +75,12 @@ export function DeploysLive({
           )}
           {rows.map((d) => (
             <tr key={d.id} data-deploy={d.id}>
-              <td>
+              {/* The CI's words (project, environment, version, step, actor): shown as given, not translated. */}
+              <td translate="no">
                 <Link href={`/deploys/${encodeURIComponent(d.id)}`}>{d.project}</Link>
               </td>
-              <td>{d.environment}</td>
-              <td>{d.version}</td>
+              <td translate="no">{d.environment}</td>
+              <td translate="no">{d.version}</td>
               <td>
                 <span className={`pill s-${d.status}`} data-status={d.status}>
                   {statusText(t, d.status)}
@@ -89,6 +93,7 @@ export function DeploysLive({
                       key={s.name}
                       className={`pill s-${s.status}`}
                       data-step={s.name}
+                      translate="no"
                       data-step-status={s.status}
                       title={statusText(t, s.status)}
                     >
@@ -97,9 +102,9 @@ export function DeploysLive({
                   ))}
                 </div>
               </td>
-              <td>{new Date(d.started_at).toLocaleString()}</td>
-              <td>{duration(d.duration_seconds)}</td>
-              <td>{d.actor}</td>
+              <td className="nowrap">{dateTime(d.started_at, reader)}</td>
+              <td className="nowrap">{duration(d.duration_seconds)}</td>
+              <td translate="no">{d.actor}</td>
             </tr>
           ))}
         </tbody>

@@ -4,10 +4,12 @@ import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import Link from "next/link";
 import { z } from "zod";
 import { DeploysLive } from "@/features/deploys/DeploysLive.tsx";
+import { RefreshOnDeploy } from "@/features/deploys/RefreshOnDeploy.tsx";
 import { TimeSeries, type Series } from "@/ui/TimeSeries.tsx";
 import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
-import { dict } from "@/lib/i18n.ts";
+import { dict, type Dict, type Lang } from "@/lib/i18n.ts";
+import { durationText, type Reader } from "@/lib/time.ts";
 import { statusText } from "@/lib/status.ts";
 import type { ProjectStats } from "@opsdeck/contracts";
 import { deploys, deployStats } from "@/lib/sources.ts";
@@ -33,7 +35,7 @@ const filterSchema = z.object({
 const PAGE = 25;
 
 export default async function Deploys({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
   const parsed = filterSchema.safeParse(await searchParams);
   const f = parsed.success ? parsed.data : filterSchema.parse({});
   const filter = {
@@ -103,9 +105,13 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
       </form>
 
       <Widget title={`${t.dora} · ${t.last_days.replace("{n}", f.days)}`} result={stats} errorText={t.source_error}>
-        {(s) => <DoraTable t={t} projects={s.projects} />}
+        {(s) => (
+          <RefreshOnDeploy>
+            <DoraTable t={t} lang={lang} projects={s.projects} />
+          </RefreshOnDeploy>
+        )}
       </Widget>
-      {stats.ok && stats.data.projects.length > 0 && <Trends t={t} projects={stats.data.projects} />}
+      {stats.ok && stats.data.projects.length > 0 && <Trends t={t} reader={reader} projects={stats.data.projects} />}
 
       <h2>{t.history}</h2>
       {page.ok ? (
@@ -114,6 +120,7 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
             key={`${qs}-${f.cursor ?? ""}`}
             initial={page.data.deploys}
             t={t}
+            reader={reader}
             filter={filter}
             firstPage={!f.cursor}
           />
@@ -135,8 +142,9 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
   );
 }
 
-function DoraTable({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; projects: ProjectStats[] }) {
-  if (!projects.length) return <p className="muted">{t.none}</p>;
+function DoraTable({ t, lang, projects }: { t: Dict; lang: Lang; projects: ProjectStats[] }) {
+  if (!projects.length) return <p className="empty">{t.none}</p>;
+  const duration = (seconds: number | undefined) => durationText(seconds, lang, 2);
   return (
     <table data-table="dora">
       <thead>
@@ -155,12 +163,12 @@ function DoraTable({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; 
       <tbody>
         {projects.map((p) => (
           <tr key={`${p.project}/${p.environment}`} data-project={`${p.project}/${p.environment}`}>
-            <td>
+            <td translate="no">
               <Link href={`/deploys?${new URLSearchParams({ project: p.project, environment: p.environment })}`}>
                 {p.project}
               </Link>
             </td>
-            <td>{p.environment}</td>
+            <td translate="no">{p.environment}</td>
             <td>
               {p.finished}
               {p.running > 0 && (
@@ -170,14 +178,14 @@ function DoraTable({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; 
                 </span>
               )}
             </td>
-            <td>{p.deploys_per_day.toFixed(1)}</td>
+            <td>{p.deploys_per_day.toLocaleString(lang, { maximumFractionDigits: 1 })}</td>
             <td data-cell="success_rate">{fmt("percentunit", p.success_rate)}</td>
             <td>{fmt("percentunit", p.change_failure_rate)}</td>
-            <td>
-              {fmt("s", p.duration_p50_seconds)} / {fmt("s", p.duration_p90_seconds)}
+            <td className="nowrap">
+              {duration(p.duration_p50_seconds)} / {duration(p.duration_p90_seconds)}
             </td>
-            <td>{fmt("s", p.lead_time_avg_seconds)}</td>
-            <td>{fmt("s", p.time_to_restore_avg_seconds)}</td>
+            <td className="nowrap">{duration(p.lead_time_avg_seconds)}</td>
+            <td className="nowrap">{duration(p.time_to_restore_avg_seconds)}</td>
           </tr>
         ))}
       </tbody>
@@ -185,7 +193,7 @@ function DoraTable({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; 
   );
 }
 
-function Trends({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; projects: ProjectStats[] }) {
+function Trends({ t, reader, projects }: { t: Dict; reader: Reader; projects: ProjectStats[] }) {
   const days = projects[0].daily.map((d) => Date.parse(d.day) / 1000);
   const range: [number, number] = [days[0], days.at(-1)!];
   const series = (value: (d: ProjectStats["daily"][number]) => number | undefined): Series[] =>
@@ -197,11 +205,13 @@ function Trends({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; pro
       }),
     }));
   return (
-    <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))", marginTop: 16 }}>
+    <div className="grid wide-cells" style={{ marginTop: 16 }}>
       <TimeSeries
         title={t.success_rate_trend}
         unit="ratio"
         range={range}
+        reader={reader}
+        t={t}
         sparse
         series={series((d) => (d.succeeded + d.failed ? d.succeeded / (d.succeeded + d.failed) : undefined))}
       />
@@ -209,6 +219,8 @@ function Trends({ t, projects }: { t: Awaited<ReturnType<typeof dict>>["t"]; pro
         title={t.duration_trend}
         unit="seconds"
         range={range}
+        reader={reader}
+        t={t}
         sparse
         series={series((d) => d.duration_p50_seconds)}
       />

@@ -2,10 +2,11 @@
 // Importing log files from the browser: the upload (with its own progress), then the import's
 // progress bar (bytes, lines, rate, bad lines) from the server's progress stream; the list of
 // imports with search and delete.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
+import { dateTime, type Reader } from "@/lib/time.ts";
 
-interface ImportRecord {
+export interface ImportRecord {
   id: string;
   name: string;
   status: string;
@@ -16,6 +17,8 @@ interface ImportRecord {
   bad_lines: number;
   lines_per_second: number;
   bad_samples?: { file: string; line: number; reason: string; text: string }[];
+  first_event_at?: string;
+  last_event_at?: string;
   error?: string;
 }
 
@@ -24,17 +27,35 @@ const csrf = () =>
     .split("; ")
     .find((c) => c.startsWith("opsdeck_csrf="))
     ?.split("=")[1] ?? "";
-const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
-
-export function ImportPanel({ t, onSearch }: { t: Dict; onSearch: (id: string) => void }) {
+export function ImportPanel({
+  t,
+  reader,
+  onSearch,
+  onList,
+}: {
+  t: Dict;
+  reader: Reader;
+  onSearch: (record: ImportRecord) => void;
+  /** Every import, each time the list is read (the page names the import it searches). */
+  onList: (imports: ImportRecord[]) => void;
+}) {
+  // (The first progress event is the bare record: id, name, status; its counts come after.)
+  const n = (v: number | undefined) => (v ?? 0).toLocaleString(reader.lang);
+  const mb = (b: number | undefined = 0) =>
+    `${(b / 2 ** 20).toLocaleString(reader.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MB`;
   const [imports, setImports] = useState<ImportRecord[]>([]);
   const [upload, setUpload] = useState<{ sent: number; total: number }>();
   const [current, setCurrent] = useState<ImportRecord>();
   const [error, setError] = useState<string>();
+  const onListRef = useRef(onList);
+  onListRef.current = onList;
 
   const refresh = useCallback(async () => {
     const r = await fetch("/api/logs/imports");
-    if (r.ok) setImports(((await r.json()) as { imports: ImportRecord[] }).imports);
+    if (!r.ok) return;
+    const list = ((await r.json()) as { imports: ImportRecord[] }).imports;
+    setImports(list);
+    onListRef.current(list);
   }, []);
   useEffect(() => void refresh(), [refresh]);
 
@@ -97,7 +118,8 @@ export function ImportPanel({ t, onSearch }: { t: Dict; onSearch: (id: string) =
         <div data-import-progress={current.status}>
           <b>{current.name}</b> — {t[`st_${current.status}` as "st_running"] ?? current.status}{" "}
           <progress max={100} value={pct} /> {pct}% · {mb(current.bytes_read)} / {mb(current.bytes_total)} ·{" "}
-          {current.lines} {t.lines} · {current.lines_per_second}/s · {current.bad_lines} {t.bad_lines}
+          {n(current.lines)} {t.lines} · {n(current.lines_per_second)} {t.lines_per_second} · {n(current.bad_lines)}{" "}
+          {t.bad_lines}
           {current.error && <span className="error"> {current.error}</span>}
           {!!current.bad_samples?.length && (
             <pre className="log">
@@ -118,13 +140,18 @@ export function ImportPanel({ t, onSearch }: { t: Dict; onSearch: (id: string) =
         <tbody>
           {imports.map((i) => (
             <tr key={i.id} data-import={i.id}>
-              <td>{i.name}</td>
+              <td translate="no">{i.name}</td>
               <td>{t[`st_${i.status}` as "st_running"] ?? i.status}</td>
               <td>
-                {i.docs} {t.events} · {i.bad_lines} {t.bad_lines}
+                {n(i.docs)} {t.events} · {n(i.bad_lines)} {t.bad_lines}
+                {i.first_event_at && i.last_event_at && (
+                  <div className="muted">
+                    {dateTime(i.first_event_at, reader)} – {dateTime(i.last_event_at, reader)}
+                  </div>
+                )}
               </td>
               <td className="row-actions">
-                <button type="button" onClick={() => onSearch(i.id)}>
+                <button type="button" onClick={() => onSearch(i)}>
                   {t.search}
                 </button>
                 <button type="button" onClick={() => void remove(i.id)}>

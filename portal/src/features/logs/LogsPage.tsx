@@ -3,10 +3,11 @@
 // deploy, an alert or a process open it pre-filtered.
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { LogsView } from "@/features/logs/LogsView.tsx";
+import { rangeOptions } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 
 export default async function Logs({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
   const p = await searchParams;
   const all = (k: string) => (p[k] === undefined ? [] : Array.isArray(p[k]) ? p[k] : [p[k]]);
   const one = (k: string, d: string) => (Array.isArray(p[k]) ? p[k][0] : (p[k] ?? d));
@@ -16,6 +17,8 @@ export default async function Logs({ searchParams }: { searchParams: Promise<Rec
       <GrafanaLink page="/logs" from={one("from", "now-1h")} t={t} lang={lang} />
       <LogsView
         t={t}
+        reader={reader}
+        ranges={rangeOptions(lang)}
         initial={{
           q: one("q", ""),
           from: one("from", "now-1h"),

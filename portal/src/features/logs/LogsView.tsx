@@ -6,6 +6,8 @@ import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import type { LogLine } from "@/features/logs/search.ts";
+import type { QueryErrorCode } from "@/features/logs/query.ts";
+import { clockTime, dateTime, type Reader } from "@/lib/time.ts";
 import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {
@@ -27,9 +29,14 @@ interface Result {
   histogram?: { t: number; count: number; levels: Record<string, number> }[];
   fields?: Record<string, { value: string; count: number }[]>;
 }
-type Failure = { error: string; position?: number; reason?: string };
+type Failure = { error: string; position?: number; reason?: string; code?: QueryErrorCode; arg?: string };
 
-const RANGES = ["now-15m", "now-1h", "now-6h", "now-24h", "now-7d"];
+/** A refused query's reason in the reader's language (the server says it in English). */
+function queryReason(t: Dict, failure: Failure): string | undefined {
+  if (!failure.code) return failure.reason;
+  return t[`qerr_${failure.code}`].replace("{x}", failure.arg ?? "");
+}
+
 const LEVEL_COLORS: Record<string, string> = {
   fatal: "#8e0000",
   error: "#c62828",
@@ -50,7 +57,19 @@ const toParams = (f: LogFilters, extra: Record<string, string> = {}) => {
   return p;
 };
 
-export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
+export function LogsView({
+  t,
+  reader,
+  ranges,
+  initial,
+}: {
+  t: Dict;
+  reader: Reader;
+  /** The picker's ranges with their labels in the reader's language (as Grafana writes them). */
+  ranges: { value: string; label: string }[];
+  initial: LogFilters;
+}) {
+  const [importNames, setImportNames] = useState<Record<string, string>>({});
   const router = useRouter();
   const path = usePathname();
   const [f, setF] = useState(initial);
@@ -99,7 +118,12 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
         setRes((prev) =>
           prev?.lines.some((l) => l.id === line.id)
             ? prev
-            : { ...(prev ?? { lines: [] }), lines: [line, ...(prev?.lines ?? [])] },
+            : {
+                ...(prev ?? { lines: [] }),
+                lines: [line, ...(prev?.lines ?? [])],
+                // The count follows the lines that arrive, as the search would count them now.
+                total: prev?.total && { ...prev.total, value: prev.total.value + 1 },
+              },
         );
     });
     return () => es.close();
@@ -108,7 +132,12 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
   const resume = () => {
     setRes((prev) => {
       const have = new Set(prev?.lines.map((l) => l.id));
-      return { ...(prev ?? { lines: [] }), lines: [...held.filter((l) => !have.has(l.id)), ...(prev?.lines ?? [])] };
+      const fresh = held.filter((l) => !have.has(l.id));
+      return {
+        ...(prev ?? { lines: [] }),
+        lines: [...fresh, ...(prev?.lines ?? [])],
+        total: prev?.total && { ...prev.total, value: prev.total.value + fresh.length },
+      };
     });
     setHeld([]);
     setTail("live");
@@ -125,6 +154,9 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
     setContext((c) => ({ ...c, [l.id]: r.ok ? body : { before: [], after: [] } }));
   };
 
+  const quick = ranges.some((r) => r.value === f.from) && f.to === "now";
+  /** A range's end as the reader writes it: "now", a date, or a relative one as typed. */
+  const when = (v: string) => (v === "now" ? t.now : Number.isNaN(Date.parse(v)) ? v : dateTime(v, reader));
   return (
     <>
       <form
@@ -144,17 +176,17 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
         />
         <select
           name="range"
-          value={RANGES.includes(f.from) && f.to === "now" ? f.from : ""}
+          value={quick ? f.from : ""}
           onChange={(e) => apply({ ...f, from: e.target.value, to: "now" })}
         >
-          {!(RANGES.includes(f.from) && f.to === "now") && (
+          {!quick && (
             <option value="">
-              {new Date(f.from).toLocaleString()} – {f.to === "now" ? t.now : new Date(f.to).toLocaleString()}
+              {when(f.from)} – {when(f.to)}
             </option>
           )}
-          {RANGES.map((r) => (
-            <option key={r} value={r}>
-              {t.last_prefix} {r.slice(4)}
+          {ranges.map((r) => (
+            <option key={r.value} value={r.value}>
+              {r.label}
             </option>
           ))}
         </select>
@@ -176,7 +208,24 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
         <a href={`/api/logs/export?${toParams(f, { format: "ndjson" })}`}>{t.export} NDJSON</a>
         <a href={`/api/logs/export?${toParams(f, { format: "csv" })}`}>CSV</a>
       </form>
-      <ImportPanel t={t} onSearch={(id) => apply({ ...f, source: `import:${id}`, from: "now-520w", to: "now" })} />
+      <ImportPanel
+        t={t}
+        reader={reader}
+        onList={(list) => setImportNames(Object.fromEntries(list.map((i) => [i.id, i.name])))}
+        // The import's own span of event times (a second either side), so the histogram spreads over it.
+        onSearch={(i) =>
+          apply({
+            ...f,
+            source: `import:${i.id}`,
+            ...(i.first_event_at && i.last_event_at
+              ? {
+                  from: new Date(Date.parse(i.first_event_at) - 1000).toISOString(),
+                  to: new Date(Date.parse(i.last_event_at) + 1000).toISOString(),
+                }
+              : { from: "now-520w", to: "now" }),
+          })
+        }
+      />
       {f.source !== "all" && (
         <p className="row-actions">
           <button
@@ -185,7 +234,7 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
             data-filter="source"
             onClick={() => apply({ ...f, source: "all", from: "now-1h" })}
           >
-            {t.import_source}: {f.source.slice(7)} ✕
+            {t.import_source}: <span translate="no">{importNames[f.source.slice(7)] ?? f.source.slice(7)}</span> ✕
           </button>
         </p>
       )}
@@ -209,19 +258,25 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
       )}
       {failure && (
         <div className="error" role="alert" data-query-error>
-          {failure.error}
-          {failure.position !== undefined && (
-            <pre className="log">
-              {f.q}
-              {"\n"}
-              {" ".repeat(Math.max(0, failure.position - 1))}^ {failure.reason}
-            </pre>
+          {failure.position !== undefined ? (
+            <>
+              {t.qerr_at.replace("{n}", String(failure.position))} {queryReason(t, failure)}
+              <pre className="log">
+                {f.q}
+                {"\n"}
+                {" ".repeat(Math.max(0, failure.position - 1))}^ {queryReason(t, failure)}
+              </pre>
+            </>
+          ) : (
+            `${t.source_error}: ${failure.error}`
           )}
         </div>
       )}
       {res?.histogram && (
         <Histogram
           buckets={res.histogram}
+          reader={reader}
+          t={t}
           onZoom={(from, to) => apply({ ...f, from: new Date(from).toISOString(), to: new Date(to).toISOString() })}
         />
       )}
@@ -230,7 +285,7 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
           {res?.fields &&
             FACETS.map(([field, key]) => (
               <section key={field} className="card" data-facet={field}>
-                <h2>{field}</h2>
+                <h2 translate="no">{field}</h2>
                 {res.fields![field].length === 0 && <p className="muted">{t.none}</p>}
                 {res.fields![field].map((b) => (
                   <button
@@ -240,7 +295,8 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
                     data-value={b.value}
                     onClick={() => toggle(key, b.value)}
                   >
-                    <span>{b.value}</span> <span className="muted">{b.count}</span>
+                    <span translate="no">{b.value}</span>{" "}
+                    <span className="muted">{b.count.toLocaleString(reader.lang)}</span>
                   </button>
                 ))}
               </section>
@@ -248,7 +304,10 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
         </aside>
         <section>
           <p className="muted" data-total={res?.total?.value}>
-            {loading ? "…" : res?.total && `${res.total.value}${res.total.relation === "gte" ? "+" : ""} ${t.hits}`}
+            {loading
+              ? "…"
+              : res?.total &&
+                `${res.total.value.toLocaleString(reader.lang)}${res.total.relation === "gte" ? "+" : ""} ${t.hits}`}
             {tail === "live" && <span data-live="true"> · ● {t.live}</span>}
           </p>
           <table className="logs" data-table="logs">
@@ -256,13 +315,17 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
               {res?.lines.map((l) => (
                 <Fragment key={l.id}>
                   <tr data-line={l.id}>
-                    <td className="ts">{new Date(l.ts).toLocaleString()}</td>
+                    <td className="ts">{dateTime(l.ts, reader)}</td>
                     <td>
-                      <span className={`pill lvl-${l.level}`}>{l.level}</span>
+                      <span className={`pill lvl-${l.level}`} translate="no">
+                        {l.level}
+                      </span>
                     </td>
-                    <td>{l.service}</td>
-                    <td className="muted">{l.host}</td>
-                    <td className="msg">
+                    <td translate="no">{l.service}</td>
+                    <td className="muted" translate="no">
+                      {l.host}
+                    </td>
+                    <td className="msg" translate="no">
                       {/* Elasticsearch escaped the text (encoder: html); only our <mark> tags are markup. */}
                       {l.highlight ? <span dangerouslySetInnerHTML={{ __html: l.highlight }} /> : l.message}
                     </td>
@@ -273,7 +336,7 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
                     </td>
                   </tr>
                   {context[l.id] && (
-                    <tr data-context={l.id}>
+                    <tr data-context={l.id} translate="no">
                       <td colSpan={6}>
                         {context[l.id] === "loading" ? (
                           "…"
@@ -285,7 +348,7 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
                               ...(context[l.id] as { after: Line[] }).after,
                             ].map((c) => (
                               <div key={c.id} className={c.id === "self" ? "self" : `lvl-${c.level}`}>
-                                {new Date(c.ts).toLocaleTimeString()} {c.message}
+                                {clockTime(c.ts, reader)} {c.message}
                               </div>
                             ))}
                           </pre>
@@ -311,9 +374,13 @@ export function LogsView({ t, initial }: { t: Dict; initial: LogFilters }) {
 /** Hits over time, stacked by level; drag across it to zoom the time range. */
 function Histogram({
   buckets,
+  reader,
+  t,
   onZoom,
 }: {
   buckets: NonNullable<Result["histogram"]>;
+  reader: Reader;
+  t: Dict;
   onZoom: (from: number, to: number) => void;
 }) {
   const [drag, setDrag] = useState<[number, number]>();
@@ -330,39 +397,68 @@ function Histogram({
     const step = buckets.length > 1 ? buckets[1].t - buckets[0].t : 60_000;
     return buckets[i].t + ((x - i * bw) / bw) * step;
   };
+  // Five times under the bars, and the tallest bar's count beside them: the SVG stretches to the
+  // width, so its labels are HTML (text inside it would stretch too).
+  const ticks = buckets.length
+    ? [0, 0.25, 0.5, 0.75, 1].map((p) => buckets[Math.min(buckets.length - 1, Math.round(p * (buckets.length - 1)))].t)
+    : [];
+  const sameDay =
+    ticks.length > 0 && dateTime(ticks[0], reader).slice(0, 10) === dateTime(ticks.at(-1)!, reader).slice(0, 10);
   return (
-    <svg
-      className="histogram"
-      data-histogram
-      viewBox={`0 0 ${W} ${H}`}
-      preserveAspectRatio="none"
-      onPointerDown={(e) => setDrag([at(e), at(e)])}
-      onPointerMove={(e) => drag && setDrag([drag[0], at(e)])}
-      onPointerUp={() => {
-        if (drag && Math.abs(drag[1] - drag[0]) > 4) onZoom(time(Math.min(...drag)), time(Math.max(...drag)));
-        setDrag(undefined);
-      }}
-    >
-      {buckets.map((b, i) => {
-        let y = H;
-        return Object.entries(b.levels).map(([level, n]) => {
-          const h = (n / max) * (H - 4);
-          y -= h;
-          return (
+    <figure className="histogram" data-histogram-figure>
+      <div className="histogram-scale muted">
+        <span data-histogram-max>{max.toLocaleString(reader.lang)}</span>
+        <span>{t.per_bar}</span>
+      </div>
+      {/* Its tooltips name log levels as the logs write them. */}
+      <div translate="no">
+        <svg
+          className="histogram"
+          data-histogram
+          viewBox={`0 0 ${W} ${H}`}
+          preserveAspectRatio="none"
+          onPointerDown={(e) => setDrag([at(e), at(e)])}
+          onPointerMove={(e) => drag && setDrag([drag[0], at(e)])}
+          onPointerUp={() => {
+            if (drag && Math.abs(drag[1] - drag[0]) > 4) onZoom(time(Math.min(...drag)), time(Math.max(...drag)));
+            setDrag(undefined);
+          }}
+        >
+          {buckets.map((b, i) => {
+            let y = H;
+            return Object.entries(b.levels).map(([level, n]) => {
+              const h = (n / max) * (H - 4);
+              y -= h;
+              return (
+                <rect
+                  key={`${i}-${level}`}
+                  x={i * bw + 0.5}
+                  y={y}
+                  width={Math.max(1, bw - 1)}
+                  height={h}
+                  fill={LEVEL_COLORS[level] ?? "#6f42c1"}
+                >
+                  <title>{`${dateTime(b.t, reader)} · ${level} ${n.toLocaleString(reader.lang)}`}</title>
+                </rect>
+              );
+            });
+          })}
+          {drag && (
             <rect
-              key={`${i}-${level}`}
-              x={i * bw + 0.5}
-              y={y}
-              width={Math.max(1, bw - 1)}
-              height={h}
-              fill={LEVEL_COLORS[level] ?? "#6f42c1"}
+              x={Math.min(...drag)}
+              y={0}
+              width={Math.abs(drag[1] - drag[0])}
+              height={H}
+              fill="rgba(31,111,235,0.2)"
             />
-          );
-        });
-      })}
-      {drag && (
-        <rect x={Math.min(...drag)} y={0} width={Math.abs(drag[1] - drag[0])} height={H} fill="rgba(31,111,235,0.2)" />
-      )}
-    </svg>
+          )}
+        </svg>
+      </div>
+      <figcaption className="histogram-axis muted" data-histogram-axis>
+        {ticks.map((tick, i) => (
+          <span key={i}>{sameDay ? clockTime(tick, reader).slice(0, 5) : dateTime(tick, reader).slice(0, 16)}</span>
+        ))}
+      </figcaption>
+    </figure>
   );
 }

@@ -34,7 +34,7 @@ export function valid<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
 export function errorResponse(err: unknown): Response {
   if (err instanceof QueryError)
     return Response.json(
-      { error: `query: ${err.message}`, position: err.position, reason: err.reason },
+      { error: `query: ${err.message}`, position: err.position, reason: err.reason, code: err.code, arg: err.arg },
       { status: 400 },
     );
   if (err instanceof BadRequest) return Response.json({ error: err.message }, { status: 400 });

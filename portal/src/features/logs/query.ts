@@ -11,10 +11,24 @@
 // A query it cannot take is a QueryError with the position (1-based) and the reason.
 import type { estypes } from "@elastic/elasticsearch";
 
+/** Why a query was refused, as a code the page says in the reader's language (with `arg` in it). */
+export type QueryErrorCode =
+  | "unclosed_quote"
+  | "empty_phrase"
+  | "value_after"
+  | "missing_term"
+  | "expected_paren"
+  | "too_many_terms"
+  | "value_for"
+  | "unexpected"
+  | "prefix_only";
+
 export class QueryError extends Error {
   constructor(
     readonly position: number,
     readonly reason: string,
+    readonly code: QueryErrorCode,
+    readonly arg?: string,
   ) {
     super(`position ${position}: ${reason}`);
   }
@@ -49,9 +63,9 @@ function tokenize(src: string): Token[] {
         if (src[i] === "\\" && i + 1 < src.length) i++;
         v += src[i++];
       }
-      if (i >= src.length) throw new QueryError(start + 1, "unclosed quote");
+      if (i >= src.length) throw new QueryError(start + 1, "unclosed quote", "unclosed_quote");
       i++;
-      if (!v.trim()) throw new QueryError(start + 1, "empty phrase");
+      if (!v.trim()) throw new QueryError(start + 1, "empty phrase", "empty_phrase");
       out.push({ t: "phrase", v, at: start });
     } else if (c === "-" && (out.length === 0 || ["(", "op"].includes(out.at(-1)!.t) || /\s/.test(src[i - 1]))) {
       out.push({ t: "-", at: i });
@@ -66,7 +80,7 @@ function tokenize(src: string): Token[] {
         out.push({ t: "field", v: w.slice(0, colon), at: start });
         const rest = w.slice(colon + 1);
         if (rest) out.push({ t: "word", v: rest, at: start + colon + 1 });
-        else if (src[i] !== '"') throw new QueryError(start + colon + 2, `a value after "${w}"`);
+        else if (src[i] !== '"') throw new QueryError(start + colon + 2, `a value after "${w}"`, "value_after", w);
       } else out.push({ t: "word", v: w, at: start });
     }
   }
@@ -111,19 +125,21 @@ export function parseQuery(src: string): Query {
   }
   function primary(): Query {
     const p = peek();
-    if (!p) throw new QueryError(where(), "a term is missing at the end");
+    if (!p) throw new QueryError(where(), "a term is missing at the end", "missing_term");
     if (p.t === "(") {
       pos++;
       const q = or();
-      if (peek()?.t !== ")") throw new QueryError(where(), "expected )");
+      if (peek()?.t !== ")") throw new QueryError(where(), "expected )", "expected_paren");
       pos++;
       return q;
     }
-    if (++terms > MAX_TERMS) throw new QueryError(p.at + 1, `more than ${MAX_TERMS} terms`);
+    if (++terms > MAX_TERMS)
+      throw new QueryError(p.at + 1, `more than ${MAX_TERMS} terms`, "too_many_terms", String(MAX_TERMS));
     if (p.t === "field") {
       pos++;
       const v = peek();
-      if (!v || (v.t !== "word" && v.t !== "phrase")) throw new QueryError(where(), `a value for ${p.v}`);
+      if (!v || (v.t !== "word" && v.t !== "phrase"))
+        throw new QueryError(where(), `a value for ${p.v}`, "value_for", p.v);
       pos++;
       return fieldQuery(p.v, v);
     }
@@ -133,12 +149,17 @@ export function parseQuery(src: string): Query {
         ? { match_phrase: { message: p.v } }
         : { match: { message: { query: p.v, operator: "and" } } };
     }
-    throw new QueryError(p.at + 1, p.t === ")" ? "unexpected )" : `unexpected ${"v" in p ? p.v : p.t}`);
+    throw new QueryError(
+      p.at + 1,
+      p.t === ")" ? "unexpected )" : `unexpected ${"v" in p ? p.v : p.t}`,
+      "unexpected",
+      p.t === ")" ? ")" : "v" in p ? p.v : p.t,
+    );
   }
 
   if (!tokens.length) return { match_all: {} };
   const q = or();
-  if (pos < tokens.length) throw new QueryError(where(), "unexpected )");
+  if (pos < tokens.length) throw new QueryError(where(), "unexpected )", "unexpected", ")");
   return q;
 }
 
@@ -151,6 +172,6 @@ function fieldQuery(field: string, v: { t: "word" | "phrase"; v: string; at: num
   }
   if (v.v.endsWith("*") && v.v.length > 1 && !v.v.slice(0, -1).includes("*"))
     return { prefix: { [field]: { value: v.v.slice(0, -1) } } };
-  if (v.v.includes("*")) throw new QueryError(v.at + 1, "only a trailing * (a prefix) is supported");
+  if (v.v.includes("*")) throw new QueryError(v.at + 1, "only a trailing * (a prefix) is supported", "prefix_only");
   return { match: { [field]: { query: v.v, operator: "and" } } };
 }

@@ -5,28 +5,66 @@ import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
-import { amAlerts, deploys, health, promNumber, promQuery } from "@/lib/sources.ts";
+import { amAlerts, deploys, health, promNumber, promQuery, promTargets, type PromTarget } from "@/lib/sources.ts";
+import type { Dict } from "@/lib/i18n.ts";
+
+/** What each Prometheus job OpsDeck provisions is, in the reader's language; others by their job name. */
+const JOB_NAMES: Record<string, keyof Dict> = {
+  prometheus: "job_prometheus",
+  node: "job_node",
+  pm2: "job_pm2",
+  deploy: "job_deploy",
+  business: "job_business",
+  alertmanager: "job_alertmanager",
+  notifier: "job_notifier",
+  elasticsearch: "job_elasticsearch",
+};
+
+function Targets({ targets, t }: { targets: PromTarget[]; t: Dict }) {
+  return (
+    <>
+      {targets.map((target) => {
+        const job = target.labels.job ?? target.scrapePool;
+        const name = JOB_NAMES[job];
+        return (
+          <div key={`${target.scrapePool}/${target.labels.instance}`} data-target={job}>
+            <span className={`pill s-${target.health === "up" ? "up" : target.health === "down" ? "down" : "muted"}`}>
+              {target.health === "up" ? t.up : target.health === "down" ? t.down : t.unknown}
+            </span>{" "}
+            {name ? t[name] : <span translate="no">{job}</span>}{" "}
+            <span className="muted" translate="no">
+              {target.labels.host ?? target.labels.instance}
+            </span>
+            {target.health === "down" && <div className="error">{target.lastError}</div>}
+          </div>
+        );
+      })}
+    </>
+  );
+}
 
 export default async function Overview() {
   const { t, lang } = await dict();
   const dayStart = new Date();
   dayStart.setHours(0, 0, 0, 0);
-  const [components, alerts, today, week, cpu, mem, disk, down, restarting, orders, gmv, pay] = await Promise.all([
-    health(),
-    amAlerts(),
-    deploys(`since=${dayStart.toISOString()}&limit=500`),
-    deploys(`since=${new Date(Date.now() - 7 * 86_400_000).toISOString()}&limit=500`),
-    promQuery('1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'),
-    promQuery("1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes"),
-    promQuery(
-      'max by (host) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes)',
-    ),
-    promQuery("pm2_process_up == 0"),
-    promQuery("increase(pm2_process_restarts_total[1h]) > 0"),
-    promNumber(kpi("orders").q("")),
-    promNumber(kpi("gmv").q("")),
-    promNumber(kpi("payment_success").q("")),
-  ]);
+  const [components, targets, alerts, today, week, cpu, mem, disk, down, restarting, orders, gmv, pay] =
+    await Promise.all([
+      health(),
+      promTargets(),
+      amAlerts(),
+      deploys(`since=${dayStart.toISOString()}&limit=500`),
+      deploys(`since=${new Date(Date.now() - 7 * 86_400_000).toISOString()}&limit=500`),
+      promQuery('1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'),
+      promQuery("1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes"),
+      promQuery(
+        'max by (host) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes)',
+      ),
+      promQuery("pm2_process_up == 0"),
+      promQuery("increase(pm2_process_restarts_total[1h]) > 0"),
+      promNumber(kpi("orders").q("")),
+      promNumber(kpi("gmv").q("")),
+      promNumber(kpi("payment_success").q("")),
+    ]);
   const err = t.source_error;
   const byHost = (r: typeof cpu) =>
     r.ok
@@ -36,16 +74,25 @@ export default async function Overview() {
   return (
     <main>
       <NoChannelNotice />
+      <h1>{t.overview}</h1>
       <GrafanaLink page="/" from="now-3h" t={t} lang={lang} />
       <div className="grid">
         <section className="card" data-widget="components">
           <h2>{t.components}</h2>
           {components.map((c) => (
-            <div key={c.name}>
-              <span className={`pill s-${c.ok ? "up" : "down"}`}>{c.ok ? t.up : t.down}</span> {c.name}
+            <div key={c.name} data-service={c.name}>
+              <span className={`pill s-${c.ok ? "up" : "down"}`}>{c.ok ? t.up : t.down}</span> {t[c.name]}
               {!c.ok && <span className="error"> — {c.error}</span>}
             </div>
           ))}
+          <h3 className="subhead">{t.scrape_targets}</h3>
+          {targets.ok ? (
+            <Targets targets={targets.data} t={t} />
+          ) : (
+            <p className="error">
+              {t.source_error}: {targets.error}
+            </p>
+          )}
         </section>
         <Widget title={t.firing} result={alerts} errorText={err}>
           {(list) => {
@@ -89,7 +136,7 @@ export default async function Overview() {
               <tbody>
                 {hosts.map((h) => (
                   <tr key={h}>
-                    <td>{h}</td>
+                    <td translate="no">{h}</td>
                     <td>{fmt("percentunit", byHost(cpu).get(h))}</td>
                     <td>{fmt("percentunit", byHost(mem).get(h))}</td>
                     <td>{fmt("percentunit", byHost(disk).get(h))}</td>
@@ -110,7 +157,7 @@ export default async function Overview() {
                 : []),
             ];
             return items.length ? (
-              <ul>
+              <ul translate="no">
                 {items.map((i) => (
                   <li key={i}>{i}</li>
                 ))}

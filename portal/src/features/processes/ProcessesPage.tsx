@@ -3,6 +3,7 @@
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { SortableTable } from "@/ui/SortableTable.tsx";
 import { fmt } from "@/lib/format.ts";
+import { durationText } from "@/lib/time.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, promRange, type PromRange, type PromSample } from "@/lib/sources.ts";
 import { statusText } from "@/lib/status.ts";
@@ -68,8 +69,8 @@ export default async function Processes() {
       memory: fmt("bytes", m.get(k)),
       memory__sort: m.get(k) ?? -1,
       memory__spark: mt.get(k) ?? [],
-      restarts: rs.get(k) ?? 0,
-      uptime: fmt("s", up.get(k), 0),
+      restarts: (rs.get(k) ?? 0).toLocaleString(lang),
+      uptime: durationText(up.get(k), lang, 2),
       uptime__sort: up.get(k) ?? -1,
       lag: fmt("s", l.get(k), 1),
       lag__sort: l.get(k) ?? -1,
@@ -83,15 +84,15 @@ export default async function Processes() {
         initial="app"
         rows={rows}
         columns={[
-          { key: "host", label: t.host },
-          { key: "app", label: t.app },
-          { key: "instance", label: t.instance },
+          { key: "host", label: t.host, data: true },
+          { key: "app", label: t.app, data: true },
+          { key: "instance", label: t.instance, data: true },
           { key: "status", label: t.status },
-          { key: "cpu", label: t.cpu },
-          { key: "memory", label: t.memory },
-          { key: "restarts", label: t.restarts },
-          { key: "uptime", label: t.uptime },
-          { key: "lag", label: t.loop_lag },
+          { key: "cpu", label: t.cpu, numeric: true },
+          { key: "memory", label: t.memory, numeric: true },
+          { key: "restarts", label: t.restarts, numeric: true },
+          { key: "uptime", label: t.uptime, numeric: true },
+          { key: "lag", label: t.loop_lag, numeric: true },
         ]}
       />
       <p className="muted legend" data-legend="pm2-status">

@@ -3,7 +3,8 @@ import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries, type Series } from "@/ui/TimeSeries.tsx";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
-import { dict } from "@/lib/i18n.ts";
+import { dict, type Dict } from "@/lib/i18n.ts";
+import { dateTime, fitRange } from "@/lib/time.ts";
 import { promRange, type PromRange } from "@/lib/sources.ts";
 
 const CHARTS = [
@@ -14,31 +15,40 @@ const CHARTS = [
     unit: "ratio",
     q: 'max by (host) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes)',
   },
+  // Received and sent apart: a host that only sends (a backup running) reads differently from one that only receives.
   {
     id: "network",
-    unit: "bytes",
-    q: 'sum by (host) (rate(node_network_receive_bytes_total{device!~"lo"}[5m]) + rate(node_network_transmit_bytes_total{device!~"lo"}[5m]))',
+    unit: "bytes/s",
+    q: 'label_replace(sum by (host) (rate(node_network_receive_bytes_total{device!~"lo"}[5m])), "direction", "rx", "", "") or label_replace(sum by (host) (rate(node_network_transmit_bytes_total{device!~"lo"}[5m])), "direction", "tx", "", "")',
   },
   { id: "load", unit: "plain", q: "node_load1" },
 ] as const;
 
-const toSeries = (r: PromRange[]): Series[] =>
+const toSeries = (r: PromRange[], t: Dict): Series[] =>
   r.map((s) => ({
-    label: s.metric.host ?? s.metric.instance ?? "",
-    points: s.values.map(([t, v]) => [t, Number(v)] as [number, number]),
+    label: [
+      s.metric.host ?? s.metric.instance ?? "",
+      s.metric.direction && t[`net_${s.metric.direction as "rx" | "tx"}`],
+    ]
+      .filter(Boolean)
+      .join(" "),
+    points: s.values.map(([time, v]) => [time, Number(v)] as [number, number]),
   }));
 
 export default async function System({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
   const q = await searchParams;
   const range = parseRange(q.from);
   const results = await Promise.all(CHARTS.map((c) => promRange(c.q, range.start, range.end)));
+  const first = Math.min(...results.flatMap((r) => (r.ok ? r.data.map((s) => s.values[0]?.[0] ?? Infinity) : [])));
+  const fitted = fitRange([range.start / 1000, range.end / 1000], Number.isFinite(first) ? first : undefined);
+  const note = fitted.since ? t.collecting_since.replace("{time}", dateTime(fitted.since * 1000, reader)) : undefined;
   return (
     <main>
       <h1>{t.system}</h1>
       <GrafanaLink page="/system" from={range.from} t={t} lang={lang} />
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(420px, 1fr))" }}>
+      <div className="grid wide-cells">
         {CHARTS.map((c, i) => {
           const r = results[i];
           const title = t[c.id];
@@ -46,9 +56,12 @@ export default async function System({ searchParams }: { searchParams: Promise<{
             <TimeSeries
               key={c.id}
               title={title}
-              series={toSeries(r.data)}
+              series={toSeries(r.data, t)}
               unit={c.unit}
-              range={[range.start / 1000, range.end / 1000]}
+              range={fitted.range}
+              reader={reader}
+              t={t}
+              note={note}
             />
           ) : (
             <section className="card" key={c.id}>

@@ -1,0 +1,2 @@
+// Route: see features/alerts/channel-test.ts.
+export { POST } from "@/features/alerts/channel-test.ts";
