@@ -4,3 +4,4 @@ export * from "./deploys.ts";
 export * from "./notifications.ts";
 export * from "./stream.ts";
 export * from "./portal-links.ts";
+export * from "./annotations.ts";

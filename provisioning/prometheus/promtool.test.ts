@@ -46,11 +46,18 @@ const runbooks = readFileSync(join(here, "../../docs/runbooks.md"), "utf8");
 
 describe("alert rules", () => {
   it.each(alerts.map((a) => [a.alert!, a] as const))(
-    "%s has a severity, a summary, a description and a runbook",
+    "%s has a severity, a summary and a description in English and Chinese, and a runbook",
     (name, a) => {
       expect(["critical", "warning", "info"]).toContain(a.labels?.severity);
       expect(a.annotations?.summary).toBeTruthy();
       expect(a.annotations?.description).toBeTruthy();
+      // The Chinese says something in Chinese, with the same values as the English.
+      for (const key of ["summary", "description"] as const) {
+        const zh = a.annotations?.[`${key}_zh`];
+        expect(zh, `${key}_zh`).toMatch(/[\u4e00-\u9fff]/);
+        const values = (text?: string) => (text?.match(/\{\{.*?\}\}/g) ?? []).sort();
+        expect(values(zh), `${key}_zh uses what ${key} uses`).toEqual(values(a.annotations?.[key]));
+      }
       const anchor = a.annotations?.runbook_url?.match(/^docs\/runbooks\.md#([a-z0-9]+)$/)?.[1];
       expect(anchor, "runbook_url: docs/runbooks.md#<anchor>").toBe(name.toLowerCase());
       expect(runbooks).toMatch(new RegExp(`^## ${name}$`, "m"));

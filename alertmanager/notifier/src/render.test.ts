@@ -99,6 +99,24 @@ describe("messages", () => {
     expect(text).toContain("日志: https://ops.example.com/opsdeck/logs?from=");
   });
 
+  it("say a rule's Chinese summary and description in Chinese messages, its English in English ones", () => {
+    const a = alert("HostDown", {
+      annotations: {
+        summary: "Host web1 is down",
+        summary_zh: "主机 web1 宕机",
+        description: "Prometheus has not reached it.",
+        description_zh: "Prometheus 无法访问它。",
+      },
+    });
+    const zh = renderNotification(notificationView(notification([a]), o()), "markdown", o());
+    expect(zh).toContain("主机 web1 宕机");
+    expect(zh).toContain("> Prometheus 无法访问它。");
+    expect(zh).not.toContain("Host web1 is down");
+    const en = renderNotification(notificationView(notification([a]), o("en")), "markdown", o("en"));
+    expect(en).toContain("Host web1 is down");
+    expect(en).not.toContain("宕机");
+  });
+
   it("link to Alertmanager's silence form only where no portal is linked", () => {
     const bare = { ...o(), links: { alertmanager_url: "http://am:9093" } };
     const md = renderNotification(notificationView(notification([alert("HostDown")]), bare), "markdown", bare);

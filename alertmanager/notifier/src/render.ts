@@ -2,7 +2,7 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
-import { alertLogsPath, alertsPath } from "@opsdeck/contracts";
+import { alertLogsPath, alertsPath, annotationText } from "@opsdeck/contracts";
 import type { AmAlert, Notification } from "./model.ts";
 import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
 
@@ -147,8 +147,8 @@ export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
     severity,
     severity_text: (t as Record<string, string>)[severity] ?? severity,
     alertname: a.labels.alertname,
-    summary: a.annotations.summary ?? a.labels.alertname,
-    description: a.annotations.description ?? "",
+    summary: annotationText(a.annotations, "summary", o.lang) ?? a.labels.alertname,
+    description: annotationText(a.annotations, "description", o.lang) ?? "",
     labels_text: Object.entries(a.labels)
       .filter(([k]) => !HIDDEN.has(k))
       .map(([k, v]) => `${k}=${v}`)

@@ -19,6 +19,9 @@ describe("dates and times in the reader's locale and zone", () => {
     expect(axisTimes(ticks, 3600, zh)).toEqual(["23:00\n12/01", "00:00\n12/02"]);
     expect(axisTimes(ticks, 3600, en)).toEqual(["15:00\n12/01", "16:00"]);
     expect(axisTimes([Date.UTC(2026, 11, 2) / 1000], 86_400, zh)).toEqual(["12/02"]);
+    // Thirty seconds apart: with seconds, so no two labels read the same.
+    const close = [0, 30].map((s) => Date.UTC(2026, 11, 1, 11, 21, s) / 1000);
+    expect(axisTimes(close, 30, zh)).toEqual(["19:21:00\n12/01", "19:21:30"]);
   });
   it("refuses a time zone the runtime does not know", () => {
     expect(validTimeZone("Asia/Shanghai")).toBe("Asia/Shanghai");

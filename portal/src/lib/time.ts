@@ -59,17 +59,19 @@ export const clockTime = (value: string | number | Date, reader: Reader) =>
   formatter(reader, "clock").format(toDate(value));
 
 /**
- * Labels for a chart's time axis (Unix seconds): hours and minutes when the ticks are less
- * than a day apart, with the date where the day changes; the date alone for wider ticks.
+ * Labels for a chart's time axis (Unix seconds): hours and minutes (and seconds, for ticks
+ * under a minute apart) when the ticks are less than a day apart, with the date where the
+ * day changes; the date alone for wider ticks.
  */
 export function axisTimes(ticks: number[], spacingSeconds: number, reader: Reader): string[] {
   const day = formatter(reader, "axisDay");
-  const minute = formatter(reader, "axisMinute");
+  // Ticks closer than a minute need their seconds, or two of them read the same.
+  const time = formatter(reader, spacingSeconds < 60 ? "clock" : "axisMinute");
   if (spacingSeconds >= 86_400) return ticks.map((t) => day.format(t * 1000));
   let lastDay = "";
   return ticks.map((t) => {
     const d = day.format(t * 1000);
-    const hm = minute.format(t * 1000);
+    const hm = time.format(t * 1000);
     const label = d === lastDay ? hm : `${hm}\n${d}`;
     lastDay = d;
     return label;

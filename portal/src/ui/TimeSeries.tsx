@@ -15,26 +15,37 @@ export interface Series {
 
 const COLORS = ["#0969da", "#1a7f37", "#bc4c00", "#cf222e", "#8250df", "#1b7c83"];
 
-const bytes = (v: number, lang: string) => {
+const bytes = (v: number, lang: string, extra = 0) => {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
   while (Math.abs(v) >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v.toLocaleString(lang, { maximumFractionDigits: Math.abs(v) < 10 && i > 0 ? 1 : 0 })} ${units[i]}`;
+  return `${v.toLocaleString(lang, { maximumFractionDigits: (Math.abs(v) < 10 && i > 0 ? 1 : 0) + extra })} ${units[i]}`;
 };
 
 export type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "plain";
 
-/** A value as the chart's axis and legend write it, in the reader's language. */
-export function chartValue(v: number | null | undefined, unit: ChartUnit, lang: Reader["lang"]): string {
+/** A value as the chart's axis and legend write it, in the reader's language; `extra` more decimals. */
+export function chartValue(v: number | null | undefined, unit: ChartUnit, lang: Reader["lang"], extra = 0): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
-  if (unit === "ratio") return `${(v * 100).toLocaleString(lang, { maximumFractionDigits: 0 })}%`;
-  if (unit === "bytes") return bytes(v, lang);
-  if (unit === "bytes/s") return `${bytes(v, lang)}/s`;
+  if (unit === "ratio") return `${(v * 100).toLocaleString(lang, { maximumFractionDigits: extra })}%`;
+  if (unit === "bytes") return bytes(v, lang, extra);
+  if (unit === "bytes/s") return `${bytes(v, lang, extra)}/s`;
   if (unit === "seconds") return durationText(v, lang, 2);
-  return v.toLocaleString(lang, { notation: Math.abs(v) >= 10_000 ? "compact" : "standard", maximumFractionDigits: 2 });
+  return v.toLocaleString(lang, {
+    notation: Math.abs(v) >= 10_000 ? "compact" : "standard",
+    maximumFractionDigits: 2 + extra,
+  });
+}
+
+/** An axis' labels with as few decimals as keep them apart (379.6 and 380.1 B/s, not 380 twice). */
+function axisLabels(ticks: number[], unit: ChartUnit, lang: Reader["lang"]): string[] {
+  for (let extra = 0; ; extra++) {
+    const labels = ticks.map((v) => chartValue(v, unit, lang, extra));
+    if (new Set(labels).size === labels.length || extra === 3) return labels;
+  }
 }
 
 /** The y axis' width: its longest label at the axis font, plus the tick and a gap. */
@@ -59,7 +70,6 @@ export function TimeSeries({
   reader,
   t,
   sparse = false,
-  note,
 }: {
   title: string;
   series: Series[];
@@ -68,8 +78,6 @@ export function TimeSeries({
   reader: Reader;
   t: Dict;
   sparse?: boolean;
-  /** Said under the chart, e.g. "collecting since 19:32" on a fresh stack. */
-  note?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -104,7 +112,7 @@ export function TimeSeries({
           },
           {
             stroke: "currentColor",
-            values: (_u, ticks) => ticks.map((v) => chartValue(v, unit, reader.lang)),
+            values: (_u, ticks) => axisLabels(ticks, unit, reader.lang),
             size: axisWidth,
           },
         ],
@@ -128,11 +136,6 @@ export function TimeSeries({
       <h2>{title}</h2>
       {/* Series are hosts and projects, named as they are; the axes are figures and times. */}
       <div ref={ref} translate="no" />
-      {note && (
-        <p className="muted" data-chart-note>
-          {note}
-        </p>
-      )}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 // Alerts: what fires, grouped as Alertmanager groups it, with filters; acknowledge and silence;
 // the silences in force; notification history with each channel's delivery state; Prometheus'
 // alerting rules and their state.
-import { alertLogsPath, alertsPath, NO_CHANNEL, type ChannelView } from "@opsdeck/contracts";
+import { alertLogsPath, alertsPath, annotationText, NO_CHANNEL, type ChannelView } from "@opsdeck/contracts";
 import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
@@ -289,10 +289,10 @@ function AlertGroup({
               <td>
                 <span className={`pill s-${a.labels.severity}`}>{severityText(t, a.labels.severity)}</span>
               </td>
-              {/* The rule's own name, text and labels, as its rules file writes them. */}
+              {/* The rule's name and labels, and its summary (in the reader's language) with the labels' values in it. */}
               <td translate="no">
                 <div>
-                  <b>{a.labels.alertname}</b> {a.annotations.summary}
+                  <b>{a.labels.alertname}</b> {annotationText(a.annotations, "summary", reader.lang)}
                 </div>
                 <div className="muted labels">
                   {Object.entries(a.labels)
@@ -385,7 +385,7 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
         {unhealthy.length > 0 && <span className="pill s-failed">{`${t.unhealthy} ${unhealthy.length}`}</span>}
       </summary>
       {alerting.length > 0 && (
-        <table>
+        <table className="rules">
           <thead>
             <tr>
               <th>{t.rule}</th>

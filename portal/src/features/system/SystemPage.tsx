@@ -48,6 +48,11 @@ export default async function System({ searchParams }: { searchParams: Promise<{
       <h1>{t.system}</h1>
       <GrafanaLink page="/system" from={range.from} t={t} lang={lang} />
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
+      {note && (
+        <p className="muted" data-chart-note>
+          {note}
+        </p>
+      )}
       <div className="grid wide-cells">
         {CHARTS.map((c, i) => {
           const r = results[i];
@@ -61,7 +66,6 @@ export default async function System({ searchParams }: { searchParams: Promise<{
               range={fitted.range}
               reader={reader}
               t={t}
-              note={note}
             />
           ) : (
             <section className="card" key={c.id}>
