@@ -19,6 +19,7 @@ import {
   REPO,
 } from "@opsdeck/stack";
 import { tempDir } from "@opsdeck/stack/testkit";
+import { pick, READERS } from "@opsdeck/core";
 import { ENTRIES } from "./build.ts";
 
 const FILE = join(REPO, "docker-compose.monitoring.yml");
@@ -133,6 +134,26 @@ describe("docker-compose.monitoring.yml", () => {
       (a) => /^--collector\.\w+$/.test(a) && a !== "--collector.disable-defaults",
     );
     expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual([...NODE_COLLECTORS].sort());
+  });
+
+  it("gives each OpsDeck service every variable its part of opsdeck.example.yml requires", async () => {
+    // (Found by npm run docker-smoke: the portal, started as compose starts it, stopped on an
+    // unset OPSDECK_PORTAL_ADMIN_HASH.) A ${VAR} with no :- default fails the service's start.
+    const services = (await resolved(filledEnv())).services;
+    const example = parseYaml(readFileSync(join(REPO, "opsdeck.example.yml"), "utf8"));
+    const readers = {
+      portal: "portal",
+      "deploy-exporter": "deploy-exporter",
+      "business-exporter": "business-exporter",
+      notifier: "notifier",
+    } as const;
+    const missing = Object.entries(readers).flatMap(([service, reader]) => {
+      const required = [
+        ...JSON.stringify(pick(example, READERS[reader])).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g),
+      ].map((m) => m[1]);
+      return required.filter((name) => !services[service].environment?.[name]).map((name) => `${service}: ${name}`);
+    });
+    expect(missing).toEqual([]);
   });
 
   it("gives no secret a default value", () => {
