@@ -2,7 +2,7 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
-import { alertLogsPath, alertsPath, annotationText } from "@opsdeck/contracts";
+import { alertLogsPath, alertsPath, annotationText, matchersText } from "@opsdeck/contracts";
 import type { AmAlert, Notification } from "./model.ts";
 import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
 
@@ -69,11 +69,7 @@ const join = (base: string | undefined, path: string) =>
 
 function silenceUrl(a: AmAlert, o: RenderOptions): string | undefined {
   if (!o.links.alertmanager_url) return undefined;
-  const matchers = Object.entries(a.labels)
-    .filter(([k]) => !k.startsWith("__"))
-    .map(([k, v]) => `${k}="${v.replace(/"/g, '\\"')}"`)
-    .join(",");
-  return join(o.links.alertmanager_url, `#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`);
+  return join(o.links.alertmanager_url, `#/silences/new?filter=${encodeURIComponent(`{${matchersText(a.labels)}}`)}`);
 }
 
 /** Links in messages go to web pages only: a generatorURL or runbook of javascript: or data: is dropped. */

@@ -25,10 +25,10 @@ const bytes = (v: number, lang: string, extra = 0) => {
   return `${v.toLocaleString(lang, { maximumFractionDigits: (Math.abs(v) < 10 && i > 0 ? 1 : 0) + extra })} ${units[i]}`;
 };
 
-export type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "plain";
+type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "plain";
 
 /** A value as the chart's axis and legend write it, in the reader's language; `extra` more decimals. */
-export function chartValue(v: number | null | undefined, unit: ChartUnit, lang: Reader["lang"], extra = 0): string {
+function chartValue(v: number | null | undefined, unit: ChartUnit, lang: Reader["lang"], extra = 0): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
   if (unit === "ratio") return `${(v * 100).toLocaleString(lang, { maximumFractionDigits: extra })}%`;
   if (unit === "bytes") return bytes(v, lang, extra);

@@ -7,7 +7,7 @@ import { Fragment, useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import type { LogLine } from "@/features/logs/search.ts";
 import type { QueryErrorCode } from "@/features/logs/query.ts";
-import { clockTime, dateTime, type Reader } from "@/lib/time.ts";
+import { axisTimes, clockTime, dateTime, type Reader } from "@/lib/time.ts";
 import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {
@@ -402,8 +402,11 @@ function Histogram({
   const ticks = buckets.length
     ? [0, 0.25, 0.5, 0.75, 1].map((p) => buckets[Math.min(buckets.length - 1, Math.round(p * (buckets.length - 1)))].t)
     : [];
-  const sameDay =
-    ticks.length > 0 && dateTime(ticks[0], reader).slice(0, 10) === dateTime(ticks.at(-1)!, reader).slice(0, 10);
+  const labels = axisTimes(
+    ticks.map((tick) => tick / 1000),
+    ticks.length > 1 ? (ticks.at(-1)! - ticks[0]) / 4000 : 60,
+    reader,
+  );
   return (
     <figure className="histogram" data-histogram-figure>
       <div className="histogram-scale muted">
@@ -455,8 +458,8 @@ function Histogram({
         </svg>
       </div>
       <figcaption className="histogram-axis muted" data-histogram-axis>
-        {ticks.map((tick, i) => (
-          <span key={i}>{sameDay ? clockTime(tick, reader).slice(0, 5) : dateTime(tick, reader).slice(0, 16)}</span>
+        {labels.map((label, i) => (
+          <span key={i}>{label}</span>
         ))}
       </figcaption>
     </figure>
