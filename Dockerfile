@@ -22,6 +22,8 @@ RUN npx tsx scripts/build.ts \
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# Where the bundles find provisioning/ (a bundle's own import.meta.url no longer says).
+ENV OPSDECK_HOME=/opsdeck
 WORKDIR /opsdeck
 COPY --from=build /opsdeck/package.json ./
 COPY --from=build /opsdeck/node_modules node_modules
@@ -32,6 +34,9 @@ COPY --from=build /opsdeck/provisioning provisioning
 COPY --from=build /opsdeck/alertmanager/alertmanager.yml alertmanager/
 COPY --from=build /opsdeck/core/package.json core/
 COPY --from=build /opsdeck/contracts contracts
-RUN mkdir -p /opsdeck/data /opsdeck/rendered && chown -R node:node /opsdeck/data /opsdeck/rendered
+# Every path a named volume is mounted at, owned by node: Docker gives a fresh volume the owner
+# of the path in the image, and makes it root's where the image has none.
+RUN mkdir -p /opsdeck/data /opsdeck/rendered/prometheus /opsdeck/rendered/alertmanager \
+  && chown -R node:node /opsdeck/data /opsdeck/rendered
 USER node
 CMD ["node", "dist/portal-server.mjs"]

@@ -16,7 +16,12 @@ import { GET as logSearch } from "./src/features/logs/api/search.ts";
 import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
 import { serveStream } from "./src/features/live/hub.ts";
-import { clientAddress, CLIENT_ADDRESS_HEADER, trustedList } from "./src/features/auth/client-address.ts";
+import {
+  clientAddress,
+  CLIENT_ADDRESS_HEADER,
+  resolveProxies,
+  trustedList,
+} from "./src/features/auth/client-address.ts";
 import { cookieValue, readSession, SESSION_COOKIE } from "./src/features/auth/session.ts";
 
 /**
@@ -128,14 +133,22 @@ runMain(async () => {
 
   const imports = importRoutes(cfg, esClient(cfg));
   const session = (req: IncomingMessage) => readSession(cookieValue(req.headers.cookie, SESSION_COOKIE));
+  // The trusted proxies, names looked up again every 30 s (Docker may give nginx a new address).
   let trusted = { proxies: [] as string[], list: trustedList([]) };
+  const refreshTrusted = async () => {
+    const proxies = config().portal.trusted_proxies;
+    trusted.proxies = proxies; // once per change of the config, not once per request
+    const list = trustedList(await resolveProxies(proxies));
+    if (trusted.proxies === proxies) trusted = { proxies, list };
+  };
+  await refreshTrusted();
+  setInterval(() => void refreshTrusted().catch(() => {}), 30_000).unref();
   const server = createServer((req, res) => {
     // Every response, also those this server answers itself (the stream, log APIs, imports, its
     // errors); Next's pages replace the CSP with their own, nonce-based one (src/proxy.ts).
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const portal = config().portal;
-    if (trusted.proxies !== portal.trusted_proxies)
-      trusted = { proxies: portal.trusted_proxies, list: trustedList(portal.trusted_proxies) };
+    if (trusted.proxies !== portal.trusted_proxies) void refreshTrusted();
     // Whoever the client is, as sign-in throttling needs it; a client cannot set this itself.
     const forwardedFor = req.headers["x-forwarded-for"];
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress(

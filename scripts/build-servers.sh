@@ -17,14 +17,16 @@ node_exporter=$(pin NODE_EXPORTER_VERSION)
 dir=${OPSDECK_SERVERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/servers}
 command -v go >/dev/null 2>&1 || { echo "setup: Prometheus and Alertmanager are built with Go: install Go 1.25 or newer" >&2; exit 1; }
 
-# build <name> <version> <module> <module version> <packages...>
+# build <name> <version> <module> <module version> <packages...>; OUTPUT=<binary name> names the
+# binary when the package is the module's cmd/ directory (Compose's), EXTRA_LDFLAGS add to the stamp.
 build() {
   local name=$1 version=$2 module=$3 module_version=$4
   shift 4
+  local output=${OUTPUT:-}
   local out="$dir/$name-$version"
   local missing=0
   # A package's binary is named after its directory; the module's root package after the module.
-  for pkg in "$@"; do [ -x "$out/$(basename "${pkg/#./$module}")" ] || missing=1; done
+  for pkg in "$@"; do [ -x "$out/${output:-$(basename "${pkg/#./$module}")}" ] || missing=1; done
   [ $missing -eq 0 ] && return 0
   echo "setup: building $name $version from $module@$module_version (once; Prometheus takes ~10 minutes on 2 cores)"
   # Without the version in the binary, `--version` is empty and /api/v1/status/buildinfo says nothing.
@@ -32,7 +34,7 @@ build() {
     -X github.com/prometheus/common/version.Revision=$module_version
     -X github.com/prometheus/common/version.Branch=module
     -X github.com/prometheus/common/version.BuildUser=opsdeck
-    -X github.com/prometheus/common/version.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)"
+    -X github.com/prometheus/common/version.BuildDate=$(date -u +%Y%m%d-%H:%M:%S) ${EXTRA_LDFLAGS:-}"
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
   # The module's own source, from Go's module cache, built as its main module (so its go.mod and
   # go.sum decide every dependency, as `go install module@version` would).
@@ -50,7 +52,7 @@ build() {
     done
   fi
   # GOWORK=off: a module may carry a go.work naming directories its zip does not hold.
-  (cd "$work" && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$(cd "$out.tmp" && pwd)/" "${@/#/./}")
+  (cd "$work" && GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$(cd "$out.tmp" && pwd)/$output" "${@/#/./}")
   rm -rf "$work"
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
@@ -59,3 +61,13 @@ IFS=. read -r major minor patch <<<"$prometheus"
 build prometheus "$prometheus" github.com/prometheus/prometheus "v0.$((major * 100 + minor)).$patch" cmd/prometheus cmd/promtool
 build alertmanager "$alertmanager" github.com/prometheus/alertmanager "v$alertmanager" cmd/alertmanager cmd/amtool
 build node_exporter "$node_exporter" github.com/prometheus/node_exporter "v$node_exporter" .
+
+# --rehearsal: what only npm run compose-rehearsal needs. Docker Compose v5 (its main package is
+# cmd/, so the binary is named here) and the Elasticsearch exporter the compose file pins.
+if [ "${1:-}" = "--rehearsal" ]; then
+  compose=$(pin COMPOSE_VERSION)
+  es_exporter=$(pin ES_EXPORTER_VERSION)
+  OUTPUT=docker-compose EXTRA_LDFLAGS="-X github.com/docker/compose/v5/internal.Version=v$compose" \
+    build docker-compose "$compose" github.com/docker/compose/v5 "v$compose" cmd
+  build elasticsearch_exporter "$es_exporter" github.com/prometheus-community/elasticsearch_exporter "v$es_exporter" .
+fi

@@ -4,7 +4,8 @@
 //   2. Elasticsearch, as `elastic` (the one holder of its password): OpsDeck's users and roles,
 //      kibana_system's password, the index templates and ILM retention;
 //   3. checks Grafana's provisioning (the datasources and dashboards it will load);
-//   4. imports Kibana's saved objects once Kibana is up.
+// and, as `node dist/init.mjs kibana` (compose's kibana-setup, which nothing waits for), imports
+// Kibana's saved objects once Kibana is up: a slow or stopped Kibana holds up only itself.
 // Idempotent: every step overwrites with the same result, so running it twice changes nothing.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -139,20 +140,21 @@ export async function runInit(o: InitOptions): Promise<string[]> {
   await renderConfigs(o, say);
   await setUpElasticsearch(o, say);
   checkGrafana(say);
-  await importKibana(o, say);
   return report;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { config } = loadConfig({ reader: "import-logs" });
   const rendered = process.env.OPSDECK_RENDERED_DIR ?? "/opsdeck/rendered";
-  runInit({
+  const options: InitOptions = {
     config,
     env: process.env,
     prometheusDir: join(rendered, "prometheus"),
     alertmanagerDir: join(rendered, "alertmanager"),
     log: (line) => console.log(`init: ${line}`),
-  }).then(
+  };
+  const job = process.argv[2] === "kibana" ? importKibana(options, options.log!) : runInit(options);
+  job.then(
     () => console.log("init: done"),
     (err: Error) => {
       console.error(`init: ${err.message}`);

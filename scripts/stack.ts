@@ -344,6 +344,8 @@ async function main() {
           portal: `127.0.0.1:${portal.port}`,
           grafana: stack.front_door.grafana,
           kibana: stack.front_door.kibana,
+          deploy: `127.0.0.1:${ex.deploy.port}`,
+          business: `127.0.0.1:${ex.business.port}`,
           accessLog: join(stackDir, "logs", "nginx", "access.json.log"),
           logFile: log("nginx"),
         });

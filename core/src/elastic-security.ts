@@ -3,6 +3,7 @@
 // and no more, and Kibana's own `kibana_system` its password. Idempotent: roles and users are
 // PUT whole, so running it twice gives the same result.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Client } from "@elastic/elasticsearch";
 
 interface SecurityFile {
@@ -10,7 +11,13 @@ interface SecurityFile {
   users: Record<string, { roles: string[]; password_env: string }>;
 }
 
-export const SECURITY_FILE = new URL("../../provisioning/elasticsearch/security.json", import.meta.url);
+/**
+ * In a bundle (the image's dist/init.mjs) import.meta.url says nothing about where provisioning/
+ * is: OPSDECK_HOME (set by the Dockerfile) does; in the checkout, this file's own place.
+ */
+export const SECURITY_FILE = process.env.OPSDECK_HOME
+  ? join(process.env.OPSDECK_HOME, "provisioning/elasticsearch/security.json")
+  : new URL("../../provisioning/elasticsearch/security.json", import.meta.url);
 
 const withPrefix = (value: unknown, prefix: string): unknown =>
   JSON.parse(JSON.stringify(value).replaceAll("{prefix}", prefix));

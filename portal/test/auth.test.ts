@@ -34,6 +34,8 @@ function writeConfig(portalSection: Record<string, unknown> = {}) {
         ],
         sign_in: { max_failures: 3, window_minutes: 15, user_backoff_max_seconds: 30 },
         request_timeout_seconds: 2,
+        // No proxy trusted (the default trusts loopback, where the native front door runs).
+        trusted_proxies: [],
         ...portalSection,
       },
     }),
@@ -82,6 +84,14 @@ describe("sign-in throttling", () => {
     expect(throttled(await attempt("ops", "ops-password-1"))).toBe(true);
     await new Promise((r) => setTimeout(r, 1100)); // the first back-off: 1 s
     expect(signedIn(await attempt("ops", "ops-password-1"))).toBe(true);
+  });
+
+  it("never lets failures for one name hold up another name's right password from the same address", async () => {
+    // Every client behind one address (an office; or all of them, were the front door not
+    // trusted): an attacker guessing "root" must not lock the real users out.
+    for (let i = 0; i < 5; i++) await attempt("root", `guess-${i}`);
+    expect(throttled(await attempt("root", "guess-5"))).toBe(true);
+    expect(signedIn(await attempt("guest", "guest-password-1"))).toBe(true);
   });
 
   it("behind a trusted proxy, limits a name guessed from many addresses without locking others out", async () => {

@@ -39,6 +39,8 @@ beforeAll(async () => {
     portal: `127.0.0.1:${portalPort}`,
     grafana: `127.0.0.1:${await freePort()}`,
     kibana: `127.0.0.1:${await freePort()}`,
+    deploy: `127.0.0.1:${await freePort()}`,
+    business: `127.0.0.1:${await freePort()}`,
     accessLog: join(dir, "access.json.log"),
     tls: { port: tlsPort, cert: join(dir, "fullchain.pem"), key: join(dir, "privkey.pem") },
   });

@@ -20,6 +20,7 @@ let grafana: http.Server;
 let kibana: http.Server;
 let front: string;
 let kibanaPort: number;
+let deploy: http.Server;
 let guest: Cookie[];
 let ops: Cookie[];
 
@@ -37,7 +38,12 @@ function standIn(app: string, port: number) {
 }
 
 beforeAll(async () => {
-  const [portalPort, frontPort, grafanaPort] = [await freePort(), await freePort(), await freePort()];
+  const [portalPort, frontPort, grafanaPort, deployPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   kibanaPort = await freePort();
   const file = join(dir, "opsdeck.yml");
   writeFileSync(
@@ -63,12 +69,16 @@ beforeAll(async () => {
   });
   grafana = await standIn("grafana", grafanaPort);
   kibana = await standIn("kibana", kibanaPort);
+  deploy = await standIn("deploy", deployPort);
   const door = await startFrontDoor({
     dir: join(dir, "nginx"),
     port: frontPort,
     portal: `127.0.0.1:${portalPort}`,
     grafana: `127.0.0.1:${grafanaPort}`,
     kibana: `127.0.0.1:${kibanaPort}`,
+    deploy: `127.0.0.1:${deployPort}`,
+    // Nothing listens here: the business path answers 502 (its exporter "not running").
+    business: `127.0.0.1:${await freePort()}`,
     accessLog: join(dir, "nginx-logs", "access.json.log"),
     logFile: join(dir, "nginx.log"),
   });
@@ -78,6 +88,7 @@ beforeAll(async () => {
   ops = await signIn(front, "ops", "ops-password-1");
 }, 120_000);
 
+afterAll(() => deploy?.close());
 afterAll(async () => {
   await nginx?.stop();
   await portal?.stop();
@@ -138,6 +149,44 @@ describe("the front door", () => {
     expect(lastSeen("grafana")!.headers).toMatchObject({ "x-webauth-user": "ops", "x-webauth-role": "Editor" });
     // The session cookie is the portal's: Grafana gets the user, the front door keeps the rest.
     expect(lastSeen("grafana")!.headers["x-forwarded-for"]).toBe("127.0.0.1");
+  });
+
+  it("keeps the portal's session cookie from Grafana and Kibana, and passes their own cookies", async () => {
+    const session = guest.find((c) => c.name === "opsdeck_session")!;
+    const cookie = `grafana_session=g1; ${session.name}=${session.value}; theme=dark`;
+    await get("/grafana/d/opsdeck-host", { cookie });
+    expect(lastSeen("grafana")!.headers.cookie).toBe("grafana_session=g1;theme=dark");
+    await get("/kibana/app/dashboards", { cookie: `${cookieHeader(ops)}; sid=k1` });
+    const kibanaCookie = lastSeen("kibana")!.headers.cookie ?? "";
+    expect(kibanaCookie).toContain("sid=k1");
+    expect(kibanaCookie).not.toContain("opsdeck_session");
+    // The portal itself still gets its cookie.
+    expect((await get("/", { cookie: cookieHeader(guest) })).status).toBe(200);
+  });
+
+  it("lets CI post deploys through /ingest/deploy/ with its own token, and nothing else of the exporter", async () => {
+    const posted = await fetch(`${front}/ingest/deploy/api/v1/deploys`, {
+      method: "POST",
+      headers: { authorization: "Bearer deploy-token", "content-type": "application/json" },
+      body: '{"id":"web-1"}',
+    });
+    expect(posted.status).toBe(200);
+    expect(lastSeen("deploy")).toMatchObject({
+      url: "/api/v1/deploys",
+      headers: { authorization: "Bearer deploy-token" },
+    });
+    expect(lastSeen("deploy")!.headers.cookie).toBeUndefined();
+    // Reads, metrics and anything outside the ingest API stay inside.
+    expect((await fetch(`${front}/ingest/deploy/api/v1/deploys`)).status).toBe(403);
+    const metrics = await fetch(`${front}/ingest/deploy/metrics`, { method: "POST" });
+    expect(metrics.status).not.toBe(200);
+    expect(lastSeen("deploy")!.url).toBe("/api/v1/deploys");
+    // Bodies over the limit never reach the exporter.
+    const big = await fetch(`${front}/ingest/deploy/api/v1/deploys`, { method: "POST", body: "x".repeat(2 << 20) });
+    expect(big.status).toBe(413);
+    // An exporter that is not running is a 502, not a front door that failed to start.
+    const business = await fetch(`${front}/ingest/business/api/v1/events`, { method: "POST", body: "{}" });
+    expect(business.status).toBe(502);
   });
 
   it("passes Grafana Live's websocket upgrade, with the user", async () => {

@@ -1,7 +1,7 @@
 // The front door natively: Debian's nginx with provisioning/nginx/'s templates rendered
 // as nginx's Docker image renders it in compose (only ${OPSDECK_*} names substituted), inside a
 // minimal nginx.conf of our own whose every path is under the stack's directory.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
@@ -22,12 +22,25 @@ export function renderFrontDoor(template: string, vars: Record<string, string>):
   });
 }
 
+/**
+ * The machine's DNS server, for the template's resolver: the native upstreams are IP addresses,
+ * which nginx never looks up, but the directive needs one.
+ */
+export function systemResolver(): string {
+  const conf = existsSync("/etc/resolv.conf") ? readFileSync("/etc/resolv.conf", "utf8") : "";
+  const server = /^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(conf)?.[1];
+  return server ?? "127.0.0.1";
+}
+
 export async function startFrontDoor(opts: {
   dir: string;
   port: number;
   portal: string;
   grafana: string;
   kibana: string;
+  /** The deploy and business exporters (host:port), for CI and the apps at /ingest/…. */
+  deploy: string;
+  business: string;
   /** Where the JSON access log goes: Filebeat reads access.json.log in its nginx log folder. */
   accessLog: string;
   logFile?: string;
@@ -43,6 +56,9 @@ export async function startFrontDoor(opts: {
     OPSDECK_PORTAL: opts.portal,
     OPSDECK_GRAFANA: opts.grafana,
     OPSDECK_KIBANA: opts.kibana,
+    OPSDECK_DEPLOY: opts.deploy,
+    OPSDECK_BUSINESS: opts.business,
+    OPSDECK_RESOLVER: systemResolver(),
     OPSDECK_ACCESS_LOG: opts.accessLog,
     OPSDECK_NGINX_CONF_DIR: opts.dir,
     OPSDECK_HTTPS_REDIRECT: opts.tls ? "on" : "",

@@ -7,13 +7,14 @@ import { promisify } from "node:util";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
-// tsx's only export is its ESM loader, which is what --import needs.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const PM2_BIN = fileURLToPath(new URL("node_modules/pm2/bin/pm2", `file://${REPO}`));
 
 /** Arguments to run a TypeScript entry point with node (one process: no tsx CLI wrapper). */
 export function nodeTsArgs(script: string, args: string[] = []): string[] {
-  return ["--import", TSX, script, ...args];
+  // tsx's only export is its ESM loader, which is what --import needs. Resolved here, not at
+  // import: the image's bundles (dist/init.mjs) import this module and have no dev packages.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return ["--import", tsx, script, ...args];
 }
 
 export type ExporterKind = "pm2" | "deploy" | "business";

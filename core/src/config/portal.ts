@@ -3,6 +3,9 @@ import { z } from "zod";
 import { elasticsearchUrl, type ElasticsearchConfig } from "./elasticsearch.ts";
 import { bool, int, num, port, unsetIfEmpty } from "./zod.ts";
 
+/** A DNS name (RFC 1123 labels), e.g. a compose service's. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -56,12 +59,17 @@ export const portalSchema = z
       .strict()
       .prefault({}),
     /**
-     * Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, e.g. the nginx
-     * front door on 127.0.0.1). Empty: the client is the socket's peer, X-Forwarded-For ignored.
+     * Proxies whose X-Forwarded-For names the client: addresses, CIDR ranges, or host names
+     * looked up every 30 s (the compose stack's `nginx`, whose address Docker picks). By default
+     * loopback, where the native front door runs. Empty: the client is the socket's peer.
      */
     trusted_proxies: z
-      .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: "an IP address or CIDR range" }))
-      .default([]),
+      .array(
+        z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6(), z.string().regex(HOST_NAME)], {
+          error: "an IP address, CIDR range or host name",
+        }),
+      )
+      .default(["127.0.0.1", "::1"]),
     /**
      * How long a request may take to arrive (headers and body): a slow client is answered 408.
      * A log upload is exempt while it keeps moving (a minute without a byte ends it).

@@ -85,7 +85,9 @@ export async function POST(req: Request) {
   if (form instanceof Response) return form;
   const { name, password, next } = form;
   const portal = config().portal;
-  const address = `address:${req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown"}`;
+  // Failures count per address *and name*: behind one address (an office, or every client when
+  // the front door is not trusted) failures for "root" never hold up "admin"'s password.
+  const address = `address:${req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown"}|user:${name}`;
   const user = `user:${name}`;
   const now = Date.now();
   const waitMs = Math.max(byAddress.waitMs(address, now), byUser.waitMs(user, now));
