@@ -75,13 +75,16 @@ describe("docker-compose.monitoring.yml", () => {
         "elasticsearch-exporter",
         "filebeat",
         "grafana",
+        "front-door-logs",
         "init",
         "kibana",
+        "kibana-setup",
         "nginx",
         "node-exporter",
         "notifier",
         "portal",
         "prometheus",
+        "volume-owners",
       ].sort(),
     );
     const empty = join(tempDir("compose-empty"), ".env");
@@ -93,13 +96,14 @@ describe("docker-compose.monitoring.yml", () => {
     expect(refused).toMatch(/set [A-Z_]+ in \.env/);
   });
 
-  it("publishes nothing but nginx, and node-exporter listens on the Docker bridge only", async () => {
+  it("publishes nothing but nginx, and node-exporter and Filebeat's stats on the Docker bridge only", async () => {
     const { services } = await resolved(filledEnv());
-    expect(
-      Object.entries(services)
-        .filter(([, s]) => s.ports?.length)
-        .map(([name]) => name),
-    ).toEqual(["nginx"]);
+    const published = (all: Record<string, Service>) =>
+      Object.entries(all)
+        .filter(([, s]) => s.ports?.some((p) => !String(p).startsWith("172.17.0.1:")))
+        .map(([name]) => name);
+    expect(published(services)).toEqual(["nginx"]);
+    expect(services.filebeat.ports).toEqual([expect.stringMatching(/^172\.17\.0\.1:5066:5066(\/tcp)?$/)]);
     expect(
       Object.entries(services)
         .filter(([, s]) => s.network_mode === "host")
@@ -108,12 +112,22 @@ describe("docker-compose.monitoring.yml", () => {
     expect(services["node-exporter"].command).toContain("--web.listen-address=172.17.0.1:9100");
     // With TLS, nginx publishes 443 as well, and still nothing else does.
     const tls = await resolved(filledEnv(), [FILE, join(REPO, "docker-compose.tls.yml")]);
-    expect(
-      Object.entries(tls.services)
-        .filter(([, s]) => s.ports?.length)
-        .map(([name]) => name),
-    ).toEqual(["nginx"]);
+    expect(published(tls.services)).toEqual(["nginx"]);
     expect(JSON.stringify(tls.services.nginx.ports)).toMatch(/443/);
+    // The front door's ports are settable (a PM2 server's own nginx often has 80 and 443).
+    const env = filledEnv();
+    writeFileSync(
+      env,
+      readFileSync(env, "utf8")
+        .replace(/^OPSDECK_HTTP_PORT=.*$/m, "OPSDECK_HTTP_PORT=127.0.0.1:8081")
+        .replace(/^OPSDECK_HTTPS_PORT=.*$/m, "OPSDECK_HTTPS_PORT=8443"),
+    );
+    const moved = await resolved(env, [FILE, join(REPO, "docker-compose.tls.yml")]);
+    // (This docker-compose writes a port merged from two files as an object.)
+    const ports = JSON.stringify(moved.services.nginx.ports);
+    expect(ports).toContain("127.0.0.1:8081:80");
+    expect(ports).toMatch(/8443(:443|.*443)/);
+    expect(ports).not.toMatch(/"80:80|"443:443/);
   });
 
   it("runs the versions the tests run, and pins every image", async () => {
@@ -142,6 +156,8 @@ describe("docker-compose.monitoring.yml", () => {
     const services = (await resolved(filledEnv())).services;
     const example = parseYaml(readFileSync(join(REPO, "opsdeck.example.yml"), "utf8"));
     const readers = {
+      init: "import-logs",
+      "kibana-setup": "import-logs",
       portal: "portal",
       "deploy-exporter": "deploy-exporter",
       "business-exporter": "business-exporter",
@@ -208,16 +224,22 @@ describe("docker-compose.monitoring.yml", () => {
 
   it("has a health check, a restart policy, rotated logs and a memory limit for every service", async () => {
     const { services, volumes } = await resolved(filledEnv());
+    // One-shot jobs: init and volume-owners run once; kibana-setup until Kibana takes its objects.
+    const oneShot: Record<string, string> = { init: "no", "volume-owners": "no", "kibana-setup": "on-failure" };
+    // Waiting only for these to start: nginx's PID namespace, and Kibana, whom nothing waits for.
+    const startedIsEnough = ["front-door-logs→nginx", "kibana-setup→kibana"];
     for (const [name, s] of Object.entries(services)) {
-      expect([name, s.restart]).toEqual([name, name === "init" ? "no" : "unless-stopped"]);
-      if (name !== "init") expect([name, s.healthcheck?.test.length]).toEqual([name, expect.any(Number)]);
+      expect([name, s.restart]).toEqual([name, oneShot[name] ?? "unless-stopped"]);
+      if (!oneShot[name]) expect([name, s.healthcheck?.test.length]).toEqual([name, expect.any(Number)]);
       expect([name, s.logging?.driver, s.logging?.options["max-size"]]).toEqual([name, "json-file", "10m"]);
       expect([name, s.deploy?.resources?.limits?.memory]).toEqual([name, expect.stringMatching(/^\d+[mg]$/)]);
       for (const [on, d] of Object.entries(s.depends_on ?? {}))
         expect([name, on, d.condition]).toEqual([
           name,
           on,
-          expect.stringMatching(/^service_(healthy|completed_successfully)$/),
+          startedIsEnough.includes(`${name}→${on}`)
+            ? "service_started"
+            : expect.stringMatching(/^service_(healthy|completed_successfully)$/),
         ]);
     }
     // State lives in named volumes.
@@ -233,6 +255,46 @@ describe("docker-compose.monitoring.yml", () => {
     // OpsDeck's services run entry points the build produces.
     const entries = new Set(Object.keys(ENTRIES).map((e) => `dist/${e}.mjs`));
     for (const [name, s] of Object.entries(services))
-      if (s.image?.startsWith("opsdeck/")) expect([name, entries.has(s.command![1])]).toEqual([name, true]);
+      if (s.image?.startsWith("opsdeck/") && s.command![0] === "node")
+        expect([name, entries.has(s.command![1])]).toEqual([name, true]);
+  });
+
+  it("comes up without Kibana: nothing waits for it, and its objects are kibana-setup's", async () => {
+    const { services } = await resolved(filledEnv());
+    const waiting = Object.entries(services).flatMap(([name, s]) =>
+      Object.keys(s.depends_on ?? {})
+        .filter((on) => on === "kibana" || on === "kibana-setup")
+        .map((on) => `${name}→${on}`),
+    );
+    expect(waiting).toEqual(["kibana-setup→kibana"]);
+    expect(services.init.environment?.KIBANA_URL).toBeUndefined();
+    expect(services["kibana-setup"].command).toEqual(["node", "dist/init.mjs", "kibana"]);
+  });
+
+  it("builds the OpsDeck image here, never pulls it, and the image owns every path a volume is mounted at", async () => {
+    const { services } = await resolved(filledEnv());
+    const dockerfile = readFileSync(join(REPO, "Dockerfile"), "utf8");
+    // A fresh named volume takes the owner of its path in the image, and is root's where the
+    // image has no such path: each must be made and given to node (the services' user).
+    const made = /RUN mkdir -p ([^\n&]+?)\s*\\?\n?\s*&& chown -R node:node ([^\n]+)/.exec(dockerfile);
+    expect(made).not.toBeNull();
+    const created = made![1].split(/\s+/).filter(Boolean);
+    const owned = made![2].split(/\s+/).filter(Boolean);
+    for (const [name, s] of Object.entries(services)) {
+      if (!s.image?.startsWith("opsdeck/")) continue;
+      expect([name, (s as { pull_policy?: string }).pull_policy]).toEqual([name, "build"]);
+      if ((s as { user?: string }).user === "0:0") continue;
+      for (const volume of (s.volumes ?? []).map(String).filter((v) => !v.startsWith("/"))) {
+        const target = volume.split(":")[1];
+        expect([name, target, created.includes(target)]).toEqual([name, target, true]);
+        expect([name, target, owned.some((o) => target === o || target.startsWith(`${o}/`))]).toEqual([
+          name,
+          target,
+          true,
+        ]);
+      }
+    }
+    // The bundles find provisioning/ through OPSDECK_HOME (their import.meta.url is dist/).
+    expect(dockerfile).toMatch(/^ENV OPSDECK_HOME=\/opsdeck$/m);
   });
 });
