@@ -35,11 +35,20 @@ fi
 if [ $compose = 1 ]; then
   running=$("${dc[@]}" ps --status running --services 2>/dev/null | tr '\n' ' ')
   [ -z "$running" ] || { echo "restore: stop the stack first (running: $running)" >&2; exit 1; }
+  # docker cp writes what it copies in as root: each service's files go back to its own user
+  # (Prometheus runs as nobody, Elasticsearch as 1000:0, Grafana as 472, OpsDeck as node).
+  own() { "${dc[@]}" run --rm --no-deps -T --user 0 --entrypoint chown "$1" -R "$2" "$3" >/dev/null; }
   "${dc[@]}" cp "$src/prometheus/." prometheus:/prometheus/
+  own prometheus 65534:65534 /prometheus
   "${dc[@]}" cp "$src/elasticsearch" elasticsearch:/usr/share/elasticsearch/snapshots/opsdeck-backup
+  own elasticsearch 1000:0 /usr/share/elasticsearch/snapshots
   tmp=$(mktemp -d) && tar -C "$tmp" -xzf "$src/opsdeck-data.tar.gz"
   "${dc[@]}" cp "$tmp/data/." portal:/opsdeck/data/ && rm -rf "$tmp"
-  [ -f "$src/grafana.db" ] && "${dc[@]}" cp "$src/grafana.db" grafana:/var/lib/grafana/grafana.db
+  own portal 1000:1000 /opsdeck/data
+  if [ -f "$src/grafana.db" ]; then
+    "${dc[@]}" cp "$src/grafana.db" grafana:/var/lib/grafana/grafana.db
+    own grafana 472:0 /var/lib/grafana/grafana.db
+  fi
 else
   if curl -fsS -o /dev/null "${PROMETHEUS_URL:-http://127.0.0.1:9090}/-/ready" 2>/dev/null; then
     echo "restore: stop the stack first (Prometheus still answers)" >&2

@@ -11,11 +11,16 @@
 #   the portal's production build (next build), when its sources changed
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests and benchmarks need:
 #                                    chromium, fonts-noto-cjk, wamerican, docker-compose)
+#        scripts/setup.sh --rehearsal  (npm run compose-rehearsal: that, and a Docker engine —
+#                                    docker.io —, debootstrap for the stand-ins' base, Docker
+#                                    Compose v5 and the Elasticsearch exporter from their Go modules)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_rehearsal=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--rehearsal" ] && want_test=1 && want_rehearsal=1
 
 need=()
 command -v prometheus-elasticsearch-exporter >/dev/null 2>&1 || need+=(prometheus-elasticsearch-exporter)
@@ -34,6 +39,11 @@ if [ $want_test -eq 1 ]; then
   [ -f /usr/share/dict/american-english ] || need+=(wamerican)
   # docker-compose.monitoring.yml is validated by Debian's docker-compose (no engine needed).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+fi
+
+if [ $want_rehearsal -eq 1 ]; then
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -63,6 +73,7 @@ if [ ! -x "$es_home/bin/elasticsearch" ]; then
 fi
 
 bash scripts/build-servers.sh
+[ $want_rehearsal -eq 0 ] || bash scripts/build-servers.sh --rehearsal
 bash scripts/build-filebeat.sh
 
 npx tsx scripts/build.ts

@@ -54,7 +54,9 @@ function elasticsearchUsers(args: string[]): Promise<string> {
 }
 
 async function putRole(name: string, body: Record<string, unknown>) {
-  const roles = existsSync(ROLES_FILE) ? ((parse(readFileSync(ROLES_FILE, "utf8")) as Record<string, unknown>) ?? {}) : {};
+  const roles = existsSync(ROLES_FILE)
+    ? ((parse(readFileSync(ROLES_FILE, "utf8")) as Record<string, unknown>) ?? {})
+    : {};
   const { metadata: _metadata, ...role } = body;
   const created = !(name in roles);
   roles[name] = role;

@@ -1,0 +1,656 @@
+// npm run compose-rehearsal: the production path — `docker compose -f docker-compose.monitoring.yml
+// up -d` on a server, as the README tells it — under a real Docker engine, with the compose file
+// unchanged. No image registry is reachable here, so every third-party image is a local stand-in
+// under the exact name and tag the compose file pins (scripts/compose-rehearsal/images/: the same
+// software where it exists here, the upstream image's user, paths and entry point; recording
+// stand-ins for Grafana and Kibana), and the OpsDeck image is built by compose from the real
+// Dockerfile on a stand-in node base. docs/compose-rehearsal.md says what each stand-in proves
+// and what it cannot.
+//
+//   npm run compose-rehearsal              # everything, then `down -v`
+//   npm run compose-rehearsal -- --keep    # leave the stack running (it says where)
+//
+// The "server" is a copy of this checkout under ~/.cache/opsdeck/rehearsal/server/opsdeck, with
+// .env and opsdeck.yml made as the README says; the "host" runs a PM2 daemon with a small app
+// and the PM2 exporter on the Docker bridge's address, as provisioning/systemd/ has it.
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { build } from "esbuild";
+import { parse as parseYaml } from "yaml";
+import { hashPassword } from "@opsdeck/core";
+import { ES_HOME, FILEBEAT_HOME, freePort, pm2, REPO, SERVER_BINARIES, spawnProc, type Proc } from "@opsdeck/stack";
+
+const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "opsdeck", "rehearsal");
+const IMAGES = join(REPO, "scripts/compose-rehearsal/images");
+const STAND_INS = join(REPO, "scripts/compose-rehearsal/stand-ins");
+const SERVER = join(CACHE, "server", "opsdeck");
+const HOST = join(CACHE, "host");
+const DOCKER_CONFIG = join(CACHE, "docker-config");
+const BASE_IMAGE = "opsdeck-rehearsal/bookworm:12";
+const FILEBEAT_BIN = join(FILEBEAT_HOME, "filebeat");
+const ADMIN_PASSWORD = "rehearsal-admin-password-1";
+const keep = process.argv.includes("--keep");
+
+const env = { ...process.env, DOCKER_CONFIG };
+const started = Date.now();
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+const results: { check: string; result: string; took: string }[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function run(cmd: string, args: string[], opts: { cwd?: string; input?: string; quiet?: boolean } = {}): string {
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env,
+    input: opts.input,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: opts.quiet === false ? ["pipe", "inherit", "inherit"] : "pipe",
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (${r.status}):\n${(r.stderr ?? "").slice(-3000)}${(r.stdout ?? "").slice(-2000)}`,
+    );
+  return r.stdout ?? "";
+}
+const docker = (...args: string[]) => run("docker", args);
+/** `docker compose -f docker-compose.monitoring.yml …` in the server's checkout, as the README runs it. */
+const compose = (...args: string[]) =>
+  run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER });
+const composeLoud = (...args: string[]) =>
+  run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER, quiet: false });
+
+async function step<T>(check: string, fn: () => Promise<T> | T): Promise<T> {
+  const t = Date.now();
+  process.stdout.write(`rehearsal: ${check} … `);
+  try {
+    const value = await fn();
+    const result = typeof value === "string" ? value : "ok";
+    console.log(`${result} (${seconds(t)})`);
+    results.push({ check, result, took: seconds(t) });
+    return value;
+  } catch (err) {
+    console.log("FAILED");
+    results.push({ check, result: `FAILED: ${(err as Error).message.split("\n")[0]}`, took: seconds(t) });
+    throw err;
+  }
+}
+
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.slice(0, 300)})` : ""}`);
+    await sleep(2000);
+  }
+}
+
+// ---------------------------------------------------------------- the engine and Compose
+
+async function engine() {
+  if (spawnSync("docker", ["info"], { env }).status === 0) return "running";
+  if (process.getuid?.() !== 0) throw new Error("no Docker engine answers, and only root can start one here");
+  mkdirSync(CACHE, { recursive: true });
+  // vfs: this machine's kernel offers no overlay filesystem to a nested engine.
+  const daemon = spawn("dockerd", ["--storage-driver=vfs"], {
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  daemon.unref();
+  await eventually("dockerd", () => spawnSync("docker", ["info"], { env }).status === 0 || undefined, 60_000);
+  return "started dockerd --storage-driver=vfs";
+}
+
+function composePlugin() {
+  mkdirSync(join(DOCKER_CONFIG, "cli-plugins"), { recursive: true });
+  cpSync(SERVER_BINARIES.dockerCompose, join(DOCKER_CONFIG, "cli-plugins", "docker-compose"));
+  return run("docker", ["compose", "version", "--short"]).trim();
+}
+
+// ---------------------------------------------------------------- images
+
+const imageExists = (tag: string) => spawnSync("docker", ["image", "inspect", tag], { env }).status === 0;
+const imageLabel = (tag: string) =>
+  spawnSync("docker", ["image", "inspect", "-f", '{{index .Config.Labels "opsdeck.rehearsal"}}', tag], {
+    env,
+    encoding: "utf8",
+  }).stdout?.trim();
+
+/** Debian bookworm from Debian's mirror (debootstrap), with this machine's CA bundle. */
+function baseImage() {
+  if (imageExists(BASE_IMAGE)) return "cached";
+  const rootfs = join(CACHE, "rootfs");
+  if (!existsSync(join(rootfs, "etc/debian_version"))) {
+    rmSync(rootfs, { recursive: true, force: true });
+    run("debootstrap", [
+      "--variant=minbase",
+      "--include=ca-certificates,curl,wget,procps",
+      "bookworm",
+      rootfs,
+      "http://deb.debian.org/debian",
+    ]);
+  }
+  // This machine's egress re-signs TLS with its own CA; images built here must trust it too.
+  cpSync("/etc/ssl/certs/ca-certificates.crt", join(rootfs, "etc/ssl/certs/ca-certificates.crt"));
+  run("bash", ["-c", `tar -C '${rootfs}' -c . | docker import - ${BASE_IMAGE}`]);
+  return "debootstrap bookworm → docker import";
+}
+
+/** What goes into each stand-in's build context beside its Dockerfile. */
+async function contextFiles(name: string, dir: string) {
+  const bundle = async (entry: string, out: string) =>
+    build({
+      entryPoints: [join(STAND_INS, entry)],
+      outfile: join(dir, out),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "warning",
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    });
+  const binaries: Record<string, string[]> = {
+    prometheus: [SERVER_BINARIES.prometheus, SERVER_BINARIES.promtool],
+    alertmanager: [SERVER_BINARIES.alertmanager, SERVER_BINARIES.amtool],
+    "node-exporter": [SERVER_BINARIES.nodeExporter],
+    "elasticsearch-exporter": [SERVER_BINARIES.elasticsearchExporter],
+    filebeat: [FILEBEAT_BIN],
+  };
+  for (const file of binaries[name] ?? []) cpSync(file, join(dir, file.split("/").pop()!));
+  if (name === "node") {
+    cpSync(process.execPath, join(dir, "node"));
+    cpSync(join(dirname(process.execPath), "../lib/node_modules/npm"), join(dir, "npm"), { recursive: true });
+  }
+  if (["elasticsearch", "grafana", "kibana"].includes(name)) cpSync(process.execPath, join(dir, "node"));
+  if (name === "elasticsearch") {
+    cpSync(ES_HOME, join(dir, "elasticsearch"), { recursive: true });
+    await bundle("elasticsearch-front.ts", "front.mjs");
+  }
+  if (name === "grafana" || name === "kibana") await bundle("recorder.ts", "recorder.mjs");
+}
+
+/** A stand-in's identity: its folder and what is copied in (by size and time), so a warm run skips it. */
+function standInHash(name: string): string {
+  const h = createHash("sha256");
+  const add = (path: string) => {
+    const s = statSync(path);
+    if (s.isDirectory()) {
+      h.update(path);
+      return;
+    }
+    h.update(`${path} ${s.size} ${s.mtimeMs}`);
+  };
+  for (const file of spawnSync("find", [join(IMAGES, name), STAND_INS, "-type", "f"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean))
+    h.update(readFileSync(file));
+  for (const file of [
+    process.execPath,
+    FILEBEAT_BIN,
+    ...Object.values(SERVER_BINARIES).filter(existsSync),
+    join(ES_HOME, "lib"),
+  ])
+    if (existsSync(file)) add(file);
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Every third-party image of the compose file, by the stand-in that plays it. */
+function standInTags(): Record<string, string> {
+  const file = parseYaml(readFileSync(join(REPO, "docker-compose.monitoring.yml"), "utf8"), { merge: true }) as {
+    services: Record<string, { image: string }>;
+  };
+  const tags: Record<string, string> = {};
+  for (const [service, s] of Object.entries(file.services)) {
+    if (s.image.startsWith("opsdeck/")) continue;
+    const standIn = service === "front-door-logs" ? "nginx" : service;
+    if (!existsSync(join(IMAGES, standIn, "Dockerfile"))) throw new Error(`no stand-in for ${service} (${s.image})`);
+    tags[standIn] = s.image;
+  }
+  const node = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO, "Dockerfile"), "utf8"))![1];
+  return { node, ...tags };
+}
+
+async function standInImages() {
+  const built: string[] = [];
+  for (const [name, tag] of Object.entries(standInTags())) {
+    const hash = standInHash(name);
+    if (imageExists(tag) && imageLabel(tag) === hash) continue;
+    const dir = join(CACHE, "contexts", name);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(join(IMAGES, name), dir, { recursive: true });
+    await contextFiles(name, dir);
+    run("docker", ["build", "--label", `opsdeck.rehearsal=${hash}`, "-t", tag, dir]);
+    rmSync(dir, { recursive: true, force: true });
+    built.push(tag);
+  }
+  return built.length ? `built ${built.join(", ")}` : "all cached";
+}
+
+// ---------------------------------------------------------------- the server and the host
+
+let frontPort = 0;
+let front = "";
+const secrets: Record<string, string> = {};
+
+/** The server's checkout and its .env and opsdeck.yml, made as the README's Production section says. */
+async function serverCheckout() {
+  rmSync(SERVER, { recursive: true, force: true });
+  mkdirSync(SERVER, { recursive: true });
+  // What a clone holds: the tracked files (and new ones not ignored), as they are in this tree.
+  const files = run("git", ["ls-files", "-co", "--exclude-standard"], { cwd: REPO }).split("\n").filter(Boolean);
+  for (const f of files)
+    if (existsSync(join(REPO, f)))
+      cpSync(join(REPO, f), join(SERVER, f), { recursive: true, preserveTimestamps: true });
+  frontPort = await freePort();
+  front = `http://127.0.0.1:${frontPort}`;
+  const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
+  mkdirSync(join(HOST, "pm2", "logs"), { recursive: true });
+  mkdirSync(join(HOST, "nginx"), { recursive: true });
+  // cp .env.example .env && chmod 600 .env; fill every CHANGE_ME (openssl rand -hex 24).
+  const hash = await hashPassword(ADMIN_PASSWORD);
+  const filled = readFileSync(join(SERVER, ".env.example"), "utf8")
+    .split("\n")
+    .map((line) => {
+      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (!m) return line;
+      const [, name, value] = m;
+      const set: Record<string, string> = {
+        OPSDECK_HOST_NAME: "rehearsal",
+        OPSDECK_PUBLIC_URL: front,
+        OPSDECK_HTTP_PORT: `127.0.0.1:${frontPort}`,
+        DOCKER_BRIDGE_ADDRESS: bridge,
+        PM2_HOME: join(HOST, "pm2"),
+        NGINX_LOG_DIR: join(HOST, "nginx"),
+        // The host's PM2 writes local times with no offset: a server in China, as the team's.
+        LOG_TIMEZONE: "Asia/Shanghai",
+        ES_HEAP: "512m",
+        OPSDECK_PORTAL_ADMIN_HASH: `'${hash}'`,
+      };
+      const v = set[name] ?? (value.includes("CHANGE_ME") ? randomBytes(24).toString("hex") : value);
+      secrets[name] = v.replace(/^'(.*)'$/, "$1");
+      return `${name}=${v}`;
+    })
+    .join("\n");
+  writeFileSync(join(SERVER, ".env"), filled);
+  chmodSync(join(SERVER, ".env"), 0o600);
+  cpSync(join(SERVER, "opsdeck.example.yml"), join(SERVER, "opsdeck.yml"));
+  const preflight = spawnSync("bash", ["scripts/preflight.sh"], { cwd: SERVER, env, encoding: "utf8" });
+  const fixes = preflight.stdout.split("\n").filter((l) => l.startsWith("  FIX"));
+  writeFileSync(join(CACHE, "preflight.txt"), preflight.stdout);
+  return `${SERVER}; preflight: ${fixes.length ? fixes.map((f) => f.trim().slice(6)).join(" | ") : "ready"}`;
+}
+
+const hostProcs: Proc[] = [];
+/** The host's PM2 daemon with one app logging with --time, and the PM2 exporter as its systemd unit runs it. */
+async function hostPm2() {
+  const home = join(HOST, "pm2");
+  const app = join(HOST, "app.cjs");
+  writeFileSync(app, "setInterval(() => console.log('shop: heartbeat'), 5000);\n");
+  await pm2(home, ["delete", "all"]).catch(() => "");
+  await pm2(home, ["start", app, "--name", "shop", "--time"]);
+  const bridge = secrets.DOCKER_BRIDGE_ADDRESS;
+  hostProcs.push(
+    spawnProc("pm2-exporter", process.execPath, [join(REPO, "dist/exporter.mjs"), "pm2"], {
+      env: {
+        ...process.env,
+        PM2_HOME: home,
+        OPSDECK_BIND: bridge,
+        OPSDECK_CONFIG: join(SERVER, "opsdeck.yml"),
+        OPSDECK_FILEBEAT_URL: `http://${bridge}:5066`,
+      },
+      logFile: join(HOST, "pm2-exporter.log"),
+    }),
+  );
+  await eventually(
+    "the PM2 exporter",
+    () => fetch(`http://${bridge}:9209/metrics`).then((r) => r.ok || undefined),
+    30_000,
+  );
+  return `PM2 (${home}) and its exporter on ${bridge}:9209`;
+}
+
+// ---------------------------------------------------------------- the stack
+
+interface PsRow {
+  Service: string;
+  State: string;
+  Health: string;
+  ExitCode: number;
+  ID: string;
+}
+const ps = (): PsRow[] =>
+  compose("ps", "-a", "--format", "json")
+    .split("\n")
+    .filter((l) => l.trim())
+    .flatMap((l) => JSON.parse(l) as PsRow | PsRow[]);
+
+const ONE_SHOTS = ["init", "volume-owners", "kibana-setup"];
+async function allHealthy() {
+  return eventually(
+    "every service healthy and the one-shots done",
+    () => {
+      const rows = ps();
+      const failed = rows.find(
+        (r) =>
+          ONE_SHOTS.includes(r.Service) && r.State === "exited" && r.ExitCode !== 0 && r.Service !== "kibana-setup",
+      );
+      if (failed)
+        throw new Error(
+          `${failed.Service} exited ${failed.ExitCode}: ${compose("logs", "--tail", "20", failed.Service)}`,
+        );
+      const waiting = rows.filter((r) =>
+        ONE_SHOTS.includes(r.Service)
+          ? !(r.State === "exited" && r.ExitCode === 0)
+          : r.State !== "running" || (r.Health !== "" && r.Health !== "healthy"),
+      );
+      if (waiting.length)
+        throw new Error(`waiting for ${waiting.map((r) => `${r.Service} (${r.State} ${r.Health})`).join(", ")}`);
+      return `${rows.length} containers: ${rows.filter((r) => r.Health === "healthy").length} healthy, ${ONE_SHOTS.length} one-shots exited 0`;
+    },
+    15 * 60_000,
+  );
+}
+
+/** A request inside the compose network: from the portal's container (node's fetch). */
+function inside(url: string, auth?: string): string {
+  const script = `fetch(${JSON.stringify(url)}, ${auth ? `{ headers: { authorization: ${JSON.stringify(auth)} } }` : "{}"}).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, e => { console.error(e.message); process.exit(2) })`;
+  return compose("exec", "-T", "portal", "node", "-e", script);
+}
+
+let session = "";
+async function signIn(name: string, password: string) {
+  const res = await fetch(`${front}/api/auth/signin`, {
+    method: "POST",
+    body: new URLSearchParams({ name, password }),
+    redirect: "manual",
+  });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("opsdeck_session="));
+  return { status: res.status, location: res.headers.get("location") ?? "", cookie: cookie?.split(";")[0] };
+}
+const page = (path: string) => fetch(`${front}${path}`, { headers: { cookie: session }, redirect: "manual" });
+
+// ---------------------------------------------------------------- the checks
+
+async function main() {
+  mkdirSync(CACHE, { recursive: true });
+  await step("Docker engine", engine);
+  await step("Docker Compose (built from its Go module)", composePlugin);
+  await step(`base image ${BASE_IMAGE}`, baseImage);
+  await step("stand-in images under the compose file's names", standInImages);
+  await step("the server's checkout, .env and opsdeck.yml as the README says", serverCheckout);
+  await step("the host's PM2 and PM2 exporter", hostPm2);
+  // A previous run's stack (same project) goes first, volumes and all.
+  spawnSync("docker", ["compose", "-f", "docker-compose.monitoring.yml", "down", "-v", "--remove-orphans"], {
+    cwd: SERVER,
+    env,
+  });
+
+  await step("docker compose up -d (builds the OpsDeck image)", () => {
+    composeLoud("up", "-d");
+    return "returned";
+  });
+  const upToHealthy = Date.now();
+  await step("every service healthy, init and the one-shots done", allHealthy);
+  const firstUp = seconds(upToHealthy);
+
+  await step("a second up -d changes nothing", () => {
+    const before = Object.fromEntries(ps().map((r) => [r.Service, r.ID]));
+    composeLoud("up", "-d");
+    const after = Object.fromEntries(ps().map((r) => [r.Service, r.ID]));
+    const changed = Object.keys(before).filter((s) => before[s] !== after[s] && !ONE_SHOTS.includes(s));
+    if (changed.length) throw new Error(`recreated: ${changed.join(", ")}`);
+    return "no container recreated";
+  });
+  await allHealthy();
+
+  await step("sign in through the front door", async () => {
+    const r = await signIn("admin", ADMIN_PASSWORD);
+    if (!r.cookie) throw new Error(`no session (HTTP ${r.status} → ${r.location})`);
+    session = r.cookie;
+    const home = await page("/");
+    if (home.status !== 200) throw new Error(`GET / answered ${home.status}`);
+    return `admin signed in at ${front}`;
+  });
+
+  await step("failed sign-ins for another name never hold up admin's password", async () => {
+    for (let i = 0; i < 7; i++) await signIn("root", `guess-${i}`);
+    const again = await signIn("root", "guess-7");
+    if (!again.location.includes("too_many")) throw new Error("root was not throttled");
+    const admin = await signIn("admin", ADMIN_PASSWORD);
+    if (!admin.cookie) throw new Error(`admin refused: ${admin.location}`);
+    return "root throttled, admin signed in";
+  });
+
+  const version = `9.9.${Date.now() % 1000}-rehearsal`;
+  await step("a deploy reported from outside the compose network reaches the Deploys page", async () => {
+    const report = (...args: string[]) =>
+      run("sh", [join(SERVER, "scripts/report-deploy.sh"), ...args], { cwd: SERVER }).trim();
+    process.env.OPSDECK_URL = `${front}/ingest/deploy`;
+    process.env.OPSDECK_DEPLOY_TOKEN = secrets.OPSDECK_DEPLOY_TOKEN;
+    Object.assign(env, { OPSDECK_URL: process.env.OPSDECK_URL, OPSDECK_DEPLOY_TOKEN: secrets.OPSDECK_DEPLOY_TOKEN });
+    const id = report("start", "shop", "production", version, "abc1234");
+    report("finish", id, "succeeded");
+    await eventually(
+      "the deploy on the Deploys page",
+      async () => ((await (await page("/deploys")).text()).includes(version) ? true : undefined),
+      60_000,
+    );
+    return `${id} (${version}) via ${front}/ingest/deploy`;
+  });
+
+  const marker = `rehearsal-${randomBytes(6).toString("hex")}`;
+  await step("a PM2 log line on the host reaches Elasticsearch and the Logs page, at the right time", async () => {
+    // PM2's --time prefix: the host's local time with no offset (Asia/Shanghai here, per .env).
+    const now = new Date();
+    const local = new Intl.DateTimeFormat("sv-SE", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .format(now)
+      .replace(" ", "T");
+    appendFileSync(join(HOST, "pm2/logs/shop-out.log"), `${local}: order failed ${marker}\n`);
+    const hit = await eventually(
+      "the line in the Logs page's search",
+      async () => {
+        const r = await page(`/api/logs/search?q=${marker}&from=now-1h&size=5`);
+        const text = await r.text();
+        return r.ok && text.includes(marker) ? text : undefined;
+      },
+      120_000,
+    );
+    const stamp = /"(?:@timestamp|timestamp|time)":"([^"]+)"/.exec(hit)?.[1];
+    const offBy = stamp ? Math.abs(Date.parse(stamp) - Math.floor(now.getTime() / 1000) * 1000) / 1000 : NaN;
+    if (!(offBy <= 2)) throw new Error(`the line is stamped ${stamp}, ${offBy} s from when it was written`);
+    return `found, stamped ${stamp} (${offBy} s off)`;
+  });
+
+  await step("every Prometheus target up", () =>
+    eventually(
+      "targets",
+      () => {
+        const t = JSON.parse(inside("http://prometheus:9090/api/v1/targets")) as {
+          data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+        };
+        const down = t.data.activeTargets.filter((x) => x.health !== "up");
+        if (down.length) throw new Error(down.map((x) => `${x.labels.job}: ${x.health} ${x.lastError}`).join("; "));
+        return `${t.data.activeTargets.length} up: ${[...new Set(t.data.activeTargets.map((x) => x.labels.job))].join(", ")}`;
+      },
+      180_000,
+    ),
+  );
+
+  await step("no alert on a healthy stack but the Watchdog (FilebeatDown's filebeat_up is 1)", () =>
+    eventually(
+      "quiet",
+      () => {
+        const q = JSON.parse(inside("http://prometheus:9090/api/v1/query?query=filebeat_up")) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        if (q.data.result[0]?.value[1] !== "1") throw new Error(`filebeat_up is ${JSON.stringify(q.data.result)}`);
+        const a = JSON.parse(inside("http://prometheus:9090/api/v1/alerts")) as {
+          data: { alerts: { labels: { alertname: string }; state: string }[] };
+        };
+        const loud = a.data.alerts.filter((x) => x.labels.alertname !== "Watchdog");
+        if (loud.length) throw new Error(loud.map((x) => `${x.labels.alertname} ${x.state}`).join(", "));
+        return "only the Watchdog";
+      },
+      180_000,
+    ),
+  );
+
+  await step("Grafana gets the user, not the portal's session", async () => {
+    await page("/grafana/d/opsdeck-host");
+    const seen = compose("exec", "-T", "grafana", "tail", "-n", "1", "/var/lib/grafana/requests.jsonl");
+    const last = JSON.parse(seen) as { headers: Record<string, string> };
+    if (last.headers["x-webauth-user"] !== "admin") throw new Error(`X-WEBAUTH-USER ${last.headers["x-webauth-user"]}`);
+    if ((last.headers.cookie ?? "").includes("opsdeck_session")) throw new Error("the session cookie reached Grafana");
+    return "X-WEBAUTH-USER admin, no session cookie";
+  });
+
+  await step("Kibana got its saved objects from kibana-setup", () => {
+    const objects = compose("exec", "-T", "kibana", "cat", "/usr/share/kibana/data/saved-objects.ndjson")
+      .trim()
+      .split("\n");
+    return `${objects.length} objects`;
+  });
+
+  await step("stopping Kibana leaves the rest serving, and the front door says so", async () => {
+    compose("stop", "kibana");
+    const r = await page("/kibana/app/dashboards");
+    const text = await r.text();
+    if (r.status !== 503 || !text.includes("Kibana is not running")) throw new Error(`/kibana answered ${r.status}`);
+    if ((await page("/")).status !== 200) throw new Error("the portal stopped answering");
+    compose("start", "kibana");
+    return "503 'Kibana is not running', portal 200";
+  });
+
+  await step("nginx restarted while Grafana and Kibana are stopped still starts and serves", async () => {
+    compose("stop", "grafana", "kibana");
+    compose("restart", "nginx");
+    await eventually("the front door", async () => ((await page("/")).status === 200 ? true : undefined), 60_000);
+    const g = await page("/grafana/");
+    compose("start", "grafana", "kibana");
+    if (g.status !== 503) throw new Error(`/grafana/ answered ${g.status}`);
+    return "portal 200, /grafana/ 503";
+  });
+
+  const backup = join(CACHE, "backup");
+  await step("backup.sh --compose, then restore.sh --compose, round-trip the data", async () => {
+    rmSync(backup, { recursive: true, force: true });
+    Object.assign(env, { ELASTIC_PASSWORD: secrets.ELASTIC_PASSWORD });
+    run("bash", ["scripts/backup.sh", "--compose", backup], { cwd: SERVER });
+    composeLoud("stop");
+    run("bash", ["scripts/restore.sh", "--compose", backup], { cwd: SERVER });
+    composeLoud("up", "-d");
+    await allHealthy();
+    run("bash", ["scripts/restore.sh", "--compose", "--elasticsearch", backup], { cwd: SERVER });
+    const owners = compose("exec", "-T", "prometheus", "stat", "-c", "%U", "/prometheus/wal").trim();
+    if (owners !== "nobody") throw new Error(`Prometheus' restored data belongs to ${owners}`);
+    const s = await signIn("admin", ADMIN_PASSWORD);
+    session = s.cookie ?? "";
+    await eventually(
+      "the deploy after the restore",
+      async () => ((await (await page("/deploys")).text()).includes(version) ? true : undefined),
+      60_000,
+    );
+    return "deploy and logs back, files owned by their services";
+  });
+
+  await step("down, then up: the data stays", async () => {
+    composeLoud("down");
+    composeLoud("up", "-d");
+    await allHealthy();
+    session = (await signIn("admin", ADMIN_PASSWORD)).cookie ?? "";
+    await eventually(
+      "the deploy after down/up",
+      async () => ((await (await page("/deploys")).text()).includes(version) ? true : undefined),
+      60_000,
+    );
+    const logs = await page(`/api/logs/search?q=${marker}&from=now-1h&size=5`);
+    if (!(await logs.text()).includes(marker)) throw new Error("the log line is gone");
+    return "deploy and log line still there";
+  });
+
+  await step("memory in use (docker stats) against the limits", () => {
+    const rows = run("docker", ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}"]).trim().split("\n");
+    const mib = (v: string) => {
+      const m = /([\d.]+)\s*([KMG]i?B)/.exec(v)!;
+      return (
+        Number(m[1]) *
+        ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 } as Record<string, number>)[m[2]]
+      );
+    };
+    const used = rows
+      .map((r) => r.split("\t"))
+      .map(([name, usage]) => ({ name, used: mib(usage.split("/")[0]), limit: mib(usage.split("/")[1]) }));
+    writeFileSync(join(CACHE, "memory.json"), JSON.stringify(used, null, 2));
+    const total = used.reduce((a, b) => a + b.used, 0);
+    const limits = used.reduce((a, b) => a + b.limit, 0);
+    for (const u of used)
+      console.log(`  ${u.name.padEnd(40)} ${u.used.toFixed(0).padStart(6)} MiB of ${u.limit.toFixed(0)}`);
+    return `${total.toFixed(0)} MiB in use, limits ${limits.toFixed(0)} MiB (stand-ins for Grafana and Kibana included)`;
+  });
+
+  console.log(`\nrehearsal: first up to healthy ${firstUp}; whole rehearsal ${seconds(started)}`);
+}
+
+async function stop(failed: boolean) {
+  console.table(results);
+  if (failed) {
+    try {
+      console.log(compose("ps", "-a"));
+      console.log(compose("logs", "--tail", "40"));
+    } catch {
+      /* the stack may not exist */
+    }
+  }
+  if (!keep) {
+    spawnSync("docker", ["compose", "-f", "docker-compose.monitoring.yml", "down", "-v"], {
+      cwd: SERVER,
+      env,
+      stdio: "inherit",
+    });
+    for (const p of hostProcs) await p.stop();
+    await pm2(join(HOST, "pm2"), ["kill"]).catch(() => "");
+  } else
+    console.log(
+      `rehearsal: left running — ${front} (admin / ${ADMIN_PASSWORD}); cd ${SERVER}; DOCKER_CONFIG=${DOCKER_CONFIG} docker compose -f docker-compose.monitoring.yml …`,
+    );
+}
+
+main().then(
+  () => stop(false).then(() => process.exit(0)),
+  async (err: Error) => {
+    console.error(`\nrehearsal failed: ${err.message}`);
+    await stop(true);
+    process.exit(1);
+  },
+);
