@@ -195,6 +195,7 @@ async function contextFiles(name: string, dir: string) {
 /** A stand-in's identity: its folder and what is copied in (by size and time), so a warm run skips it. */
 function standInHash(name: string): string {
   const h = createHash("sha256");
+  h.update(docker("image", "inspect", "-f", "{{.Id}}", BASE_IMAGE));
   const add = (path: string) => {
     const s = statSync(path);
     if (s.isDirectory()) {

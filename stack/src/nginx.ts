@@ -59,6 +59,7 @@ export async function startFrontDoor(opts: {
     OPSDECK_DEPLOY: opts.deploy,
     OPSDECK_BUSINESS: opts.business,
     OPSDECK_RESOLVER: systemResolver(),
+    OPSDECK_REAL_IP_FROM: "unix:",
     OPSDECK_ACCESS_LOG: opts.accessLog,
     OPSDECK_NGINX_CONF_DIR: opts.dir,
     OPSDECK_HTTPS_REDIRECT: opts.tls ? "on" : "",
