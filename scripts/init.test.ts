@@ -4,13 +4,13 @@
 // step is the templates (provisioning/elasticsearch/elasticsearch.test.ts) and the roles
 // (security.test.ts) proved on the real server; the _security API calls themselves need a full
 // Elasticsearch (the test distribution cannot keep native users).
-import { readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseConfig } from "@opsdeck/core";
-import { AMTOOL_BIN, freePort } from "@opsdeck/stack";
+import { AMTOOL_BIN, freePort, REPO } from "@opsdeck/stack";
 import { promtool, tempDir } from "@opsdeck/stack/testkit";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -104,6 +104,61 @@ describe("the init job", () => {
     expect(said).toEqual(["kibana: 10 saved objects imported", "kibana: 10 saved objects imported"]);
     expect(imports[1]).toBe(imports[0]);
   });
+
+  it("starts from the image's layout: its bundle, production packages only, provisioning through OPSDECK_HOME", async () => {
+    // As the Dockerfile lays it out (found by the compose rehearsal: the bundle needed tsx, a dev
+    // package the image prunes, and read provisioning/ from / instead of /opsdeck).
+    const image = tempDir("init-image");
+    mkdirSync(join(image, "dist"));
+    copyFileSync(join(REPO, "dist/init.mjs"), join(image, "dist/init.mjs"));
+    symlinkSync(join(REPO, "provisioning"), join(image, "provisioning"));
+    mkdirSync(join(image, "alertmanager"));
+    copyFileSync(join(REPO, "alertmanager/alertmanager.yml"), join(image, "alertmanager/alertmanager.yml"));
+    const { stdout } = await promisify(execFile)("npm", ["ls", "--omit=dev", "--all", "--parseable"], {
+      cwd: REPO,
+      maxBuffer: 64 << 20,
+    });
+    const top = new Set(
+      stdout
+        .split("\n")
+        .map((p) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(p)?.[1])
+        .filter((name): name is string => !!name && !name.startsWith("@opsdeck/")),
+    );
+    expect(top.has("tsx")).toBe(false);
+    for (const name of top) {
+      mkdirSync(dirname(join(image, "node_modules", name)), { recursive: true });
+      symlinkSync(join(REPO, "node_modules", name), join(image, "node_modules", name));
+    }
+    const home = /^ENV OPSDECK_HOME=(\S+)$/m.exec(readFileSync(join(REPO, "Dockerfile"), "utf8"))?.[1];
+    expect(home).toBe("/opsdeck");
+    writeFileSync(join(image, "opsdeck.yml"), `elasticsearch: { url: "http://127.0.0.1:${await freePort()}" }\n`);
+    const run = await promisify(execFile)(process.execPath, [join(image, "dist/init.mjs")], {
+      cwd: image,
+      env: {
+        PATH: process.env.PATH,
+        OPSDECK_HOME: image, // what the Dockerfile's /opsdeck is here
+        OPSDECK_CONFIG: join(image, "opsdeck.yml"),
+        OPSDECK_RENDERED_DIR: join(image, "rendered"),
+        ...env,
+        KIBANA_SYSTEM_PASSWORD: "kibana-system-password-0123",
+        ...Object.fromEntries(
+          ["PORTAL", "FILEBEAT", "GRAFANA", "MONITOR", "KIBANA"].map((u) => [
+            `OPSDECK_ES_${u}_PASSWORD`,
+            "es-user-password-0123",
+          ]),
+        ),
+      },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    // It gets as far as Elasticsearch, which is not there: every file it reads was found.
+    expect(run.stderr).not.toMatch(/Cannot find module|ENOENT|ERR_MODULE_NOT_FOUND/);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^init: .*(ECONNREFUSED|connect|ConnectionError)/m);
+    expect(existsSync(join(image, "rendered/prometheus/prometheus.yml"))).toBe(true);
+    expect(existsSync(join(image, "rendered/alertmanager/alertmanager.yml"))).toBe(true);
+  }, 60_000);
 
   it("names what is missing", async () => {
     await expect(

@@ -33,7 +33,7 @@ if [ $step = elasticsearch ]; then
 fi
 
 if [ $compose = 1 ]; then
-  running=$("${dc[@]}" ps --status running --services 2>/dev/null | tr '\n' ' ')
+  running=$("${dc[@]}" ps --status running --services 2>/dev/null | xargs echo)
   [ -z "$running" ] || { echo "restore: stop the stack first (running: $running)" >&2; exit 1; }
   # docker cp writes what it copies in as root: each service's files go back to its own user
   # (Prometheus runs as nobody, Elasticsearch as 1000:0, Grafana as 472, OpsDeck as node).
