@@ -165,6 +165,8 @@ exec ${runc} "$@"
 class NoEngine extends Error {}
 
 async function engine() {
+  // Written every time: a running engine of an earlier rehearsal runs its containers through it.
+  const runtime = cappedRunc();
   // node-exporter mounts the host's / with rslave, which needs / to be a shared mount, as
   // systemd makes it on a server; this machine's is private.
   if (process.getuid?.() === 0 && run("findmnt", ["-no", "PROPAGATION", "/"]).trim() === "private")
@@ -174,7 +176,7 @@ async function engine() {
   mkdirSync(CACHE, { recursive: true });
   // Docker picks its storage driver (overlay2 where the kernel has it; vfs, slow and ~10× the
   // disk, only where it has not). Its containers run through runc with their rlimits capped.
-  const daemon = spawn("dockerd", ["--add-runtime", `capped=${cappedRunc()}`, "--default-runtime", "capped"], {
+  const daemon = spawn("dockerd", ["--add-runtime", `capped=${runtime}`, "--default-runtime", "capped"], {
     detached: true,
     stdio: ["ignore", "ignore", "ignore"],
   });
@@ -565,6 +567,23 @@ async function main() {
     if (!(offBy <= 2)) throw new Error(`the line is stamped ${stamp}, ${offBy} s from when it was written`);
     return `found, stamped ${stamp} (${offBy} s off)`;
   });
+
+  await step("the front door's own access log reaches Elasticsearch", () =>
+    eventually(
+      "front door lines",
+      () => {
+        const elastic = `Basic ${Buffer.from(`elastic:${secrets.ELASTIC_PASSWORD}`).toString("base64")}`;
+        const answer = JSON.parse(
+          inside(
+            "http://elasticsearch:9200/opsdeck-logs-*/_count?q=event.dataset:nginx.access%20AND%20url.original:%22/ingest/deploy/api/v1/deploys%22",
+            elastic,
+          ),
+        ) as { count: number };
+        return answer.count > 0 ? `${answer.count} lines of CI's deploy report` : undefined;
+      },
+      120_000,
+    ),
+  );
 
   await step("every Prometheus target up", () =>
     eventually(

@@ -282,7 +282,10 @@ describe("the front door", () => {
     );
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     // The sign-ins above may still be finishing (their password checks are slow): find the GET.
-    expect(entries.find((e) => e.uri === "/grafana/d/opsdeck-host")).toMatchObject({ method: "GET", status: 200 });
+    expect(entries.findLast((e) => e.uri === "/grafana/d/opsdeck-host")).toMatchObject({ method: "GET", status: 200 });
     expect(lines.join("\n")).not.toContain("secret-in-a-query");
+    // The path the client asked for, not the one a rewrite made of it (the exporter's /api/v1/…).
+    expect(entries.filter((e) => e.uri === "/ingest/deploy/api/v1/deploys").length).toBeGreaterThan(0);
+    expect(entries.filter((e) => e.uri === "/api/v1/deploys")).toEqual([]);
   });
 });
