@@ -376,6 +376,9 @@ async function hostPm2() {
   const app = join(HOST, "app.cjs");
   writeFileSync(app, "setInterval(() => console.log('shop: heartbeat'), 5000);\n");
   await pm2(home, ["delete", "all"]).catch(() => "");
+  // An exporter a --keep run left behind would answer in this one's place.
+  const pidFile = join(HOST, "pm2-exporter.pid");
+  if (existsSync(pidFile)) spawnSync("kill", [readFileSync(pidFile, "utf8").trim()]);
   await pm2(home, ["start", app, "--name", "shop", "--time"]);
   const bridge = secrets.DOCKER_BRIDGE_ADDRESS;
   hostProcs.push(
@@ -390,6 +393,7 @@ async function hostPm2() {
       logFile: join(HOST, "pm2-exporter.log"),
     }),
   );
+  writeFileSync(pidFile, String(hostProcs.at(-1)!.child.pid));
   await eventually(
     "the PM2 exporter",
     () => fetch(`http://${bridge}:9209/metrics`).then((r) => r.ok || undefined),
