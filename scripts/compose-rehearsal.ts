@@ -13,65 +13,29 @@
 // The "server" is a copy of this checkout under ~/.cache/opsdeck/rehearsal/server/opsdeck, with
 // .env and opsdeck.yml made as the README says; the "host" runs a PM2 daemon with a small app
 // and the PM2 exporter on the Docker bridge's address, as provisioning/systemd/ has it.
-import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import {
-  appendFileSync,
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { build } from "esbuild";
-import { parse as parseYaml } from "yaml";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
-import { ES_HOME, FILEBEAT_HOME, freePort, pm2, REPO, SERVER_BINARIES, spawnProc, type Proc } from "@opsdeck/stack";
+import { freePort, pm2, REPO, spawnProc, type Proc } from "@opsdeck/stack";
+import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
+import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
+import { CACHE, DOCKER_CONFIG, env, eventually, run } from "./compose-rehearsal/shell.ts";
 
-const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "opsdeck", "rehearsal");
-const IMAGES = join(REPO, "scripts/compose-rehearsal/images");
-const STAND_INS = join(REPO, "scripts/compose-rehearsal/stand-ins");
 const SERVER = join(CACHE, "server", "opsdeck");
 const HOST = join(CACHE, "host");
-const DOCKER_CONFIG = join(CACHE, "docker-config");
-const BASE_IMAGE = "opsdeck-rehearsal/bookworm:12";
-const FILEBEAT_BIN = join(FILEBEAT_HOME, "filebeat");
 const ADMIN_PASSWORD = "rehearsal-admin-password-1";
 const keep = process.argv.includes("--keep");
-
-const env = { ...process.env, DOCKER_CONFIG };
 const started = Date.now();
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
 const results: { check: string; result: string; took: string }[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], opts: { cwd?: string; input?: string; quiet?: boolean } = {}): string {
-  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
-    cwd: opts.cwd,
-    env,
-    input: opts.input,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: opts.quiet === false ? ["pipe", "inherit", "inherit"] : "pipe",
-  });
-  if (r.status !== 0)
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed (${r.status}):\n${(r.stderr ?? "").slice(-3000)}${(r.stdout ?? "").slice(-2000)}`,
-    );
-  return r.stdout ?? "";
-}
-const docker = (...args: string[]) => run("docker", args);
 /** `docker compose -f docker-compose.monitoring.yml …` in the server's checkout, as the README runs it. */
 const compose = (...args: string[]) =>
   run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER });
 const composeLoud = (...args: string[]) =>
   run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER, quiet: false });
-
 async function step<T>(check: string, fn: () => Promise<T> | T): Promise<T> {
   const t = Date.now();
   process.stdout.write(`rehearsal: ${check} … `);
@@ -86,233 +50,6 @@ async function step<T>(check: string, fn: () => Promise<T> | T): Promise<T> {
     results.push({ check, result: `FAILED: ${(err as Error).message.split("\n")[0]}`, took: seconds(t) });
     throw err;
   }
-}
-
-async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.slice(0, 300)})` : ""}`);
-    await sleep(2000);
-  }
-}
-
-// ---------------------------------------------------------------- the engine and Compose
-
-/**
- * This machine's hard limits (open files 20,000, locked memory 8 MiB) are below what the compose
- * file asks for Elasticsearch (65,536, unlimited), and root may not raise them: runc would refuse
- * to start the container. A server's dockerd runs with LimitNOFILE=infinity. So the rehearsal's
- * engine runs runc through this wrapper, which lowers each rlimit of the container's spec to what
- * the machine allows — the engine is the stand-in here, not the compose file.
- */
-function cappedRunc(): string {
-  const limit = (flag: string) => run("bash", ["-c", `ulimit -H${flag}`]).trim();
-  const caps = {
-    RLIMIT_NOFILE: limit("n"),
-    RLIMIT_MEMLOCK: limit("l") === "unlimited" ? "unlimited" : String(Number(limit("l")) * 1024),
-  };
-  const file = join(CACHE, "runc-capped");
-  const node = process.execPath;
-  const runc = run("bash", ["-c", "command -v runc"]).trim();
-  writeFileSync(
-    file,
-    `#!/bin/bash
-# Written by scripts/compose-rehearsal.ts: runc, with the container's rlimits capped at ${JSON.stringify(caps)}.
-# The spec is the bundle's config.json (create, run) or --process's file (exec: healthchecks).
-spec=""
-prev=""
-for arg in "$@"; do
-  { [ "$prev" = --bundle ] || [ "$prev" = -b ]; } && spec=$arg/config.json
-  { [ "$prev" = --process ] || [ "$prev" = -p ]; } && spec=$arg
-  case "$arg" in --bundle=*) spec=\${arg#--bundle=}/config.json ;; --process=*) spec=\${arg#--process=} ;; esac
-  prev=$arg
-done
-if [ -n "$spec" ] && [ -f "$spec" ]; then
-  ${node} -e '
-    // Text, not JSON.parse: an unlimited rlimit is 2^64-1, beyond a JavaScript number.
-    const fs = require("fs"), file = process.argv[1], caps = ${JSON.stringify(caps)};
-    const spec = fs.readFileSync(file, "utf8").replace(
-      /"type":"(RLIMIT_[A-Z]+)",\\s*"hard":\\s*(\\d+),\\s*"soft":\\s*(\\d+)/g,
-      (whole, type, hard, soft) => {
-        if (caps[type] === undefined || caps[type] === "unlimited") return whole;
-        const cap = BigInt(caps[type]), h = BigInt(hard) < cap ? BigInt(hard) : cap, s = BigInt(soft) < h ? BigInt(soft) : h;
-        return \`"type":"\${type}","hard":\${h},"soft":\${s}\`;
-      },
-    );
-    fs.writeFileSync(file, spec);
-  ' "$spec"
-fi
-exec ${runc} "$@"
-`,
-  );
-  chmodSync(file, 0o755);
-  return file;
-}
-
-/** No Docker engine can run on this machine: exit 3, which .ci/run reports without failing. */
-class NoEngine extends Error {}
-
-async function engine() {
-  // Written every time: a running engine of an earlier rehearsal runs its containers through it.
-  const runtime = cappedRunc();
-  // node-exporter mounts the host's / with rslave, which needs / to be a shared mount, as
-  // systemd makes it on a server; this machine's is private.
-  if (process.getuid?.() === 0 && run("findmnt", ["-no", "PROPAGATION", "/"]).trim() === "private")
-    run("mount", ["--make-rshared", "/"]);
-  if (spawnSync("docker", ["info"], { env }).status === 0) return "running";
-  if (process.getuid?.() !== 0) throw new NoEngine("no Docker engine answers, and only root can start one here");
-  mkdirSync(CACHE, { recursive: true });
-  // Docker picks its storage driver (overlay2 where the kernel has it; vfs, slow and ~10× the
-  // disk, only where it has not). Its containers run through runc with their rlimits capped.
-  const daemon = spawn("dockerd", ["--add-runtime", `capped=${runtime}`, "--default-runtime", "capped"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "ignore"],
-  });
-  daemon.unref();
-  await eventually("dockerd", () => spawnSync("docker", ["info"], { env }).status === 0 || undefined, 60_000).catch(
-    (err: Error) => {
-      throw new NoEngine(`dockerd did not start: ${err.message}`);
-    },
-  );
-  return `started dockerd (${docker("info", "-f", "{{.Driver}}").trim()})`;
-}
-
-function composePlugin() {
-  mkdirSync(join(DOCKER_CONFIG, "cli-plugins"), { recursive: true });
-  cpSync(SERVER_BINARIES.dockerCompose, join(DOCKER_CONFIG, "cli-plugins", "docker-compose"));
-  return run("docker", ["compose", "version", "--short"]).trim();
-}
-
-// ---------------------------------------------------------------- images
-
-const imageExists = (tag: string) => spawnSync("docker", ["image", "inspect", tag], { env }).status === 0;
-const imageLabel = (tag: string) =>
-  spawnSync("docker", ["image", "inspect", "-f", '{{index .Config.Labels "opsdeck.rehearsal"}}', tag], {
-    env,
-    encoding: "utf8",
-  }).stdout?.trim();
-
-/** Debian bookworm from Debian's mirror (debootstrap), with this machine's CA bundle. */
-function baseImage() {
-  if (imageExists(BASE_IMAGE)) return "cached";
-  const rootfs = join(CACHE, "rootfs");
-  if (!existsSync(join(rootfs, "etc/debian_version"))) {
-    rmSync(rootfs, { recursive: true, force: true });
-    run("debootstrap", [
-      "--variant=minbase",
-      "--include=ca-certificates,curl,wget,procps",
-      "bookworm",
-      rootfs,
-      "http://deb.debian.org/debian",
-    ]);
-  }
-  // This machine's egress re-signs TLS with its own CA; images built here must trust it too.
-  cpSync("/etc/ssl/certs/ca-certificates.crt", join(rootfs, "etc/ssl/certs/ca-certificates.crt"));
-  run("bash", ["-c", `tar -C '${rootfs}' -c . | docker import - ${BASE_IMAGE}`]);
-  return "debootstrap bookworm → docker import";
-}
-
-/** What goes into each stand-in's build context beside its Dockerfile. */
-async function contextFiles(name: string, dir: string) {
-  const bundle = async (entry: string, out: string) =>
-    build({
-      entryPoints: [join(STAND_INS, entry)],
-      outfile: join(dir, out),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      logLevel: "warning",
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    });
-  const binaries: Record<string, string[]> = {
-    prometheus: [SERVER_BINARIES.prometheus, SERVER_BINARIES.promtool],
-    alertmanager: [SERVER_BINARIES.alertmanager, SERVER_BINARIES.amtool],
-    "node-exporter": [SERVER_BINARIES.nodeExporter],
-    "elasticsearch-exporter": [SERVER_BINARIES.elasticsearchExporter],
-    filebeat: [FILEBEAT_BIN],
-  };
-  for (const file of binaries[name] ?? []) cpSync(file, join(dir, file.split("/").pop()!));
-  if (name === "node") {
-    cpSync(process.execPath, join(dir, "node"));
-    cpSync(join(dirname(process.execPath), "../lib/node_modules/npm"), join(dir, "npm"), { recursive: true });
-  }
-  if (["elasticsearch", "grafana", "kibana"].includes(name)) cpSync(process.execPath, join(dir, "node"));
-  if (name === "elasticsearch") {
-    cpSync(ES_HOME, join(dir, "elasticsearch"), { recursive: true });
-    await bundle("elasticsearch-front.ts", "front.mjs");
-  }
-  if (name === "grafana" || name === "kibana") await bundle("recorder.ts", "recorder.mjs");
-}
-
-/** A stand-in's identity: its folder and what is copied in (by size and time), so a warm run skips it. */
-function standInHash(name: string): string {
-  const h = createHash("sha256");
-  h.update(docker("image", "inspect", "-f", "{{.Id}}", BASE_IMAGE));
-  const add = (path: string) => {
-    const s = statSync(path);
-    if (s.isDirectory()) {
-      h.update(path);
-      return;
-    }
-    h.update(`${path} ${s.size} ${s.mtimeMs}`);
-  };
-  for (const file of spawnSync("find", [join(IMAGES, name), STAND_INS, "-type", "f"], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter(Boolean))
-    h.update(readFileSync(file));
-  for (const file of [
-    process.execPath,
-    FILEBEAT_BIN,
-    ...Object.values(SERVER_BINARIES).filter(existsSync),
-    join(ES_HOME, "lib"),
-  ])
-    if (existsSync(file)) add(file);
-  return h.digest("hex").slice(0, 16);
-}
-
-/** Every third-party image of the compose file, by the stand-in that plays it. */
-function standInTags(): Record<string, string> {
-  const file = parseYaml(readFileSync(join(REPO, "docker-compose.monitoring.yml"), "utf8"), { merge: true }) as {
-    services: Record<string, { image: string }>;
-  };
-  const tags: Record<string, string> = {};
-  for (const [service, s] of Object.entries(file.services)) {
-    if (s.image.startsWith("opsdeck/")) continue;
-    const standIn = service === "front-door-logs" ? "nginx" : service;
-    if (!existsSync(join(IMAGES, standIn, "Dockerfile"))) throw new Error(`no stand-in for ${service} (${s.image})`);
-    tags[standIn] = s.image;
-  }
-  const node = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO, "Dockerfile"), "utf8"))![1];
-  return { node, ...tags };
-}
-
-async function standInImages() {
-  const built: string[] = [];
-  for (const [name, tag] of Object.entries(standInTags())) {
-    const hash = standInHash(name);
-    if (imageExists(tag) && imageLabel(tag) === hash) continue;
-    const dir = join(CACHE, "contexts", name);
-    rmSync(dir, { recursive: true, force: true });
-    cpSync(join(IMAGES, name), dir, { recursive: true });
-    await contextFiles(name, dir);
-    run("docker", ["build", "--label", `opsdeck.rehearsal=${hash}`, "-t", tag, dir]);
-    rmSync(dir, { recursive: true, force: true });
-    built.push(tag);
-  }
-  return built.length ? `built ${built.join(", ")}` : "all cached";
 }
 
 // ---------------------------------------------------------------- the server and the host
