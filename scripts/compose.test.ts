@@ -295,7 +295,11 @@ describe("docker-compose.monitoring.yml", () => {
         ]);
       }
     }
-    expect(Object.entries(services).filter(([, s]) => s.build).map(([name]) => name)).toEqual(["init"]);
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s.build)
+        .map(([name]) => name),
+    ).toEqual(["init"]);
     // The bundles find provisioning/ through OPSDECK_HOME (their import.meta.url is dist/).
     expect(dockerfile).toMatch(/^ENV OPSDECK_HOME=\/opsdeck$/m);
   });
