@@ -271,13 +271,18 @@ describe("the front door", () => {
       ),
     );
     expect(statuses).toContain(429);
+    // nginx writes a request's line after its answer: wait for this request's own line (earlier
+    // tests logged the same path).
+    const readLog = () =>
+      readFileSync(join(dir, "nginx-logs", "access.json.log"), "utf8")
+        .trim()
+        .split("\n");
+    const ofPath = (l: string[]) => l.filter((line) => line.includes('"uri":"/grafana/d/opsdeck-host"')).length;
+    const before = ofPath(readLog());
     await get("/grafana/d/opsdeck-host?token=secret-in-a-query", { cookie: cookieHeader(guest) });
     const lines = await eventually(
-      async () =>
-        readFileSync(join(dir, "nginx-logs", "access.json.log"), "utf8")
-          .trim()
-          .split("\n"),
-      (l) => l.some((line) => line.includes("/grafana/d/opsdeck-host")),
+      async () => readLog(),
+      (l) => ofPath(l) > before,
       5000,
     );
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
