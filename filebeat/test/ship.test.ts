@@ -48,6 +48,7 @@ describe("filebeat.yml under the real Filebeat", () => {
       indexPrefix: PREFIX,
       dir: tempDir("ship"),
       logTimezone: "Asia/Shanghai",
+      expectEvents: 19,
       files: {
         pm2: {
           // Cluster mode, plain lines (no --time): instance 0 of "shop".
@@ -239,7 +240,7 @@ describe("filebeat.yml under the real Filebeat", () => {
     );
     const dir = tempDir("fixture");
     // UTC: the fixture's times are the lines' own.
-    await shipLogs({ elasticsearchUrl: url, indexPrefix: prefix, dir, files: SAMPLE_FILES, logTimezone: "UTC" });
+    await shipLogs({ elasticsearchUrl: url, indexPrefix: prefix, dir, files: SAMPLE_FILES, logTimezone: "UTC", expectEvents: 7 });
     const res = await client.search<Doc>({ index: `${prefix}-*`, size: 20 });
     const byKind = Object.fromEntries(
       res.hits.hits

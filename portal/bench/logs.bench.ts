@@ -339,6 +339,7 @@ async function importThroughput(client: ReturnType<typeof esClient>, elasticsear
     files: { pm2: { "shop-out.log": pm2Lines } },
     logTimezone: "UTC",
     timeoutMs: 600_000,
+    expectEvents: LINES, // each write, trace included, is one event
   });
   return [
     row(

@@ -93,6 +93,9 @@ export async function shipLogs(opts: {
   dir: string;
   logTimezone?: string;
   timeoutMs?: number;
+  /** Wait for at least this many events: Filebeat may open one input's files seconds after
+   * another's, so a quiet pipeline alone does not mean every file was read. */
+  expectEvents?: number;
 }): Promise<{ events: number; seconds: number }> {
   const { files, dir } = opts;
   const write = (sub: string, byName: Record<string, string[]>) => {
@@ -150,7 +153,8 @@ export async function shipLogs(opts: {
         const now = `${pipeline.events.published}/${acked}/${pipeline.events.active}`;
         if (now !== last) [last, since] = [now, Date.now()];
         return (
-          acked > 0 && acked === pipeline.events.published && pipeline.events.active === 0 && Date.now() - since > 3000
+          acked >= (opts.expectEvents ?? 1) &&
+          acked === pipeline.events.published && pipeline.events.active === 0 && Date.now() - since > 3000
         );
       },
       { proc: fb.proc, timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250 },
