@@ -1,6 +1,7 @@
 // The HTTP edge every OpsDeck service shares: JSON bodies, zod validation, token auth, errors.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
 import type { z } from "zod";
 import type { Logger } from "./log.ts";
@@ -130,12 +131,19 @@ export function notFound(): RequestHandler {
 }
 
 /** Listens and tells the URL it got (port 0 picks a free one). */
-export function listen(app: Express, host: string, port: number): Promise<{ server: Server; url: string }> {
+export function listen(
+  app: Express,
+  host: string,
+  port: number,
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    // An HTTPS server is an HTTP server on TLS: the same close and connection handling apply.
+    const server = tls ? (createHttpsServer(tls, app).listen(port, host) as unknown as Server) : app.listen(port, host);
     server.once("listening", () => {
       const addr = server.address();
-      resolve({ server, url: `http://${host}:${typeof addr === "object" && addr ? addr.port : port}` });
+      const scheme = tls ? "https" : "http";
+      resolve({ server, url: `${scheme}://${host}:${typeof addr === "object" && addr ? addr.port : port}` });
     });
     server.once("error", reject);
   });

@@ -6,18 +6,10 @@
 // replay skips records at or below it, so a crash between writing the snapshot and truncating
 // the log never applies a record twice. A torn last line (crash mid-write) was never
 // acknowledged and is cut off on open.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, truncateSync } from "node:fs";
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { replaceFile } from "./atomic-file.ts";
 
 export interface JournalOptions<R, S> {
   dir: string;
@@ -43,15 +35,6 @@ export interface Journal<R> {
 interface Line<R> {
   seq: number;
   r: R;
-}
-
-function fsyncDir(dir: string) {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export async function openJournal<R, S>(opts: JournalOptions<R, S>): Promise<Journal<R>> {
@@ -100,16 +83,7 @@ export async function openJournal<R, S>(opts: JournalOptions<R, S>): Promise<Jou
   let closed = false;
 
   async function writeSnapshot() {
-    const tmp = `${snapPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ seq, state: opts.dump() }));
-    const fd = openSync(tmp, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, snapPath);
-    fsyncDir(opts.dir);
+    replaceFile(snapPath, JSON.stringify({ seq, state: opts.dump() }));
     await fh.truncate(0);
     await fh.sync();
     bytes = 0;

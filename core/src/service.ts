@@ -3,7 +3,7 @@
 // and error answers, listen, and a close that stops in the right order (the service's own
 // timers and streams, then the server, then the journals).
 import type { Server } from "node:http";
-import type { Express } from "express";
+import type { Express, RequestHandler } from "express";
 import { Counter, type Registry } from "prom-client";
 import { durableWriter } from "./durable.ts";
 import { closeServer, createApp, errorHandler, listen, notFound, route } from "./http.ts";
@@ -22,6 +22,10 @@ export interface ServiceOptions {
   exposition?: { contentType: string; render: () => string };
   /** Extra fields of the /healthz answer. */
   health?: () => Record<string, unknown>;
+  /** Runs before every route, /healthz and /metrics included (an agent's basic auth). */
+  guard?: RequestHandler;
+  /** Serve HTTPS with this certificate and key. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RunningService {
@@ -53,6 +57,7 @@ export function createService(options: ServiceOptions): Service {
   const hooks: (() => void | Promise<void>)[] = [];
 
   const app = createApp({ maxBodyBytes: options.maxBodyBytes });
+  if (options.guard) app.use(options.guard);
   app.get("/healthz", (_req, res) => res.json({ status: "ok", ...options.health?.() }));
   app.get(
     "/metrics",
@@ -74,7 +79,7 @@ export function createService(options: ServiceOptions): Service {
     async listen(host, port) {
       app.use(notFound());
       app.use(errorHandler(log, rejected && ((code) => rejected.inc({ code: String(code) }))));
-      const { server, url } = await listen(app, host, port);
+      const { server, url } = await listen(app, host, port, options.tls);
       log.info(`${options.name} listening`, { "url.full": url });
       return {
         server,

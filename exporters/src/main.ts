@@ -27,7 +27,7 @@ runMain(async () => {
   const baseDir = file === "(defaults)" ? process.cwd() : dirname(file);
   const exporter =
     kind === "pm2"
-      ? await startPm2Exporter(config.exporters.pm2, log)
+      ? await startPm2Exporter(config.exporters.pm2, log, baseDir)
       : kind === "deploy"
         ? await startDeployExporter(config.exporters.deploy, log, baseDir)
         : await startBusinessExporter(config.exporters.business, log, baseDir);

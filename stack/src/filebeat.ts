@@ -154,7 +154,9 @@ export async function shipLogs(opts: {
         if (now !== last) [last, since] = [now, Date.now()];
         return (
           acked >= (opts.expectEvents ?? 1) &&
-          acked === pipeline.events.published && pipeline.events.active === 0 && Date.now() - since > 3000
+          acked === pipeline.events.published &&
+          pipeline.events.active === 0 &&
+          Date.now() - since > 3000
         );
       },
       { proc: fb.proc, timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250 },

@@ -9,3 +9,5 @@ export * from "./filebeat.ts";
 export * from "./nginx.ts";
 export * from "./grafana.ts";
 export * from "./versions.ts";
+export * from "./agent.ts";
+export * from "./hosts.ts";

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { SERVER_BINARIES } from "./versions.ts";
@@ -17,7 +17,19 @@ export const BIN = {
 interface ScrapeConfig {
   job_name: string;
   static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  file_sd_configs?: { files: string[] }[];
   [k: string]: unknown;
+}
+
+/** How Prometheus reaches the other hosts' agents (opsdeck.yml `agents:`). */
+export interface AgentScrape {
+  /** Where the target files are (core/src/hosts/file-sd.ts writes them). */
+  targetsDir: string;
+  username: string;
+  /** A file holding the password (Prometheus reads it at each scrape). */
+  passwordFile: string;
+  scheme?: "http" | "https";
+  caFile?: string;
 }
 
 /**
@@ -33,6 +45,8 @@ export async function renderPrometheusConfig(opts: {
   host?: string;
   /** Replaces the rule files (tests load rules of their own). */
   ruleFiles?: string[];
+  /** Scrape the hosts' agents found in the target files; unset: no agent jobs. */
+  agents?: AgentScrape;
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -50,12 +64,29 @@ export async function renderPrometheusConfig(opts: {
     };
   doc.rule_files = opts.ruleFiles ?? (doc.rule_files ?? []).map((f) => resolve(base, f));
   const host = opts.host ?? hostname();
-  doc.scrape_configs = doc.scrape_configs
-    .filter((sc) => opts.targets[sc.job_name]?.length)
-    .map((sc) => ({
-      ...sc,
-      static_configs: [{ targets: opts.targets[sc.job_name], labels: { ...sc.static_configs?.[0]?.labels, host } }],
-    }));
+  const agents = opts.agents;
+  doc.scrape_configs = doc.scrape_configs.flatMap((sc): ScrapeConfig[] => {
+    if (sc.file_sd_configs) {
+      if (!agents) return [];
+      const files = sc.file_sd_configs.flatMap((f) => f.files.map((file) => join(agents.targetsDir, basename(file))));
+      return [
+        {
+          ...sc,
+          scheme: agents.scheme ?? "http",
+          basic_auth: { username: agents.username, password_file: agents.passwordFile },
+          ...(agents.caFile ? { tls_config: { ca_file: agents.caFile } } : {}),
+          file_sd_configs: [{ files }],
+        },
+      ];
+    }
+    if (!opts.targets[sc.job_name]?.length) return [];
+    return [
+      {
+        ...sc,
+        static_configs: [{ targets: opts.targets[sc.job_name], labels: { ...sc.static_configs?.[0]?.labels, host } }],
+      },
+    ];
+  });
   doc.alerting = opts.alertmanagers?.length
     ? { alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] }
     : undefined;
@@ -104,6 +135,10 @@ export async function startPrometheus(opts: {
 export async function startNodeExporter(opts: {
   port: number;
   logFile?: string;
+  /** An agent's: basic auth (and TLS) from this file, in the exporter toolkit's format. */
+  webConfigFile?: string;
+  /** Credentials for the readiness check, with a web config. */
+  auth?: { username: string; password: string };
 }): Promise<{ proc: Proc; url: string }> {
   const url = `http://127.0.0.1:${opts.port}`;
   const proc = spawnProc(
@@ -111,14 +146,21 @@ export async function startNodeExporter(opts: {
     BIN.nodeExporter,
     [
       `--web.listen-address=127.0.0.1:${opts.port}`,
+      ...(opts.webConfigFile ? [`--web.config.file=${opts.webConfigFile}`] : []),
       "--collector.disable-defaults",
       ...NODE_COLLECTORS.map((c) => `--collector.${c}`),
     ],
     { logFile: opts.logFile },
   );
-  await waitUntil("node-exporter", () => httpOk(`${url}/metrics`), { proc });
+  await waitUntil("node-exporter", () => httpOk(`${url}/metrics`, { headers: basicAuthHeader(opts.auth) }), {
+    proc,
+  });
   return { proc, url };
 }
+
+/** The Authorization header for basic auth; none without credentials. */
+export const basicAuthHeader = (auth?: { username: string; password: string }): Record<string, string> =>
+  auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
 
 /**
  * What the host alert rules, the portal and the Host dashboard read; the rest of the defaults

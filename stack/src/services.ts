@@ -47,6 +47,8 @@ interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   logFile?: string;
   timeoutMs?: number;
+  /** Sent with the readiness check (an agent's exporter asks for basic auth). */
+  headers?: Record<string, string>;
 }
 
 async function startBundle(name: string, bundle: string, args: string[], opts: ServiceOptions): Promise<Proc> {
@@ -61,7 +63,10 @@ async function startBundle(name: string, bundle: string, args: string[], opts: S
       cwd: REPO,
     },
   );
-  await waitUntil(name, () => httpOk(`${opts.url}/healthz`), { proc, timeoutMs: opts.timeoutMs ?? 30_000 });
+  await waitUntil(name, () => httpOk(`${opts.url}/healthz`, { headers: opts.headers }), {
+    proc,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  });
   return proc;
 }
 

@@ -18,6 +18,11 @@ export const pm2ExporterSchema = z
     app_metrics: bool().default(true),
     /** Filebeat's stats endpoint (stack.filebeat.http_port), exported as filebeat_*; "" turns it off. */
     filebeat_url: z.union([z.literal(""), z.url()]).default("http://127.0.0.1:5066"),
+    /**
+     * On an agent host: basic auth users (bcrypt) and optional TLS, in node-exporter's
+     * --web.config.file format (one file serves both). Unset: no auth (the central host, on loopback).
+     */
+    web_config_file: unsetIfEmpty(z.string()),
   })
   .strict();
 

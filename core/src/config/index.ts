@@ -8,3 +8,4 @@ export * from "./notifier.ts";
 export * from "./portal.ts";
 export * from "./elasticsearch.ts";
 export * from "./stack.ts";
+export * from "./hosts.ts";

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { LEVELS } from "../log.ts";
 import { elasticsearchSchema } from "./elasticsearch.ts";
 import { exportersSchema } from "./exporters.ts";
+import { agentsSchema, hostListSchema } from "./hosts.ts";
 import { notifierSchema } from "./notifier.ts";
 import { portalSchema } from "./portal.ts";
 import { pick, READERS, type Reader } from "./readers.ts";
@@ -20,6 +21,8 @@ export const configSchema = z
     portal: portalSchema.prefault({}),
     elasticsearch: elasticsearchSchema.prefault({}),
     stack: stackSchema.prefault({}),
+    hosts: hostListSchema.default([]),
+    agents: agentsSchema.prefault({}),
   })
   .strict();
 

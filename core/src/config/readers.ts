@@ -18,8 +18,15 @@ export const READERS = {
     "stack.prometheus.port",
     "stack.alertmanager.port",
     "stack.elasticsearch.port",
+    // The Hosts page and the target files it keeps; the agents' password is Prometheus' alone.
+    "hosts",
+    "agents.hosts_file",
+    "agents.targets_dir",
+    "agents.sync_seconds",
   ],
   "import-logs": ["log", "elasticsearch", "stack.elasticsearch.port"],
+  // The compose stack's init job: Elasticsearch, and Prometheus' config with the agents' jobs.
+  init: ["log", "elasticsearch", "stack.elasticsearch.port", "hosts", "agents"],
 } as const;
 
 export type Reader = keyof typeof READERS;

@@ -1,6 +1,8 @@
 // The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
 // events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
+import { resolve } from "node:path";
 import { createService, type Logger, type Pm2ExporterConfig, type RunningService } from "@opsdeck/core";
+import { loadWebConfig, requireBasicAuth } from "@opsdeck/core/hosts/web-config";
 import { CONTENT_TYPE } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
@@ -11,7 +13,17 @@ export interface Pm2Exporter extends RunningService {
   refreshed(): Promise<void>;
 }
 
-export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Promise<Pm2Exporter> {
+export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, baseDir = "."): Promise<Pm2Exporter> {
+  // Read before anything starts: a broken file stops the exporter rather than serve without auth.
+  const webConfig = cfg.web_config_file && resolve(baseDir, cfg.web_config_file);
+  const web = webConfig ? loadWebConfig(webConfig) : {};
+  // A refused scraper retries every scrape interval: said once per reason and every 5 minutes.
+  let refusal = { why: "", at: 0 };
+  const refused = (why: string) => {
+    if (why === refusal.why && Date.now() - refusal.at < 300_000) return;
+    refusal = { why, at: Date.now() };
+    log.warn(`request refused: ${why}`);
+  };
   const restarts = createRestartTracker();
   const unstable = createRestartTracker();
   let processes: Pm2Process[] = [];
@@ -91,6 +103,8 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger): Pro
   const service = createService({
     name: "pm2 exporter",
     log,
+    guard: webConfig && web.users ? requireBasicAuth(webConfig, refused) : undefined,
+    tls: web.tls,
     maxBodyBytes: 1024,
     // One scrape is one consistent snapshot: the text is taken before the process metrics are awaited.
     exposition: { contentType: CONTENT_TYPE, render: () => text },
