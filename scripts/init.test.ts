@@ -4,7 +4,7 @@
 // step is the templates (provisioning/elasticsearch/elasticsearch.test.ts) and the roles
 // (security.test.ts) proved on the real server; the _security API calls themselves need a full
 // Elasticsearch (the test distribution cannot keep native users).
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,8 +23,13 @@ const env = {
   ELASTIC_PASSWORD: "elastic-password-0123",
   KIBANA_URL: "",
 };
+const AGENT_PASSWORD = "agent-password-0123456789";
 const options = (): InitOptions => ({
-  config: parseConfig("{}", "test"),
+  config: parseConfig(
+    `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\n`,
+    "test",
+  ),
+  configDir: dir,
   env,
   prometheusDir: join(dir, "prometheus"),
   alertmanagerDir: join(dir, "alertmanager"),
@@ -42,15 +47,38 @@ describe("the init job", () => {
     expect(readFileSync(join(dir, "prometheus/prometheus.yml"), "utf8")).toBe(prometheus);
     expect(readFileSync(join(dir, "alertmanager/alertmanager.yml"), "utf8")).toBe(alertmanager);
     expect(said).toEqual([
-      'prometheus: config for host "web-1"',
+      'prometheus: config for host "web-1", and 1 other host(s)',
       "alertmanager: config with the notifier's token file",
     ]);
 
     expect(await promtool(["check", "config", join(dir, "prometheus/prometheus.yml")])).toMatch(/SUCCESS/);
     const doc = parseYaml(prometheus) as {
-      scrape_configs: { job_name: string; static_configs: { targets: string[]; labels: { host: string } }[] }[];
+      scrape_configs: {
+        job_name: string;
+        static_configs?: { targets: string[]; labels: { host: string } }[];
+        file_sd_configs?: { files: string[] }[];
+        basic_auth?: { username: string; password_file: string };
+      }[];
     };
-    expect(Object.fromEntries(doc.scrape_configs.map((s) => [s.job_name, s.static_configs[0].targets[0]]))).toEqual({
+    const [fixed, agents] = [
+      doc.scrape_configs.filter((s) => s.static_configs),
+      doc.scrape_configs.filter((s) => s.file_sd_configs),
+    ];
+    // The other hosts: their agents' target files, with the password in a file Prometheus reads.
+    expect(agents.map((s) => [s.job_name, s.file_sd_configs![0].files[0], s.basic_auth])).toEqual(
+      ["node", "pm2"].map((job) => [
+        `${job}-agents`,
+        join(dir, "targets", `${job}.json`),
+        { username: "prometheus", password_file: join(dir, "prometheus/agent-password") },
+      ]),
+    );
+    expect(JSON.parse(readFileSync(join(dir, "targets/node.json"), "utf8"))).toEqual([
+      { targets: ["10.0.0.11:9100"], labels: { env: "production", host: "app-1" } },
+    ]);
+    expect(readFileSync(join(dir, "prometheus/agent-password"), "utf8")).toBe(AGENT_PASSWORD);
+    expect(statSync(join(dir, "prometheus/agent-password")).mode & 0o777).toBe(0o644); // Prometheus runs as nobody
+    expect(prometheus).not.toContain(AGENT_PASSWORD);
+    expect(Object.fromEntries(fixed.map((s) => [s.job_name, s.static_configs![0].targets[0]]))).toEqual({
       prometheus: "localhost:9090",
       node: "host.docker.internal:9100",
       pm2: "host.docker.internal:9209",
@@ -60,7 +88,7 @@ describe("the init job", () => {
       notifier: "notifier:8060",
       elasticsearch: "elasticsearch-exporter:9114",
     });
-    expect(new Set(doc.scrape_configs.map((s) => s.static_configs[0].labels.host))).toEqual(new Set(["web-1"]));
+    expect(new Set(fixed.map((s) => s.static_configs![0].labels.host))).toEqual(new Set(["web-1"]));
 
     const { stdout } = await promisify(execFile)(AMTOOL_BIN, [
       "check-config",

@@ -1,6 +1,7 @@
 // The compose stack's one-shot `init` job (docker-compose.monitoring.yml runs `node dist/init.mjs`):
 //   1. renders Prometheus' and Alertmanager's configs for the compose network from the same
-//      files and code the native stack uses (the notifier's token in a file only Alertmanager mounts);
+//      files and code the native stack uses (the notifier's token in a file only Alertmanager mounts;
+//      the other hosts' target files, and the password Prometheus sends their agents);
 //   2. Elasticsearch, as `elastic` (the one holder of its password): OpsDeck's users and roles,
 //      kibana_system's password, the index templates and ILM retention;
 //   3. checks Grafana's provisioning (the datasources and dashboards it will load);
@@ -8,12 +9,13 @@
 // Kibana's saved objects once Kibana is up: a slow or stopped Kibana holds up only itself.
 // Idempotent: every step overwrites with the same result, so running it twice changes nothing.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadConfig, type Config } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { applySecurity } from "@opsdeck/core/elastic-security";
-import { REPO, renderAlertmanagerConfig, renderPrometheusConfig } from "@opsdeck/stack";
+import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
+import { prepareAgentScrape, REPO, renderAlertmanagerConfig, renderPrometheusConfig } from "@opsdeck/stack";
 import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
 import { lintDashboard } from "../provisioning/grafana/src/lint.ts";
 import { importSavedObjects } from "../provisioning/kibana/import-objects.ts";
@@ -27,6 +29,8 @@ const ROOT = process.env.OPSDECK_HOME ?? REPO;
 
 export interface InitOptions {
   config: Config;
+  /** opsdeck.yml's directory: its relative paths start there. */
+  configDir: string;
   env: NodeJS.ProcessEnv;
   /** Where Prometheus' and Alertmanager's rendered configs go (two volumes in compose). */
   prometheusDir: string;
@@ -68,9 +72,17 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       targets: composeTargets(env.OPSDECK_HOST_SCRAPE ?? "host.docker.internal", env.NODE_EXPORTER_PORT ?? "9100"),
       alertmanagers: ["alertmanager:9093"],
       host,
+      agents: prepareAgentScrape({
+        config: o.config,
+        baseDir: o.configDir,
+        prometheusDir: o.prometheusDir,
+        // Prometheus' image runs as nobody, and nothing else mounts this volume.
+        passwordFileMode: 0o644,
+      }),
     }),
   );
-  say(`prometheus: config for host "${host}"`);
+  const hosts = mergeHosts(o.config.hosts, readHostsFile(resolve(o.configDir, o.config.agents.hosts_file)));
+  say(`prometheus: config for host "${host}", and ${hosts.length} other host(s)`);
   mkdirSync(o.alertmanagerDir, { recursive: true });
   const tokenFile = join(o.alertmanagerDir, "notifier-token");
   writeFileSync(tokenFile, need(env, "OPSDECK_NOTIFIER_TOKEN"));
@@ -144,10 +156,11 @@ export async function runInit(o: InitOptions): Promise<string[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { config } = loadConfig({ reader: "import-logs" });
+  const { config, file } = loadConfig({ reader: "init" });
   const rendered = process.env.OPSDECK_RENDERED_DIR ?? "/opsdeck/rendered";
   const options: InitOptions = {
     config,
+    configDir: dirname(file),
     env: process.env,
     prometheusDir: join(rendered, "prometheus"),
     alertmanagerDir: join(rendered, "alertmanager"),

@@ -4,7 +4,7 @@
 // healthy (or says which failed and why); prints the URLs; Ctrl-C stops everything it started.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
   configPath,
@@ -31,6 +31,7 @@ import {
   launchNotifier,
   launchPortal,
   renderPrometheusConfig,
+  prepareAgentScrape,
   launchExporter,
   startNodeExporter,
   startElasticsearch,
@@ -52,6 +53,8 @@ const SECRETS = [
   "OPSDECK_PORTAL_SESSION_SECRET",
   "OPSDECK_PORTAL_ADMIN_PASSWORD",
   "OPSDECK_GRAFANA_ADMIN_PASSWORD",
+  // Prometheus' password on the other hosts' agents (they hold its bcrypt hash: npm run agent-credentials).
+  "OPSDECK_AGENT_PASSWORD",
 ];
 
 /** Tokens from the environment, or generated once into <dir>/secrets.env (mode 600). */
@@ -267,6 +270,7 @@ async function main() {
           elasticsearch: target(esExporter, stack.elasticsearch_exporter.port),
         },
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
+        agents: prepareAgentScrape({ config, baseDir: dirname(file), prometheusDir: join(stackDir, "prometheus") }),
       });
       const p = await startPrometheus({
         dir: join(stackDir, "prometheus"),
@@ -456,9 +460,10 @@ async function targetsUp(prom: string) {
     "prometheus targets",
     async () => {
       const body = (await (await fetch(`${prom}/api/v1/targets?state=active`)).json()) as {
-        data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+        data: { activeTargets: { labels: { job: string }; scrapePool: string; health: string; lastError: string }[] };
       };
-      const bad = body.data.activeTargets.filter((t) => t.health !== "up");
+      // This machine's own targets: another host being down (or still unknown) does not stop the start.
+      const bad = body.data.activeTargets.filter((t) => t.health !== "up" && !t.scrapePool.endsWith("-agents"));
       down = bad.map((t) => `${t.labels.job}: ${t.health} ${t.lastError}`).join("; ");
       return body.data.activeTargets.length > 0 && bad.length === 0;
     },

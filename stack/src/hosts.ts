@@ -1,6 +1,6 @@
 // The hosts' agents for the central Prometheus: the target files from the host lists, and the
 // password Prometheus sends them, in a file only Prometheus reads.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "@opsdeck/core";
 import { writeTargetFiles } from "@opsdeck/core/hosts/file-sd";
@@ -16,6 +16,8 @@ export function prepareAgentScrape(opts: {
   /** opsdeck.yml's directory: relative paths in it start there. */
   baseDir: string;
   prometheusDir: string;
+  /** 0o644 where Prometheus runs as another user (compose: nobody) and alone mounts the directory. */
+  passwordFileMode?: number;
 }): AgentScrape | undefined {
   const { agents } = opts.config;
   const hosts = mergeHosts(opts.config.hosts, readHostsFile(resolve(opts.baseDir, agents.hosts_file)));
@@ -30,7 +32,8 @@ export function prepareAgentScrape(opts: {
   }
   mkdirSync(opts.prometheusDir, { recursive: true });
   const passwordFile = join(opts.prometheusDir, "agent-password");
-  writeFileSync(passwordFile, agents.password, { mode: 0o600 });
+  writeFileSync(passwordFile, agents.password, { mode: opts.passwordFileMode ?? 0o600 });
+  chmodSync(passwordFile, opts.passwordFileMode ?? 0o600); // mode applies only when the file is created
   return {
     targetsDir,
     username: agents.username,
