@@ -91,6 +91,9 @@ const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(check|signin-redirect)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
+  // The Hosts page: add; enable / disable, remove.
+  [/^\/api\/hosts$/, ["POST"]],
+  [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
   [/^\/api\/(health|stream)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],

@@ -12,6 +12,7 @@ import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
 import { benchServers } from "../stack/bench/servers.bench.ts";
+import { benchHosts } from "../stack/bench/hosts.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -77,4 +78,12 @@ if (!only || only === "servers") {
   const rows = await benchServers();
   printTable("Prometheus and Alertmanager on the whole test stack: built (what runs) vs Debian's (before)", rows);
   writeFileSync(join(out, "servers.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
+}
+if (!only || only === "hosts") {
+  const r = await benchHosts();
+  printTable("Series one host brings (per scrape)", r.perHost);
+  printTable("The agent on an app server: RSS and CPU, scraped every 15 s", r.footprint);
+  printTable("One Prometheus, N hosts at 15 s (one agent listed N times): series, samples/s, RSS, CPU", r.load);
+  printTable("A host added → its first scrape", r.add);
+  writeFileSync(join(out, "hosts.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }

@@ -156,7 +156,7 @@ describe("docker-compose.monitoring.yml", () => {
     const services = (await resolved(filledEnv())).services;
     const example = parseYaml(readFileSync(join(REPO, "opsdeck.example.yml"), "utf8"));
     const readers = {
-      init: "import-logs",
+      init: "init",
       "kibana-setup": "import-logs",
       portal: "portal",
       "deploy-exporter": "deploy-exporter",
@@ -302,5 +302,26 @@ describe("docker-compose.monitoring.yml", () => {
     ).toEqual(["init"]);
     // The bundles find provisioning/ through OPSDECK_HOME (their import.meta.url is dist/).
     expect(dockerfile).toMatch(/^ENV OPSDECK_HOME=\/opsdeck$/m);
+  });
+});
+
+describe("docker-compose.agent.yml", () => {
+  it("runs the tests' node-exporter, with the same collectors, behind the web config, on the host's network", async () => {
+    const file = join(tempDir("agent-compose"), ".env");
+    writeFileSync(file, "AGENT_LISTEN=10.0.0.11\n");
+    const { services } = await resolved(file, [join(REPO, "docker-compose.agent.yml")]);
+    const node = services["node-exporter"];
+    expect(node.image).toBe(`prom/node-exporter:v${NODE_EXPORTER_VERSION}`);
+    const args = node.command!;
+    expect(args).toContain("--web.config.file=/etc/opsdeck-agent/web.yml");
+    expect(args).toContain("--web.listen-address=10.0.0.11:9100");
+    const collectors = args.filter((a) => /^--collector\.\w+$/.test(a) && a !== "--collector.disable-defaults");
+    expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual([...NODE_COLLECTORS].sort());
+  });
+
+  it("refuses to start without the address to listen on", async () => {
+    const file = join(tempDir("agent-compose"), ".env");
+    writeFileSync(file, "");
+    await expect(resolved(file, [join(REPO, "docker-compose.agent.yml")])).rejects.toThrow(/AGENT_LISTEN/);
   });
 });

@@ -90,7 +90,12 @@ async function main() {
   const stackDir = resolve(REPO, process.env.OPSDECK_STACK_DIR ?? ".opsdeck");
   mkdirSync(join(stackDir, "logs"), { recursive: true });
   const secrets = await loadSecrets(stackDir);
-  const own = { OPSDECK_DATA_DIR: join(stackDir, "data"), PM2_HOME: join(stackDir, "pm2") };
+  const own = {
+    OPSDECK_DATA_DIR: join(stackDir, "data"),
+    PM2_HOME: join(stackDir, "pm2"),
+    // Prometheus reads the hosts' target files here; the portal rewrites them.
+    OPSDECK_TARGETS_DIR: join(stackDir, "data", "targets"),
+  };
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, ...own };
   const { config } = loadConfig({ argv: ["--config", file], env });
   // Each child gets the environment without any secret, plus what its own parts of the file

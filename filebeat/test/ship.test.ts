@@ -240,7 +240,14 @@ describe("filebeat.yml under the real Filebeat", () => {
     );
     const dir = tempDir("fixture");
     // UTC: the fixture's times are the lines' own.
-    await shipLogs({ elasticsearchUrl: url, indexPrefix: prefix, dir, files: SAMPLE_FILES, logTimezone: "UTC", expectEvents: 7 });
+    await shipLogs({
+      elasticsearchUrl: url,
+      indexPrefix: prefix,
+      dir,
+      files: SAMPLE_FILES,
+      logTimezone: "UTC",
+      expectEvents: 7,
+    });
     const res = await client.search<Doc>({ index: `${prefix}-*`, size: 20 });
     const byKind = Object.fromEntries(
       res.hits.hits

@@ -2,7 +2,7 @@
 // sign in; the overview shows real numbers; deploy steps advance live; a silence reaches
 // Alertmanager; acknowledging; the language switch; a source down fails alone; a viewer cannot
 // silence. A screenshot of every page in both languages goes to portal/test/screenshots/.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -13,8 +13,8 @@ import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName } from "@opsdeck/core/elastic";
 import { readSse, type ParsedEvent } from "@opsdeck/core/sse";
 import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
-import { freePort, REPO, launchPortal, type Proc } from "@opsdeck/stack";
-import { eventually, getJson, post } from "@opsdeck/stack/testkit";
+import { freePort, REPO, launchPortal, startAgentHost, type AgentHost, type Proc } from "@opsdeck/stack";
+import { eventually, getJson, post, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
 import { consoleErrors, overflow, untranslatedWords } from "./page-checks.ts";
@@ -25,6 +25,8 @@ const SHOTS = join(REPO, "portal/test/screenshots");
 const SECRET = "portal-session-secret-0123456789abcdef";
 let stack: RunningStack;
 let brokenPortal: Proc | undefined;
+/** An agent host on loopback, added from the Hosts page. */
+let agent: AgentHost | undefined;
 let browser: Browser;
 /** Stands in for Grafana: serves any dashboard path, and records what was asked. */
 let grafana: Server;
@@ -70,6 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await brokenPortal?.stop();
+  await agent?.stop();
   grafana?.close();
   await stack?.stop();
 });
@@ -239,6 +242,79 @@ describe("portal", () => {
     await page.waitForURL(/from=now-15m&to=now/);
     await page.locator("[data-chart] canvas").first().waitFor();
     await shot(page, "system-zh");
+    await page.close();
+  });
+
+  it("adds a host from the Hosts page: on disk, audited, scraped by Prometheus without a restart; then disabled", async () => {
+    const secrets = readFileSync(join(stack.dir, "state", "secrets.env"), "utf8");
+    const password = /^OPSDECK_AGENT_PASSWORD=(.*)$/m.exec(secrets)![1];
+    agent = await startAgentHost({
+      name: "agent-1",
+      dir: tempDir("portal-agent"),
+      credentials: { username: "prometheus", password },
+    });
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(front() + "/hosts");
+    await page.click('[data-host-manager] button[aria-expanded="false"]');
+    await page.fill('[data-form="add-host"] input[name="name"]', "agent-1");
+    await page.fill('[data-form="add-host"] input[name="address"]', "127.0.0.1");
+    await page.fill('[data-form="add-host"] input[name="labels"]', "env=staging, role=web");
+    await page.fill('[data-form="add-host"] input[name="node"]', String(agent.nodePort));
+    await page.fill('[data-form="add-host"] input[name="pm2"]', String(agent.pm2Port));
+    await page.click('[data-form="add-host"] button[type="submit"]');
+    await page.locator('[data-managed-host="agent-1"]').waitFor();
+    // On disk before the answer: the hosts file beside opsdeck.yml and the target files.
+    expect(readFileSync(join(stack.dir, "hosts.yml"), "utf8")).toMatch(/name: agent-1[\s\S]*env: staging/);
+    const targets = JSON.parse(readFileSync(join(stack.dir, "state/data/targets/node.json"), "utf8"));
+    expect(targets).toEqual([
+      { targets: [`127.0.0.1:${agent.nodePort}`], labels: { env: "staging", role: "web", host: "agent-1" } },
+    ]);
+    // Prometheus (15 s scrapes here, as in production) finds it; the row says it is up, with its
+    // versions, once both targets were scraped (each at its own offset in the interval).
+    const row = page.locator('tr[data-row="agent-1"]');
+    const [status, versions] = await eventually(
+      async () => {
+        await page.reload();
+        const cell = (column: string) => row.locator(`[data-column="${column}"]`).textContent({ timeout: 5000 });
+        return [(await cell("status")) ?? "", (await cell("agent")) ?? ""];
+      },
+      ([s, v]) => s === "正常" && v.includes("OpsDeck"),
+      60_000,
+    );
+    expect(status).toBe("正常");
+    expect(versions).toMatch(/^node-exporter \d+\.\d+\.\d+, OpsDeck \d/);
+    expect(await row.locator('[data-column="apps"]').textContent()).toBe("2 / 0");
+    await shot(page, "hosts-added-zh");
+    expect(readFileSync(join(stack.dir, "state/logs/portal.log"), "utf8")).toMatch(
+      /"event.action":"host-added".*"host.name":"agent-1"|"host.name":"agent-1".*"event.action":"host-added"/,
+    );
+    // A second host of the same name, and a bad address, are refused with the reason.
+    const refused = await page.evaluate(async () => {
+      const csrf = document.cookie
+        .split("; ")
+        .find((c) => c.startsWith("opsdeck_csrf="))!
+        .split("=")[1];
+      const add = async (body: unknown) => {
+        const res = await fetch("/api/hosts", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-opsdeck-csrf": csrf },
+          body: JSON.stringify(body),
+        });
+        return [res.status, ((await res.json()) as { error: string }).error];
+      };
+      return [
+        await add({ name: "agent-1", address: "10.0.0.1" }),
+        await add({ name: "agent-2", address: "http://10.0.0.2:9100" }),
+      ];
+    });
+    expect(refused[0]).toEqual([409, 'a host named "agent-1" is already listed']);
+    expect(refused[1][0]).toBe(400);
+    expect(refused[1][1]).toMatch(/^address: a host name or IP address/);
+    // Disabled: Prometheus drops the target, the row says so.
+    await page.locator('[data-managed-host="agent-1"] button').first().click();
+    await row.locator('[data-column="status"]', { hasText: "已停用" }).waitFor();
+    expect(JSON.parse(readFileSync(join(stack.dir, "state/data/targets/node.json"), "utf8"))).toEqual([]);
     await page.close();
   });
 
@@ -636,6 +712,7 @@ describe("portal", () => {
     ["/", { "zh-CN": "总览", en: "Overview" }],
     ["/deploys", { "zh-CN": "部署", en: "Deploys" }],
     ["/deploys/walk-e2e", { "zh-CN": "shop", en: "shop" }],
+    ["/hosts", { "zh-CN": "主机", en: "Hosts" }],
     ["/system", { "zh-CN": "系统", en: "System" }],
     ["/processes", { "zh-CN": "进程", en: "Processes" }],
     ["/business", { "zh-CN": "业务", en: "Business" }],
@@ -697,24 +774,29 @@ describe("portal", () => {
       expect(problems).toEqual([]);
     });
 
-  it("a viewer cannot silence", async () => {
+  it("a viewer cannot silence, nor add a host", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "guest", "guest-password-1");
     await page.goto(front() + "/alerts");
     await expect(page.locator("body").textContent()).resolves.toContain("只读用户不能静默或确认告警");
+    await page.goto(front() + "/hosts");
+    await expect(page.locator("body").textContent()).resolves.toContain("只读用户不能添加或修改主机");
     const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
-    const status = await page.evaluate(
-      async (token) =>
+    const statuses = await page.evaluate(async (token) => {
+      const send = async (path: string, body: unknown) =>
         (
-          await fetch("/api/silences", {
+          await fetch(path, {
             method: "POST",
             headers: { "content-type": "application/json", "x-opsdeck-csrf": token },
-            body: JSON.stringify({ matchers: [{ name: "alertname", value: "X" }], minutes: 5, comment: "no" }),
+            body: JSON.stringify(body),
           })
-        ).status,
-      csrf,
-    );
-    expect(status).toBe(403);
+        ).status;
+      return [
+        await send("/api/silences", { matchers: [{ name: "alertname", value: "X" }], minutes: 5, comment: "no" }),
+        await send("/api/hosts", { name: "sneaky", address: "10.0.0.9" }),
+      ];
+    }, csrf);
+    expect(statuses).toEqual([403, 403]);
     await page.close();
   });
 

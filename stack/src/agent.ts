@@ -32,6 +32,8 @@ export interface AgentHost {
   pm2Port: number;
   /** Its PM2 exporter's log (a refused scrape is said there). */
   pm2ExporterLog: string;
+  /** node-exporter and the PM2 exporter, while they run. */
+  procs: Proc[];
   stopExporters(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -100,6 +102,9 @@ export async function startAgentHost(opts: {
     nodePort,
     pm2Port,
     pm2ExporterLog,
+    get procs() {
+      return exporters;
+    },
     stopExporters,
     async stop() {
       await stopExporters();

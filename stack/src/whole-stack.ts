@@ -65,6 +65,8 @@ export const stackConfig = (
       },
       demo: true,
     },
+    // Other hosts: the stack generates the password (secrets.env); the hosts file is beside this file.
+    agents: { password: "${OPSDECK_AGENT_PASSWORD:-}", targets_dir: "${OPSDECK_TARGETS_DIR:-data/targets}" },
   });
 
 export interface RunningStack {

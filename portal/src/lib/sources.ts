@@ -146,6 +146,8 @@ export interface PromTarget {
   scrapePool: string;
   health: "up" | "down" | "unknown";
   lastError: string;
+  /** When it was last scraped (ISO); Prometheus' zero time before the first scrape. */
+  lastScrape: string;
 }
 
 /** Everything Prometheus scrapes (node-exporter, the exporters, …), with its health. */

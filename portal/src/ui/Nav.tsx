@@ -11,6 +11,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
   const links: [string, string][] = [
     ["/", t.overview],
     ["/deploys", t.deploys],
+    ["/hosts", t.hosts],
     ["/system", t.system],
     ["/processes", t.processes],
     ["/business", t.business],

@@ -5,22 +5,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
-
-const csrf = () =>
-  document.cookie
-    .split("; ")
-    .find((c) => c.startsWith("opsdeck_csrf="))
-    ?.split("=")[1] ?? "";
-
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(url, {
-    method,
-    headers: { "content-type": "application/json", "x-opsdeck-csrf": csrf() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok)
-    throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`);
-}
+import { call } from "@/lib/api-call.ts";
 
 type Form = "ack" | "silence" | undefined;
 

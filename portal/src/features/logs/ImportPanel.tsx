@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { dateTime, type Reader } from "@/lib/time.ts";
+import { csrf } from "@/lib/api-call.ts";
 
 export interface ImportRecord {
   id: string;
@@ -22,11 +23,6 @@ export interface ImportRecord {
   error?: string;
 }
 
-const csrf = () =>
-  document.cookie
-    .split("; ")
-    .find((c) => c.startsWith("opsdeck_csrf="))
-    ?.split("=")[1] ?? "";
 export function ImportPanel({
   t,
   reader,

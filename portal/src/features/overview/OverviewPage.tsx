@@ -5,6 +5,7 @@ import { Widget } from "@/ui/Widget.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
+import { HOST_QUERIES } from "@/features/hosts/queries.ts";
 import { amAlerts, deploys, health, promNumber, promQuery, promTargets, type PromTarget } from "@/lib/sources.ts";
 import type { Dict } from "@/lib/i18n.ts";
 
@@ -54,11 +55,9 @@ export default async function Overview() {
       amAlerts(),
       deploys(`since=${dayStart.toISOString()}&limit=500`),
       deploys(`since=${new Date(Date.now() - 7 * 86_400_000).toISOString()}&limit=500`),
-      promQuery('1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'),
-      promQuery("1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes"),
-      promQuery(
-        'max by (host) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes)',
-      ),
+      promQuery(HOST_QUERIES.cpu()),
+      promQuery(HOST_QUERIES.memory()),
+      promQuery(HOST_QUERIES.disk()),
       promQuery("pm2_process_up == 0"),
       promQuery("increase(pm2_process_restarts_total[1h]) > 0"),
       promNumber(kpi("orders").q("")),

@@ -7,6 +7,8 @@ import { durationText } from "@/lib/time.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, promRange, type PromRange, type PromSample } from "@/lib/sources.ts";
 import { statusText } from "@/lib/status.ts";
+import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
+import { PageTitle } from "@/features/hosts/PageTitle.tsx";
 
 /**
  * Each PM2 status in one of four looks that differ in colour and in border (for readers who
@@ -25,11 +27,13 @@ const PM2_STATUS_CLASS: Record<string, "up" | "restarting" | "stopped" | "down">
 
 const key = (m: Record<string, string>) => `${m.host}\u0000${m.app}\u0000${m.app_instance}`;
 
-export default async function Processes() {
+export default async function Processes({ searchParams }: { searchParams: Promise<{ host?: string }> }) {
   const { t, lang } = await dict();
   const end = Date.now();
+  // ?host= keeps to one host's processes (the Hosts page links here so).
+  const host = hostParam((await searchParams).host);
   const [status, cpu, mem, restarts, uptime, lag, cpuTrend, memTrend] = await Promise.all([
-    promQuery("pm2_process_status == 1"),
+    promQuery(`pm2_process_status{${hostMatcher(host)}} == 1`),
     promQuery("pm2_process_cpu_ratio"),
     promQuery("pm2_process_memory_bytes"),
     promQuery("pm2_process_restarts_total"),
@@ -78,7 +82,7 @@ export default async function Processes() {
   });
   return (
     <main>
-      <h1>{t.processes}</h1>
+      <PageTitle title={t.processes} host={host} />
       <GrafanaLink page="/processes" from="now-6h" t={t} lang={lang} />
       <SortableTable
         initial="app"

@@ -6,22 +6,15 @@ import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { dateTime, fitRange } from "@/lib/time.ts";
 import { promRange, type PromRange } from "@/lib/sources.ts";
+import { HOST_QUERIES, hostMatcher, hostParam } from "@/features/hosts/queries.ts";
+import { PageTitle } from "@/features/hosts/PageTitle.tsx";
 
 const CHARTS = [
-  { id: "cpu", unit: "ratio", q: '1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m]))' },
-  { id: "memory", unit: "ratio", q: "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes" },
-  {
-    id: "disk",
-    unit: "ratio",
-    q: 'max by (host) (1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes)',
-  },
-  // Received and sent apart: a host that only sends (a backup running) reads differently from one that only receives.
-  {
-    id: "network",
-    unit: "bytes/s",
-    q: 'label_replace(sum by (host) (rate(node_network_receive_bytes_total{device!~"lo"}[5m])), "direction", "rx", "", "") or label_replace(sum by (host) (rate(node_network_transmit_bytes_total{device!~"lo"}[5m])), "direction", "tx", "", "")',
-  },
-  { id: "load", unit: "plain", q: "node_load1" },
+  { id: "cpu", unit: "ratio" },
+  { id: "memory", unit: "ratio" },
+  { id: "disk", unit: "ratio" },
+  { id: "network", unit: "bytes/s" },
+  { id: "load", unit: "plain" },
 ] as const;
 
 const toSeries = (r: PromRange[], t: Dict): Series[] =>
@@ -35,17 +28,25 @@ const toSeries = (r: PromRange[], t: Dict): Series[] =>
     points: s.values.map(([time, v]) => [time, Number(v)] as [number, number]),
   }));
 
-export default async function System({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
+export default async function System({
+  searchParams,
+}: {
+  searchParams: Promise<{ from?: string; to?: string; host?: string }>;
+}) {
   const { t, lang, reader } = await dict();
   const q = await searchParams;
   const range = parseRange(q.from);
-  const results = await Promise.all(CHARTS.map((c) => promRange(c.q, range.start, range.end)));
+  // ?host= keeps to one host (the Hosts page links here so); the URL keeps the filter.
+  const host = hostParam(q.host);
+  const results = await Promise.all(
+    CHARTS.map((c) => promRange(HOST_QUERIES[c.id](hostMatcher(host)), range.start, range.end)),
+  );
   const first = Math.min(...results.flatMap((r) => (r.ok ? r.data.map((s) => s.values[0]?.[0] ?? Infinity) : [])));
   const fitted = fitRange([range.start / 1000, range.end / 1000], Number.isFinite(first) ? first : undefined);
   const note = fitted.since ? t.collecting_since.replace("{time}", dateTime(fitted.since * 1000, reader)) : undefined;
   return (
     <main>
-      <h1>{t.system}</h1>
+      <PageTitle title={t.system} host={host} />
       <GrafanaLink page="/system" from={range.from} t={t} lang={lang} />
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
       {note && (

@@ -1,0 +1,2 @@
+// Route: see features/hosts/api.ts.
+export { POST } from "@/features/hosts/api.ts";

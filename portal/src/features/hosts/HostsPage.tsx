@@ -1,0 +1,153 @@
+// Hosts: every server OpsDeck watches — this one and those in opsdeck.yml's `hosts:` or the
+// hosts file — with whether Prometheus reaches its agent, CPU, memory, disk, load, PM2 apps,
+// active alerts, the agent's version and when it was last heard from. Sortable, searchable;
+// operators add, disable and remove the hosts file's hosts here.
+import { currentSession } from "@/features/auth/auth.ts";
+import { can } from "@/features/auth/session.ts";
+import { fmt } from "@/lib/format.ts";
+import { dict } from "@/lib/i18n.ts";
+import { promQuery, promTargets, type PromSample, type PromTarget } from "@/lib/sources.ts";
+import { durationText } from "@/lib/time.ts";
+import { SortableTable } from "@/ui/SortableTable.tsx";
+import { HostManager } from "./HostManager.tsx";
+import { watchedHosts } from "./host-lists.ts";
+import { HOST_QUERIES } from "./queries.ts";
+
+type HostState = "up" | "down" | "refused" | "disabled" | "waiting";
+const STATE_CLASS: Record<HostState, string> = {
+  up: "s-up",
+  down: "s-down",
+  refused: "s-down",
+  disabled: "s-stopped",
+  waiting: "s-restarting",
+};
+
+/** What Prometheus says of a host's agent: its node-exporter target, else its PM2 exporter's. */
+function agentState(targets: PromTarget[]): { state: HostState; error?: string; lastScrape?: number } {
+  const target = targets.find((x) => x.labels.job === "node") ?? targets[0];
+  if (!target) return { state: "waiting" };
+  const scraped = Date.parse(target.lastScrape);
+  const lastScrape = scraped > 0 ? scraped : undefined;
+  if (target.health === "up") return { state: "up", lastScrape };
+  if (target.health === "unknown") return { state: "waiting" };
+  // Prometheus says "server returned HTTP status 401 Unauthorized": the agent refuses our password.
+  const refused = /\b401\b/.test(target.lastError);
+  return { state: refused ? "refused" : "down", error: target.lastError, lastScrape };
+}
+
+export default async function Hosts({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+  const { t, lang } = await dict();
+  const search = ((await searchParams).q ?? "").trim().slice(0, 200);
+  const session = await currentSession();
+  let listError: string | undefined;
+  let listed: ReturnType<typeof watchedHosts> = [];
+  try {
+    listed = watchedHosts();
+  } catch (err) {
+    listError = (err as Error).message; // a broken hosts file: say so, still show what Prometheus sees
+  }
+  const [targets, cpu, memory, disk, load, online, errored, alerts, nodeVersion, agentVersion] = await Promise.all([
+    promTargets(),
+    promQuery(HOST_QUERIES.cpu()),
+    promQuery(HOST_QUERIES.memory()),
+    promQuery(HOST_QUERIES.disk()),
+    promQuery(HOST_QUERIES.load()),
+    promQuery('count by (host) (pm2_process_status{status="online"} == 1)'),
+    promQuery('count by (host) (pm2_process_status{status="errored"} == 1)'),
+    promQuery('count by (host) (ALERTS{alertstate="firing",alertname!="Watchdog"})'),
+    promQuery("max by (host, version) (node_exporter_build_info)"),
+    promQuery('max by (host, version) (opsdeck_build_info{job="pm2"})'),
+  ]);
+  const byHost = (r: Awaited<ReturnType<typeof promQuery>>) =>
+    new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [s.metric.host, Number(s.value[1])]));
+  const versionOf = (r: Awaited<ReturnType<typeof promQuery>>) =>
+    new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [s.metric.host, s.metric.version]));
+  const [c, m, d, l, on, err, al] = [cpu, memory, disk, load, online, errored, alerts].map(byHost);
+  const [nv, av] = [versionOf(nodeVersion), versionOf(agentVersion)];
+  const hostTargets = (targets.ok ? targets.data : []).filter((x) => ["node", "pm2"].includes(x.labels.job));
+  const names = [...new Set([...listed.map((h) => h.name), ...hostTargets.map((x) => x.labels.host).filter(Boolean)])];
+  const now = Date.now();
+  const rows = names.flatMap((name) => {
+    const entry = listed.find((h) => h.name === name);
+    const seen = agentState(hostTargets.filter((x) => x.labels.host === name));
+    const state: HostState = entry && !entry.enabled ? "disabled" : seen.state;
+    const labels = Object.entries(entry?.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    const haystack = `${name} ${entry?.address ?? ""} ${labels}`.toLowerCase();
+    if (search && !haystack.includes(search.toLowerCase())) return [];
+    const versions = [nv.get(name) && `node-exporter ${nv.get(name)}`, av.get(name) && `OpsDeck ${av.get(name)}`];
+    return [
+      {
+        id: name,
+        host: name,
+        host__href: `/system?host=${encodeURIComponent(name)}`,
+        status: t[`host_${state}`],
+        status__class: `${STATE_CLASS[state]} host-state`,
+        status__sort: ["refused", "down", "waiting", "disabled", "up"].indexOf(state),
+        cpu: fmt("percentunit", c.get(name)),
+        cpu__sort: c.get(name) ?? -1,
+        memory: fmt("percentunit", m.get(name)),
+        memory__sort: m.get(name) ?? -1,
+        disk: fmt("percentunit", d.get(name)),
+        disk__sort: d.get(name) ?? -1,
+        load: l.has(name) ? l.get(name)!.toLocaleString(lang, { maximumFractionDigits: 2 }) : "–",
+        load__sort: l.get(name) ?? -1,
+        apps: `${(on.get(name) ?? 0).toLocaleString(lang)} / ${(err.get(name) ?? 0).toLocaleString(lang)}`,
+        apps__sort: err.get(name) ?? 0,
+        apps__href: `/processes?host=${encodeURIComponent(name)}`,
+        alerts: (al.get(name) ?? 0).toLocaleString(lang),
+        alerts__sort: al.get(name) ?? 0,
+        alerts__href: `/alerts?matchers=${encodeURIComponent(`host="${name}"`)}`,
+        agent: versions.filter(Boolean).join(", ") || "–",
+        contact: seen.lastScrape
+          ? t.ago.replace("{d}", durationText((now - seen.lastScrape) / 1000, lang, 1))
+          : t.never,
+        contact__sort: seen.lastScrape ?? 0,
+        labels,
+        // Prometheus' own words for a failed scrape (e.g. "… 401 Unauthorized"): data, not translated.
+        error: seen.error ?? "",
+      },
+    ];
+  });
+  const fromFile = listed.filter((h) => h.source === "hosts file");
+  return (
+    <main>
+      <h1>{t.hosts}</h1>
+      {!targets.ok && (
+        <p className="error" role="alert">
+          {t.source_error}: {targets.error}
+        </p>
+      )}
+      {listError && (
+        <p className="error" role="alert" data-hosts-file-error>
+          {t.hosts_file_invalid}: {listError}
+        </p>
+      )}
+      <form className="row-actions filters" method="get" action="/hosts">
+        <input name="q" defaultValue={search} placeholder={t.hosts_search_hint} aria-label={t.search} />
+        <button type="submit">{t.search}</button>
+      </form>
+      <SortableTable
+        initial="status"
+        rows={rows}
+        columns={[
+          { key: "host", label: t.host, data: true },
+          { key: "status", label: t.status },
+          { key: "cpu", label: t.cpu, numeric: true },
+          { key: "memory", label: t.memory, numeric: true },
+          { key: "disk", label: t.disk, numeric: true },
+          { key: "load", label: t.load, numeric: true },
+          { key: "apps", label: t.pm2_online_errored, numeric: true },
+          { key: "alerts", label: t.active_alerts, numeric: true },
+          { key: "agent", label: t.agent_version, data: true },
+          { key: "contact", label: t.last_contact },
+          { key: "labels", label: t.labels, data: true },
+          { key: "error", label: t.last_error, data: true },
+        ]}
+      />
+      <p className="muted">{t.hosts_how_to_add}</p>
+      <HostManager t={t} allowed={can(session, "operator")} hosts={fromFile} />
+    </main>
+  );
+}

@@ -1,0 +1,76 @@
+// `npm run agent-bundle`: what an app server needs to run OpsDeck's agent, in one tarball
+// (dist/opsdeck-agent-<version>.tar.gz): node-exporter at the pinned version (the binary the
+// tests run), the PM2 exporter's bundle with only the packages it imports, the systemd units,
+// and install-agent.sh. The app server needs Node.js (it runs PM2) and nothing else: no Go, no
+// npm registry, no Docker.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { OPSDECK_VERSION } from "@opsdeck/core/self-metrics";
+import { NODE_COLLECTORS, NODE_EXPORTER_VERSION, REPO, SERVER_BINARIES } from "@opsdeck/stack";
+import { buildAll } from "./build.ts";
+
+/** The npm packages a bundle imports (bare specifiers, by package name). */
+export function importedPackages(bundle: string): string[] {
+  const specifiers = [...bundle.matchAll(/\bfrom\s+"([^".][^"]*)"|\bimport\("([^".][^"]*)"\)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
+  return [
+    ...new Set(
+      specifiers
+        .filter((s) => !s.startsWith("node:"))
+        .map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0])),
+    ),
+  ].sort();
+}
+
+export async function makeAgentBundle(outDir = join(REPO, "dist")): Promise<string> {
+  await buildAll();
+  const name = `opsdeck-agent-${OPSDECK_VERSION}`;
+  const dir = join(outDir, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  copyFileSync(SERVER_BINARIES.nodeExporter, join(dir, "bin/node_exporter"));
+  for (const f of ["exporter.mjs", "exporter.mjs.map"]) copyFileSync(join(REPO, "dist", f), join(dir, f));
+  cpSync(join(REPO, "provisioning/systemd/agent"), join(dir, "systemd"), { recursive: true });
+  copyFileSync(join(REPO, "scripts/install-agent.sh"), join(dir, "install-agent.sh"));
+  writeFileSync(
+    join(dir, "VERSIONS"),
+    [
+      `OPSDECK_VERSION=${OPSDECK_VERSION}`,
+      `NODE_EXPORTER_VERSION=${NODE_EXPORTER_VERSION}`,
+      // The collectors the central stack runs (the rules, the portal and the Host dashboard read these).
+      `NODE_COLLECTORS="${NODE_COLLECTORS.map((c) => `--collector.${c}`).join(" ")}"`,
+    ].join("\n") + "\n",
+  );
+  // The packages at the versions installed here (package-lock.json's): tested together.
+  const dependencies = Object.fromEntries(
+    importedPackages(readFileSync(join(REPO, "dist/exporter.mjs"), "utf8")).map((pkg) => [
+      pkg,
+      (JSON.parse(readFileSync(join(REPO, "node_modules", pkg, "package.json"), "utf8")) as { version: string })
+        .version,
+    ]),
+  );
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name, private: true, type: "module", dependencies }, null, 2) + "\n",
+  );
+  execFileSync("npm", ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: dir,
+    stdio: "inherit",
+  });
+  const tarball = join(outDir, `${name}.tar.gz`);
+  execFileSync("tar", ["-czf", tarball, "-C", outDir, name]);
+  return tarball;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const tarball = await makeAgentBundle();
+  console.log(`agent bundle: ${tarball}
+On the app server: tar xzf ${tarball.split("/").pop()} && cd ${tarball
+    .split("/")
+    .pop()!
+    .replace(/\.tar\.gz$/, "")}
+  sudo ./install-agent.sh --web-config web.yml --pm2-user <the apps' user>
+(web.yml: npm run agent-credentials here).`);
+}
