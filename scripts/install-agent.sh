@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
     --node-exporter-port) node_port=$2; shift 2 ;;
     --pm2-exporter-port) pm2_port=$2; shift 2 ;;
     --prefix) prefix=$2; shift 2 ;;
-    --root) root=$(cd "$2" && pwd); shift 2 ;;
+    --root) mkdir -p "$2" && root=$(cd "$2" && pwd); shift 2 ;;
     --no-start) start=0; shift ;;
     --without-node-exporter) with_node=0; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;

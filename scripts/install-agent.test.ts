@@ -4,8 +4,8 @@
 // and scraped with and without Prometheus' password. The exporter runs from the bundle's own
 // node_modules, so a package it imports and the bundle lacks fails this test.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -108,7 +108,13 @@ describe("install-agent.sh from the agent bundle", () => {
     expect(web).not.toContain(credentials.password);
     expect(unit("opsdeck-node-exporter.service").text).toMatch(/^User=opsdeck-agent$/m);
     expect(unit("opsdeck-agent-pm2-exporter.service").text).toMatch(/^SupplementaryGroups=opsdeck-agent$/m);
-    // systemd's own check of the unit files against the staging root (binaries, directives).
+    // systemd's own check of the unit files against the staging root (directives, dependencies,
+    // that each ExecStart is an executable there): the root gets this machine's system units, and
+    // Node.js where the unit found it (a stub that runs the real one).
+    cpSync("/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true });
+    const node = unit("opsdeck-agent-pm2-exporter.service").cmd;
+    mkdirSync(join(root, dirname(node)), { recursive: true });
+    writeFileSync(join(root, node), `#!/bin/sh\nexec ${node} "$@"\n`, { mode: 0o755 });
     const verify = await run("systemd-analyze", [
       "verify",
       `--root=${root}`,
