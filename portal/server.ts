@@ -88,7 +88,7 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
 const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
   // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
-  [/^\/api\/auth\/(check|signin-redirect)$/, ["GET"]],
+  [/^\/api\/auth\/(check|signin-redirect|agent)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
   // The Hosts page: add; enable / disable, remove.

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OPSDECK_VERSION } from "@opsdeck/core/self-metrics";
-import { NODE_COLLECTORS, NODE_EXPORTER_VERSION, REPO, SERVER_BINARIES } from "@opsdeck/stack";
+import { NODE_COLLECTORS, NODE_EXPORTER_VERSION, PROMETHEUS_VERSION, REPO, SERVER_BINARIES } from "@opsdeck/stack";
 import { buildAll } from "./build.ts";
 
 /** The npm packages a bundle imports (bare specifiers, by package name). */
@@ -24,13 +24,15 @@ export function importedPackages(bundle: string): string[] {
   ].sort();
 }
 
-export async function makeAgentBundle(outDir = join(REPO, "dist")): Promise<string> {
+/** `withPrometheus`: also Prometheus (agent mode, for hosts in push mode; ~100 MB more). */
+export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheus = false): Promise<string> {
   await buildAll();
   const name = `opsdeck-agent-${OPSDECK_VERSION}`;
   const dir = join(outDir, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "bin"), { recursive: true });
   copyFileSync(SERVER_BINARIES.nodeExporter, join(dir, "bin/node_exporter"));
+  if (withPrometheus) copyFileSync(SERVER_BINARIES.prometheus, join(dir, "bin/prometheus"));
   for (const f of ["exporter.mjs", "exporter.mjs.map"]) copyFileSync(join(REPO, "dist", f), join(dir, f));
   cpSync(join(REPO, "provisioning/systemd/agent"), join(dir, "systemd"), { recursive: true });
   copyFileSync(join(REPO, "scripts/install-agent.sh"), join(dir, "install-agent.sh"));
@@ -39,6 +41,7 @@ export async function makeAgentBundle(outDir = join(REPO, "dist")): Promise<stri
     [
       `OPSDECK_VERSION=${OPSDECK_VERSION}`,
       `NODE_EXPORTER_VERSION=${NODE_EXPORTER_VERSION}`,
+      ...(withPrometheus ? [`PROMETHEUS_VERSION=${PROMETHEUS_VERSION}`] : []),
       // The collectors the central stack runs (the rules, the portal and the Host dashboard read these).
       `NODE_COLLECTORS="${NODE_COLLECTORS.map((c) => `--collector.${c}`).join(" ")}"`,
     ].join("\n") + "\n",
@@ -65,7 +68,7 @@ export async function makeAgentBundle(outDir = join(REPO, "dist")): Promise<stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const tarball = await makeAgentBundle();
+  const tarball = await makeAgentBundle(join(REPO, "dist"), process.argv.includes("--with-prometheus"));
   console.log(`agent bundle: ${tarball}
 On the app server: tar xzf ${tarball.split("/").pop()} && cd ${tarball
     .split("/")

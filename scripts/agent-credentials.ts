@@ -1,17 +1,36 @@
-// `npm run agent-credentials`: prints the web config an agent host needs (README, "Add a
-// server"): Prometheus' user with the bcrypt hash of the agents' password. The password is
-// OPSDECK_AGENT_PASSWORD when set (npm start keeps it in .opsdeck/secrets.env, compose in .env),
-// else read at the prompt or from stdin. Only the hash leaves this server.
+// `npm run agent-credentials`: what an agent host needs (README, "Add a server").
+//   (no argument)    the web config for its exporters: Prometheus' user with the bcrypt hash of
+//                    the agents' password (OPSDECK_AGENT_PASSWORD when set — npm start keeps it
+//                    in .opsdeck/secrets.env, compose in .env — else read at the prompt or stdin).
+//   --push NAME      for a host in push mode: a new push token (for its Prometheus agent) and
+//                    the hosts entry with the token's SHA-256. Listing the new hash revokes the old token.
+// Only hashes go into OpsDeck's lists; the password and tokens go to one place each.
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
+import { HOST_NAME } from "@opsdeck/core";
 import { readPassword } from "./read-password.ts";
 
-const password = process.env.OPSDECK_AGENT_PASSWORD || (await readPassword("agents' password: "));
-if (password.length < 16) {
-  console.error("the agents' password must be at least 16 characters (opsdeck.yml agents.password)");
-  process.exit(1);
-}
-const username = process.env.OPSDECK_AGENT_USERNAME || "prometheus";
-console.log(`# web.yml for an agent host: node-exporter's --web.config.file and the PM2 exporter's
+const push = process.argv.indexOf("--push");
+if (push >= 0) {
+  const name = process.argv[push + 1] ?? "";
+  if (!HOST_NAME.test(name)) {
+    console.error("usage: npm run agent-credentials -- --push <host name>");
+    process.exit(2);
+  }
+  const { token, sha256 } = newPushToken();
+  console.log(`# The push token of ${name}: put it in the agent's token file (mode 600), nowhere else.
+${token}
+# The hosts entry on the central server (opsdeck.yml hosts:, or the hosts file):
+- { name: ${name}, address: ${name}, mode: push, push_token_sha256: ${sha256} }`);
+} else {
+  const password = process.env.OPSDECK_AGENT_PASSWORD || (await readPassword("agents' password: "));
+  if (password.length < 16) {
+    console.error("the agents' password must be at least 16 characters (opsdeck.yml agents.password)");
+    process.exit(1);
+  }
+  const username = process.env.OPSDECK_AGENT_USERNAME || "prometheus";
+  console.log(`# web.yml for an agent host: node-exporter's --web.config.file and the PM2 exporter's
 # exporters.pm2.web_config_file. Holds only the password's hash.
 basic_auth_users:
   ${username}: ${hashAgentPassword(password)}`);
+}

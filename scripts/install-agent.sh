@@ -20,6 +20,15 @@
 #                          what it writes, and for the tests
 #   --no-start             write everything, enable nothing
 #   --without-node-exporter  only the PM2 exporter (node-exporter runs from docker-compose.agent.yml)
+#
+# A host the central Prometheus cannot reach (NAT, another network) pushes instead: Prometheus
+# in agent mode (bundled with `npm run agent-bundle -- --with-prometheus`) scrapes the exporters
+# on 127.0.0.1 and writes through the central front door with the host's own token
+# (`npm run agent-credentials -- --push NAME` prints it, and the hosts entry for the central side):
+#   sudo ./install-agent.sh --pm2-user deploy --name app-9 --labels env=production,role=web \
+#     --push-url https://ops.example.com/ingest/prometheus/api/v1/write --push-token-file token
+# (no --web-config then: the exporters get a password of their own, known to this host alone).
+#   --agent-prometheus-port N  its own web port, on 127.0.0.1 (default 9095)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +39,7 @@ die() {
 
 web_config="" pm2_user="" pm2_home="" listen=0.0.0.0 node_port=9100 pm2_port=9209
 prefix=/opt/opsdeck-agent root="" start=1 with_node=1
+push_url="" push_token_file="" name="" labels="" agent_prom_port=9095
 while [ $# -gt 0 ]; do
   case "$1" in
     --web-config) web_config=$2; shift 2 ;;
@@ -42,6 +52,11 @@ while [ $# -gt 0 ]; do
     --root) mkdir -p "$2" && root=$(cd "$2" && pwd); shift 2 ;;
     --no-start) start=0; shift ;;
     --without-node-exporter) with_node=0; shift ;;
+    --push-url) push_url=$2; shift 2 ;;
+    --push-token-file) push_token_file=$2; shift 2 ;;
+    --name) name=$2; shift 2 ;;
+    --labels) labels=$2; shift 2 ;;
+    --agent-prometheus-port) agent_prom_port=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -54,6 +69,27 @@ done
 # shellcheck source=/dev/null
 . "$HERE/VERSIONS"
 
+node=$(command -v node) || die "node is not installed (the PM2 exporter runs on the Node.js the apps use)"
+major=$("$node" -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] || die "Node.js 20 or later is needed, found $("$node" --version)"
+if [ -n "$push_url" ]; then
+  [[ "$push_url" =~ ^https?://[^[:space:]]+/ingest/prometheus/api/v1/write$ ]] \
+    || die "--push-url must be the central front door's https://…/ingest/prometheus/api/v1/write"
+  [ -r "$push_token_file" ] || die "--push-token-file: the token npm run agent-credentials -- --push NAME printed"
+  [ -x "$HERE/bin/prometheus" ] || die "this bundle has no Prometheus: npm run agent-bundle -- --with-prometheus"
+  [ -n "$name" ] || name=$(hostname -s)
+  [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
+  [ -z "$web_config" ] || die "--web-config is for hosts the central server scrapes; a push host's exporters get a password of their own"
+  [[ "$agent_prom_port" =~ ^[0-9]+$ ]] || die "not a port: $agent_prom_port"
+  listen=127.0.0.1 # nothing but the local agent scrapes them
+  # The exporters' own password, known to this host alone (its Prometheus agent scrapes them).
+  local_password=$("$node" -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')
+  web_config=$(mktemp)
+  trap 'rm -f "$web_config"' EXIT
+  "$node" -e 'const b = require("module").createRequire(process.argv[1])("bcryptjs");
+    console.log("basic_auth_users:\n  prometheus: " + b.hashSync(process.argv[2], 10));' \
+    "$HERE/package.json" "$local_password" > "$web_config"
+fi
 [ -n "$web_config" ] || die "--web-config is required (npm run agent-credentials on the central server prints it)"
 [ -r "$web_config" ] || die "cannot read $web_config"
 grep -Eq '^[[:space:]]+[^:#]+:[[:space:]]*["'"'"']?\$2[aby]\$' "$web_config" \
@@ -68,9 +104,6 @@ if [ -z "$pm2_home" ]; then
   [ -n "$home" ] || die "no user $pm2_user here (give --pm2-home to install anyway)"
   pm2_home="$home/.pm2"
 fi
-node=$(command -v node) || die "node is not installed (the PM2 exporter runs on the Node.js the apps use)"
-major=$("$node" -p 'process.versions.node.split(".")[0]')
-[ "$major" -ge 20 ] || die "Node.js 20 or later is needed, found $("$node" --version)"
 if [ -z "$root" ]; then
   [ "$(id -u)" = 0 ] || die "run as root (sudo), or with --root DIR to write into DIR"
   command -v systemctl > /dev/null || die "systemd is not running here; use docker-compose.agent.yml instead"
@@ -106,11 +139,49 @@ exporters:
     filebeat_url: ""
 YAML
 
+if [ -n "$push_url" ]; then
+  cp -a "$HERE/bin/prometheus" "$install_dir/bin/"
+  for secret in local-password push-token; do
+    if [ "$secret" = local-password ]; then printf '%s' "$local_password"; else tr -d '\n' < "$push_token_file"; fi \
+      > "$root$config_dir/$secret"
+    chmod 0640 "$root$config_dir/$secret"
+    [ -z "$root" ] && chgrp opsdeck-agent "$config_dir/$secret"
+  done
+  # Static labels: the receiver cannot add the hosts entry's labels, so the agent sends them.
+  label_yaml="host: \"$name\""
+  IFS=',' read -ra pairs <<< "$labels"
+  for pair in "${pairs[@]}"; do
+    [[ "$pair" =~ ^([a-z_][a-z0-9_]*)=([^\"]{0,128})$ ]] || die "--labels: not name=value: $pair"
+    case "${BASH_REMATCH[1]}" in host | job | instance) die "--labels: ${BASH_REMATCH[1]} is set by OpsDeck" ;; esac
+    label_yaml="$label_yaml, ${BASH_REMATCH[1]}: \"${BASH_REMATCH[2]}\""
+  done
+  scrape() {
+    cat << YAML
+  - job_name: $1
+    basic_auth: { username: prometheus, password_file: $config_dir/local-password }
+    static_configs: [{ targets: ["127.0.0.1:$2"], labels: { $label_yaml } }]
+YAML
+  }
+  {
+    echo "# Written by install-agent.sh: this host's Prometheus in agent mode."
+    echo "global: { scrape_interval: 15s }"
+    echo "scrape_configs:"
+    [ "$with_node" = 1 ] && scrape node "$node_port"
+    scrape pm2 "$pm2_port"
+    cat << YAML
+remote_write:
+  - url: $push_url
+    basic_auth: { username: "$name", password_file: $config_dir/push-token }
+YAML
+  } > "$root$config_dir/prometheus-agent.yml"
+fi
+
 fill() {
   sed -e "s|@PREFIX@|$prefix|g" -e "s|@CONFIG_DIR@|$config_dir|g" -e "s|@LISTEN@|$listen|g" \
     -e "s|@NODE_EXPORTER_PORT@|$node_port|g" -e "s|@PM2_USER@|$pm2_user|g" -e "s|@PM2_HOME@|$pm2_home|g" \
     -e "s|@NODE@|$node|g" -e "s|@COLLECTORS@|$NODE_COLLECTORS|g" \
-    -e "s|@OPSDECK_VERSION@|$OPSDECK_VERSION|g" -e "s|@NODE_EXPORTER_VERSION@|$NODE_EXPORTER_VERSION|g" "$1"
+    -e "s|@OPSDECK_VERSION@|$OPSDECK_VERSION|g" -e "s|@NODE_EXPORTER_VERSION@|$NODE_EXPORTER_VERSION|g" \
+    -e "s|@PROMETHEUS_VERSION@|${PROMETHEUS_VERSION:-}|g" -e "s|@AGENT_PROMETHEUS_PORT@|$agent_prom_port|g" "$1"
 }
 services=(opsdeck-agent-pm2-exporter)
 ports=("$pm2_port")
@@ -118,6 +189,7 @@ if [ "$with_node" = 1 ]; then
   services+=(opsdeck-node-exporter)
   ports+=("$node_port")
 fi
+[ -n "$push_url" ] && services+=(opsdeck-agent-prometheus)
 for unit in "${services[@]}"; do
   fill "$HERE/systemd/$unit.service" > "$units/$unit.service"
 done
@@ -139,5 +211,9 @@ for port in "${ports[@]}"; do
   done
   [ "$code" = 401 ] || die "nothing protected answers on port $port (got '$code'): journalctl$(printf ' -u %s' "${services[@]}")"
 done
-echo "install-agent: running. On the central server, add this host (Hosts page, or hosts: in opsdeck.yml):"
-echo "  name: $(hostname -s)  address: <this host's address>  node_exporter: $node_port  pm2_exporter: $pm2_port"
+if [ -n "$push_url" ]; then
+  echo "install-agent: running; writing to $push_url as $name (the central hosts entry: agent-credentials --push printed it)"
+else
+  echo "install-agent: running. On the central server, add this host (Hosts page, or hosts: in opsdeck.yml):"
+  echo "  name: $(hostname -s)  address: <this host's address>  node_exporter: $node_port  pm2_exporter: $pm2_port"
+fi

@@ -1,9 +1,11 @@
 // The agent as an app server gets it: the bundle `npm run agent-bundle` makes, unpacked and
-// installed by install-agent.sh (into a staging root: no systemd runs here), then the two units
+// installed by install-agent.sh (into a staging root: no systemd runs here), then the units
 // started as systemd would start them — their ExecStart, Environment and User's PM2 daemon —
-// and scraped with and without Prometheus' password. The exporter runs from the bundle's own
+// and scraped with and without Prometheus' password; and a push host, whose Prometheus agent
+// writes to a central Prometheus with the host's token. The exporter runs from the bundle's own
 // node_modules, so a package it imports and the bundle lacks fails this test.
 import { execFile } from "node:child_process";
+import { createServer, request } from "node:http";
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -13,13 +15,18 @@ import {
   freePort,
   httpOk,
   pm2,
+  promQuery,
+  renderPrometheusConfig,
+  REPO,
   spawnProc,
+  startPrometheus,
   stopAll,
   waitUntil,
   writeWebConfig,
   type Proc,
 } from "@opsdeck/stack";
-import { tempDir } from "@opsdeck/stack/testkit";
+import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { makeAgentBundle } from "./agent-bundle.ts";
 
 const run = promisify(execFile);
@@ -37,20 +44,24 @@ const install = (args: string[]) =>
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
 
+/** A path as the staging root `at` holds it. */
+const inRoot = (at: string, text: string) =>
+  text.replace(/\/(opt|etc|var\/lib)\/opsdeck-agent/g, (path) => join(at, path));
+
 /** A unit's ExecStart and Environment, its absolute paths moved under the staging root. */
-function unit(name: string) {
-  const text = readFileSync(join(root, "etc/systemd/system", name), "utf8");
-  const inRoot = (s: string) =>
-    s
-      .replaceAll("/opt/opsdeck-agent", join(root, "opt/opsdeck-agent"))
-      .replaceAll("/etc/opsdeck-agent", join(root, "etc/opsdeck-agent"));
-  const [cmd, ...args] = inRoot(/^ExecStart=(.*)$/m.exec(text)![1]).split(" ");
+function unit(name: string, at = root) {
+  const text = readFileSync(join(at, "etc/systemd/system", name), "utf8");
+  const [cmd, ...args] = inRoot(at, /^ExecStart=(.*)$/m.exec(text)![1]).split(" ");
   const env = Object.fromEntries([...text.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   return { text, cmd, args, env };
 }
 
+/** Rewrites a config file the install wrote so its paths point into the staging root. */
+const rootConfig = (at: string, file: string) =>
+  writeFileSync(join(at, file), inRoot(at, readFileSync(join(at, file), "utf8")));
+
 beforeAll(async () => {
-  const tarball = await makeAgentBundle(join(dir, "dist"));
+  const tarball = await makeAgentBundle(join(dir, "dist"), true);
   await run("tar", ["-xzf", tarball, "-C", dir]);
   bundleDir = join(
     dir,
@@ -160,5 +171,85 @@ describe("install-agent.sh from the agent bundle", () => {
     expect(pm2Metrics).toMatch(/^opsdeck_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
     const nodeMetrics = await (await fetch(`http://127.0.0.1:${ports.node}/metrics`, auth)).text();
     expect(nodeMetrics).toMatch(/^node_exporter_build_info\{.*version="1\.12\.1"/m);
+  });
+
+  it("installs a push host: exporters on loopback with a password of their own, its Prometheus agent writing with the host's token", async () => {
+    const at = join(dir, "push-root");
+    const central = await freePort();
+    const prom = await startPrometheus({
+      dir: join(dir, "central"),
+      port: central,
+      config: await renderPrometheusConfig({
+        source: join(REPO, "provisioning/prometheus/prometheus.yml"),
+        targets: { prometheus: [`127.0.0.1:${central}`] },
+        ruleFiles: [],
+      }),
+      extraArgs: ["--web.enable-remote-write-receiver"],
+    });
+    procs.push(prom.proc);
+    // Stands in for the front door (tested in portal/test/front-door.test.ts): records who writes.
+    const writers: string[] = [];
+    const door = createServer((req, res) => {
+      writers.push(Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString());
+      const upstream = request(`${prom.url}/api/v1/write`, { method: "POST", headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode!, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => door.listen(0, "127.0.0.1", r));
+    const doorPort = (door.address() as { port: number }).port;
+    const { token } = newPushToken();
+    writeFileSync(join(dir, "push-token"), `${token}\n`);
+    const push = { node: await freePort(), pm2: await freePort(), prom: await freePort() };
+    try {
+      const r = await install([
+        "--root",
+        at,
+        "--pm2-user",
+        "root",
+        "--pm2-home",
+        pm2Home,
+        "--name",
+        "push-9",
+        "--labels",
+        "env=production,role=web",
+        "--push-url",
+        `http://127.0.0.1:${doorPort}/ingest/prometheus/api/v1/write`,
+        "--push-token-file",
+        join(dir, "push-token"),
+        "--node-exporter-port",
+        String(push.node),
+        "--pm2-exporter-port",
+        String(push.pm2),
+        "--agent-prometheus-port",
+        String(push.prom),
+      ]);
+      expect(r.out).toContain("opsdeck-agent-prometheus");
+      expect(r.code).toBe(0);
+      // Nothing of the central side's here: the exporters' own password, and the host's token.
+      expect(readFileSync(join(at, "etc/opsdeck-agent/push-token"), "utf8")).toBe(token);
+      expect(readFileSync(join(at, "etc/opsdeck-agent/agent.yml"), "utf8")).toMatch(/host: "127\.0\.0\.1"/);
+      for (const file of ["agent.yml", "prometheus-agent.yml"]) rootConfig(at, `etc/opsdeck-agent/${file}`);
+      for (const name of ["opsdeck-node-exporter", "opsdeck-agent-pm2-exporter", "opsdeck-agent-prometheus"]) {
+        const u = unit(`${name}.service`, at);
+        procs.push(
+          spawnProc(name, u.cmd, u.args, {
+            env: { PATH: process.env.PATH, ...u.env },
+            cwd: "/",
+            logFile: join(dir, `${name}.log`),
+          }),
+        );
+      }
+      const series = await eventually(
+        () => promQuery(prom.url, 'up{host="push-9",env="production",role="web"} == 1'),
+        (s) => s.length === 2,
+        60_000,
+      );
+      expect(series.map((x) => x.metric.job).sort()).toEqual(["node", "pm2"]);
+      expect(new Set(writers)).toEqual(new Set([`push-9:${token}`]));
+    } finally {
+      door.close();
+    }
   });
 });

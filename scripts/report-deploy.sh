@@ -8,7 +8,8 @@
 #   scripts/report-deploy.sh log  "$id" info "uploaded 12 files"
 #   scripts/report-deploy.sh finish "$id" succeeded        # or failed / cancelled
 #
-# Optional for start: OPSDECK_BRANCH, OPSDECK_ACTOR, OPSDECK_URL_LINK, OPSDECK_COMMIT_AT (ISO time).
+# Optional for start: OPSDECK_BRANCH, OPSDECK_ACTOR, OPSDECK_URL_LINK, OPSDECK_COMMIT_AT (ISO time),
+# OPSDECK_HOSTS (the servers it goes to, by their names in OpsDeck's hosts list: app-1,app-2).
 # Transient failures (connection refused, timeouts, 5xx, 429) are retried; a 4xx fails at once.
 # Calls are idempotent: resending the same step is harmless.
 set -eu
@@ -26,12 +27,19 @@ call() { # path body
 }
 
 opt() { [ -n "${2:-}" ] && printf ',"%s":%s' "$1" "$(json "$2")" || true; }
+# "a,b" → ,"hosts":["a","b"] (the exporter checks each name).
+hosts() {
+  [ -n "${1:-}" ] || return 0
+  printf ',"hosts":['
+  printf '%s\n' "$1" | tr ',' '\n' | while IFS= read -r h; do [ -n "$h" ] && printf '%s\n' "$(json "$h")"; done | paste -sd, - | tr -d '\n'
+  printf ']'
+}
 
 cmd=${1:-}
 case "$cmd" in
   start)
     [ $# -ge 3 ] || { echo "usage: $0 start PROJECT ENVIRONMENT [VERSION] [COMMIT]" >&2; exit 2; }
-    body="{\"project\":$(json "$2"),\"environment\":$(json "$3")$(opt version "${4:-}")$(opt commit "${5:-}")$(opt branch "${OPSDECK_BRANCH:-}")$(opt actor "${OPSDECK_ACTOR:-}")$(opt url "${OPSDECK_URL_LINK:-}")$(opt commit_at "${OPSDECK_COMMIT_AT:-}")}"
+    body="{\"project\":$(json "$2"),\"environment\":$(json "$3")$(opt version "${4:-}")$(opt commit "${5:-}")$(opt branch "${OPSDECK_BRANCH:-}")$(opt actor "${OPSDECK_ACTOR:-}")$(opt url "${OPSDECK_URL_LINK:-}")$(opt commit_at "${OPSDECK_COMMIT_AT:-}")$(hosts "${OPSDECK_HOSTS:-}")}"
     call /api/v1/deploys "$body" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'
     ;;
   step)

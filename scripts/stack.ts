@@ -282,8 +282,9 @@ async function main() {
         port: stack.prometheus.port,
         config: promConfig,
         logFile: log("prometheus"),
-        // TSDB snapshots for scripts/backup.sh (Prometheus listens on 127.0.0.1 only).
-        extraArgs: ["--web.enable-admin-api"],
+        // TSDB snapshots for scripts/backup.sh (Prometheus listens on 127.0.0.1 only), and push
+        // hosts' remote write (reached from outside only through the front door's token check).
+        extraArgs: ["--web.enable-admin-api", "--web.enable-remote-write-receiver"],
       });
       procs.push(p.proc);
     });
@@ -355,6 +356,7 @@ async function main() {
           kibana: stack.front_door.kibana,
           deploy: `127.0.0.1:${ex.deploy.port}`,
           business: `127.0.0.1:${ex.business.port}`,
+          prometheus: `127.0.0.1:${stack.prometheus.port}`,
           accessLog: join(stackDir, "logs", "nginx", "access.json.log"),
           logFile: log("nginx"),
         });

@@ -39,6 +39,8 @@ export const deployViewSchema = z.strictObject({
   branch: z.string().optional(),
   actor: z.string().optional(),
   url: z.string().optional(),
+  /** The servers it went to, when the reporter said. */
+  hosts: z.array(z.string()).optional(),
   /** Who told the exporter about it. */
   source: z.string(),
   status: z.enum(DEPLOY_STATUSES),

@@ -24,6 +24,7 @@ const report = async (...args: string[]) =>
         OPSDECK_DEPLOY_TOKEN: TOKEN,
         OPSDECK_BRANCH: "main",
         OPSDECK_ACTOR: 'Li "Ops"',
+        OPSDECK_HOSTS: "app-1,app-2",
       },
     })
   ).stdout.trim();
@@ -45,8 +46,16 @@ describe("scripts/report-deploy.sh", () => {
       commit: "abcdef1234",
       branch: "main",
       actor: 'Li "Ops"',
+      hosts: ["app-1", "app-2"],
       status: "failed",
     });
+    // The history kept to one of its servers finds it; to another server, not.
+    const on = async (host: string) =>
+      ((await getJson(`${cfg.urls.deploy}/api/v1/deploys?host=${host}`)) as { deploys: { id: string }[] }).deploys.map(
+        (x) => x.id,
+      );
+    expect(await on("app-2")).toContain(id);
+    expect(await on("app-3")).not.toContain(id);
     expect(d.steps).toHaveLength(1);
     expect(d.steps[0]).toMatchObject({ name: "build", status: "failed", log: 'npm ERR! "x"\\y\n\tat line 2' });
     expect(d.logs[0]).toMatchObject({ level: "warn", message: "disk 91% full" });

@@ -13,6 +13,8 @@ const OPEN = [
   /^\/api\/auth\/signin$/,
   /^\/api\/auth\/check$/,
   /^\/api\/auth\/signin-redirect$/,
+  // A push host's write, checked for the front door by the host's own token (features/hosts/push.ts).
+  /^\/api\/auth\/agent$/,
   /^\/api\/health$/,
 ];
 

@@ -41,6 +41,7 @@ beforeAll(async () => {
     kibana: `127.0.0.1:${await freePort()}`,
     deploy: `127.0.0.1:${await freePort()}`,
     business: `127.0.0.1:${await freePort()}`,
+    prometheus: `127.0.0.1:${await freePort()}`,
     accessLog: join(dir, "access.json.log"),
     tls: { port: tlsPort, cert: join(dir, "fullchain.pem"), key: join(dir, "privkey.pem") },
   });

@@ -1,18 +1,48 @@
 // The front door for real: Debian's nginx with provisioning/nginx/opsdeck.conf.template, the
 // real portal behind it, and Grafana and Kibana stand-ins that record what reaches them — as a
 // user and as an attacker would try it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { hashPassword } from "@opsdeck/core";
-import { freePort, launchPortal, startFrontDoor, type Proc } from "@opsdeck/stack";
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
+import {
+  BIN,
+  freePort,
+  httpOk,
+  launchPortal,
+  promQuery,
+  renderPrometheusConfig,
+  REPO,
+  spawnProc,
+  startAgentHost,
+  startFrontDoor,
+  startPrometheus,
+  stopAll,
+  waitUntil,
+  type AgentHost,
+  type Proc,
+} from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { cookieHeader, signIn, type Cookie } from "./signin.ts";
 
 const dir = tempDir("front-door");
+const configFile = join(dir, "opsdeck.yml");
+/** The central Prometheus, taking remote writes (its receiver), behind the front door. */
+let promPort: number;
+let central: Proc | undefined;
+let agentHost: AgentHost | undefined;
+const agentProms: Proc[] = [];
+const PUSH = newPushToken();
+const pushHost = (sha256: string) => ({
+  name: "push-1",
+  address: "10.255.0.1",
+  mode: "push",
+  push_token_sha256: sha256,
+});
 const seen: { app: string; url: string; headers: http.IncomingHttpHeaders; upgrade?: boolean }[] = [];
 let portal: Proc;
 let nginx: Proc;
@@ -45,11 +75,14 @@ beforeAll(async () => {
     await freePort(),
   ];
   kibanaPort = await freePort();
-  const file = join(dir, "opsdeck.yml");
+  promPort = await freePort();
   writeFileSync(
-    file,
+    configFile,
     stringify({
       log: { level: "warn" },
+      // A host behind NAT: its own Prometheus (agent mode) writes through the front door.
+      hosts: [pushHost(PUSH.sha256)],
+      agents: { hosts_file: join(dir, "hosts.yml"), targets_dir: join(dir, "targets") },
       portal: {
         port: portalPort,
         session_secret: "front-door-session-secret-0123456789",
@@ -63,7 +96,7 @@ beforeAll(async () => {
     }),
   );
   portal = await launchPortal({
-    configFile: file,
+    configFile,
     url: `http://127.0.0.1:${portalPort}`,
     logFile: join(dir, "portal.log"),
   });
@@ -79,6 +112,7 @@ beforeAll(async () => {
     deploy: `127.0.0.1:${deployPort}`,
     // Nothing listens here: the business path answers 502 (its exporter "not running").
     business: `127.0.0.1:${await freePort()}`,
+    prometheus: `127.0.0.1:${promPort}`,
     accessLog: join(dir, "nginx-logs", "access.json.log"),
     logFile: join(dir, "nginx.log"),
   });
@@ -90,6 +124,9 @@ beforeAll(async () => {
 
 afterAll(() => deploy?.close());
 afterAll(async () => {
+  await stopAll(agentProms);
+  await agentHost?.stop();
+  await central?.stop();
   await nginx?.stop();
   await portal?.stop();
   grafana?.close();
@@ -292,5 +329,100 @@ describe("the front door", () => {
     // The path the client asked for, not the one a rewrite made of it (the exporter's /api/v1/…).
     expect(entries.filter((e) => e.uri === "/ingest/deploy/api/v1/deploys").length).toBeGreaterThan(0);
     expect(entries.filter((e) => e.uri === "/api/v1/deploys")).toEqual([]);
+  });
+
+  it("takes a push host's writes with its own token, refuses a wrong or revoked one, and says so on both sides", async () => {
+    const prom = await startPrometheus({
+      dir: join(dir, "central"),
+      port: promPort,
+      config: await renderPrometheusConfig({
+        source: join(REPO, "provisioning/prometheus/prometheus.yml"),
+        targets: { prometheus: [`127.0.0.1:${promPort}`] },
+        scrapeInterval: "1s",
+        ruleFiles: [],
+      }),
+      extraArgs: ["--web.enable-remote-write-receiver"],
+    });
+    central = prom.proc;
+    const credentials = { username: "prometheus", password: "local-agent-password-0123456789" };
+    agentHost = await startAgentHost({ name: "push-1", dir: join(dir, "push-1"), credentials });
+    /** The host's own Prometheus in agent mode: scrapes its exporters, writes with `token`. */
+    const startAgentProm = async (name: string, token: string) => {
+      const at = join(dir, name);
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, "token"), token);
+      const scrape = (job: string, port: number) => ({
+        job_name: job,
+        basic_auth: credentials,
+        static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { host: "push-1" } }],
+      });
+      writeFileSync(
+        join(at, "agent.yml"),
+        stringify({
+          global: { scrape_interval: "1s" },
+          scrape_configs: [scrape("node", agentHost!.nodePort), scrape("pm2", agentHost!.pm2Port)],
+          remote_write: [
+            {
+              url: `${front}/ingest/prometheus/api/v1/write`,
+              basic_auth: { username: "push-1", password_file: join(at, "token") },
+              queue_config: { batch_send_deadline: "1s", min_backoff: "100ms", max_backoff: "1s" },
+            },
+          ],
+        }),
+      );
+      const port = await freePort();
+      const proc = spawnProc(
+        name,
+        BIN.prometheus,
+        [
+          "--agent",
+          `--config.file=${join(at, "agent.yml")}`,
+          `--storage.agent.path=${join(at, "data")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { logFile: join(at, "prometheus.log") },
+      );
+      agentProms.push(proc);
+      await waitUntil(name, () => httpOk(`http://127.0.0.1:${port}/-/ready`), { proc });
+      return { proc, log: join(at, "prometheus.log") };
+    };
+    const hostSeries = async () => (await promQuery(prom.url, 'up{host="push-1"} == 1')).map((x) => x.metric.job);
+    await startAgentProm("agent-prometheus", PUSH.token);
+    expect((await eventually(hostSeries, (jobs) => jobs.length === 2)).sort()).toEqual(["node", "pm2"]);
+    expect(await promQuery(prom.url, 'pm2_process_up{host="push-1"}')).toHaveLength(2);
+
+    // Someone else's guess at the token: refused at the door, said in its log and the portal's.
+    const impostor = await startAgentProm("impostor-prometheus", "not-the-token");
+    await eventually(
+      async () => readFileSync(impostor.log, "utf8"),
+      (text) => /401 Unauthorized/.test(text),
+      30_000,
+    );
+    await eventually(
+      async () => readFileSync(join(dir, "portal.log"), "utf8"),
+      (text) => text.includes('push refused: the push token of \\"push-1\\" does not match'),
+    );
+    await impostor.proc.stop();
+
+    // Revoked: the host's hash replaced in opsdeck.yml. Its agent's next writes are refused;
+    // the Hosts page says so with the reason.
+    const doc = parseYaml(readFileSync(configFile, "utf8")) as { hosts: unknown[] };
+    doc.hosts = [pushHost(newPushToken().sha256)];
+    writeFileSync(configFile, stringify(doc));
+    const refusedNow = Date.now();
+    await eventually(
+      async () => await (await get("/hosts", { cookie: cookieHeader(ops), "accept-language": "en" })).text(),
+      (html) => /data-column="status"[^>]*>refused \(credentials do not match\)/.test(html),
+      30_000,
+    );
+    const html = await (await get("/hosts", { cookie: cookieHeader(ops), "accept-language": "en" })).text();
+    expect(html).toMatch(/the push token of &quot;push-1&quot; does not match \(revoked\?\)/);
+    // And nothing more arrives from it.
+    const last = async () =>
+      Number((await promQuery(prom.url, 'timestamp(up{host="push-1",job="node"})'))[0]?.value[1] ?? 0) * 1000;
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await last()).toBeLessThan(refusedNow + 3000);
+    // Prometheus' own API stays out of reach from outside.
+    expect((await get("/ingest/prometheus/api/v1/query?query=up")).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 // An agent host as the tests and benchmarks run it on loopback: node-exporter and the PM2
 // exporter behind the same web config (basic auth), and a PM2 daemon of its own (own PM2_HOME)
 // running a few idle apps. The central Prometheus finds it through the target files.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
@@ -46,6 +46,7 @@ export async function startAgentHost(opts: {
   apps?: number;
 }): Promise<AgentHost> {
   const { dir, credentials } = opts;
+  mkdirSync(dir, { recursive: true });
   const webConfigFile = join(dir, "web.yml");
   writeWebConfig(webConfigFile, credentials);
   const pm2Home = join(dir, "pm2");

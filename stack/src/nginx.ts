@@ -41,6 +41,8 @@ export async function startFrontDoor(opts: {
   /** The deploy and business exporters (host:port), for CI and the apps at /ingest/…. */
   deploy: string;
   business: string;
+  /** Prometheus (host:port), for push hosts' remote write at /ingest/prometheus/api/v1/write. */
+  prometheus: string;
   /** Where the JSON access log goes: Filebeat reads access.json.log in its nginx log folder. */
   accessLog: string;
   logFile?: string;
@@ -58,6 +60,7 @@ export async function startFrontDoor(opts: {
     OPSDECK_KIBANA: opts.kibana,
     OPSDECK_DEPLOY: opts.deploy,
     OPSDECK_BUSINESS: opts.business,
+    OPSDECK_PROMETHEUS: opts.prometheus,
     OPSDECK_RESOLVER: systemResolver(),
     OPSDECK_REAL_IP_FROM: "unix:",
     OPSDECK_ACCESS_LOG: opts.accessLog,

@@ -36,8 +36,23 @@ export const hostSchema = z
     pm2_exporter: exporterPort.default(9209),
     /** false keeps the host in the list but stops scraping it (and alerting on it). */
     enabled: bool().default(true),
+    /**
+     * scrape: the central Prometheus scrapes the host's exporters. push: the host cannot be
+     * reached (NAT, another network); its own Prometheus in agent mode scrapes them and writes
+     * to the central one through the front door, with the host's own token.
+     */
+    mode: z.enum(["scrape", "push"]).default("scrape"),
+    /** push: the SHA-256 (hex) of the host's push token (`npm run agent-credentials -- --push NAME`). */
+    push_token_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "64 hex digits: the SHA-256 of the host's push token")
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.mode !== "push" || h.push_token_sha256 !== undefined, {
+    path: ["push_token_sha256"],
+    message: "required for a host in push mode",
+  });
 
 export type Host = z.infer<typeof hostSchema>;
 

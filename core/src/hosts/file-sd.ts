@@ -19,7 +19,7 @@ export type AgentJob = keyof typeof AGENT_JOBS;
 export function targetGroups(hosts: Host[]): Record<AgentJob, TargetGroup[]> {
   const groups = (job: AgentJob) =>
     hosts
-      .filter((h) => h.enabled && h[AGENT_JOBS[job]] !== false)
+      .filter((h) => h.enabled && h.mode === "scrape" && h[AGENT_JOBS[job]] !== false)
       .map((h) => ({ targets: [`${h.address}:${h[AGENT_JOBS[job]]}`], labels: { ...h.labels, host: h.name } }));
   return { node: groups("node"), pm2: groups("pm2") };
 }

@@ -2,7 +2,7 @@
 // heredocs, so types are loose: numbers as strings, "null" for absent times).
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { parse } from "@opsdeck/core";
+import { HOST_NAME, parse } from "@opsdeck/core";
 import { toMillis } from "../lib/time.ts";
 import { deployId, label, type DeployRecord, type DeployResult, type StepStatus } from "./model.ts";
 
@@ -44,6 +44,16 @@ export const axiSchema = z
     branch: loose,
     actor: loose,
     metrics: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+    // The servers deployed to: a list or "a,b". Such pipelines cannot be told to fix a value,
+    // so names that are not host names are left out rather than failing the event.
+    hosts: z
+      .union([z.array(z.unknown()), z.string()])
+      .optional()
+      .transform((v) => {
+        const names = (typeof v === "string" ? v.split(",") : (v ?? [])).map((h) => String(h).trim());
+        const valid = names.filter((h) => HOST_NAME.test(h)).slice(0, 200);
+        return valid.length ? valid : undefined;
+      }),
   })
   .loose();
 
@@ -119,6 +129,7 @@ export function axiRecords(body: unknown, now = Date.now()): DeployRecord[] {
     commit: n.commit,
     branch: n.branch,
     actor: n.actor,
+    hosts: n.hosts,
     started_at: n.type === "deployment_completed" || n.type === "step_started" ? started : undefined,
   };
   const base = { id: `axi-${n.project}-${n.deployment_id}`, event_id, at: now, source: "axi", info };

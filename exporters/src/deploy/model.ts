@@ -7,6 +7,7 @@ import {
   type StepStatus,
 } from "@opsdeck/contracts";
 import { z } from "zod";
+import { HOST_NAME } from "@opsdeck/core";
 import { toMillis } from "../lib/time.ts";
 
 export { DEPLOY_RESULTS, STEP_STATUSES };
@@ -36,6 +37,8 @@ export interface Deploy {
   branch?: string;
   actor?: string;
   url?: string;
+  /** The servers it went to (their `host` names), when the reporter says. */
+  hosts?: string[];
   /** api, github or axi: who told us about it. */
   source: string;
   status: DeployStatus;
@@ -57,6 +60,7 @@ export interface DeployInfo {
   branch?: string;
   actor?: string;
   url?: string;
+  hosts?: string[];
   started_at?: number;
   commit_at?: number;
 }
@@ -93,6 +97,11 @@ const when = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 export const eventId = text(200).optional();
+/** The servers a deploy went to: host names as OpsDeck's hosts list spells them (labels, PromQL). */
+export const deployHosts = z
+  .array(z.string().regex(HOST_NAME, "a host name: letters, digits, '.', '_' and '-', at most 63"))
+  .min(1)
+  .max(200);
 export const deployId = text(200).regex(/^[\w.\-:@]+$/, "letters, digits and . _ - : @ only");
 
 export const startSchema = z
@@ -109,6 +118,7 @@ export const startSchema = z
     branch: text(250).optional(),
     actor: text(200).optional(),
     url: deployUrl.optional(),
+    hosts: deployHosts.optional(),
     started_at: when.optional(),
     commit_at: when.optional(),
   })
@@ -159,6 +169,8 @@ export const querySchema = z
   .object({
     project: z.string().optional(),
     environment: z.string().optional(),
+    /** Deploys that went to this host. */
+    host: z.string().optional(),
     status: z.enum(["running", ...DEPLOY_RESULTS]).optional(),
     source: z.string().optional(),
     since: when.optional(),

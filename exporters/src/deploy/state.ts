@@ -117,6 +117,8 @@ export function createDeployState(opts: DeployStateOptions) {
       deploy.actor ??= info.actor;
       deploy.url ??= info.url;
       deploy.commit_at ??= info.commit_at;
+      // A deploy to several servers may be reported server by server: it went to all of them.
+      if (info.hosts) deploy.hosts = [...new Set([...(deploy.hosts ?? []), ...info.hosts])];
       if (info.started_at !== undefined && info.started_at < deploy.started_at) deploy.started_at = info.started_at;
     }
     return deploy;
@@ -233,6 +235,7 @@ export function createDeployState(opts: DeployStateOptions) {
         (deploy) =>
           (!criteria.project || deploy.project === criteria.project) &&
           (!criteria.environment || deploy.environment === criteria.environment) &&
+          (!criteria.host || (deploy.hosts ?? []).includes(criteria.host)) &&
           (!criteria.status || deploy.status === criteria.status) &&
           (!criteria.source || deploy.source === criteria.source) &&
           (criteria.since === undefined || deploy.started_at >= criteria.since) &&

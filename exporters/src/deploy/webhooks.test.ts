@@ -58,6 +58,13 @@ describe("axi-deploy notifications", () => {
     ).toMatchObject({ t: "metrics", metrics: { files: 12, size: 3.5 } });
   });
 
+  it("takes the servers deployed to as a list or a comma-separated string, leaving out what is not a host name", () => {
+    const base = { project: "blog", deployment_id: 43, type: "step_started", step_name: "upload" };
+    expect(axiRecords({ ...base, hosts: "app-1, app-2" })[0].info).toMatchObject({ hosts: ["app-1", "app-2"] });
+    expect(axiRecords({ ...base, hosts: ["app-3", "not a host", 7] })[0].info).toMatchObject({ hosts: ["app-3", "7"] });
+    expect(axiRecords({ ...base, hosts: "" })[0].info?.hosts).toBeUndefined();
+  });
+
   it("gives a resent notification the same event id, and a different one another", () => {
     const n = { type: "step_started", project: "blog", deployment_id: "1", step_name: "a", timestamp: "1700000000" };
     expect(axiRecords(n)[0].event_id).toBe(axiRecords({ ...n })[0].event_id);

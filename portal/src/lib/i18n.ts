@@ -219,7 +219,7 @@ const zh = {
   st_skipped: "跳过",
   host_up: "正常",
   host_down: "无法访问",
-  host_refused: "拒绝访问（密码不符）",
+  host_refused: "拒绝访问（凭据不符）",
   host_disabled: "已停用",
   host_waiting: "等待首次采集",
   ago: "{d}前",
@@ -232,6 +232,7 @@ const zh = {
   last_contact: "最近联系",
   labels: "标签",
   last_error: "最近一次采集错误",
+  last_deploy: "最近部署",
   hosts_how_to_add:
     "先在新服务器上安装采集代理（见 README“添加服务器”），再在这里或配置文件 opsdeck.yml 中添加它；Prometheus 几秒内开始采集，无需重启。",
   hosts_added_here: "在门户中添加的主机（主机列表文件）",
@@ -466,7 +467,7 @@ const en: typeof zh = {
   st_skipped: "skipped",
   host_up: "up",
   host_down: "unreachable",
-  host_refused: "refused (password does not match)",
+  host_refused: "refused (credentials do not match)",
   host_disabled: "disabled",
   host_waiting: "waiting for the first scrape",
   ago: "{d} ago",
@@ -479,6 +480,7 @@ const en: typeof zh = {
   last_contact: "Last contact",
   labels: "Labels",
   last_error: "Last scrape error",
+  last_deploy: "Last deploy",
   hosts_how_to_add:
     'Install the agent on the new server (README, "Add a server"), then add it here or under hosts: in opsdeck.yml; Prometheus scrapes it within seconds, without a restart.',
   hosts_added_here: "Hosts added here (the hosts file)",

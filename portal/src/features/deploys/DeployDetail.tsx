@@ -29,6 +29,7 @@ export function DeployDetail({ initial, t, reader }: { initial: DeployView; t: D
   })}`;
   const facts: [string, React.ReactNode][] = [
     [t.environment, d.environment],
+    [t.hosts, d.hosts?.join(", ")],
     [t.version, d.version],
     [t.commit, d.commit && <code title={d.commit}>{d.commit.slice(0, 12)}</code>],
     [t.branch, d.branch],

@@ -13,12 +13,14 @@ import { useStream } from "../live/useStream.ts";
 export interface DeployFilter {
   project?: string;
   environment?: string;
+  host?: string;
   status?: string;
 }
 
 const matches = (d: DeployView, f: DeployFilter) =>
   (!f.project || d.project === f.project) &&
   (!f.environment || d.environment === f.environment) &&
+  (!f.host || (d.hosts ?? []).includes(f.host)) &&
   (!f.status || d.status === f.status);
 
 export function DeploysLive({

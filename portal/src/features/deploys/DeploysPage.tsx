@@ -3,6 +3,7 @@
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import Link from "next/link";
 import { z } from "zod";
+import { HOST_NAME } from "@opsdeck/core";
 import { DeploysLive } from "@/features/deploys/DeploysLive.tsx";
 import { RefreshOnDeploy } from "@/features/deploys/RefreshOnDeploy.tsx";
 import { TimeSeries, type Series } from "@/ui/TimeSeries.tsx";
@@ -24,6 +25,8 @@ const label = z
 const filterSchema = z.object({
   project: label,
   environment: label,
+  // The servers a deploy went to (?host= from the Hosts page keeps to one).
+  host: z.union([z.literal(""), z.string().regex(HOST_NAME)]).optional(),
   status: z.enum(["", ...STATUSES]).optional(),
   days: z.enum(DAYS).default("7"),
   cursor: z
@@ -41,6 +44,7 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
   const filter = {
     project: f.project || undefined,
     environment: f.environment || undefined,
+    host: f.host || undefined,
     status: f.status || undefined,
   };
   const qs = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => !!e[1]));
@@ -75,6 +79,9 @@ export default async function Deploys({ searchParams }: { searchParams: Promise<
             <option key={e} value={e} />
           ))}
         </datalist>
+        <label>
+          {t.host} <input name="host" defaultValue={filter.host} size={10} translate="no" />
+        </label>
         <label>
           {t.status}{" "}
           <select name="status" defaultValue={filter.status ?? ""}>

@@ -6,11 +6,14 @@ import { currentSession } from "@/features/auth/auth.ts";
 import { can } from "@/features/auth/session.ts";
 import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
-import { promQuery, promTargets, type PromSample, type PromTarget } from "@/lib/sources.ts";
+import { deploys, promQuery, promTargets, type PromSample, type PromTarget } from "@/lib/sources.ts";
+import { statusText } from "@/lib/status.ts";
+import type { DeployView } from "@opsdeck/contracts";
 import { durationText } from "@/lib/time.ts";
 import { SortableTable } from "@/ui/SortableTable.tsx";
 import { HostManager } from "./HostManager.tsx";
 import { watchedHosts } from "./host-lists.ts";
+import { pushStatus } from "./push.ts";
 import { HOST_QUERIES } from "./queries.ts";
 
 type HostState = "up" | "down" | "refused" | "disabled" | "waiting";
@@ -35,6 +38,17 @@ function agentState(targets: PromTarget[]): { state: HostState; error?: string; 
   return { state: refused ? "refused" : "down", error: target.lastError, lastScrape };
 }
 
+/** A push host's state: its writes through the front door, and how fresh its series are. */
+function pushState(name: string, ageSeconds: number | undefined): ReturnType<typeof agentState> {
+  const { acceptedAt, refused } = pushStatus(name);
+  if (refused && refused.at > (acceptedAt ?? 0))
+    return { state: "refused", error: refused.reason, lastScrape: acceptedAt };
+  if (ageSeconds === undefined) return { state: "waiting", lastScrape: acceptedAt };
+  const lastScrape = acceptedAt ?? Date.now() - ageSeconds * 1000;
+  // Its agent scrapes every 15 s and writes within seconds: two minutes without a sample is down.
+  return ageSeconds < 120 ? { state: "up", lastScrape } : { state: "down", lastScrape };
+}
+
 export default async function Hosts({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
   const { t, lang } = await dict();
   const search = ((await searchParams).q ?? "").trim().slice(0, 200);
@@ -46,30 +60,44 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
   } catch (err) {
     listError = (err as Error).message; // a broken hosts file: say so, still show what Prometheus sees
   }
-  const [targets, cpu, memory, disk, load, online, errored, alerts, nodeVersion, agentVersion] = await Promise.all([
-    promTargets(),
-    promQuery(HOST_QUERIES.cpu()),
-    promQuery(HOST_QUERIES.memory()),
-    promQuery(HOST_QUERIES.disk()),
-    promQuery(HOST_QUERIES.load()),
-    promQuery('count by (host) (pm2_process_status{status="online"} == 1)'),
-    promQuery('count by (host) (pm2_process_status{status="errored"} == 1)'),
-    promQuery('count by (host) (ALERTS{alertstate="firing",alertname!="Watchdog"})'),
-    promQuery("max by (host, version) (node_exporter_build_info)"),
-    promQuery('max by (host, version) (opsdeck_build_info{job="pm2"})'),
-  ]);
+  const recentDeploys = deploys("limit=500");
+  const [targets, cpu, memory, disk, load, online, errored, alerts, nodeVersion, agentVersion, age] = await Promise.all(
+    [
+      promTargets(),
+      promQuery(HOST_QUERIES.cpu()),
+      promQuery(HOST_QUERIES.memory()),
+      promQuery(HOST_QUERIES.disk()),
+      promQuery(HOST_QUERIES.load()),
+      promQuery('count by (host) (pm2_process_status{status="online"} == 1)'),
+      promQuery('count by (host) (pm2_process_status{status="errored"} == 1)'),
+      promQuery('count by (host) (ALERTS{alertstate="firing",alertname!="Watchdog"})'),
+      promQuery("max by (host, version) (node_exporter_build_info)"),
+      promQuery('max by (host, version) (opsdeck_build_info{job="pm2"})'),
+      // How old each host's newest node-exporter sample is (push hosts have no scrape target here).
+      promQuery('time() - max by (host) (timestamp(up{job="node"} == 1))'),
+    ],
+  );
   const byHost = (r: Awaited<ReturnType<typeof promQuery>>) =>
     new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [s.metric.host, Number(s.value[1])]));
   const versionOf = (r: Awaited<ReturnType<typeof promQuery>>) =>
     new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [s.metric.host, s.metric.version]));
-  const [c, m, d, l, on, err, al] = [cpu, memory, disk, load, online, errored, alerts].map(byHost);
+  const [c, m, d, l, on, err, al, ages] = [cpu, memory, disk, load, online, errored, alerts, age].map(byHost);
   const [nv, av] = [versionOf(nodeVersion), versionOf(agentVersion)];
   const hostTargets = (targets.ok ? targets.data : []).filter((x) => ["node", "pm2"].includes(x.labels.job));
   const names = [...new Set([...listed.map((h) => h.name), ...hostTargets.map((x) => x.labels.host).filter(Boolean)])];
+  // The newest deploy that names each host (the history is newest first).
+  const recent = await recentDeploys;
+  const lastDeploy = new Map<string, DeployView>();
+  for (const d of recent.ok ? recent.data.deploys : [])
+    for (const h of d.hosts ?? []) if (!lastDeploy.has(h)) lastDeploy.set(h, d);
   const now = Date.now();
   const rows = names.flatMap((name) => {
+    const deployed = lastDeploy.get(name);
     const entry = listed.find((h) => h.name === name);
-    const seen = agentState(hostTargets.filter((x) => x.labels.host === name));
+    const seen =
+      entry?.mode === "push"
+        ? pushState(name, ages.get(name))
+        : agentState(hostTargets.filter((x) => x.labels.host === name));
     const state: HostState = entry && !entry.enabled ? "disabled" : seen.state;
     const labels = Object.entries(entry?.labels ?? {})
       .map(([k, v]) => `${k}=${v}`)
@@ -104,6 +132,11 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
           ? t.ago.replace("{d}", durationText((now - seen.lastScrape) / 1000, lang, 1))
           : t.never,
         contact__sort: seen.lastScrape ?? 0,
+        deploy: deployed
+          ? [deployed.project, deployed.version, statusText(t, deployed.status)].filter(Boolean).join(" ")
+          : "–",
+        deploy__sort: deployed ? Date.parse(deployed.started_at) : 0,
+        deploy__href: `/deploys?host=${encodeURIComponent(name)}`,
         labels,
         // Prometheus' own words for a failed scrape (e.g. "… 401 Unauthorized"): data, not translated.
         error: seen.error ?? "",
@@ -140,6 +173,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
           { key: "load", label: t.load, numeric: true },
           { key: "apps", label: t.pm2_online_errored, numeric: true },
           { key: "alerts", label: t.active_alerts, numeric: true },
+          { key: "deploy", label: t.last_deploy, data: true },
           { key: "agent", label: t.agent_version, data: true },
           { key: "contact", label: t.last_contact },
           { key: "labels", label: t.labels, data: true },
