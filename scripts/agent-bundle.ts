@@ -35,7 +35,8 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
   if (withPrometheus) copyFileSync(SERVER_BINARIES.prometheus, join(dir, "bin/prometheus"));
   for (const f of ["exporter.mjs", "exporter.mjs.map"]) copyFileSync(join(REPO, "dist", f), join(dir, f));
   cpSync(join(REPO, "provisioning/systemd/agent"), join(dir, "systemd"), { recursive: true });
-  copyFileSync(join(REPO, "scripts/install-agent.sh"), join(dir, "install-agent.sh"));
+  for (const script of ["install-agent.sh", "agent-preflight.sh"])
+    copyFileSync(join(REPO, "scripts", script), join(dir, script));
   writeFileSync(
     join(dir, "VERSIONS"),
     [
