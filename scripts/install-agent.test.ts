@@ -16,10 +16,8 @@ import {
   httpOk,
   pm2,
   promQuery,
-  renderPrometheusConfig,
-  REPO,
   spawnProc,
-  startPrometheus,
+  startTestPrometheus,
   stopAll,
   waitUntil,
   writeWebConfig,
@@ -175,15 +173,9 @@ describe("install-agent.sh from the agent bundle", () => {
 
   it("installs a push host: exporters on loopback with a password of their own, its Prometheus agent writing with the host's token", async () => {
     const at = join(dir, "push-root");
-    const central = await freePort();
-    const prom = await startPrometheus({
+    const prom = await startTestPrometheus({
       dir: join(dir, "central"),
-      port: central,
-      config: await renderPrometheusConfig({
-        source: join(REPO, "provisioning/prometheus/prometheus.yml"),
-        targets: { prometheus: [`127.0.0.1:${central}`] },
-        ruleFiles: [],
-      }),
+      ruleFiles: [],
       extraArgs: ["--web.enable-remote-write-receiver"],
     });
     procs.push(prom.proc);

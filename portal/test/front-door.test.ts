@@ -15,12 +15,10 @@ import {
   httpOk,
   launchPortal,
   promQuery,
-  renderPrometheusConfig,
-  REPO,
   spawnProc,
   startAgentHost,
   startFrontDoor,
-  startPrometheus,
+  startTestPrometheus,
   stopAll,
   waitUntil,
   type AgentHost,
@@ -332,15 +330,11 @@ describe("the front door", () => {
   });
 
   it("takes a push host's writes with its own token, refuses a wrong or revoked one, and says so on both sides", async () => {
-    const prom = await startPrometheus({
+    const prom = await startTestPrometheus({
       dir: join(dir, "central"),
       port: promPort,
-      config: await renderPrometheusConfig({
-        source: join(REPO, "provisioning/prometheus/prometheus.yml"),
-        targets: { prometheus: [`127.0.0.1:${promPort}`] },
-        scrapeInterval: "1s",
-        ruleFiles: [],
-      }),
+      scrapeInterval: "1s",
+      ruleFiles: [],
       extraArgs: ["--web.enable-remote-write-receiver"],
     });
     central = prom.proc;
@@ -412,7 +406,7 @@ describe("the front door", () => {
     const refusedNow = Date.now();
     await eventually(
       async () => await (await get("/hosts", { cookie: cookieHeader(ops), "accept-language": "en" })).text(),
-      (html) => /data-column="status"[^>]*>refused \(credentials do not match\)/.test(html),
+      (html) => /data-column="status"[^>]*><span[^>]*>refused \(credentials do not match\)</.test(html),
       30_000,
     );
     const html = await (await get("/hosts", { cookie: cookieHeader(ops), "accept-language": "en" })).text();

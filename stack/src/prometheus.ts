@@ -5,7 +5,8 @@ import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
-import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
 export const BIN = {
@@ -130,6 +131,38 @@ export async function startPrometheus(opts: {
   );
   await waitUntil("prometheus", () => httpOk(`${url}/-/ready`), { proc, timeoutMs: 60_000 });
   return { proc, url };
+}
+
+/**
+ * A Prometheus of OpsDeck's config on a free port, scraping itself (and `agents`' hosts): the
+ * central Prometheus of a test. Options go to renderPrometheusConfig and startPrometheus.
+ */
+export async function startTestPrometheus(opts: {
+  dir: string;
+  /** Default: a free one. */
+  port?: number;
+  alertmanagers?: string[];
+  scrapeInterval?: string;
+  ruleFiles?: string[];
+  agents?: AgentScrape;
+  resendDelay?: string;
+  extraArgs?: string[];
+}): Promise<{ proc: Proc; url: string }> {
+  const port = opts.port ?? (await freePort());
+  return startPrometheus({
+    dir: opts.dir,
+    port,
+    config: await renderPrometheusConfig({
+      source: join(REPO, "provisioning/prometheus/prometheus.yml"),
+      targets: { prometheus: [`127.0.0.1:${port}`] },
+      alertmanagers: opts.alertmanagers,
+      scrapeInterval: opts.scrapeInterval,
+      ruleFiles: opts.ruleFiles,
+      agents: opts.agents,
+    }),
+    resendDelay: opts.resendDelay,
+    extraArgs: opts.extraArgs,
+  });
 }
 
 export async function startNodeExporter(opts: {

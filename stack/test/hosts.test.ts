@@ -16,11 +16,10 @@ import {
   prepareAgentScrape,
   promQuery,
   renderAlertmanagerConfig,
-  renderPrometheusConfig,
   REPO,
   startAgentHost,
   startAlertmanager,
-  startPrometheus,
+  startTestPrometheus,
   stopAll,
   writeWebConfig,
   type AgentHost,
@@ -105,23 +104,12 @@ beforeAll(async () => {
   procs.push(amProc.proc);
   am = amProc.url;
 
-  const promPort = await freePort();
-  const scrape = prepareAgentScrape({
-    config: { hosts: inConfig, agents },
-    baseDir: dir,
-    prometheusDir: join(dir, "prom"),
-  });
-  const started = await startPrometheus({
+  const started = await startTestPrometheus({
     dir: join(dir, "prom"),
-    port: promPort,
-    config: await renderPrometheusConfig({
-      source: join(REPO, "provisioning/prometheus/prometheus.yml"),
-      targets: { prometheus: [`127.0.0.1:${promPort}`] },
-      alertmanagers: [`127.0.0.1:${amPort}`],
-      scrapeInterval: "1s",
-      ruleFiles: fastRules(),
-      agents: scrape,
-    }),
+    alertmanagers: [`127.0.0.1:${amPort}`],
+    scrapeInterval: "1s",
+    ruleFiles: fastRules(),
+    agents: prepareAgentScrape({ config: { hosts: inConfig, agents }, baseDir: dir, prometheusDir: join(dir, "prom") }),
     resendDelay: "1s",
   });
   procs.push(started.proc);

@@ -8,10 +8,9 @@ import { stringify } from "yaml";
 import {
   freePort,
   renderAlertmanagerConfig,
-  renderPrometheusConfig,
   REPO,
   startAlertmanager,
-  startPrometheus,
+  startTestPrometheus,
   stopAll,
   type Proc,
 } from "@opsdeck/stack";
@@ -108,17 +107,11 @@ beforeAll(async () => {
 
   const rulesFile = join(dir, "rules.yml");
   writeFileSync(rulesFile, stringify(rules));
-  const promPort = await freePort();
-  const prom = await startPrometheus({
+  const prom = await startTestPrometheus({
     dir: join(dir, "prom"),
-    port: promPort,
-    config: await renderPrometheusConfig({
-      source: join(REPO, "provisioning/prometheus/prometheus.yml"),
-      targets: { prometheus: [`127.0.0.1:${promPort}`] },
-      alertmanagers: [`127.0.0.1:${amPort}`],
-      scrapeInterval: "1s",
-      ruleFiles: [rulesFile],
-    }),
+    alertmanagers: [`127.0.0.1:${amPort}`],
+    scrapeInterval: "1s",
+    ruleFiles: [rulesFile],
     resendDelay: "1s",
   });
   procs.push(prom.proc);

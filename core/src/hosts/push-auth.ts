@@ -28,6 +28,7 @@ export function checkPush(hosts: Host[], authorization: string | undefined): Pus
     return { ok: false, host: host.name, reason: `"${host.name}" is not in push mode` };
   if (!host.enabled) return { ok: false, host: host.name, reason: `"${host.name}" is disabled` };
   const matches = timingSafeEqual(Buffer.from(sha256Hex(token), "hex"), Buffer.from(host.push_token_sha256, "hex"));
-  if (!matches) return { ok: false, host: host.name, reason: `the push token of "${host.name}" does not match (revoked?)` };
+  if (!matches)
+    return { ok: false, host: host.name, reason: `the push token of "${host.name}" does not match (revoked?)` };
   return { ok: true, host: host.name };
 }

@@ -231,7 +231,7 @@ const zh = {
   agent_version: "采集代理版本",
   last_contact: "最近联系",
   labels: "标签",
-  last_error: "最近一次采集错误",
+  last_error: "最近一次错误",
   last_deploy: "最近部署",
   hosts_how_to_add:
     "先在新服务器上安装采集代理（见 README“添加服务器”），再在这里或配置文件 opsdeck.yml 中添加它；Prometheus 几秒内开始采集，无需重启。",
@@ -479,7 +479,7 @@ const en: typeof zh = {
   agent_version: "Agent version",
   last_contact: "Last contact",
   labels: "Labels",
-  last_error: "Last scrape error",
+  last_error: "Last error",
   last_deploy: "Last deploy",
   hosts_how_to_add:
     'Install the agent on the new server (README, "Add a server"), then add it here or under hosts: in opsdeck.yml; Prometheus scrapes it within seconds, without a restart.',
