@@ -13,6 +13,8 @@ export interface Column {
   data?: boolean;
   /** Figures: right-aligned. */
   numeric?: boolean;
+  /** Kept on one line (names a reader scans for: a host name broken in two reads as two). */
+  nowrap?: boolean;
 }
 
 export function SortableTable({
@@ -55,7 +57,7 @@ export function SortableTable({
                 key={c.key}
                 data-column={c.key}
                 data-sort={String(r[`${c.key}__sort`] ?? r[c.key])}
-                className={c.numeric ? "num nowrap" : undefined}
+                className={c.numeric ? "num nowrap" : c.nowrap ? "nowrap" : undefined}
                 translate={c.data ? "no" : undefined}
               >
                 <span className={r[`${c.key}__class`] as string | undefined}>

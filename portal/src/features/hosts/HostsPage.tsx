@@ -111,7 +111,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         host: name,
         host__href: `/system?host=${encodeURIComponent(name)}`,
         status: t[`host_${state}`],
-        status__class: `${STATE_CLASS[state]} host-state`,
+        status__class: `pill ${STATE_CLASS[state]}`,
         status__sort: ["refused", "down", "waiting", "disabled", "up"].indexOf(state),
         cpu: fmt("percentunit", c.get(name)),
         cpu__sort: c.get(name) ?? -1,
@@ -165,8 +165,8 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         initial="status"
         rows={rows}
         columns={[
-          { key: "host", label: t.host, data: true },
-          { key: "status", label: t.status },
+          { key: "host", label: t.host, data: true, nowrap: true },
+          { key: "status", label: t.status, nowrap: true },
           { key: "cpu", label: t.cpu, numeric: true },
           { key: "memory", label: t.memory, numeric: true },
           { key: "disk", label: t.disk, numeric: true },
