@@ -106,7 +106,8 @@ if [ -z "$pm2_home" ]; then
 fi
 if [ -z "$root" ]; then
   [ "$(id -u)" = 0 ] || die "run as root (sudo), or with --root DIR to write into DIR"
-  command -v systemctl > /dev/null || die "systemd is not running here; use docker-compose.agent.yml instead"
+  # systemd's own test that it is the running init (sd_booted).
+  [ -d /run/systemd/system ] || die "systemd is not running here: use --root DIR to write the files, or docker-compose.agent.yml for node-exporter"
 fi
 
 install_dir="$root$prefix"

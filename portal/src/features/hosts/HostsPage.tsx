@@ -136,7 +136,8 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
           ? [deployed.project, deployed.version, statusText(t, deployed.status)].filter(Boolean).join(" ")
           : "–",
         deploy__sort: deployed ? Date.parse(deployed.started_at) : 0,
-        deploy__href: `/deploys?host=${encodeURIComponent(name)}`,
+        // A link only where there is a deploy to open.
+        ...(deployed ? { deploy__href: `/deploys?host=${encodeURIComponent(name)}` } : {}),
         labels,
         // Prometheus' own words for a failed scrape (e.g. "… 401 Unauthorized"): data, not translated.
         error: seen.error ?? "",
