@@ -70,11 +70,9 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tarball = await makeAgentBundle(join(REPO, "dist"), process.argv.includes("--with-prometheus"));
+  const name = tarball.split("/").pop()!;
   console.log(`agent bundle: ${tarball}
-On the app server: tar xzf ${tarball.split("/").pop()} && cd ${tarball
-    .split("/")
-    .pop()!
-    .replace(/\.tar\.gz$/, "")}
-  sudo ./install-agent.sh --web-config web.yml --pm2-user <the apps' user>
-(web.yml: npm run agent-credentials here).`);
+On the app server, beside web.yml (npm run agent-credentials here) — README, "Add a server":
+  tar xzf ${name}
+  sudo ${name.replace(/\.tar\.gz$/, "")}/install-agent.sh --web-config web.yml --pm2-user <the apps' user> --listen <its address>`);
 }
