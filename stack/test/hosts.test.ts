@@ -26,6 +26,8 @@ import {
   type Proc,
 } from "@opsdeck/stack";
 import { eventually, tempDir, TOKEN } from "@opsdeck/stack/testkit";
+import { committedDashboards } from "../../provisioning/grafana/src/dashboards.ts";
+import { checkPrometheusQueries } from "../../provisioning/grafana/src/prometheus-check.ts";
 
 const dir = tempDir("hosts");
 const credentials = { username: "prometheus", password: "agent-password-0123456789abcdef" };
@@ -147,6 +149,23 @@ describe("many hosts, one Prometheus", () => {
     // The host's labels ride on its series.
     expect(await byHost('node_load1{env="production",role="web"}')).toHaveProperty("app-1");
     expect(await byHost('pm2_process_up{env="staging"}')).toHaveProperty("app-3");
+  });
+
+  it("answers every query of the Host and PM2 dashboards for the three hosts", async () => {
+    // The rate() windows need a few samples of each host (1 s scrapes here).
+    await new Promise((r) => setTimeout(r, 5000));
+    const now = Date.now() / 1000;
+    const range = { start: now - 60, end: now + 1, scrapeSeconds: 1 };
+    const dashboards = committedDashboards().filter(({ uid }) => ["opsdeck-host", "opsdeck-pm2"].includes(uid));
+    expect(dashboards).toHaveLength(2);
+    const results = await Promise.all(dashboards.map(({ json }) => checkPrometheusQueries(prom, json, range)));
+    expect(results.flatMap((r) => r.failures)).toEqual([]);
+    expect(results.reduce((n, r) => n + r.checked, 0)).toBeGreaterThan(50);
+    // Every panel has data for them; only the deploy annotations are empty (no deploy exporter here).
+    expect(results.flatMap((r) => r.empty)).toEqual([
+      "opsdeck-host / annotation Deploys (Prometheus)",
+      "opsdeck-pm2 / annotation Deploys (Prometheus)",
+    ]);
   });
 
   it("refuses a scrape without the password, at both exporters", async () => {

@@ -1,6 +1,6 @@
 // The hosts OpsDeck watches: those in opsdeck.yml (`hosts:`) and those added from the portal,
 // kept in the hosts file beside it (agents.hosts_file). opsdeck.yml wins a name in both.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { replaceFile } from "../atomic-file.ts";
@@ -10,9 +10,29 @@ const hostsFileSchema = z.object({ hosts: hostListSchema.default([]) }).strict()
 
 export class HostsFileError extends Error {}
 
+/**
+ * The last read of each hosts file, by its inode, size and time: the push check reads the list
+ * on every write a push host makes. writeHostsFile renames a new file in, so a change is a new inode.
+ */
+const lastRead = new Map<string, { key: string; hosts: Host[] }>();
+
 /** The hosts file's list; a file that does not exist yet is an empty one. */
 export function readHostsFile(file: string): Host[] {
-  if (!existsSync(file)) return [];
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    return [];
+  }
+  const key = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  const cached = lastRead.get(file);
+  if (cached?.key === key) return cached.hosts;
+  const hosts = parseHostsFile(file);
+  lastRead.set(file, { key, hosts });
+  return hosts;
+}
+
+function parseHostsFile(file: string): Host[] {
   let doc: unknown;
   try {
     doc = parse(readFileSync(file, "utf8")) ?? {};
