@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what OpsDeck needs on a Debian machine, and nothing twice:
 #   Debian packages: prometheus-elasticsearch-exporter, nginx, openjdk-17-jre-headless, maven and unzip
-#                    (for Elasticsearch); Go 1.25 or newer must be there (the machine's own; Debian's is older)
+#                    (for Elasticsearch), openjdk-17-jdk-headless (its module: stack/elasticsearch-analysis/); Go 1.25 or newer must be there (the machine's own; Debian's is older)
 #   Prometheus 3, Alertmanager, node_exporter: built from their Go modules at the versions
 #                    stack/src/versions.ts pins (scripts/build-servers.sh), once per version
-#   Elasticsearch:   the integ-test-zip distribution from Maven Central, into .cache/
+#   Elasticsearch:   the integ-test-zip distribution from Maven Central, into .cache/, with
+#                    OpsDeck's module for its .security index (so it keeps users and API keys)
 #   Filebeat:        built from its Go module into .cache/ (scripts/build-filebeat.sh)
 #   npm packages:    npm ci, when node_modules is missing or older than package-lock.json
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
@@ -28,6 +29,8 @@ command -v prometheus-elasticsearch-exporter >/dev/null 2>&1 || need+=(prometheu
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 # Elasticsearch: the integ-test-zip distribution from Maven Central, run by Java 17.
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+# javac: OpsDeck's small Elasticsearch module (stack/elasticsearch-analysis/) is built here.
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 # The browser tests drive Debian's Chromium (never a downloaded browser).
@@ -71,6 +74,8 @@ if [ ! -x "$es_home/bin/elasticsearch" ]; then
   mv "$es_home.tmp/elasticsearch-$es_version" "$es_home"
   rm -rf "$es_home.tmp" .cache/download
 fi
+# …with the analysis components its .security index needs, so it keeps users and API keys.
+bash stack/elasticsearch-analysis/build.sh "$es_home" "$es_version"
 
 bash scripts/build-servers.sh
 [ $want_rehearsal -eq 0 ] || bash scripts/build-servers.sh --rehearsal

@@ -1,14 +1,16 @@
 // Elasticsearch with security on (the compose stack's setting), on the real server: the roles
-// the init step gives OpsDeck's users let each service do its job — and nothing more. The test
-// distribution cannot keep native users (its .security index needs analysis-common's
-// pattern_capture filter, which it lacks), so these run with the very same role bodies in the
-// file realm (roles.yml); the init job PUTs them through the _security API in compose.
+// the init step gives OpsDeck's users let each service do its job — and nothing more; and each
+// agent host's log key (core/src/hosts/log-keys.ts) writes logs, reads nothing, and stops at its
+// revocation. The users run with the very same role bodies in the file realm (roles.yml; the init
+// job PUTs them through the _security API in compose); the API keys live in the .security index,
+// which the test distribution keeps with OpsDeck's module (stack/elasticsearch-analysis/).
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "@opsdeck/core";
 import { indexName, initElasticsearch } from "@opsdeck/core/elastic";
 import { applySecurity, roleBodies, securityDefinitions } from "@opsdeck/core/elastic-security";
+import { issueLogKey, logKeyHost, logKeys, revokeLogKeys } from "@opsdeck/core/hosts/log-keys";
 import { freePort, startElasticsearch, type Proc } from "@opsdeck/stack";
 import { tempDir } from "@opsdeck/stack/testkit";
 
@@ -88,7 +90,7 @@ describe("Elasticsearch security for OpsDeck", () => {
     expect(await status(filebeat.indices.putIndexTemplate({ name: "x", index_patterns: ["x-*"] }))).toBe(403);
   });
 
-  it("lets the portal read every OpsDeck index and manage imports, but not change the logs", async () => {
+  it("lets the portal read every OpsDeck index and manage imports, but only add to the logs", async () => {
     const portal = as("opsdeck_portal", ENV.OPSDECK_ES_PORTAL_PASSWORD);
     const logs = indexName.logs(PREFIX);
     const found = await portal.search({ index: `${PREFIX}-logs-*`, query: { match: { message: "shipped" } } });
@@ -101,7 +103,9 @@ describe("Elasticsearch security for OpsDeck", () => {
     );
     expect(await status(portal.nodes.stats({ metric: ["fs"] }))).toBe(200); // the free-disk check
     expect(await status(portal.indices.delete({ index: imported }))).toBe(200);
-    expect(await status(portal.index({ index: logs, document: { message: "forged" } }))).toBe(403);
+    // It may add documents (an API key it makes for an agent holds no more than the portal holds),
+    // never overwrite one.
+    expect(await status(portal.index({ index: logs, id: "x", document: { message: "forged" } }))).toBe(403);
     expect(await status(portal.indices.delete({ index: logs }))).toBe(403);
     expect(await status(portal.indices.putIndexTemplate({ name: "x", index_patterns: ["x-*"] }))).toBe(403);
     expect(await status(portal.search({ index: ".security" }))).toBe(403);
@@ -115,5 +119,38 @@ describe("Elasticsearch security for OpsDeck", () => {
     expect(await status(monitor.cluster.health())).toBe(200);
     expect(await status(monitor.search({ index: `${PREFIX}-logs-*` }))).toBe(403);
     expect(await status(as("opsdeck_portal", "wrong-password").search({ index: `${PREFIX}-logs-*` }))).toBe(401);
+  });
+
+  it("gives each agent host a log key that adds log lines, reads nothing, and stops when revoked", async () => {
+    const portal = as("opsdeck_portal", ENV.OPSDECK_ES_PORTAL_PASSWORD);
+    const first = await issueLogKey(portal, PREFIX, "app-1");
+    const key = await issueLogKey(portal, PREFIX, "app-1"); // a new key revokes the one before
+    const other = await issueLogKey(portal, PREFIX, "app-2");
+    const header = (k: { apiKey: string }) => `ApiKey ${Buffer.from(k.apiKey).toString("base64")}`;
+    const agent = (k: { apiKey: string }) =>
+      new Client({ node: url, auth: { apiKey: Buffer.from(k.apiKey).toString("base64") }, maxRetries: 0 });
+    const logs = indexName.logs(PREFIX);
+    const bulk = await agent(key).bulk({
+      operations: [{ create: { _index: logs } }, { "@timestamp": new Date().toISOString(), message: "from app-1" }],
+    });
+    expect(bulk.errors).toBe(false);
+    expect(await status(agent(key).search({ index: logs }))).toBe(403);
+    expect(await status(agent(key).index({ index: logs, id: "y", document: { a: 1 } }))).toBe(403);
+    expect(await status(agent(key).index({ index: indexName.import(PREFIX, "x"), document: { a: 1 } }))).toBe(403);
+    expect(await status(agent(key).security.createApiKey({ name: "more" }))).toBe(403);
+    expect(await status(agent(first).bulk({ operations: [{ create: { _index: logs } }, { a: 1 }] }))).toBe(401);
+    expect(await logKeyHost(portal, header(key))).toEqual({ ok: true, host: "app-1" });
+    expect(await logKeyHost(portal, header(other))).toEqual({ ok: true, host: "app-2" });
+
+    expect(await revokeLogKeys(portal, "app-1")).toBe(1);
+    expect(await status(agent(key).bulk({ operations: [{ create: { _index: logs } }, { a: 1 }] }))).toBe(401);
+    expect(await logKeyHost(portal, header(key))).toMatchObject({ ok: false, keyId: key.id });
+    expect(await status(agent(other).bulk({ operations: [{ create: { _index: logs } }, { a: 1 }] }))).toBe(200);
+    const states = await logKeys(portal);
+    expect(states.get("app-1")).toMatchObject({ id: key.id, invalidated: true });
+    expect(states.get("app-2")).toMatchObject({ id: other.id, invalidated: false });
+    // Grafana's user holds no API key privilege: it can neither make nor revoke one.
+    const grafana = as("opsdeck_grafana", ENV.OPSDECK_ES_GRAFANA_PASSWORD);
+    expect(await status(grafana.security.invalidateApiKey({ name: "opsdeck-agent-app-2" }))).toBe(403);
   });
 });

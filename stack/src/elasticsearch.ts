@@ -38,8 +38,9 @@ export async function startElasticsearch(opts: {
     user: string;
     password: string;
     /**
-     * Roles (roles.yml, the file realm's) and users holding them. The test distribution cannot
-     * keep native users and roles: its .security index needs analysis-common's pattern_capture.
+     * Roles (roles.yml, the file realm's) and users holding them. The .security index (native
+     * users, API keys) works with OpsDeck's module (stack/elasticsearch-analysis/), which
+     * scripts/setup.sh adds to the test distribution.
      */
     roles?: Record<string, unknown>;
     users?: { user: string; password: string; roles: string[] }[];
