@@ -49,6 +49,8 @@ export const DOCUMENTED: Record<string, Documented> = {
       "hosts",
       "username",
       "password",
+      "api_key",
+      "path",
       "index",
       "indices",
       "indices[].index",

@@ -88,12 +88,14 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
 const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
   // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
-  [/^\/api\/auth\/(check|signin-redirect|agent)$/, ["GET"]],
+  [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
   // The Hosts page: add; enable / disable, remove.
   [/^\/api\/hosts$/, ["POST"]],
   [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
+  // …and a host's log key: issue (a new one), revoke.
+  [/^\/api\/hosts\/[^/]+\/log-key$/, ["POST", "DELETE"]],
   [/^\/api\/(health|stream)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],

@@ -357,6 +357,9 @@ async function main() {
           deploy: `127.0.0.1:${ex.deploy.port}`,
           business: `127.0.0.1:${ex.business.port}`,
           prometheus: `127.0.0.1:${stack.prometheus.port}`,
+          // Agents' Filebeat writes need Elasticsearch's security (API keys), off natively: the
+          // portal refuses every key here, so the path answers 401 (docs/security.md).
+          elasticsearch: new URL(shipTo).host,
           accessLog: join(stackDir, "logs", "nginx", "access.json.log"),
           logFile: log("nginx"),
         });

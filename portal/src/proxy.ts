@@ -15,6 +15,8 @@ const OPEN = [
   /^\/api\/auth\/signin-redirect$/,
   // A push host's write, checked for the front door by the host's own token (features/hosts/push.ts).
   /^\/api\/auth\/agent$/,
+  // An agent host's Filebeat write, checked for the front door by its log key (features/hosts/log-keys.ts).
+  /^\/api\/auth\/agent-logs$/,
   /^\/api\/health$/,
 ];
 

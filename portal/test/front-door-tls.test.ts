@@ -42,6 +42,7 @@ beforeAll(async () => {
     deploy: `127.0.0.1:${await freePort()}`,
     business: `127.0.0.1:${await freePort()}`,
     prometheus: `127.0.0.1:${await freePort()}`,
+    elasticsearch: `127.0.0.1:${await freePort()}`,
     accessLog: join(dir, "access.json.log"),
     tls: { port: tlsPort, cert: join(dir, "fullchain.pem"), key: join(dir, "privkey.pem") },
   });

@@ -111,6 +111,8 @@ beforeAll(async () => {
     // Nothing listens here: the business path answers 502 (its exporter "not running").
     business: `127.0.0.1:${await freePort()}`,
     prometheus: `127.0.0.1:${promPort}`,
+    // Nothing listens here: agents' log writes are tested in agent-logs.test.ts.
+    elasticsearch: `127.0.0.1:${await freePort()}`,
     accessLog: join(dir, "nginx-logs", "access.json.log"),
     logFile: join(dir, "nginx.log"),
   });

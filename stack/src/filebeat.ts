@@ -23,6 +23,11 @@ export interface FilebeatPaths {
   indexPrefix: string;
   /** The zone of PM2's --time prefix and nginx's error log (LOG_TIMEZONE); default: the machine's. */
   logTimezone?: string;
+  /** An agent host's: its host.name (OPSDECK_HOST_NAME), the front door's path to Elasticsearch
+   * (OPSDECK_ES_PATH) and its own API key, "<id>:<key>" (OPSDECK_ES_API_KEY). */
+  hostName?: string;
+  elasticsearchPath?: string;
+  apiKey?: string;
 }
 
 export async function startFilebeat(opts: {
@@ -54,6 +59,9 @@ export async function startFilebeat(opts: {
         OPSDECK_INDEX_PREFIX: paths.indexPrefix,
         FILEBEAT_HTTP_PORT: String(opts.httpPort),
         ...(paths.logTimezone ? { LOG_TIMEZONE: paths.logTimezone } : {}),
+        ...(paths.hostName ? { OPSDECK_HOST_NAME: paths.hostName } : {}),
+        ...(paths.elasticsearchPath ? { OPSDECK_ES_PATH: paths.elasticsearchPath } : {}),
+        ...(paths.apiKey ? { OPSDECK_ES_API_KEY: paths.apiKey } : {}),
       },
       logFile: opts.logFile,
     },

@@ -43,6 +43,8 @@ export async function startFrontDoor(opts: {
   business: string;
   /** Prometheus (host:port), for push hosts' remote write at /ingest/prometheus/api/v1/write. */
   prometheus: string;
+  /** Elasticsearch (host:port, answering `GET /`), for agent hosts' Filebeat at /ingest/elasticsearch. */
+  elasticsearch: string;
   /** Where the JSON access log goes: Filebeat reads access.json.log in its nginx log folder. */
   accessLog: string;
   logFile?: string;
@@ -61,6 +63,7 @@ export async function startFrontDoor(opts: {
     OPSDECK_DEPLOY: opts.deploy,
     OPSDECK_BUSINESS: opts.business,
     OPSDECK_PROMETHEUS: opts.prometheus,
+    OPSDECK_ELASTICSEARCH: opts.elasticsearch,
     OPSDECK_RESOLVER: systemResolver(),
     OPSDECK_REAL_IP_FROM: "unix:",
     OPSDECK_ACCESS_LOG: opts.accessLog,

@@ -1,7 +1,8 @@
 // Hosts: every server OpsDeck watches — this one and those in opsdeck.yml's `hosts:` or the
 // hosts file — with whether Prometheus reaches its agent, CPU, memory, disk, load, PM2 apps,
-// active alerts, the agent's version and when it was last heard from. Sortable, searchable;
-// operators add, disable and remove the hosts file's hosts here.
+// active alerts, the agent's version and when it was last heard from, and whether its Filebeat's
+// log writes are taken. Sortable, searchable; operators add, disable and remove the hosts file's
+// hosts here, and issue and revoke each host's log key.
 import { currentSession } from "@/features/auth/auth.ts";
 import { can } from "@/features/auth/session.ts";
 import { fmt } from "@/lib/format.ts";
@@ -9,10 +10,12 @@ import { dict } from "@/lib/i18n.ts";
 import { deploys, promQuery, promTargets, type PromSample, type PromTarget } from "@/lib/sources.ts";
 import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
-import { durationText } from "@/lib/time.ts";
+import { dateTime, durationText } from "@/lib/time.ts";
 import { SortableTable } from "@/ui/SortableTable.tsx";
 import { HostManager } from "./HostManager.tsx";
 import { watchedHosts } from "./host-lists.ts";
+import { logKeyStates, logShipping } from "./log-keys.ts";
+import { LogKeys, type LogKeyRow } from "./LogKeys.tsx";
 import { pushStatus } from "./push.ts";
 import { HOST_QUERIES } from "./queries.ts";
 
@@ -50,7 +53,7 @@ function pushState(name: string, ageSeconds: number | undefined): ReturnType<typ
 }
 
 export default async function Hosts({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
   const search = ((await searchParams).q ?? "").trim().slice(0, 200);
   const session = await currentSession();
   let listError: string | undefined;
@@ -61,6 +64,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
     listError = (err as Error).message; // a broken hosts file: say so, still show what Prometheus sees
   }
   const recentDeploys = deploys("limit=500");
+  const keyStates = logKeyStates();
   const [targets, cpu, memory, disk, load, online, errored, alerts, nodeVersion, agentVersion, age] = await Promise.all(
     [
       promTargets(),
@@ -91,6 +95,13 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
   for (const d of recent.ok ? recent.data.deploys : [])
     for (const h of d.hosts ?? []) if (!lastDeploy.has(h)) lastDeploy.set(h, d);
   const now = Date.now();
+  const ago = (at: number) => t.ago.replace("{d}", durationText((now - at) / 1000, lang, 1));
+  /** Its Filebeat's writes through the front door: last taken, or refused since. */
+  const shipped = (name: string) => {
+    const { acceptedAt, refused } = logShipping(name);
+    if (refused && refused.at > (acceptedAt ?? 0)) return `${t.log_refused}: ${refused.reason}`;
+    return acceptedAt ? ago(acceptedAt) : "–";
+  };
   const rows = names.flatMap((name) => {
     const deployed = lastDeploy.get(name);
     const entry = listed.find((h) => h.name === name);
@@ -128,9 +139,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         alerts__sort: al.get(name) ?? 0,
         alerts__href: `/alerts?matchers=${encodeURIComponent(`host="${name}"`)}`,
         agent: versions.filter(Boolean).join(", ") || "–",
-        contact: seen.lastScrape
-          ? t.ago.replace("{d}", durationText((now - seen.lastScrape) / 1000, lang, 1))
-          : t.never,
+        contact: seen.lastScrape ? ago(seen.lastScrape) : t.never,
         contact__sort: seen.lastScrape ?? 0,
         deploy: deployed
           ? [deployed.project, deployed.version, statusText(t, deployed.status)].filter(Boolean).join(" ")
@@ -138,6 +147,8 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         deploy__sort: deployed ? Date.parse(deployed.started_at) : 0,
         // A link only where there is a deploy to open.
         ...(deployed ? { deploy__href: `/deploys?host=${encodeURIComponent(name)}` } : {}),
+        logs: shipped(name),
+        logs__sort: logShipping(name).acceptedAt ?? 0,
         labels,
         // Prometheus' own words for a failed scrape (e.g. "… 401 Unauthorized"): data, not translated.
         error: seen.error ?? "",
@@ -145,6 +156,19 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
     ];
   });
   const fromFile = listed.filter((h) => h.source === "hosts file");
+  const keys = await keyStates;
+  const keyRows: LogKeyRow[] = listed.map(({ name }) => {
+    const key = keys.keys?.get(name);
+    return {
+      host: name,
+      active: !!key && !key.invalidated,
+      state: !key
+        ? t.log_key_none
+        : key.invalidated
+          ? t.log_key_revoked
+          : t.log_key_active.replace("{date}", dateTime(key.createdAt, reader)),
+    };
+  });
   return (
     <main>
       <h1>{t.hosts}</h1>
@@ -177,12 +201,14 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
           { key: "deploy", label: t.last_deploy, data: true },
           { key: "agent", label: t.agent_version, data: true },
           { key: "contact", label: t.last_contact },
+          { key: "logs", label: t.logs_shipped },
           { key: "labels", label: t.labels, data: true },
           { key: "error", label: t.last_error, data: true },
         ]}
       />
       <p className="muted">{t.hosts_how_to_add}</p>
       <HostManager t={t} allowed={can(session, "operator")} hosts={fromFile} />
+      <LogKeys t={t} allowed={can(session, "operator")} rows={keyRows} error={keys.error} />
     </main>
   );
 }

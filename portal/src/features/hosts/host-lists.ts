@@ -40,10 +40,13 @@ export function changeHostsFile(change: (hosts: Host[]) => Host[]): Promise<void
   return next;
 }
 
-/** A host the Hosts page may change: listed in the hosts file, not in opsdeck.yml. */
-export function changeable(name: string): void {
+/**
+ * A host the Hosts page may change: listed in the hosts file, not in opsdeck.yml — or, for what
+ * lives outside both lists (its log key), any listed host.
+ */
+export function changeable(name: string, { fromOpsdeckYml = false } = {}): void {
   const host = watchedHosts().find((h) => h.name === name);
   if (!host) throw new HostChangeError(404, `no host "${name}"`);
-  if (host.source === "opsdeck.yml")
+  if (host.source === "opsdeck.yml" && !fromOpsdeckYml)
     throw new HostChangeError(409, `"${name}" is listed in opsdeck.yml: change it there`);
 }

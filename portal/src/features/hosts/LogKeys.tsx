@@ -1,0 +1,77 @@
+"use client";
+// Each listed host's log key: its state, and for operators issue (a new key revokes the old) and
+// revoke. A new key is shown once, as the line the agent's environment takes; OpsDeck keeps no copy.
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { csrf } from "@/lib/api-call.ts";
+import type { Dict } from "@/lib/i18n.ts";
+
+export interface LogKeyRow {
+  host: string;
+  /** "no key", "key issued …", "revoked": already in the reader's words. */
+  state: string;
+  active: boolean;
+}
+
+export function LogKeys({ t, allowed, rows, error }: { t: Dict; allowed: boolean; rows: LogKeyRow[]; error?: string }) {
+  const router = useRouter();
+  const [issued, setIssued] = useState<{ host: string; apiKey: string }>();
+  const [problem, setProblem] = useState<string>();
+  const send = async (method: "POST" | "DELETE", host: string) => {
+    const res = await fetch(`/api/hosts/${encodeURIComponent(host)}/log-key`, {
+      method,
+      headers: { "x-opsdeck-csrf": csrf() },
+    });
+    const body = (await res.json().catch(() => ({}))) as { error?: string; api_key?: string };
+    if (!res.ok) return setProblem(body.error ?? `HTTP ${res.status}`);
+    setProblem(undefined);
+    setIssued(method === "POST" && body.api_key ? { host, apiKey: body.api_key } : undefined);
+    router.refresh();
+  };
+  return (
+    <section className="card" data-log-keys>
+      <h2>{t.log_keys}</h2>
+      <p className="muted">{t.log_keys_intro}</p>
+      {error && (
+        <p className="error" role="alert">
+          {t.log_keys_unavailable}: {error}
+        </p>
+      )}
+      <ul className="plain">
+        {rows.map((r) => (
+          <li key={r.host} data-log-key={r.host}>
+            <span translate="no">{r.host}</span> · {r.state}{" "}
+            {allowed && !error && (
+              <span className="row-actions">
+                <button onClick={() => void send("POST", r.host)}>
+                  {r.active ? t.log_key_reissue : t.log_key_issue}
+                </button>
+                {r.active && (
+                  <button
+                    onClick={() => {
+                      if (window.confirm(t.log_key_revoke_confirm.replace("{name}", r.host)))
+                        void send("DELETE", r.host);
+                    }}
+                  >
+                    {t.log_key_revoke}
+                  </button>
+                )}
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+      {issued && (
+        <div className="notice" data-issued-log-key={issued.host}>
+          <p>{t.log_key_shown_once.replace("{name}", issued.host)}</p>
+          <pre translate="no">OPSDECK_ES_API_KEY={issued.apiKey}</pre>
+        </div>
+      )}
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+    </section>
+  );
+}
