@@ -1,13 +1,22 @@
 // `npm run agent-bundle`: what an app server needs to run OpsDeck's agent, in one tarball
 // (dist/opsdeck-agent-<version>.tar.gz): node-exporter at the pinned version (the binary the
-// tests run), the PM2 exporter's bundle with only the packages it imports, the systemd units,
-// and install-agent.sh. The app server needs Node.js (it runs PM2) and nothing else: no Go, no
+// tests run), the PM2 exporter's bundle with only the packages it imports, Filebeat with
+// filebeat/filebeat.yml (the central server's), the systemd units, and install-agent.sh. The app server needs Node.js (it runs PM2) and nothing else: no Go, no
 // npm registry, no Docker.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OPSDECK_VERSION } from "@opsdeck/core/self-metrics";
-import { NODE_COLLECTORS, NODE_EXPORTER_VERSION, PROMETHEUS_VERSION, REPO, SERVER_BINARIES } from "@opsdeck/stack";
+import {
+  FILEBEAT_CONFIG,
+  FILEBEAT_HOME,
+  FILEBEAT_VERSION,
+  NODE_COLLECTORS,
+  NODE_EXPORTER_VERSION,
+  PROMETHEUS_VERSION,
+  REPO,
+  SERVER_BINARIES,
+} from "@opsdeck/stack";
 import { buildAll } from "./build.ts";
 
 /** The npm packages a bundle imports (bare specifiers, by package name). */
@@ -33,6 +42,10 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
   mkdirSync(join(dir, "bin"), { recursive: true });
   copyFileSync(SERVER_BINARIES.nodeExporter, join(dir, "bin/node_exporter"));
   if (withPrometheus) copyFileSync(SERVER_BINARIES.prometheus, join(dir, "bin/prometheus"));
+  copyFileSync(join(FILEBEAT_HOME, "filebeat"), join(dir, "bin/filebeat"));
+  copyFileSync(FILEBEAT_CONFIG, join(dir, "filebeat.yml"));
+  // With Docker on the app server: node-exporter (and Filebeat, profile logs) from compose.
+  copyFileSync(join(REPO, "docker-compose.agent.yml"), join(dir, "docker-compose.agent.yml"));
   for (const f of ["exporter.mjs", "exporter.mjs.map"]) copyFileSync(join(REPO, "dist", f), join(dir, f));
   cpSync(join(REPO, "provisioning/systemd/agent"), join(dir, "systemd"), { recursive: true });
   for (const script of ["install-agent.sh", "agent-preflight.sh"])
@@ -42,6 +55,7 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
     [
       `OPSDECK_VERSION=${OPSDECK_VERSION}`,
       `NODE_EXPORTER_VERSION=${NODE_EXPORTER_VERSION}`,
+      `FILEBEAT_VERSION=${FILEBEAT_VERSION}`,
       ...(withPrometheus ? [`PROMETHEUS_VERSION=${PROMETHEUS_VERSION}`] : []),
       // The collectors the central stack runs (the rules, the portal and the Host dashboard read these).
       `NODE_COLLECTORS="${NODE_COLLECTORS.map((c) => `--collector.${c}`).join(" ")}"`,

@@ -319,6 +319,33 @@ describe("docker-compose.agent.yml", () => {
     expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual([...NODE_COLLECTORS].sort());
   });
 
+  it("ships the host's logs with its own key alone (profile logs): the central stack's Filebeat and filebeat.yml", async () => {
+    const file = join(tempDir("agent-compose"), ".env");
+    writeFileSync(
+      file,
+      "AGENT_LISTEN=10.0.0.11\nAGENT_NAME=app-1\nOPSDECK_URL=https://ops.example.com\nOPSDECK_ES_API_KEY=id1:key1\nPM2_HOME=/home/deploy/.pm2\n",
+    );
+    const { stdout } = await exec(
+      "docker-compose",
+      ["-f", join(REPO, "docker-compose.agent.yml"), "--env-file", file, "--profile", "logs", "config"],
+      { cwd: REPO },
+    );
+    const agent = (parseYaml(stdout) as { services: Record<string, Service> }).services;
+    const central = (await resolved(filledEnv())).services;
+    const filebeat = agent.filebeat;
+    expect(filebeat.image).toBe(central.filebeat.image);
+    expect(filebeat.environment).toMatchObject({
+      OPSDECK_ES_URL: "https://ops.example.com",
+      OPSDECK_ES_PATH: "/ingest/elasticsearch",
+      OPSDECK_ES_API_KEY: "id1:key1",
+      OPSDECK_HOST_NAME: "app-1",
+    });
+    // No secret of the central stack: no Elasticsearch user or password, nothing from its .env.
+    expect(Object.keys(filebeat.environment ?? {})).not.toContain("OPSDECK_ES_PASSWORD");
+    expect(JSON.stringify(agent)).not.toMatch(/OPSDECK_ES_\w*PASSWORD|ELASTIC_PASSWORD/);
+    expect(filebeat.volumes?.map(String).join(" ")).toMatch(/\/home\/deploy\/\.pm2\/logs:\/host\/pm2\/logs:ro/);
+  });
+
   it("refuses to start without the address to listen on", async () => {
     const file = join(tempDir("agent-compose"), ".env");
     writeFileSync(file, "");

@@ -21,6 +21,14 @@
 #   --no-start             write everything, enable nothing
 #   --without-node-exporter  only the PM2 exporter (node-exporter runs from docker-compose.agent.yml)
 #
+# This host's logs (PM2's, nginx's) go to the central Elasticsearch through its front door, with
+# the host's own log key (Hosts page → Log keys → Issue key; it can only add log lines):
+#   --logs-url URL         the central front door, e.g. https://ops.example.com
+#   --log-key-file FILE    the key the Hosts page showed (the OPSDECK_ES_API_KEY=… line, or the key)
+#   --name NAME            this host's name in OpsDeck, for its log lines' host.name (default: hostname -s)
+#   --index-prefix P       elasticsearch.index_prefix on the central server (default opsdeck)
+#   --nginx-log-dir DIR    where this host's nginx logs (default /var/log/nginx)
+#
 # A host the central Prometheus cannot reach (NAT, another network) pushes instead: Prometheus
 # in agent mode (bundled with `npm run agent-bundle -- --with-prometheus`) scrapes the exporters
 # on 127.0.0.1 and writes through the central front door with the host's own token
@@ -40,6 +48,7 @@ die() {
 web_config="" pm2_user="" pm2_home="" listen=0.0.0.0 node_port=9100 pm2_port=9209
 prefix=/opt/opsdeck-agent root="" start=1 with_node=1
 push_url="" push_token_file="" name="" labels="" agent_prom_port=9095
+logs_url="" log_key_file="" index_prefix=opsdeck nginx_log_dir=/var/log/nginx
 while [ $# -gt 0 ]; do
   case "$1" in
     --web-config) web_config=$2; shift 2 ;;
@@ -57,6 +66,10 @@ while [ $# -gt 0 ]; do
     --name) name=$2; shift 2 ;;
     --labels) labels=$2; shift 2 ;;
     --agent-prometheus-port) agent_prom_port=$2; shift 2 ;;
+    --logs-url) logs_url=$2; shift 2 ;;
+    --log-key-file) log_key_file=$2; shift 2 ;;
+    --index-prefix) index_prefix=$2; shift 2 ;;
+    --nginx-log-dir) nginx_log_dir=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -89,6 +102,16 @@ if [ -n "$push_url" ]; then
   "$node" -e 'const b = require("module").createRequire(process.argv[1])("bcryptjs");
     console.log("basic_auth_users:\n  prometheus: " + b.hashSync(process.argv[2], 10));' \
     "$HERE/package.json" "$local_password" > "$web_config"
+fi
+if [ -n "$logs_url$log_key_file" ]; then
+  [[ "$logs_url" =~ ^https?://[^[:space:]/]+/?$ ]] || die "--logs-url must be the central front door's address, e.g. https://ops.example.com"
+  [ -r "$log_key_file" ] || die "--log-key-file: the key the Hosts page showed (Log keys → Issue key)"
+  log_key=$(sed -e 's/^OPSDECK_ES_API_KEY=//' "$log_key_file" | tr -d '[:space:]')
+  [[ "$log_key" =~ ^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$ ]] || die "$log_key_file holds no log key (<id>:<key>, as the Hosts page shows it)"
+  [ -x "$HERE/bin/filebeat" ] || die "this bundle has no Filebeat: make it again with npm run agent-bundle"
+  [[ "$index_prefix" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "not an index prefix: $index_prefix"
+  [ -n "$name" ] || name=$(hostname -s)
+  [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
 fi
 [ -n "$web_config" ] || die "--web-config is required (npm run agent-credentials on the central server prints it)"
 [ -r "$web_config" ] || die "cannot read $web_config"
@@ -136,9 +159,33 @@ exporters:
     port: $pm2_port
     pm2_home: "$pm2_home"
     web_config_file: $config_dir/web.yml
-    # Filebeat on this host is not installed by this version of the agent.
-    filebeat_url: ""
+    # This host's Filebeat (its /stats: filebeat_* metrics), where install-agent.sh installed it.
+    filebeat_url: "$([ -n "$logs_url" ] && echo http://127.0.0.1:5066)"
 YAML
+
+if [ -n "$logs_url" ]; then
+  install -m 0644 "$HERE/filebeat.yml" "$root$config_dir/filebeat.yml"
+  # Read by systemd itself (as root) before it starts Filebeat: the key stays root's alone.
+  (
+    umask 077
+    cat > "$root$config_dir/filebeat.env" << ENV
+# Written by install-agent.sh: this host's Filebeat (filebeat.yml beside this file reads these).
+# A new key from the Hosts page goes in OPSDECK_ES_API_KEY; then: systemctl restart opsdeck-agent-filebeat
+OPSDECK_ES_URL=${logs_url%/}
+OPSDECK_ES_PATH=/ingest/elasticsearch
+OPSDECK_ES_API_KEY=$log_key
+OPSDECK_HOST_NAME=$name
+OPSDECK_INDEX_PREFIX=$index_prefix
+PM2_HOME=$pm2_home
+NGINX_LOG_DIR=$nginx_log_dir
+# Nothing of OpsDeck's own logs or Docker's is on an agent host.
+OPSDECK_LOG_DIR=/nonexistent
+FRONT_DOOR_LOG_DIR=/nonexistent
+DOCKER_CONTAINERS_DIR=/nonexistent
+FILEBEAT_HTTP_PORT=5066
+ENV
+  )
+fi
 
 if [ -n "$push_url" ]; then
   cp -a "$HERE/bin/prometheus" "$install_dir/bin/"
@@ -182,7 +229,8 @@ fill() {
     -e "s|@NODE_EXPORTER_PORT@|$node_port|g" -e "s|@PM2_USER@|$pm2_user|g" -e "s|@PM2_HOME@|$pm2_home|g" \
     -e "s|@NODE@|$node|g" -e "s|@COLLECTORS@|$NODE_COLLECTORS|g" \
     -e "s|@OPSDECK_VERSION@|$OPSDECK_VERSION|g" -e "s|@NODE_EXPORTER_VERSION@|$NODE_EXPORTER_VERSION|g" \
-    -e "s|@PROMETHEUS_VERSION@|${PROMETHEUS_VERSION:-}|g" -e "s|@AGENT_PROMETHEUS_PORT@|$agent_prom_port|g" "$1"
+    -e "s|@PROMETHEUS_VERSION@|${PROMETHEUS_VERSION:-}|g" -e "s|@AGENT_PROMETHEUS_PORT@|$agent_prom_port|g" \
+    -e "s|@FILEBEAT_VERSION@|${FILEBEAT_VERSION:-}|g" "$1"
 }
 services=(opsdeck-agent-pm2-exporter)
 ports=("$pm2_port")
@@ -191,6 +239,7 @@ if [ "$with_node" = 1 ]; then
   ports+=("$node_port")
 fi
 [ -n "$push_url" ] && services+=(opsdeck-agent-prometheus)
+[ -n "$logs_url" ] && services+=(opsdeck-agent-filebeat)
 for unit in "${services[@]}"; do
   fill "$HERE/systemd/$unit.service" > "$units/$unit.service"
 done
@@ -212,6 +261,7 @@ for port in "${ports[@]}"; do
   done
   [ "$code" = 401 ] || die "nothing protected answers on port $port (got '$code'): journalctl$(printf ' -u %s' "${services[@]}")"
 done
+[ -z "$logs_url" ] || echo "install-agent: shipping this host's logs to $logs_url as $name (journalctl -u opsdeck-agent-filebeat)"
 if [ -n "$push_url" ]; then
   echo "install-agent: running; writing to $push_url as $name (the central hosts entry: agent-credentials --push printed it)"
 else

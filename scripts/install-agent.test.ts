@@ -1,12 +1,13 @@
 // The agent as an app server gets it: the bundle `npm run agent-bundle` makes, unpacked and
 // installed by install-agent.sh (into a staging root: no systemd runs here), then the units
 // started as systemd would start them — their ExecStart, Environment and User's PM2 daemon —
-// and scraped with and without Prometheus' password; and a push host, whose Prometheus agent
-// writes to a central Prometheus with the host's token. The exporter runs from the bundle's own
+// and scraped with and without Prometheus' password; its Filebeat, asking the central front door
+// with the host's log key; and a push host, whose Prometheus agent writes to a central
+// Prometheus with the host's token. The exporter runs from the bundle's own
 // node_modules, so a package it imports and the bundle lacks fails this test.
 import { execFile } from "node:child_process";
 import { createServer, request } from "node:http";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +53,19 @@ function unit(name: string, at = root) {
   const [cmd, ...args] = inRoot(at, /^ExecStart=(.*)$/m.exec(text)![1]).split(" ");
   const env = Object.fromEntries([...text.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
   return { text, cmd, args, env };
+}
+
+/** systemd-analyze verify of installed units against a staging root (given this machine's system units). */
+async function systemdVerify(at: string, units: string[]) {
+  cpSync("/lib/systemd/system", join(at, "usr/lib/systemd/system"), { recursive: true });
+  return run("systemd-analyze", [
+    "verify",
+    `--root=${at}`,
+    ...units.map((u) => `/etc/systemd/system/${u}.service`),
+  ]).then(
+    (x) => x.stdout + x.stderr,
+    (e: { stdout: string; stderr: string }) => `FAILED ${e.stdout}${e.stderr}`,
+  );
 }
 
 /** Rewrites a config file the install wrote so its paths point into the staging root. */
@@ -120,20 +134,12 @@ describe("install-agent.sh from the agent bundle", () => {
     // systemd's own check of the unit files against the staging root (directives, dependencies,
     // that each ExecStart is an executable there): the root gets this machine's system units, and
     // Node.js where the unit found it (a stub that runs the real one).
-    cpSync("/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true });
     const node = unit("opsdeck-agent-pm2-exporter.service").cmd;
     mkdirSync(join(root, dirname(node)), { recursive: true });
     writeFileSync(join(root, node), `#!/bin/sh\nexec ${node} "$@"\n`, { mode: 0o755 });
-    const verify = await run("systemd-analyze", [
-      "verify",
-      `--root=${root}`,
-      "/etc/systemd/system/opsdeck-node-exporter.service",
-      "/etc/systemd/system/opsdeck-agent-pm2-exporter.service",
-    ]).then(
-      (x) => x.stdout + x.stderr,
-      (e: { stdout: string; stderr: string }) => `FAILED ${e.stdout}${e.stderr}`,
+    expect(await systemdVerify(root, ["opsdeck-node-exporter", "opsdeck-agent-pm2-exporter"])).not.toMatch(
+      /FAILED|Unknown (key|section)|not executable|No such file/i,
     );
-    expect(verify).not.toMatch(/FAILED|Unknown (key|section)|not executable|No such file/i);
   });
 
   it("starts as its units say, and serves only with Prometheus' password", async () => {
@@ -169,6 +175,80 @@ describe("install-agent.sh from the agent bundle", () => {
     expect(pm2Metrics).toMatch(/^opsdeck_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
     const nodeMetrics = await (await fetch(`http://127.0.0.1:${ports.node}/metrics`, auth)).text();
     expect(nodeMetrics).toMatch(/^node_exporter_build_info\{.*version="1\.12\.1"/m);
+  });
+
+  it("installs Filebeat with the host's log key, root's alone, and it asks the front door with that key", async () => {
+    const at = join(dir, "logs-root");
+    // Stands in for the front door (the real one, with Elasticsearch, in portal/test/agent-logs.test.ts):
+    // records what Filebeat asks, and refuses it as a revoked key is refused.
+    const asked: { url: string; authorization?: string }[] = [];
+    const door = createServer((req, res) => {
+      asked.push({ url: req.url!, authorization: req.headers.authorization });
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"refused"}');
+    });
+    await new Promise<void>((r) => door.listen(0, "127.0.0.1", r));
+    const logsUrl = `http://127.0.0.1:${(door.address() as { port: number }).port}`;
+    writeFileSync(join(dir, "log-key"), "OPSDECK_ES_API_KEY=key-id_1:key-secret_2\n");
+    writeFileSync(join(dir, "bad-key"), "not a key\n");
+    const base = ["--root", at, "--web-config", join(dir, "web.yml"), "--pm2-user", "root", "--pm2-home", pm2Home];
+    try {
+      const bad = await install([...base, "--logs-url", logsUrl, "--log-key-file", join(dir, "bad-key")]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(/holds no log key/);
+      const r = await install([
+        ...base,
+        "--name",
+        "app-7",
+        "--logs-url",
+        logsUrl,
+        "--log-key-file",
+        join(dir, "log-key"),
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("opsdeck-agent-filebeat");
+      const envFile = join(at, "etc/opsdeck-agent/filebeat.env");
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      const env = Object.fromEntries(
+        readFileSync(envFile, "utf8")
+          .split("\n")
+          .filter((l) => /^\w+=/.test(l))
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      expect(env).toMatchObject({
+        OPSDECK_ES_URL: logsUrl,
+        OPSDECK_ES_PATH: "/ingest/elasticsearch",
+        OPSDECK_ES_API_KEY: "key-id_1:key-secret_2",
+        OPSDECK_HOST_NAME: "app-7",
+      });
+      expect(readFileSync(join(at, "etc/opsdeck-agent/agent.yml"), "utf8")).toContain(
+        'filebeat_url: "http://127.0.0.1:5066"',
+      );
+      // A line to ship: Filebeat connects when it has something to send.
+      writeFileSync(join(pm2Home, "logs", "checkout-out.log"), "INFO paid order 42\n");
+      const u = unit("opsdeck-agent-filebeat.service", at);
+      expect(u.text).toMatch(/^EnvironmentFile=\/etc\/opsdeck-agent\/filebeat\.env$/m);
+      expect(await systemdVerify(at, ["opsdeck-agent-filebeat"])).not.toMatch(
+        /FAILED|Unknown (key|section)|not executable|No such file/i,
+      );
+      procs.push(
+        spawnProc("agent-filebeat", u.cmd, u.args, {
+          env: { PATH: process.env.PATH, ...env, FILEBEAT_HTTP_PORT: String(await freePort()) },
+          cwd: "/",
+          logFile: join(dir, "agent-filebeat.log"),
+        }),
+      );
+      await eventually(
+        async () => readFileSync(join(dir, "agent-filebeat.log"), "utf8"),
+        (log) => /401 Unauthorized/.test(log),
+        60_000,
+      );
+      expect(asked[0]).toEqual({
+        url: "/ingest/elasticsearch",
+        authorization: `ApiKey ${Buffer.from("key-id_1:key-secret_2").toString("base64")}`,
+      });
+    } finally {
+      door.close();
+    }
   });
 
   it("installs a push host: exporters on loopback with a password of their own, its Prometheus agent writing with the host's token", async () => {

@@ -247,7 +247,7 @@ const zh = {
   log_key_revoke: "吊销",
   log_key_revoke_confirm: "吊销 {name} 的日志密钥？该主机的 Filebeat 将无法再写入日志。",
   log_key_shown_once:
-    "{name} 的新密钥只显示这一次（旧密钥已失效）。把下面这一行写入该主机代理的环境文件（/etc/opsdeck-agent/agent.env 或 docker-compose.agent.yml 旁的 .env），然后重启 Filebeat：",
+    "{name} 的新密钥只显示这一次（旧密钥已失效）。把下面这一行写入该主机代理的环境文件（/etc/opsdeck-agent/filebeat.env，或 docker-compose.agent.yml 旁的 .env），然后重启 Filebeat：",
   hosts_how_to_add:
     "先在新服务器上安装采集代理（见 README“添加服务器”），再在这里或配置文件 opsdeck.yml 中添加它；Prometheus 几秒内开始采集，无需重启。",
   hosts_added_here: "在门户中添加的主机（主机列表文件）",
@@ -510,7 +510,7 @@ const en: typeof zh = {
   log_key_revoke: "Revoke",
   log_key_revoke_confirm: "Revoke {name}'s log key? Its Filebeat will no longer be able to write logs.",
   log_key_shown_once:
-    "{name}'s new key, shown this once (the old one no longer works). Put this line in the host's agent environment file (/etc/opsdeck-agent/agent.env, or .env beside docker-compose.agent.yml) and restart Filebeat:",
+    "{name}'s new key, shown this once (the old one no longer works). Put this line in the host's agent environment file (/etc/opsdeck-agent/filebeat.env, or .env beside docker-compose.agent.yml) and restart Filebeat:",
   hosts_how_to_add:
     'Install the agent on the new server (README, "Add a server"), then add it here or under hosts: in opsdeck.yml; Prometheus scrapes it within seconds, without a restart.',
   hosts_added_here: "Hosts added here (the hosts file)",
