@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { REPO } from "@opsdeck/stack";
 import { benchIngest } from "../exporters/bench/ingest.bench.ts";
 import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
+import { benchPm2Memory } from "../exporters/bench/pm2-memory.bench.ts";
 import { printTable } from "@opsdeck/stack/bench-stats";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
@@ -31,6 +32,14 @@ if (!only || only === "pm2") {
   const rows = await benchPm2();
   printTable("PM2 exporter /metrics at 10 scrapes/s (200 scrapes): cached snapshot vs on-demand", rows);
   writeFileSync(join(out, "pm2.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
+}
+if (!only || only === "pm2-memory") {
+  const rows = await benchPm2Memory();
+  printTable(
+    "PM2 exporter RSS while 500 apps are added (10 KB environment each), then steady (4 scrapes 15 s apart)",
+    rows,
+  );
+  writeFileSync(join(out, "pm2-memory.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }
 if (!only || only === "ingest") {
   const r = await benchIngest();

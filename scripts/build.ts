@@ -23,6 +23,7 @@ export const ENTRIES = {
   init: "scripts/init.ts",
   // The benchmark's comparison server, bundled the same way so their RSS compare fairly.
   "bench-on-demand-pm2": "exporters/bench/on-demand-pm2.ts",
+  "bench-pm2-client-exporter": "exporters/bench/pm2-client-exporter.ts",
 } as const;
 
 export async function buildAll() {

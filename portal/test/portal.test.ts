@@ -479,6 +479,18 @@ describe("portal", () => {
     // Prometheus' rules and their state are on the page, and DeployFailed's is firing.
     await page.locator('[data-rule="DeployFailed"][data-rule-state="firing"]').waitFor();
     await shot(page, "alerts-zh");
+    // The host filter (?host=, kept in the URL): the alert's own host keeps it, another host's does not.
+    const firing = (await getJson(`${url(port.am)}/api/v2/alerts?active=true`)) as {
+      labels: Record<string, string>;
+    }[];
+    const alertHost = firing.find((a) => a.labels.alertname === "DeployFailed")!.labels.host;
+    expect(alertHost).toBeTruthy();
+    await page.goto(`${front()}/alerts?host=${encodeURIComponent(alertHost)}`);
+    expect(await page.locator('[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);
+    await page.goto(`${front()}/alerts?host=app-elsewhere`);
+    expect(await page.locator('[data-alertname="DeployFailed"]').count()).toBe(0);
+    expect(await page.locator('select[name="host"]').inputValue()).toBe("app-elsewhere");
+    await page.goto(front() + "/alerts");
     type Silence = { id: string; comment: string; createdBy: string; status: { state: string } };
     const silences = () => getJson(`${url(port.am)}/api/v2/silences`) as Promise<Silence[]>;
 

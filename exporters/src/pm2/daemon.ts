@@ -1,11 +1,10 @@
-// A connection to the PM2 daemon that never starts one: it probes the RPC socket, talks through
-// pm2's own RPC client, follows the bus for process events, and reconnects with backoff when the
-// daemon goes away.
-import { connect } from "node:net";
-import Client from "pm2/lib/Client.js";
-import constants from "pm2/constants.js";
+// A connection to the PM2 daemon that never starts one: its RPC socket for the process list and
+// its bus for process events, spoken as they arrive (wire.ts) rather than through pm2's client,
+// which parses every message whole; it reconnects with backoff when the daemon goes away.
+import { connect, type Socket } from "node:net";
 import paths from "pm2/paths.js";
 import type { Logger } from "@opsdeck/core";
+import { encodeFrame, frameReader, objectSplitter } from "./wire.ts";
 
 export interface Pm2Process {
   name: string;
@@ -26,9 +25,9 @@ export interface Pm2Process {
 
 /**
  * What the exporter reads of a process. PM2 sends each one's whole environment too (its
- * secrets among it, 5–20 KB a process): dropped at once, not held until the next refresh.
+ * secrets among it, 5–20 KB a process): dropped as each process is read.
  */
-function kept(p: Pm2Process): Pm2Process {
+export function kept(p: Pm2Process): Pm2Process {
   const env = p.pm2_env;
   return {
     name: p.name,
@@ -54,25 +53,16 @@ export interface DaemonLink {
   close(): void;
 }
 
-function socketAccepts(path: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
-  });
+/** getMonitorData's answer, `{"args":[[…processes…]]}`, or `{"error": …}` in its first bytes. */
+interface Answer {
+  processes: Pm2Process[];
+  head: Buffer[];
+  headBytes: number;
 }
+const HEAD_BYTES = 64 * 1024;
 
-function withTimeout<T>(
-  ms: number,
-  what: string,
-  fn: (cb: (err: Error | null | undefined, v?: T) => void) => void,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
+function withTimeout<T>(ms: number, what: string, fn: (done: (err: Error | undefined, v?: T) => void) => void) {
+  return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer from the PM2 daemon in ${ms} ms`)), ms);
     fn((err, v) => {
       clearTimeout(t);
@@ -82,6 +72,28 @@ function withTimeout<T>(
   });
 }
 
+function open(path: string, timeoutMs: number): Promise<Socket> {
+  return withTimeout<Socket>(timeoutMs, "connect", (done) => {
+    const s = connect(path);
+    s.once("connect", () => done(undefined, s));
+    s.once("error", (e) => {
+      s.destroy();
+      done(e);
+    });
+  });
+}
+
+/** The error a failed call answered with, from the start of its answer. */
+function answerError(answer: Answer): Error | undefined {
+  const head = Buffer.concat(answer.head).toString("utf8");
+  if (!head.startsWith('j:{"error"')) return undefined;
+  try {
+    return new Error(`PM2 daemon: ${String((JSON.parse(head.slice(2)) as { error: unknown }).error)}`);
+  } catch {
+    return new Error("PM2 daemon: the call failed");
+  }
+}
+
 export function linkDaemon(opts: {
   pm2Home?: string;
   timeoutMs: number;
@@ -89,22 +101,24 @@ export function linkDaemon(opts: {
   /** Called on every process event from the bus, and when the link goes up or down. */
   onChange: () => void;
 }): DaemonLink {
-  const conf = { ...constants, ...paths(opts.pm2Home ?? process.env.PM2_HOME) };
-  let client: Client | undefined;
+  const conf = paths(opts.pm2Home ?? process.env.PM2_HOME);
+  let sockets: { rpc: Socket; bus: Socket } | undefined;
   let up = false;
   let closed = false;
   let backoff = 250;
   let timer: NodeJS.Timeout | undefined;
+  let calls = 0;
+  /** The call in flight (one at a time: `list` chains them) and where its answer goes. */
+  let answering: { answer: Answer; done: (err: Error | undefined, v?: Pm2Process[]) => void } | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
 
   function drop(reason: string) {
-    const c = client;
-    client = undefined;
-    try {
-      c?.client_sock?.close();
-      c?.sub_sock?.close();
-    } catch {
-      /* already closed */
-    }
+    const s = sockets;
+    sockets = undefined;
+    s?.rpc.destroy();
+    s?.bus.destroy();
+    answering?.done(new Error(`lost the PM2 daemon: ${reason}`));
+    answering = undefined;
     if (up) opts.log.warn("lost the PM2 daemon", { "event.reason": reason });
     up = false;
     opts.onChange();
@@ -120,65 +134,119 @@ export function linkDaemon(opts: {
     backoff = Math.min(backoff * 2, 5000);
   }
 
+  /** The RPC socket's frames: argument 0 is the answer, cut into processes as it arrives. */
+  function rpcReader() {
+    let split: ((chunk: Buffer) => void) | undefined;
+    return frameReader({
+      argument: (index) => {
+        if (index !== 0 || !answering) return false;
+        const answer = answering.answer;
+        split = objectSplitter(3, (json) =>
+          answer.processes.push(kept(JSON.parse(json.toString("utf8")) as Pm2Process)),
+        );
+        return true;
+      },
+      data: (_index, chunk) => {
+        const answer = answering?.answer;
+        if (!answer || !split) return;
+        if (answer.headBytes < HEAD_BYTES) {
+          answer.head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - answer.headBytes)));
+          answer.headBytes += Math.min(chunk.length, HEAD_BYTES - answer.headBytes);
+        }
+        split(chunk);
+      },
+      end: () => (split = undefined),
+      frame: () => {
+        const a = answering;
+        answering = undefined;
+        if (a) a.done(answerError(a.answer), a.answer.processes);
+      },
+    });
+  }
+
+  /** The bus's frames: the topic (argument 0) read, the event itself skipped. */
+  function busReader() {
+    let topic: Buffer[] = [];
+    return frameReader({
+      argument: (index, length) => index === 0 && length < 256,
+      data: (_index, chunk) => topic.push(Buffer.from(chunk)),
+      end: () => undefined,
+      frame: () => {
+        if (Buffer.concat(topic).toString() === "s:process:event") opts.onChange();
+        topic = [];
+      },
+    });
+  }
+
   async function attempt() {
-    if (closed || client) return;
-    if (!(await socketAccepts(conf.DAEMON_RPC_PORT, opts.timeoutMs))) return schedule();
-    const c = new Client({ conf });
-    client = c;
+    if (closed || sockets) return;
+    let rpc: Socket | undefined;
     try {
-      await withTimeout<void>(opts.timeoutMs, "rpc connect", (cb) => c.launchRPC((e) => cb(e)));
-      const bus = await withTimeout<{ on(e: string, f: (d: unknown) => void): void }>(
-        opts.timeoutMs,
-        "bus connect",
-        (cb) => c.launchBus((e, b) => cb(e, b)),
-      );
-      if (closed || client !== c) return;
-      bus.on("process:event", () => opts.onChange());
-      // axon reconnects on its own after a close; we take over instead, to report the daemon down.
-      for (const sock of [c.client_sock, c.sub_sock]) {
-        sock?.on("reconnect attempt", () => client === c && drop("connection to the daemon closed"));
-        sock?.on("error", (e) => client === c && drop(String((e as Error)?.message ?? e)));
+      rpc = await open(conf.DAEMON_RPC_PORT, opts.timeoutMs);
+      const bus = await open(conf.DAEMON_PUB_PORT, opts.timeoutMs);
+      if (closed) {
+        rpc.destroy();
+        bus.destroy();
+        return;
+      }
+      const mine = { rpc, bus };
+      sockets = mine;
+      for (const [sock, read] of [
+        [rpc, rpcReader()],
+        [bus, busReader()],
+      ] as const) {
+        sock.on("data", (chunk: Buffer) => {
+          try {
+            read(chunk);
+          } catch (err) {
+            if (sockets === mine) drop((err as Error).message);
+          }
+        });
+        sock.on("error", (e) => sockets === mine && drop(e.message));
+        sock.on("close", () => sockets === mine && drop("connection to the daemon closed"));
       }
       up = true;
       backoff = 250;
       opts.log.info("connected to the PM2 daemon", { "file.path": conf.DAEMON_RPC_PORT });
       opts.onChange();
-    } catch (err) {
-      if (client === c) drop((err as Error).message);
+    } catch {
+      rpc?.destroy();
+      schedule();
     }
   }
 
   void attempt();
 
+  function call(): Promise<Pm2Process[]> {
+    const s = sockets;
+    if (!s || !up) return Promise.reject(new Error("not connected to the PM2 daemon"));
+    return withTimeout<Pm2Process[]>(opts.timeoutMs, "getMonitorData", (done) => {
+      answering = { answer: { processes: [], head: [], headBytes: 0 }, done };
+      s.rpc.write(encodeFrame([{ type: "call", method: "getMonitorData", args: [{}] }, `opsdeck:${calls++}`]));
+    }).catch((err: Error) => {
+      // A late answer must not land in the next call: start over on a fresh connection.
+      if (sockets === s) drop(err.message);
+      throw err;
+    });
+  }
+
   return {
     get up() {
       return up;
     },
-    async list() {
-      const c = client;
-      if (!c?.client || !up) throw new Error("not connected to the PM2 daemon");
-      try {
-        const list = await withTimeout<Pm2Process[]>(opts.timeoutMs, "getMonitorData", (cb) =>
-          c.client!.call("getMonitorData", {}, (e, d) => cb(e, d as Pm2Process[])),
-        );
-        return list.map(kept);
-      } catch (err) {
-        if (client === c) drop((err as Error).message);
-        throw err;
-      }
+    list() {
+      const next = chain.then(call, call);
+      chain = next.catch(() => undefined);
+      return next;
     },
     close() {
       closed = true;
       clearTimeout(timer);
-      const c = client;
-      client = undefined;
+      const s = sockets;
+      sockets = undefined;
       up = false;
-      try {
-        c?.client_sock?.close();
-        c?.sub_sock?.close();
-      } catch {
-        /* already closed */
-      }
+      s?.rpc.destroy();
+      s?.bus.destroy();
     },
   };
 }

@@ -9,6 +9,8 @@ import { currentSession } from "@/features/auth/auth.ts";
 import { config } from "@/lib/config.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
+import { watchedHosts } from "@/features/hosts/host-lists.ts";
+import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
 import { can } from "@/features/auth/session.ts";
 import { severityText, statusText } from "@/lib/status.ts";
 import { dateTime, durationText, type Reader } from "@/lib/time.ts";
@@ -24,6 +26,17 @@ import {
 } from "@/lib/sources.ts";
 
 const SEVERITIES = ["critical", "warning", "info"] as const;
+
+/** The hosts to filter by: every listed one, and the one asked for (a broken hosts file leaves it alone). */
+function hostChoices(current: string | undefined): string[] {
+  let names: string[] = [];
+  try {
+    names = watchedHosts().map((h) => h.name);
+  } catch {
+    /* the Hosts page says what is wrong with the file */
+  }
+  return [...new Set([...names, ...(current ? [current] : [])])].sort();
+}
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
 
 export default async function Alerts({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
@@ -33,7 +46,13 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   const text = one(q.matchers).slice(0, 2000);
   const parsed = parseMatchers(text);
   const hideSilenced = one(q.hide_silenced) === "1";
-  const matchers = [...(parsed.ok ? parsed.matchers : []), ...(severity ? [`severity="${severity}"`] : [])];
+  // ?host= keeps to one host's alerts (the Hosts page and a host's pages link here so).
+  const host = hostParam(q.host);
+  const matchers = [
+    ...(parsed.ok ? parsed.matchers : []),
+    ...(severity ? [`severity="${severity}"`] : []),
+    ...(host ? [hostMatcher(host)] : []),
+  ];
   const session = await currentSession();
   const [groups, silences, history, rules, channels] = await Promise.all([
     amGroups(matchers, !hideSilenced),
@@ -69,6 +88,17 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
             {SEVERITIES.map((s) => (
               <option key={s} value={s}>
                 {t[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t.host}{" "}
+          <select name="host" defaultValue={host ?? ""}>
+            <option value="">{t.all}</option>
+            {hostChoices(host).map((h) => (
+              <option key={h} value={h} translate="no">
+                {h}
               </option>
             ))}
           </select>

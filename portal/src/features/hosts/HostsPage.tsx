@@ -137,7 +137,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         apps__href: `/processes?host=${encodeURIComponent(name)}`,
         alerts: (al.get(name) ?? 0).toLocaleString(lang),
         alerts__sort: al.get(name) ?? 0,
-        alerts__href: `/alerts?matchers=${encodeURIComponent(`host="${name}"`)}`,
+        alerts__href: `/alerts?host=${encodeURIComponent(name)}`,
         agent: versions.filter(Boolean).join(", ") || "–",
         contact: seen.lastScrape ? ago(seen.lastScrape) : t.never,
         contact__sort: seen.lastScrape ?? 0,
