@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
-import { freePort, pm2, REPO, spawnProc, type Proc } from "@opsdeck/stack";
+import { freePort, pm2, PM2_EXPORTER_NODE_FLAGS, REPO, spawnProc, type Proc } from "@opsdeck/stack";
 import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
 import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
 import { CACHE, DOCKER_CONFIG, env, eventually, run } from "./compose-rehearsal/shell.ts";
@@ -119,7 +119,7 @@ async function hostPm2() {
   await pm2(home, ["start", app, "--name", "shop", "--time"]);
   const bridge = secrets.DOCKER_BRIDGE_ADDRESS;
   hostProcs.push(
-    spawnProc("pm2-exporter", process.execPath, [join(REPO, "dist/exporter.mjs"), "pm2"], {
+    spawnProc("pm2-exporter", process.execPath, [...PM2_EXPORTER_NODE_FLAGS, join(REPO, "dist/exporter.mjs"), "pm2"], {
       env: {
         ...process.env,
         PM2_HOME: home,

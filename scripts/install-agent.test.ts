@@ -16,6 +16,7 @@ import {
   freePort,
   httpOk,
   pm2,
+  PM2_EXPORTER_NODE_FLAGS,
   promQuery,
   spawnProc,
   startTestPrometheus,
@@ -131,6 +132,10 @@ describe("install-agent.sh from the agent bundle", () => {
     expect(web).not.toContain(credentials.password);
     expect(unit("opsdeck-node-exporter.service").text).toMatch(/^User=opsdeck-agent$/m);
     expect(unit("opsdeck-agent-pm2-exporter.service").text).toMatch(/^SupplementaryGroups=opsdeck-agent$/m);
+    // It runs with the node flags the tests run it with.
+    expect(unit("opsdeck-agent-pm2-exporter.service").args.slice(0, PM2_EXPORTER_NODE_FLAGS.length)).toEqual(
+      PM2_EXPORTER_NODE_FLAGS,
+    );
     // systemd's own check of the unit files against the staging root (directives, dependencies,
     // that each ExecStart is an executable there): the root gets this machine's system units, and
     // Node.js where the unit found it (a stub that runs the real one).

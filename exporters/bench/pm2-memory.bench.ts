@@ -3,8 +3,9 @@
 // batches of 50 (the peak: every start is a bus event and a refresh), then for a minute of
 // scrapes at 15 s (steady). Each app carries a 10 KB environment, as real apps do (5–20 KB):
 // PM2 sends every process's whole environment with every process list. Sampled every 100 ms.
-// Beside it, in the same run and the same way: the exporter as it read the daemon before
-// (pm2's own client, every message parsed whole: pm2-client-exporter.ts), bundled alike.
+// Beside it, in the same run and the same way: the same exporter without V8's --optimize-for-size,
+// and the exporter as it read the daemon before (pm2's own client, every message parsed whole:
+// pm2-client-exporter.ts), bundled alike.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -49,6 +50,21 @@ const opsdeck: Start = async (home, dir) => {
   const file = join(dir, "opsdeck.yml");
   writeFileSync(file, stringify({ log: { level: "warn" }, exporters: { pm2: { port, pm2_home: home } } }));
   return { proc: await launchExporter("pm2", { configFile: file, url: `http://127.0.0.1:${port}` }), port };
+};
+
+/** The same exporter with the other services' node flags (without --optimize-for-size). */
+const opsdeckServiceFlags: Start = async (home, dir) => {
+  const port = await freePort();
+  const file = join(dir, "opsdeck.yml");
+  writeFileSync(file, stringify({ log: { level: "warn" }, exporters: { pm2: { port, pm2_home: home } } }));
+  const proc = spawnProc(
+    "pm2-exporter",
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, join(REPO, "dist/exporter.mjs"), "pm2", "--config", file],
+    { env: process.env },
+  );
+  await waitUntil("pm2 exporter", () => httpOk(`http://127.0.0.1:${port}/healthz`), { proc });
+  return { proc, port };
 };
 
 const throughPm2Client: Start = async (home) => {
@@ -96,11 +112,14 @@ async function run(label: string, start: Start): Promise<Row> {
     const scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const up = scraped.split("\n").filter((l) => l.startsWith("pm2_process_up{")).length;
     sampler.reset();
+    const steadyCpu0 = cpuSeconds(pid);
+    const steady0 = performance.now();
     for (let i = 0; i < 4; i++) {
       await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
       await sleep(15_000);
     }
     sampler.stop();
+    const steadyCores = (cpuSeconds(pid) - steadyCpu0) / ((performance.now() - steady0) / 1000);
     return {
       exporter: label,
       processes: up,
@@ -110,6 +129,7 @@ async function run(label: string, start: Start): Promise<Row> {
       adding_s: Math.round(adding.seconds),
       rss_steady_mb: mb(rssBytes(pid)),
       rss_peak_steady_mb: mb(sampler.peak),
+      cpu_cores_steady: Math.round(steadyCores * 1000) / 1000,
     };
   } finally {
     for (const p of procs) await p.stop();
@@ -119,7 +139,8 @@ async function run(label: string, start: Start): Promise<Row> {
 
 export async function benchPm2Memory(): Promise<Row[]> {
   return [
-    await run("opsdeck (streamed from the daemon's socket)", opsdeck),
+    await run("opsdeck: streamed, --optimize-for-size (what runs)", opsdeck),
+    await run("opsdeck: streamed, the other services' flags", opsdeckServiceFlags),
     await run("comparison: through pm2's client (before)", throughPm2Client),
   ];
 }

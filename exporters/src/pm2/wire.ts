@@ -82,8 +82,8 @@ export function encodeFrame(args: (string | object)[]): Buffer {
 /**
  * Cuts a stream of JSON text into the objects that open at `depth` (0: the top level), each
  * handed on whole; everything else is passed over. For getMonitorData's `{"args":[[{…},{…}]]}`
- * depth 3 is each process. Byte by byte: UTF-8's multi-byte sequences never hold the ASCII
- * quote, backslash or brackets it watches for.
+ * depth 3 is each process. UTF-8's multi-byte sequences never hold the ASCII quote, backslash
+ * or brackets it watches for.
  */
 export function objectSplitter(depth: number, onObject: (json: Buffer) => void) {
   let level = 0;
@@ -93,13 +93,28 @@ export function objectSplitter(depth: number, onObject: (json: Buffer) => void) 
   let from = -1; // where the current object began in this chunk; -1: not in one
   return (chunk: Buffer) => {
     if (level > depth) from = 0; // an object goes on from the last chunk
+    // Strings (most of the bytes: environments) are passed over with indexOf, not byte by byte.
+    let backslash = chunk.indexOf(0x5c);
     for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
       if (inString) {
-        if (escaped) escaped = false;
-        else if (b === 0x5c) escaped = true;
-        else if (b === 0x22) inString = false;
-      } else if (b === 0x22) inString = true;
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        const quote = chunk.indexOf(0x22, i);
+        if (backslash !== -1 && backslash < i) backslash = chunk.indexOf(0x5c, i);
+        if (backslash !== -1 && (quote === -1 || backslash < quote)) {
+          i = backslash; // the next byte is escaped
+          escaped = true;
+        } else if (quote === -1) break;
+        else {
+          i = quote;
+          inString = false;
+        }
+        continue;
+      }
+      const b = chunk[i];
+      if (b === 0x22) inString = true;
       else if (b === 0x7b || b === 0x5b) {
         if (b === 0x7b && level === depth) from = i;
         level++;
