@@ -200,7 +200,8 @@ describe("agent hosts' logs", () => {
     });
     const page = await hostsPage(ops);
     expect(page).toMatch(/data-log-key="app-3"[^]*?revoked/);
-    expect(page).toContain("refused: the API key is unknown, expired or revoked");
+    expect(page).toMatch(/data-log-key="app-3"[^]*?refused<\/span>[^]*?the API key is unknown, expired or revoked/);
+    expect(page).toMatch(/data-log-key="app-1"[^]*?last write/);
     expect(readFileSync(join(dir, "portal.log"), "utf8")).toMatch(/"event.action":"host-log-key-revoked"/);
   });
 

@@ -36,6 +36,7 @@ const ALLOWED = new Set(
     "DORA",
     "GMV",
     "CI",
+    "API",
     "NDJSON",
     "CSV",
     "JSON",

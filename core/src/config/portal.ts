@@ -95,6 +95,15 @@ export const portalSchema = z
       })
       .strict()
       .prefault({}),
+    /** "What changed before this alert?": how far back it looks from the alert's start. */
+    changes: z
+      .object({
+        window_hours: num()
+          .pipe(z.number().min(0.25).max(7 * 24))
+          .default(6),
+      })
+      .strict()
+      .prefault({}),
     /**
      * Grafana dashboards embedded on the Dashboards page (Grafana needs allow_embedding = true);
      * none listed: OpsDeck's provisioned dashboards (provisioning/grafana).

@@ -27,12 +27,22 @@ const statusOf = (err: unknown) => (err as { meta?: { statusCode?: number } }).m
 /** Elasticsearch said its security is off (no API keys then): the clear error for the caller. */
 export class LogKeysUnavailable extends Error {}
 
-async function guard<T>(work: () => Promise<T>): Promise<T> {
+/** Whether Elasticsearch says its security is off (then it has no API keys at all). */
+async function securityOff(client: Client): Promise<boolean> {
+  try {
+    const info = await client.xpack.info({ categories: ["features"] });
+    return info.features?.security?.enabled === false;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a key call; a failure because security is off becomes LogKeysUnavailable. */
+async function guard<T>(client: Client, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const reason = (err as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body?.error?.reason ?? "";
-    if (/security.*(not enabled|disabled)/i.test(reason))
+    if (statusOf(err) !== 401 && statusOf(err) !== 403 && (await securityOff(client)))
       throw new LogKeysUnavailable(
         "Elasticsearch's security is off, so it keeps no API keys: agent hosts can ship logs only to an Elasticsearch with security on (the compose stack)",
       );
@@ -44,7 +54,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 export async function issueLogKey(client: Client, prefix: string, host: string): Promise<IssuedLogKey> {
   const role = roleBodies(prefix).opsdeck_filebeat;
   await revokeLogKeys(client, host);
-  const key = await guard(() =>
+  const key = await guard(client, () =>
     client.security.createApiKey({
       name: logKeyName(host),
       role_descriptors: { opsdeck_filebeat: role },
@@ -57,7 +67,7 @@ export async function issueLogKey(client: Client, prefix: string, host: string):
 /** Invalidates every key this owner made for the host; the number invalidated. */
 export async function revokeLogKeys(client: Client, host: string): Promise<number> {
   try {
-    const result = await guard(() => client.security.invalidateApiKey({ name: logKeyName(host), owner: true }));
+    const result = await guard(client, () => client.security.invalidateApiKey({ name: logKeyName(host), owner: true }));
     return result.invalidated_api_keys.length;
   } catch (err) {
     if (statusOf(err) === 404) return 0;
@@ -69,7 +79,7 @@ export async function revokeLogKeys(client: Client, host: string): Promise<numbe
 export async function logKeys(client: Client): Promise<Map<string, LogKeyState>> {
   let keys: Awaited<ReturnType<Client["security"]["getApiKey"]>>["api_keys"];
   try {
-    keys = (await guard(() => client.security.getApiKey({ name: `${LOG_KEY_PREFIX}*`, owner: true }))).api_keys;
+    keys = (await guard(client, () => client.security.getApiKey({ name: `${LOG_KEY_PREFIX}*`, owner: true }))).api_keys;
   } catch (err) {
     if (statusOf(err) === 404) return new Map();
     throw err;

@@ -233,11 +233,13 @@ const zh = {
   labels: "标签",
   last_error: "最近一次错误",
   last_deploy: "最近部署",
-  logs_shipped: "日志写入",
+  log_written: "最近写入",
   log_refused: "被拒绝",
+  log_keys_security_off:
+    "这里的 Elasticsearch 没有开启安全功能，无法签发日志密钥，代理主机的日志写入会被拒绝。生产环境的容器部署默认开启；本地一键启动的栈不开启。",
   log_keys: "日志密钥",
   log_keys_intro:
-    "每台代理主机上的 Filebeat 用自己的 Elasticsearch API 密钥写入日志：只能新增日志，不能读取或修改，可随时吊销。需要 Elasticsearch 开启安全功能（compose 部署默认开启）。",
+    "每台代理主机上的 Filebeat 用自己的 Elasticsearch API 密钥写入日志：只能新增日志，不能读取或修改，可随时吊销。需要 Elasticsearch 开启安全功能（生产环境的容器部署默认开启）。",
   log_keys_unavailable: "无法读取日志密钥",
   log_key_none: "无密钥",
   log_key_active: "密钥签发于 {date}",
@@ -247,7 +249,7 @@ const zh = {
   log_key_revoke: "吊销",
   log_key_revoke_confirm: "吊销 {name} 的日志密钥？该主机的 Filebeat 将无法再写入日志。",
   log_key_shown_once:
-    "{name} 的新密钥只显示这一次（旧密钥已失效）。把下面这一行写入该主机代理的环境文件（/etc/opsdeck-agent/filebeat.env，或 docker-compose.agent.yml 旁的 .env），然后重启 Filebeat：",
+    "{name} 的新密钥只显示这一次（旧密钥已失效）。把下面这一行写入该主机代理的环境文件，然后重启 Filebeat：",
   hosts_how_to_add:
     "先在新服务器上安装采集代理（见 README“添加服务器”），再在这里或配置文件 opsdeck.yml 中添加它；Prometheus 几秒内开始采集，无需重启。",
   hosts_added_here: "在门户中添加的主机（主机列表文件）",
@@ -496,8 +498,10 @@ const en: typeof zh = {
   labels: "Labels",
   last_error: "Last error",
   last_deploy: "Last deploy",
-  logs_shipped: "Logs written",
+  log_written: "last write",
   log_refused: "refused",
+  log_keys_security_off:
+    "Elasticsearch's security is off here, so no log key can be issued and agent hosts' log writes are refused. The compose stack turns it on; the stack npm start runs does not.",
   log_keys: "Log keys",
   log_keys_intro:
     "Each agent host's Filebeat writes its logs with an Elasticsearch API key of its own: it can add log lines, never read or change them, and it can be revoked at any time. Needs Elasticsearch with security on (the compose stack has it).",
@@ -510,7 +514,7 @@ const en: typeof zh = {
   log_key_revoke: "Revoke",
   log_key_revoke_confirm: "Revoke {name}'s log key? Its Filebeat will no longer be able to write logs.",
   log_key_shown_once:
-    "{name}'s new key, shown this once (the old one no longer works). Put this line in the host's agent environment file (/etc/opsdeck-agent/filebeat.env, or .env beside docker-compose.agent.yml) and restart Filebeat:",
+    "{name}'s new key, shown this once (the old one no longer works). Put this line in the host's agent environment file and restart Filebeat:",
   hosts_how_to_add:
     'Install the agent on the new server (README, "Add a server"), then add it here or under hosts: in opsdeck.yml; Prometheus scrapes it within seconds, without a restart.',
   hosts_added_here: "Hosts added here (the hosts file)",

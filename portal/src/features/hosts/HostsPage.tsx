@@ -96,11 +96,11 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
     for (const h of d.hosts ?? []) if (!lastDeploy.has(h)) lastDeploy.set(h, d);
   const now = Date.now();
   const ago = (at: number) => t.ago.replace("{d}", durationText((now - at) / 1000, lang, 1));
-  /** Its Filebeat's writes through the front door: last taken, or refused since. */
+  /** Its Filebeat's writes through the front door: last taken, or refused since (the reason is data). */
   const shipped = (name: string) => {
     const { acceptedAt, refused } = logShipping(name);
-    if (refused && refused.at > (acceptedAt ?? 0)) return `${t.log_refused}: ${refused.reason}`;
-    return acceptedAt ? ago(acceptedAt) : "–";
+    if (refused && refused.at > (acceptedAt ?? 0)) return { refused: refused.reason };
+    return acceptedAt ? { written: `${t.log_written} ${ago(acceptedAt)}` } : {};
   };
   const rows = names.flatMap((name) => {
     const deployed = lastDeploy.get(name);
@@ -147,8 +147,6 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
         deploy__sort: deployed ? Date.parse(deployed.started_at) : 0,
         // A link only where there is a deploy to open.
         ...(deployed ? { deploy__href: `/deploys?host=${encodeURIComponent(name)}` } : {}),
-        logs: shipped(name),
-        logs__sort: logShipping(name).acceptedAt ?? 0,
         labels,
         // Prometheus' own words for a failed scrape (e.g. "… 401 Unauthorized"): data, not translated.
         error: seen.error ?? "",
@@ -162,6 +160,7 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
     return {
       host: name,
       active: !!key && !key.invalidated,
+      ...shipped(name),
       state: !key
         ? t.log_key_none
         : key.invalidated
@@ -201,14 +200,13 @@ export default async function Hosts({ searchParams }: { searchParams: Promise<{ 
           { key: "deploy", label: t.last_deploy, data: true },
           { key: "agent", label: t.agent_version, data: true },
           { key: "contact", label: t.last_contact },
-          { key: "logs", label: t.logs_shipped },
           { key: "labels", label: t.labels, data: true },
           { key: "error", label: t.last_error, data: true },
         ]}
       />
       <p className="muted">{t.hosts_how_to_add}</p>
       <HostManager t={t} allowed={can(session, "operator")} hosts={fromFile} />
-      <LogKeys t={t} allowed={can(session, "operator")} rows={keyRows} error={keys.error} />
+      <LogKeys t={t} allowed={can(session, "operator")} rows={keyRows} unavailable={keys.unavailable} />
     </main>
   );
 }

@@ -39,8 +39,11 @@ const logged = new Map<string, number>();
 
 export const logShipping = (host: string): PushStatus => shipping.get(host) ?? {};
 
-/** The hosts' keys as Elasticsearch holds them, read at most every 10 s; undefined with why if it cannot say. */
-export async function logKeyStates(): Promise<{ keys?: Map<string, LogKeyState>; error?: string }> {
+/** The hosts' keys as Elasticsearch holds them, read at most every 10 s; or why it cannot say. */
+export async function logKeyStates(): Promise<{
+  keys?: Map<string, LogKeyState>;
+  unavailable?: { securityOff: true } | { error: string };
+}> {
   const known = shared.opsdeckLogKeys;
   if (known && Date.now() - known.at < 10_000) return { keys: known.keys };
   try {
@@ -48,7 +51,9 @@ export async function logKeyStates(): Promise<{ keys?: Map<string, LogKeyState>;
     shared.opsdeckLogKeys = { at: Date.now(), keys };
     return { keys };
   } catch (err) {
-    return { error: (err as Error).message };
+    return {
+      unavailable: err instanceof LogKeysUnavailable ? { securityOff: true } : { error: (err as Error).message },
+    };
   }
 }
 
@@ -115,7 +120,8 @@ async function operatorChange(
     return response;
   } catch (err) {
     if (err instanceof HostChangeError) return Response.json({ error: err.message }, { status: err.status });
-    if (err instanceof LogKeysUnavailable) return Response.json({ error: err.message }, { status: 409 });
+    if (err instanceof LogKeysUnavailable)
+      return Response.json({ error: err.message, code: "security_off" }, { status: 409 });
     throw err;
   }
 }

@@ -1,0 +1,65 @@
+// GET /api/changes: "what changed before this alert?" — the changes of the window before a
+// moment (an alert group's start), ranked for its labels, with the rules that ranked them and
+// which sources answered. The alert page and the notifier's message line ask the same question.
+import { z } from "zod";
+import { collectChanges } from "@opsdeck/core/changes/collect";
+import { rankChanges, RULES } from "@opsdeck/core/changes/rank";
+import { portalSources } from "@opsdeck/core";
+import { config } from "@/lib/config.ts";
+import { es } from "@/features/logs/search.ts";
+
+const label = z.string().max(200).optional();
+export const changesQuerySchema = z.strictObject({
+  /** The alert's start: ISO 8601 or epoch ms. */
+  at: z.union([
+    z
+      .string()
+      .regex(/^\d{10,13}$/)
+      .transform(Number),
+    z.iso.datetime({ offset: true }).transform((v) => Date.parse(v)),
+  ]),
+  /** Hours before `at` to look back (default: portal.changes.window_hours). */
+  window_hours: z.coerce.number().min(0.25).max(168).optional(),
+  project: label,
+  environment: label,
+  host: label,
+  app: label,
+  alertname: label,
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export async function GET(req: Request) {
+  const parsed = changesQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return Response.json({ error: `${i.path.join(".") || "(query)"}: ${i.message}` }, { status: 400 });
+  }
+  const q = parsed.data;
+  const cfg = config();
+  const windowHours = q.window_hours ?? cfg.portal.changes.window_hours;
+  const windowMs = windowHours * 3_600_000;
+  const src = portalSources(cfg);
+  const { changes, sources } = await collectChanges(
+    {
+      deployUrl: src.deploy_url,
+      prometheusUrl: src.prometheus_url,
+      elasticsearch: { client: es(), prefix: cfg.elasticsearch.index_prefix },
+      timeoutMs: src.timeout_seconds * 1000,
+    },
+    q.at - windowMs,
+    q.at + 60_000,
+  );
+  const labels = Object.fromEntries(
+    (["project", "environment", "host", "app", "alertname"] as const).flatMap((k) => (q[k] ? [[k, q[k]]] : [])),
+  );
+  const ranked = rankChanges({ startsAt: q.at, labels }, changes, windowMs);
+  return Response.json({
+    at: new Date(q.at).toISOString(),
+    window_hours: windowHours,
+    labels,
+    changes: ranked.slice(0, q.limit),
+    total: ranked.length,
+    rules: RULES,
+    sources,
+  });
+}
