@@ -264,6 +264,10 @@ describe("portal", () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
     await page.goto(front() + "/hosts");
+    // This stack's Elasticsearch runs without security, as npm start's does: no log keys, said so.
+    await expect(page.locator("[data-log-keys] .notice").textContent()).resolves.toContain(
+      "没有开启安全功能，无法签发日志密钥",
+    );
     await page.click('[data-host-manager] button[aria-expanded="false"]');
     await page.fill('[data-form="add-host"] input[name="name"]', "agent-1");
     await page.fill('[data-form="add-host"] input[name="address"]', "127.0.0.1");

@@ -27,11 +27,23 @@ const statusOf = (err: unknown) => (err as { meta?: { statusCode?: number } }).m
 /** Elasticsearch said its security is off (no API keys then): the clear error for the caller. */
 export class LogKeysUnavailable extends Error {}
 
-/** Whether Elasticsearch says its security is off (then it has no API keys at all). */
+/**
+ * Whether Elasticsearch runs with security off (then it has no API keys at all): its nodes'
+ * `xpack.security.enabled` setting, which both stacks set explicitly (off natively, on in compose);
+ * unset means on, the default since 8.0.
+ */
 async function securityOff(client: Client): Promise<boolean> {
   try {
-    const info = await client.xpack.info({ categories: ["features"] });
-    return info.features?.security?.enabled === false;
+    const info = await client.nodes.info({
+      metric: "settings",
+      filter_path: "nodes.*.settings.xpack.security.enabled",
+    });
+    const nodes = Object.values((info as { nodes?: Record<string, unknown> }).nodes ?? {});
+    return nodes.some(
+      (n) =>
+        (n as { settings?: { xpack?: { security?: { enabled?: string } } } }).settings?.xpack?.security?.enabled ===
+        "false",
+    );
   } catch {
     return false;
   }
