@@ -517,6 +517,13 @@ describe("portal", () => {
       reasons: ["same_project", "same_environment", "failed"],
     });
     expect((await page.request.get(`${front()}/api/changes?at=yesterday`)).status()).toBe(400);
+    // …and on the alert itself: its group's "what changed?" lists that deploy, with why, in Chinese.
+    const failedGroup = page.locator("section[data-group]", { has: page.locator('[data-alertname="DeployFailed"]') });
+    const failedItem = failedGroup.first().locator('[data-what-changed] [data-reasons*="failed"]').first();
+    await expect(failedItem.textContent()).resolves.toMatch(/同一项目 \/ 同一环境 \/ 部署失败/);
+    await expect(
+      failedGroup.first().locator('[data-what-changed] li[data-change="deploy"] a').first().getAttribute("href"),
+    ).resolves.toMatch(/^\/deploys\//);
     expect(alertHost).toBeTruthy();
     await page.goto(`${front()}/alerts?host=${encodeURIComponent(alertHost)}`);
     expect(await page.locator('[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);

@@ -11,6 +11,10 @@ import { dict, type Dict } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
 import { watchedHosts } from "@/features/hosts/host-lists.ts";
 import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
+import { changesForGroups } from "@/features/changes/for-alerts.ts";
+import { WhatChanged } from "@/features/changes/WhatChanged.tsx";
+import type { SourceState } from "@opsdeck/core/changes/collect";
+import type { RankedChange } from "@opsdeck/core/changes/rank";
 import { can } from "@/features/auth/session.ts";
 import { severityText, statusText } from "@/lib/status.ts";
 import { dateTime, durationText, type Reader } from "@/lib/time.ts";
@@ -76,6 +80,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
         .map((g) => ({ ...g, alerts: g.alerts.filter((a) => a.labels.alertname !== "Watchdog") }))
         .filter((g) => g.alerts.length)
     : [];
+  const changes = await changesForGroups(shown, groupKey);
   return (
     <main>
       <NoChannelNotice />
@@ -141,6 +146,11 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           allowed={allowed}
           ackMinutes={ackMinutes}
           silenceById={silenceById}
+          changes={{
+            ranked: changes.byGroup.get(groupKey(g)) ?? [],
+            sources: changes.sources,
+            windowHours: changes.windowHours,
+          }}
         />
       ))}
 
@@ -288,6 +298,7 @@ function AlertGroup({
   allowed,
   ackMinutes,
   silenceById,
+  changes,
 }: {
   g: AmGroup;
   t: Dict;
@@ -295,6 +306,7 @@ function AlertGroup({
   allowed: boolean;
   ackMinutes: number;
   silenceById: Map<string, AmSilence>;
+  changes: { ranked: RankedChange[]; sources: SourceState[]; windowHours: number };
 }) {
   return (
     <section className="card group" data-group={groupKey(g)} data-group-labels={JSON.stringify(g.labels)}>
@@ -349,6 +361,7 @@ function AlertGroup({
           ))}
         </tbody>
       </table>
+      <WhatChanged {...changes} t={t} reader={reader} />
       <p className="muted">
         <a href={alertsPath(g.labels, { ack: true })}>{t.ack_group} →</a>
       </p>

@@ -4,9 +4,8 @@
 import { z } from "zod";
 import { collectChanges } from "@opsdeck/core/changes/collect";
 import { rankChanges, RULES } from "@opsdeck/core/changes/rank";
-import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
-import { es } from "@/features/logs/search.ts";
+import { changeSources } from "./for-alerts.ts";
 
 const label = z.string().max(200).optional();
 export const changesQuerySchema = z.strictObject({
@@ -38,17 +37,7 @@ export async function GET(req: Request) {
   const cfg = config();
   const windowHours = q.window_hours ?? cfg.portal.changes.window_hours;
   const windowMs = windowHours * 3_600_000;
-  const src = portalSources(cfg);
-  const { changes, sources } = await collectChanges(
-    {
-      deployUrl: src.deploy_url,
-      prometheusUrl: src.prometheus_url,
-      elasticsearch: { client: es(), prefix: cfg.elasticsearch.index_prefix },
-      timeoutMs: src.timeout_seconds * 1000,
-    },
-    q.at - windowMs,
-    q.at + 60_000,
-  );
+  const { changes, sources } = await collectChanges(changeSources(), q.at - windowMs, q.at + 60_000);
   const labels = Object.fromEntries(
     (["project", "environment", "host", "app", "alertname"] as const).flatMap((k) => (q[k] ? [[k, q[k]]] : [])),
   );

@@ -1,0 +1,86 @@
+// An alert group's "what changed before it?": the top three changes of the window before it
+// began, each with when, what and why it ranks there, and the rules that rank them (no guessing:
+// every reason is one of those rules).
+import type { SourceState } from "@opsdeck/core/changes/collect";
+import type { ChangeKind, RankedChange, Reason } from "@opsdeck/core/changes/rank";
+import type { Dict } from "@/lib/i18n.ts";
+import { durationText, type Reader } from "@/lib/time.ts";
+
+const KIND_TEXT: Record<ChangeKind, keyof Dict> = {
+  deploy: "change_deploy",
+  crash: "change_crash",
+  restart: "change_restart",
+  config: "change_config",
+  "host-down": "change_host_down",
+};
+const REASON_TEXT: Record<Reason, keyof Dict> = {
+  same_app: "reason_same_app",
+  same_project: "reason_same_project",
+  same_host: "reason_same_host",
+  same_environment: "reason_same_environment",
+  failed: "reason_failed",
+  crash: "reason_crash",
+  host_down: "reason_host_down",
+};
+const SOURCE_TEXT: Record<SourceState["source"], keyof Dict> = {
+  deploys: "svc_deploy",
+  prometheus: "svc_prometheus",
+  audit: "svc_elasticsearch",
+};
+
+export function WhatChanged({
+  ranked,
+  sources,
+  windowHours,
+  t,
+  reader,
+}: {
+  ranked: RankedChange[];
+  sources: SourceState[];
+  windowHours: number;
+  t: Dict;
+  reader: Reader;
+}) {
+  const missing = sources.filter((s) => !s.ok);
+  return (
+    <details className="what-changed" open={ranked.length > 0} data-what-changed>
+      <summary>
+        {t.what_changed.replace("{h}", windowHours.toLocaleString(reader.lang))} (
+        {ranked.length.toLocaleString(reader.lang)})
+      </summary>
+      {ranked.length === 0 && <p className="muted">{t.nothing_changed}</p>}
+      <ol>
+        {ranked.slice(0, 3).map((c) => (
+          <li key={`${c.kind}:${c.at}:${c.title}`} data-change={c.kind}>
+            <span className="pill">{t[KIND_TEXT[c.kind]]}</span>{" "}
+            {c.link ? (
+              <a href={c.link} translate="no">
+                {c.title}
+              </a>
+            ) : (
+              <span translate="no">{c.title}</span>
+            )}
+            {c.actor && c.kind === "deploy" && <span translate="no"> ({c.actor})</span>}{" "}
+            <span className="muted">
+              {c.minutesBefore > 0
+                ? t.before_alert.replace("{d}", durationText(c.minutesBefore * 60, reader.lang, 2))
+                : t.as_alert_began}
+            </span>
+            {c.reasons.length > 0 && (
+              <span className="reasons" data-reasons={c.reasons.join(" ")}>
+                {" · "}
+                {c.reasons.map((r) => t[REASON_TEXT[r]]).join(" / ")}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+      {missing.length > 0 && (
+        <p className="muted" role="status">
+          {t.changes_sources_missing}: {missing.map((s) => t[SOURCE_TEXT[s.source]]).join(", ")}
+        </p>
+      )}
+      <p className="muted">{t.how_ranked}</p>
+    </details>
+  );
+}
