@@ -99,7 +99,12 @@ export const portalSchema = z
     changes: z
       .object({
         window_hours: num()
-          .pipe(z.number().min(0.25).max(7 * 24))
+          .pipe(
+            z
+              .number()
+              .min(0.25)
+              .max(7 * 24),
+          )
           .default(6),
       })
       .strict()

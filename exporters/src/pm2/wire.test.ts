@@ -31,7 +31,7 @@ const processes = [
   { name: "shop", pm_id: 0, pm2_env: { status: "online", env: { NOTE: 'a "quoted" {brace} [and] \\ backslash' } } },
   { name: "商店-worker", pm_id: 1, pm2_env: { status: "errored", env: { EMPTY: "", LIST: [1, { x: "}" }] } } },
   { name: "empty", pm_id: 2, pm2_env: {} },
-  { name: "win", pm_id: 3, pm2_env: { env: { DIR: "C:\\\\apps\\\\", Q: "\\\"}" } } },
+  { name: "win", pm_id: 3, pm2_env: { env: { DIR: "C:\\\\apps\\\\", Q: '\\"}' } } },
 ];
 
 describe("the PM2 daemon's wire", () => {
