@@ -852,6 +852,34 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("answers a bad silence matcher and an unknown deploy in the reader's language", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
+    const answer = await page.evaluate(async (token) => {
+      const res = await fetch("/api/silences", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-opsdeck-csrf": token },
+        body: JSON.stringify({
+          matchers: [{ name: "alertname", value: "([", isRegex: true }],
+          minutes: 5,
+          comment: "bad regex",
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    }, csrf);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(
+      /^Alertmanager 不接受这个匹配条件（例如正则表达式写错了）: invalid silence: .*invalid regular expression/,
+    );
+    const missing = await page.goto(front() + "/deploys/no-such-deploy");
+    expect(missing!.status()).toBe(404);
+    await expect(page.locator("main h1").textContent()).resolves.toBe("找不到这个页面");
+    await page.click('main a[href="/"]');
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.close();
+  });
+
   it("a change without the CSRF token is refused", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");

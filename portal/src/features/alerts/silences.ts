@@ -6,6 +6,7 @@ import { audit } from "@/lib/audit.ts";
 import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
 import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
+import { dict } from "@/lib/i18n.ts";
 
 const createSchema = z
   .object({
@@ -65,6 +66,20 @@ export async function POST(req: Request) {
     body: JSON.stringify(silence),
     signal: AbortSignal.timeout(5000),
   }).catch((e: Error) => e);
+  // A matcher Alertmanager cannot take (its regular expressions are Go's RE2): the reader's 400,
+  // with Alertmanager's own words after it; anything else is Alertmanager failing (502).
+  if (!(res instanceof Error) && res.status === 400) {
+    const { t } = await dict();
+    const text = (await res.text()).trim();
+    let detail = text;
+    try {
+      const said: unknown = JSON.parse(text); // Alertmanager answers a JSON string
+      if (typeof said === "string") detail = said;
+    } catch {
+      /* plain text: as it is */
+    }
+    return Response.json({ error: `${t.silence_bad_matcher}: ${detail}` }, { status: 400 });
+  }
   if (res instanceof Error || !res.ok) {
     const why = res instanceof Error ? res.message : `HTTP ${res.status}: ${await res.text()}`;
     return Response.json({ error: `Alertmanager refused: ${why}` }, { status: 502 });

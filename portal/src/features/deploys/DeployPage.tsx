@@ -1,5 +1,6 @@
 // One deploy: what, who, which commit; its steps with timings and log excerpts; its log. Live.
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { DeployDetail } from "@/features/deploys/DeployDetail.tsx";
 import { dict } from "@/lib/i18n.ts";
 import { deploy } from "@/lib/sources.ts";
@@ -8,6 +9,8 @@ export default async function DeployPage({ params }: { params: Promise<{ id: str
   const { t, reader } = await dict();
   const { id } = await params;
   const r = await deploy(decodeURIComponent(id));
+  // An unknown deploy is a 404 (the not-found page, in the reader's language), not a 200.
+  if (r.ok && !r.data) notFound();
   return (
     <main>
       <p>
@@ -17,12 +20,8 @@ export default async function DeployPage({ params }: { params: Promise<{ id: str
         <p className="error" role="alert">
           {t.source_error}: {r.error}
         </p>
-      ) : r.data ? (
-        <DeployDetail initial={r.data} t={t} reader={reader} />
       ) : (
-        <p className="error" role="alert">
-          {t.deploy_not_found}
-        </p>
+        <DeployDetail initial={r.data!} t={t} reader={reader} />
       )}
     </main>
   );
