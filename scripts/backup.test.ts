@@ -89,8 +89,30 @@ describe("backup and restore", () => {
     const before = await fetch(`${prom.url}/api/v1/query?query=prometheus_build_info&time=${at}`);
     expect(((await before.json()) as { data: { result: unknown[] } }).data.result.length).toBe(1);
 
-    await script("restore.sh", ["--elasticsearch", backup], env);
+    // Filebeat keeps writing while the stack runs: a line into the snapshot's index every 20 ms,
+    // each re-creating it if deleted — which made restore.sh's restore fail, as it did in CI.
+    let writing = true;
+    let writes = 0;
+    const writer = (async () => {
+      while (writing) {
+        await client
+          .index({ index: "opsdeck-logs-2026.12.01", document: { message: "during the restore" } })
+          .then(() => writes++, () => writes++);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await client.index({ index: "opsdeck-logs-2026.11.30", document: { message: "not in the backup" } });
+    try {
+      await script("restore.sh", ["--elasticsearch", backup], env);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(writes).toBeGreaterThan(0);
+    await client.indices.refresh({ index: "opsdeck-logs-*" });
     const found = await client.search({ index: "opsdeck-logs-*", query: { match: { message: "kept" } } });
     expect(found.hits.hits.length).toBe(1);
+    // The indices the backup did not hold are gone, as before.
+    expect(await client.indices.exists({ index: "opsdeck-logs-2026.11.30" })).toBe(false);
   }, 240_000);
 });

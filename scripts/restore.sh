@@ -22,12 +22,32 @@ prefix=${OPSDECK_INDEX_PREFIX:-opsdeck}
 if [ $step = elasticsearch ]; then
   snapshot=$(sed -n 's/^elasticsearch: snapshot //p' "$src/manifest")
   register_repository
-  # The indices the snapshot holds replace those of the same names (and the rest of OpsDeck's),
-  # deleted by name: Elasticsearch refuses to delete by wildcard (action.destructive_requires_name).
-  existing=$(es GET "/_cat/indices/$prefix-*?h=index&expand_wildcards=all" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')
-  [ -z "$existing" ] || es DELETE "/$existing" >/dev/null
-  es POST "/_snapshot/opsdeck-backup/$snapshot/_restore?wait_for_completion=true" \
-    -d "{\"indices\":\"$prefix-*\",\"include_global_state\":false}" >/dev/null
+  # The indices the snapshot holds replace those of the same names, and the rest of OpsDeck's go.
+  # They are closed, not deleted, before the restore: Filebeat keeps writing while the stack runs,
+  # and a deleted index is re-created by its next line, which then blocks the restore ("an open
+  # index with same name already exists"); a closed one is refused writes and restored over.
+  # Names, not wildcards: Elasticsearch refuses those (action.destructive_requires_name).
+  indices() { es GET "/_cat/indices/$prefix-*?h=index,status&expand_wildcards=all"; }
+  joined() { tr -s ' \n' ',' | sed 's/^,//; s/,$//'; }
+  restored=0 error=
+  for attempt in 1 2 3 4 5; do
+    open=$(indices | awk '$2 == "open" { print $1 }' | joined)
+    [ -z "$open" ] || es POST "/$open/_close" >/dev/null
+    if error=$(es POST "/_snapshot/opsdeck-backup/$snapshot/_restore?wait_for_completion=true" \
+      -d "{\"indices\":\"$prefix-*\",\"include_global_state\":false}" 2>&1 >/dev/null); then
+      restored=1
+      break
+    fi
+    # An index created between the close and the restore (a writer's first line of a new day): again.
+    sleep "$attempt"
+  done
+  if [ $restored = 0 ]; then
+    echo "restore: elasticsearch refused the restore: $error" >&2
+    exit 1
+  fi
+  # What is still closed was not in the snapshot: it goes, as it would have with the rest.
+  closed=$(indices | awk '$2 == "close" { print $1 }' | joined)
+  [ -z "$closed" ] || es DELETE "/$closed" >/dev/null
   echo "restore: elasticsearch: snapshot $snapshot restored"
   exit 0
 fi
