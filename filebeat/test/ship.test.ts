@@ -3,6 +3,7 @@
 // reads (service, level, stream, time, one event per stack trace, no query-string tokens).
 import { describe, expect, inject, it } from "vitest";
 import { createLogger, parseConfig } from "@opsdeck/core";
+import { errorPattern } from "@opsdeck/core/changes/error-pattern";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { shipLogs } from "@opsdeck/stack/filebeat";
 import { kindOf, normalizeShipped, SAMPLE_FILES } from "@opsdeck/stack/filebeat-docs";
@@ -48,7 +49,7 @@ describe("filebeat.yml under the real Filebeat", () => {
       indexPrefix: PREFIX,
       dir: tempDir("ship"),
       logTimezone: "Asia/Shanghai",
-      expectEvents: 19,
+      expectEvents: 20,
       files: {
         pm2: {
           // Cluster mode, plain lines (no --time): instance 0 of "shop".
@@ -64,6 +65,7 @@ describe("filebeat.yml under the real Filebeat", () => {
             "Caused by: Error: ECONNRESET",
             "    ... 4 more",
             "plain stderr line",
+            'Error: order 3f2b8c1e-9d4a-4b7e-8f00-123456789abc for "alice" failed at 0xdeadbeef after 12.5 ms',
           ],
           // Fork mode with --time: every line of a write carries PM2's local-time prefix.
           "api-out.log": [
@@ -121,8 +123,8 @@ describe("filebeat.yml under the real Filebeat", () => {
     const res = await client.search<Doc>({ index: `${PREFIX}-*`, size: 100, sort: ["@timestamp"] });
     docs = res.hits.hits.map((h) => ({ ...h._source!, _index: h._index }));
     expect(docs.length).toBe(shipped);
-    // 3 + 2 + 2 + 1 + 2 PM2 events, 2 access, 2 error, 4 OpsDeck lines; the rotated file is skipped.
-    expect(shipped).toBe(19); // the other containers' two lines are dropped, not shipped
+    // 3 + 3 + 2 + 1 + 2 PM2 events, 2 access, 2 error, 4 OpsDeck lines; the rotated file is skipped.
+    expect(shipped).toBe(20); // the other containers' two lines are dropped, not shipped
     expect(docs.some((d) => d.message === "old rotated line")).toBe(false);
   });
 
@@ -148,6 +150,15 @@ describe("filebeat.yml under the real Filebeat", () => {
         "    ... 4 more",
       ].join("\n"),
     );
+  });
+
+  it("gives every error line its pattern, as core's errorPattern computes it", () => {
+    const errors = docs.filter((d) => d.log.level === "error" || d.log.level === "fatal");
+    expect(errors.length).toBeGreaterThanOrEqual(8);
+    for (const d of errors) expect([d.message, d.opsdeck?.error_pattern]).toEqual([d.message, errorPattern(d.message)]);
+    expect(find("for \"alice\"").opsdeck.error_pattern).toBe('Error: order <id> for "<v>" failed at <hex> after <n> ms');
+    expect(find("PaymentError").opsdeck.error_pattern).toBe("PaymentError: payment <n> declined");
+    expect(docs.filter((d) => d.log.level === "info").every((d) => d.opsdeck?.error_pattern === undefined)).toBe(true);
   });
 
   it("reads PM2's --time prefix in the server's time zone, in fork and cluster mode", () => {

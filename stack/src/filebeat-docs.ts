@@ -4,6 +4,7 @@
 // filebeat/test/ship.test.ts re-ships and compares on every run), with its time, host, service,
 // level and message set as a test needs them.
 import { readFileSync } from "node:fs";
+import { ERROR_LEVELS, errorPattern } from "@opsdeck/core/changes/error-pattern";
 import type { LogFiles } from "./filebeat.ts";
 
 export type Input = "pm2" | "pm2-time" | "pm2-json" | "nginx-access" | "nginx-error" | "opsdeck";
@@ -138,5 +139,8 @@ export function filebeatDoc(
     if (o.message) doc.message = o.message;
   }
   if (o.level) doc.log.level = o.level;
+  // The pattern Filebeat gives an error line, for this document's message and level.
+  if (ERROR_LEVELS.includes(doc.log.level)) (doc.opsdeck ??= {}).error_pattern = errorPattern(doc.message);
+  else delete doc.opsdeck?.error_pattern;
   return doc;
 }

@@ -19,6 +19,7 @@ describe("an imported event's document", () => {
       "opsdeck.import.id": "imp-1",
       "opsdeck.import.name": 'night "shift"',
       "opsdeck.import.line": 7,
+      "opsdeck.error_pattern": '<n>.<n> - bob [<n>/Nov/<n>:<n>:<n>:<n> +<n>] "<v>" <n> <n> "<v>" "<v>"',
       "source.ip": "203.0.113.9",
       "user.name": "bob",
       "http.request.method": "GET",

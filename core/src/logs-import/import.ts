@@ -13,6 +13,7 @@ import type { Client } from "@elastic/elasticsearch";
 import tar from "tar-stream";
 import yauzl from "yauzl";
 import type { ElasticsearchConfig } from "../config/elasticsearch.ts";
+import { ERROR_LEVELS, errorPattern } from "../changes/error-pattern.ts";
 import { indexName } from "../elastic.ts";
 import { bulkCreate } from "./bulk.ts";
 import { parseLine, type Format, type Parsed } from "./parse.ts";
@@ -163,6 +164,7 @@ const IMPORT_KEYS = [
   "opsdeck.import.id",
   "opsdeck.import.name",
   "opsdeck.import.line",
+  "opsdeck.error_pattern",
 ];
 
 /**
@@ -180,7 +182,12 @@ export function documentWriter(at: { id: string; name: string; file: string }): 
     : "";
   return (p, line) => {
     const message = p.message.length > MAX_MESSAGE ? p.message.slice(0, MAX_MESSAGE) : p.message;
-    const own = `{"@timestamp":"${new Date(p.ts).toISOString()}","message":${JSON.stringify(message)},"log.level":${JSON.stringify(p.level ?? "info")},"event.dataset":"import.${p.format}"${same},"opsdeck.import.line":${line}`;
+    const level = p.level ?? "info";
+    // Errors get their pattern, as Filebeat gives shipped ones (error novelty counts both).
+    const pattern = (ERROR_LEVELS as readonly string[]).includes(level)
+      ? `,"opsdeck.error_pattern":${JSON.stringify(errorPattern(message))}`
+      : "";
+    const own = `{"@timestamp":"${new Date(p.ts).toISOString()}","message":${JSON.stringify(message)},"log.level":${JSON.stringify(level)},"event.dataset":"import.${p.format}"${same},"opsdeck.import.line":${line}${pattern}`;
     let fields = p.fields;
     // Only a JSON line's fields are the line's own, and may be named like the import's.
     if (p.format === "json" && IMPORT_KEYS.some((k) => k in fields))
