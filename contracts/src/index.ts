@@ -5,3 +5,4 @@ export * from "./notifications.ts";
 export * from "./stream.ts";
 export * from "./portal-links.ts";
 export * from "./annotations.ts";
+export * from "./changes.ts";

@@ -18,6 +18,8 @@ const OPEN = [
   // An agent host's Filebeat write, checked for the front door by its log key (features/hosts/log-keys.ts).
   /^\/api\/auth\/agent-logs$/,
   /^\/api\/health$/,
+  // The notifier's "what changed?" line, checked by the notifier's token (features/changes/summary.ts).
+  /^\/api\/changes\/summary$/,
 ];
 
 /** No script but ours; frames only from the configured Grafana and Kibana ('self' behind the front door). */

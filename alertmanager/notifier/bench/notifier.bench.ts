@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { postJson, serviceMemory, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv } from "../test/harness.ts";
-import { dingtalkStandin } from "../test/standins.ts";
+import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 
 const post = (url: string, body: unknown) => postJson(url, body, TOKEN);
 

@@ -3,7 +3,7 @@
 import type { NotifierConfig } from "@opsdeck/core";
 import type { Channel } from "./channels/index.ts";
 import type { RenderOptions } from "./render.ts";
-import { compose, expire, gate, settle, type DispatcherHooks, type StageContext } from "./stages.ts";
+import { compose, expire, gate, settle, wantsDigest, type DispatcherHooks, type StageContext } from "./stages.ts";
 import type { NotifierState } from "./state.ts";
 
 const IDLE_MS = 30_000;
@@ -50,6 +50,9 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
       const next = state.nextDue(name);
       return next === undefined ? IDLE_MS : next - now;
     }
+    // A single message carries its "what changed?" line (a digest names alerts only): asked for
+    // now, at send time, and waited for no longer than its budget.
+    if (!wantsDigest(channel, due.length, gated.budget)) await hooks.prepare?.([due[0]]);
     const content = compose(context, due, gated.budget);
     const outcome = await channel.send(content);
     await settle(context, content, outcome);

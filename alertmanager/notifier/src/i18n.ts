@@ -37,6 +37,23 @@ const zh = {
   channel_failing: "通知渠道故障",
   channel_failing_description:
     "渠道 C 因配置错误无法送达（错误码 E：R）。其消息已保留，修复后会补发；其他渠道继续通知。",
+  // "What changed before this alert?" — {d}: how long before; {as}: ({actor}, {commit}).
+  change_deploy: "{d} {project} 部署了 {version}{as}",
+  change_deploy_failed: "{d} {project} 部署 {version} 失败{as}",
+  change_restart: "{d} {app} 重启了 {n} 次",
+  change_crash: "{d} {app} 崩溃（errored）",
+  change_host_down: "{d} 主机 {host} 宕机",
+  change_config: "{d} 配置变更：{title}",
+  change_ago: "{t}前",
+  change_at_start: "告警开始时",
+  change_new_errors: "新错误 {n} 种",
+  change_new_errors_since: "新出现的错误（自 {v} 起）: {n} 种",
+  change_link: "变更",
+  minutes: "{n} 分钟",
+  hours: "{n} 小时",
+  list_open: "（",
+  list_sep: "，",
+  list_close: "）",
 };
 
 const en: typeof zh = {
@@ -75,6 +92,22 @@ const en: typeof zh = {
   channel_failing: "Notification channel failing",
   channel_failing_description:
     "Channel C cannot deliver because of its configuration (code E: R). Its messages are kept and will be sent once it is fixed; other channels keep notifying.",
+  change_deploy: "{project} {version} deployed {d}{as}",
+  change_deploy_failed: "{project} {version} deploy failed {d}{as}",
+  change_restart: "{app} restarted {n} times {d}",
+  change_crash: "{app} crashed (errored) {d}",
+  change_host_down: "host {host} went down {d}",
+  change_config: "config change {d}: {title}",
+  change_ago: "{t} ago",
+  change_at_start: "as the alert began",
+  change_new_errors: "new error kinds: {n}",
+  change_new_errors_since: "new error kinds since {v}: {n}",
+  change_link: "What changed",
+  minutes: "{n} min",
+  hours: "{n} h",
+  list_open: " (",
+  list_sep: ", ",
+  list_close: ")",
 };
 
 export const STRINGS: Record<Lang, typeof zh> = { "zh-CN": zh, en };
@@ -83,4 +116,9 @@ export type Strings = typeof zh;
 /** Fills N, M, C, E, R placeholders. */
 export function fill(s: string, vars: Record<string, string | number>): string {
   return s.replace(/\b([NMCER])\b/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+/** Fills {name} placeholders; unknown ones are left as they are. */
+export function fillNamed(s: string, vars: Record<string, string | number | undefined>): string {
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (vars[k] !== undefined ? String(vars[k]) : m));
 }

@@ -104,6 +104,12 @@ export function notifierMetrics(
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
       registers,
     }),
+    changeLines: new Counter({
+      name: "opsdeck_notifier_change_lines_total",
+      help: '"What changed?" lines asked of the portal for single messages, by result: added (in the message), none (nothing changed), late (left out: no answer within changes.timeout_ms), failed (left out: the portal did not answer or refused).',
+      labelNames: ["result"],
+      registers,
+    }),
     escalations: new Counter({
       name: "opsdeck_notifier_escalations_total",
       help: "Unacknowledged critical alerts escalated.",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ChangeSummary } from "@opsdeck/contracts";
 import type { AmAlert, Notification } from "./model.ts";
 import {
   formatTime,
@@ -241,5 +242,66 @@ describe("messages built from what others typed", () => {
     const html = renderNotification(notificationView(notification([hostile]), o("en")), "html", o("en"));
     expect(html).not.toMatch(/javascript:/i);
     expect(html).not.toContain("<font");
+  });
+});
+
+describe("the 'what changed?' line", () => {
+  const summary = (actor: string): ChangeSummary => ({
+    top: {
+      kind: "deploy",
+      minutes_before: 12,
+      title: "shop v1.4.2",
+      project: "shop",
+      version: "v1.4.2",
+      commit: "3f2a9c1",
+      actor,
+      result: "succeeded",
+      hosts: [],
+      reasons: [],
+    },
+    new_errors: { since: "v1.4.2", kinds: 3 },
+    complete: true,
+  });
+  const withChanges = (actor: string, lang: "zh-CN" | "en" = "zh-CN"): RenderOptions => ({
+    ...o(lang),
+    changes: () => summary(actor),
+  });
+
+  it("comes right under the title, with a link to the group in the portal, in every format", () => {
+    const n = notification([alert("HostDown")]);
+    const md = renderNotification(notificationView(n, withChanges("alice")), "markdown", withChanges("alice"));
+    expect(md.split("\n")[1]).toBe(
+      "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1） · 新错误 3 种 · [变更](http://portal:8090/alerts?matchers=alertname%3D%22HostDown%22)",
+    );
+    const text = renderNotification(
+      notificationView(n, withChanges("alice", "en")),
+      "text",
+      withChanges("alice", "en"),
+    );
+    expect(text.split("\n")[1]).toMatch(
+      /^⚠ shop v1\.4\.2 deployed 12 min ago \(alice, 3f2a9c1\) · new error kinds: 3 http:\/\/portal:8090\/alerts\?/,
+    );
+    const html = renderNotification(notificationView(n, withChanges("alice")), "html", withChanges("alice"));
+    expect(html).toContain("部署了 v1.4.2");
+  });
+
+  it("is escaped like every label: a deploy's actor cannot add links, mentions, headings or HTML", () => {
+    const actor = "<@all> [x](https://evil.example)\n### <b>boss</b>";
+    const n = notification([alert("HostDown")]);
+    const md = renderNotification(notificationView(n, withChanges(actor)), "markdown", withChanges(actor));
+    expect(md).not.toMatch(/<@all>|\]\(https:\/\/evil|<b>|\n###/);
+    const html = renderNotification(notificationView(n, withChanges(actor)), "html", withChanges(actor));
+    expect(html).toContain("&lt;b&gt;boss");
+  });
+
+  it("stays inside the byte limit", () => {
+    const n = notification(Array.from({ length: 60 }, (_, i) => alert(`A${i}`)));
+    const long = "x".repeat(3000);
+    const md = renderFitted(n, { format: "markdown", maxBytes: 4096 }, withChanges(long, "en"));
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(4096);
+  });
+
+  it("is left out without an answer", () => {
+    expect(notificationView(notification([alert("HostDown")]), o()).change_line).toBeUndefined();
   });
 });

@@ -3,6 +3,8 @@
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
 import { alertLogsPath, alertsPath, annotationText, matchersText } from "@opsdeck/contracts";
+import type { ChangeSummary } from "@opsdeck/contracts";
+import { changeLine } from "./change-line.ts";
 import type { AmAlert, Notification } from "./model.ts";
 import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
 
@@ -10,6 +12,8 @@ export interface RenderOptions {
   lang: Lang;
   timezone: string;
   links: { portal_url?: string; prometheus_url?: string; alertmanager_url?: string; runbook_base_url?: string };
+  /** "What changed before this alert?", where the portal answered in time (changes.ts). */
+  changes?: (n: Notification) => ChangeSummary | undefined;
 }
 
 export interface AlertView {
@@ -40,6 +44,10 @@ export interface NotificationView {
   ack_url?: string;
   /** The group's logs in the portal, from just before it started. */
   logs_url?: string;
+  /** "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1）· 新错误 3 种": the likeliest change before it. */
+  change_line?: string;
+  /** The group in the portal, where its "what changed?" is in full. */
+  changes_url?: string;
 }
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -114,6 +122,8 @@ function markdownView(view: NotificationView): NotificationView {
     portal_url: view.portal_url && markdownUrl(view.portal_url),
     ack_url: view.ack_url && markdownUrl(view.ack_url),
     logs_url: view.logs_url && markdownUrl(view.logs_url),
+    change_line: view.change_line && markdownText(view.change_line),
+    changes_url: view.changes_url && markdownUrl(view.changes_url),
   };
 }
 
@@ -189,13 +199,19 @@ export function notificationView(n: Notification, o: RenderOptions, limit = Infi
   };
 }
 
-/** The group's one-tap links: acknowledge it (while it fires) and read its logs. */
-function groupLinks(n: Notification, o: RenderOptions): Pick<NotificationView, "ack_url" | "logs_url"> {
+/** The group's one-tap links: acknowledge it (while it fires) and read its logs; what changed before it. */
+function groupLinks(
+  n: Notification,
+  o: RenderOptions,
+): Pick<NotificationView, "ack_url" | "logs_url" | "change_line" | "changes_url"> {
   const p = n.payload;
   if (n.kind !== "alert" && n.kind !== "escalation") return {};
   const labels = Object.keys(p.groupLabels).length ? p.groupLabels : p.commonLabels;
   const firstStart = p.alerts.map((a) => a.startsAt).sort()[0];
+  const change = changeLine(o.changes?.(n), STRINGS[o.lang]);
   return {
+    change_line: change,
+    changes_url: change ? join(o.links.portal_url, alertsPath(labels)) : undefined,
     ack_url:
       p.status === "firing" && Object.keys(labels).length
         ? join(o.links.portal_url, alertsPath(labels, { ack: true }))
@@ -209,7 +225,9 @@ const liquidHtml = new Liquid({ ownPropertyOnly: true, strictFilters: true, outp
 
 export const TEMPLATES = {
   markdown: `### {{ n.title }}
-{% if n.ack_url or n.logs_url %}{% if n.ack_url %}[{{ t.ack_group }}]({{ n.ack_url }}){% endif %}{% if n.ack_url and n.logs_url %} | {% endif %}{% if n.logs_url %}[{{ t.logs }}]({{ n.logs_url }}){% endif %}
+{% if n.change_line %}{{ n.change_line }}{% if n.changes_url %} · [{{ t.change_link }}]({{ n.changes_url }}){% endif %}
+
+{% endif %}{% if n.ack_url or n.logs_url %}{% if n.ack_url %}[{{ t.ack_group }}]({{ n.ack_url }}){% endif %}{% if n.ack_url and n.logs_url %} | {% endif %}{% if n.logs_url %}[{{ t.logs }}]({{ n.logs_url }}){% endif %}
 
 {% endif %}{% if n.note %}> {{ n.note }}
 
@@ -228,7 +246,8 @@ export const TEMPLATES = {
 {% endfor %}{% if n.more > 0 %}{{ n.more_text }}{% if n.portal_url %} · [{{ t.portal }}]({{ n.portal_url }}){% endif %}
 {% endif %}`,
   text: `{{ n.title }}
-{% if n.ack_url %}{{ t.ack_group }}: {{ n.ack_url }}
+{% if n.change_line %}{{ n.change_line }}{% if n.changes_url %} {{ n.changes_url }}{% endif %}
+{% endif %}{% if n.ack_url %}{{ t.ack_group }}: {{ n.ack_url }}
 {% endif %}{% if n.logs_url %}{{ t.logs }}: {{ n.logs_url }}
 {% endif %}{% if n.note %}{{ n.note }}
 {% endif %}{% for a in n.alerts %}
@@ -243,6 +262,7 @@ export const TEMPLATES = {
 {{ n.more_text }}{% if n.portal_url %}: {{ n.portal_url }}{% endif %}
 {% endif %}`,
   html: `<h3>{{ n.title }}</h3>
+{% if n.change_line %}<p style="background:#fff8e1;padding:6px 10px;border-radius:6px">{{ n.change_line }}{% if n.changes_url %} · <a href="{{ n.changes_url }}">{{ t.change_link }}</a>{% endif %}</p>{% endif %}
 {% if n.ack_url or n.logs_url %}<p>{% if n.ack_url %}<a href="{{ n.ack_url }}" style="display:inline-block;padding:6px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none">{{ t.ack_group }}</a> {% endif %}{% if n.logs_url %}<a href="{{ n.logs_url }}">{{ t.logs }}</a>{% endif %}</p>{% endif %}
 {% if n.note %}<p><em>{{ n.note }}</em></p>{% endif %}
 {% for a in n.alerts %}<div style="border-left:4px solid {% if a.status == "resolved" %}#2e7d32{% elsif a.severity == "critical" %}#c62828{% elsif a.severity == "warning" %}#ef6c00{% else %}#1565c0{% endif %};padding:4px 12px;margin:12px 0">

@@ -3,6 +3,7 @@
 // the API is in routes.ts, the metrics in metrics.ts, delivery in dispatcher.ts.
 import { resolve } from "node:path";
 import { createService, createSseHub, type Logger, type NotifierConfig, type RunningService } from "@opsdeck/core";
+import { createChangeLookup } from "./changes.ts";
 import { createChannel, type Channel } from "./channels/index.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { notifierMetrics } from "./metrics.ts";
@@ -40,10 +41,15 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   });
   const hub = createSseHub();
   let channels = new Map<string, Channel>();
+  const changes = createChangeLookup(
+    () => ({ portalUrl: config.changes.portal_url, token: config.token ?? "", timeoutMs: config.changes.timeout_ms }),
+    (result) => metrics.changeLines.inc({ result }),
+  );
   const renderOptions = (): RenderOptions => ({
     lang: config.language,
     timezone: config.timezone,
     links: config.links,
+    changes: changes.get,
   });
   const defaultChannels = () => config.receivers.default?.channels ?? Object.keys(config.channels);
   const viewOfChannel = (name: string) => channelView(name, state, config, channels.get(name)?.ratePerMinute);
@@ -106,6 +112,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
 
   const dispatcher = createDispatcher(state, {
     record,
+    prepare: changes.prepare,
     async channelFailing(channel, outcome) {
       log.error("channel failing on its configuration", {
         "opsdeck.channel": channel,

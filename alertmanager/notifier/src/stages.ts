@@ -25,6 +25,8 @@ export interface DispatcherHooks {
   channelFailing(channel: string, outcome: Failure): Promise<void>;
   sent(channel: string, content: Content, now: number): void;
   failed(channel: string, outcome: Failure, notifications: Notification[]): void;
+  /** Fetches what a single message shows beside its alerts (what changed before it), within its budget. */
+  prepare?(notifications: Notification[]): Promise<void>;
 }
 
 /** What every stage sees of one channel. */
@@ -46,7 +48,7 @@ export function backoffMs(attempts: number, initialMs: number, maxMs: number): n
  * A quarter of the budget is held back from single messages, so a burst that is just starting
  * still has room for digests in this minute.
  */
-const wantsDigest = (channel: Channel, queued: number, budget: number) =>
+export const wantsDigest = (channel: Channel, queued: number, budget: number) =>
   queued > 1 && queued > budget - Math.max(1, Math.floor(channel.ratePerMinute / 4));
 
 /** Whether the channel may send now: the sends left in this minute, or how long to wait. */

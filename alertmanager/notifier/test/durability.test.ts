@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { eventually, post } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
-import { dingtalkStandin } from "./standins.ts";
+import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 
 let env: NotifierEnv;
 let ding: Awaited<ReturnType<typeof dingtalkStandin>>;

@@ -16,7 +16,7 @@ import {
 } from "@opsdeck/stack";
 import { eventually, getJson, scrape, tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { notifierEnv, type NotifierEnv } from "./harness.ts";
-import { dingtalkStandin, smtpStandin, wecomStandin } from "./standins.ts";
+import { dingtalkStandin, smtpStandin, wecomStandin } from "@opsdeck/stack/chat-standins";
 
 const SECRET = "SECe2e0123456789abcdef0123456789";
 const dir = tempDir("e2e");

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { freePort, renderAlertmanagerConfig, REPO, startAlertmanager, type Proc } from "@opsdeck/stack";
 import { eventually, getJson, scrape, tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { notifierEnv, type NotifierEnv } from "./harness.ts";
-import { dingtalkStandin } from "./standins.ts";
+import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 
 const SECRET = "SECflood0123456789abcdef01234567";
 let ding: Awaited<ReturnType<typeof dingtalkStandin>>;

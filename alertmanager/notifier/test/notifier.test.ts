@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "@opsdeck/core/sse";
 import { eventually, getJson, post, scrape, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
-import { dingtalkStandin, smtpStandin, wecomStandin } from "./standins.ts";
+import { dingtalkStandin, smtpStandin, wecomStandin } from "@opsdeck/stack/chat-standins";
 
 let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
 let wecom: Awaited<ReturnType<typeof wecomStandin>>;

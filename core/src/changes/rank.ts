@@ -3,9 +3,10 @@
 // by rules simple enough to print beside the answer — how long before the alert each happened,
 // and whether it touched the same app, project, host or environment. No learning, no guessing:
 // the page and the message say which rules matched (`reasons`).
+import { CHANGE_KINDS } from "@opsdeck/contracts/changes";
 import { z } from "zod";
 
-export const CHANGE_KINDS = ["deploy", "crash", "restart", "config", "host-down"] as const;
+export { CHANGE_KINDS };
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export const changeSchema = z.strictObject({

@@ -119,6 +119,18 @@ export const notifierSchema = z
       .prefault({}),
     /** Where the notifier asks whether an alert is silenced (acknowledged), for escalation. */
     alertmanager_url: unsetIfEmpty(z.url()),
+    /**
+     * "What changed before this alert?" as one line in each alert's message: asked of the portal
+     * (as the notifier reaches it) when the message is sent, and left out if it does not answer
+     * within timeout_ms. Unset portal_url: no line.
+     */
+    changes: z
+      .object({
+        portal_url: unsetIfEmpty(z.url()),
+        timeout_ms: int().pipe(z.number().min(50).max(5000)).default(800),
+      })
+      .strict()
+      .prefault({}),
     retry: z
       .object({
         initial_seconds: num().pipe(z.number().positive()).default(5),

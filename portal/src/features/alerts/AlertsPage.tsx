@@ -11,7 +11,7 @@ import { dict, type Dict } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
 import { watchedHosts } from "@/features/hosts/host-lists.ts";
 import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
-import { changesForGroups } from "@/features/changes/for-alerts.ts";
+import { changesForGroups, type NewErrorsSince } from "@/features/changes/for-alerts.ts";
 import { WhatChanged } from "@/features/changes/WhatChanged.tsx";
 import type { SourceState } from "@opsdeck/core/changes/collect";
 import type { RankedChange } from "@opsdeck/core/changes/rank";
@@ -147,7 +147,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           ackMinutes={ackMinutes}
           silenceById={silenceById}
           changes={{
-            ranked: changes.byGroup.get(groupKey(g)) ?? [],
+            ranked: changes.byGroup.get(groupKey(g))?.ranked ?? [],
+            novelty: changes.byGroup.get(groupKey(g))?.novelty,
             sources: changes.sources,
             windowHours: changes.windowHours,
           }}
@@ -306,7 +307,7 @@ function AlertGroup({
   allowed: boolean;
   ackMinutes: number;
   silenceById: Map<string, AmSilence>;
-  changes: { ranked: RankedChange[]; sources: SourceState[]; windowHours: number };
+  changes: { ranked: RankedChange[]; novelty?: NewErrorsSince; sources: SourceState[]; windowHours: number };
 }) {
   return (
     <section className="card group" data-group={groupKey(g)} data-group-labels={JSON.stringify(g.labels)}>

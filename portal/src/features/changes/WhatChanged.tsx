@@ -5,6 +5,7 @@ import type { SourceState } from "@opsdeck/core/changes/collect";
 import type { ChangeKind, RankedChange, Reason } from "@opsdeck/core/changes/rank";
 import type { Dict } from "@/lib/i18n.ts";
 import { durationText, type Reader } from "@/lib/time.ts";
+import { SHOWN, type NewErrorsSince } from "./for-alerts.ts";
 
 const KIND_TEXT: Record<ChangeKind, keyof Dict> = {
   deploy: "change_deploy",
@@ -30,12 +31,14 @@ const SOURCE_TEXT: Record<SourceState["source"], keyof Dict> = {
 
 export function WhatChanged({
   ranked,
+  novelty,
   sources,
   windowHours,
   t,
   reader,
 }: {
   ranked: RankedChange[];
+  novelty?: NewErrorsSince;
   sources: SourceState[];
   windowHours: number;
   t: Dict;
@@ -50,7 +53,7 @@ export function WhatChanged({
       </summary>
       {ranked.length === 0 && <p className="muted">{t.nothing_changed}</p>}
       <ol>
-        {ranked.slice(0, 3).map((c) => (
+        {ranked.slice(0, SHOWN).map((c) => (
           <li key={`${c.kind}:${c.at}:${c.title}`} data-change={c.kind}>
             <span className="pill">{t[KIND_TEXT[c.kind]]}</span>{" "}
             {c.link ? (
@@ -75,6 +78,7 @@ export function WhatChanged({
           </li>
         ))}
       </ol>
+      {novelty && <NewErrors novelty={novelty} t={t} reader={reader} />}
       {missing.length > 0 && (
         <p className="muted" role="status">
           {t.changes_sources_missing}: {missing.map((s) => t[SOURCE_TEXT[s.source]]).join(", ")}
@@ -82,5 +86,32 @@ export function WhatChanged({
       )}
       <p className="muted">{t.how_ranked}</p>
     </details>
+  );
+}
+
+/** The error patterns new since the likeliest deploy: how many kinds, and the commonest three. */
+function NewErrors({ novelty, t, reader }: { novelty: NewErrorsSince; t: Dict; reader: Reader }) {
+  const { deploy, errors } = novelty;
+  const since = deploy.version ?? deploy.commit?.slice(0, 7) ?? deploy.title;
+  return (
+    <div className="new-errors" data-new-errors={errors.length}>
+      <p>
+        <strong>
+          {t.new_errors_since.replace("{v}", since)}: {t.kinds_count.replace("{n}", errors.length.toLocaleString(reader.lang))}
+        </strong>
+      </p>
+      {errors.length > 0 && (
+        <ul>
+          {errors.slice(0, SHOWN).map((e) => (
+            <li key={`${e.service}:${e.pattern}`}>
+              <code translate="no">{e.pattern}</code>{" "}
+              <span className="muted">
+                <span translate="no">{e.service}</span> · ×{e.count.toLocaleString(reader.lang)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

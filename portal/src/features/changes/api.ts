@@ -2,10 +2,9 @@
 // moment (an alert group's start), ranked for its labels, with the rules that ranked them and
 // which sources answered. The alert page and the notifier's message line ask the same question.
 import { z } from "zod";
-import { collectChanges } from "@opsdeck/core/changes/collect";
 import { rankChanges, RULES } from "@opsdeck/core/changes/rank";
 import { config } from "@/lib/config.ts";
-import { changeSources } from "./for-alerts.ts";
+import { cachedChanges } from "./sources.ts";
 
 const label = z.string().max(200).optional();
 export const changesQuerySchema = z.strictObject({
@@ -27,21 +26,33 @@ export const changesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-export async function GET(req: Request) {
+/** The query's moment and labels, or the 400 that says what is wrong with it. */
+export function parseChangesQuery(req: Request) {
   const parsed = changesQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    return Response.json({ error: `${i.path.join(".") || "(query)"}: ${i.message}` }, { status: 400 });
+    return { error: Response.json({ error: `${i.path.join(".") || "(query)"}: ${i.message}` }, { status: 400 }) };
   }
   const q = parsed.data;
-  const cfg = config();
-  const windowHours = q.window_hours ?? cfg.portal.changes.window_hours;
-  const windowMs = windowHours * 3_600_000;
-  const { changes, sources } = await collectChanges(changeSources(), q.at - windowMs, q.at + 60_000);
   const labels = Object.fromEntries(
     (["project", "environment", "host", "app", "alertname"] as const).flatMap((k) => (q[k] ? [[k, q[k]]] : [])),
   );
-  const ranked = rankChanges({ startsAt: q.at, labels }, changes, windowMs);
+  return { q, labels };
+}
+
+/** The window's changes, ranked for the alert's labels. */
+export async function rankedFor(q: z.infer<typeof changesQuerySchema>, labels: Record<string, string>) {
+  const windowHours = q.window_hours ?? config().portal.changes.window_hours;
+  const windowMs = windowHours * 3_600_000;
+  const { changes, sources } = await cachedChanges(q.at - windowMs, q.at + 60_000);
+  return { ranked: rankChanges({ startsAt: q.at, labels }, changes, windowMs), sources, windowHours };
+}
+
+export async function GET(req: Request) {
+  const parsed = parseChangesQuery(req);
+  if (parsed.error) return parsed.error;
+  const { q, labels } = parsed;
+  const { ranked, sources, windowHours } = await rankedFor(q, labels);
   return Response.json({
     at: new Date(q.at).toISOString(),
     window_hours: windowHours,

@@ -1,23 +1,17 @@
 // "What changed?" for the alert groups a page shows: the changes collected once for the earliest
-// group's window (one question to each source per page), then ranked for each group.
-import { portalSources } from "@opsdeck/core";
-import { collectChanges, type SourceState } from "@opsdeck/core/changes/collect";
+// group's window (one question to each source per page), ranked for each group, and the new
+// error patterns since each group's likeliest deploy.
+import { newErrors, type NewError } from "@opsdeck/core/changes/novelty";
 import { rankChanges, type RankedChange } from "@opsdeck/core/changes/rank";
+import type { SourceState } from "@opsdeck/core/changes/collect";
 import { config } from "@/lib/config.ts";
 import type { AmGroup } from "@/lib/sources.ts";
-import { es } from "@/features/logs/search.ts";
+import { cachedChanges, changeSources } from "./sources.ts";
 
-/** Where the changes come from, as opsdeck.yml points the portal at them. */
-export function changeSources() {
-  const cfg = config();
-  const src = portalSources(cfg);
-  return {
-    deployUrl: src.deploy_url,
-    prometheusUrl: src.prometheus_url,
-    elasticsearch: { client: es(), prefix: cfg.elasticsearch.index_prefix },
-    timeoutMs: src.timeout_seconds * 1000,
-  };
-}
+/** The changes the page and the message show of each group. */
+export const SHOWN = 3;
+/** Groups whose new errors are looked up per page (each is two aggregations). */
+const NOVELTY_GROUPS = 10;
 
 /** A group's scope: when its first alert began, and the labels that alert carries. */
 export function groupScope(g: AmGroup) {
@@ -25,20 +19,57 @@ export function groupScope(g: AmGroup) {
   return { startsAt: Date.parse(first.startsAt), labels: { ...first.labels, ...g.labels } };
 }
 
+export interface NewErrorsSince {
+  /** The deploy they are new since. */
+  deploy: RankedChange;
+  errors: NewError[];
+}
+
+/**
+ * The error patterns new since the likeliest deploy among the shown changes, on the alert's host
+ * if it names one; undefined when no deploy is shown or Elasticsearch did not answer.
+ */
+export async function newErrorsSince(
+  ranked: RankedChange[],
+  labels: Record<string, string>,
+  now = Date.now(),
+): Promise<NewErrorsSince | undefined> {
+  const deploy = ranked.slice(0, SHOWN).find((c) => c.kind === "deploy" && c.project);
+  if (!deploy?.project) return undefined;
+  const sources = changeSources();
+  try {
+    const errors = await newErrors(
+      sources.elasticsearch,
+      { project: deploy.project, since: deploy.at, until: now, host: labels.host },
+      sources.timeoutMs,
+    );
+    return { deploy, errors };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function changesForGroups(
   groups: AmGroup[],
   key: (g: AmGroup) => string,
-): Promise<{ byGroup: Map<string, RankedChange[]>; sources: SourceState[]; windowHours: number }> {
+): Promise<{
+  byGroup: Map<string, { ranked: RankedChange[]; novelty?: NewErrorsSince }>;
+  sources: SourceState[];
+  windowHours: number;
+}> {
   const windowHours = config().portal.changes.window_hours;
   const windowMs = windowHours * 3_600_000;
   const scopes = groups.filter((g) => g.alerts.length).map((g) => [key(g), groupScope(g)] as const);
   if (!scopes.length) return { byGroup: new Map(), sources: [], windowHours };
   const from = Math.min(...scopes.map(([, s]) => s.startsAt)) - windowMs;
   const to = Math.max(...scopes.map(([, s]) => s.startsAt)) + 60_000;
-  const { changes, sources } = await collectChanges(changeSources(), from, to);
-  return {
-    byGroup: new Map(scopes.map(([k, scope]) => [k, rankChanges(scope, changes, windowMs)])),
-    sources,
-    windowHours,
-  };
+  const { changes, sources } = await cachedChanges(from, to);
+  const byGroup = await Promise.all(
+    scopes.map(async ([k, scope], i) => {
+      const ranked = rankChanges(scope, changes, windowMs);
+      const novelty = i < NOVELTY_GROUPS ? await newErrorsSince(ranked, scope.labels) : undefined;
+      return [k, { ranked, novelty }] as const;
+    }),
+  );
+  return { byGroup: new Map(byGroup), sources, windowHours };
 }
