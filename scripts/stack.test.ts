@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, pm2, promQuery, REPO, type Proc } from "@opsdeck/stack";
+import { dingtalkStandin, wecomStandin } from "@opsdeck/stack/chat-standins";
 import { eventually, getJson, post, TOKEN } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { ruleMetricNames } from "../provisioning/prometheus/metric-names.ts";
@@ -16,16 +17,23 @@ let stack: Proc;
 let running: RunningStack;
 let port: StackPorts;
 let webhook: Server;
+let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
+let wecom: Awaited<ReturnType<typeof wecomStandin>>;
+const DING_SECRET = "SECstack0123456789abcdef0123456789";
 let startedAt: number;
 afterAll(async () => {
   await stack?.stop(15_000);
   webhook?.close();
+  await Promise.all([ding?.close(), wecom?.close()]);
 });
 
 beforeAll(async () => {
-  // A channel for the default receiver (a webhook that takes everything), so the per-channel series exist.
+  // Channels for the default receiver (a webhook that takes everything, and the DingTalk and WeCom
+  // stand-ins), so the per-channel series exist and the messages can be read.
   const webhookPort = await freePort();
   webhook = createServer((req, res) => req.resume().on("end", () => res.end("ok"))).listen(webhookPort, "127.0.0.1");
+  ding = await dingtalkStandin({ "ops-token": { secret: DING_SECRET } });
+  wecom = await wecomStandin(["team-key"]);
   port = await stackPorts();
   startedAt = Date.now() / 1000;
   running = await startStack("stack", () =>
@@ -34,8 +42,15 @@ beforeAll(async () => {
       { session_secret: "stack-test-session-secret-0123456789" },
       {},
       {
-        channels: { ops: { type: "webhook", url: `http://127.0.0.1:${webhookPort}/hook` } },
-        receivers: { default: { channels: ["ops"] } },
+        channels: {
+          ops: { type: "webhook", url: `http://127.0.0.1:${webhookPort}/hook` },
+          ding: { type: "dingtalk", access_token: "ops-token", secret: DING_SECRET, base_url: ding.url },
+          team: { type: "wecom", key: "team-key", base_url: wecom.url },
+        },
+        receivers: { default: { channels: ["ops", "ding", "team"] } },
+        // The portal as the notifier reaches it; a generous budget, as the line is what is tested here
+        // (that a late answer is left out is alertmanager/notifier/src/changes.test.ts').
+        changes: { portal_url: `http://127.0.0.1:${port.portal}`, timeout_ms: 5000 },
       },
     ),
   );
@@ -56,6 +71,29 @@ describe("npm start (scripts/stack.ts)", () => {
   // After checkSeries: its deploy, finished while Prometheus watched, is what the DORA ratios
   // and the deploy annotation show.
   it("answers every Prometheus query of every Grafana dashboard with data", checkDashboards, 240_000);
+
+  it("says in DingTalk and WeCom what changed before an alert: the demo's deploys, under the title", async () => {
+    // The demo seeds a failed deploy of shop/production; DeployFailed fires and is routed to default.
+    const line = (text: string) => text.split("\n").find((l) => l.startsWith("⚠"));
+    const fromDing = await eventually(
+      async () => ding.received.find((m) => m.text.includes("DeployFailed") && line(m.text)),
+      (m) => m !== undefined,
+      180_000,
+    );
+    // Second line, right under the title: a deploy of the alert's project, when, by whom.
+    expect(fromDing!.text.split("\n")[1]).toMatch(/^⚠ .*(部署了|部署 .* 失败).*· \[变更\]\(http/);
+    expect(line(fromDing!.text)).toContain("shop");
+    const fromWecom = await eventually(
+      async () => wecom.received.find((m) => m.text.includes("DeployFailed") && line(m.text)),
+      (m) => m !== undefined,
+      60_000,
+    );
+    expect(line(fromWecom!.text)).toMatch(/^⚠ .*shop/);
+    // The stand-ins refuse what the providers refuse (size, signature): nothing was refused.
+    expect([...ding.rejected, ...wecom.rejected]).toEqual([]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port.notifier}/metrics`)).text();
+    expect(metrics).toMatch(/^opsdeck_notifier_change_lines_total\{result="added"\} [1-9]/m);
+  }, 240_000);
 
   it("starts everything, shows real data, and stops cleanly on Ctrl-C", async () => {
     const stateDir = join(running.dir, "state");

@@ -108,3 +108,63 @@ export function consoleErrors(page: Page): string[] {
   page.on("pageerror", (e) => errors.push(e.message));
   return errors;
 }
+
+/**
+ * What makes a page unreadable though nothing overflows: a status word broken one character per
+ * line, and on a phone a nav item out of reach, a text column a few characters wide (a log line
+ * in fifteen rows of fragments), a table whose first (key) column is off-screen.
+ */
+export async function layoutProblems(page: Page, phone: boolean): Promise<string[]> {
+  return page.evaluate((phone) => {
+    const width = document.documentElement.clientWidth;
+    const problems: string[] = [];
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(" ")[0]}` : ""} "${(el.textContent ?? "").trim().slice(0, 30)}"`;
+    const lineHeight = (el: Element) => {
+      const style = getComputedStyle(el);
+      const lh = parseFloat(style.lineHeight);
+      return Number.isNaN(lh) ? parseFloat(style.fontSize) * 1.5 : lh;
+    };
+    const visible = (el: Element) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && box.height > 0;
+    };
+    // A status word (a pill, or a cell holding one short word) on more than one line.
+    const words = [...document.querySelectorAll("main .pill, main td")].filter((el) => {
+      const text = (el.textContent ?? "").trim();
+      return visible(el) && text.length > 1 && text.length <= 6 && !/\s/.test(text) && el.children.length === 0;
+    });
+    for (const el of words)
+      if (el.getBoundingClientRect().height > lineHeight(el) * 1.6 + 8)
+        problems.push(`word broken across lines: ${name(el)}`);
+    if (!phone) return problems;
+    // Every nav item on screen, without scrolling the bar.
+    for (const a of document.querySelectorAll("header.top nav a")) {
+      const box = a.getBoundingClientRect();
+      if (box.left < 0 || box.right > width + 1) problems.push(`nav item off-screen: ${name(a)}`);
+    }
+    for (const table of document.querySelectorAll("main table")) {
+      if (!visible(table)) continue;
+      for (const row of [...table.querySelectorAll("tbody tr")].slice(0, 20)) {
+        const cells = [...row.children].filter(visible);
+        if (!cells.length) continue;
+        // The first (key) column is on screen without scrolling the table.
+        const first = cells[0].getBoundingClientRect();
+        if (first.left < 0 || first.right > width + 1) problems.push(`key column off-screen: ${name(cells[0])}`);
+        // No text column narrower than about eight characters for a text longer than that.
+        for (const cell of cells) {
+          const text = (cell.textContent ?? "").trim();
+          if (text.length > 16 && /\S{6}/.test(text) && cell.getBoundingClientRect().width < 96)
+            problems.push(`text column too narrow (${Math.round(cell.getBoundingClientRect().width)}px): ${name(cell)}`);
+        }
+      }
+    }
+    // A log line gets most of the row.
+    for (const msg of document.querySelectorAll("table.logs td.msg")) {
+      const row = msg.closest("tr")!.getBoundingClientRect();
+      if (visible(msg) && msg.getBoundingClientRect().width < row.width * 0.8)
+        problems.push(`log message narrower than 80% of its row: ${name(msg)}`);
+    }
+    return [...new Set(problems)].slice(0, 8);
+  }, phone);
+}

@@ -13,11 +13,11 @@ import { hashPassword, parseConfig } from "@opsdeck/core";
 import { esClient, indexName } from "@opsdeck/core/elastic";
 import { readSse, type ParsedEvent } from "@opsdeck/core/sse";
 import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
-import { freePort, REPO, launchPortal, startAgentHost, type AgentHost, type Proc } from "@opsdeck/stack";
+import { freePort, promQuery, REPO, launchPortal, startAgentHost, type AgentHost, type Proc } from "@opsdeck/stack";
 import { eventually, getJson, post, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
-import { consoleErrors, overflow, untranslatedWords } from "./page-checks.ts";
+import { consoleErrors, layoutProblems, overflow, untranslatedWords } from "./page-checks.ts";
 // The shared Elasticsearch's URL, provided by this globalSetup (types only).
 import type {} from "@opsdeck/stack/test-elasticsearch";
 
@@ -211,7 +211,10 @@ describe("portal", () => {
       (text) => text !== "–",
       60_000,
     );
-    expect(gmv).toMatch(/^¥\d/);
+    // In yuan, large amounts in 万 as Chinese readers write them — never a Latin "K".
+    expect(gmv).toMatch(/^¥\d[\d,.]*(万|亿)?$/);
+    // The hourly chart says it is a rate, and from when data has been collected.
+    await expect(page.locator("main").textContent()).resolves.toMatch(/每小时成交额（元，按近 5 分钟速率折算）/);
     // The orders figure is Prometheus' over the business exporter's counter, read just before and
     // after the page (the demo keeps ordering): it lies between the two, whole, with separators.
     const promOrders = async () =>
@@ -491,6 +494,22 @@ describe("portal", () => {
     // Prometheus' rules and their state are on the page, and DeployFailed's is firing.
     await page.locator('[data-rule="DeployFailed"][data-rule-state="firing"]').waitFor();
     await shot(page, "alerts-zh");
+    // Every receiver the notifier counted a lost notification for is named, not only the first.
+    const lostReceivers = async () =>
+      [
+        ...new Set(
+          (await promQuery(url(port.prom), "opsdeck_notifier_undeliverable_total > 0")).map((x) => x.metric.receiver),
+        ),
+      ].sort();
+    await eventually(
+      async () => {
+        await page.reload();
+        const named = (await page.locator('[data-widget="no-channel"] code').allTextContents()).sort();
+        return JSON.stringify(named) === JSON.stringify(await lostReceivers()) && named.length > 0;
+      },
+      (same) => same,
+      60_000,
+    );
     // The host filter (?host=, kept in the URL): the alert's own host keeps it, another host's does not.
     const firing = (await getJson(`${url(port.am)}/api/v2/alerts?active=true`)) as {
       labels: Record<string, string>;
@@ -524,6 +543,24 @@ describe("portal", () => {
     await expect(
       failedGroup.first().locator('[data-what-changed] li[data-change="deploy"] a').first().getAttribute("href"),
     ).resolves.toMatch(/^\/deploys\//);
+    // New error kinds since the likeliest deploy: a kind the demo shop never logged before, now.
+    const es = esClient(parseConfig(config(), "test"));
+    await es.bulk({
+      refresh: true,
+      operations: Array.from({ length: 100 }, (_, i) => [
+        { create: { _index: indexName.logs("t-portal") } },
+        filebeatDoc("pm2", new Date(), i, {
+          service: "demo-shop",
+          host: alertHost,
+          level: "error",
+          message: `CouponError: coupon "SPRING${i}" rejected for cart ${i}`,
+        }),
+      ]).flat(),
+    });
+    await page.reload();
+    const newErrors = failedGroup.first().locator("[data-new-errors]");
+    expect(Number(await newErrors.getAttribute("data-new-errors"))).toBeGreaterThanOrEqual(1);
+    await expect(newErrors.textContent()).resolves.toMatch(/新出现的错误（自 .+ 起）: \d+ 种[\s\S]*CouponError: coupon "<v>" rejected for cart <n>/);
     expect(alertHost).toBeTruthy();
     await page.goto(`${front()}/alerts?host=${encodeURIComponent(alertHost)}`);
     expect(await page.locator('[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);
@@ -666,6 +703,21 @@ describe("portal", () => {
       .first()
       .waitFor({ timeout: 60_000 });
     await shot(page, "logs-shipped-zh");
+    // The search box's own example is true against the demo: it finds the demo shop's failed payments.
+    const example = (await page.locator('input[name="q"]').getAttribute("placeholder"))!.split(/例如 |e\.g\. /)[1];
+    expect(example).toBe("service.name:demo-shop AND PaymentError");
+    await page.fill('input[name="q"]', example);
+    await page.click('form.filters button[type="submit"]');
+    await page.locator("tr[data-line] td.msg", { hasText: "PaymentError" }).first().waitFor({ timeout: 60_000 });
+    // Errors only: one tap keeps error and fatal lines, another undoes it.
+    await page.fill('input[name="q"]', "service.name:demo-shop");
+    await page.click('form.filters button[type="submit"]');
+    await page.click("[data-errors-only]");
+    await page.waitForURL(/level=error&level=fatal/);
+    await page.locator("tr[data-line] .pill.lvl-error").first().waitFor();
+    expect(await page.locator("tr[data-line] .pill.lvl-info").count()).toBe(0);
+    await page.click("[data-errors-only]");
+    await page.waitForURL((u) => !u.search.includes("level="));
     await page.goto(front() + "/logs?q=host.name:portal-test");
     await page.locator('[data-total="60"]').waitFor();
     await page.fill('input[name="q"]', "timeout AND host.name:portal-test");
@@ -810,6 +862,7 @@ describe("portal", () => {
               .catch(() => "(no heading)");
             check(at, "heading", h1.split(/\s/)[0], heading[lang]);
             check(at, "overflow", await overflow(page), { pageScrolls: false, sticking: [] });
+            check(at, "layout", await layoutProblems(page, width === 390), []);
             if (theme === "light" && width === 1440) {
               if (lang === "zh-CN") check(at, "English words", await untranslatedWords(page), []);
               // The language switch is written in the language it switches to.

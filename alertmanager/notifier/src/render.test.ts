@@ -17,6 +17,7 @@ const o = (lang: "zh-CN" | "en" = "zh-CN"): RenderOptions => ({
   links: {
     portal_url: "http://portal:8090",
     alertmanager_url: "http://am:9093",
+    prometheus_url: "https://ops.example.com/prometheus/",
     runbook_base_url: "https://git.example/ops/blob/main/",
   },
 });
@@ -68,7 +69,12 @@ describe("messages", () => {
     expect(md).toContain(
       "[告警详情](http://portal:8090/alerts?matchers=alertname%3D%22HostDown%22%2C+severity%3D%22critical%22%2C+host%3D%22web1%22)",
     );
-    expect(md).toContain("[图表](http://prom:9090/graph?g0.expr=up)");
+    // The graph on the Prometheus people can open (links.prometheus_url), not Prometheus' own host name.
+    expect(md).toContain("[图表](https://ops.example.com/prometheus/graph?g0.expr=up)");
+    const noPrometheus = { ...o(), links: { ...o().links, prometheus_url: undefined } };
+    expect(
+      renderNotification(notificationView(notification([alert("HostDown")]), noPrometheus), "markdown", noPrometheus),
+    ).not.toContain("图表");
     expect(md).toContain("[处理手册](https://git.example/ops/blob/main/docs/runbooks.md#hostdown)");
   });
 

@@ -80,6 +80,19 @@ function silenceUrl(a: AmAlert, o: RenderOptions): string | undefined {
   return join(o.links.alertmanager_url, `#/silences/new?filter=${encodeURIComponent(`{${matchersText(a.labels)}}`)}`);
 }
 
+/**
+ * The rule's graph, on the Prometheus people can open (links.prometheus_url): Prometheus writes
+ * its own address into generatorURL (http://prometheus:9090/graph… in compose, a host name
+ * nobody outside resolves), and OpsDeck's own Prometheus is built without its web UI — so with
+ * no prometheus_url there is no graph link (the alert's portal page has the rest).
+ */
+function graphUrl(generatorURL: string, o: RenderOptions): string | undefined {
+  const url = webLink(generatorURL);
+  if (!url || !o.links.prometheus_url) return undefined;
+  const own = new URL(url);
+  return join(o.links.prometheus_url, `${own.pathname.replace(/^\//, "")}${own.search}`);
+}
+
 /** Links in messages go to web pages only: a generatorURL or runbook of javascript: or data: is dropped. */
 const webLink = (url: string | undefined) => (url && /^https?:\/\//i.test(url) ? url : undefined);
 
@@ -133,7 +146,7 @@ export function alertView(a: AmAlert, o: RenderOptions, t: Strings): AlertView {
   const firing = a.status === "firing";
   const links = [
     { text: t.alert_page, url: join(o.links.portal_url, alertsPath(a.labels)) },
-    { text: t.graph, url: webLink(a.generatorURL) },
+    { text: t.graph, url: graphUrl(a.generatorURL, o) },
     // Acknowledged in the portal (who and why, renewed while it fires); Alertmanager's own
     // silence form only where no portal is linked.
     o.links.portal_url

@@ -16,6 +16,22 @@ export const fmt = (unit: string, value: number | undefined, decimals = 1) =>
     ? "–"
     : grafana.formattedValueToString(grafana.getValueFormat(unit)(value, decimals));
 
+/**
+ * Yuan as the reader writes large amounts: 7.3万 in Chinese (not a Latin "K"), ¥72.6K in English;
+ * whole below ten thousand.
+ */
+export function yuanText(value: number | undefined, lang: "zh-CN" | "en"): string {
+  if (value === undefined || Number.isNaN(value)) return "–";
+  return new Intl.NumberFormat(lang, {
+    style: "currency",
+    currency: "CNY",
+    currencyDisplay: "narrowSymbol",
+    notation: Math.abs(value) >= 10_000 ? "compact" : "standard",
+    minimumFractionDigits: 0,
+    maximumFractionDigits: Math.abs(value) >= 10_000 ? 1 : 0,
+  }).format(value);
+}
+
 /** Relative ranges as Grafana writes them ("now-6h" … "now"), parsed by Grafana's own date math. */
 export const RANGES = ["now-15m", "now-1h", "now-6h", "now-24h", "now-7d"] as const;
 

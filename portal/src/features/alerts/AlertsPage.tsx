@@ -157,13 +157,13 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
 
       <h2>{t.silences}</h2>
       {silences.ok ? (
-        <table>
+        <table className="stacked" data-widget="silences">
           <tbody>
             {silences.data
               .filter((s) => s.status.state === "active")
               .map((s) => (
                 <tr key={s.id} data-silence={s.id}>
-                  <td translate="no">
+                  <td className="wide" translate="no">
                     <code>{s.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(", ")}</code>
                   </td>
                   <td translate="no">{s.comment}</td>
@@ -186,7 +186,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
 
       <h2>{t.notifications}</h2>
       {history.ok ? (
-        <table data-widget="notifications">
+        <table className="stacked" data-widget="notifications">
           <thead>
             <tr>
               <th>{t.time}</th>
@@ -203,8 +203,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
                   {n.alertname}
                   {n.alerts > 1 ? ` ×${n.alerts}` : ""}
                 </td>
-                <td>{statusText(t, n.status)}</td>
-                <td>
+                <td className="nowrap">{statusText(t, n.status)}</td>
+                <td className="wide">
                   <div className="steps">
                     {Object.entries(n.deliveries).map(([c, d]) => (
                       <span
@@ -452,7 +452,7 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
                   </span>
                   {r.health !== "ok" && <div className="error">{r.lastError ?? r.health}</div>}
                 </td>
-                <td>{r.labels?.severity && severityText(t, r.labels.severity)}</td>
+                <td className="nowrap">{r.labels?.severity && severityText(t, r.labels.severity)}</td>
                 <td className="nowrap">{r.duration ? durationText(r.duration, reader.lang) : ""}</td>
                 <td>
                   <code className="expr">{r.query}</code>

@@ -8,7 +8,10 @@ export async function NoChannelNotice() {
   const { t } = await dict();
   const [channels, lost] = await Promise.all([
     notifierChannels(),
-    promQuery("sum by (receiver) (increase(opsdeck_notifier_undeliverable_total[1d])) > 0"),
+    // max_over_time, not increase(): a receiver's counter is born at 1 with its first lost
+    // notification, and increase() of a series that starts at 1 is 0 — which hid every receiver
+    // but the first (a tour saw only `default` named while `info` and `critical` were lost too).
+    promQuery("sum by (receiver) (max_over_time(opsdeck_notifier_undeliverable_total[1d])) > 0"),
   ]);
   const none = channels.ok && channels.data.channels.filter((c) => c.type !== "removed").length === 0;
   const receivers = lost.ok ? lost.data.map((s) => s.metric.receiver).filter(Boolean) : [];

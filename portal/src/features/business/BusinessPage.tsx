@@ -6,6 +6,7 @@ import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
 import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict, type Lang } from "@/lib/i18n.ts";
+import { dateTime, fitRange } from "@/lib/time.ts";
 import { promNumber, promRange } from "@/lib/sources.ts";
 
 /** The charts: rates over short windows, so they move within a day. */
@@ -43,6 +44,11 @@ export default async function Business({ searchParams }: { searchParams: Promise
       CHARTS.map((c) => Promise.all(["", " offset 1d"].map((o) => promRange(c.q(o), range.start, range.end)))),
     ),
   ]);
+  // As System does: a stack younger than the range is drawn from its first sample, and says so.
+  const first = Math.min(
+    ...charts.flatMap(([now]) => (now.ok ? now.data.map((s) => s.values[0]?.[0] ?? Infinity) : [])),
+  );
+  const fitted = fitRange([range.start / 1000, range.end / 1000], Number.isFinite(first) ? first : undefined);
   return (
     <main>
       <h1>{t.business}</h1>
@@ -66,7 +72,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
           return (
             <section className="card" key={k.id} data-kpi={k.id}>
               <h2>{title}</h2>
-              <div className="big">{kpiText(k.id, v)}</div>
+              <div className="big">{kpiText(k.id, v, lang)}</div>
               <div>
                 {t.vs_yesterday} <span className={y.cls}>{y.text}</span> · {t.vs_last_week}{" "}
                 <span className={w.cls}>{w.text}</span>
@@ -77,6 +83,11 @@ export default async function Business({ searchParams }: { searchParams: Promise
       </div>
       <h2>{t.trends}</h2>
       <RangePicker t={t} from={range.from} ranges={rangeOptions(lang)} />
+      {fitted.since && (
+        <p className="muted" data-chart-note>
+          {t.collecting_since.replace("{time}", dateTime(fitted.since * 1000, reader))}
+        </p>
+      )}
       <div className="grid wide-cells">
         {CHARTS.map((c, i) => {
           const [now, dayAgo] = charts[i];
@@ -102,7 +113,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
               title={t[c.id]}
               unit={c.unit}
               series={series}
-              range={[range.start / 1000, range.end / 1000]}
+              range={fitted.range}
               reader={reader}
               t={t}
             />

@@ -1,7 +1,7 @@
 // The shop's KPIs over the last day, defined once: the Business page shows all of them against
 // a day and a week earlier, the Overview the same figures — the same query, unit and decimals.
 import { YUAN_UNIT } from "@opsdeck/contracts/dashboards";
-import { fmt } from "@/lib/format.ts";
+import { fmt, yuanText } from "@/lib/format.ts";
 
 export const KPIS = [
   // A count, whole and with separators: increase() extrapolates (953.6), and "short" wrote 999.6 as "1 K".
@@ -32,5 +32,6 @@ export type KpiId = (typeof KPIS)[number]["id"];
 
 export const kpi = (id: KpiId) => KPIS.find((k) => k.id === id)!;
 
-/** A KPI's value as every page writes it. */
-export const kpiText = (id: KpiId, value: number | undefined) => fmt(kpi(id).unit, value, kpi(id).decimals);
+/** A KPI's value as every page writes it; money in the reader's way of writing large amounts. */
+export const kpiText = (id: KpiId, value: number | undefined, lang: "zh-CN" | "en") =>
+  kpi(id).unit === YUAN_UNIT ? yuanText(value, lang) : fmt(kpi(id).unit, value, kpi(id).decimals);

@@ -8,6 +8,7 @@ import type { Dict } from "@/lib/i18n.ts";
 import type { LogLine } from "@/features/logs/search.ts";
 import type { QueryErrorCode } from "@/features/logs/query.ts";
 import { axisTimes, clockTime, dateTime, type Reader } from "@/lib/time.ts";
+import { ERROR_LEVELS } from "@opsdeck/core/changes/error-pattern";
 import { ImportPanel } from "./ImportPanel.tsx";
 
 export interface LogFilters {
@@ -154,6 +155,7 @@ export function LogsView({
     setContext((c) => ({ ...c, [l.id]: r.ok ? body : { before: [], after: [] } }));
   };
 
+  const errorsOnly = f.level.length === ERROR_LEVELS.length && ERROR_LEVELS.every((l) => f.level.includes(l));
   const quick = ranges.some((r) => r.value === f.from) && f.to === "now";
   /** A range's end as the reader writes it: "now", a date, or a relative one as typed. */
   const when = (v: string) => (v === "now" ? t.now : Number.isNaN(Date.parse(v)) ? v : dateTime(v, reader));
@@ -192,6 +194,15 @@ export function LogsView({
         </select>
         <button className="primary" type="submit">
           {t.search}
+        </button>
+        {/* The first thing an on-call engineer looks for: one tap, and again to undo. */}
+        <button
+          type="button"
+          data-errors-only
+          aria-pressed={errorsOnly}
+          onClick={() => apply({ ...f, level: errorsOnly ? [] : [...ERROR_LEVELS] })}
+        >
+          ⚠ {t.errors_only}
         </button>
         <button
           type="button"

@@ -170,13 +170,13 @@ export default async function Overview() {
           {(o) => (
             <div>
               <div>
-                {t.orders}: <b data-value="orders-today">{kpiText("orders", o)}</b>
+                {t.orders}: <b data-value="orders-today">{kpiText("orders", o, lang)}</b>
               </div>
               <div>
-                {t.gmv}: <b data-value="gmv-today">{gmv.ok ? kpiText("gmv", gmv.data) : "–"}</b>
+                {t.gmv}: <b data-value="gmv-today">{gmv.ok ? kpiText("gmv", gmv.data, lang) : "–"}</b>
               </div>
               <div>
-                {t.payment_success}: <b>{pay.ok ? kpiText("payment_success", pay.data) : "–"}</b>
+                {t.payment_success}: <b>{pay.ok ? kpiText("payment_success", pay.data, lang) : "–"}</b>
               </div>
             </div>
           )}
