@@ -276,6 +276,9 @@ describe("the front door", () => {
     );
     const page = await (await get("/kibana/app/dashboards", { cookie: cookieHeader(ops) })).text();
     expect(page).toContain("Kibana is not running");
+    // …saying what is true of this stack (npm start does not run Kibana), with a way back.
+    expect(page).toContain("npm start does not run Kibana");
+    expect(page).toContain('<a href="/">');
     kibana = await standIn("kibana", kibanaPort);
   });
 

@@ -560,7 +560,9 @@ describe("portal", () => {
     await page.reload();
     const newErrors = failedGroup.first().locator("[data-new-errors]");
     expect(Number(await newErrors.getAttribute("data-new-errors"))).toBeGreaterThanOrEqual(1);
-    await expect(newErrors.textContent()).resolves.toMatch(/新出现的错误（自 .+ 起）: \d+ 种[\s\S]*CouponError: coupon "<v>" rejected for cart <n>/);
+    await expect(newErrors.textContent()).resolves.toMatch(
+      /新出现的错误（自 .+ 起）: \d+ 种[\s\S]*CouponError: coupon "<v>" rejected for cart <n>/,
+    );
     expect(alertHost).toBeTruthy();
     await page.goto(`${front()}/alerts?host=${encodeURIComponent(alertHost)}`);
     expect(await page.locator('[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);
@@ -792,6 +794,14 @@ describe("portal", () => {
     await page.fill('input[name="q"]', "");
     await page.click('form.filters button[type="submit"]');
     await page.locator('[data-total="3000"]').waitFor();
+    // A file of which no line can be read: the list says why, once the progress box is gone too.
+    const garbage = join(stack.dir, "garbage.log");
+    writeFileSync(garbage, "no time here\nnor here\n");
+    await page.setInputFiles('input[name="import"]', garbage);
+    await page.locator('[data-import-progress="done"]').waitFor({ timeout: 60_000 });
+    await expect(
+      page.locator("tr[data-import]", { hasText: "garbage.log" }).locator("[data-import-error]").textContent(),
+    ).resolves.toMatch(/^第 1 行无法读取：\s*no timestamp/);
     // Nothing broke on the way (the refused query's 400 is the one resource error, and meant).
     expect(
       errors.filter((e) => !e.startsWith("Failed to load resource: the server responded with a status of 400")),

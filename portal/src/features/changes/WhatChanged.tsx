@@ -97,7 +97,8 @@ function NewErrors({ novelty, t, reader }: { novelty: NewErrorsSince; t: Dict; r
     <div className="new-errors" data-new-errors={errors.length}>
       <p>
         <strong>
-          {t.new_errors_since.replace("{v}", since)}: {t.kinds_count.replace("{n}", errors.length.toLocaleString(reader.lang))}
+          {t.new_errors_since.replace("{v}", since)}:{" "}
+          {t.kinds_count.replace("{n}", errors.length.toLocaleString(reader.lang))}
         </strong>
       </p>
       {errors.length > 0 && (

@@ -21,8 +21,9 @@ export function changeSources(): ChangeSources & { elasticsearch: NonNullable<Ch
 type Collected = { changes: Change[]; sources: SourceState[] };
 const CACHE_MS = 60_000;
 // On globalThis: Next loads route and page modules separately, and both ask.
-const cache = ((globalThis as { __opsdeckChanges?: Map<string, { at: number; answer: Promise<Collected> }> })
-  .__opsdeckChanges ??= new Map());
+const cache = ((
+  globalThis as { __opsdeckChanges?: Map<string, { at: number; answer: Promise<Collected> }> }
+).__opsdeckChanges ??= new Map());
 
 /**
  * The changes in [from, to], from the cache when the same window (to the minute) was asked for in

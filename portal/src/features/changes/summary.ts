@@ -10,8 +10,9 @@ import { parseChangesQuery, rankedFor } from "./api.ts";
 import { newErrorsSince } from "./for-alerts.ts";
 
 const KEEP_MS = 30_000;
-const answers = ((globalThis as { __opsdeckChangeSummaries?: Map<string, { at: number; body: unknown }> })
-  .__opsdeckChangeSummaries ??= new Map());
+const answers = ((
+  globalThis as { __opsdeckChangeSummaries?: Map<string, { at: number; body: unknown }> }
+).__opsdeckChangeSummaries ??= new Map());
 
 function isNotifier(authorization: string | null): boolean {
   const token = config().notifier?.token;

@@ -140,6 +140,18 @@ export function ImportPanel({
               <td>{t[`st_${i.status}` as "st_running"] ?? i.status}</td>
               <td>
                 {n(i.docs)} {t.events} · {n(i.bad_lines)} {t.bad_lines}
+                {/* Why it failed, or why nothing came of it, stays in the list once the progress box is gone. */}
+                {i.error && (
+                  <div className="error" data-import-error>
+                    {t.import_failed_because} <span translate="no">{i.error}</span>
+                  </div>
+                )}
+                {!i.error && i.docs === 0 && i.bad_samples?.[0] && (
+                  <div className="muted" data-import-error>
+                    {t.first_bad_line.replace("{n}", n(i.bad_samples[0].line))}{" "}
+                    <span translate="no">{i.bad_samples[0].reason}</span>
+                  </div>
+                )}
                 {i.first_event_at && i.last_event_at && (
                   <div className="muted">
                     {dateTime(i.first_event_at, reader)} – {dateTime(i.last_event_at, reader)}
