@@ -96,7 +96,7 @@ const API: [RegExp, string[]][] = [
   [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
   // …and a host's log key: issue (a new one), revoke.
   [/^\/api\/hosts\/[^/]+\/log-key$/, ["POST", "DELETE"]],
-  [/^\/api\/(health|stream|changes|changes\/summary)$/, ["GET"]],
+  [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],
   [/^\/api\/logs\/imports\/[^/]+$/, ["DELETE"]],

@@ -51,6 +51,8 @@ beforeAll(async () => {
         // The portal as the notifier reaches it; a generous budget, as the line is what is tested here
         // (that a late answer is left out is alertmanager/notifier/src/changes.test.ts').
         changes: { portal_url: `http://127.0.0.1:${port.portal}`, timeout_ms: 5000 },
+        // The portal as people open it (the front door), for the messages' links.
+        links: { portal_url: `http://127.0.0.1:${port.front}` },
       },
     ),
   );
@@ -81,7 +83,7 @@ describe("npm start (scripts/stack.ts)", () => {
       180_000,
     );
     // Second line, right under the title: a deploy of the alert's project, when, by whom.
-    expect(fromDing!.text.split("\n")[1]).toMatch(/^⚠ .*(部署了|部署 .* 失败).*· \[变更\]\(http/);
+    expect(fromDing!.text.split("\n")[1]).toMatch(/^⚠ .*(部署了|部署 .* 失败).*· \[时间线\]\(http[^)]*\/timeline\?/);
     expect(line(fromDing!.text)).toContain("shop");
     const fromWecom = await eventually(
       async () => wecom.received.find((m) => m.text.includes("DeployFailed") && line(m.text)),

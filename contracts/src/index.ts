@@ -6,3 +6,4 @@ export * from "./stream.ts";
 export * from "./portal-links.ts";
 export * from "./annotations.ts";
 export * from "./changes.ts";
+export * from "./timeline.ts";

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import { deployStatsSchema, deployViewSchema, projectStatsSchema } from "./deploys.ts";
+import { changeSummarySchema } from "./changes.ts";
 import { channelViewSchema, deliveryViewSchema, notificationSummarySchema } from "./notifications.ts";
+import { timelineSchema } from "./timeline.ts";
 
 type JsonSchema = {
   $ref?: string;
@@ -86,6 +88,8 @@ const cases: [string, string, z.ZodType][] = [
   ["notifier.openapi.yaml", "NotificationSummary", notificationSummarySchema],
   ["notifier.openapi.yaml", "Delivery", deliveryViewSchema],
   ["notifier.openapi.yaml", "Channel", channelViewSchema],
+  ["portal.openapi.yaml", "Timeline", timelineSchema],
+  ["portal.openapi.yaml", "ChangeSummary", changeSummarySchema],
 ];
 
 describe("the OpenAPI documents", () => {

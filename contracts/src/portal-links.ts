@@ -28,3 +28,33 @@ export function alertLogsPath(labels: Record<string, string>, startsAt: string):
   if (labels.host) p.append("host", labels.host);
   return `/logs?${p}`;
 }
+
+/**
+ * The timeline around an alert: from `hoursBefore` before it started to now, scoped by its
+ * project, environment, host and app, with its start marked (and so the likeliest change before it).
+ */
+export function alertTimelinePath(labels: Record<string, string>, startsAt: string | number, hoursBefore = 6): string {
+  const started = typeof startsAt === "number" ? startsAt : Date.parse(startsAt);
+  const at = Number.isNaN(started) ? Date.now() : started;
+  const p = new URLSearchParams({ from: new Date(at - hoursBefore * 3_600_000).toISOString(), at: String(at) });
+  for (const key of ["project", "environment", "host", "app"] as const) if (labels[key]) p.set(key, labels[key]);
+  return `/timeline?${p}`;
+}
+
+/** The timeline around a deploy: an hour before it to three after it finished (or now), its project and environment. */
+export function deployTimelinePath(d: {
+  project: string;
+  environment: string;
+  started_at: string;
+  finished_at?: string;
+}): string {
+  const start = Date.parse(d.started_at);
+  const p = new URLSearchParams({
+    from: new Date(start - 3_600_000).toISOString(),
+    project: d.project,
+    environment: d.environment,
+  });
+  const end = d.finished_at ? Date.parse(d.finished_at) + 3 * 3_600_000 : undefined;
+  if (end && end < Date.now()) p.set("to", new Date(end).toISOString());
+  return `/timeline?${p}`;
+}

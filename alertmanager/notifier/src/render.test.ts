@@ -277,7 +277,7 @@ describe("the 'what changed?' line", () => {
     const n = notification([alert("HostDown")]);
     const md = renderNotification(notificationView(n, withChanges("alice")), "markdown", withChanges("alice"));
     expect(md.split("\n")[1]).toBe(
-      "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1） · 新错误 3 种 · [变更](http://portal:8090/alerts?matchers=alertname%3D%22HostDown%22)",
+      "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1） · 新错误 3 种 · [时间线](http://portal:8090/timeline?from=2026-11-22T02%3A00%3A00.000Z&at=1795334400000)",
     );
     const text = renderNotification(
       notificationView(n, withChanges("alice", "en")),
@@ -285,7 +285,7 @@ describe("the 'what changed?' line", () => {
       withChanges("alice", "en"),
     );
     expect(text.split("\n")[1]).toMatch(
-      /^⚠ shop v1\.4\.2 deployed 12 min ago \(alice, 3f2a9c1\) · new error kinds: 3 http:\/\/portal:8090\/alerts\?/,
+      /^⚠ shop v1\.4\.2 deployed 12 min ago \(alice, 3f2a9c1\) · new error kinds: 3 http:\/\/portal:8090\/timeline\?/,
     );
     const html = renderNotification(notificationView(n, withChanges("alice")), "html", withChanges("alice"));
     expect(html).toContain("部署了 v1.4.2");

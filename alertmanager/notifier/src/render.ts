@@ -2,7 +2,7 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
-import { alertLogsPath, alertsPath, annotationText, matchersText } from "@opsdeck/contracts";
+import { alertLogsPath, alertsPath, alertTimelinePath, annotationText, matchersText } from "@opsdeck/contracts";
 import type { ChangeSummary } from "@opsdeck/contracts";
 import { changeLine } from "./change-line.ts";
 import type { AmAlert, Notification } from "./model.ts";
@@ -46,7 +46,7 @@ export interface NotificationView {
   logs_url?: string;
   /** "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1）· 新错误 3 种": the likeliest change before it. */
   change_line?: string;
-  /** The group in the portal, where its "what changed?" is in full. */
+  /** The group's timeline in the portal: the hours before it, the likeliest change marked. */
   changes_url?: string;
 }
 
@@ -224,7 +224,7 @@ function groupLinks(
   const change = changeLine(o.changes?.(n), STRINGS[o.lang]);
   return {
     change_line: change,
-    changes_url: change ? join(o.links.portal_url, alertsPath(labels)) : undefined,
+    changes_url: change ? join(o.links.portal_url, alertTimelinePath(labels, firstStart)) : undefined,
     ack_url:
       p.status === "firing" && Object.keys(labels).length
         ? join(o.links.portal_url, alertsPath(labels, { ack: true }))

@@ -166,8 +166,13 @@ export interface PromRange {
   values: [number, string][];
 }
 
-export async function promRange(query: string, start: number, end: number): Promise<Result<PromRange[]>> {
-  const step = Math.max(15, Math.round((end - start) / 1000 / 240));
+export async function promRange(
+  query: string,
+  start: number,
+  end: number,
+  stepSeconds?: number,
+): Promise<Result<PromRange[]>> {
+  const step = stepSeconds ?? Math.max(15, Math.round((end - start) / 1000 / 240));
   const r = await get<{ data: { result: PromRange[] } }>(
     src().prometheus_url,
     `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start / 1000}&end=${end / 1000}&step=${step}`,

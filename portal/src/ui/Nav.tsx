@@ -16,6 +16,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/processes", t.processes],
     ["/business", t.business],
     ["/alerts", t.alerts],
+    ["/timeline", t.timeline],
     ["/logs", t.logs],
     ["/dashboards", t.dashboards],
   ];

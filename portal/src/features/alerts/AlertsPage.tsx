@@ -1,7 +1,14 @@
 // Alerts: what fires, grouped as Alertmanager groups it, with filters; acknowledge and silence;
 // the silences in force; notification history with each channel's delivery state; Prometheus'
 // alerting rules and their state.
-import { alertLogsPath, alertsPath, annotationText, NO_CHANNEL, type ChannelView } from "@opsdeck/contracts";
+import {
+  alertLogsPath,
+  alertsPath,
+  alertTimelinePath,
+  annotationText,
+  NO_CHANNEL,
+  type ChannelView,
+} from "@opsdeck/contracts";
 import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
@@ -11,7 +18,7 @@ import { dict, type Dict } from "@/lib/i18n.ts";
 import { parseMatchers } from "@/features/alerts/matchers.ts";
 import { watchedHosts } from "@/features/hosts/host-lists.ts";
 import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
-import { changesForGroups, type NewErrorsSince } from "@/features/changes/for-alerts.ts";
+import { changesForGroups, groupScope, type NewErrorsSince } from "@/features/changes/for-alerts.ts";
 import { WhatChanged } from "@/features/changes/WhatChanged.tsx";
 import type { SourceState } from "@opsdeck/core/changes/collect";
 import type { RankedChange } from "@opsdeck/core/changes/rank";
@@ -362,7 +369,12 @@ function AlertGroup({
           ))}
         </tbody>
       </table>
-      <WhatChanged {...changes} t={t} reader={reader} />
+      <WhatChanged
+        {...changes}
+        timelinePath={alertTimelinePath(groupScope(g).labels, groupScope(g).startsAt, changes.windowHours)}
+        t={t}
+        reader={reader}
+      />
       <p className="muted">
         <a href={alertsPath(g.labels, { ack: true })}>{t.ack_group} →</a>
       </p>

@@ -1,6 +1,6 @@
 // Business: today's KPIs with the change against yesterday and the same day last week, and
 // their charts over the chosen range beside the same hours a day earlier.
-import { KPIS, kpiText } from "@/features/business/kpis.ts";
+import { KPI_CHARTS, KPIS, kpiText } from "@/features/business/kpis.ts";
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { RangePicker } from "@/ui/RangePicker.tsx";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
@@ -8,24 +8,6 @@ import { parseRange, rangeOptions } from "@/lib/format.ts";
 import { dict, type Lang } from "@/lib/i18n.ts";
 import { dateTime, fitRange } from "@/lib/time.ts";
 import { promNumber, promRange } from "@/lib/sources.ts";
-
-/** The charts: rates over short windows, so they move within a day. */
-const CHARTS = [
-  { id: "orders_per_minute", unit: "plain", q: (o: string) => `sum(rate(shop_orders_total[5m]${o})) * 60` },
-  { id: "gmv_per_hour", unit: "plain", q: (o: string) => `sum(rate(shop_order_amount_yuan_sum[5m]${o})) * 3600` },
-  {
-    id: "conversion",
-    unit: "ratio",
-    q: (o: string) =>
-      `sum(increase(shop_orders_total[15m]${o})) / (sum(increase(shop_checkouts_started_total[15m]${o})) > 0)`,
-  },
-  {
-    id: "payment_success",
-    unit: "ratio",
-    q: (o: string) =>
-      `sum(rate(shop_payments_total{result="success"}[5m]${o})) / (sum(rate(shop_payments_total[5m]${o})) > 0)`,
-  },
-] as const;
 
 function change(lang: Lang, now?: number, then?: number): { text: string; cls: string } {
   if (now === undefined || then === undefined || then === 0) return { text: "–", cls: "muted" };
@@ -41,7 +23,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
   const [values, charts] = await Promise.all([
     Promise.all(KPIS.map((k) => Promise.all(["", " offset 1d", " offset 1w"].map((o) => promNumber(k.q(o)))))),
     Promise.all(
-      CHARTS.map((c) => Promise.all(["", " offset 1d"].map((o) => promRange(c.q(o), range.start, range.end)))),
+      KPI_CHARTS.map((c) => Promise.all(["", " offset 1d"].map((o) => promRange(c.q(o), range.start, range.end)))),
     ),
   ]);
   // As System does: a stack younger than the range is drawn from its first sample, and says so.
@@ -89,7 +71,7 @@ export default async function Business({ searchParams }: { searchParams: Promise
         </p>
       )}
       <div className="grid wide-cells">
-        {CHARTS.map((c, i) => {
+        {KPI_CHARTS.map((c, i) => {
           const [now, dayAgo] = charts[i];
           if (!now.ok)
             return (

@@ -28,6 +28,24 @@ export const KPIS = [
   },
 ] as const;
 
+/** The KPIs over time (the Business page's charts, the timeline's KPI lane): rates over short windows, so they move within a day. */
+export const KPI_CHARTS = [
+  { id: "orders_per_minute", unit: "plain", q: (o: string) => `sum(rate(shop_orders_total[5m]${o})) * 60` },
+  { id: "gmv_per_hour", unit: "plain", q: (o: string) => `sum(rate(shop_order_amount_yuan_sum[5m]${o})) * 3600` },
+  {
+    id: "conversion",
+    unit: "ratio",
+    q: (o: string) =>
+      `sum(increase(shop_orders_total[15m]${o})) / (sum(increase(shop_checkouts_started_total[15m]${o})) > 0)`,
+  },
+  {
+    id: "payment_success",
+    unit: "ratio",
+    q: (o: string) =>
+      `sum(rate(shop_payments_total{result="success"}[5m]${o})) / (sum(rate(shop_payments_total[5m]${o})) > 0)`,
+  },
+] as const;
+
 export type KpiId = (typeof KPIS)[number]["id"];
 
 export const kpi = (id: KpiId) => KPIS.find((k) => k.id === id)!;

@@ -34,6 +34,7 @@ export function WhatChanged({
   novelty,
   sources,
   windowHours,
+  timelinePath,
   t,
   reader,
 }: {
@@ -41,6 +42,8 @@ export function WhatChanged({
   novelty?: NewErrorsSince;
   sources: SourceState[];
   windowHours: number;
+  /** The group's timeline, the likeliest change marked. */
+  timelinePath: string;
   t: Dict;
   reader: Reader;
 }) {
@@ -84,6 +87,11 @@ export function WhatChanged({
           {t.changes_sources_missing}: {missing.map((s) => t[SOURCE_TEXT[s.source]]).join(", ")}
         </p>
       )}
+      <p>
+        <a href={timelinePath} data-timeline-link>
+          {t.timeline_link} →
+        </a>
+      </p>
       <p className="muted">{t.how_ranked}</p>
     </details>
   );

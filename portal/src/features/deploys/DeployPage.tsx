@@ -1,6 +1,7 @@
 // One deploy: what, who, which commit; its steps with timings and log excerpts; its log. Live.
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { deployTimelinePath } from "@opsdeck/contracts";
 import { DeployDetail } from "@/features/deploys/DeployDetail.tsx";
 import { dict } from "@/lib/i18n.ts";
 import { deploy } from "@/lib/sources.ts";
@@ -13,8 +14,14 @@ export default async function DeployPage({ params }: { params: Promise<{ id: str
   if (r.ok && !r.data) notFound();
   return (
     <main>
-      <p>
+      <p className="row-actions">
         <Link href="/deploys">← {t.deploys}</Link>
+        {/* What followed it: alerts, restarts, errors, the KPIs, on one axis. */}
+        {r.ok && r.data && (
+          <Link href={deployTimelinePath(r.data)} data-timeline-link>
+            {t.timeline_link} →
+          </Link>
+        )}
       </p>
       {!r.ok ? (
         <p className="error" role="alert">
