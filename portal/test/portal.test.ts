@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { alertsPath } from "@opsdeck/contracts";
+import { alertsPath, alertTimelinePath, timelineSchema } from "@opsdeck/contracts";
 import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashPassword, parseConfig } from "@opsdeck/core";
@@ -543,6 +543,10 @@ describe("portal", () => {
     await expect(
       failedGroup.first().locator('[data-what-changed] li[data-change="deploy"] a').first().getAttribute("href"),
     ).resolves.toMatch(/^\/deploys\//);
+    // …and leads to the group's timeline, from its start.
+    await expect(failedGroup.first().locator("[data-timeline-link]").getAttribute("href")).resolves.toMatch(
+      /^\/timeline\?from=.*&at=\d+&project=/,
+    );
     // New error kinds since the likeliest deploy: a kind the demo shop never logged before, now.
     const es = esClient(parseConfig(config(), "test"));
     await es.bulk({
@@ -676,6 +680,61 @@ describe("portal", () => {
       return { status: r.status, body: await r.text() };
     }, csrf);
     expect(tested).toEqual({ status: 404, body: expect.stringContaining('no channel named \\"no-such-channel\\"') });
+    await page.close();
+  });
+
+  it("draws the timeline: the demo's deploys, the alert they caused, its errors and the KPIs, on one axis", async () => {
+    const page = await browser.newPage({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
+    await signIn(page, "ops", "ops-password-1");
+    const firing = (await getJson(`${url(port.am)}/api/v2/alerts?active=true`)) as {
+      labels: Record<string, string>;
+      startsAt: string;
+    }[];
+    const deployFailed = firing.find((a) => a.labels.alertname === "DeployFailed")!;
+    expect(deployFailed).toBeDefined();
+    const { project, environment } = deployFailed.labels;
+    // The API: the lanes as the contract says, every source answering.
+    const api = await page.request.get(
+      `${front()}/api/timeline?${new URLSearchParams({ project, environment, from: new Date(Date.now() - 4 * 3_600_000).toISOString() })}`,
+    );
+    expect(api.status()).toBe(200);
+    const lanes = timelineSchema.parse(await api.json());
+    expect(lanes.sources.filter((x) => !x.ok)).toEqual([]);
+    expect(lanes.deploys.some((d) => d.project === project && d.status === "failed")).toBe(true);
+    expect(lanes.alerts.some((a) => a.alertname === "DeployFailed" && a.end === undefined)).toBe(true);
+    expect(lanes.logs.some((l) => l.service === "demo-shop" && l.error.some((n) => n > 0))).toBe(true);
+    expect(lanes.kpis.map((k) => k.id)).toContain("orders_per_minute");
+    expect((await page.request.get(`${front()}/api/timeline?from=yesterday`)).status()).toBe(400);
+    expect((await fetch(`${front()}/api/timeline`)).status).toBe(401);
+
+    // The page, from the alert: its start and the likeliest change before it marked.
+    await page.goto(front() + alertTimelinePath(deployFailed.labels, deployFailed.startsAt, 4));
+    await page.locator('[data-lane="deploys"] rect[data-status="failed"]').first().waitFor();
+    expect(await page.locator('[data-lane="alerts"] rect[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-lane^="logs-"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-lane^="kpi-"]').count()).toBeGreaterThan(0);
+    await page.locator('[data-mark="alert"]').waitFor();
+    await expect(page.locator("[data-highlight]").textContent()).resolves.toMatch(/最可能的变更：?\s*\S+/);
+    // A tap on a deploy says what it was, with a link to it.
+    await page.locator('[data-lane="deploys"] rect[data-status="failed"]').first().click();
+    await expect(page.locator("[data-selected]").textContent()).resolves.toContain(project);
+    await shot(page, "timeline-zh-1440");
+    // Drag across the lanes: the range narrows to the dragged span, kept in the URL with the scope.
+    const box = (await page.locator(".tl-lanes").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + 5, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL(/to=/);
+    const zoomed = new URL(page.url()).searchParams;
+    expect(zoomed.get("project")).toBe(project);
+    expect(Date.parse(zoomed.get("to")!) - Date.parse(zoomed.get("from")!)).toBeLessThan(2.5 * 3_600_000);
+    // From a deploy's page: its timeline.
+    const failedDeploy = lanes.deploys.find((d) => d.status === "failed")!;
+    await page.goto(`${front()}/deploys/${encodeURIComponent(failedDeploy.id)}`);
+    await page.locator("[data-timeline-link]").click();
+    await page.waitForURL(/\/timeline\?/);
+    await page.locator('[data-lane="deploys"] rect').first().waitFor();
     await page.close();
   });
 
@@ -831,6 +890,7 @@ describe("portal", () => {
     ["/processes", { "zh-CN": "进程", en: "Processes" }],
     ["/business", { "zh-CN": "业务", en: "Business" }],
     ["/alerts", { "zh-CN": "告警", en: "Alerts" }],
+    ["/timeline", { "zh-CN": "时间线", en: "Timeline" }],
     ["/logs", { "zh-CN": "日志", en: "Logs" }],
     ["/dashboards", { "zh-CN": "仪表盘", en: "Dashboards" }],
   ] as const;
