@@ -12,6 +12,7 @@ import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts"
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
+import { benchTimeline } from "../portal/bench/timeline.bench.ts";
 import { benchServers } from "../stack/bench/servers.bench.ts";
 import { benchHosts } from "../stack/bench/hosts.bench.ts";
 
@@ -95,4 +96,14 @@ if (!only || only === "hosts") {
   printTable("One Prometheus, N hosts at 15 s (one agent listed N times): series, samples/s, RSS, CPU", r.load);
   printTable("A host added → its first scrape", r.add);
   writeFileSync(join(out, "hosts.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "timeline") {
+  const r = await benchTimeline();
+  printTable(
+    "GET /api/timeline over a busy day (200 deploys, 2,000 firings, 1M log lines; target p95 ≤ 300 ms), beside its queries straight",
+    r.api,
+  );
+  printTable("/timeline drawn in Chromium after its response (target ≤ 1 s)", r.draw);
+  printTable('Notifier delivery with and without the "what changed?" line (target: ≤ 50 ms more at p99)', r.line);
+  writeFileSync(join(out, "timeline.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }

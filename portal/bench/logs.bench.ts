@@ -73,7 +73,7 @@ export async function benchLogs() {
 }
 
 /** DOCS documents over the last 24 h, as 5 MB `_bulk` bodies. */
-function* bodiesOf(docs: number): Generator<string> {
+export function* bodiesOf(docs: number): Generator<string> {
   const inputs: Input[] = ["pm2", "pm2-time", "pm2-json", "nginx-access", "nginx-error", "opsdeck"];
   const now = Date.now();
   const action = JSON.stringify({ create: { _index: indexName.logs(PREFIX) } });
@@ -362,7 +362,7 @@ async function importThroughput(client: ReturnType<typeof esClient>, elasticsear
 }
 
 /** Sends _bulk bodies two at a time, as the iterator gives them; returns the seconds and bytes sent. */
-async function bulkAll(
+export async function bulkAll(
   client: ReturnType<typeof esClient>,
   bodies: Iterator<string>,
 ): Promise<{ seconds: number; bytes: number }> {

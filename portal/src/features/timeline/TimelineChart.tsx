@@ -57,6 +57,12 @@ export function TimelineChart({
   const x = (ms: number) => Math.min(W, Math.max(0, ((ms - data.from) / span) * W));
   const timeAt = (fraction: number) => Math.round(data.from + fraction * span);
 
+  // Drawn and interactive: marked for the benchmark (npm run bench timeline) and the tests.
+  const [drawn, setDrawn] = useState(false);
+  useEffect(() => {
+    performance.mark("opsdeck-timeline-drawn");
+    setDrawn(true);
+  }, [data]);
   useEffect(() => {
     if (!live) return;
     const timer = setInterval(() => router.refresh(), LIVE_REFRESH_MS);
@@ -127,7 +133,13 @@ export function TimelineChart({
   );
 
   return (
-    <section className="card timeline" data-timeline data-from={data.from} data-to={data.to}>
+    <section
+      className="card timeline"
+      data-timeline
+      data-from={data.from}
+      data-to={data.to}
+      data-drawn={drawn ? "" : undefined}
+    >
       <div className="row-actions">
         <button type="button" onClick={() => shift(-span / 2)}>
           {t.earlier}
