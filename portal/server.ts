@@ -91,6 +91,8 @@ const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
+  // A deploy's "caused an incident" mark (operators).
+  [/^\/api\/deploys\/[^/]+\/incident$/, ["POST"]],
   // The Hosts page: add; enable / disable, remove.
   [/^\/api\/hosts$/, ["POST"]],
   [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],

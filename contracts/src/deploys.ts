@@ -55,6 +55,8 @@ export const deployViewSchema = z.strictObject({
   steps: z.array(stepViewSchema),
   logs: z.array(deployLogLineViewSchema),
   metrics: z.record(z.string(), z.number()),
+  /** An operator said this deploy caused an incident (counted in the change failure rate). */
+  incident: z.strictObject({ by: z.string(), at: isoTime, note: z.string().optional() }).optional(),
 });
 
 export const deployPageSchema = z.strictObject({
@@ -80,6 +82,8 @@ export const projectStatsSchema = z.strictObject({
   /** Failed and timed-out deploys (cancelled ones are neither success nor failure). */
   failed: z.number().int(),
   cancelled: z.number().int(),
+  /** Successful deploys an operator marked as having caused an incident (change failures too). */
+  caused_incident: z.number().int(),
   running: z.number().int(),
   deploys_per_day: z.number(),
   /** succeeded / (succeeded + failed) */

@@ -204,4 +204,26 @@ describe("deploy exporter, live", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/days/);
   });
+
+  it("records that a deploy caused an incident: on disk, in the stats and the metrics; refused for a failed one", async () => {
+    const d = cfg.urls.deploy;
+    await post(`${d}/api/v1/deploys`, { id: "inc-1", project: "wiki", environment: "prod", version: "2.0" });
+    await post(`${d}/api/v1/deploys/inc-1/finish`, { result: "succeeded" });
+    const marked = await post(`${d}/api/v1/deploys/inc-1/incident`, { by: "ops", note: "500s on /save" });
+    expect(marked.status).toBe(200);
+    expect((await getJson(`${d}/api/v1/deploys/inc-1`)).incident).toMatchObject({ by: "ops", note: "500s on /save" });
+    const stats = await getJson(`${d}/api/v1/stats?project=wiki`);
+    expect(stats.projects[0]).toMatchObject({ caused_incident: 1, change_failure_rate: 1 });
+    expect((await scrape(d)).get('opsdeck_deployments_caused_incident_7d{project="wiki",environment="prod"}')).toBe(1);
+    expect((await post(`${d}/api/v1/deploys/inc-1/incident`, {})).status).toBe(400); // who says so
+    await post(`${d}/api/v1/deploys`, { id: "inc-2", project: "wiki", environment: "prod" });
+    await post(`${d}/api/v1/deploys/inc-2/finish`, { result: "failed" });
+    const refused = await post(`${d}/api/v1/deploys/inc-2/incident`, { by: "ops" });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/change failure already/);
+    // Kept across a restart (the journal).
+    await procs[0].stop();
+    procs[0] = await launchExporter("deploy", { configFile: cfg.file, url: cfg.urls.deploy });
+    expect((await getJson(`${d}/api/v1/deploys/inc-1`)).incident).toMatchObject({ by: "ops" });
+  });
 });

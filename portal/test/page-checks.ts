@@ -155,7 +155,9 @@ export async function layoutProblems(page: Page, phone: boolean): Promise<string
         for (const cell of cells) {
           const text = (cell.textContent ?? "").trim();
           if (text.length > 16 && /\S{6}/.test(text) && cell.getBoundingClientRect().width < 96)
-            problems.push(`text column too narrow (${Math.round(cell.getBoundingClientRect().width)}px): ${name(cell)}`);
+            problems.push(
+              `text column too narrow (${Math.round(cell.getBoundingClientRect().width)}px): ${name(cell)}`,
+            );
         }
       }
     }

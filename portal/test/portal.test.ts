@@ -426,6 +426,30 @@ describe("portal", () => {
     await page.locator('h1 [data-status="failed"]').waitFor({ timeout: 10_000 });
     await shot(page, "deploy-detail-zh");
 
+    // A failed deploy is a change failure already: nothing to mark.
+    expect(await page.locator("[data-incident]").count()).toBe(0);
+    // A successful one that caused an incident: an operator says so, with a note; kept by the
+    // exporter, counted in the change failure rate; and taken back.
+    await post(`${d}/api/v1/deploys`, { id: "incident-e2e", project: "api", environment: "staging", version: "2.0.1" });
+    await post(`${d}/api/v1/deploys/incident-e2e/finish`, { result: "succeeded" });
+    const before = (await getJson(`${d}/api/v1/stats?project=api&environment=staging`)).projects[0];
+    await page.goto(`${front()}/deploys/incident-e2e`);
+    await page.locator('[data-incident-action="open"]').click();
+    await page.locator("[data-incident] input").fill("checkout 500s after the release");
+    await page.locator('[data-incident-action="mark"]').click();
+    await page.locator('[data-incident="marked"]').waitFor();
+    await expect(page.locator("[data-incident]").textContent()).resolves.toMatch(
+      /此部署导致了故障 · ops · .*checkout 500s/,
+    );
+    expect((await getJson(`${d}/api/v1/deploys/incident-e2e`)).incident).toMatchObject({ by: "ops" });
+    const after = (await getJson(`${d}/api/v1/stats?project=api&environment=staging`)).projects[0];
+    expect(after.caused_incident).toBe(before.caused_incident + 1);
+    expect(after.change_failure_rate).toBeGreaterThan(before.change_failure_rate ?? 0);
+    await shot(page, "deploy-incident-zh");
+    await page.locator('[data-incident-action="unmark"]').click();
+    await page.locator('[data-incident="none"]').waitFor();
+    expect((await getJson(`${d}/api/v1/deploys/incident-e2e`)).incident).toBeUndefined();
+
     // Filtered history: only the project asked for.
     await page.goto(front() + "/deploys?project=web");
     const projects = await page.locator("tr[data-deploy] td:first-child").allTextContents();

@@ -12,6 +12,8 @@ export const READERS = {
     "portal",
     "elasticsearch",
     "exporters.deploy.port",
+    // Only to pass an operator's "this deploy caused an incident" on (audited, CSRF-checked).
+    "exporters.deploy.token",
     "notifier.port",
     // Only to ask the notifier for a test message on a channel (operators, from the Alerts page).
     "notifier.token",

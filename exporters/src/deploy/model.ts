@@ -50,6 +50,8 @@ export interface Deploy {
   logs: LogLine[];
   metrics: Record<string, number>;
   updated_at: number;
+  /** An operator said this (successful) deploy caused an incident: a change failure all the same. */
+  incident?: { by: string; at: number; note?: string };
 }
 
 export interface DeployInfo {
@@ -72,6 +74,7 @@ export type DeployRecord = { id: string; event_id?: string; at: number; source: 
   | { t: "log"; info?: DeployInfo; lines: LogLine[] }
   | { t: "metrics"; info?: DeployInfo; metrics: Record<string, number> }
   | { t: "finish"; info?: DeployInfo; result: DeployResult; finished_at: number }
+  | { t: "incident"; info?: DeployInfo; caused: boolean; by: string; note?: string }
 );
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -154,6 +157,16 @@ export const logSchema = z
       )
       .min(1)
       .max(1000),
+  })
+  .strict();
+
+/** "This deploy caused an incident" (or, `caused: false`, it did not after all), by whom and why. */
+export const incidentSchema = z
+  .object({
+    event_id: eventId,
+    caused: z.boolean().default(true),
+    by: text(200),
+    note: text(500).optional(),
   })
   .strict();
 

@@ -5,7 +5,16 @@ import type { Express, RequestHandler } from "express";
 import { HttpError, parse, requireToken, route, type DeployExporterConfig, type SseHub } from "@opsdeck/core";
 import { axiRecords } from "./axi.ts";
 import { githubRecords, verifySignature } from "./github.ts";
-import { deployId, finishSchema, logSchema, querySchema, startSchema, stepSchema, type DeployRecord } from "./model.ts";
+import {
+  deployId,
+  finishSchema,
+  incidentSchema,
+  logSchema,
+  querySchema,
+  startSchema,
+  stepSchema,
+  type DeployRecord,
+} from "./model.ts";
 import { view, type Change, type DeployState } from "./state.ts";
 import { deployStats, statsQuerySchema } from "./stats.ts";
 
@@ -98,6 +107,24 @@ export function mountDeployRoutes(app: Express, { config, state, hub, accept }: 
           finished_at: body.finished_at ?? Date.now(),
         },
       ]);
+      res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
+    }),
+  );
+  app.post(
+    "/api/v1/deploys/:id/incident",
+    auth,
+    route(async (req, res) => {
+      const deploy = existing(String(req.params.id));
+      const body = parse(incidentSchema, req.body);
+      if (deploy.status !== "succeeded")
+        throw new HttpError(
+          409,
+          deploy.status === "running"
+            ? "the deploy is still running"
+            : `the deploy ${deploy.status}: it counts as a change failure already`,
+        );
+      const { event_id, ...mark } = body;
+      const [change] = await accept([{ ...base("api"), id: deploy.id, event_id, t: "incident", ...mark }]);
       res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
     }),
   );

@@ -158,3 +158,45 @@ describe("deploy view", () => {
     });
   });
 });
+
+describe("a deploy that caused an incident", () => {
+  const mark = (id: string, caused: boolean): DeployRecord => ({
+    id,
+    at: Date.now(),
+    source: "api",
+    t: "incident",
+    caused,
+    by: "ops",
+    note: "checkout 500s",
+  });
+
+  it("is shown, counted in the week's change failures, and can be taken back", () => {
+    const s = createDeployState({ historyLimit: 100, logLines: 10 });
+    const now = Date.now();
+    s.apply(start("ok", now - 2 * H));
+    s.apply(finish("ok", now - 2 * H + 60_000, "succeeded"));
+    s.apply(start("old", now - 9 * 24 * H));
+    s.apply(finish("old", now - 9 * 24 * H + 60_000, "succeeded"));
+    const pe = 'project="shop",environment="prod"';
+    const gauge = () => metric(render(s.families()), `opsdeck_deployments_caused_incident_7d{${pe}}`);
+    expect(gauge()).toBe("0");
+    s.apply(mark("ok", true));
+    s.apply(mark("old", true)); // finished 9 days ago: outside the week
+    expect(view(s.get("ok")!).incident).toMatchObject({ by: "ops", note: "checkout 500s" });
+    expect(deployViewSchema.safeParse(view(s.get("ok")!)).success).toBe(true);
+    expect(gauge()).toBe("1");
+    s.apply(mark("ok", false));
+    expect(view(s.get("ok")!).incident).toBeUndefined();
+    expect(gauge()).toBe("0");
+  });
+
+  it("cannot be said of a failed or running deploy (a failed one counts already)", () => {
+    const s = createDeployState({ historyLimit: 100, logLines: 10 });
+    s.apply(start("bad", 0));
+    s.apply(finish("bad", 60_000, "failed"));
+    s.apply(start("running", H));
+    expect(s.apply(mark("bad", true)).type).toBe("duplicate");
+    expect(s.apply(mark("running", true)).type).toBe("duplicate");
+    expect(s.get("bad")!.incident).toBeUndefined();
+  });
+});

@@ -173,6 +173,8 @@ export function createDeployState(opts: DeployStateOptions) {
     const existed = deploys.has(record.id);
     const deploy = ensure(record);
     if (!deploy) return { type: "duplicate" };
+    // Only a succeeded deploy can have caused an incident: a failed one is a change failure already.
+    if (record.t === "incident" && deploy.status !== "succeeded") return { type: "duplicate", deploy };
     // A second verdict changes nothing: the first one stands (and is what the counters saw).
     if (record.t === "finish" && deploy.status !== "running") return { type: "duplicate", deploy };
     inc(stats.events, [record.source]);
@@ -207,6 +209,10 @@ export function createDeployState(opts: DeployStateOptions) {
       case "finish":
         finish(deploy, record.result, record.finished_at);
         return { type: "finished", deploy };
+      case "incident":
+        if (record.caused) deploy.incident = { by: record.by, at: record.at, note: record.note };
+        else delete deploy.incident;
+        break;
     }
     return { type: started ? "started" : "updated", deploy };
   }
@@ -220,6 +226,25 @@ export function createDeployState(opts: DeployStateOptions) {
     });
     for (const deploy of deploys.values())
       inc(gauge, [deploy.project, deploy.environment], deploy.status === "running" ? 1 : 0);
+    return gauge;
+  }
+
+  /**
+   * Successful deploys finished in the last 7 days that an operator said caused an incident, per
+   * project and environment (0 for every pair with deploys): the change failure rate's other half.
+   * Read at scrape time from the history, so a mark taken back leaves it.
+   */
+  function incidents(now = Date.now()): Family {
+    const gauge = family({
+      name: "opsdeck_deployments_caused_incident_7d",
+      help: "Successful deploys finished in the last 7 days marked as having caused an incident.",
+      type: "gauge",
+      labelNames: PE,
+    });
+    for (const deploy of deploys.values()) {
+      const recent = deploy.finished_at !== undefined && deploy.finished_at > now - 7 * 86_400_000;
+      inc(gauge, [deploy.project, deploy.environment], recent && deploy.incident ? 1 : 0);
+    }
     return gauge;
   }
 
@@ -262,7 +287,7 @@ export function createDeployState(opts: DeployStateOptions) {
     query,
     get: (id: string) => deploys.get(id),
     running: () => [...deploys.values()].filter((deploy) => deploy.status === "running"),
-    families: () => [...Object.values(stats), inProgress()],
+    families: () => [...Object.values(stats), inProgress(), incidents()],
     dump: () => ({
       deploys: [...deploys.values()],
       seen: seen.dump(),
@@ -305,5 +330,6 @@ export function view(deploy: Deploy): DeployView {
       duration_seconds: secs(step.started_at, step.finished_at),
     })),
     logs: deploy.logs.map((l) => ({ ...l, ts: iso(l.ts) })),
+    incident: deploy.incident && { ...deploy.incident, at: iso(deploy.incident.at)! },
   };
 }

@@ -54,12 +54,19 @@ describe("deploy stats", () => {
       deploys_per_day: 5 / 7,
       success_rate: 0.5,
       change_failure_rate: 0.5,
+      caused_incident: 0,
       duration_p50_seconds: 60,
       duration_p90_seconds: 90,
       lead_time_avg_seconds: 3600 + 60,
     });
     // The streak began when c timed out (TODAY+40 s, before b's failure at +121 s); d restored at +1 h 90 s.
     expect(shop.time_to_restore_avg_seconds).toBe(3600 + 90 - 40);
+  });
+
+  it("counts a successful deploy that caused an incident as a change failure", () => {
+    const marked = history.map((d) => (d.id === "d" ? { ...d, incident: { by: "ops", at: NOW } } : d));
+    const [, shop] = deployStats(marked, { days: 7 }, NOW);
+    expect(shop).toMatchObject({ caused_incident: 1, change_failure_rate: 0.75, success_rate: 0.5 });
   });
 
   it("gives one bucket per day, oldest first, with that day's results", () => {

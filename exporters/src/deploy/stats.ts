@@ -40,6 +40,8 @@ function summarize(ds: Deploy[], days: number, firstDay: number): ProjectStats {
   const done = ds.filter((d) => d.finished_at !== undefined).sort((a, b) => a.finished_at! - b.finished_at!);
   const ok = done.filter((d) => d.status === "succeeded");
   const bad = done.filter((d) => d.status === "failed" || d.status === "timed_out");
+  // A successful deploy an operator said caused an incident is a change failure too.
+  const caused = ok.filter((d) => d.incident).length;
   const secs = (d: Deploy) => (d.finished_at! - d.started_at) / 1000;
   const durations = ok.map(secs).sort((a, b) => a - b);
   const restores: number[] = [];
@@ -76,7 +78,8 @@ function summarize(ds: Deploy[], days: number, firstDay: number): ProjectStats {
     running: ds.filter((d) => d.status === "running").length,
     deploys_per_day: done.length / days,
     success_rate: ratio(ok.length, ok.length + bad.length),
-    change_failure_rate: ratio(bad.length, ok.length + bad.length),
+    change_failure_rate: ratio(bad.length + caused, ok.length + bad.length),
+    caused_incident: caused,
     duration_p50_seconds: quantile(durations, 0.5),
     duration_p90_seconds: quantile(durations, 0.9),
     lead_time_avg_seconds: avg(

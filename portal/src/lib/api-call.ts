@@ -7,13 +7,14 @@ export const csrf = () =>
     .find((c) => c.startsWith("opsdeck_csrf="))
     ?.split("=")[1] ?? "";
 
-/** Sends a JSON change; throws with the API's `error` (or the status) when it is refused. */
-export async function call(method: string, url: string, body?: unknown) {
+/** Sends a JSON change; throws with the API's `error` (or the status) when it is refused; resolves with its answer. */
+export async function call(method: string, url: string, body?: unknown): Promise<unknown> {
   const res = await fetch(url, {
     method,
     headers: { "content-type": "application/json", "x-opsdeck-csrf": csrf() },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!res.ok)
-    throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${res.status}`);
+  const answer = (await res.json().catch(() => ({}))) as { error?: string };
+  if (!res.ok) throw new Error(answer.error ?? `HTTP ${res.status}`);
+  return answer;
 }

@@ -62,6 +62,12 @@ const zh = {
   logs: "日志",
   logs_query_hint: '关键词、"短语"、字段:值、AND / OR / NOT，例如 service.name:demo-shop AND PaymentError',
   errors_only: "只看错误",
+  caused_incident: "此部署导致了故障",
+  caused_incident_how: "部署成功但之后引发了故障？标记后它会计入变更失败率（DORA）。",
+  mark_incident: "标记为导致故障",
+  not_an_incident: "撤销标记",
+  incident_note: "说明（哪个故障、怎么发现的）",
+  viewer_cannot_mark: "只读用户不能标记部署",
   timeline: "时间线",
   timeline_intro:
     "一条时间轴上的部署、告警、PM2 重启与崩溃、错误日志量和业务指标。拖动选择时间段可放大，点击条目查看详情。",
@@ -374,6 +380,13 @@ const en: typeof zh = {
   logs: "Logs",
   logs_query_hint: 'words, "phrases", field:value, AND / OR / NOT — e.g. service.name:demo-shop AND PaymentError',
   errors_only: "Errors only",
+  caused_incident: "This deploy caused an incident",
+  caused_incident_how:
+    "Succeeded, but caused an incident afterwards? Marked, it counts in the change failure rate (DORA).",
+  mark_incident: "Mark as having caused an incident",
+  not_an_incident: "Take the mark back",
+  incident_note: "Note (which incident, how it was found)",
+  viewer_cannot_mark: "Viewers cannot mark deploys",
   timeline: "Timeline",
   timeline_intro:
     "Deploys, alerts, PM2 restarts and crashes, error log volume and the business KPIs on one time axis. Drag across the lanes to zoom in; tap an item for its details.",

@@ -7,11 +7,23 @@ import { statusText } from "@/lib/status.ts";
 import type { DeployView } from "@opsdeck/contracts";
 import { dateTime, durationText, type Reader } from "@/lib/time.ts";
 import { useStream } from "../live/useStream.ts";
+import { IncidentMark } from "./IncidentMark.tsx";
 
 /** The last lines of a step's log: enough to see why it failed, never a whole build log. */
 const excerpt = (log: string, lines = 40) => log.split("\n").slice(-lines).join("\n");
 
-export function DeployDetail({ initial, t, reader }: { initial: DeployView; t: Dict; reader: Reader }) {
+export function DeployDetail({
+  initial,
+  canMark,
+  t,
+  reader,
+}: {
+  initial: DeployView;
+  /** Operators may say it caused an incident. */
+  canMark: boolean;
+  t: Dict;
+  reader: Reader;
+}) {
   const time = (iso?: string) => (iso ? dateTime(iso, reader) : "");
   const duration = (seconds?: number) => (seconds === undefined ? "" : durationText(seconds, reader.lang, 2));
   const [d, setD] = useState(initial);
@@ -76,6 +88,12 @@ export function DeployDetail({ initial, t, reader }: { initial: DeployView; t: D
             </div>
           ))}
       </dl>
+      <IncidentMark
+        d={initial.incident === d.incident ? d : { ...d, incident: initial.incident }}
+        allowed={canMark}
+        t={t}
+        reader={reader}
+      />
 
       <section className="card">
         <h2>{t.steps}</h2>

@@ -2,6 +2,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { deployTimelinePath } from "@opsdeck/contracts";
+import { currentSession } from "@/features/auth/auth.ts";
+import { can } from "@/features/auth/session.ts";
 import { DeployDetail } from "@/features/deploys/DeployDetail.tsx";
 import { dict } from "@/lib/i18n.ts";
 import { deploy } from "@/lib/sources.ts";
@@ -28,7 +30,7 @@ export default async function DeployPage({ params }: { params: Promise<{ id: str
           {t.source_error}: {r.error}
         </p>
       ) : (
-        <DeployDetail initial={r.data!} t={t} reader={reader} />
+        <DeployDetail initial={r.data!} canMark={can(await currentSession(), "operator")} t={t} reader={reader} />
       )}
     </main>
   );

@@ -27,7 +27,7 @@ export function HostManager({ t, allowed, hosts }: { t: Dict; allowed: boolean; 
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState({ name: "", address: "", labels: "", node: "9100", pm2: "9209" });
-  const done = (p: Promise<void>) =>
+  const done = (p: Promise<unknown>) =>
     p.then(
       () => {
         setError(undefined);
