@@ -95,9 +95,10 @@ describe("backup and restore", () => {
     let writes = 0;
     const writer = (async () => {
       while (writing) {
-        await client
-          .index({ index: "opsdeck-logs-2026.12.01", document: { message: "during the restore" } })
-          .then(() => writes++, () => writes++);
+        await client.index({ index: "opsdeck-logs-2026.12.01", document: { message: "during the restore" } }).then(
+          () => writes++,
+          () => writes++,
+        );
         await new Promise((r) => setTimeout(r, 20));
       }
     })();

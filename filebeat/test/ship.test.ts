@@ -156,7 +156,7 @@ describe("filebeat.yml under the real Filebeat", () => {
     const errors = docs.filter((d) => d.log.level === "error" || d.log.level === "fatal");
     expect(errors.length).toBeGreaterThanOrEqual(8);
     for (const d of errors) expect([d.message, d.opsdeck?.error_pattern]).toEqual([d.message, errorPattern(d.message)]);
-    expect(find("for \"alice\"").opsdeck.error_pattern).toBe('Error: order <id> for "<v>" failed at <hex> after <n> ms');
+    expect(find('for "alice"').opsdeck.error_pattern).toBe('Error: order <id> for "<v>" failed at <hex> after <n> ms');
     expect(find("PaymentError").opsdeck.error_pattern).toBe("PaymentError: payment <n> declined");
     expect(docs.filter((d) => d.log.level === "info").every((d) => d.opsdeck?.error_pattern === undefined)).toBe(true);
   });
