@@ -120,23 +120,35 @@ export async function layoutProblems(page: Page, phone: boolean): Promise<string
     const problems: string[] = [];
     const name = (el: Element) =>
       `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(" ")[0]}` : ""} "${(el.textContent ?? "").trim().slice(0, 30)}"`;
-    const lineHeight = (el: Element) => {
-      const style = getComputedStyle(el);
-      const lh = parseFloat(style.lineHeight);
-      return Number.isNaN(lh) ? parseFloat(style.fontSize) * 1.5 : lh;
-    };
     const visible = (el: Element) => {
       const box = el.getBoundingClientRect();
       return box.width > 0 && box.height > 0;
     };
-    // A status word (a pill, or a cell holding one short word) on more than one line.
-    const words = [...document.querySelectorAll("main .pill, main td")].filter((el) => {
+    /** How many lines an element's text takes: its text nodes' line boxes, told apart by their tops. */
+    const lines = (el: Element) => {
+      const tops: number[] = [];
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) if (r.width > 0) tops.push(r.top);
+      }
+      tops.sort((a, b) => a - b);
+      return tops.filter((top, i) => i === 0 || top - tops[i - 1] > 4).length;
+    };
+    // A status word (a pill, or a cell holding one short word — no space or hyphen to break at,
+    // one element inside at most, so not two buttons side by side) on more than one line.
+    const words = [...document.querySelectorAll("main .pill, main td, main th")].filter((el) => {
       const text = (el.textContent ?? "").trim();
-      return visible(el) && text.length > 1 && text.length <= 6 && !/\s/.test(text) && el.children.length === 0;
+      return (
+        visible(el) &&
+        el.querySelectorAll("*").length <= 1 &&
+        text.length > 1 &&
+        text.length <= 20 &&
+        !/[\s\-/]/.test(text)
+      );
     });
-    for (const el of words)
-      if (el.getBoundingClientRect().height > lineHeight(el) * 1.6 + 8)
-        problems.push(`word broken across lines: ${name(el)}`);
+    for (const el of words) if (lines(el) > 1) problems.push(`word broken across lines: ${name(el)}`);
     if (!phone) return problems;
     // Every nav item on screen, without scrolling the bar.
     for (const a of document.querySelectorAll("header.top nav a")) {
@@ -151,10 +163,10 @@ export async function layoutProblems(page: Page, phone: boolean): Promise<string
         // The first (key) column is on screen without scrolling the table.
         const first = cells[0].getBoundingClientRect();
         if (first.left < 0 || first.right > width + 1) problems.push(`key column off-screen: ${name(cells[0])}`);
-        // No text column narrower than about eight characters for a text longer than that.
+        // No text column narrower than about ten characters for a text longer than that.
         for (const cell of cells) {
           const text = (cell.textContent ?? "").trim();
-          if (text.length > 16 && /\S{6}/.test(text) && cell.getBoundingClientRect().width < 96)
+          if (text.length > 16 && /\S{6}/.test(text) && cell.getBoundingClientRect().width < 80)
             problems.push(
               `text column too narrow (${Math.round(cell.getBoundingClientRect().width)}px): ${name(cell)}`,
             );

@@ -137,7 +137,7 @@ export function ImportPanel({
           {imports.map((i) => (
             <tr key={i.id} data-import={i.id}>
               <td translate="no">{i.name}</td>
-              <td>{t[`st_${i.status}` as "st_running"] ?? i.status}</td>
+              <td className="nowrap">{t[`st_${i.status}` as "st_running"] ?? i.status}</td>
               <td>
                 {n(i.docs)} {t.events} · {n(i.bad_lines)} {t.bad_lines}
                 {/* Why it failed, or why nothing came of it, stays in the list once the progress box is gone. */}

@@ -91,7 +91,7 @@ export default async function Processes({ searchParams }: { searchParams: Promis
           { key: "host", label: t.host, data: true },
           { key: "app", label: t.app, data: true },
           { key: "instance", label: t.instance, data: true },
-          { key: "status", label: t.status },
+          { key: "status", label: t.status, nowrap: true },
           { key: "cpu", label: t.cpu, numeric: true },
           { key: "memory", label: t.memory, numeric: true },
           { key: "restarts", label: t.restarts, numeric: true },

@@ -120,13 +120,13 @@ export function TimelineChart({
   const logMax = Math.max(1, ...data.logs.flatMap((l) => l.error.map((e, i) => e + l.warn[i])));
   const bucketWidth = (data.step_ms / span) * W;
 
-  const lane = (name: string, title: string, height: number, empty: boolean, shapes: ReactNode) => (
+  const lane = (name: string, title: ReactNode, height: number, empty: boolean, shapes: ReactNode) => (
     <div className="tl-lane" data-lane={name}>
       <div className="tl-label">
         {title}
         {empty && <span className="muted"> · {t.nothing_in_range}</span>}
       </div>
-      <svg viewBox={`0 0 ${W} ${height}`} preserveAspectRatio="none" height={height} role="img" aria-label={title}>
+      <svg viewBox={`0 0 ${W} ${height}`} preserveAspectRatio="none" height={height} aria-hidden="true">
         {shapes}
       </svg>
     </div>
@@ -134,7 +134,7 @@ export function TimelineChart({
 
   return (
     <section
-      className="card timeline"
+      className="card tl-chart"
       data-timeline
       data-from={data.from}
       data-to={data.to}
@@ -280,7 +280,9 @@ export function TimelineChart({
         {data.logs.map((l) =>
           lane(
             `logs-${l.service}`,
-            `${t.lane_logs} · ${l.service}`,
+            <>
+              {t.lane_logs} · <span translate="no">{l.service}</span>
+            </>,
             24,
             false,
             l.error.map((e, i) => {

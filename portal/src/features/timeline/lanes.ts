@@ -95,11 +95,12 @@ async function deployLane(q: { from: number; to: number; scope: Scope }) {
   });
   if (q.scope.project) query.set("project", q.scope.project);
   if (q.scope.environment) query.set("environment", q.scope.environment);
-  if (q.scope.host) query.set("host", q.scope.host);
   const page = await deploys(query.toString());
   if (!page.ok) return { bars: [] as DeployBar[], state: failed("deploys", page.error) };
   const bars = page.data.deploys
     .filter((d) => !q.scope.app || sameApp(q.scope.app, d.project))
+    // A deploy that did not say where it went is not excluded by a host (as an alert without one is not).
+    .filter((d) => !q.scope.host || !d.hosts?.length || d.hosts.includes(q.scope.host))
     .map((d) => ({
       id: d.id,
       project: d.project,
@@ -213,8 +214,9 @@ async function logLane(q: { from: number; to: number; stepMs: number; scope: Sco
               time: {
                 date_histogram: {
                   field: "@timestamp",
-                  fixed_interval: `${q.stepMs / 1000}s`,
-                  offset: `${(q.from % q.stepMs) / 1000}s`,
+                  // Buckets that start at the range's start (whole milliseconds: ES takes no fractions).
+                  fixed_interval: `${q.stepMs}ms`,
+                  offset: `${q.from % q.stepMs}ms`,
                   min_doc_count: 1,
                 },
                 aggs: { levels: { terms: { field: "log.level", size: 3 } } },
