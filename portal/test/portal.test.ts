@@ -755,6 +755,7 @@ describe("portal", () => {
         )
       ).json(),
     );
+    // An alert younger than one step is still on it (the steps end at the range's end).
     expect(pageLanes.alerts.map((a) => a.alertname)).toContain("DeployFailed");
     expect(await page.locator('[data-lane="alerts"] rect[data-alertname="DeployFailed"]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-lane^="logs-"]').count()).toBeGreaterThan(0);

@@ -119,16 +119,19 @@ async function deployLane(q: { from: number; to: number; scope: Scope }) {
 
 async function prometheusLanes(q: { from: number; to: number; stepMs: number; scope: Scope }) {
   const step = q.stepMs / 1000;
+  // Steps counted back from the range's end, so the last one is `to` itself: counted from
+  // `from`, the last could fall up to a step before now and miss an alert younger than that.
+  const first = q.to - Math.ceil((q.to - q.from) / q.stepMs) * q.stepMs;
   const [alerts, restarts, crashes, ...kpis] = await Promise.all([
-    promRange('ALERTS{alertstate="firing",alertname!="Watchdog"}', q.from, q.to, step),
+    promRange('ALERTS{alertstate="firing",alertname!="Watchdog"}', first, q.to, step),
     promRange(
       `sum by (app, host) (increase(pm2_process_restarts_total[${Math.max(step, 60)}s])) > 0.5`,
-      q.from,
+      first,
       q.to,
       step,
     ),
-    promRange('max by (app, host) (pm2_process_status{status="errored"}) == 1', q.from, q.to, step),
-    ...KPI_CHARTS.map((c) => promRange(c.q(""), q.from, q.to, step)),
+    promRange('max by (app, host) (pm2_process_status{status="errored"}) == 1', first, q.to, step),
+    ...KPI_CHARTS.map((c) => promRange(c.q(""), first, q.to, step)),
   ]);
   const error = [alerts, restarts, crashes, ...kpis].find((r) => !r.ok);
   const state: SourceState =
