@@ -307,6 +307,7 @@ async function lineRows(portal: string, dir: string): Promise<Row[]> {
           token: TOKEN,
           data_dir: join(dir, `notifier-${which}`),
           channels: { ding: { type: "dingtalk", access_token: "bench", base_url: ding.url, rate_per_minute: 600 } },
+          receivers: { default: { channels: ["ding"] } },
           ...(which === "with" ? { changes: { portal_url: portal, timeout_ms: 800 } } : {}),
         },
       }),
@@ -340,7 +341,11 @@ async function lineRows(portal: string, dir: string): Promise<Row[]> {
         },
         TOKEN,
       );
-      while (!ding.received.some((m) => m.text.includes(name))) await sleep(2);
+      const deadline = Date.now() + 30_000;
+      while (!ding.received.some((m) => m.text.includes(name))) {
+        if (Date.now() > deadline) throw new Error(`${name} never reached the DingTalk stand-in`);
+        await sleep(2);
+      }
       ms[which].push(performance.now() - t);
     }
     const lines = ding.received.filter((m) => m.text.includes("⚠")).length;

@@ -36,6 +36,11 @@ export async function newErrorsSince(
 ): Promise<NewErrorsSince | undefined> {
   const deploy = ranked.slice(0, SHOWN).find((c) => c.kind === "deploy" && c.project);
   if (!deploy?.project) return undefined;
+  // An incident brings many alert groups after one deploy: their pages and messages ask the
+  // same question, answered once per half minute.
+  const key = `${deploy.project}|${deploy.at}|${labels.host ?? ""}`;
+  const kept = novelties.get(key);
+  if (kept && now - kept.at < NOVELTY_KEEP_MS) return { deploy, errors: kept.errors };
   const sources = changeSources();
   try {
     const errors = await newErrors(
@@ -43,11 +48,19 @@ export async function newErrorsSince(
       { project: deploy.project, since: deploy.at, until: now, host: labels.host },
       sources.timeoutMs,
     );
+    for (const [k, v] of novelties) if (now - v.at >= NOVELTY_KEEP_MS) novelties.delete(k);
+    novelties.set(key, { at: now, errors });
     return { deploy, errors };
   } catch {
     return undefined;
   }
 }
+
+const NOVELTY_KEEP_MS = 30_000;
+// On globalThis: the Alerts page and the notifier's summary route are separate modules to Next.
+const novelties = ((
+  globalThis as { __opsdeckNovelties?: Map<string, { at: number; errors: NewError[] }> }
+).__opsdeckNovelties ??= new Map());
 
 export async function changesForGroups(
   groups: AmGroup[],
