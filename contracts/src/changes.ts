@@ -30,3 +30,27 @@ export const changeSummarySchema = z.object({
   complete: z.boolean(),
 });
 export type ChangeSummary = z.infer<typeof changeSummarySchema>;
+
+/** An alert as "what changed?" reads it: its labels and when it began. */
+interface ScopedAlert {
+  labels: Record<string, string>;
+  startsAt: string;
+}
+
+/**
+ * What "what changed?" asks about an alert group, on the Alerts page and in the message alike:
+ * the newest alert's start (a group that grew is asked what came before its new alerts) and the
+ * labels all its alerts share, with the group's own (two apps' alerts are scoped to neither).
+ * Undefined for a group with no alert or no valid start.
+ */
+export function alertGroupScope(
+  alerts: ScopedAlert[],
+  groupLabels: Record<string, string>,
+): { startsAt: number; labels: Record<string, string> } | undefined {
+  const [first, ...rest] = alerts;
+  if (!first) return undefined;
+  const startsAt = Math.max(...alerts.map((a) => Date.parse(a.startsAt)));
+  if (Number.isNaN(startsAt)) return undefined;
+  const shared = Object.entries(first.labels).filter(([key, value]) => rest.every((a) => a.labels[key] === value));
+  return { startsAt, labels: { ...Object.fromEntries(shared), ...groupLabels } };
+}

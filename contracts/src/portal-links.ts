@@ -30,13 +30,24 @@ export function alertLogsPath(labels: Record<string, string>, startsAt: string):
 }
 
 /**
- * The timeline around an alert: from `hoursBefore` before it started to now, scoped by its
- * project, environment, host and app, with its start marked (and so the likeliest change before it).
+ * The timeline around an alert, scoped by its project, environment, host and app, with its start
+ * marked (and so the likeliest change before it), live to now. It begins a little before the
+ * likeliest change when one is known (`changeAt`) — half the time from it to the alert, at least
+ * ten minutes — so a deploy three minutes before a crash loop is not a sliver at the end of six
+ * hours on a phone; else `hoursBefore` hours before the alert (the window "what changed?" searched).
  */
-export function alertTimelinePath(labels: Record<string, string>, startsAt: string | number, hoursBefore = 6): string {
+export function alertTimelinePath(
+  labels: Record<string, string>,
+  startsAt: string | number,
+  options: { hoursBefore?: number; changeAt?: number } = {},
+): string {
   const started = typeof startsAt === "number" ? startsAt : Date.parse(startsAt);
   const at = Number.isNaN(started) ? Date.now() : started;
-  const p = new URLSearchParams({ from: new Date(at - hoursBefore * 3_600_000).toISOString(), at: String(at) });
+  const { hoursBefore = 6, changeAt } = options;
+  const earliest = Math.min(at, changeAt ?? at);
+  const from =
+    changeAt === undefined ? at - hoursBefore * 3_600_000 : earliest - Math.max(10 * 60_000, (at - earliest) / 2);
+  const p = new URLSearchParams({ from: new Date(from).toISOString(), at: String(at) });
   for (const key of ["project", "environment", "host", "app"] as const) if (labels[key]) p.set(key, labels[key]);
   return `/timeline?${p}`;
 }

@@ -752,14 +752,17 @@ describe("portal", () => {
     expect((await fetch(`${front()}/api/timeline`)).status).toBe(401);
 
     // The page, from the alert: its start and the likeliest change before it marked.
-    await page.goto(front() + alertTimelinePath(deployFailed!.labels, deployFailed!.startsAt, 4));
+    await page.goto(front() + alertTimelinePath(deployFailed!.labels, deployFailed!.startsAt, { hoursBefore: 4 }));
     await page.locator('[data-lane="deploys"] rect[data-status="failed"]').first().waitFor();
     // (The page's own lanes, as the API gives them for its URL, say what is missing if anything is.)
     const pageLanes = timelineSchema.parse(
       await (
         await page.request.get(
           front() +
-            alertTimelinePath(deployFailed!.labels, deployFailed!.startsAt, 4).replace("/timeline?", "/api/timeline?"),
+            alertTimelinePath(deployFailed!.labels, deployFailed!.startsAt, { hoursBefore: 4 }).replace(
+              "/timeline?",
+              "/api/timeline?",
+            ),
         )
       ).json(),
     );

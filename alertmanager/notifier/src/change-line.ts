@@ -5,6 +5,14 @@
 import type { ChangeSummary } from "@opsdeck/contracts";
 import { fillNamed, type Strings } from "./i18n.ts";
 
+/** Each kind's sentence; a deploy's depends on how it ended. */
+const TEMPLATE = {
+  restart: "change_restart",
+  crash: "change_crash",
+  "host-down": "change_host_down",
+  config: "change_config",
+} as const satisfies Record<Exclude<NonNullable<ChangeSummary["top"]>["kind"], "deploy">, keyof Strings>;
+
 function ago(minutes: number, t: Strings): string {
   if (minutes <= 0) return t.change_at_start;
   const h = Math.floor(minutes / 60);
@@ -34,17 +42,7 @@ export function changeLine(summary: ChangeSummary | undefined, t: Strings): stri
       n: top.count ?? 1,
     };
     const template =
-      top.kind === "deploy"
-        ? failed
-          ? t.change_deploy_failed
-          : t.change_deploy
-        : top.kind === "restart"
-          ? t.change_restart
-          : top.kind === "crash"
-            ? t.change_crash
-            : top.kind === "host-down"
-              ? t.change_host_down
-              : t.change_config;
+      top.kind === "deploy" ? (failed ? t.change_deploy_failed : t.change_deploy) : t[TEMPLATE[top.kind]];
     parts.push(fillNamed(template, vars).replace(/\s+/g, " ").trim());
   }
   const kinds = summary.new_errors?.kinds ?? 0;

@@ -80,6 +80,25 @@ describe("the notifier's 'what changed?' question", () => {
       alertname: "A",
     });
     expect(changeQuery(notification("A", {}, "resolved"))).toBeUndefined();
+    // A group that grew: two apps' crash loops on one host. Scoped by what both share, and asked
+    // about the time before the newest (the deploy that broke the second app came after the first's).
+    const grown = notification("A");
+    const [older] = grown.payload.alerts;
+    grown.payload.alerts = [
+      { ...older, labels: { alertname: "A", app: "demo-worker", host: "web-1" } },
+      { ...older, labels: { alertname: "A", app: "demo-shop", host: "web-1" }, startsAt: "2026-12-05T11:30:00Z" },
+      {
+        ...older,
+        status: "resolved",
+        labels: { alertname: "A", app: "billing", host: "web-2" },
+        startsAt: "2026-12-05T12:00:00Z",
+      },
+    ];
+    expect(Object.fromEntries(changeQuery(grown)!)).toEqual({
+      at: String(Date.parse("2026-12-05T11:30:00Z")),
+      host: "web-1",
+      alertname: "A",
+    });
     expect(changeQuery(notification("A", { kind: "system" }))).toBeUndefined();
   });
 

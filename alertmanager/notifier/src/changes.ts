@@ -2,7 +2,7 @@
 // /api/changes/summary, with the notifier's token) when a firing alert's message is about to be
 // sent, and waited for only so long — a late or failed answer leaves the line out, never the
 // message waiting. One question per alert group and minute, however many channels send it.
-import { changeSummarySchema, type ChangeSummary } from "@opsdeck/contracts";
+import { alertGroupScope, changeSummarySchema, type ChangeSummary } from "@opsdeck/contracts";
 import type { Notification } from "./model.ts";
 
 export interface ChangeLookupOptions {
@@ -26,17 +26,18 @@ const KEEP_MS = 60_000;
 /** An answer some source was missing from is asked for again sooner. */
 const KEEP_INCOMPLETE_MS = 10_000;
 
-/** The question for a notification: the group's start and the labels that scope it; none for other kinds. */
+/** The question for a firing alert group's notification (alertGroupScope's scope); none for other kinds. */
 export function changeQuery(n: Notification): URLSearchParams | undefined {
   const p = n.payload;
   if ((n.kind !== "alert" && n.kind !== "escalation") || p.status !== "firing") return undefined;
-  const first = p.alerts.reduce((a, b) => (Date.parse(b.startsAt) < Date.parse(a.startsAt) ? b : a));
-  const at = Date.parse(first.startsAt);
-  if (Number.isNaN(at)) return undefined;
-  const labels = { ...first.labels, ...p.groupLabels };
-  const q = new URLSearchParams({ at: String(at) });
+  const scope = alertGroupScope(
+    p.alerts.filter((a) => a.status === "firing"),
+    p.groupLabels,
+  );
+  if (!scope) return undefined;
+  const q = new URLSearchParams({ at: String(scope.startsAt) });
   for (const key of ["project", "environment", "host", "app", "alertname"] as const) {
-    const value = labels[key];
+    const value = scope.labels[key];
     if (value) q.set(key, value.slice(0, 200));
   }
   return q;

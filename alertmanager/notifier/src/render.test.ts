@@ -276,8 +276,9 @@ describe("the 'what changed?' line", () => {
   it("comes right under the title, with a link to the group in the portal, in every format", () => {
     const n = notification([alert("HostDown")]);
     const md = renderNotification(notificationView(n, withChanges("alice")), "markdown", withChanges("alice"));
+    // The timeline from ten minutes before the deploy (12 minutes before the 08:00 alert).
     expect(md.split("\n")[1]).toBe(
-      "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1） · 新错误 3 种 · [时间线](http://portal:8090/timeline?from=2026-11-22T02%3A00%3A00.000Z&at=1795334400000)",
+      "⚠ 12 分钟前 shop 部署了 v1.4.2（alice，3f2a9c1） · 新错误 3 种 · [时间线](http://portal:8090/timeline?from=2026-11-22T07%3A38%3A00.000Z&at=1795334400000&host=web1)",
     );
     const text = renderNotification(
       notificationView(n, withChanges("alice", "en")),

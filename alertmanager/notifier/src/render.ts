@@ -2,7 +2,14 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
-import { alertLogsPath, alertsPath, alertTimelinePath, annotationText, matchersText } from "@opsdeck/contracts";
+import {
+  alertGroupScope,
+  alertLogsPath,
+  alertsPath,
+  alertTimelinePath,
+  annotationText,
+  matchersText,
+} from "@opsdeck/contracts";
 import type { ChangeSummary } from "@opsdeck/contracts";
 import { changeLine } from "./change-line.ts";
 import type { AmAlert, Notification } from "./model.ts";
@@ -221,10 +228,24 @@ function groupLinks(
   if (n.kind !== "alert" && n.kind !== "escalation") return {};
   const labels = Object.keys(p.groupLabels).length ? p.groupLabels : p.commonLabels;
   const firstStart = p.alerts.map((a) => a.startsAt).sort()[0];
-  const change = changeLine(o.changes?.(n), STRINGS[o.lang]);
+  const summary = o.changes?.(n);
+  const change = changeLine(summary, STRINGS[o.lang]);
+  // The timeline the line was computed for (changeQuery's scope).
+  const scope = alertGroupScope(
+    p.alerts.filter((a) => a.status === "firing"),
+    p.groupLabels,
+  );
   return {
     change_line: change,
-    changes_url: change ? join(o.links.portal_url, alertTimelinePath(labels, firstStart)) : undefined,
+    changes_url:
+      change && scope
+        ? join(
+            o.links.portal_url,
+            alertTimelinePath(scope.labels, scope.startsAt, {
+              changeAt: summary?.top ? scope.startsAt - summary.top.minutes_before * 60_000 : undefined,
+            }),
+          )
+        : undefined,
     ack_url:
       p.status === "firing" && Object.keys(labels).length
         ? join(o.links.portal_url, alertsPath(labels, { ack: true }))

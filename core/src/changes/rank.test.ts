@@ -76,6 +76,34 @@ describe("what changed before an alert", () => {
     expect(ranked[0].reasons).toEqual(["same_project", "same_environment", "failed"]);
   });
 
+  it("puts a deploy above the restarts it caused, whether or not it said where it went", () => {
+    // The crash loop the alert is about began 2 minutes after the deploy, as the alert did.
+    const restarts = [
+      change({ kind: "restart", at: T - min, title: "demo-shop ×6", app: "demo-shop", hosts: ["app-1"], count: 6 }),
+      change({ kind: "restart", at: T - 40 * min, title: "demo-worker ×3", app: "demo-worker", hosts: ["app-1"] }),
+    ];
+    const deploy = change({ kind: "deploy", at: T - 3 * min, title: "shop v1.4.3", project: "shop" });
+    for (const hosts of [[], ["app-1"]]) {
+      const ranked = rankChanges(alert, [...restarts, { ...deploy, hosts }], HOURS_6);
+      expect(ranked.map((r) => r.title)).toEqual(["shop v1.4.3", "demo-shop ×6", "demo-worker ×3"]);
+      expect(ranked[0].reasons).toContain("restarts_after");
+    }
+    // Scoped by the host alone (a group of several apps' alerts), the deploy still leads.
+    const byHost = rankChanges({ startsAt: T, labels: { host: "app-1" } }, [...restarts, deploy], HOURS_6);
+    expect(byHost[0]).toMatchObject({ title: "shop v1.4.3", reasons: ["restarts_after"] });
+    // The deploy before it (its restarts began after 1.4.3 replaced it) gets no such credit.
+    const earlier = change({ ...deploy, at: T - 30 * min, title: "shop v1.4.2" });
+    const both = rankChanges(alert, [...restarts, deploy, earlier], HOURS_6);
+    expect(both.find((r) => r.title === "shop v1.4.2")!.reasons).not.toContain("restarts_after");
+    // Restarts before the deploy, or of another app, or on a host it did not go to, are not its own.
+    const before = change({ ...restarts[0], at: T - 10 * min });
+    const elsewhere = change({ ...restarts[0], hosts: ["app-2"] });
+    for (const other of [before, restarts[1], elsewhere])
+      expect(
+        rankChanges(alert, [other, { ...deploy, hosts: ["app-1"] }], HOURS_6).find((r) => r.kind === "deploy")!.reasons,
+      ).not.toContain("restarts_after");
+  });
+
   it("takes an app for a project when the project's name is one of its words", () => {
     expect(sameApp("demo-shop", "shop")).toBe(true);
     expect(sameApp("shop", "shop")).toBe(true);

@@ -43,6 +43,7 @@ export const REASONS = [
   "failed",
   "crash",
   "host_down",
+  "restarts_after",
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -63,6 +64,11 @@ export const RULES = {
   same_environment: 1,
   /** A deploy that failed or was rolled back. */
   failed: 1,
+  /**
+   * A deploy whose app restarted or crashed after it (on its hosts, when it names them): those
+   * restarts are the deploy's effect, so the deploy ranks above them.
+   */
+  restarts_after: 2,
   kind: { deploy: 2, crash: 1.5, "host-down": 1.5, restart: 1, config: 1 } satisfies Record<ChangeKind, number>,
 } as const;
 
@@ -96,13 +102,41 @@ function scopeOf(labels: Record<string, string>) {
   };
 }
 
+/**
+ * Whether the deploy's app restarted or crashed after it — before the alert, and before the next
+ * deploy of its project replaced it — where it went (anywhere, if it did not say).
+ */
+function restartedAfter(deploy: Change, changes: Change[], until: number): boolean {
+  const replacedAt = Math.min(
+    until,
+    ...changes
+      .filter(
+        (c) =>
+          c.kind === "deploy" &&
+          c.project === deploy.project &&
+          c.environment === deploy.environment &&
+          c.at > deploy.at,
+      )
+      .map((c) => c.at),
+  );
+  return changes.some(
+    (c) =>
+      (c.kind === "restart" || c.kind === "crash") &&
+      c.at >= deploy.at &&
+      c.at <= replacedAt &&
+      sameApp(c.app, deploy.project) &&
+      (deploy.hosts.length === 0 || c.hosts.some((host) => deploy.hosts.includes(host))),
+  );
+}
+
 /** Ranks the changes of the window before an alert, best first; changes outside it are left out. */
 export function rankChanges(alert: AlertScope, changes: Change[], windowMs: number): RankedChange[] {
   const scope = scopeOf(alert.labels);
   const from = alert.startsAt - windowMs;
+  const until = alert.startsAt + AFTER_START_MS;
   const ranked: RankedChange[] = [];
   for (const change of changes) {
-    if (change.at < from || change.at > alert.startsAt + AFTER_START_MS) continue;
+    if (change.at < from || change.at > until) continue;
     const reasons: Reason[] = [];
     const appMatch =
       (!!scope.app && (change.app === scope.app || sameApp(scope.app, change.project))) ||
@@ -113,6 +147,7 @@ export function rankChanges(alert: AlertScope, changes: Change[], windowMs: numb
     if (scope.environment && change.environment === scope.environment) reasons.push("same_environment");
     if (change.kind === "deploy" && change.result && change.result !== "succeeded" && change.result !== "running")
       reasons.push("failed");
+    if (change.kind === "deploy" && restartedAfter(change, changes, until)) reasons.push("restarts_after");
     if (change.kind === "crash") reasons.push("crash");
     if (change.kind === "host-down") reasons.push("host_down");
     const before = Math.max(0, alert.startsAt - change.at);

@@ -282,11 +282,13 @@ const zh = {
   reason_failed: "部署失败",
   reason_crash: "进程崩溃",
   reason_host_down: "主机宕机",
+  reason_restarts_after: "部署后该应用重启",
   changes_sources_missing: "以下来源未及时应答，其变更未列出",
   new_errors_since: "新出现的错误（自 {v} 起）",
   kinds_count: "{n} 种",
+  kinds_count_one: "{n} 种",
   how_ranked:
-    "排序规则：越接近告警开始越靠前；与告警同一应用或项目、同一主机、同一环境的变更加分；部署失败、进程崩溃和主机宕机加分。只列出前三项。新错误：部署之后该项目的应用记录、而部署前 7 天内没有出现过的错误类型（数字、编号、十六进制和引号内的值不计）。",
+    "排序规则：越接近告警开始越靠前；与告警同一应用或项目、同一主机、同一环境的变更加分；部署失败、进程崩溃和主机宕机加分；部署之后该应用（在它部署到的主机上）重启或崩溃的，这次部署再加分——那些重启是它的后果。只列出前三项。新错误：部署之后该项目的应用记录、而部署前 7 天内没有出现过的错误类型（数字、编号、十六进制和引号内的值不计）。",
   log_refused: "被拒绝",
   log_keys_security_off:
     "这里的 Elasticsearch 没有开启安全功能，无法签发日志密钥，代理主机的日志写入会被拒绝。生产环境的容器部署默认开启；本地一键启动的栈不开启。",
@@ -602,11 +604,13 @@ const en: typeof zh = {
   reason_failed: "failed deploy",
   reason_crash: "process crashed",
   reason_host_down: "host went down",
+  reason_restarts_after: "its app restarted after it",
   changes_sources_missing: "These sources did not answer in time; their changes are not listed",
   new_errors_since: "New errors since {v}",
   kinds_count: "{n} kinds",
+  kinds_count_one: "{n} kind",
   how_ranked:
-    "How these are ranked: the nearer to the alert's start, the higher; a change to the same app or project, the same host or the same environment ranks higher; so do failed deploys, crashes and hosts going down. The top three are shown. New errors: error kinds the project's apps logged after the deploy and not in the 7 days before it (numbers, ids, hex and quoted values aside).",
+    "How these are ranked: the nearer to the alert's start, the higher; a change to the same app or project, the same host or the same environment ranks higher; so do failed deploys, crashes and hosts going down; a deploy whose app restarted or crashed after it (on the hosts it went to) ranks higher still — those restarts are its effect. The top three are shown. New errors: error kinds the project's apps logged after the deploy and not in the 7 days before it (numbers, ids, hex and quoted values aside).",
   log_refused: "refused",
   log_keys_security_off:
     "Elasticsearch's security is off here, so no log key can be issued and agent hosts' log writes are refused. The compose stack turns it on; the stack npm start runs does not.",

@@ -109,6 +109,8 @@ export function TimeSeries({
             stroke: "currentColor",
             values: (_u, ticks, _axis, _space, increment) => axisTimes(ticks, increment, reader),
             size: 44,
+            // At least a "14:35:00" apart: uPlot's default 50 px let 15-second ticks run into each other.
+            space: 72,
           },
           {
             stroke: "currentColor",

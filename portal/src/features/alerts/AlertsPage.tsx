@@ -316,6 +316,7 @@ function AlertGroup({
   silenceById: Map<string, AmSilence>;
   changes: { ranked: RankedChange[]; novelty?: NewErrorsSince; sources: SourceState[]; windowHours: number };
 }) {
+  const scope = groupScope(g);
   return (
     <section className="card group" data-group={groupKey(g)} data-group-labels={JSON.stringify(g.labels)}>
       <h2>
@@ -371,7 +372,10 @@ function AlertGroup({
       </table>
       <WhatChanged
         {...changes}
-        timelinePath={alertTimelinePath(groupScope(g).labels, groupScope(g).startsAt, changes.windowHours)}
+        timelinePath={alertTimelinePath(scope?.labels ?? g.labels, scope?.startsAt ?? Date.now(), {
+          hoursBefore: changes.windowHours,
+          changeAt: changes.ranked[0]?.at,
+        })}
         t={t}
         reader={reader}
       />
@@ -397,7 +401,7 @@ function Channels({
   const shown = channels.filter((c) => c.type !== "removed");
   if (shown.length === 0) return <p className="empty">{t.no_channel_title}</p>;
   return (
-    <table data-widget="channels">
+    <table className="stacked" data-widget="channels">
       <thead>
         <tr>
           <th>{t.channel}</th>
@@ -417,8 +421,12 @@ function Channels({
               <span className={`pill s-${c.up ? "up" : "down"}`}>{c.up ? t.up : t.down}</span>
               {c.failing && <div className="error">{`${c.failing.code}: ${c.failing.message}`}</div>}
             </td>
-            <td className="num">{c.queue.toLocaleString(lang)}</td>
-            <td className="num">{c.dead.toLocaleString(lang)}</td>
+            <td className="num" data-label={t.queued}>
+              {c.queue.toLocaleString(lang)}
+            </td>
+            <td className="num" data-label={t.st_dead}>
+              {c.dead.toLocaleString(lang)}
+            </td>
             <td>{allowed && <TestChannel channel={c.name} t={t} />}</td>
           </tr>
         ))}
@@ -441,7 +449,7 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
         {unhealthy.length > 0 && <span className="pill s-failed">{`${t.unhealthy} ${unhealthy.length}`}</span>}
       </summary>
       {alerting.length > 0 && (
-        <table className="rules">
+        <table className="rules stacked">
           <thead>
             <tr>
               <th>{t.rule}</th>
@@ -465,11 +473,15 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
                   {r.health !== "ok" && <div className="error">{r.lastError ?? r.health}</div>}
                 </td>
                 <td className="nowrap">{r.labels?.severity && severityText(t, r.labels.severity)}</td>
-                <td className="nowrap">{r.duration ? durationText(r.duration, reader.lang) : ""}</td>
-                <td>
+                <td className="nowrap" data-label={r.duration ? t.for : undefined}>
+                  {r.duration ? durationText(r.duration, reader.lang) : ""}
+                </td>
+                <td className="wide">
                   <code className="expr">{r.query}</code>
                 </td>
-                <td className="nowrap">{dateTime(r.lastEvaluation, reader)}</td>
+                <td className="nowrap" data-label={t.last_evaluation}>
+                  {dateTime(r.lastEvaluation, reader)}
+                </td>
               </tr>
             ))}
           </tbody>

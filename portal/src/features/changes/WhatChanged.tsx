@@ -22,6 +22,7 @@ const REASON_TEXT: Record<Reason, keyof Dict> = {
   failed: "reason_failed",
   crash: "reason_crash",
   host_down: "reason_host_down",
+  restarts_after: "reason_restarts_after",
 };
 const SOURCE_TEXT: Record<SourceState["source"], keyof Dict> = {
   deploys: "svc_deploy",
@@ -106,7 +107,10 @@ function NewErrors({ novelty, t, reader }: { novelty: NewErrorsSince; t: Dict; r
       <p>
         <strong>
           {t.new_errors_since.replace("{v}", since)}:{" "}
-          {t.kinds_count.replace("{n}", errors.length.toLocaleString(reader.lang))}
+          {(errors.length === 1 ? t.kinds_count_one : t.kinds_count).replace(
+            "{n}",
+            errors.length.toLocaleString(reader.lang),
+          )}
         </strong>
       </p>
       {errors.length > 0 && (

@@ -1,6 +1,7 @@
 // "What changed?" for the alert groups a page shows: the changes collected once for the earliest
 // group's window (one question to each source per page), ranked for each group, and the new
 // error patterns since each group's likeliest deploy.
+import { alertGroupScope } from "@opsdeck/contracts";
 import { newErrors, type NewError } from "@opsdeck/core/changes/novelty";
 import { rankChanges, type RankedChange } from "@opsdeck/core/changes/rank";
 import type { SourceState } from "@opsdeck/core/changes/collect";
@@ -13,11 +14,8 @@ export const SHOWN = 3;
 /** Groups whose new errors are looked up per page (each is two aggregations). */
 const NOVELTY_GROUPS = 10;
 
-/** A group's scope: when its first alert began, and the labels that alert carries. */
-export function groupScope(g: AmGroup) {
-  const first = g.alerts.reduce((a, b) => (Date.parse(b.startsAt) < Date.parse(a.startsAt) ? b : a));
-  return { startsAt: Date.parse(first.startsAt), labels: { ...first.labels, ...g.labels } };
-}
+/** A group's scope, as the notifier's message asks it (alertGroupScope). */
+export const groupScope = (g: AmGroup) => alertGroupScope(g.alerts, g.labels);
 
 export interface NewErrorsSince {
   /** The deploy they are new since. */
@@ -72,7 +70,10 @@ export async function changesForGroups(
 }> {
   const windowHours = config().portal.changes.window_hours;
   const windowMs = windowHours * 3_600_000;
-  const scopes = groups.filter((g) => g.alerts.length).map((g) => [key(g), groupScope(g)] as const);
+  const scopes = groups.flatMap((g) => {
+    const scope = groupScope(g);
+    return scope ? [[key(g), scope] as const] : [];
+  });
   if (!scopes.length) return { byGroup: new Map(), sources: [], windowHours };
   const from = Math.min(...scopes.map(([, s]) => s.startsAt)) - windowMs;
   const to = Math.max(...scopes.map(([, s]) => s.startsAt)) + 60_000;
