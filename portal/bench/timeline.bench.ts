@@ -361,7 +361,7 @@ async function lineRows(portal: string, dir: string): Promise<Row[]> {
       { what: `delivery with the line (${lines} of ${MESSAGES} carried it)`, ...summary(ms.with) },
       { what: "delivery without it", ...summary(ms.without) },
       { what: "first message after the portal started, with the line (not counted above)", ...summary([firstWith]) },
-      { what: "first message after the portal started, without", ...summary([firstWithout]) },
+      { what: "first message after the notifier started, without the line", ...summary([firstWithout]) },
     ];
   } finally {
     for (const n of Object.values(notifiers)) await n.proc.stop();
