@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Prometheus and promtool, Alertmanager and amtool, and node_exporter from their Go
+# Builds Prometheus and promtool, Alertmanager and amtool, node_exporter and blackbox_exporter from their Go
 # modules at the versions stack/src/versions.ts pins, once per version, into
 # ${OPSDECK_SERVERS_DIR:-~/.cache/opsdeck/servers}/<name>-<version>/ — outside the checkout, so a
 # fresh clone on the same machine finds them and CI does not recompile them on every run.
@@ -14,6 +14,7 @@ pin() { sed -n "s/^export const $1 = \"\(.*\)\";/\1/p" stack/src/versions.ts; }
 prometheus=$(pin PROMETHEUS_VERSION)
 alertmanager=$(pin ALERTMANAGER_VERSION)
 node_exporter=$(pin NODE_EXPORTER_VERSION)
+blackbox_exporter=$(pin BLACKBOX_EXPORTER_VERSION)
 dir=${OPSDECK_SERVERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/servers}
 command -v go >/dev/null 2>&1 || { echo "setup: Prometheus and Alertmanager are built with Go: install Go 1.25 or newer" >&2; exit 1; }
 
@@ -61,6 +62,7 @@ IFS=. read -r major minor patch <<<"$prometheus"
 build prometheus "$prometheus" github.com/prometheus/prometheus "v0.$((major * 100 + minor)).$patch" cmd/prometheus cmd/promtool
 build alertmanager "$alertmanager" github.com/prometheus/alertmanager "v$alertmanager" cmd/alertmanager cmd/amtool
 build node_exporter "$node_exporter" github.com/prometheus/node_exporter "v$node_exporter" .
+build blackbox_exporter "$blackbox_exporter" github.com/prometheus/blackbox_exporter "v$blackbox_exporter" .
 
 # --rehearsal: what only npm run compose-rehearsal needs. Docker Compose v5 (its main package is
 # cmd/, so the binary is named here) and the Elasticsearch exporter the compose file pins.

@@ -130,8 +130,15 @@ describe("npm start (scripts/stack.ts)", () => {
       ["node", "1"],
       ["notifier", "1"],
       ["pm2", "1"],
+      ["probes", "1"],
       ["prometheus", "1"],
     ]);
+    // The demo's probe of the front door: the sign-in page answers, with the keyword.
+    await eventually(
+      () => promQuery(prom, 'probe_success{probe="opsdeck-front-door"}'),
+      (r) => r[0]?.value[1] === "1",
+      45_000,
+    );
     // The demo's seeded deploys (the crash-loop test added one of its own).
     const demo = (await getJson(`http://127.0.0.1:${port.deploy}/api/v1/deploys?project=demo-shop`)) as {
       deploys: { id: string; status: string }[];
@@ -258,6 +265,8 @@ describe("npm start (scripts/stack.ts)", () => {
  * rule reads must have a series on this running stack.
  */
 const ONLY_AFTER: Record<string, string> = {
+  probe_ssl_last_chain_expiry_timestamp_seconds:
+    "only a probe of an https or tls target has a certificate (the demo probes the plain-http front door)",
   opsdeck_notifier_undeliverable_total:
     "counted per receiver once a notification arrives for a receiver with no channel",
 };

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
   configPath,
+  demoProbes,
   elasticsearchUrl,
   hashPassword,
   isWeakHash,
@@ -18,6 +19,7 @@ import {
   type Reader,
 } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
+import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   REPO,
   canBind,
@@ -34,6 +36,7 @@ import {
   prepareAgentScrape,
   launchExporter,
   startNodeExporter,
+  startBlackbox,
   startElasticsearch,
   startPrometheus,
   startFrontDoor,
@@ -121,6 +124,7 @@ async function main() {
 
   const ports: [string, number][] = [
     ["node-exporter", stack.node_exporter.port],
+    ["blackbox exporter", stack.blackbox_exporter.port],
     ["pm2 exporter", ex.pm2.port],
     ["deploy exporter", ex.deploy.port],
     ["business exporter", ex.business.port],
@@ -175,6 +179,27 @@ async function main() {
     console.log(`OpsDeck native stack — config ${file}, state in ${stackDir}`);
     await step("node-exporter", async () => {
       procs.push((await startNodeExporter({ port: stack.node_exporter.port, logFile: log("node-exporter") })).proc);
+    });
+    // The probes' blackbox modules and Prometheus targets, beside the agents' target files.
+    const probes = {
+      targetsDir: resolve(dirname(file), config.agents.targets_dir),
+      blackbox: `127.0.0.1:${stack.blackbox_exporter.port}`,
+    };
+    // The demo probes OpsDeck's own front door when opsdeck.yml lists no probe.
+    const probeList =
+      stack.demo && frontDoor && config.probes.length === 0 ? demoProbes(url(stack.front_door.port)) : config.probes;
+    await step(`blackbox exporter (${probeList.length} probes)`, async () => {
+      const blackboxFile = join(stackDir, "blackbox.yml");
+      writeProbeFiles({ targetsDir: probes.targetsDir, blackboxFile }, probeList);
+      procs.push(
+        (
+          await startBlackbox({
+            port: stack.blackbox_exporter.port,
+            configFile: blackboxFile,
+            logFile: log("blackbox-exporter"),
+          })
+        ).proc,
+      );
     });
     const cfg = (reader: Reader) => ({ configFile: file, env: envFor(reader) });
     if (runEs)
@@ -276,6 +301,7 @@ async function main() {
         },
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
         agents: prepareAgentScrape({ config, baseDir: dirname(file), prometheusDir: join(stackDir, "prometheus") }),
+        probes,
       });
       const p = await startPrometheus({
         dir: join(stackDir, "prometheus"),
@@ -381,6 +407,7 @@ async function main() {
     ...(portal.enabled ? ([["Portal", url(portal.port)]] as [string, string][]) : []),
     ["Prometheus", url(stack.prometheus.port)],
     ["node-exporter", `${url(stack.node_exporter.port)}/metrics`],
+    ["blackbox exporter", `${url(stack.blackbox_exporter.port)}/metrics`],
     ...(ex.pm2.enabled ? ([["PM2 exporter", `${url(ex.pm2.port)}/metrics`]] as [string, string][]) : []),
     ...(ex.deploy.enabled
       ? ([["Deploy exporter", `${url(ex.deploy.port)}/api/v1/deploys`]] as [string, string][])

@@ -11,3 +11,4 @@ export * from "./grafana.ts";
 export * from "./versions.ts";
 export * from "./agent.ts";
 export * from "./hosts.ts";
+export * from "./blackbox.ts";

@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { probeTargetFile } from "@opsdeck/core/probes/blackbox";
 import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -48,6 +49,8 @@ export async function renderPrometheusConfig(opts: {
   ruleFiles?: string[];
   /** Scrape the hosts' agents found in the target files; unset: no agent jobs. */
   agents?: AgentScrape;
+  /** Run the probes in targetsDir/probes.json through this blackbox_exporter (host:port); unset: no probes job. */
+  probes?: { targetsDir: string; blackbox: string };
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -67,6 +70,16 @@ export async function renderPrometheusConfig(opts: {
   const host = opts.host ?? hostname();
   const agents = opts.agents;
   doc.scrape_configs = doc.scrape_configs.flatMap((sc): ScrapeConfig[] => {
+    if (sc.job_name === "probes") {
+      const probes = opts.probes;
+      if (!probes) return [];
+      // Where blackbox listens, and this host's name: the probes' vantage point.
+      const replacements: Record<string, string> = { __address__: probes.blackbox, host };
+      const relabel = (sc.relabel_configs as { target_label: string }[]).map((r) =>
+        r.target_label in replacements ? { ...r, replacement: replacements[r.target_label] } : r,
+      );
+      return [{ ...sc, file_sd_configs: [{ files: [probeTargetFile(probes.targetsDir)] }], relabel_configs: relabel }];
+    }
     if (sc.file_sd_configs) {
       if (!agents) return [];
       const files = sc.file_sd_configs.flatMap((f) => f.files.map((file) => join(agents.targetsDir, basename(file))));
@@ -145,6 +158,7 @@ export async function startTestPrometheus(opts: {
   scrapeInterval?: string;
   ruleFiles?: string[];
   agents?: AgentScrape;
+  probes?: { targetsDir: string; blackbox: string };
   resendDelay?: string;
   extraArgs?: string[];
 }): Promise<{ proc: Proc; url: string }> {
@@ -159,6 +173,7 @@ export async function startTestPrometheus(opts: {
       scrapeInterval: opts.scrapeInterval,
       ruleFiles: opts.ruleFiles,
       agents: opts.agents,
+      probes: opts.probes,
     }),
     resendDelay: opts.resendDelay,
     extraArgs: opts.extraArgs,

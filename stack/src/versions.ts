@@ -8,6 +8,8 @@ import { join } from "node:path";
 export const PROMETHEUS_VERSION = "3.16.0";
 export const ALERTMANAGER_VERSION = "0.35.0";
 export const NODE_EXPORTER_VERSION = "1.12.1";
+// The newest the Go module proxy serves (it lists none, but answers exact versions).
+export const BLACKBOX_EXPORTER_VERSION = "0.28.0";
 // Only the compose rehearsal (npm run compose-rehearsal) builds these: Docker Compose as servers
 // run it (the CLI plugin), and the Elasticsearch exporter at the compose file's image tag.
 export const COMPOSE_VERSION = "5.6.0";
@@ -27,6 +29,9 @@ export const SERVER_BINARIES = {
   alertmanager: process.env.OPSDECK_ALERTMANAGER_BIN ?? built("alertmanager", ALERTMANAGER_VERSION, "alertmanager"),
   amtool: process.env.OPSDECK_AMTOOL_BIN ?? built("alertmanager", ALERTMANAGER_VERSION, "amtool"),
   nodeExporter: process.env.OPSDECK_NODE_EXPORTER_BIN ?? built("node_exporter", NODE_EXPORTER_VERSION, "node_exporter"),
+  blackboxExporter:
+    process.env.OPSDECK_BLACKBOX_EXPORTER_BIN ??
+    built("blackbox_exporter", BLACKBOX_EXPORTER_VERSION, "blackbox_exporter"),
   dockerCompose: built("docker-compose", COMPOSE_VERSION, "docker-compose"),
   elasticsearchExporter: built("elasticsearch_exporter", ES_EXPORTER_VERSION, "elasticsearch_exporter"),
 };

@@ -9,6 +9,7 @@ import { tempDir, TOKEN } from "./testkit.ts";
 export const STACK_SERVICES = [
   "prom",
   "node",
+  "blackbox",
   "pm2",
   "deploy",
   "business",
@@ -53,6 +54,7 @@ export const stackConfig = (
     stack: {
       prometheus: { port: port.prom },
       node_exporter: { port: port.node },
+      blackbox_exporter: { port: port.blackbox },
       alertmanager: { port: port.am },
       elasticsearch: { port: port.es, heap_mb: 512 },
       elasticsearch_exporter: { port: port.esExporter },

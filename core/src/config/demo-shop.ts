@@ -1,5 +1,7 @@
 // The demo shop's KPIs (demo/shop.cjs sends them): the business metrics used when opsdeck.yml
 // defines none, so a fresh stack has something to chart and alert on.
+import { probeSchema, type Probe } from "./probes.ts";
+
 const DEFAULT_MONEY_BUCKETS = [10, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const channel = { name: "channel", values: ["web", "app", "miniprogram", "other"] };
 
@@ -27,3 +29,21 @@ export const DEFAULT_BUSINESS_METRICS = [
     buckets: DEFAULT_MONEY_BUCKETS,
   },
 ] as const;
+
+/**
+ * The demo's probe, when opsdeck.yml defines none: OpsDeck's own front door, asked for its
+ * sign-in page as a user's browser would, so a fresh stack's Probes have something real.
+ */
+export function demoProbes(frontDoorUrl: string): Probe[] {
+  return [
+    probeSchema.parse({
+      name: "opsdeck-front-door",
+      display_name: "OpsDeck",
+      type: "http",
+      target: `${frontDoorUrl}/signin`,
+      http: { status: [200], keyword: "OpsDeck" },
+      slow_ms: 1000,
+      labels: { project: "opsdeck" },
+    }),
+  ];
+}

@@ -9,3 +9,4 @@ export * from "./portal.ts";
 export * from "./elasticsearch.ts";
 export * from "./stack.ts";
 export * from "./hosts.ts";
+export * from "./probes.ts";

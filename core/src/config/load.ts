@@ -10,6 +10,7 @@ import { exportersSchema } from "./exporters.ts";
 import { agentsSchema, hostListSchema } from "./hosts.ts";
 import { notifierSchema } from "./notifier.ts";
 import { portalSchema } from "./portal.ts";
+import { probeListSchema } from "./probes.ts";
 import { pick, READERS, type Reader } from "./readers.ts";
 import { stackSchema } from "./stack.ts";
 
@@ -23,6 +24,7 @@ export const configSchema = z
     stack: stackSchema.prefault({}),
     hosts: hostListSchema.default([]),
     agents: agentsSchema.prefault({}),
+    probes: probeListSchema.default([]),
   })
   .strict();
 

@@ -18,6 +18,11 @@ export const stackSchema = z
       .object({ port: port(9093) })
       .strict()
       .prefault({}),
+    /** blackbox_exporter: runs opsdeck.yml's probes (started even with none, so one added later needs no restart). */
+    blackbox_exporter: z
+      .object({ port: port(9115) })
+      .strict()
+      .prefault({}),
     /** Elasticsearch for logs; its heap is fixed (the JVM default, half the machine, is far too much). */
     elasticsearch: z
       .object({

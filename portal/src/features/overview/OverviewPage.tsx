@@ -19,6 +19,7 @@ const JOB_NAMES: Record<string, keyof Dict> = {
   alertmanager: "job_alertmanager",
   notifier: "job_notifier",
   elasticsearch: "job_elasticsearch",
+  probes: "job_probes",
 };
 
 function Targets({ targets, t }: { targets: PromTarget[]; t: Dict }) {
@@ -34,7 +35,7 @@ function Targets({ targets, t }: { targets: PromTarget[]; t: Dict }) {
             </span>{" "}
             {name ? t[name] : <span translate="no">{job}</span>}{" "}
             <span className="muted" translate="no">
-              {target.labels.host ?? target.labels.instance}
+              {target.labels.probe ?? target.labels.host ?? target.labels.instance}
             </span>
             {target.health === "down" && <div className="error">{target.lastError}</div>}
           </div>

@@ -1,0 +1,105 @@
+// The `probes:` section of opsdeck.yml: what blackbox_exporter checks from here — a site's pages
+// (HTTP(S): status, a keyword, a JSON value, headers), a TCP port, a TLS endpoint's certificate,
+// a DNS answer, a ping. OpsDeck turns each into a blackbox module and a file_sd target
+// (core/src/probes/); Prometheus scrapes blackbox for each, every scrape interval.
+import { z } from "zod";
+import { bool, int, num } from "./zod.ts";
+
+export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
+
+/** A probe's name: its `probe` label on every series, and the blackbox module's name. */
+export const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Labels OpsDeck or Prometheus set on a probe's series; its own labels may not use them. */
+const RESERVED_LABELS = new Set(["probe", "probe_type", "instance", "job", "host", "module"]);
+
+/** host:port, the host a name, an IPv4 address or an IPv6 address in brackets. */
+const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
+
+const httpCheck = z
+  .object({
+    method: z.enum(["GET", "HEAD", "POST"]).default("GET"),
+    /** Accepted status codes; unset: any 2xx. */
+    status: z.array(int().pipe(z.number().min(100).max(599))).optional(),
+    /** Text the body must hold (taken literally, not as a regular expression). */
+    keyword: z.string().min(1).max(200).optional(),
+    /** A CEL expression over the body's JSON that must hold, e.g. `body.status == "ok"`. */
+    json: z.string().min(1).max(500).optional(),
+    /** Request headers (a Host header, a token the endpoint needs). */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), z.string().max(1000)).default({}),
+    /** Follow redirects (the final answer is checked). */
+    follow_redirects: bool().default(true),
+  })
+  .strict();
+
+const dnsCheck = z
+  .object({
+    /** The name to ask for; the probe's target is the name server (host or host:port). */
+    query_name: z.string().min(1).max(253),
+    query_type: z.enum(["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV"]).default("A"),
+    /** An answer record must match this regular expression (e.g. the address it should resolve to). */
+    answer: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const probeSchema = z
+  .object({
+    name: z.string().regex(PROBE_NAME, "lower-case letters, digits and '-', at most 63, starting with a letter or digit"),
+    /** What people read (the status page): no host names or addresses needed. */
+    display_name: z.string().min(1).max(80).optional(),
+    type: z.enum(PROBE_TYPES),
+    /** http: a URL; tcp and tls: host:port; dns: the name server; icmp: a host. */
+    target: z.string().min(1).max(2048),
+    http: httpCheck.optional(),
+    dns: dnsCheck.optional(),
+    /** Seconds blackbox waits for the whole probe. */
+    timeout_seconds: num().pipe(z.number().positive().max(60)).default(5),
+    /** Answers slower than this (p95 over 5 minutes) are "slow", alerted apart from down. */
+    slow_ms: int().pipe(z.number().positive()).optional(),
+    /** Shown on the public status page (opt-in). */
+    public: bool().default(false),
+    /** Routing and scope labels on its series and alerts: project, environment, app, team… */
+    labels: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, "a Prometheus label name")
+          .refine((n) => !RESERVED_LABELS.has(n) && !n.startsWith("__"), "reserved: set by OpsDeck"),
+        z.string().max(128),
+      )
+      .default({}),
+    enabled: bool().default(true),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const bad = (message: string, path = ["target"]) => ctx.addIssue({ code: "custom", path, message });
+    if (p.type === "http") {
+      let url: URL | undefined;
+      try {
+        url = new URL(p.target);
+      } catch {
+        /* said below */
+      }
+      if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+        bad("an http:// or https:// URL for an http probe");
+    } else if (p.type === "tcp" || p.type === "tls") {
+      if (!HOST_PORT.test(p.target)) bad(`host:port for a ${p.type} probe`);
+    } else if (p.type === "dns") {
+      if (!HOST.test(p.target) && !HOST_PORT.test(p.target)) bad("the name server (host or host:port) for a dns probe");
+      if (!p.dns) bad("required for a dns probe: the name to ask for", ["dns"]);
+    } else if (!HOST.test(p.target)) bad("a host name or IP address for an icmp probe");
+    if (p.http && p.type !== "http") bad("only for an http probe", ["http"]);
+    if (p.dns && p.type !== "dns") bad("only for a dns probe", ["dns"]);
+  });
+
+export type Probe = z.infer<typeof probeSchema>;
+
+/** A list of probes whose names are unique. */
+export const probeListSchema = z.array(probeSchema).superRefine((probes, ctx) => {
+  const seen = new Set<string>();
+  probes.forEach((p, i) => {
+    if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${p.name}" is listed twice` });
+    seen.add(p.name);
+  });
+});

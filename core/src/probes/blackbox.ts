@@ -1,0 +1,101 @@
+// What blackbox_exporter needs for opsdeck.yml's probes: one module per probe (its expected
+// status, keyword, JSON check, headers, DNS question) in blackbox.yml, which blackbox re-reads by
+// itself (--config.enable-auto-reload), and one file_sd target per probe in probes.json, which
+// Prometheus watches. Adding, changing or removing a probe rewrites them: no restart.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { stringify } from "yaml";
+import { replaceFile } from "../atomic-file.ts";
+import type { Probe } from "../config/probes.ts";
+import type { TargetGroup } from "../hosts/file-sd.ts";
+
+export const moduleName = (probe: Pick<Probe, "name">) => `probe_${probe.name}`;
+
+/** A keyword as a Go (RE2) regular expression that matches it literally. */
+export const literalRegexp = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+
+/** The blackbox module of one probe. IPv4 first, IPv6 if that is all a name has. */
+export function blackboxModule(probe: Probe): Record<string, unknown> {
+  const ip = { preferred_ip_protocol: "ip4", ip_protocol_fallback: true };
+  const timeout = `${probe.timeout_seconds}s`;
+  switch (probe.type) {
+    case "http": {
+      const check = probe.http;
+      return {
+        prober: "http",
+        timeout,
+        http: {
+          ...ip,
+          method: check?.method ?? "GET",
+          valid_status_codes: check?.status ?? [],
+          no_follow_redirects: check ? !check.follow_redirects : false,
+          ...(check && Object.keys(check.headers).length ? { headers: check.headers } : {}),
+          ...(check?.keyword ? { fail_if_body_not_matches_regexp: [literalRegexp(check.keyword)] } : {}),
+          ...(check?.json ? { fail_if_body_json_not_matches_cel: check.json } : {}),
+        },
+      };
+    }
+    case "tcp":
+      return { prober: "tcp", timeout, tcp: ip };
+    case "tls":
+      return { prober: "tcp", timeout, tcp: { ...ip, tls: true } };
+    case "dns": {
+      const dns = probe.dns!;
+      return {
+        prober: "dns",
+        timeout,
+        dns: {
+          ...ip,
+          query_name: dns.query_name,
+          query_type: dns.query_type,
+          valid_rcodes: ["NOERROR"],
+          ...(dns.answer ? { validate_answer_rrs: { fail_if_none_matches_regexp: [dns.answer] } } : {}),
+        },
+      };
+    }
+    case "icmp":
+      return { prober: "icmp", timeout, icmp: ip };
+  }
+}
+
+/** blackbox.yml: a module per enabled probe. */
+export function blackboxConfig(probes: Probe[]): string {
+  const modules = Object.fromEntries(probes.filter((p) => p.enabled).map((p) => [moduleName(p), blackboxModule(p)]));
+  return `# Written by OpsDeck from opsdeck.yml's probes: edits here are overwritten.\n${stringify({ modules })}`;
+}
+
+/**
+ * probes.json: a target per enabled probe, naming its module (`__param_module`, a URL parameter
+ * of the scrape) and carrying its labels. Its slow threshold rides along as a label for the page.
+ */
+export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
+  return probes
+    .filter((p) => p.enabled)
+    .map((p) => ({
+      targets: [p.target],
+      labels: {
+        ...p.labels,
+        probe: p.name,
+        probe_type: p.type,
+        __param_module: moduleName(p),
+      },
+    }));
+}
+
+export const probeTargetFile = (targetsDir: string) => join(targetsDir, "probes.json");
+
+/** Writes blackbox.yml and probes.json where they changed; returns which were rewritten. */
+export function writeProbeFiles(opts: { targetsDir: string; blackboxFile: string }, probes: Probe[]): string[] {
+  const written: string[] = [];
+  const files: [string, string][] = [
+    [opts.blackboxFile, blackboxConfig(probes)],
+    [probeTargetFile(opts.targetsDir), JSON.stringify(probeTargetGroups(probes), null, 2) + "\n"],
+  ];
+  for (const [file, content] of files) {
+    mkdirSync(dirname(file), { recursive: true });
+    if (existsSync(file) && readFileSync(file, "utf8") === content) continue;
+    replaceFile(file, content);
+    written.push(file);
+  }
+  return written;
+}
