@@ -19,7 +19,7 @@ import {
   type Reader,
 } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
-import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   REPO,
   canBind,
@@ -177,9 +177,6 @@ async function main() {
 
   try {
     console.log(`OpsDeck native stack — config ${file}, state in ${stackDir}`);
-    await step("node-exporter", async () => {
-      procs.push((await startNodeExporter({ port: stack.node_exporter.port, logFile: log("node-exporter") })).proc);
-    });
     // The probes' blackbox modules and Prometheus targets, beside the agents' target files.
     const probes = {
       targetsDir: resolve(dirname(file), config.agents.targets_dir),
@@ -188,9 +185,17 @@ async function main() {
     // The demo probes OpsDeck's own front door when opsdeck.yml lists no probe.
     const probeList =
       stack.demo && frontDoor && config.probes.length === 0 ? demoProbes(url(stack.front_door.port)) : config.probes;
+    const blackboxFile = join(stackDir, "blackbox.yml");
+    writeProbeFiles({ targetsDir: probes.targetsDir, blackboxFile }, probeList);
+    await step("node-exporter", async () => {
+      const node = await startNodeExporter({
+        port: stack.node_exporter.port,
+        logFile: log("node-exporter"),
+        textfileDir: probeTextfileDir(probes.targetsDir),
+      });
+      procs.push(node.proc);
+    });
     await step(`blackbox exporter (${probeList.length} probes)`, async () => {
-      const blackboxFile = join(stackDir, "blackbox.yml");
-      writeProbeFiles({ targetsDir: probes.targetsDir, blackboxFile }, probeList);
       procs.push(
         (
           await startBlackbox({

@@ -55,6 +55,20 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
     },
     // The test run's shared Elasticsearch, with indices of this file's own.
     { url: inject("elasticsearchUrl"), index_prefix: "t-portal", ...elasticsearch },
+    {},
+    // The front door's sign-in page (up), and a page it does not have (down: HTTP 404).
+    {
+      probes: [
+        {
+          name: "front-door",
+          type: "http",
+          target: `${front()}/signin`,
+          http: { keyword: "OpsDeck" },
+          slow_ms: 2000,
+        },
+        { name: "missing-page", type: "http", target: `${front()}/no-such-page`, http: { status: [200] } },
+      ],
+    },
   );
 
 beforeAll(async () => {
@@ -950,6 +964,7 @@ describe("portal", () => {
     ["/business", { "zh-CN": "业务", en: "Business" }],
     ["/alerts", { "zh-CN": "告警", en: "Alerts" }],
     ["/timeline", { "zh-CN": "时间线", en: "Timeline" }],
+    ["/probes", { "zh-CN": "探测", en: "Probes" }],
     ["/logs", { "zh-CN": "日志", en: "Logs" }],
     ["/dashboards", { "zh-CN": "仪表盘", en: "Dashboards" }],
   ] as const;
@@ -1007,6 +1022,27 @@ describe("portal", () => {
         }
       expect(problems).toEqual([]);
     });
+
+  it("shows each probe's state, and why one is down", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const row = (name: string) => page.locator(`[data-widget="probes"] tr[data-probe="${name}"]`);
+    await eventually(
+      async () => {
+        await page.goto(front() + "/probes");
+        return [
+          await row("front-door").getAttribute("data-state"),
+          await row("missing-page").getAttribute("data-state"),
+        ];
+      },
+      (states) => states[0] === "up" && states[1] === "down",
+      60_000,
+    );
+    await expect(row("missing-page").locator("[data-reason]").textContent()).resolves.toBe("HTTP 状态码 404");
+    await expect(row("front-door").textContent()).resolves.toMatch(/正常/);
+    await shot(page, "probes-zh");
+    await page.close();
+  });
 
   it("a viewer cannot silence, nor add a host", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });

@@ -187,6 +187,8 @@ export async function startNodeExporter(opts: {
   webConfigFile?: string;
   /** Credentials for the readiness check, with a web config. */
   auth?: { username: string; password: string };
+  /** The central host's: series from the *.prom files here (the probes' slow thresholds). */
+  textfileDir?: string;
 }): Promise<{ proc: Proc; url: string }> {
   const url = `http://127.0.0.1:${opts.port}`;
   const proc = spawnProc(
@@ -197,6 +199,7 @@ export async function startNodeExporter(opts: {
       ...(opts.webConfigFile ? [`--web.config.file=${opts.webConfigFile}`] : []),
       "--collector.disable-defaults",
       ...NODE_COLLECTORS.map((c) => `--collector.${c}`),
+      ...(opts.textfileDir ? ["--collector.textfile", `--collector.textfile.directory=${opts.textfileDir}`] : []),
     ],
     { logFile: opts.logFile },
   );

@@ -33,15 +33,18 @@ export async function stackPorts(): Promise<StackPorts> {
 
 /**
  * opsdeck.yml for the whole stack with the demo; `portal`, `elasticsearch` and `notifier` are
- * merged into their sections (an `elasticsearch.url` uses that server instead of starting one).
+ * merged into their sections (an `elasticsearch.url` uses that server instead of starting one),
+ * `sections` adds top-level ones (probes).
  */
 export const stackConfig = (
   port: StackPorts,
   portal: Record<string, unknown> = {},
   elasticsearch: Record<string, unknown> = {},
   notifier: Record<string, unknown> = {},
+  sections: Record<string, unknown> = {},
 ) =>
   stringify({
+    ...sections,
     log: { level: "warn" },
     exporters: {
       pm2: { port: port.pm2, filebeat_url: `http://127.0.0.1:${port.filebeat}` },

@@ -1,7 +1,7 @@
 // The `hosts:` and `agents:` sections of opsdeck.yml: the app servers OpsDeck watches besides
 // its own, and how the central Prometheus reaches their agents.
 import { z } from "zod";
-import { bool, int, num, secret, unsetIfEmpty } from "./zod.ts";
+import { bool, int, num, secret, unsetIfEmpty, userLabels } from "./zod.ts";
 
 /** A host's name: its `host` label on every series and `host.name` in every log line. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -22,15 +22,7 @@ export const hostSchema = z
         "a host name or IP address (IPv6 in brackets), without a scheme or port",
       ),
     /** Extra labels on every series of the host, e.g. env and role. */
-    labels: z
-      .record(
-        z
-          .string()
-          .regex(/^[a-z_][a-z0-9_]*$/, "a Prometheus label name")
-          .refine((n) => !RESERVED_LABELS.has(n) && !n.startsWith("__"), "reserved: set by OpsDeck"),
-        z.string().max(128),
-      )
-      .default({}),
+    labels: userLabels(RESERVED_LABELS).default({}),
     /** The agents' ports there; false: not installed on that host. */
     node_exporter: exporterPort.default(9100),
     pm2_exporter: exporterPort.default(9209),

@@ -3,7 +3,7 @@
 // a DNS answer, a ping. OpsDeck turns each into a blackbox module and a file_sd target
 // (core/src/probes/); Prometheus scrapes blackbox for each, every scrape interval.
 import { z } from "zod";
-import { bool, int, num } from "./zod.ts";
+import { bool, int, num, userLabels } from "./zod.ts";
 
 export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
 
@@ -14,8 +14,10 @@ export const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const RESERVED_LABELS = new Set(["probe", "probe_type", "instance", "job", "host", "module"]);
 
 /** host:port, the host a name, an IPv4 address or an IPv6 address in brackets. */
-const HOST_PORT = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
+const HOST_PORT =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
 
 const httpCheck = z
   .object({
@@ -45,7 +47,9 @@ const dnsCheck = z
 
 export const probeSchema = z
   .object({
-    name: z.string().regex(PROBE_NAME, "lower-case letters, digits and '-', at most 63, starting with a letter or digit"),
+    name: z
+      .string()
+      .regex(PROBE_NAME, "lower-case letters, digits and '-', at most 63, starting with a letter or digit"),
     /** What people read (the status page): no host names or addresses needed. */
     display_name: z.string().min(1).max(80).optional(),
     type: z.enum(PROBE_TYPES),
@@ -60,15 +64,7 @@ export const probeSchema = z
     /** Shown on the public status page (opt-in). */
     public: bool().default(false),
     /** Routing and scope labels on its series and alerts: project, environment, app, team… */
-    labels: z
-      .record(
-        z
-          .string()
-          .regex(/^[a-z_][a-z0-9_]*$/, "a Prometheus label name")
-          .refine((n) => !RESERVED_LABELS.has(n) && !n.startsWith("__"), "reserved: set by OpsDeck"),
-        z.string().max(128),
-      )
-      .default({}),
+    labels: userLabels(RESERVED_LABELS).default({}),
     enabled: bool().default(true),
   })
   .strict()

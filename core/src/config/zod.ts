@@ -18,3 +18,17 @@ export const port = (defaultPort: number, lowest = 0) =>
 
 /** A token or secret from the environment; unset disables what it protects. */
 export const secret = unsetIfEmpty(z.string().min(16, "must be at least 16 characters"));
+
+/**
+ * Labels a user adds to series (a host's, a probe's): Prometheus label names, none of those
+ * OpsDeck sets itself (`reserved`) or Prometheus' own (`__…`); each refusal names its label.
+ */
+export const userLabels = (reserved: ReadonlySet<string>) =>
+  z.record(z.string(), z.string().max(128)).superRefine((labels, ctx) => {
+    for (const name of Object.keys(labels)) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name))
+        ctx.addIssue({ code: "custom", path: [name], message: "a Prometheus label name" });
+      else if (reserved.has(name) || name.startsWith("__"))
+        ctx.addIssue({ code: "custom", path: [name], message: "reserved: set by OpsDeck" });
+    }
+  });

@@ -66,7 +66,7 @@ export function blackboxConfig(probes: Probe[]): string {
 
 /**
  * probes.json: a target per enabled probe, naming its module (`__param_module`, a URL parameter
- * of the scrape) and carrying its labels. Its slow threshold rides along as a label for the page.
+ * of the scrape) and carrying its labels.
  */
 export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
   return probes
@@ -82,14 +82,34 @@ export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
     }));
 }
 
-export const probeTargetFile = (targetsDir: string) => join(targetsDir, "probes.json");
+/**
+ * The probes' slow thresholds as series, in the text format node-exporter's textfile collector
+ * reads on every scrape (so ProbeSlow can compare each probe with its own threshold, and a
+ * changed threshold needs no restart or rule reload).
+ */
+export function slowThresholds(probes: Probe[]): string {
+  const lines = [
+    "# HELP opsdeck_probe_slow_seconds A probe's slow threshold (opsdeck.yml probes[].slow_ms): slower at p95 over 5 minutes is slow.",
+    "# TYPE opsdeck_probe_slow_seconds gauge",
+    ...probes
+      .filter((p) => p.enabled && p.slow_ms)
+      .map((p) => `opsdeck_probe_slow_seconds{probe="${p.name}"} ${p.slow_ms! / 1000}`),
+  ];
+  return lines.join("\n") + "\n";
+}
 
-/** Writes blackbox.yml and probes.json where they changed; returns which were rewritten. */
+export const probeTargetFile = (targetsDir: string) => join(targetsDir, "probes.json");
+/** The central node-exporter's textfile directory (--collector.textfile.directory). */
+export const probeTextfileDir = (targetsDir: string) => join(targetsDir, "textfile");
+
+/** Writes blackbox.yml, probes.json and the thresholds where they changed; returns which were rewritten. */
 export function writeProbeFiles(opts: { targetsDir: string; blackboxFile: string }, probes: Probe[]): string[] {
   const written: string[] = [];
+  // blackbox's modules before the targets that name them.
   const files: [string, string][] = [
     [opts.blackboxFile, blackboxConfig(probes)],
     [probeTargetFile(opts.targetsDir), JSON.stringify(probeTargetGroups(probes), null, 2) + "\n"],
+    [join(probeTextfileDir(opts.targetsDir), "probes.prom"), slowThresholds(probes)],
   ];
   for (const [file, content] of files) {
     mkdirSync(dirname(file), { recursive: true });

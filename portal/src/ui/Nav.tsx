@@ -15,6 +15,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/system", t.system],
     ["/processes", t.processes],
     ["/business", t.business],
+    ["/probes", t.probes],
     ["/alerts", t.alerts],
     ["/timeline", t.timeline],
     ["/logs", t.logs],

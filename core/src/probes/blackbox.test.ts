@@ -1,0 +1,75 @@
+// opsdeck.yml's probes as blackbox modules, targets and thresholds; bad probes refused with
+// the key and the reason.
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { probeListSchema } from "../config/probes.ts";
+import { blackboxConfig, literalRegexp, probeTargetGroups, slowThresholds } from "./blackbox.ts";
+
+const probes = probeListSchema.parse([
+  {
+    name: "shop-home",
+    type: "http",
+    target: "https://shop.example.com/",
+    http: { status: [200, 301], keyword: "¥9.9 (today)", json: 'body.status == "ok"' },
+    slow_ms: 800,
+    labels: { project: "shop" },
+  },
+  { name: "shop-db", type: "tcp", target: "10.0.0.21:5432" },
+  { name: "shop-dns", type: "dns", target: "223.5.5.5", dns: { query_name: "shop.example.com" } },
+  { name: "off", type: "icmp", target: "10.0.0.9", enabled: false },
+]);
+
+describe("probes for blackbox_exporter", () => {
+  it("writes a module per enabled probe, its keyword matched literally", () => {
+    const { modules } = parse(blackboxConfig(probes)) as { modules: Record<string, Record<string, unknown>> };
+    expect(Object.keys(modules)).toEqual(["probe_shop-home", "probe_shop-db", "probe_shop-dns"]);
+    expect(modules["probe_shop-home"]).toMatchObject({
+      prober: "http",
+      timeout: "5s",
+      http: {
+        valid_status_codes: [200, 301],
+        fail_if_body_not_matches_regexp: ["¥9\\.9 \\(today\\)"],
+        fail_if_body_json_not_matches_cel: 'body.status == "ok"',
+        preferred_ip_protocol: "ip4",
+      },
+    });
+    expect(new RegExp(literalRegexp("a+b (c)")).test("x a+b (c) y")).toBe(true);
+    expect(modules["probe_shop-dns"]).toMatchObject({
+      prober: "dns",
+      dns: { query_name: "shop.example.com", query_type: "A" },
+    });
+  });
+
+  it("gives each target its probe's name, type, module and labels, and each threshold a series", () => {
+    expect(probeTargetGroups(probes)[0]).toEqual({
+      targets: ["https://shop.example.com/"],
+      labels: { project: "shop", probe: "shop-home", probe_type: "http", __param_module: "probe_shop-home" },
+    });
+    expect(slowThresholds(probes)).toMatch(/^opsdeck_probe_slow_seconds\{probe="shop-home"\} 0\.8$/m);
+    expect(slowThresholds(probes).match(/^opsdeck_probe_slow_seconds/gm)).toHaveLength(1);
+  });
+
+  it("refuses what blackbox could not run, saying where", () => {
+    const problems = (list: unknown[]) =>
+      probeListSchema.safeParse(list).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(problems([{ name: "Shop", type: "http", target: "https://x/" }])).toEqual([
+      expect.stringMatching(/^0\.name: lower-case letters/),
+    ]);
+    expect(problems([{ name: "a", type: "http", target: "ftp://x/" }])).toEqual([
+      "0.target: an http:// or https:// URL for an http probe",
+    ]);
+    expect(problems([{ name: "a", type: "tcp", target: "db" }])).toEqual(["0.target: host:port for a tcp probe"]);
+    expect(problems([{ name: "a", type: "dns", target: "1.1.1.1" }])).toEqual([
+      "0.dns: required for a dns probe: the name to ask for",
+    ]);
+    expect(problems([{ name: "a", type: "tcp", target: "db:5432", labels: { probe: "x" } }])).toEqual([
+      "0.labels.probe: reserved: set by OpsDeck",
+    ]);
+    expect(
+      problems([
+        { name: "a", type: "tcp", target: "db:1" },
+        { name: "a", type: "tcp", target: "db:2" },
+      ]),
+    ).toEqual(['1.name: "a" is listed twice']);
+  });
+});

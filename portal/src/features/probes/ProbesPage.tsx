@@ -1,0 +1,139 @@
+// Probes: every probe of opsdeck.yml with its state (up, slow, down) and why it failed, its
+// latency against its own threshold, its certificate's days left and its availability — from
+// blackbox_exporter's series in Prometheus, one query per series for every probe at once.
+import { fmt } from "@/lib/format.ts";
+import { dict, type Dict } from "@/lib/i18n.ts";
+import { promQuery, type PromSample } from "@/lib/sources.ts";
+import { probeState, type FailureReason, type ProbeState, type ProbeValues } from "./state.ts";
+
+const STATE_CLASS: Record<ProbeState, string> = { up: "s-up", slow: "s-warning", down: "s-down", unknown: "s-muted" };
+const STATE_TEXT: Record<ProbeState, keyof Dict> = {
+  up: "probe_up",
+  slow: "probe_slow",
+  down: "probe_down",
+  unknown: "unknown",
+};
+
+/** Why it failed, in the reader's language. */
+function reasonText(reason: FailureReason, t: Dict): string {
+  if (reason.code === "status") return t.probe_reason_status.replace("{n}", String(reason.status));
+  return t[`probe_reason_${reason.code}`];
+}
+
+/** One series per probe and vantage point: keyed by both. */
+const key = (m: Record<string, string>) => `${m.probe}\u0000${m.host ?? ""}`;
+
+export default async function ProbesPage() {
+  const { t, lang } = await dict();
+  const queries = {
+    success: "probe_success",
+    duration: "probe_duration_seconds",
+    p95: "quantile_over_time(0.95, probe_duration_seconds[5m])",
+    httpStatus: "probe_http_status_code",
+    failedDueToRegex: "probe_failed_due_to_regex",
+    failedDueToCel: "probe_failed_due_to_cel",
+    ipProtocol: "probe_ip_protocol",
+    certExpiry: "probe_ssl_last_chain_expiry_timestamp_seconds",
+    dnsQuerySucceeded: "probe_dns_query_succeeded",
+    day: "avg_over_time(probe_success[1d])",
+    month: "avg_over_time(probe:success:avg5m[30d])",
+  } as const;
+  const names = Object.keys(queries) as (keyof typeof queries)[];
+  const [answers, thresholds] = await Promise.all([
+    Promise.all(names.map((n) => promQuery(queries[n]))),
+    promQuery("max by (probe) (opsdeck_probe_slow_seconds)"),
+  ]);
+  const success = answers[0];
+  if (!success.ok)
+    return (
+      <main>
+        <h1>{t.probes}</h1>
+        <p className="error" role="alert">
+          {t.source_error}: {success.error}
+        </p>
+      </main>
+    );
+  const values = Object.fromEntries(
+    names.map((n, i) => {
+      const r = answers[i];
+      return [n, new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [key(s.metric), Number(s.value[1])]))];
+    }),
+  ) as Record<keyof typeof queries, Map<string, number>>;
+  const slow = new Map((thresholds.ok ? thresholds.data : []).map((s) => [s.metric.probe, Number(s.value[1])]));
+  const now = Date.now();
+  const rows = success.data
+    .map((s) => s.metric)
+    .sort((a, b) => (a.probe ?? "").localeCompare(b.probe ?? "") || (a.host ?? "").localeCompare(b.host ?? ""))
+    .map((m) => {
+      const k = key(m);
+      const v: ProbeValues = {
+        type: m.probe_type ?? "",
+        slowSeconds: slow.get(m.probe),
+        ...Object.fromEntries(names.map((n) => [n, values[n].get(k)])),
+      };
+      return { m, v, ...probeState(v, now) };
+    });
+  return (
+    <main>
+      <h1>{t.probes}</h1>
+      <p className="muted">{t.probes_intro}</p>
+      {rows.length === 0 ? (
+        <p className="empty">{t.probes_none}</p>
+      ) : (
+        <table className="stacked" data-widget="probes">
+          <thead>
+            <tr>
+              <th>{t.probe}</th>
+              <th>{t.state}</th>
+              <th>{t.probe_latency}</th>
+              <th>{t.probe_certificate}</th>
+              <th>{t.probe_availability}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ m, v, state, reason }) => {
+              const daysLeft = v.certExpiry !== undefined ? (v.certExpiry * 1000 - now) / 86_400_000 : undefined;
+              return (
+                <tr key={key(m)} data-probe={m.probe} data-state={state}>
+                  <td className="wide" translate="no">
+                    <b>{m.probe}</b> <span className="muted">{m.probe_type}</span>
+                    <div className="muted break">{m.instance}</div>
+                  </td>
+                  <td>
+                    <span className={`pill ${STATE_CLASS[state]}`}>{t[STATE_TEXT[state]]}</span>
+                    {reason && (
+                      <div className="error" data-reason={reason.code}>
+                        {reasonText(reason, t)}
+                      </div>
+                    )}
+                    {m.host && (
+                      <div className="muted">
+                        {t.probe_from} <span translate="no">{m.host}</span>
+                      </div>
+                    )}
+                  </td>
+                  <td className="num" data-label={t.probe_latency}>
+                    {fmt("s", v.p95, 2)}
+                    {v.slowSeconds !== undefined && <span className="muted"> / {fmt("s", v.slowSeconds, 2)}</span>}
+                  </td>
+                  <td className="num" data-label={t.probe_certificate}>
+                    {daysLeft === undefined
+                      ? "–"
+                      : t.days_left.replace("{n}", Math.floor(daysLeft).toLocaleString(lang))}
+                  </td>
+                  <td className="num" data-label={t.probe_availability}>
+                    {fmt("percentunit", values.day.get(key(m)), 2)}
+                    <span className="muted">
+                      {" "}
+                      {t.probe_day} · {fmt("percentunit", values.month.get(key(m)), 2)} {t.probe_month}
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </main>
+  );
+}
