@@ -99,7 +99,17 @@ async function serverCheckout() {
     .join("\n");
   writeFileSync(join(SERVER, ".env"), filled);
   chmodSync(join(SERVER, ".env"), 0o600);
-  cpSync(join(SERVER, "opsdeck.example.yml"), join(SERVER, "opsdeck.yml"));
+  // cp opsdeck.example.yml opsdeck.yml, and a probe of the site, as a team adds one (here the
+  // front door's sign-in page, reached on the compose network).
+  const example = readFileSync(join(SERVER, "opsdeck.example.yml"), "utf8");
+  if (!/^probes: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `probes: []` line");
+  writeFileSync(
+    join(SERVER, "opsdeck.yml"),
+    example.replace(
+      /^probes: \[\]$/m,
+      'probes:\n  - { name: front-door, type: http, target: "http://nginx/signin", http: { keyword: OpsDeck } }',
+    ),
+  );
   const preflight = spawnSync("bash", ["scripts/preflight.sh"], { cwd: SERVER, env, encoding: "utf8" });
   const fixes = preflight.stdout.split("\n").filter((l) => l.startsWith("  FIX"));
   writeFileSync(join(CACHE, "preflight.txt"), preflight.stdout);
@@ -338,6 +348,21 @@ async function main() {
         return `${t.data.activeTargets.length} up: ${[...new Set(t.data.activeTargets.map((x) => x.labels.job))].join(", ")}`;
       },
       180_000,
+    ),
+  );
+
+  await step("blackbox-exporter probes the site (opsdeck.yml's probe of the front door)", () =>
+    eventually(
+      "probe_success",
+      () => {
+        const q = JSON.parse(
+          inside("http://prometheus:9090/api/v1/query?query=probe_success%7Bprobe%3D%22front-door%22%7D"),
+        ) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        const [series] = q.data.result;
+        if (series?.value[1] !== "1") throw new Error(`probe_success is ${JSON.stringify(q.data.result)}`);
+        return `probe_success 1 from ${series.metric.host}`;
+      },
+      120_000,
     ),
   );
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
   ALERTMANAGER_VERSION,
+  BLACKBOX_EXPORTER_VERSION,
   ES_VERSION,
   FILEBEAT_CONFIG,
   FRONT_DOOR_SITE_TEMPLATE,
@@ -69,6 +70,7 @@ describe("docker-compose.monitoring.yml", () => {
     expect(Object.keys(config.services).sort()).toEqual(
       [
         "alertmanager",
+        "blackbox-exporter",
         "business-exporter",
         "deploy-exporter",
         "elasticsearch",
@@ -137,17 +139,21 @@ describe("docker-compose.monitoring.yml", () => {
       prometheus: `prom/prometheus:v${PROMETHEUS_VERSION}`,
       alertmanager: `prom/alertmanager:v${ALERTMANAGER_VERSION}`,
       "node-exporter": `prom/node-exporter:v${NODE_EXPORTER_VERSION}`,
+      "blackbox-exporter": `prom/blackbox-exporter:v${BLACKBOX_EXPORTER_VERSION}`,
       elasticsearch: `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`,
       kibana: `docker.elastic.co/kibana/kibana:${ES_VERSION}`,
       filebeat: `docker.elastic.co/beats/filebeat:${ES_VERSION}`,
     });
     for (const [name, image] of Object.entries(images))
       expect([name, /:v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(image ?? "")]).toEqual([name, true]);
-    // node-exporter collects what the tests' node-exporter collects.
+    // node-exporter collects what the tests' node-exporter collects, and (the central one) the
+    // probes' thresholds from the targets volume, as npm start's does.
     const collectors = services["node-exporter"].command!.filter(
       (a) => /^--collector\.\w+$/.test(a) && a !== "--collector.disable-defaults",
     );
-    expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual([...NODE_COLLECTORS].sort());
+    expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual(
+      [...NODE_COLLECTORS, "textfile"].sort(),
+    );
   });
 
   it("gives each OpsDeck service every variable its part of opsdeck.example.yml requires", async () => {

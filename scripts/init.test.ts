@@ -26,7 +26,7 @@ const env = {
 const AGENT_PASSWORD = "agent-password-0123456789";
 const options = (): InitOptions => ({
   config: parseConfig(
-    `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\n`,
+    `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\nprobes:\n  - { name: shop, type: http, target: "https://shop.example.com/", slow_ms: 800 }\n`,
     "test",
   ),
   configDir: dir,
@@ -47,7 +47,7 @@ describe("the init job", () => {
     expect(readFileSync(join(dir, "prometheus/prometheus.yml"), "utf8")).toBe(prometheus);
     expect(readFileSync(join(dir, "alertmanager/alertmanager.yml"), "utf8")).toBe(alertmanager);
     expect(said).toEqual([
-      'prometheus: config for host "web-1", and 1 other host(s)',
+      'prometheus: config for host "web-1", 1 other host(s) and 1 probe(s)',
       "alertmanager: config with the notifier's token file",
     ]);
 
@@ -58,12 +58,27 @@ describe("the init job", () => {
         static_configs?: { targets: string[]; labels: { host: string } }[];
         file_sd_configs?: { files: string[] }[];
         basic_auth?: { username: string; password_file: string };
+        relabel_configs?: { target_label: string; replacement?: string }[];
       }[];
     };
     const [fixed, agents] = [
       doc.scrape_configs.filter((s) => s.static_configs),
-      doc.scrape_configs.filter((s) => s.file_sd_configs),
+      doc.scrape_configs.filter((s) => s.file_sd_configs && s.basic_auth),
     ];
+    // The probes: through blackbox-exporter on the compose network, from this host, with the
+    // modules, targets and thresholds in the targets volume.
+    const probes = doc.scrape_configs.find((s) => s.job_name === "probes")!;
+    expect(probes.file_sd_configs![0].files).toEqual([join(dir, "targets", "probes.json")]);
+    expect(probes.relabel_configs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ target_label: "__address__", replacement: "blackbox-exporter:9115" }),
+        expect.objectContaining({ target_label: "host", replacement: "web-1" }),
+      ]),
+    );
+    expect(readFileSync(join(dir, "targets/blackbox.yml"), "utf8")).toContain("probe_shop:");
+    expect(readFileSync(join(dir, "targets/textfile/probes.prom"), "utf8")).toContain(
+      'opsdeck_probe_slow_seconds{probe="shop"} 0.8',
+    );
     // The other hosts: their agents' target files, with the password in a file Prometheus reads.
     expect(agents.map((s) => [s.job_name, s.file_sd_configs![0].files[0], s.basic_auth])).toEqual(
       ["node", "pm2"].map((job) => [

@@ -15,6 +15,7 @@ import { loadConfig, type Config } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { applySecurity } from "@opsdeck/core/elastic-security";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
+import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import { prepareAgentScrape, REPO, renderAlertmanagerConfig, renderPrometheusConfig } from "@opsdeck/stack";
 import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
 import { lintDashboard } from "../provisioning/grafana/src/lint.ts";
@@ -65,6 +66,10 @@ export async function renderConfigs(o: InitOptions, say: Say) {
   const { env } = o;
   const host = need(env, "OPSDECK_HOST_NAME");
   mkdirSync(o.prometheusDir, { recursive: true });
+  // The probes' blackbox modules, targets and thresholds, in the targets volume that
+  // blackbox-exporter, node-exporter and Prometheus read.
+  const targetsDir = resolve(o.configDir, o.config.agents.targets_dir);
+  writeProbeFiles({ targetsDir, blackboxFile: join(targetsDir, "blackbox.yml") }, o.config.probes);
   writeFileSync(
     join(o.prometheusDir, "prometheus.yml"),
     await renderPrometheusConfig({
@@ -79,10 +84,11 @@ export async function renderConfigs(o: InitOptions, say: Say) {
         // Prometheus' image runs as nobody, and nothing else mounts this volume.
         passwordFileMode: 0o644,
       }),
+      probes: { targetsDir, blackbox: "blackbox-exporter:9115" },
     }),
   );
   const hosts = mergeHosts(o.config.hosts, readHostsFile(resolve(o.configDir, o.config.agents.hosts_file)));
-  say(`prometheus: config for host "${host}", and ${hosts.length} other host(s)`);
+  say(`prometheus: config for host "${host}", ${hosts.length} other host(s) and ${o.config.probes.length} probe(s)`);
   mkdirSync(o.alertmanagerDir, { recursive: true });
   const tokenFile = join(o.alertmanagerDir, "notifier-token");
   writeFileSync(tokenFile, need(env, "OPSDECK_NOTIFIER_TOKEN"));

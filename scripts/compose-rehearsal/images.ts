@@ -58,6 +58,7 @@ async function contextFiles(name: string, dir: string) {
     prometheus: [SERVER_BINARIES.prometheus, SERVER_BINARIES.promtool],
     alertmanager: [SERVER_BINARIES.alertmanager, SERVER_BINARIES.amtool],
     "node-exporter": [SERVER_BINARIES.nodeExporter],
+    "blackbox-exporter": [SERVER_BINARIES.blackboxExporter],
     "elasticsearch-exporter": [SERVER_BINARIES.elasticsearchExporter],
     filebeat: [FILEBEAT_BIN],
   };
