@@ -23,7 +23,7 @@ export const DEPLOY_ANNOTATION_TAG = "deploy";
 /** The tag every OpsDeck dashboard carries: their links to each other list this tag. */
 export const DASHBOARD_TAG = "opsdeck";
 
-export type PortalPage = "/" | "/system" | "/processes" | "/deploys" | "/business" | "/logs";
+export type PortalPage = "/" | "/system" | "/processes" | "/deploys" | "/business" | "/logs" | "/probes";
 
 /** The provisioned dashboards, with the portal page that shows the same things. */
 export const GRAFANA_DASHBOARDS = [
@@ -50,6 +50,12 @@ export const GRAFANA_DASHBOARDS = [
     folder: "Business",
     title: { en: "Business KPIs", "zh-CN": "业务指标" },
     page: "/business",
+  },
+  {
+    uid: "opsdeck-probes",
+    folder: "Applications",
+    title: { en: "Probes", "zh-CN": "可用性探测" },
+    page: "/probes",
   },
   {
     uid: "opsdeck-stack",

@@ -11,6 +11,7 @@ import { deploys } from "./deploys.ts";
 import { host } from "./host.ts";
 import { logsDashboard } from "./logs.ts";
 import { pm2 } from "./pm2.ts";
+import { probes } from "./probes.ts";
 import type { DashboardJson } from "./lint.ts";
 import { stack } from "./stack.ts";
 
@@ -25,6 +26,7 @@ export function buildDashboards(
     "opsdeck-pm2": pm2(),
     "opsdeck-deploys": deploys(),
     "opsdeck-business": business(businessMetrics),
+    "opsdeck-probes": probes(),
     "opsdeck-stack": stack(),
     "opsdeck-logs": logsDashboard(),
   };

@@ -1,6 +1,7 @@
 // Probes: every probe of opsdeck.yml with its state (up, slow, down) and why it failed, its
 // latency against its own threshold, its certificate's days left and its availability — from
 // blackbox_exporter's series in Prometheus, one query per series for every probe at once.
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { fmt } from "@/lib/format.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
@@ -76,6 +77,7 @@ export default async function ProbesPage() {
   return (
     <main>
       <h1>{t.probes}</h1>
+      <GrafanaLink page="/probes" from="now-24h" t={t} lang={lang} />
       <p className="muted">{t.probes_intro}</p>
       {rows.length === 0 ? (
         <p className="empty">{t.probes_none}</p>
