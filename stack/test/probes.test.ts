@@ -1,13 +1,18 @@
-// Probes on the real blackbox_exporter, found by the real Prometheus through the files OpsDeck
-// writes from opsdeck.yml's probes: a page with its keyword (then without), a TCP listener (then
-// gone), and a probe added while both run — no restart of either.
+// Probes on the real blackbox_exporter, found by the real Prometheus (with OpsDeck's probe
+// rules) through the files OpsDeck writes from opsdeck.yml's probes: a page with its keyword
+// (then without), a TCP listener (then gone), HTTPS whose server still sends an old certificate
+// that expires before its chain does, a certificate 10 days from expiry, and a probe added while
+// all run — no restart of either.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeListSchema } from "@opsdeck/core";
 import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
-import { freePort, promQuery, startBlackbox, startTestPrometheus, stopAll, type Proc } from "@opsdeck/stack";
+import { freePort, promQuery, REPO, startBlackbox, startTestPrometheus, stopAll, type Proc } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 
 const dir = tempDir("probes");
@@ -18,7 +23,81 @@ let blackbox: string;
 let shop: Server;
 let shopPage = "<h1>Demo shop</h1><button>加入购物车</button>";
 let tcp: TcpServer;
-const ports = { shop: 0, tcp: 0 };
+const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0 };
+const servers: { close(): void }[] = [];
+const DAY = 86_400;
+
+/**
+ * A private CA (root → intermediate → leaves for 127.0.0.1, by openssl): a leaf for 60 days, one
+ * for 10, and an old certificate of 5 days that is in no chain — what a server still sending a
+ * retired cross-signed intermediate looks like (Let's Encrypt's DST Root CA X3, 2021).
+ */
+function certificates(dir: string) {
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const ext = (name: string, lines: string[]) => writeFileSync(join(dir, name), lines.join("\n") + "\n");
+  const key = (name: string) => ssl("genrsa", "-out", `${name}.key`, "2048");
+  key("root");
+  ssl(
+    "req",
+    "-x509",
+    "-key",
+    "root.key",
+    "-out",
+    "root.pem",
+    "-days",
+    "3650",
+    "-subj",
+    "/CN=OpsDeck test root",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
+  ext("ca.ext", ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"]);
+  ext("leaf.ext", ["basicConstraints=CA:FALSE", "subjectAltName=IP:127.0.0.1", "extendedKeyUsage=serverAuth"]);
+  const signed = (name: string, subject: string, issuer: string, days: number, extfile: string) => {
+    key(name);
+    ssl("req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${subject}`);
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${issuer}.pem`,
+      "-CAkey",
+      `${issuer}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      String(days),
+      "-extfile",
+      extfile,
+    );
+  };
+  signed("intermediate", "OpsDeck test intermediate", "root", 730, "ca.ext");
+  signed("leaf", "127.0.0.1", "intermediate", 60, "leaf.ext");
+  signed("renewal", "127.0.0.1", "intermediate", 10, "leaf.ext");
+  key("old");
+  ssl(
+    "req",
+    "-x509",
+    "-key",
+    "old.key",
+    "-out",
+    "old.pem",
+    "-days",
+    "5",
+    "-subj",
+    "/CN=Retired cross-sign",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+  );
+  const pem = (name: string) => readFileSync(join(dir, `${name}.pem`), "utf8");
+  return { ca: join(dir, "root.pem"), pem, key: (name: string) => readFileSync(join(dir, `${name}.key`), "utf8") };
+}
+let ca = "";
 
 const probes = () =>
   probeListSchema.parse([
@@ -30,6 +109,8 @@ const probes = () =>
       labels: { project: "shop" },
     },
     { name: "shop-port", type: "tcp", target: `127.0.0.1:${ports.tcp}` },
+    { name: "shop-tls", type: "http", target: `https://127.0.0.1:${ports.tls}/`, ca_file: ca },
+    { name: "shop-renewal", type: "tls", target: `127.0.0.1:${ports.renewal}`, ca_file: ca },
   ]);
 
 beforeAll(async () => {
@@ -39,6 +120,20 @@ beforeAll(async () => {
   await new Promise<void>((r) => shop.listen(ports.shop, "127.0.0.1", r));
   tcp = createTcpServer((socket) => socket.end());
   await new Promise<void>((r) => tcp.listen(ports.tcp, "127.0.0.1", r));
+  const tls = certificates(dir);
+  ca = tls.ca;
+  for (const [leaf, extra, port] of [
+    ["leaf", ["intermediate", "old"], "tls"],
+    ["renewal", ["intermediate"], "renewal"],
+  ] as const) {
+    ports[port] = await freePort();
+    const server = createHttpsServer(
+      { key: tls.key(leaf), cert: [leaf, ...extra].map(tls.pem).join("") },
+      (_req, res) => res.end("ok"),
+    );
+    await new Promise<void>((r) => server.listen(ports[port], "127.0.0.1", r));
+    servers.push(server);
+  }
   writeProbeFiles(files, probes());
   const box = await startBlackbox({ port: await freePort(), configFile: files.blackboxFile });
   procs.push(box.proc);
@@ -46,6 +141,7 @@ beforeAll(async () => {
   const p = await startTestPrometheus({
     dir: join(dir, "prometheus"),
     scrapeInterval: "1s",
+    ruleFiles: [join(REPO, "provisioning/prometheus/rules/probes.yml")],
     probes: { targetsDir: files.targetsDir, blackbox: new URL(blackbox).host },
   });
   procs.push(p.proc);
@@ -56,6 +152,7 @@ afterAll(async () => {
   await stopAll(procs);
   shop?.close();
   tcp?.close();
+  for (const s of servers) s.close();
 });
 
 const success = async (probe: string) => (await promQuery(prom, `probe_success{probe="${probe}"}`))[0]?.value[1];
@@ -99,6 +196,30 @@ describe("probes", () => {
       (v) => v === "0",
       15_000,
     );
+  }, 60_000);
+
+  it("watches the chain a client verifies, not an old certificate the server also sends", async () => {
+    const now = Date.now() / 1000;
+    await eventually(
+      () => success("shop-tls"),
+      (v) => v === "1",
+      30_000,
+    );
+    const value = async (q: string) => Number((await promQuery(prom, q))[0]?.value[1]);
+    // The standard rules' series counts the retired certificate (5 days); the chain lasts 60.
+    expect((await value('probe_ssl_earliest_cert_expiry{probe="shop-tls"}')) - now).toBeLessThan(6 * DAY);
+    const chain = (await value('probe_ssl_last_chain_expiry_timestamp_seconds{probe="shop-tls"}')) - now;
+    expect(chain).toBeGreaterThan(59 * DAY);
+    expect(chain).toBeLessThan(61 * DAY);
+    // OpsDeck's rule: quiet for it, and at the 14-day step for the certificate 10 days from expiry.
+    const firing = await eventually(
+      () => promQuery(prom, 'ALERTS{alertname="CertificateExpiring"}'),
+      (r) => r.some((a) => a.metric.probe === "shop-renewal"),
+      30_000,
+    );
+    expect(firing.map((a) => [a.metric.probe, a.metric.within, a.metric.severity])).toEqual([
+      ["shop-renewal", "14d", "warning"],
+    ]);
   }, 60_000);
 
   it("runs a probe added while blackbox and Prometheus run, without restarting either", async () => {

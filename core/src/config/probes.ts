@@ -57,6 +57,11 @@ export const probeSchema = z
     target: z.string().min(1).max(2048),
     http: httpCheck.optional(),
     dns: dnsCheck.optional(),
+    /**
+     * https and tls: the CA that signed the endpoint's certificate, when it is not a public one
+     * (a path blackbox_exporter can read). Its certificate is still verified, never skipped.
+     */
+    ca_file: z.string().min(1).optional(),
     /** Seconds blackbox waits for the whole probe. */
     timeout_seconds: num().pipe(z.number().positive().max(60)).default(5),
     /** Answers slower than this (p95 over 5 minutes) are "slow", alerted apart from down. */
@@ -86,6 +91,7 @@ export const probeSchema = z
       if (!p.dns) bad("required for a dns probe: the name to ask for", ["dns"]);
     } else if (!HOST.test(p.target)) bad("a host name or IP address for an icmp probe");
     if (p.http && p.type !== "http") bad("only for an http probe", ["http"]);
+    if (p.ca_file && p.type !== "http" && p.type !== "tls") bad("only for an https or tls probe", ["ca_file"]);
     if (p.dns && p.type !== "dns") bad("only for a dns probe", ["dns"]);
   });
 

@@ -18,6 +18,7 @@ export const literalRegexp = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/
 export function blackboxModule(probe: Probe): Record<string, unknown> {
   const ip = { preferred_ip_protocol: "ip4", ip_protocol_fallback: true };
   const timeout = `${probe.timeout_seconds}s`;
+  const tls = probe.ca_file ? { tls_config: { ca_file: probe.ca_file } } : {};
   switch (probe.type) {
     case "http": {
       const check = probe.http;
@@ -32,13 +33,14 @@ export function blackboxModule(probe: Probe): Record<string, unknown> {
           ...(check && Object.keys(check.headers).length ? { headers: check.headers } : {}),
           ...(check?.keyword ? { fail_if_body_not_matches_regexp: [literalRegexp(check.keyword)] } : {}),
           ...(check?.json ? { fail_if_body_json_not_matches_cel: check.json } : {}),
+          ...tls,
         },
       };
     }
     case "tcp":
       return { prober: "tcp", timeout, tcp: ip };
     case "tls":
-      return { prober: "tcp", timeout, tcp: { ...ip, tls: true } };
+      return { prober: "tcp", timeout, tcp: { ...ip, tls: true, ...tls } };
     case "dns": {
       const dns = probe.dns!;
       return {
