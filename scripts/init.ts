@@ -100,6 +100,7 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       source: join(ROOT, "alertmanager/alertmanager.yml"),
       notifierUrl: "http://notifier:8060",
       tokenFile,
+      probes: o.config.probes,
     }),
   );
   say("alertmanager: config with the notifier's token file");

@@ -280,6 +280,7 @@ async function main() {
           source: join(REPO, "alertmanager/alertmanager.yml"),
           notifierUrl: url(notifier.port),
           tokenFile,
+          probes: probeList,
         });
         const am = await startAlertmanager({
           dir: join(stackDir, "alertmanager"),

@@ -7,10 +7,18 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { AMTOOL_BIN, freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import { probeListSchema } from "@opsdeck/core";
 
 const exec = promisify(execFile);
 const file = join(REPO, "alertmanager/alertmanager.yml");
 const amtool = async (...args: string[]) => (await exec(AMTOOL_BIN, args)).stdout.trim();
+/** amtool check-config on a rendered config. */
+async function amtoolCheck(config: string, dir: string) {
+  const rendered = join(dir, "checked.yml");
+  writeFileSync(rendered, config);
+  writeFileSync(join(dir, "token"), "t0ken");
+  return amtool("check-config", rendered);
+}
 
 describe("alertmanager.yml", () => {
   it("passes amtool check-config", async () => {
@@ -82,6 +90,67 @@ describe("inhibition, in a real Alertmanager", () => {
         (list) => list.length >= 2,
       );
       expect(inhibited).toEqual(["HostDiskSpaceLow/warning/web2//data", "PM2ProcessErrored/critical/web1/"]);
+    } finally {
+      await am.proc.stop();
+    }
+  });
+
+  it("a probe's host or PM2 app down silences the probe's own alerts, and nothing else's", async () => {
+    const dir = tempDir("am-inhibit-probes");
+    const probes = probeListSchema.parse([
+      {
+        name: "shop-home",
+        type: "http",
+        target: "https://shop.example.com/",
+        depends_on: { host: "web1", app: "shop" },
+      },
+      { name: "blog", type: "http", target: "https://blog.example.com/", depends_on: { host: "web2" } },
+      { name: "api", type: "tcp", target: "api.example.com:443" },
+    ]);
+    const config = await renderAlertmanagerConfig({
+      source: file,
+      notifierUrl: "http://127.0.0.1:9",
+      tokenFile: join(dir, "token"),
+      probes,
+    });
+    expect(await amtoolCheck(config, dir)).toMatch(/SUCCESS/);
+    const am = await startAlertmanager({ dir, port: await freePort(), config });
+    try {
+      const alert = (labels: Record<string, string>) => ({
+        labels,
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 600_000).toISOString(),
+      });
+      // shop's app errored on web1: shop-home's probe is inhibited; blog (on web2) and api are not,
+      // nor is the same app errored on another host a reason for shop-home.
+      const res = await fetch(`${am.url}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "shop" }),
+          alert({ alertname: "ProbeDown", severity: "critical", probe: "shop-home", host: "central", app: "shop" }),
+          alert({ alertname: "ProbeSlow", severity: "warning", probe: "blog", host: "central" }),
+          alert({ alertname: "ProbeDown", severity: "critical", probe: "api", host: "central" }),
+        ]),
+      });
+      expect(res.status).toBe(200);
+      type A = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
+      const inhibited = async () =>
+        ((await (await fetch(`${am.url}/api/v2/alerts`)).json()) as A[])
+          .filter((a) => a.status.inhibitedBy.length)
+          .map((a) => `${a.labels.alertname}/${a.labels.probe ?? ""}`)
+          .sort();
+      expect(await eventually(inhibited, (list) => list.length >= 1)).toEqual(["ProbeDown/shop-home"]);
+      // web2 goes down: blog's slow probe is its doing.
+      await fetch(`${am.url}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([alert({ alertname: "HostDown", severity: "critical", host: "web2" })]),
+      });
+      expect(await eventually(inhibited, (list) => list.length >= 2)).toEqual([
+        "ProbeDown/shop-home",
+        "ProbeSlow/blog",
+      ]);
     } finally {
       await am.proc.stop();
     }

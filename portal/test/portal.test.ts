@@ -31,7 +31,9 @@ let browser: Browser;
 /** Stands in for Grafana: serves any dashboard path, and records what was asked. */
 let grafana: Server;
 const grafanaHits: string[] = [];
-let port: StackPorts & { broken: number };
+let port: StackPorts & { broken: number; slow: number };
+/** A page that answers, slowly (1.2 s): a probe of it is "slow", not down. */
+let slowPage: Server;
 const url = (p: number) => `http://127.0.0.1:${p}`;
 /** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
 const front = () => url(port.front);
@@ -56,7 +58,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
     // The test run's shared Elasticsearch, with indices of this file's own.
     { url: inject("elasticsearchUrl"), index_prefix: "t-portal", ...elasticsearch },
     {},
-    // The front door's sign-in page (up), and a page it does not have (down: HTTP 404).
+    // The front door's sign-in page (up), a page it does not have (down: HTTP 404), a slow page.
     {
       probes: [
         {
@@ -67,12 +69,15 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
           slow_ms: 2000,
         },
         { name: "missing-page", type: "http", target: `${front()}/no-such-page`, http: { status: [200] } },
+        { name: "slow-page", type: "http", target: `${url(port.slow)}/`, slow_ms: 300 },
       ],
     },
   );
 
 beforeAll(async () => {
-  port = { ...(await stackPorts()), broken: await freePort() };
+  port = { ...(await stackPorts()), broken: await freePort(), slow: await freePort() };
+  slowPage = createServer((_req, res) => setTimeout(() => res.end("slow, but here"), 1200));
+  await new Promise<void>((r) => slowPage.listen(port.slow, "127.0.0.1", r));
   grafana = createServer((req, res) => {
     grafanaHits.push(req.url!);
     res.writeHead(200, { "content-type": "text/html" }).end("<h1>Grafana stand-in</h1>");
@@ -88,6 +93,7 @@ afterAll(async () => {
   await brokenPortal?.stop();
   await agent?.stop();
   grafana?.close();
+  slowPage?.close();
   await stack?.stop();
 });
 
@@ -1030,16 +1036,15 @@ describe("portal", () => {
     await eventually(
       async () => {
         await page.goto(front() + "/probes");
-        return [
-          await row("front-door").getAttribute("data-state"),
-          await row("missing-page").getAttribute("data-state"),
-        ];
+        return Promise.all(["front-door", "missing-page", "slow-page"].map((p) => row(p).getAttribute("data-state")));
       },
-      (states) => states[0] === "up" && states[1] === "down",
+      (states) => states.join(" ") === "up down slow",
       60_000,
     );
     await expect(row("missing-page").locator("[data-reason]").textContent()).resolves.toBe("HTTP 状态码 404");
     await expect(row("front-door").textContent()).resolves.toMatch(/正常/);
+    // Slow: its p95 against its own threshold, said.
+    await expect(row("slow-page").textContent()).resolves.toMatch(/缓慢[\s\S]*1\.\d+ s \/ 0\.30 s/);
     await shot(page, "probes-zh");
     await page.close();
   });

@@ -3,6 +3,7 @@
 // a DNS answer, a ping. OpsDeck turns each into a blackbox module and a file_sd target
 // (core/src/probes/); Prometheus scrapes blackbox for each, every scrape interval.
 import { z } from "zod";
+import { HOST_NAME } from "./hosts.ts";
 import { bool, int, num, userLabels } from "./zod.ts";
 
 export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
@@ -66,6 +67,18 @@ export const probeSchema = z
     timeout_seconds: num().pipe(z.number().positive().max(60)).default(5),
     /** Answers slower than this (p95 over 5 minutes) are "slow", alerted apart from down. */
     slow_ms: int().pipe(z.number().positive()).optional(),
+    /**
+     * What the probed service runs on: while that host is down or that PM2 app is down (errored,
+     * not online, crash-looping), the probe's own alerts are inhibited — the parent's alert says
+     * it — and its series keep recording.
+     */
+    depends_on: z
+      .object({
+        host: z.string().regex(HOST_NAME, "a host name as hosts: lists it").optional(),
+        app: z.string().min(1).max(128).optional(),
+      })
+      .strict()
+      .optional(),
     /** Shown on the public status page (opt-in). */
     public: bool().default(false),
     /** Routing and scope labels on its series and alerts: project, environment, app, team… */
