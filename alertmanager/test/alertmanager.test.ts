@@ -151,6 +151,19 @@ describe("inhibition, in a real Alertmanager", () => {
         "ProbeDown/shop-home",
         "ProbeSlow/blog",
       ]);
+      // api's app listens, the probe fails: PortNotReachable stands for api's ProbeDown.
+      await fetch(`${am.url}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          alert({ alertname: "PortNotReachable", severity: "critical", probe: "api", host: "central", app: "api" }),
+        ]),
+      });
+      expect(await eventually(inhibited, (list) => list.length >= 3)).toEqual([
+        "ProbeDown/api",
+        "ProbeDown/shop-home",
+        "ProbeSlow/blog",
+      ]);
     } finally {
       await am.proc.stop();
     }

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, parseConfig } from "@opsdeck/core";
-import { pm2 } from "@opsdeck/stack";
+import { freePort, pm2 } from "@opsdeck/stack";
 import { startPm2Exporter, type Pm2Exporter } from "../src/pm2/server.ts";
 import { eventually, promtoolCheckMetrics, scrape, tempDir } from "@opsdeck/stack/testkit";
 
@@ -88,6 +88,38 @@ describe("pm2 exporter with a real daemon", () => {
     expect(m.get('pm2_process_restarts_total{app="crashy",app_instance="0"}')).toBeGreaterThanOrEqual(2);
     expect(m.get('pm2_process_up{app="crashy",app_instance="0"}')).toBe(0);
     expect(m.get('pm2_process_uptime_seconds{app="crashy",app_instance="0"}')).toBe(0);
+  });
+
+  it("says whether an app's PORT is listening on the host: a server that stops listening while online is told apart", async () => {
+    const port = await freePort();
+    // A server that listens on its PORT, and closes its socket on SIGUSR2 while staying online
+    // (a stuck listener, a crash of the HTTP layer alone).
+    const server = app(
+      "web",
+      `const s = require("node:http").createServer((q, r) => r.end("ok")).listen(process.env.PORT);
+process.on("SIGUSR2", () => s.close());
+setInterval(() => {}, 1000);`,
+    );
+    await pm2(home, ["start", server, "--name", "web"], { env: { PORT: String(port) } });
+    const key = `pm2_app_port_listening{app="web",port="${port}"}`;
+    await eventually(
+      () => metric(key),
+      (v) => v === 1,
+      20_000,
+    );
+    await pm2(home, ["sendSignal", "SIGUSR2", "web"]);
+    await eventually(
+      () => metric(key),
+      (v) => v === 0,
+      20_000,
+    );
+    expect(await metric('pm2_process_up{app="web",app_instance="0"}')).toBe(1);
+    // An app with no PORT has no such series.
+    expect([...(await scrape(exporter.url)).keys()].filter((k) => k.startsWith("pm2_app_port_listening"))).toEqual([
+      key,
+    ]);
+    expect(await promtoolCheckMetrics(exporter.url)).toBe("");
+    await pm2(home, ["delete", "web"]);
   });
 
   it("drops a deleted process's series", async () => {

@@ -32,7 +32,7 @@ let browser: Browser;
 let grafana: Server;
 const grafanaHits: string[] = [];
 let port: StackPorts & { broken: number; slow: number };
-/** A page that answers, slowly (1.2 s): a probe of it is "slow", not down. */
+/** A page that answers, slowly (1.2 s): a probe of it is "slow", not down; and one it does not have (404). */
 let slowPage: Server;
 const url = (p: number) => `http://127.0.0.1:${p}`;
 /** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
@@ -58,7 +58,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
     // The test run's shared Elasticsearch, with indices of this file's own.
     { url: inject("elasticsearchUrl"), index_prefix: "t-portal", ...elasticsearch },
     {},
-    // The front door's sign-in page (up), a page it does not have (down: HTTP 404), a slow page.
+    // The front door's sign-in page (up), a page a server does not have (down: HTTP 404), a slow page.
     {
       probes: [
         {
@@ -68,7 +68,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
           http: { keyword: "OpsDeck" },
           slow_ms: 2000,
         },
-        { name: "missing-page", type: "http", target: `${front()}/no-such-page`, http: { status: [200] } },
+        { name: "missing-page", type: "http", target: `${url(port.slow)}/missing`, http: { status: [200] } },
         { name: "slow-page", type: "http", target: `${url(port.slow)}/`, slow_ms: 300 },
       ],
     },
@@ -76,7 +76,9 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
 
 beforeAll(async () => {
   port = { ...(await stackPorts()), broken: await freePort(), slow: await freePort() };
-  slowPage = createServer((_req, res) => setTimeout(() => res.end("slow, but here"), 1200));
+  slowPage = createServer((req, res) =>
+    req.url === "/missing" ? res.writeHead(404).end() : setTimeout(() => res.end("slow, but here"), 1200),
+  );
   await new Promise<void>((r) => slowPage.listen(port.slow, "127.0.0.1", r));
   grafana = createServer((req, res) => {
     grafanaHits.push(req.url!);

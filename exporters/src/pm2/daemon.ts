@@ -6,6 +6,8 @@ import paths from "pm2/paths.js";
 import type { Logger } from "@opsdeck/core";
 import { encodeFrame, frameReader, objectSplitter } from "./wire.ts";
 
+import { appPort } from "./listening.ts";
+
 export interface Pm2Process {
   name: string;
   pm_id: number;
@@ -20,6 +22,8 @@ export interface Pm2Process {
     exec_mode?: string;
     NODE_APP_INSTANCE?: number | string;
     axm_monitor?: Record<string, { value?: unknown; unit?: string; type?: string }>;
+    /** The app's PORT, where its environment sets one (the rest of the environment is dropped). */
+    PORT?: number;
   };
 }
 
@@ -43,6 +47,7 @@ export function kept(p: Pm2Process): Pm2Process {
       exec_mode: env.exec_mode,
       NODE_APP_INSTANCE: env.NODE_APP_INSTANCE,
       axm_monitor: env.axm_monitor,
+      PORT: appPort(env as Record<string, unknown>),
     },
   };
 }

@@ -6,6 +6,7 @@ import { loadWebConfig, requireBasicAuth } from "@opsdeck/core/hosts/web-config"
 import { CONTENT_TYPE } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
+import { readListeningPorts } from "./listening.ts";
 import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
 
 export interface Pm2Exporter extends RunningService {
@@ -57,6 +58,8 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
       filebeatError = reason;
       filebeatText = renderFilebeat(stats instanceof Error ? undefined : stats);
     }
+    // Only when an app says its PORT: then whether anything listens on it.
+    const listening = processes.some((p) => p.pm2_env?.PORT) ? await readListeningPorts() : undefined;
     refreshSeconds = (performance.now() - t0) / 1000;
     text =
       renderSnapshot({
@@ -69,6 +72,7 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
         restarts,
         unstable,
         now: Date.now(),
+        listening,
       }) + filebeatText;
   }
 

@@ -79,6 +79,8 @@ export interface SnapshotInput {
   restarts: ReturnType<typeof createRestartTracker>;
   unstable: ReturnType<typeof createRestartTracker>;
   now: number;
+  /** The host's listening TCP ports; undefined: unknown (no port series). */
+  listening?: Set<number>;
 }
 
 export function renderSnapshot(s: SnapshotInput): string {
@@ -121,6 +123,11 @@ export function renderSnapshot(s: SnapshotInput): string {
   const appCpu = g("pm2_app_cpu_ratio", "CPU use of all processes of the app, 1 = one core.", ["app"]);
   const appMem = g("pm2_app_memory_bytes", "Resident memory of all processes of the app.", ["app"]);
   const appRestarts = c("pm2_app_restarts_total", "Restarts of all processes of the app.", ["app"]);
+  const appPort = g(
+    "pm2_app_port_listening",
+    "1 if something listens on the app's PORT on this host (from its environment), 0 if nothing does.",
+    ["app", "port"],
+  );
   const custom = new Map<string, Family>();
 
   const used = new Set<string>();
@@ -153,6 +160,7 @@ export function renderSnapshot(s: SnapshotInput): string {
     inc(appCpu, [app], cpuRatio);
     inc(appMem, [app], memBytes);
     inc(appRestarts, [app], r);
+    if (s.listening && env.PORT) set(appPort, [app, String(env.PORT)], s.listening.has(env.PORT) ? 1 : 0);
 
     if (!s.appMetrics || !env.axm_monitor) continue;
     for (const [key, m] of Object.entries(env.axm_monitor)) {
@@ -185,6 +193,7 @@ export function renderSnapshot(s: SnapshotInput): string {
     appCpu,
     appMem,
     appRestarts,
+    appPort,
     ...custom.values(),
   ]);
 }
