@@ -1043,10 +1043,10 @@ describe("portal", () => {
       (states) => states.join(" ") === "up down slow",
       60_000,
     );
-    await expect(row("missing-page").locator("[data-reason]").textContent()).resolves.toBe("HTTP 状态码 404");
+    await expect(row("missing-page").locator("[data-reason]").textContent()).resolves.toBe("返回状态码 404");
     await expect(row("front-door").textContent()).resolves.toMatch(/正常/);
     // Slow: its p95 against its own threshold, said.
-    await expect(row("slow-page").textContent()).resolves.toMatch(/缓慢[\s\S]*1\.\d+ s \/ 0\.30 s/);
+    await expect(row("slow-page").textContent()).resolves.toMatch(/缓慢[\s\S]*1\.\d+ s \/ 300 ms/);
     await shot(page, "probes-zh");
     await page.close();
   });

@@ -88,7 +88,7 @@ const zh = {
   probe_reason_dns: "域名解析失败",
   probe_reason_timeout: "超时",
   probe_reason_connect: "无法连接（连接被拒绝或中断）",
-  probe_reason_status: "HTTP 状态码 {n}",
+  probe_reason_status: "返回状态码 {n}",
   probe_reason_keyword: "页面中没有要求的关键字",
   probe_reason_json: "JSON 检查未通过",
   probe_reason_certificate_expired: "证书已过期",

@@ -21,6 +21,9 @@ function reasonText(reason: FailureReason, t: Dict): string {
   return t[`probe_reason_${reason.code}`];
 }
 
+/** Seconds as the reader reads a latency: "300 ms", "1.21 s". */
+const latency = (seconds: number | undefined) => fmt("s", seconds, seconds !== undefined && seconds < 1 ? 0 : 2);
+
 /** One series per probe and vantage point: keyed by both. */
 const key = (m: Record<string, string>) => `${m.probe}\u0000${m.host ?? ""}`;
 
