@@ -483,7 +483,7 @@ module.exports = { apps: [{ ...demo.apps.find((a) => a.name === "demo-shop"), sc
         expect(await layoutProblems(page, width === 390)).toEqual([]);
         expect((await overflow(page)).pageScrolls).toBe(false);
         await page.screenshot({
-          path: join(REPO, `portal/test/screenshots/crash-loop-alert-${locale}-${width}.png`),
+          path: join(SHOTS, `crash-loop-alert-${locale}-${width}.png`),
           fullPage: true,
         });
 
@@ -506,7 +506,7 @@ module.exports = { apps: [{ ...demo.apps.find((a) => a.name === "demo-shop"), sc
         expect(await page.locator('[data-lane="logs-demo-shop"] [data-item="logs"]').count()).toBeGreaterThan(0);
         expect(await layoutProblems(page, width === 390)).toEqual([]);
         await page.screenshot({
-          path: join(REPO, `portal/test/screenshots/crash-loop-timeline-${locale}-${width}.png`),
+          path: join(SHOTS, `crash-loop-timeline-${locale}-${width}.png`),
           fullPage: true,
         });
         await page.close();

@@ -118,8 +118,8 @@ export default async function ProbesPage() {
                     )}
                   </td>
                   <td className="num" data-label={t.probe_latency}>
-                    {fmt("s", v.p95, 2)}
-                    {v.slowSeconds !== undefined && <span className="muted"> / {fmt("s", v.slowSeconds, 2)}</span>}
+                    {latency(v.p95)}
+                    {v.slowSeconds !== undefined && <span className="muted"> / {latency(v.slowSeconds)}</span>}
                   </td>
                   <td className="num" data-label={t.probe_certificate}>
                     {daysLeft === undefined
