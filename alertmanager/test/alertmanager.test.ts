@@ -51,52 +51,72 @@ describe("alertmanager.yml", () => {
   });
 });
 
-describe("inhibition, in a real Alertmanager", () => {
-  it("a critical alert silences its warning twin; a host down silences what runs on it", async () => {
-    const dir = tempDir("am-inhibit");
-    const config = await renderAlertmanagerConfig({
-      source: file,
-      notifierUrl: "http://127.0.0.1:9",
-      tokenFile: join(dir, "token"),
-    });
-    const am = await startAlertmanager({ dir, port: await freePort(), config });
-    try {
-      const alert = (labels: Record<string, string>) => ({
-        labels,
-        startsAt: new Date().toISOString(),
-        endsAt: new Date(Date.now() + 600_000).toISOString(),
-      });
+/** An alert as Prometheus sends it, active for ten minutes. */
+const alert = (labels: Record<string, string>) => ({
+  labels,
+  startsAt: new Date().toISOString(),
+  endsAt: new Date(Date.now() + 600_000).toISOString(),
+});
+type Held = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
+
+/** A real Alertmanager with OpsDeck's rendered config (and the probes' inhibit rules, if given). */
+async function alertmanagerWith(name: string, probes?: Parameters<typeof renderAlertmanagerConfig>[0]["probes"]) {
+  const dir = tempDir(name);
+  const config = await renderAlertmanagerConfig({
+    source: file,
+    notifierUrl: "http://127.0.0.1:9",
+    tokenFile: join(dir, "token"),
+    probes,
+  });
+  expect(await amtoolCheck(config, dir)).toMatch(/SUCCESS/);
+  const am = await startAlertmanager({ dir, port: await freePort(), config });
+  return {
+    stop: () => am.proc.stop(),
+    async send(alerts: ReturnType<typeof alert>[]) {
       const res = await fetch(`${am.url}/api/v2/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify([
-          alert({ alertname: "HostDown", severity: "critical", host: "web1" }),
-          alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "api" }),
-          alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web2", app: "api" }),
-          alert({ alertname: "HostDiskSpaceLow", severity: "critical", host: "web2", mountpoint: "/data" }),
-          alert({ alertname: "HostDiskSpaceLow", severity: "warning", host: "web2", mountpoint: "/data" }),
-          alert({ alertname: "HostDiskSpaceLow", severity: "warning", host: "web2", mountpoint: "/var" }),
-        ]),
+        body: JSON.stringify(alerts),
       });
       expect(res.status).toBe(200);
-      type A = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
-      const key = (a: A) => `${a.labels.alertname}/${a.labels.severity}/${a.labels.host}/${a.labels.mountpoint ?? ""}`;
-      const inhibited = await eventually(
+    },
+    /** The inhibited alerts, keyed as the test says, once at least `count` are. */
+    inhibited: (key: (a: Held) => string, count: number) =>
+      eventually(
         async () =>
-          ((await (await fetch(`${am.url}/api/v2/alerts`)).json()) as A[])
+          ((await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Held[])
             .filter((a) => a.status.inhibitedBy.length)
             .map(key)
             .sort(),
-        (list) => list.length >= 2,
-      );
-      expect(inhibited).toEqual(["HostDiskSpaceLow/warning/web2//data", "PM2ProcessErrored/critical/web1/"]);
+        (list) => list.length >= count,
+      ),
+  };
+}
+
+describe("inhibition, in a real Alertmanager", () => {
+  it("a critical alert silences its warning twin; a host down silences what runs on it", async () => {
+    const am = await alertmanagerWith("am-inhibit");
+    try {
+      await am.send([
+        alert({ alertname: "HostDown", severity: "critical", host: "web1" }),
+        alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "api" }),
+        alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web2", app: "api" }),
+        alert({ alertname: "HostDiskSpaceLow", severity: "critical", host: "web2", mountpoint: "/data" }),
+        alert({ alertname: "HostDiskSpaceLow", severity: "warning", host: "web2", mountpoint: "/data" }),
+        alert({ alertname: "HostDiskSpaceLow", severity: "warning", host: "web2", mountpoint: "/var" }),
+      ]);
+      const key = (a: Held) =>
+        `${a.labels.alertname}/${a.labels.severity}/${a.labels.host}/${a.labels.mountpoint ?? ""}`;
+      expect(await am.inhibited(key, 2)).toEqual([
+        "HostDiskSpaceLow/warning/web2//data",
+        "PM2ProcessErrored/critical/web1/",
+      ]);
     } finally {
-      await am.proc.stop();
+      await am.stop();
     }
   });
 
   it("a probe's host or PM2 app down silences the probe's own alerts, and nothing else's", async () => {
-    const dir = tempDir("am-inhibit-probes");
     const probes = probeListSchema.parse([
       {
         name: "shop-home",
@@ -107,65 +127,27 @@ describe("inhibition, in a real Alertmanager", () => {
       { name: "blog", type: "http", target: "https://blog.example.com/", depends_on: { host: "web2" } },
       { name: "api", type: "tcp", target: "api.example.com:443" },
     ]);
-    const config = await renderAlertmanagerConfig({
-      source: file,
-      notifierUrl: "http://127.0.0.1:9",
-      tokenFile: join(dir, "token"),
-      probes,
-    });
-    expect(await amtoolCheck(config, dir)).toMatch(/SUCCESS/);
-    const am = await startAlertmanager({ dir, port: await freePort(), config });
+    const am = await alertmanagerWith("am-inhibit-probes", probes);
+    const key = (a: Held) => `${a.labels.alertname}/${a.labels.probe ?? ""}`;
     try {
-      const alert = (labels: Record<string, string>) => ({
-        labels,
-        startsAt: new Date().toISOString(),
-        endsAt: new Date(Date.now() + 600_000).toISOString(),
-      });
-      // shop's app errored on web1: shop-home's probe is inhibited; blog (on web2) and api are not,
-      // nor is the same app errored on another host a reason for shop-home.
-      const res = await fetch(`${am.url}/api/v2/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify([
-          alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "shop" }),
-          alert({ alertname: "ProbeDown", severity: "critical", probe: "shop-home", host: "central", app: "shop" }),
-          alert({ alertname: "ProbeSlow", severity: "warning", probe: "blog", host: "central" }),
-          alert({ alertname: "ProbeDown", severity: "critical", probe: "api", host: "central" }),
-        ]),
-      });
-      expect(res.status).toBe(200);
-      type A = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
-      const inhibited = async () =>
-        ((await (await fetch(`${am.url}/api/v2/alerts`)).json()) as A[])
-          .filter((a) => a.status.inhibitedBy.length)
-          .map((a) => `${a.labels.alertname}/${a.labels.probe ?? ""}`)
-          .sort();
-      expect(await eventually(inhibited, (list) => list.length >= 1)).toEqual(["ProbeDown/shop-home"]);
+      // shop's app errored on web1: shop-home's probe is inhibited; blog (on web2) and api are not.
+      await am.send([
+        alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "shop" }),
+        alert({ alertname: "ProbeDown", severity: "critical", probe: "shop-home", host: "central", app: "shop" }),
+        alert({ alertname: "ProbeSlow", severity: "warning", probe: "blog", host: "central" }),
+        alert({ alertname: "ProbeDown", severity: "critical", probe: "api", host: "central" }),
+      ]);
+      expect(await am.inhibited(key, 1)).toEqual(["ProbeDown/shop-home"]);
       // web2 goes down: blog's slow probe is its doing.
-      await fetch(`${am.url}/api/v2/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify([alert({ alertname: "HostDown", severity: "critical", host: "web2" })]),
-      });
-      expect(await eventually(inhibited, (list) => list.length >= 2)).toEqual([
-        "ProbeDown/shop-home",
-        "ProbeSlow/blog",
-      ]);
+      await am.send([alert({ alertname: "HostDown", severity: "critical", host: "web2" })]);
+      expect(await am.inhibited(key, 2)).toEqual(["ProbeDown/shop-home", "ProbeSlow/blog"]);
       // api's app listens, the probe fails: PortNotReachable stands for api's ProbeDown.
-      await fetch(`${am.url}/api/v2/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify([
-          alert({ alertname: "PortNotReachable", severity: "critical", probe: "api", host: "central", app: "api" }),
-        ]),
-      });
-      expect(await eventually(inhibited, (list) => list.length >= 3)).toEqual([
-        "ProbeDown/api",
-        "ProbeDown/shop-home",
-        "ProbeSlow/blog",
+      await am.send([
+        alert({ alertname: "PortNotReachable", severity: "critical", probe: "api", host: "central", app: "api" }),
       ]);
+      expect(await am.inhibited(key, 3)).toEqual(["ProbeDown/api", "ProbeDown/shop-home", "ProbeSlow/blog"]);
     } finally {
-      await am.proc.stop();
+      await am.stop();
     }
   });
 });

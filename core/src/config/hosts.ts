@@ -1,7 +1,7 @@
 // The `hosts:` and `agents:` sections of opsdeck.yml: the app servers OpsDeck watches besides
 // its own, and how the central Prometheus reaches their agents.
 import { z } from "zod";
-import { bool, int, num, secret, unsetIfEmpty, userLabels } from "./zod.ts";
+import { bool, int, num, secret, unsetIfEmpty, uniquelyNamed, userLabels } from "./zod.ts";
 
 /** A host's name: its `host` label on every series and `host.name` in every log line. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -49,13 +49,7 @@ export const hostSchema = z
 export type Host = z.infer<typeof hostSchema>;
 
 /** A list of hosts whose names are unique. */
-export const hostListSchema = z.array(hostSchema).superRefine((hosts, ctx) => {
-  const seen = new Set<string>();
-  hosts.forEach((h, i) => {
-    if (seen.has(h.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${h.name}" is listed twice` });
-    seen.add(h.name);
-  });
-});
+export const hostListSchema = uniquelyNamed(hostSchema);
 
 export const agentsSchema = z
   .object({

@@ -4,7 +4,7 @@
 // (core/src/probes/); Prometheus scrapes blackbox for each, every scrape interval.
 import { z } from "zod";
 import { HOST_NAME } from "./hosts.ts";
-import { bool, int, num, userLabels } from "./zod.ts";
+import { bool, int, num, uniquelyNamed, userLabels } from "./zod.ts";
 
 export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
 
@@ -111,10 +111,4 @@ export const probeSchema = z
 export type Probe = z.infer<typeof probeSchema>;
 
 /** A list of probes whose names are unique. */
-export const probeListSchema = z.array(probeSchema).superRefine((probes, ctx) => {
-  const seen = new Set<string>();
-  probes.forEach((p, i) => {
-    if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${p.name}" is listed twice` });
-    seen.add(p.name);
-  });
-});
+export const probeListSchema = uniquelyNamed(probeSchema);

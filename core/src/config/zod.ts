@@ -32,3 +32,13 @@ export const userLabels = (reserved: ReadonlySet<string>) =>
         ctx.addIssue({ code: "custom", path: [name], message: "reserved: set by OpsDeck" });
     }
   });
+
+/** A list of named entries (hosts, probes) whose names are unique; a repeat is named where it is. */
+export const uniquelyNamed = <T extends z.ZodType<{ name: string }>>(entry: T) =>
+  z.array(entry).superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((e, i) => {
+      if (seen.has(e.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${e.name}" is listed twice` });
+      seen.add(e.name);
+    });
+  });
