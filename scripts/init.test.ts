@@ -28,6 +28,8 @@ const options = (): InitOptions => ({
   config: parseConfig(
     `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\nprobes:\n  - { name: shop, type: http, target: "https://shop.example.com/", slow_ms: 800 }\n`,
     "test",
+    process.env,
+    "init", // only the parts the init job reads, as it reads them
   ),
   configDir: dir,
   env,
@@ -120,7 +122,7 @@ describe("the init job", () => {
   it("checks what Grafana will provision", () => {
     const said: string[] = [];
     checkGrafana((l) => said.push(l));
-    expect(said).toEqual(["grafana: 4 datasources and 6 dashboards to provision"]);
+    expect(said).toEqual(["grafana: 4 datasources and 7 dashboards to provision"]);
   });
 
   it("imports Kibana's saved objects as elastic, and again with the same result", async () => {

@@ -27,8 +27,9 @@ export const READERS = {
     "agents.sync_seconds",
   ],
   "import-logs": ["log", "elasticsearch", "stack.elasticsearch.port"],
-  // The compose stack's init job: Elasticsearch, and Prometheus' config with the agents' jobs.
-  init: ["log", "elasticsearch", "stack.elasticsearch.port", "hosts", "agents"],
+  // The compose stack's init job: Elasticsearch, and Prometheus' config with the agents' jobs and
+  // the probes (their blackbox modules, targets and thresholds; Alertmanager's inhibit rules).
+  init: ["log", "elasticsearch", "stack.elasticsearch.port", "hosts", "agents", "probes"],
 } as const;
 
 export type Reader = keyof typeof READERS;
