@@ -376,7 +376,15 @@ describe("portal", () => {
     const page = await browser.newPage({ locale: "en-US" });
     await signIn(page, "ops", "ops-password-1");
     const links: Record<string, string | null> = {};
-    for (const path of ["/", "/system?from=now-24h", "/processes", "/deploys", "/business?from=now-7d", "/logs"]) {
+    for (const path of [
+      "/",
+      "/system?from=now-24h",
+      "/processes",
+      "/deploys",
+      "/business?from=now-7d",
+      "/logs",
+      "/probes",
+    ]) {
       await page.goto(front() + path);
       const link = page.locator("a.grafana-link");
       links[path] = (await link.count()) ? await link.getAttribute("href") : null;
@@ -389,6 +397,7 @@ describe("portal", () => {
       "/deploys": `${grafana}/d/opsdeck-deploys?orgId=1&from=now-7d&to=now`,
       "/business?from=now-7d": `${grafana}/d/opsdeck-business?orgId=1&from=now-7d&to=now`,
       "/logs": `${grafana}/d/opsdeck-logs?orgId=1&from=now-1h&to=now`,
+      "/probes": `${grafana}/d/opsdeck-probes?orgId=1&from=now-24h&to=now`,
     });
     await page.close();
   });
