@@ -5,6 +5,7 @@ import { portalSources } from "@opsdeck/core";
 import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
 import { audit } from "@/lib/audit.ts";
 import { config } from "@/lib/config.ts";
+import { callService } from "@/lib/service-call.ts";
 
 const bodySchema = z.strictObject({ channel: z.string().min(1).max(200) });
 
@@ -17,24 +18,16 @@ export async function POST(req: Request) {
   }
   const p = bodySchema.safeParse(await req.json().catch(() => undefined));
   if (!p.success) return Response.json({ error: "channel: say which channel to test" }, { status: 400 });
-  const token = config().notifier?.token;
-  if (!token) return Response.json({ error: "notifier.token is not set in opsdeck.yml" }, { status: 503 });
-  const url = new URL(
-    `/api/v1/channels/${encodeURIComponent(p.data.channel)}/test`,
-    portalSources(config()).notifier_url,
-  );
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}` },
-    signal: AbortSignal.timeout(5000),
-  }).catch((e: Error) => e);
-  if (res instanceof Error) return Response.json({ error: `notifier: ${res.message}` }, { status: 502 });
-  const answer = (await res.json().catch(() => ({}))) as { id?: string; error?: string };
-  if (!res.ok)
-    return Response.json(
-      { error: answer.error ?? `notifier: HTTP ${res.status}` },
-      { status: res.status === 404 ? 404 : 502 },
-    );
+  const call = await callService<{ id?: string }>({
+    service: "notifier",
+    url: new URL(`/api/v1/channels/${encodeURIComponent(p.data.channel)}/test`, portalSources(config()).notifier_url),
+    token: config().notifier?.token,
+    tokenKey: "notifier.token",
+    // A channel it does not have.
+    passed: [404],
+  });
+  if (call.response) return call.response;
+  const answer = call.answer;
   audit(session.user, "channel-tested", { "opsdeck.channel": p.data.channel, "opsdeck.notification.id": answer.id });
   return Response.json({ id: answer.id }, { status: 202 });
 }

@@ -7,6 +7,7 @@ import { portalSources } from "@opsdeck/core";
 import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
 import { audit } from "@/lib/audit.ts";
 import { config } from "@/lib/config.ts";
+import { callService } from "@/lib/service-call.ts";
 
 const bodySchema = z.strictObject({
   caused: z.boolean().default(true),
@@ -25,27 +26,20 @@ export async function POST(req: Request, { params }: { params: Promise<{ id: str
     const i = p.error.issues[0];
     return Response.json({ error: `${i.path.join(".") || "(body)"}: ${i.message}` }, { status: 400 });
   }
-  const token = config().exporters.deploy.token;
-  if (!token) return Response.json({ error: "exporters.deploy.token is not set in opsdeck.yml" }, { status: 503 });
   const { id } = await params;
-  const url = new URL(`/api/v1/deploys/${encodeURIComponent(id)}/incident`, portalSources(config()).deploy_url);
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ caused: p.data.caused, by: session.user, note: p.data.note || undefined }),
-    signal: AbortSignal.timeout(5000),
-  }).catch((e: Error) => e);
-  if (res instanceof Error) return Response.json({ error: `deploy exporter: ${res.message}` }, { status: 502 });
-  const answer = (await res.json().catch(() => ({}))) as { error?: string; deploy?: DeployView };
-  // The exporter's refusals (404 unknown, 409 failed or running) are the reader's to see.
-  if (!res.ok)
-    return Response.json(
-      { error: answer.error ?? `deploy exporter: HTTP ${res.status}` },
-      { status: [404, 409].includes(res.status) ? res.status : 502 },
-    );
+  const call = await callService<{ deploy?: DeployView }>({
+    service: "deploy exporter",
+    url: new URL(`/api/v1/deploys/${encodeURIComponent(id)}/incident`, portalSources(config()).deploy_url),
+    token: config().exporters.deploy.token,
+    tokenKey: "exporters.deploy.token",
+    body: { caused: p.data.caused, by: session.user, note: p.data.note || undefined },
+    // Unknown (404), failed or still running (409): the reader's to see.
+    passed: [404, 409],
+  });
+  if (call.response) return call.response;
   audit(session.user, p.data.caused ? "deploy-incident-marked" : "deploy-incident-unmarked", {
     "opsdeck.deploy.id": id,
     ...(p.data.note ? { "event.reason": p.data.note } : {}),
   });
-  return Response.json({ incident: answer.deploy?.incident ?? null });
+  return Response.json({ incident: call.answer.deploy?.incident ?? null });
 }
