@@ -67,6 +67,7 @@ export const DOCUMENTED: Record<string, Documented> = {
       "id",
       "paths",
       "prospector.scanner.exclude_files",
+      "prospector.scanner.check_interval",
       "parsers",
       "fields_under_root",
       "fields",

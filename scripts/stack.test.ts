@@ -265,6 +265,7 @@ describe("npm start (scripts/stack.ts)", () => {
  * rule reads must have a series on this running stack.
  */
 const ONLY_AFTER: Record<string, string> = {
+  pm2_app_port_listening: "only for a PM2 app whose environment sets PORT (the demo's apps listen on no port)",
   probe_ssl_last_chain_expiry_timestamp_seconds:
     "only a probe of an https or tls target has a certificate (the demo probes the plain-http front door)",
   opsdeck_notifier_undeliverable_total:
@@ -516,5 +517,11 @@ module.exports = { apps: [{ ...demo.apps.find((a) => a.name === "demo-shop"), sc
     // Rolled back: the demo shop as the stack started it.
     await pm2(pm2Home, ["delete", "demo-shop"]);
     await pm2(pm2Home, ["start", join(REPO, "demo/ecosystem.config.cjs"), "--only", "demo-shop"], { env: demoEnv });
+    // …and seen online again by Prometheus, as the tests after this one expect it.
+    await eventually(
+      () => promQuery(prom, 'pm2_process_up{app="demo-shop"} == 1'),
+      (r) => r.length === 2,
+      60_000,
+    );
   }
 }
