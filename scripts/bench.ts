@@ -12,6 +12,7 @@ import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts"
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
+import { benchStatusPage } from "../portal/bench/status.bench.ts";
 import { benchTimeline } from "../portal/bench/timeline.bench.ts";
 import { benchServers } from "../stack/bench/servers.bench.ts";
 import { benchHosts } from "../stack/bench/hosts.bench.ts";
@@ -94,6 +95,14 @@ if (!only || only === "probes") {
   const load = await benchProbeLoad();
   printTable("N HTTP probes on one blackbox_exporter, Prometheus scraping every 15 s (2 minutes each)", load);
   writeFileSync(join(out, "probes.json"), JSON.stringify({ machine, at: new Date().toISOString(), load }, null, 2));
+}
+if (!only || only === "status") {
+  const rows = await benchStatusPage();
+  printTable(
+    "The public status page, 50 probes × 90 days (target p95 ≤ 200 ms), beside its bars' query straight from each recording rule",
+    rows,
+  );
+  writeFileSync(join(out, "status.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }
 if (!only || only === "hosts") {
   const r = await benchHosts();

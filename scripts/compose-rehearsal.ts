@@ -165,19 +165,22 @@ const ps = (): PsRow[] =>
     .flatMap((l) => JSON.parse(l) as PsRow | PsRow[]);
 
 const ONE_SHOTS = ["init", "volume-owners", "kibana-setup"];
+/** The one-shot that failed (kibana-setup may, and retries), with the end of its log; else "". */
+function failedOneShots(rows = ps()) {
+  const failed = rows.find(
+    (r) => ONE_SHOTS.includes(r.Service) && r.State === "exited" && r.ExitCode !== 0 && r.Service !== "kibana-setup",
+  );
+  return failed
+    ? `${failed.Service} exited ${failed.ExitCode}: ${compose("logs", "--tail", "20", failed.Service)}`
+    : "";
+}
 async function allHealthy() {
   return eventually(
     "every service healthy and the one-shots done",
     () => {
       const rows = ps();
-      const failed = rows.find(
-        (r) =>
-          ONE_SHOTS.includes(r.Service) && r.State === "exited" && r.ExitCode !== 0 && r.Service !== "kibana-setup",
-      );
-      if (failed)
-        throw new Error(
-          `${failed.Service} exited ${failed.ExitCode}: ${compose("logs", "--tail", "20", failed.Service)}`,
-        );
+      const failed = failedOneShots(rows);
+      if (failed) throw new Error(failed);
       const waiting = rows.filter((r) =>
         ONE_SHOTS.includes(r.Service)
           ? !(r.State === "exited" && r.ExitCode === 0)
@@ -226,7 +229,12 @@ async function main() {
   });
 
   await step("docker compose up -d (builds the OpsDeck image)", () => {
-    composeLoud("up", "-d");
+    try {
+      composeLoud("up", "-d");
+    } catch (err) {
+      // up -d fails when init does: its own words are the reason, not compose's.
+      throw new Error(`${(err as Error).message.split("\n")[0]} ${failedOneShots()}`);
+    }
     return "returned";
   });
   const upToHealthy = Date.now();

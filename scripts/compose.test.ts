@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import {
   ALERTMANAGER_VERSION,
   BLACKBOX_EXPORTER_VERSION,
+  DISK_WATERMARKS,
   ES_VERSION,
   FILEBEAT_CONFIG,
   FRONT_DOOR_SITE_TEMPLATE,
@@ -154,6 +155,14 @@ describe("docker-compose.monitoring.yml", () => {
     expect(collectors.map((a) => a.slice("--collector.".length)).sort()).toEqual(
       [...NODE_COLLECTORS, "textfile"].sort(),
     );
+  });
+
+  it("gives Elasticsearch the native stack's disk watermarks, in free space", async () => {
+    // A share of the disk left CI's machine (25 GB free of 252 GB) with its security index unplaced.
+    const { services } = await resolved(filledEnv());
+    const environment = services.elasticsearch.environment!;
+    for (const [name, value] of Object.entries(DISK_WATERMARKS))
+      expect([name, environment[name]]).toEqual([name, value]);
   });
 
   it("gives each OpsDeck service every variable its part of opsdeck.example.yml requires", async () => {

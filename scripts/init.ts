@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadConfig, type Config } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
+import { elasticReason, waitUntilElasticsearchReady } from "@opsdeck/core/elastic-ready";
 import { applySecurity } from "@opsdeck/core/elastic-security";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
 import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
@@ -118,6 +119,8 @@ export async function setUpElasticsearch(o: InitOptions, say: Say) {
       api_key: undefined,
     },
   });
+  const status = await waitUntilElasticsearchReady(admin, Number(env.OPSDECK_INIT_ES_TIMEOUT_MS ?? 120_000));
+  say(`elasticsearch: ready (${status})`);
   const prefix = o.config.elasticsearch.index_prefix;
   for (const line of await applySecurity(admin, prefix, env, need(env, "KIBANA_SYSTEM_PASSWORD")))
     say(`elasticsearch: ${line}`);
@@ -176,8 +179,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const job = process.argv[2] === "kibana" ? importKibana(options, options.log!) : runInit(options);
   job.then(
     () => console.log("init: done"),
-    (err: Error) => {
-      console.error(`init: ${err.message}`);
+    (err: unknown) => {
+      console.error(`init: ${elasticReason(err)}`);
       process.exit(1);
     },
   );

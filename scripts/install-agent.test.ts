@@ -7,7 +7,7 @@
 // node_modules, so a package it imports and the bundle lacks fails this test.
 import { execFile } from "node:child_process";
 import { createServer, request } from "node:http";
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +93,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll(procs);
   await pm2(pm2Home, ["kill"]).catch(() => undefined);
+  // The installed agent is 1.2 GB (Node and the bundle): on a tight CI disk that counts.
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("install-agent.sh from the agent bundle", () => {

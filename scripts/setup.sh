@@ -11,7 +11,7 @@
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests and benchmarks need:
-#                                    chromium, fonts-noto-cjk, wamerican, docker-compose)
+#                                    chromium, fonts-noto-cjk, wamerican, docker-compose, dnsmasq-base)
 #        scripts/setup.sh --rehearsal  (npm run compose-rehearsal: that, and a Docker engine —
 #                                    docker.io —, debootstrap for the stand-ins' base, Docker
 #                                    Compose v5 and the Elasticsearch exporter from their Go modules)
@@ -42,6 +42,8 @@ if [ $want_test -eq 1 ]; then
   [ -f /usr/share/dict/american-english ] || need+=(wamerican)
   # docker-compose.monitoring.yml is validated by Debian's docker-compose (no engine needed).
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  # A real DNS server for the DNS probes' test (dnsmasq, on a loopback port).
+  [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 fi
 
 if [ $want_rehearsal -eq 1 ]; then

@@ -20,6 +20,10 @@ const OPEN = [
   /^\/api\/health$/,
   // The notifier's "what changed?" line, checked by the notifier's token (features/changes/summary.ts).
   /^\/api\/changes\/summary$/,
+  // The public status page: public probes' display names and states only (features/status/).
+  /^\/status$/,
+  // Maintenance windows: CI's token or a session, checked by the route itself (features/maintenance/api.ts).
+  /^\/api\/maintenance$/,
 ];
 
 /** No script but ours; frames only from the configured Grafana and Kibana ('self' behind the front door). */

@@ -3,6 +3,7 @@
 // Alertmanager; acknowledging; the language switch; a source down fails alone; a viewer cannot
 // silence. A screenshot of every page in both languages goes to portal/test/screenshots/.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -38,6 +39,7 @@ const url = (p: number) => `http://127.0.0.1:${p}`;
 /** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
 const front = () => url(port.front);
 
+const MAINTENANCE_TOKEN = "maintenance-token-0123456789";
 const OPS_HASH = await hashPassword("ops-password-1");
 const GUEST_HASH = await hashPassword("guest-password-1");
 const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<string, unknown> = {}) =>
@@ -53,6 +55,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
       // the front door, which passes /grafana/ to the stand-in on port.grafana.
       grafana: { url: "/grafana/" },
       trusted_proxies: ["127.0.0.1"],
+      maintenance_token: MAINTENANCE_TOKEN,
       ...portal,
     },
     // The test run's shared Elasticsearch, with indices of this file's own.
@@ -67,8 +70,19 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
           target: `${front()}/signin`,
           http: { keyword: "OpsDeck" },
           slow_ms: 2000,
+          public: true,
+          display_name: "网上商城",
+          labels: { project: "shop" },
         },
-        { name: "missing-page", type: "http", target: `${url(port.slow)}/missing`, http: { status: [200] } },
+        {
+          name: "missing-page",
+          type: "http",
+          target: `${url(port.slow)}/missing`,
+          http: { status: [200] },
+          public: true,
+          display_name: "结账页面",
+          depends_on: { app: "checkout-api" },
+        },
         { name: "slow-page", type: "http", target: `${url(port.slow)}/`, slow_ms: 300 },
       ],
     },
@@ -982,6 +996,7 @@ describe("portal", () => {
     ["/alerts", { "zh-CN": "告警", en: "Alerts" }],
     ["/timeline", { "zh-CN": "时间线", en: "Timeline" }],
     ["/probes", { "zh-CN": "探测", en: "Probes" }],
+    ["/status", { "zh-CN": "服务状态", en: "Service" }],
     ["/logs", { "zh-CN": "日志", en: "Logs" }],
     ["/dashboards", { "zh-CN": "仪表盘", en: "Dashboards" }],
   ] as const;
@@ -1058,6 +1073,131 @@ describe("portal", () => {
     await expect(row("slow-page").textContent()).resolves.toMatch(/缓慢[\s\S]*1\.\d+ s \/ 300 ms/);
     await shot(page, "probes-zh");
     await page.close();
+  });
+
+  it("keeps a public status page: public probes by display name only, incidents with notes, maintenance from CI", async () => {
+    const am = url(port.am);
+    const maintenance = (body: unknown, authorization?: string) =>
+      fetch(front() + "/api/maintenance", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(body),
+      });
+    const window = { title: "结账系统升级", scope: { probe: "missing-page" }, minutes: 30 };
+    // CI's token, and nothing less.
+    expect((await maintenance(window)).status).toBe(401);
+    expect((await maintenance(window, "Bearer not-the-token-at-all")).status).toBe(401);
+    const bad = await maintenance({ ...window, scope: {} }, `Bearer ${MAINTENANCE_TOKEN}`);
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([
+      400,
+      "scope: name at least one of probe, host, app, project, environment",
+    ]);
+    const past = await maintenance(
+      { ...window, starts_at: new Date(Date.now() - 3_600_000).toISOString() },
+      `Bearer ${MAINTENANCE_TOKEN}`,
+    );
+    expect(past.status).toBe(400);
+    // Alerts that share some of the window's labels but not all: only the probe's own are silenced.
+    const alerts = [
+      { alertname: "ProbeDown", probe: "missing-page", severity: "critical" },
+      { alertname: "ProbeDown", probe: "front-door", severity: "critical" },
+      { alertname: "HostDown", host: "missing-page", severity: "critical" },
+    ];
+    await post(
+      `${am}/api/v2/alerts`,
+      alerts.map((labels) => ({ labels: { ...labels, test: "maintenance" }, startsAt: new Date().toISOString() })),
+    );
+    const opened = await maintenance(window, `Bearer ${MAINTENANCE_TOKEN}`);
+    expect(opened.status).toBe(201);
+    const { id } = (await opened.json()) as { id: string };
+    const silencedBy = await eventually(
+      async () => {
+        const list = (await getJson(`${am}/api/v2/alerts?filter=test%3D%22maintenance%22`)) as {
+          labels: Record<string, string>;
+          status: { silencedBy: string[] };
+        }[];
+        return Object.fromEntries(
+          list.map((a) => [
+            `${a.labels.alertname}/${a.labels.probe ?? a.labels.host}`,
+            a.status.silencedBy.includes(id),
+          ]),
+        );
+      },
+      (seen) => Object.keys(seen).length === 3 && seen["ProbeDown/missing-page"] === true,
+      30_000,
+    );
+    expect(silencedBy).toEqual({
+      "ProbeDown/missing-page": true,
+      "ProbeDown/front-door": false,
+      "HostDown/missing-page": false,
+    });
+    const listed = (await (
+      await fetch(front() + "/api/maintenance", { headers: { authorization: `Bearer ${MAINTENANCE_TOKEN}` } })
+    ).json()) as { windows: { id: string; title: string; createdBy: string }[] };
+    expect(listed.windows.find((w) => w.id === id)).toMatchObject({ title: "结账系统升级", createdBy: "ci" });
+
+    // The public page, without a session: the display names, the window, the incident — and
+    // nothing of the configuration behind them.
+    const publicPage = async (lang = "zh-CN") => {
+      const res = await fetch(`${front()}/status?lang=${lang}`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const html = await eventually(
+      () => publicPage(),
+      (text) => text.includes("结账系统升级") && text.includes("不可用") && text.includes("维护中"),
+      180_000,
+    );
+    expect(html).toContain("网上商城");
+    expect(html).toContain("结账页面");
+    const internal = [
+      "front-door",
+      "missing-page",
+      "slow-page",
+      "checkout-api",
+      "127.0.0.1",
+      "localhost",
+      `:${port.slow}`,
+      `:${port.front}`,
+      os.hostname(),
+      'project="shop"',
+    ];
+    expect(internal.filter((word) => html.includes(word))).toEqual([]);
+
+    // An operator's public note on the incident, from the Probes page.
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(front() + "/probes");
+    const incident = page.locator('[data-widget="incidents"] tr[data-incident="missing-page"]').first();
+    await incident.locator('input[name="text"]').fill("已定位：结账接口返回 404，正在修复");
+    await incident.locator('button[type="submit"]').click();
+    await expect.poll(() => publicPage(), { timeout: 20_000 }).toContain("已定位：结账接口返回 404，正在修复");
+    await shot(page, "probes-maintenance-zh");
+    await page.close();
+    expect(await publicPage("en")).toMatch(/Scheduled maintenance[\s\S]*结账页面 was down/);
+
+    // The public page at a phone's width and a desktop's, in both languages, signed out.
+    for (const lang of ["zh-CN", "en"] as const)
+      for (const width of [390, 1440]) {
+        const context = await browser.newContext({ locale: lang, viewport: { width, height: 900 } });
+        const view = await context.newPage();
+        await view.goto(`${front()}/status?lang=${lang}`);
+        expect([lang, width, await overflow(view)]).toEqual([lang, width, { pageScrolls: false, sticking: [] }]);
+        await shot(view, `status-public-${lang}-${width}`);
+        await context.close();
+      }
+
+    // Ended early: the alert is no longer silenced, and the page no longer says maintenance.
+    const ended = await fetch(`${front()}/api/maintenance?id=${id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${MAINTENANCE_TOKEN}` },
+    });
+    expect(ended.status).toBe(204);
+    const again = await fetch(`${front()}/api/maintenance?id=${id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${MAINTENANCE_TOKEN}` },
+    });
+    expect(again.status).toBe(404);
   });
 
   it("a viewer cannot silence, nor add a host", async () => {

@@ -9,6 +9,7 @@ import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "@opsdeck/core";
 import { indexName, initElasticsearch } from "@opsdeck/core/elastic";
+import { waitUntilElasticsearchReady } from "@opsdeck/core/elastic-ready";
 import { applySecurity, roleBodies, securityDefinitions } from "@opsdeck/core/elastic-security";
 import { issueLogKey, logKeyHost, logKeys, revokeLogKeys } from "@opsdeck/core/hosts/log-keys";
 import { freePort, startElasticsearch, type Proc } from "@opsdeck/stack";
@@ -74,6 +75,27 @@ describe("Elasticsearch security for OpsDeck", () => {
     await expect(applySecurity(admin, PREFIX, { ...ENV, OPSDECK_ES_GRAFANA_PASSWORD: "" })).rejects.toThrow(
       "set OPSDECK_ES_GRAFANA_PASSWORD",
     );
+  });
+
+  it("waits until Elasticsearch accepts the user and its cluster is not red, and says why not", async () => {
+    expect(["green", "yellow"]).toContain(await waitUntilElasticsearchReady(admin, 10_000));
+    await expect(waitUntilElasticsearchReady(as(ADMIN.user, "not-the-password"), 1_000, 200)).rejects.toThrow(
+      /did not accept the user for 1 s \(401 security_exception .*ELASTIC_PASSWORD/,
+    );
+    // A primary shard that cannot be placed, as on a disk past its watermark.
+    const index = `${PREFIX}-unplaceable`;
+    await admin.indices.create({
+      index,
+      settings: { number_of_replicas: 0, "index.routing.allocation.require._name": "no-such-node" },
+      wait_for_active_shards: 0,
+    });
+    try {
+      await expect(waitUntilElasticsearchReady(admin, 2_000)).rejects.toThrow(
+        new RegExp(`cluster is red: ${index}: .*no-such-node|cluster is red: ${index}: `),
+      );
+    } finally {
+      await admin.indices.delete({ index });
+    }
   });
 
   it("lets Filebeat add log lines and nothing else", async () => {

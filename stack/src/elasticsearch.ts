@@ -11,6 +11,19 @@ import { REPO } from "./services.ts";
 
 export const ES_VERSION = "8.19.21";
 const NOBODY = 65534;
+
+/**
+ * Disk watermarks in free space, not a share of the disk: ES's defaults (85 / 90 / 95 %) stop a
+ * 252 GB disk with 25 GB free from placing even its own security index — on a monitoring server
+ * whose disk is mostly the apps'. Elasticsearch still stops short of filling the disk (read-only
+ * below 1 GB free), and HostDiskSpaceLow warns well before. docker-compose.monitoring.yml sets
+ * the same values (its test checks).
+ */
+export const DISK_WATERMARKS = {
+  "cluster.routing.allocation.disk.watermark.low": "5gb",
+  "cluster.routing.allocation.disk.watermark.high": "2gb",
+  "cluster.routing.allocation.disk.watermark.flood_stage": "1gb",
+};
 export const ES_HOME = process.env.OPSDECK_ES_HOME ?? join(REPO, ".cache", `elasticsearch-${ES_VERSION}`);
 
 /** ES_JAVA_HOME, else the home of the `java` on PATH (the distribution bundles no JDK). */
@@ -68,8 +81,7 @@ export async function startElasticsearch(opts: {
     "transport.port": String(await freePort()),
     "path.data": join(opts.dir, "data"),
     "path.logs": join(opts.dir, "logs"),
-    // One small server: don't stop writing when the disk is 90 % full of something else.
-    "cluster.routing.allocation.disk.threshold_enabled": "false",
+    ...DISK_WATERMARKS,
   };
   const args = Object.entries(settings).map(([k, v]) => `-E${k}=${v}`);
   const env = { ...process.env, ES_PATH_CONF: conf, ES_JAVA_HOME: javaHome(), JAVA_HOME: "" };

@@ -1,8 +1,9 @@
 // Probes on the real blackbox_exporter, found by the real Prometheus (with OpsDeck's probe
 // rules) through the files OpsDeck writes from opsdeck.yml's probes: a page with its keyword
 // (then without), a TCP listener (then gone), HTTPS whose server still sends an old certificate
-// that expires before its chain does, a certificate 10 days from expiry, and a probe added while
-// all run — no restart of either.
+// that expires before its chain does, a certificate 10 days from expiry, a DNS name on a real
+// DNS server (dnsmasq) answering right and then not as expected, and a probe added while all run
+// — no restart of either.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
@@ -12,7 +13,17 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeListSchema } from "@opsdeck/core";
 import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
-import { freePort, promQuery, REPO, startBlackbox, startTestPrometheus, stopAll, type Proc } from "@opsdeck/stack";
+import {
+  freePort,
+  promQuery,
+  REPO,
+  spawnProc,
+  startBlackbox,
+  startTestPrometheus,
+  stopAll,
+  waitUntil,
+  type Proc,
+} from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 
 const dir = tempDir("probes");
@@ -23,7 +34,7 @@ let blackbox: string;
 let shop: Server;
 let shopPage = "<h1>Demo shop</h1><button>加入购物车</button>";
 let tcp: TcpServer;
-const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0 };
+const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0, dns: 0 };
 const servers: { close(): void }[] = [];
 const DAY = 86_400;
 
@@ -111,6 +122,19 @@ const probes = () =>
     { name: "shop-port", type: "tcp", target: `127.0.0.1:${ports.tcp}` },
     { name: "shop-tls", type: "http", target: `https://127.0.0.1:${ports.tls}/`, ca_file: ca },
     { name: "shop-renewal", type: "tls", target: `127.0.0.1:${ports.renewal}`, ca_file: ca },
+    // The name server answers 10.1.2.3: right for the one, not what the other expects.
+    {
+      name: "shop-dns",
+      type: "dns",
+      target: `127.0.0.1:${ports.dns}`,
+      dns: { query_name: "shop.example.test", answer: "\\b10\\.1\\.2\\.3$" },
+    },
+    {
+      name: "shop-dns-moved",
+      type: "dns",
+      target: `127.0.0.1:${ports.dns}`,
+      dns: { query_name: "shop.example.test", answer: "\\b10\\.9\\.9\\.9$" },
+    },
   ]);
 
 beforeAll(async () => {
@@ -120,6 +144,34 @@ beforeAll(async () => {
   await new Promise<void>((r) => shop.listen(ports.shop, "127.0.0.1", r));
   tcp = createTcpServer((socket) => socket.end());
   await new Promise<void>((r) => tcp.listen(ports.tcp, "127.0.0.1", r));
+  // A real DNS server on a loopback port, with one name and nothing upstream.
+  ports.dns = await freePort();
+  const dnsmasq = spawnProc(
+    "dnsmasq",
+    "/usr/sbin/dnsmasq",
+    [
+      "--keep-in-foreground",
+      "--conf-file=/dev/null",
+      `--port=${ports.dns}`,
+      "--listen-address=127.0.0.1",
+      "--bind-interfaces",
+      "--no-resolv",
+      "--no-hosts",
+      "--pid-file=",
+      "--address=/shop.example.test/10.1.2.3",
+    ],
+    { logFile: join(dir, "dnsmasq.log") },
+  );
+  procs.push(dnsmasq);
+  await waitUntil(
+    "dnsmasq",
+    async () =>
+      readFileSync("/proc/net/udp", "utf8").includes(`:${ports.dns.toString(16).toUpperCase().padStart(4, "0")} `),
+    {
+      proc: dnsmasq,
+      timeoutMs: 10_000,
+    },
+  );
   const tls = certificates(dir);
   ca = tls.ca;
   for (const [leaf, extra, port] of [
@@ -222,6 +274,17 @@ describe("probes", () => {
     ]);
   }, 60_000);
 
+  it("asks a DNS server, and says so when its answer is not the expected one", async () => {
+    await eventually(
+      async () => [await success("shop-dns"), await success("shop-dns-moved")],
+      (v) => v.join() === "1,0",
+      30_000,
+    );
+    // It answered: the failure is the answer (the Probes page's "dns_answer"), not the query.
+    const answered = await promQuery(prom, 'probe_dns_query_succeeded{probe="shop-dns-moved"}');
+    expect(answered[0]?.value[1]).toBe("1");
+  }, 60_000);
+
   it("runs a probe added while blackbox and Prometheus run, without restarting either", async () => {
     const started = procs.map((p) => p.child.pid);
     const added = [
@@ -233,7 +296,8 @@ describe("probes", () => {
         http: { status: [200] },
       },
     ];
-    expect(writeProbeFiles(files, probeListSchema.parse(added))).toHaveLength(2);
+    // blackbox's modules, the targets, and the probes' info series.
+    expect(writeProbeFiles(files, probeListSchema.parse(added))).toHaveLength(3);
     await eventually(
       () => promQuery(prom, 'probe_success{probe="shop-health"}'),
       (r) => r[0]?.value[1] === "1",

@@ -22,6 +22,11 @@ export const portalSchema = z
     port: port(8090),
     /** Signs session cookies; at least 32 characters, from the environment. */
     session_secret: unsetIfEmpty(z.string().min(32, "must be at least 32 characters")),
+    /**
+     * Lets CI open a maintenance window before a deploy (POST /api/maintenance with
+     * `Authorization: Bearer …`); unset: only signed-in operators can. At least 16 characters.
+     */
+    maintenance_token: unsetIfEmpty(z.string().min(16, "must be at least 16 characters")),
     session_hours: num()
       .pipe(
         z

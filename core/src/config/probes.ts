@@ -106,6 +106,9 @@ export const probeSchema = z
     if (p.http && p.type !== "http") bad("only for an http probe", ["http"]);
     if (p.ca_file && p.type !== "http" && p.type !== "tls") bad("only for an https or tls probe", ["ca_file"]);
     if (p.dns && p.type !== "dns") bad("only for a dns probe", ["dns"]);
+    // The public page shows nothing else of a probe: its name may say more than the public should read.
+    if (p.public && !p.display_name)
+      bad("required for a public probe: the name the status page shows", ["display_name"]);
   });
 
 export type Probe = z.infer<typeof probeSchema>;

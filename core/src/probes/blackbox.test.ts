@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { probeListSchema } from "../config/probes.ts";
-import { blackboxConfig, literalRegexp, probeTargetGroups, slowThresholds } from "./blackbox.ts";
+import { blackboxConfig, literalRegexp, probeSeries, probeTargetGroups } from "./blackbox.ts";
 
 const probes = probeListSchema.parse([
   {
@@ -13,6 +13,9 @@ const probes = probeListSchema.parse([
     http: { status: [200, 301], keyword: "¥9.9 (today)", json: 'body.status == "ok"' },
     slow_ms: 800,
     labels: { project: "shop" },
+    display_name: 'Shop "home" \\ page',
+    public: true,
+    depends_on: { app: "shop" },
   },
   { name: "shop-db", type: "tcp", target: "10.0.0.21:5432" },
   { name: "shop-dns", type: "dns", target: "223.5.5.5", dns: { query_name: "shop.example.com" } },
@@ -45,8 +48,14 @@ describe("probes for blackbox_exporter", () => {
       targets: ["https://shop.example.com/"],
       labels: { project: "shop", probe: "shop-home", probe_type: "http", __param_module: "probe_shop-home" },
     });
-    expect(slowThresholds(probes)).toMatch(/^opsdeck_probe_slow_seconds\{probe="shop-home"\} 0\.8$/m);
-    expect(slowThresholds(probes).match(/^opsdeck_probe_slow_seconds/gm)).toHaveLength(1);
+    const series = probeSeries(probes);
+    expect(series).toMatch(/^opsdeck_probe_slow_seconds\{probe="shop-home"\} 0\.8$/m);
+    expect(series.match(/^opsdeck_probe_slow_seconds/gm)).toHaveLength(1);
+    // The display name escaped as the text format wants it; one info series per enabled probe.
+    expect(series).toContain(
+      'opsdeck_probe_info{probe="shop-home",display_name="Shop \\"home\\" \\\\ page",public="true",depends_on_host="",depends_on_app="shop"} 1',
+    );
+    expect(series.match(/^opsdeck_probe_info\{/gm)).toHaveLength(3);
   });
 
   it("refuses what blackbox could not run, saying where", () => {
@@ -61,6 +70,9 @@ describe("probes for blackbox_exporter", () => {
     expect(problems([{ name: "a", type: "tcp", target: "db" }])).toEqual(["0.target: host:port for a tcp probe"]);
     expect(problems([{ name: "a", type: "dns", target: "1.1.1.1" }])).toEqual([
       "0.dns: required for a dns probe: the name to ask for",
+    ]);
+    expect(problems([{ name: "a", type: "tcp", target: "db:5432", public: true }])).toEqual([
+      "0.display_name: required for a public probe: the name the status page shows",
     ]);
     expect(problems([{ name: "a", type: "tcp", target: "db:5432", labels: { probe: "x" } }])).toEqual([
       "0.labels.probe: reserved: set by OpsDeck",

@@ -84,18 +84,40 @@ export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
     }));
 }
 
+/** A label value in the text format: backslash, quote and newline escaped. */
+const labelValue = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+
 /**
- * The probes' slow thresholds as series, in the text format node-exporter's textfile collector
- * reads on every scrape (so ProbeSlow can compare each probe with its own threshold, and a
- * changed threshold needs no restart or rule reload).
+ * The probes' facts as series, in the text format node-exporter's textfile collector reads on
+ * every scrape: each probe's slow threshold (so ProbeSlow compares each probe with its own, and
+ * a changed threshold needs no restart or rule reload), and an info series with what the status
+ * page and maintenance windows need — its display name, whether it is public, what it depends
+ * on — so the portal reads them from Prometheus, not from opsdeck.yml's probes (whose headers
+ * may hold secrets the portal has no business with).
  */
-export function slowThresholds(probes: Probe[]): string {
+export function probeSeries(probes: Probe[]): string {
+  const enabled = probes.filter((p) => p.enabled);
   const lines = [
     "# HELP opsdeck_probe_slow_seconds A probe's slow threshold (opsdeck.yml probes[].slow_ms): slower at p95 over 5 minutes is slow.",
     "# TYPE opsdeck_probe_slow_seconds gauge",
-    ...probes
-      .filter((p) => p.enabled && p.slow_ms)
+    ...enabled
+      .filter((p) => p.slow_ms)
       .map((p) => `opsdeck_probe_slow_seconds{probe="${p.name}"} ${p.slow_ms! / 1000}`),
+    "# HELP opsdeck_probe_info A probe of opsdeck.yml: its display name, whether the public status page shows it, what it depends on.",
+    "# TYPE opsdeck_probe_info gauge",
+    ...enabled.map((p) => {
+      const labels = {
+        probe: p.name,
+        display_name: p.display_name ?? "",
+        public: String(p.public),
+        depends_on_host: p.depends_on?.host ?? "",
+        depends_on_app: p.depends_on?.app ?? "",
+      };
+      const text = Object.entries(labels)
+        .map(([k, v]) => `${k}="${labelValue(v)}"`)
+        .join(",");
+      return `opsdeck_probe_info{${text}} 1`;
+    }),
   ];
   return lines.join("\n") + "\n";
 }
@@ -111,7 +133,7 @@ export function writeProbeFiles(opts: { targetsDir: string; blackboxFile: string
   const files: [string, string][] = [
     [opts.blackboxFile, blackboxConfig(probes)],
     [probeTargetFile(opts.targetsDir), JSON.stringify(probeTargetGroups(probes), null, 2) + "\n"],
-    [join(probeTextfileDir(opts.targetsDir), "probes.prom"), slowThresholds(probes)],
+    [join(probeTextfileDir(opts.targetsDir), "probes.prom"), probeSeries(probes)],
   ];
   for (const [file, content] of files) {
     mkdirSync(dirname(file), { recursive: true });

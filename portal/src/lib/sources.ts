@@ -99,7 +99,7 @@ export interface AmSilence {
   comment: string;
   startsAt: string;
   endsAt: string;
-  status: { state: string };
+  status: { state: "active" | "pending" | "expired" };
 }
 export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
 

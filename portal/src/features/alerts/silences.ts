@@ -60,31 +60,9 @@ export async function POST(req: Request) {
     createdBy: session.user,
     comment: p.data.ack ? `${ACK_PREFIX}${p.data.comment}` : p.data.comment,
   };
-  const res = await fetch(new URL("/api/v2/silences", am()), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(silence),
-    signal: AbortSignal.timeout(5000),
-  }).catch((e: Error) => e);
-  // A matcher Alertmanager cannot take (its regular expressions are Go's RE2): the reader's 400,
-  // with Alertmanager's own words after it; anything else is Alertmanager failing (502).
-  if (!(res instanceof Error) && res.status === 400) {
-    const { t } = await dict();
-    const text = (await res.text()).trim();
-    let detail = text;
-    try {
-      const said: unknown = JSON.parse(text); // Alertmanager answers a JSON string
-      if (typeof said === "string") detail = said;
-    } catch {
-      /* plain text: as it is */
-    }
-    return Response.json({ error: `${t.silence_bad_matcher}: ${detail}` }, { status: 400 });
-  }
-  if (res instanceof Error || !res.ok) {
-    const why = res instanceof Error ? res.message : `HTTP ${res.status}: ${await res.text()}`;
-    return Response.json({ error: `Alertmanager refused: ${why}` }, { status: 502 });
-  }
-  const { silenceID } = (await res.json()) as { silenceID: string };
+  const created = await createSilence(silence);
+  if (created instanceof Response) return created;
+  const silenceID = created.id;
   audit(session.user, p.data.ack ? "alert-acknowledged" : "silence-created", {
     "opsdeck.silence.id": silenceID,
     "opsdeck.silence.matchers": p.data.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
@@ -102,12 +80,54 @@ export async function DELETE(req: Request) {
     return deniedResponse(err);
   }
   const id = new URL(req.url).searchParams.get("id") ?? "";
+  const failed = await expireSilence(id);
+  if (failed) return failed;
+  audit(session.user, "silence-expired", { "opsdeck.silence.id": id });
+  return new Response(null, { status: 204 });
+}
+
+/**
+ * Gives Alertmanager a silence: its id, or the answer to send — a matcher it cannot take (its
+ * regular expressions are Go's RE2) is the reader's 400 with Alertmanager's own words after it;
+ * anything else is Alertmanager failing (502).
+ */
+export async function createSilence(silence: unknown): Promise<{ id: string } | Response> {
+  const res = await fetch(new URL("/api/v2/silences", am()), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(silence),
+    signal: AbortSignal.timeout(5000),
+  }).catch((e: Error) => e);
+  if (!(res instanceof Error) && res.status === 400) {
+    const { t } = await dict();
+    const text = (await res.text()).trim();
+    let detail = text;
+    try {
+      const said: unknown = JSON.parse(text); // Alertmanager answers a JSON string
+      if (typeof said === "string") detail = said;
+    } catch {
+      /* plain text: as it is */
+    }
+    return Response.json({ error: `${t.silence_bad_matcher}: ${detail}` }, { status: 400 });
+  }
+  if (res instanceof Error || !res.ok) {
+    const why = res instanceof Error ? res.message : `HTTP ${res.status}: ${await res.text()}`;
+    return Response.json({ error: `Alertmanager refused: ${why}` }, { status: 502 });
+  }
+  return { id: ((await res.json()) as { silenceID: string }).silenceID };
+}
+
+/** Ends a silence now; undefined when Alertmanager did, else the answer to send. */
+export async function expireSilence(id: string): Promise<Response | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(id)) return Response.json({ error: "id: not a silence id" }, { status: 400 });
   const res = await fetch(new URL(`/api/v2/silence/${id}`, am()), {
     method: "DELETE",
     signal: AbortSignal.timeout(5000),
-  });
-  if (!res.ok) return Response.json({ error: `Alertmanager refused: HTTP ${res.status}` }, { status: 502 });
-  audit(session.user, "silence-expired", { "opsdeck.silence.id": id });
-  return new Response(null, { status: 204 });
+  }).catch((e: Error) => e);
+  if (res instanceof Error || !res.ok)
+    return Response.json(
+      { error: `Alertmanager refused: ${res instanceof Error ? res.message : `HTTP ${res.status}`}` },
+      { status: 502 },
+    );
+  return undefined;
 }

@@ -3,8 +3,8 @@
 // own language. Only for the notifier: it shows its own token (notifier.token, which the portal
 // already holds to call it), not a session. Answers are kept 30 s: one alert group's messages
 // to several channels ask once.
-import { timingSafeEqual } from "node:crypto";
 import type { ChangeSummary } from "@opsdeck/contracts";
+import { bearerMatches } from "@/lib/bearer.ts";
 import { config } from "@/lib/config.ts";
 import { parseChangesQuery, rankedFor } from "./api.ts";
 import { newErrorsSince } from "./for-alerts.ts";
@@ -14,16 +14,8 @@ const answers = ((
   globalThis as { __opsdeckChangeSummaries?: Map<string, { at: number; body: unknown }> }
 ).__opsdeckChangeSummaries ??= new Map());
 
-function isNotifier(authorization: string | null): boolean {
-  const token = config().notifier?.token;
-  if (!token || !authorization) return false;
-  const given = Buffer.from(authorization);
-  const expected = Buffer.from(`Bearer ${token}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 export async function GET(req: Request) {
-  if (!isNotifier(req.headers.get("authorization")))
+  if (!bearerMatches(req.headers.get("authorization"), config().notifier?.token))
     return Response.json({ error: "the notifier's token is required" }, { status: 401 });
   const parsed = parseChangesQuery(req);
   if (parsed.error) return parsed.error;

@@ -1,7 +1,18 @@
 // Probes: every probe of opsdeck.yml with its state (up, slow, down) and why it failed, its
 // latency against its own threshold, its certificate's days left and its availability — from
-// blackbox_exporter's series in Prometheus, one query per series for every probe at once.
+// blackbox_exporter's series in Prometheus, one query per series for every probe at once. Below
+// them, what the public status page says: maintenance windows and the last 14 days' incidents,
+// where operators schedule the one and write public notes on the other.
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
+import { can } from "@/features/auth/session.ts";
+import { currentSession } from "@/features/auth/auth.ts";
+import { EndMaintenance, MaintenanceForm } from "@/features/maintenance/MaintenanceForm.tsx";
+import { AvailabilityBar } from "@/features/status/AvailabilityBar.tsx";
+import { statusData } from "@/features/status/data.ts";
+import { INCIDENT_DAYS } from "@/features/status/view.ts";
+import { NoteForm, RemoveNote } from "@/features/status/NoteForm.tsx";
+import { STATE_CLASS as PUBLIC_STATE_CLASS } from "@/features/status/StatusPage.tsx";
+import { dateTime, durationText } from "@/lib/time.ts";
 import { fmt } from "@/lib/format.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
@@ -28,7 +39,9 @@ const latency = (seconds: number | undefined) => fmt("s", seconds, seconds !== u
 const key = (m: Record<string, string>) => `${m.probe}\u0000${m.host ?? ""}`;
 
 export default async function ProbesPage() {
-  const { t, lang } = await dict();
+  const { t, lang, reader } = await dict();
+  const session = await currentSession();
+  const operator = can(session, "operator");
   const queries = {
     success: "probe_success",
     duration: "probe_duration_seconds",
@@ -43,10 +56,12 @@ export default async function ProbesPage() {
     month: "avg_over_time(probe:success:avg5m[30d])",
   } as const;
   const names = Object.keys(queries) as (keyof typeof queries)[];
-  const [answers, thresholds] = await Promise.all([
+  const [answers, thresholds, status] = await Promise.all([
     Promise.all(names.map((n) => promQuery(queries[n]))),
     promQuery("max by (probe) (opsdeck_probe_slow_seconds)"),
+    statusData(),
   ]);
+  const facts = new Map(status.probes.map((p) => [p.name, p]));
   const success = answers[0];
   if (!success.ok)
     return (
@@ -81,7 +96,9 @@ export default async function ProbesPage() {
     <main>
       <h1>{t.probes}</h1>
       <GrafanaLink page="/probes" from="now-24h" t={t} lang={lang} />
-      <p className="muted">{t.probes_intro}</p>
+      <p className="muted">
+        {t.probes_intro} <a href="/status">{t.status_public_link}</a>
+      </p>
       {rows.length === 0 ? (
         <p className="empty">{t.probes_none}</p>
       ) : (
@@ -102,6 +119,8 @@ export default async function ProbesPage() {
                 <tr key={key(m)} data-probe={m.probe} data-state={state}>
                   <td className="wide" translate="no">
                     <b>{m.probe}</b> <span className="muted">{m.probe_type}</span>
+                    {facts.get(m.probe)?.public && <span className="pill s-muted">{t.status_public}</span>}
+                    {facts.get(m.probe)?.displayName !== m.probe && <div>{facts.get(m.probe)?.displayName}</div>}
                     <div className="muted break">{m.instance}</div>
                   </td>
                   <td>
@@ -126,16 +145,93 @@ export default async function ProbesPage() {
                       ? "–"
                       : t.days_left.replace("{n}", Math.floor(daysLeft).toLocaleString(lang))}
                   </td>
-                  <td className="num" data-label={t.probe_availability}>
+                  <td className="num wide availability-cell" data-label={t.probe_availability}>
                     {fmt("percentunit", values.day.get(key(m)), 2)}
                     <span className="muted">
                       {" "}
                       {t.probe_day} · {fmt("percentunit", values.month.get(key(m)), 2)} {t.probe_month}
                     </span>
+                    {facts.has(m.probe) && (
+                      <AvailabilityBar
+                        days={facts.get(m.probe)!.days}
+                        firstDay={status.firstDay}
+                        t={t}
+                        reader={reader}
+                      />
+                    )}
                   </td>
                 </tr>
               );
             })}
+          </tbody>
+        </table>
+      )}
+
+      <h2>{t.maintenance}</h2>
+      <p className="muted">{t.maintenance_intro}</p>
+      {status.windows.length === 0 ? (
+        <p className="empty">{t.maintenance_none}</p>
+      ) : (
+        <table className="stacked" data-widget="maintenance">
+          <tbody>
+            {status.windows.map((w) => (
+              <tr key={w.id} data-window={w.id}>
+                <td className="wide">
+                  <b>{w.title}</b>{" "}
+                  <span className="pill s-maintenance">
+                    {w.state === "active" ? t.maintenance_active : t.maintenance_pending}
+                  </span>
+                  <div className="muted" translate="no">
+                    {Object.entries(w.scope)
+                      .map(([k, v]) => `${k}="${v}"`)
+                      .join(", ")}
+                  </div>
+                </td>
+                <td>
+                  {dateTime(w.startsAt, reader)} – {dateTime(w.endsAt, reader)}
+                  <div className="muted">{t.maintenance_by.replace("{user}", w.createdBy)}</div>
+                </td>
+                <td>{operator && <EndMaintenance id={w.id} t={t} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {operator && <MaintenanceForm t={t} probes={status.probes.map((p) => p.name)} />}
+
+      <h2>{t.status_incidents.replace("{n}", String(INCIDENT_DAYS))}</h2>
+      {status.incidents.length === 0 ? (
+        <p className="empty">{t.status_no_incidents.replace("{n}", String(INCIDENT_DAYS))}</p>
+      ) : (
+        <table className="stacked" data-widget="incidents">
+          <tbody>
+            {status.incidents.map((incident) => (
+              <tr key={`${incident.probe}-${incident.kind}-${incident.start}`} data-incident={incident.probe}>
+                <td className="wide">
+                  <b translate="no">{incident.probe}</b>{" "}
+                  <span className={`pill ${incident.end ? "s-muted" : PUBLIC_STATE_CLASS[incident.kind]}`}>
+                    {incident.kind === "down" ? t.probe_down : t.probe_slow}
+                  </span>
+                  <div className="muted">
+                    {dateTime(incident.start, reader)}
+                    {incident.end
+                      ? ` – ${dateTime(incident.end, reader)} · ${durationText((incident.end - incident.start) / 1000, lang, 2)}`
+                      : ` · ${t.status_ongoing}`}
+                  </div>
+                  {incident.notes.map((n) => (
+                    <div key={n.id} data-note>
+                      <span className="muted">
+                        {dateTime(n.at, reader)} · {n.by}
+                      </span>{" "}
+                      {n.text} {operator && <RemoveNote id={n.id} t={t} />}
+                    </div>
+                  ))}
+                  {operator && facts.get(incident.probe)?.public && (
+                    <NoteForm t={t} probe={incident.probe} incidentStart={incident.start} />
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}

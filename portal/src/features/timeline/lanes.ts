@@ -69,7 +69,7 @@ export function inScope(labels: Record<string, string | undefined>, scope: Scope
 }
 
 /** Contiguous samples (one step apart) as periods: a series' runs of "on". */
-function periods(series: PromRange, stepMs: number, to: number): { start: number; end?: number }[] {
+export function periods(series: PromRange, stepMs: number, to: number): { start: number; end?: number }[] {
   const out: { start: number; end?: number }[] = [];
   let current: { start: number; last: number } | undefined;
   for (const [ts] of series.values) {

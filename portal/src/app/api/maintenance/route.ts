@@ -1,0 +1,2 @@
+// Route: see features/maintenance/api.ts.
+export { GET, POST, DELETE } from "@/features/maintenance/api.ts";

@@ -1,0 +1,102 @@
+"use client";
+// Scheduling a maintenance window from the Probes page (operators), and ending one early. The
+// scope is a probe, or any of host / app / project / environment; the title is public.
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { Dict } from "@/lib/i18n.ts";
+import { call } from "@/lib/api-call.ts";
+
+const SCOPES = ["probe", "host", "app", "project", "environment"] as const;
+
+export function MaintenanceForm({ t, probes }: { t: Dict; probes: string[] }) {
+  const router = useRouter();
+  const [error, setError] = useState<string>();
+  const [scopeLabel, setScopeLabel] = useState<(typeof SCOPES)[number]>("probe");
+  const [scopeValue, setScopeValue] = useState(probes[0] ?? "");
+  return (
+    <form
+      className="stack-form"
+      data-form="maintenance"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const form = new FormData(e.currentTarget);
+        const start = String(form.get("starts_at") ?? "");
+        call("POST", "/api/maintenance", {
+          title: String(form.get("title") ?? ""),
+          scope: { [scopeLabel]: scopeValue },
+          // The browser's local time, as the operator typed it, made absolute here.
+          ...(start ? { starts_at: new Date(start).toISOString() } : {}),
+          minutes: Number(form.get("minutes")),
+        }).then(
+          () => {
+            setError(undefined);
+            router.refresh();
+          },
+          (err: Error) => setError(err.message),
+        );
+      }}
+    >
+      <label>
+        {t.maintenance_title}
+        <input name="title" required maxLength={200} />
+      </label>
+      <label>
+        {t.maintenance_scope}
+        <span className="row-actions">
+          <select
+            name="scope_label"
+            value={scopeLabel}
+            onChange={(e) => setScopeLabel(e.target.value as (typeof SCOPES)[number])}
+          >
+            {SCOPES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <input
+            name="scope_value"
+            list="maintenance-probes"
+            value={scopeValue}
+            onChange={(e) => setScopeValue(e.target.value)}
+            required
+          />
+          <datalist id="maintenance-probes">
+            {probes.map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
+        </span>
+      </label>
+      <label>
+        {t.maintenance_starts}
+        <input name="starts_at" type="datetime-local" />
+      </label>
+      <label>
+        {t.maintenance_minutes}
+        <input name="minutes" type="number" min={1} max={10080} defaultValue={60} required />
+      </label>
+      <button className="primary" type="submit">
+        {t.maintenance_add}
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
+
+export function EndMaintenance({ id, t }: { id: string; t: Dict }) {
+  const router = useRouter();
+  return (
+    <button
+      className="nowrap"
+      data-end-maintenance={id}
+      onClick={() => void call("DELETE", `/api/maintenance?id=${id}`).then(() => router.refresh())}
+    >
+      {t.maintenance_end}
+    </button>
+  );
+}

@@ -1,0 +1,45 @@
+// /api/status/notes: an operator adds (POST) or removes (DELETE ?id=) a public note on an
+// incident. CSRF-checked, audited; the public page shows it from the next refresh.
+import { randomUUID } from "node:crypto";
+import { audit } from "@/lib/audit.ts";
+import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
+import { addNote, noteRequestSchema, removeNote } from "./notes.ts";
+import { forgetStatus } from "./data.ts";
+
+export async function POST(req: Request) {
+  let session;
+  try {
+    session = await requireChange("operator");
+  } catch (err) {
+    return deniedResponse(err);
+  }
+  const body: unknown = await req.json().catch(() => undefined);
+  const parsed = noteRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return Response.json({ error: `${issue.path.join(".") || "body"}: ${issue.message}` }, { status: 400 });
+  }
+  const note = { ...parsed.data, id: randomUUID(), at: Date.now(), by: session.user };
+  addNote(note);
+  forgetStatus();
+  audit(session.user, "status-note-added", {
+    "opsdeck.probe": note.probe,
+    "opsdeck.status_note.id": note.id,
+    "event.reason": note.text,
+  });
+  return Response.json({ id: note.id }, { status: 201 });
+}
+
+export async function DELETE(req: Request) {
+  let session;
+  try {
+    session = await requireChange("operator");
+  } catch (err) {
+    return deniedResponse(err);
+  }
+  const id = new URL(req.url).searchParams.get("id") ?? "";
+  if (!removeNote(id)) return Response.json({ error: "id: no such note" }, { status: 404 });
+  forgetStatus();
+  audit(session.user, "status-note-removed", { "opsdeck.status_note.id": id });
+  return new Response(null, { status: 204 });
+}
