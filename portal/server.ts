@@ -90,6 +90,8 @@ const API: [RegExp, string[]][] = [
   // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
   [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
+  [/^\/api\/maintenance$/, ["GET", "POST", "DELETE"]],
+  [/^\/api\/status\/notes$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
   // A deploy's "caused an incident" mark (operators).
   [/^\/api\/deploys\/[^/]+\/incident$/, ["POST"]],

@@ -50,7 +50,7 @@ export function MaintenanceForm({ t, probes }: { t: Dict; probes: string[] }) {
           >
             {SCOPES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {t[`scope_${s}`]}
               </option>
             ))}
           </select>

@@ -119,7 +119,12 @@ export default async function ProbesPage() {
                 <tr key={key(m)} data-probe={m.probe} data-state={state}>
                   <td className="wide" translate="no">
                     <b>{m.probe}</b> <span className="muted">{m.probe_type}</span>
-                    {facts.get(m.probe)?.public && <span className="pill s-muted">{t.status_public}</span>}
+                    {facts.get(m.probe)?.public && (
+                      <>
+                        {" "}
+                        <span className="pill s-muted">{t.status_public}</span>
+                      </>
+                    )}
                     {facts.get(m.probe)?.displayName !== m.probe && <div>{facts.get(m.probe)?.displayName}</div>}
                     <div className="muted break">{m.instance}</div>
                   </td>

@@ -25,6 +25,18 @@ export const STATE_TEXT: Record<PublicState, keyof Dict> = {
   unknown: "unknown",
 };
 
+/** "Shop is down" while it lasts, "Shop was down" once it ended. */
+function incidentTitle(incident: { kind: "down" | "slow"; end?: number; displayName: string }, t: Dict): string {
+  const key = incident.end
+    ? incident.kind === "down"
+      ? "status_incident_down"
+      : "status_incident_slow"
+    : incident.kind === "down"
+      ? "status_incident_down_now"
+      : "status_incident_slow_now";
+  return t[key].replace("{name}", incident.displayName);
+}
+
 /** The one line at the top: the worst of the states. */
 function banner(states: PublicState[], t: Dict): { className: string; text: string } {
   if (states.includes("down")) return { className: "s-down", text: t.status_some_down };
@@ -111,12 +123,7 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
           view.incidents.map((incident, i) => (
             <article key={i} className="service" data-kind={incident.kind}>
               <div className="service-head">
-                <b>
-                  {(incident.kind === "down" ? t.status_incident_down : t.status_incident_slow).replace(
-                    "{name}",
-                    incident.displayName,
-                  )}
-                </b>
+                <b>{incidentTitle(incident, t)}</b>
                 <span className={`pill ${incident.end ? "s-muted" : STATE_CLASS[incident.kind]}`}>
                   {incident.end
                     ? t.status_resolved_after.replace(

@@ -24,7 +24,8 @@ import {
 
 const KEEP_MS = Number(process.env.OPSDECK_STATUS_CACHE_SECONDS ?? 30) * 1000;
 const DAY_MS = 86_400_000;
-const INCIDENT_STEP_MS = 60_000;
+/** 14 days in 2-minute steps: 10,080 points, under Prometheus' 11,000 a series. */
+const INCIDENT_STEP_MS = 120_000;
 
 const cache = ((globalThis as { __opsdeckStatus?: { value?: Promise<StatusData>; at: number } }).__opsdeckStatus ??= {
   at: 0,
@@ -50,27 +51,26 @@ async function readStatus(now: number): Promise<StatusData> {
   const firstDay = startOfDay(now) - (DAYS - 1) * DAY_MS;
   const incidentsFrom = now - INCIDENT_DAYS * DAY_MS;
   const incidentsTo = Math.floor(now / INCIDENT_STEP_MS) * INCIDENT_STEP_MS;
-  const [info, seen, firing, days, history, silences] = await Promise.all([
+  const today = startOfDay(now);
+  const [info, seen, firing, days, sinceMidnight, history, silences] = await Promise.all([
     promQuery("max by (probe, display_name, public, depends_on_host, depends_on_app) (opsdeck_probe_info)"),
     // The probe's own labels (project, environment …), for the windows' scopes.
     promQuery("group by (probe, project, environment, app, team) (probe_success)"),
     promQuery('max by (probe, alertname) (ALERTS{alertname=~"ProbeDown|ProbeSlow",alertstate="firing"})'),
-    // Evaluated at each day's end: the average of that day's hourly averages.
+    // The days before today, evaluated at each day's end: the average of its hourly averages.
+    promRange("avg by (probe) (avg_over_time(probe:success:avg1h[1d]))", firstDay + DAY_MS, today, 86_400),
+    // Today so far, from the probes themselves (the hourly rule lags by up to an hour).
+    promQuery(`avg by (probe) (avg_over_time(probe_success[${Math.max(60, Math.round((now - today) / 1000))}s]))`),
+    // Every firing, however short: each step looks back over the whole step.
     promRange(
-      "avg by (probe) (avg_over_time(probe:success:avg1h[1d]))",
-      firstDay + DAY_MS,
-      firstDay + DAYS * DAY_MS,
-      86_400,
-    ),
-    promRange(
-      'max by (probe, alertname) (ALERTS{alertname=~"ProbeDown|ProbeSlow",alertstate="firing"})',
+      `max by (probe, alertname) (max_over_time(ALERTS{alertname=~"ProbeDown|ProbeSlow",alertstate="firing"}[${INCIDENT_STEP_MS / 1000}s]))`,
       incidentsTo - Math.ceil((incidentsTo - incidentsFrom) / INCIDENT_STEP_MS) * INCIDENT_STEP_MS,
       incidentsTo,
       INCIDENT_STEP_MS / 1000,
     ),
     amSilences(),
   ]);
-  const errors = [info, seen, firing, days, history, silences].flatMap((r) => (r.ok ? [] : [r.error]));
+  const errors = [info, seen, firing, days, sinceMidnight, history, silences].flatMap((r) => (r.ok ? [] : [r.error]));
   const labelsOf = new Map((seen.ok ? seen.data : []).map((s) => [s.metric.probe, s.metric]));
   const probeFacts = (info.ok ? info.data : []).map((s) => ({
     name: s.metric.probe,
@@ -87,6 +87,7 @@ async function readStatus(now: number): Promise<StatusData> {
   for (const s of firing.ok ? firing.data : [])
     alerting.set(s.metric.probe, (alerting.get(s.metric.probe) ?? new Set()).add(s.metric.alertname));
   const daySeries = new Map((days.ok ? days.data : []).map((s) => [s.metric.probe, s]));
+  const todays = new Map((sinceMidnight.ok ? sinceMidnight.data : []).map((s) => [s.metric.probe, Number(s.value[1])]));
   const probes = probeFacts
     .map((p): StatusProbe => {
       const fired = alerting.get(p.name);
@@ -101,6 +102,7 @@ async function readStatus(now: number): Promise<StatusData> {
               ? "up"
               : "unknown";
       const values = dailyValues(daySeries.get(p.name), firstDay);
+      values[DAYS - 1] = todays.get(p.name) ?? null;
       const known = values.filter((v): v is number => v !== null);
       return {
         name: p.name,
