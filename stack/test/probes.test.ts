@@ -34,7 +34,7 @@ let blackbox: string;
 let shop: Server;
 let shopPage = "<h1>Demo shop</h1><button>加入购物车</button>";
 let tcp: TcpServer;
-const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0, dns: 0 };
+const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0, dns: 0, redirect: 0 };
 const servers: { close(): void }[] = [];
 const DAY = 86_400;
 
@@ -122,6 +122,8 @@ const probes = () =>
     { name: "shop-port", type: "tcp", target: `127.0.0.1:${ports.tcp}` },
     { name: "shop-tls", type: "http", target: `https://127.0.0.1:${ports.tls}/`, ca_file: ca },
     { name: "shop-renewal", type: "tls", target: `127.0.0.1:${ports.renewal}`, ca_file: ca },
+    // An address with a certificate 10 days from expiry, redirecting to the 60-day one.
+    { name: "shop-redirect", type: "http", target: `https://127.0.0.1:${ports.redirect}/`, ca_file: ca },
     // The name server answers 10.1.2.3: right for the one, not what the other expects.
     {
       name: "shop-dns",
@@ -186,6 +188,13 @@ beforeAll(async () => {
     await new Promise<void>((r) => server.listen(ports[port], "127.0.0.1", r));
     servers.push(server);
   }
+  ports.redirect = await freePort();
+  const redirect = createHttpsServer(
+    { key: tls.key("renewal"), cert: ["renewal", "intermediate"].map(tls.pem).join("") },
+    (_req, res) => res.writeHead(302, { location: `https://127.0.0.1:${ports.tls}/` }).end(),
+  );
+  await new Promise<void>((r) => redirect.listen(ports.redirect, "127.0.0.1", r));
+  servers.push(redirect);
   writeProbeFiles(files, probes());
   const box = await startBlackbox({ port: await freePort(), configFile: files.blackboxFile });
   procs.push(box.proc);
@@ -269,9 +278,21 @@ describe("probes", () => {
       (r) => r.some((a) => a.metric.probe === "shop-renewal"),
       30_000,
     );
-    expect(firing.map((a) => [a.metric.probe, a.metric.within, a.metric.severity])).toEqual([
-      ["shop-renewal", "14d", "warning"],
+    expect(firing.map((a) => [a.metric.probe, a.metric.within, a.metric.severity])).toContainEqual([
+      "shop-renewal",
+      "14d",
+      "warning",
     ]);
+    // The redirect ends on the 60-day certificate; its first hop's, 10 days from expiry, is the one said.
+    const redirected = await eventually(
+      () => promQuery(prom, 'ALERTS{alertname="CertificateExpiring",probe="shop-redirect"}'),
+      (r) => r.length > 0,
+      30_000,
+    );
+    expect(redirected.map((a) => [a.metric.hop, a.metric.within])).toEqual([["first", "14d"]]);
+    expect(await success("shop-redirect")).toBe("1");
+    // Of the first hop, only its certificate is kept: it is not a second probe.
+    expect((await promQuery(prom, 'probe_success{probe="shop-redirect"}')).length).toBe(1);
   }, 60_000);
 
   it("asks a DNS server, and says so when its answer is not the expected one", async () => {

@@ -12,7 +12,7 @@ export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
 export const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Labels OpsDeck or Prometheus set on a probe's series; its own labels may not use them. */
-const RESERVED_LABELS = new Set(["probe", "probe_type", "instance", "job", "host", "module"]);
+const RESERVED_LABELS = new Set(["probe", "probe_type", "instance", "job", "host", "module", "hop"]);
 
 /** host:port, the host a name, an IPv4 address or an IPv6 address in brackets. */
 const HOST_PORT =

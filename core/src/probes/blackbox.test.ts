@@ -25,7 +25,21 @@ const probes = probeListSchema.parse([
 describe("probes for blackbox_exporter", () => {
   it("writes a module per enabled probe, its keyword matched literally", () => {
     const { modules } = parse(blackboxConfig(probes)) as { modules: Record<string, Record<string, unknown>> };
-    expect(Object.keys(modules)).toEqual(["probe_shop-home", "probe_shop-db", "probe_shop-dns"]);
+    // The https page's first hop (before redirects) is a module of its own: its certificate counts too.
+    expect(Object.keys(modules)).toEqual([
+      "probe_shop-home",
+      "probe_shop-home_first_hop",
+      "probe_shop-db",
+      "probe_shop-dns",
+    ]);
+    expect(modules["probe_shop-home_first_hop"]).toMatchObject({
+      prober: "http",
+      http: {
+        no_follow_redirects: true,
+        fail_if_not_ssl: true,
+        valid_status_codes: expect.arrayContaining([200, 301, 302]),
+      },
+    });
     expect(modules["probe_shop-home"]).toMatchObject({
       prober: "http",
       timeout: "5s",
@@ -47,6 +61,16 @@ describe("probes for blackbox_exporter", () => {
     expect(probeTargetGroups(probes)[0]).toEqual({
       targets: ["https://shop.example.com/"],
       labels: { project: "shop", probe: "shop-home", probe_type: "http", __param_module: "probe_shop-home" },
+    });
+    expect(probeTargetGroups(probes)[1]).toEqual({
+      targets: ["https://shop.example.com/"],
+      labels: {
+        project: "shop",
+        probe: "shop-home",
+        probe_type: "http",
+        hop: "first",
+        __param_module: "probe_shop-home_first_hop",
+      },
     });
     const series = probeSeries(probes);
     expect(series).toMatch(/^opsdeck_probe_slow_seconds\{probe="shop-home"\} 0\.8$/m);

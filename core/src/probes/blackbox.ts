@@ -2,6 +2,12 @@
 // status, keyword, JSON check, headers, DNS question) in blackbox.yml, which blackbox re-reads by
 // itself (--config.enable-auto-reload), and one file_sd target per probe in probes.json, which
 // Prometheus watches. Adding, changing or removing a probe rewrites them: no restart.
+//
+// A redirect's certificates: blackbox reports the TLS of the answer it ends on, so an https
+// page that redirects (shop.example.com → www.shop.example.com) would never have the first
+// host's certificate watched. Such a probe gets a second target, the same URL without following
+// redirects (`hop="first"`), whose certificate series alone Prometheus keeps (the probes job's
+// metric relabelling): CertificateExpiring then fires for whichever of the two expires first.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
@@ -10,6 +16,29 @@ import type { Probe } from "../config/probes.ts";
 import type { TargetGroup } from "../hosts/file-sd.ts";
 
 export const moduleName = (probe: Pick<Probe, "name">) => `probe_${probe.name}`;
+const firstHopModuleName = (probe: Pick<Probe, "name">) => `probe_${probe.name}_first_hop`;
+
+/** An https page whose redirects blackbox follows: its first hop's certificate is checked apart. */
+export const checksFirstHop = (probe: Probe) =>
+  probe.type === "http" && probe.target.startsWith("https://") && probe.http?.follow_redirects !== false;
+
+/** The first hop's module: the URL itself, a redirect accepted, only its certificate of interest. */
+function firstHopModule(probe: Probe): Record<string, unknown> {
+  return {
+    prober: "http",
+    timeout: `${probe.timeout_seconds}s`,
+    http: {
+      preferred_ip_protocol: "ip4",
+      ip_protocol_fallback: true,
+      method: "HEAD",
+      valid_status_codes: [200, 204, 301, 302, 303, 307, 308],
+      no_follow_redirects: true,
+      fail_if_not_ssl: true,
+      ...(probe.http && Object.keys(probe.http.headers).length ? { headers: probe.http.headers } : {}),
+      ...(probe.ca_file ? { tls_config: { ca_file: probe.ca_file } } : {}),
+    },
+  };
+}
 
 /** A keyword as a Go (RE2) regular expression that matches it literally. */
 export const literalRegexp = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
@@ -62,7 +91,14 @@ export function blackboxModule(probe: Probe): Record<string, unknown> {
 
 /** blackbox.yml: a module per enabled probe. */
 export function blackboxConfig(probes: Probe[]): string {
-  const modules = Object.fromEntries(probes.filter((p) => p.enabled).map((p) => [moduleName(p), blackboxModule(p)]));
+  const modules = Object.fromEntries(
+    probes
+      .filter((p) => p.enabled)
+      .flatMap((p) => [
+        [moduleName(p), blackboxModule(p)] as const,
+        ...(checksFirstHop(p) ? [[firstHopModuleName(p), firstHopModule(p)] as const] : []),
+      ]),
+  );
   return `# Written by OpsDeck from opsdeck.yml's probes: edits here are overwritten.\n${stringify({ modules })}`;
 }
 
@@ -73,15 +109,15 @@ export function blackboxConfig(probes: Probe[]): string {
 export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
   return probes
     .filter((p) => p.enabled)
-    .map((p) => ({
-      targets: [p.target],
-      labels: {
-        ...p.labels,
-        probe: p.name,
-        probe_type: p.type,
-        __param_module: moduleName(p),
-      },
-    }));
+    .flatMap((p) => {
+      const labels = { ...p.labels, probe: p.name, probe_type: p.type };
+      return [
+        { targets: [p.target], labels: { ...labels, __param_module: moduleName(p) } },
+        ...(checksFirstHop(p)
+          ? [{ targets: [p.target], labels: { ...labels, hop: "first", __param_module: firstHopModuleName(p) } }]
+          : []),
+      ];
+    });
 }
 
 /** A label value in the text format: backslash, quote and newline escaped. */

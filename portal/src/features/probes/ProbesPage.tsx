@@ -50,7 +50,8 @@ export default async function ProbesPage() {
     failedDueToRegex: "probe_failed_due_to_regex",
     failedDueToCel: "probe_failed_due_to_cel",
     ipProtocol: "probe_ip_protocol",
-    certExpiry: "probe_ssl_last_chain_expiry_timestamp_seconds",
+    // A page that redirects has two certificates (its address's and its last hop's): the first to expire.
+    certExpiry: "min by (probe, host) (probe_ssl_last_chain_expiry_timestamp_seconds)",
     dnsQuerySucceeded: "probe_dns_query_succeeded",
     day: "avg_over_time(probe_success[1d])",
     month: "avg_over_time(probe:success:avg5m[30d])",
