@@ -54,8 +54,9 @@ const ALLOWED = new Set(
  * to be translated (translate="no": host, app and project names, rule text, log lines), code,
  * and words joined to others by - _ . / : = (identifiers, metric names, paths).
  */
-export async function untranslatedWords(page: Page): Promise<string[]> {
-  const text = await page.evaluate(() => {
+/** The page's own words: its text but what is marked translate="no" (names, data) and code. */
+function ownText(page: Page): Promise<string> {
+  return page.evaluate(() => {
     const out: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -66,12 +67,21 @@ export async function untranslatedWords(page: Page): Promise<string[]> {
     }
     return out.join(" ");
   });
+}
+
+export async function untranslatedWords(page: Page): Promise<string[]> {
+  const text = await ownText(page);
   const dictionary = englishWords();
   const found = text
     .split(/[^A-Za-z0-9_\-./:=@#~%]+/)
     .filter((w) => /^[A-Za-z]{2,}$/.test(w))
     .filter((w) => dictionary.has(w.toLowerCase()) && !ALLOWED.has(w.toLowerCase()));
   return [...new Set(found)];
+}
+
+/** Chinese in the page's own words (an English page's language switch says 中文). */
+export async function chineseWords(page: Page): Promise<string[]> {
+  return (await ownText(page)).match(/[\u4e00-\u9fff]+/g) ?? [];
 }
 
 /**

@@ -18,7 +18,7 @@ import { freePort, promQuery, REPO, launchPortal, startAgentHost, type AgentHost
 import { eventually, getJson, post, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
-import { consoleErrors, layoutProblems, overflow, untranslatedWords } from "./page-checks.ts";
+import { chineseWords, consoleErrors, layoutProblems, overflow, untranslatedWords } from "./page-checks.ts";
 // The shared Elasticsearch's URL, provided by this globalSetup (types only).
 import type {} from "@opsdeck/stack/test-elasticsearch";
 
@@ -1042,7 +1042,7 @@ describe("portal", () => {
             if (theme === "light" && width === 1440) {
               if (lang === "zh-CN") check(at, "English words", await untranslatedWords(page), []);
               // The language switch is written in the language it switches to.
-              else check(at, "Chinese", (await page.locator("body").innerText()).match(/[\u4e00-\u9fff]+/g), ["中文"]);
+              else check(at, "Chinese", await chineseWords(page), ["中文"]);
             }
             await shot(
               page,

@@ -78,12 +78,21 @@ function withTimeout<T>(ms: number, what: string, fn: (done: (err: Error | undef
 }
 
 function open(path: string, timeoutMs: number): Promise<Socket> {
-  return withTimeout<Socket>(timeoutMs, "connect", (done) => {
+  return new Promise<Socket>((resolve, reject) => {
     const s = connect(path);
-    s.once("connect", () => done(undefined, s));
-    s.once("error", (e) => {
+    // Given up on, the socket is destroyed: left to connect later, nothing would ever close it.
+    const timer = setTimeout(() => {
       s.destroy();
-      done(e);
+      reject(new Error(`connect: no answer from the PM2 daemon in ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.once("connect", () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    s.once("error", (e) => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(e);
     });
   });
 }

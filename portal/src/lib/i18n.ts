@@ -129,7 +129,7 @@ const zh = {
   status_note_remove: "撤下",
   maintenance: "维护窗口",
   maintenance_intro:
-    "维护期间，范围内的告警被静默（Alertmanager 静默），公开状态页显示“维护中”。CI 可在部署前用维护令牌调用 POST /api/maintenance。",
+    "维护期间，范围内的告警被静默（Alertmanager 静默），公开状态页显示“维护中”。CI 可在部署前凭维护令牌通过 /api/maintenance 安排维护。",
   maintenance_none: "没有进行中或计划中的维护。",
   maintenance_title: "标题（公开显示，不要写主机名或地址）",
   maintenance_scope: "范围",

@@ -183,7 +183,7 @@ export default async function ProbesPage() {
             {status.windows.map((w) => (
               <tr key={w.id} data-window={w.id}>
                 <td className="wide">
-                  <b>{w.title}</b>{" "}
+                  <b translate="no">{w.title}</b>{" "}
                   <span className="pill s-maintenance">
                     {w.state === "active" ? t.maintenance_active : t.maintenance_pending}
                   </span>
@@ -229,7 +229,7 @@ export default async function ProbesPage() {
                       <span className="muted">
                         {dateTime(n.at, reader)} · {n.by}
                       </span>{" "}
-                      {n.text} {operator && <RemoveNote id={n.id} t={t} />}
+                      <span translate="no">{n.text}</span> {operator && <RemoveNote id={n.id} t={t} />}
                     </div>
                   ))}
                   {operator && facts.get(incident.probe)?.public && (

@@ -26,7 +26,7 @@ export const STATE_TEXT: Record<PublicState, keyof Dict> = {
 };
 
 /** "Shop is down" while it lasts, "Shop was down" once it ended. */
-function incidentTitle(incident: { kind: "down" | "slow"; end?: number; displayName: string }, t: Dict): string {
+function incidentTitle(incident: { kind: "down" | "slow"; end?: number; displayName: string }, t: Dict) {
   const key = incident.end
     ? incident.kind === "down"
       ? "status_incident_down"
@@ -34,7 +34,24 @@ function incidentTitle(incident: { kind: "down" | "slow"; end?: number; displayN
     : incident.kind === "down"
       ? "status_incident_down_now"
       : "status_incident_slow_now";
-  return t[key].replace("{name}", incident.displayName);
+  // The name is the team's, in whatever language they wrote it: not the page's to translate.
+  const [before, after] = t[key].split("{name}");
+  return (
+    <>
+      {before}
+      <span translate="no">{incident.displayName}</span>
+      {after}
+    </>
+  );
+}
+
+/** The reader's time zone as their language names it ("中国标准时间", "China Standard Time"). */
+function zoneName(reader: Reader): string {
+  const parts = new Intl.DateTimeFormat(reader.lang, {
+    timeZone: reader.timeZone,
+    timeZoneName: "long",
+  }).formatToParts();
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? reader.timeZone;
 }
 
 /** The one line at the top: the worst of the states. */
@@ -87,13 +104,14 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
           {view.windows.map((w, i) => (
             <div key={i} className="service">
               <div className="service-head">
-                <b>{w.title}</b>
+                <b translate="no">{w.title}</b>
                 <span className="pill s-maintenance">
                   {w.state === "active" ? t.maintenance_active : t.maintenance_pending}
                 </span>
               </div>
               <div className="muted">
-                {dateTime(w.startsAt, reader)} – {dateTime(w.endsAt, reader)} · {w.displayNames.join(", ")}
+                {dateTime(w.startsAt, reader)} – {dateTime(w.endsAt, reader)} ·{" "}
+                <span translate="no">{w.displayNames.join(", ")}</span>
               </div>
             </div>
           ))}
@@ -104,7 +122,7 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
         {view.probes.map((p, i) => (
           <div key={i} className="service" data-state={p.state}>
             <div className="service-head">
-              <b>{p.displayName}</b>
+              <b translate="no">{p.displayName}</b>
               <span>
                 <span className="muted">{t.status_uptime.replace("{n}", fmt("percentunit", p.uptime, 2))}</span>{" "}
                 <span className={`pill ${STATE_CLASS[p.state]}`}>{t[STATE_TEXT[p.state]]}</span>
@@ -139,7 +157,7 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
               </div>
               {incident.notes.map((n, j) => (
                 <p key={j} data-note>
-                  <span className="muted">{dateTime(n.at, reader)}</span> {n.text}
+                  <span className="muted">{dateTime(n.at, reader)}</span> <span translate="no">{n.text}</span>
                 </p>
               ))}
             </article>
@@ -147,7 +165,7 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
         )}
       </section>
       <p className="muted">
-        {t.status_updated.replace("{time}", dateTime(view.at, reader)).replace("{zone}", reader.timeZone)}
+        {t.status_updated.replace("{time}", dateTime(view.at, reader)).replace("{zone}", zoneName(reader))}
       </p>
     </main>
   );
