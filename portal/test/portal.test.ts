@@ -1144,8 +1144,8 @@ describe("portal", () => {
       return res.text();
     };
     // What a reader sees (the page's text), until the window and the incident are on it.
-    const seen = async () =>
-      (await publicPage())
+    const seen = async (lang = "zh-CN") =>
+      (await publicPage(lang))
         .replace(/<script[\s\S]*?<\/script>/g, "")
         .replace(/<[^>]+>/g, " ")
         .replace(/\s+/g, " ");
@@ -1182,7 +1182,7 @@ describe("portal", () => {
     await expect.poll(() => publicPage(), { timeout: 20_000 }).toContain("已定位：结账接口返回 404，正在修复");
     await shot(page, "probes-maintenance-zh");
     await page.close();
-    expect(await publicPage("en")).toMatch(/Scheduled maintenance[\s\S]*结账页面 is down/);
+    expect(await seen("en")).toMatch(/Scheduled maintenance[\s\S]*结账页面 is down/);
 
     // The public page at a phone's width and a desktop's, in both languages, signed out.
     for (const lang of ["zh-CN", "en"] as const)

@@ -75,7 +75,8 @@ export default async function StatusPage({ searchParams }: { searchParams: Promi
     t,
   );
   return (
-    <main className="status-page">
+    // ?lang= may differ from the language the layout's <html> was given.
+    <main className="status-page" lang={lang}>
       {/* A status page is left open on a wall: it refreshes itself, with no script. */}
       <meta httpEquiv="refresh" content="60" />
       {/* The other language, written in it (signed in, the top bar has the switch). */}
