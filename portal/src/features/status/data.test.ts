@@ -1,7 +1,7 @@
 // The status page's data: daily bars placed on their days, and the public view holding nothing
 // but display names, states and times.
 import { describe, expect, it } from "vitest";
-import { dailyValues, publicView, type StatusData } from "./view.ts";
+import { dailyValues, dayGradient, publicView, type StatusData } from "./view.ts";
 
 const DAY = 86_400_000;
 
@@ -77,5 +77,16 @@ describe("status data", () => {
     const text = JSON.stringify(view);
     for (const internal of ["shop-home", "admin-db", "10.0.0.5", "ops", "内部"])
       expect([internal, text.includes(internal)]).toEqual([internal, false]);
+  });
+});
+
+describe("the 90-day bar", () => {
+  it("colours each run of like days once, from left to right", () => {
+    const days = [null, null, 1, 1, 0.97, 1, 0.5, 1];
+    expect(dayGradient(days)).toBe(
+      "linear-gradient(to right, var(--line) 0% 25%, var(--ok) 25% 50%, var(--warn) 50% 62.5%, var(--ok) 62.5% 75%, var(--crit) 75% 87.5%, var(--ok) 87.5% 100%)",
+    );
+    // 90 days alike: one stop pair, not 90.
+    expect(dayGradient(Array.from({ length: 90 }, () => 1))).toBe("linear-gradient(to right, var(--ok) 0% 100%)");
   });
 });

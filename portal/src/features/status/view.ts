@@ -93,3 +93,33 @@ export function publicView(data: StatusData) {
   };
 }
 export type PublicStatus = ReturnType<typeof publicView>;
+
+// The 90-day bar's colours: a run of days of one level is one stop pair of a gradient.
+type Level = "full" | "partial" | "low" | "none";
+const COLOUR: Record<Level, string> = {
+  full: "var(--ok)",
+  partial: "var(--warn)",
+  low: "var(--crit)",
+  none: "var(--line)",
+};
+
+/** A day's class: all good, a little lost, much lost, no data. */
+export function dayLevel(value: number | null): Level {
+  if (value === null) return "none";
+  if (value >= 0.999) return "full";
+  return value >= 0.95 ? "partial" : "low";
+}
+
+/** The days as a left-to-right gradient, one stop pair per run of days of the same level. */
+export function dayGradient(days: (number | null)[]): string {
+  const at = (i: number) => `${+((i * 100) / days.length).toFixed(3)}%`;
+  const stops: string[] = [];
+  for (let start = 0; start < days.length;) {
+    const level = dayLevel(days[start]);
+    let end = start + 1;
+    while (end < days.length && dayLevel(days[end]) === level) end++;
+    stops.push(`${COLOUR[level]} ${at(start)} ${at(end)}`);
+    start = end;
+  }
+  return `linear-gradient(to right, ${stops.join(", ")})`;
+}
