@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { BIN, freePort, launchPortal, startAlertmanager, startPrometheus, type Proc } from "@opsdeck/stack";
-import { postJson, summary, type Row } from "@opsdeck/stack/bench-stats";
+import { okText, postJson, summary, timeRepeated, type Row } from "@opsdeck/stack/bench-stats";
 import { tempDir } from "@opsdeck/stack/testkit";
 
 const PROBES = 50;
@@ -164,44 +164,27 @@ export async function benchStatusPage(): Promise<Row[]> {
         console.log(`status bench: the page is ${Math.round(page.length / 1024)} KB`);
         if (!page.includes("服务 50") || !page.includes("维护 1"))
           throw new Error("the status page does not show the 50 probes and the window");
-        add(label, await time(REQUESTS, () => ok(`${base}/status`)));
+        add(label, await timeRepeated(REQUESTS, () => okText(`${base}/status`)));
       } finally {
         await portal.stop();
       }
     }
     const firstDay = (end - (DAYS - 1) * DAY_S) * 1000;
     const range = (query: string) =>
-      ok(
+      okText(
         `${prom.url}/api/v1/query_range?${new URLSearchParams({ query, start: String(firstDay / 1000 + DAY_S), end: String(firstDay / 1000 + DAYS * DAY_S), step: String(DAY_S) })}`,
       );
     add(
       "  90 daily bars from probe:success:avg1h (Prometheus, straight)",
-      await time(REQUESTS, () => range("avg by (probe) (avg_over_time(probe:success:avg1h[1d]))")),
+      await timeRepeated(REQUESTS, () => range("avg by (probe) (avg_over_time(probe:success:avg1h[1d]))")),
     );
     add(
       "  the same from probe:success:avg5m (Prometheus, straight; comparison)",
-      await time(REQUESTS, () => range("avg by (probe) (avg_over_time(probe:success:avg5m[1d]))")),
+      await timeRepeated(REQUESTS, () => range("avg by (probe) (avg_over_time(probe:success:avg5m[1d]))")),
     );
     return rows;
   } finally {
     for (const p of procs.reverse()) await p.stop();
     live.close();
   }
-}
-
-async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return ms;
-}
-
-async function ok(url: string) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.text();
 }

@@ -26,7 +26,7 @@ import {
   type Proc,
 } from "@opsdeck/stack";
 import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
-import { postJson, summary, type Row } from "@opsdeck/stack/bench-stats";
+import { postJson, summary, timeRepeated, type Row } from "@opsdeck/stack/bench-stats";
 import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { launchChromium } from "../test/browser.ts";
 import { cookieHeader, signIn } from "../test/signin.ts";
@@ -173,17 +173,6 @@ export async function benchTimeline() {
   }
 }
 
-async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  await fn(); // warm (Next's route, Elasticsearch's caches see the query once)
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return ms;
-}
-
 async function ok(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
@@ -206,29 +195,31 @@ async function apiRows(
   const add = (what: string, ms: number[]) => rows.push({ what, ...summary(ms) });
   add(
     "GET /api/timeline, 24 h, every lane (portal)",
-    await time(REQUESTS, () => ok(`${base}/api/timeline?from=${from}`, { headers: { cookie } })),
+    await timeRepeated(REQUESTS, () => ok(`${base}/api/timeline?from=${from}`, { headers: { cookie } })),
   );
   add(
     "GET /api/timeline, 24 h, project=shop (portal)",
-    await time(REQUESTS, () => ok(`${base}/api/timeline?from=${from}&project=shop`, { headers: { cookie } })),
+    await timeRepeated(REQUESTS, () => ok(`${base}/api/timeline?from=${from}&project=shop`, { headers: { cookie } })),
   );
   add(
     "  deploys, 24 h (deploy exporter, straight)",
-    await time(REQUESTS, () => ok(`${to.deploy}/api/v1/deploys?since=${new Date(from).toISOString()}&limit=500`)),
+    await timeRepeated(REQUESTS, () =>
+      ok(`${to.deploy}/api/v1/deploys?since=${new Date(from).toISOString()}&limit=500`),
+    ),
   );
   add(
     "  ALERTS firing, 24 h (Prometheus, straight)",
-    await time(REQUESTS, () => range('ALERTS{alertstate="firing",alertname!="Watchdog"}')),
+    await timeRepeated(REQUESTS, () => range('ALERTS{alertstate="firing",alertname!="Watchdog"}')),
   );
   add(
     "  PM2 restarts, 24 h (Prometheus, straight)",
-    await time(REQUESTS, () =>
+    await timeRepeated(REQUESTS, () =>
       range(`sum by (app, host) (increase(pm2_process_restarts_total[${Math.max(step, 60)}s])) > 0.5`),
     ),
   );
   add(
     "  error/warn volume per service, 24 h (Elasticsearch, straight)",
-    await time(REQUESTS, () =>
+    await timeRepeated(REQUESTS, () =>
       ok(`${to.es}/${indexPattern(PREFIX, "logs")}/_search`, {
         method: "POST",
         headers: { "content-type": "application/json" },

@@ -26,6 +26,25 @@ export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, v];
 }
 
+/** Milliseconds of each of n calls, after one unmeasured call (caches and routes warmed). */
+export async function timeRepeated(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+/** A request's answer as text; an error saying the status and body when it is not 2xx. */
+export async function okText(url: string, init?: RequestInit): Promise<string> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.text();
+}
+
 const TICK = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used so far. */

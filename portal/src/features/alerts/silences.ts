@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { audit } from "@/lib/audit.ts";
+import { changeRequest } from "@/lib/change-request.ts";
 import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
 import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
@@ -35,39 +36,25 @@ const createSchema = z
 const am = () => portalSources(config()).alertmanager_url;
 
 export async function POST(req: Request) {
-  let session;
-  try {
-    session = await requireChange("operator");
-  } catch (err) {
-    return deniedResponse(err);
-  }
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    return Response.json({ error: "invalid JSON" }, { status: 400 });
-  }
-  const p = createSchema.safeParse(body);
-  if (!p.success) {
-    const i = p.error.issues[0];
-    return Response.json({ error: `${i.path.join(".")}: ${i.message}` }, { status: 400 });
-  }
+  const change = await changeRequest(req, "operator", createSchema);
+  if (change instanceof Response) return change;
+  const { user, body } = change;
   const now = Date.now();
   const silence = {
-    matchers: p.data.matchers.map((m) => ({ ...m, isEqual: true })),
+    matchers: body.matchers.map((m) => ({ ...m, isEqual: true })),
     startsAt: new Date(now).toISOString(),
-    endsAt: new Date(now + p.data.minutes * 60_000).toISOString(),
-    createdBy: session.user,
-    comment: p.data.ack ? `${ACK_PREFIX}${p.data.comment}` : p.data.comment,
+    endsAt: new Date(now + body.minutes * 60_000).toISOString(),
+    createdBy: user,
+    comment: body.ack ? `${ACK_PREFIX}${body.comment}` : body.comment,
   };
   const created = await createSilence(silence);
   if (created instanceof Response) return created;
   const silenceID = created.id;
-  audit(session.user, p.data.ack ? "alert-acknowledged" : "silence-created", {
+  audit(user, body.ack ? "alert-acknowledged" : "silence-created", {
     "opsdeck.silence.id": silenceID,
-    "opsdeck.silence.matchers": p.data.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
-    "opsdeck.silence.minutes": p.data.minutes,
-    "event.reason": p.data.comment,
+    "opsdeck.silence.matchers": body.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
+    "opsdeck.silence.minutes": body.minutes,
+    "event.reason": body.comment,
   });
   return Response.json({ id: silenceID }, { status: 201 });
 }

@@ -3,6 +3,7 @@
 // before a deploy with `Authorization: Bearer <portal.maintenance_token>`. Every change is audited.
 import { amSilences } from "@/lib/sources.ts";
 import { audit } from "@/lib/audit.ts";
+import { invalidBody } from "@/lib/change-request.ts";
 import { bearerMatches } from "@/lib/bearer.ts";
 import { config } from "@/lib/config.ts";
 import { createSilence, expireSilence } from "@/features/alerts/silences.ts";
@@ -44,10 +45,7 @@ export async function POST(req: Request) {
     return Response.json({ error: "invalid JSON" }, { status: 400 });
   }
   const parsed = windowRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return Response.json({ error: `${issue.path.join(".") || "body"}: ${issue.message}` }, { status: 400 });
-  }
+  if (!parsed.success) return invalidBody(parsed.error);
   let silence;
   try {
     silence = windowSilence(parsed.data, who.user);

@@ -2,27 +2,18 @@
 // incident. CSRF-checked, audited; the public page shows it from the next refresh.
 import { randomUUID } from "node:crypto";
 import { audit } from "@/lib/audit.ts";
+import { changeRequest } from "@/lib/change-request.ts";
 import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
 import { addNote, noteRequestSchema, removeNote } from "./notes.ts";
 import { forgetStatus } from "./data.ts";
 
 export async function POST(req: Request) {
-  let session;
-  try {
-    session = await requireChange("operator");
-  } catch (err) {
-    return deniedResponse(err);
-  }
-  const body: unknown = await req.json().catch(() => undefined);
-  const parsed = noteRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return Response.json({ error: `${issue.path.join(".") || "body"}: ${issue.message}` }, { status: 400 });
-  }
-  const note = { ...parsed.data, id: randomUUID(), at: Date.now(), by: session.user };
+  const change = await changeRequest(req, "operator", noteRequestSchema);
+  if (change instanceof Response) return change;
+  const note = { ...change.body, id: randomUUID(), at: Date.now(), by: change.user };
   addNote(note);
   forgetStatus();
-  audit(session.user, "status-note-added", {
+  audit(change.user, "status-note-added", {
     "opsdeck.probe": note.probe,
     "opsdeck.status_note.id": note.id,
     "event.reason": note.text,

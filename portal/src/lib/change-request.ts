@@ -1,0 +1,33 @@
+// The start of every change an operator makes through the portal's API: a session with the role
+// (CSRF-checked, our own Origin), a JSON body, and that body valid — or the answer that says
+// which of the three it is not (401 / 403, 400 naming the field).
+import type { z } from "zod";
+import type { Role } from "@opsdeck/core";
+import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
+
+/** The first problem of a body, as the API answers it. */
+export function invalidBody(err: z.ZodError): Response {
+  const issue = err.issues[0];
+  return Response.json({ error: `${issue.path.join(".") || "body"}: ${issue.message}` }, { status: 400 });
+}
+
+export async function changeRequest<S extends z.ZodType>(
+  req: Request,
+  role: Role,
+  schema: S,
+): Promise<{ user: string; body: z.infer<S> } | Response> {
+  let user: string;
+  try {
+    user = (await requireChange(role)).user;
+  } catch (err) {
+    return deniedResponse(err);
+  }
+  let json: unknown;
+  try {
+    json = await req.json();
+  } catch {
+    return Response.json({ error: "invalid JSON" }, { status: 400 });
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { user, body: parsed.data } : invalidBody(parsed.error);
+}
