@@ -15,6 +15,7 @@ import { GET as logExport } from "./src/features/logs/api/export.ts";
 import { GET as logSearch } from "./src/features/logs/api/search.ts";
 import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
+import { API } from "./api-routes.ts";
 import { serveStream } from "./src/features/live/hub.ts";
 import {
   clientAddress,
@@ -83,29 +84,6 @@ function limitArrival(req: IncomingMessage, res: ServerResponse, limitMs: number
   req.once("end", () => clearTimeout(timer));
   req.once("close", () => clearTimeout(timer));
 }
-
-/** The portal's API and the methods each route takes: anything else is a JSON 404 or 405 here, not Next's HTML. */
-const API: [RegExp, string[]][] = [
-  [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
-  // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
-  [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
-  [/^\/api\/silences$/, ["POST", "DELETE"]],
-  [/^\/api\/maintenance$/, ["GET", "POST", "DELETE"]],
-  [/^\/api\/status\/notes$/, ["POST", "DELETE"]],
-  [/^\/api\/channels\/test$/, ["POST"]],
-  // A deploy's "caused an incident" mark (operators).
-  [/^\/api\/deploys\/[^/]+\/incident$/, ["POST"]],
-  // The Hosts page: add; enable / disable, remove.
-  [/^\/api\/hosts$/, ["POST"]],
-  [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
-  // …and a host's log key: issue (a new one), revoke.
-  [/^\/api\/hosts\/[^/]+\/log-key$/, ["POST", "DELETE"]],
-  [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
-  [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
-  [/^\/api\/logs\/imports$/, ["GET", "POST"]],
-  [/^\/api\/logs\/imports\/[^/]+$/, ["DELETE"]],
-  [/^\/api\/logs\/imports\/[^/]+\/progress$/, ["GET"]],
-];
 
 /** Answers an /api request Next would answer with HTML; true if it did. */
 function refuseUnknownApi(req: IncomingMessage, res: ServerResponse, path: string): boolean {

@@ -1,0 +1,25 @@
+// The portal's API: every path and the methods it takes. The server answers anything else with
+// a JSON 404 or 405 itself (Next would answer HTML); src/api-routes.test.ts checks every route file
+// under src/app/api/ is here with exactly the methods it exports.
+/** The portal's API and the methods each route takes: anything else is a JSON 404 or 405 here, not Next's HTML. */
+export const API: [RegExp, string[]][] = [
+  [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
+  // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
+  [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
+  [/^\/api\/silences$/, ["POST", "DELETE"]],
+  [/^\/api\/maintenance$/, ["GET", "POST", "DELETE"]],
+  [/^\/api\/status\/notes$/, ["POST", "DELETE"]],
+  [/^\/api\/channels\/test$/, ["POST"]],
+  // A deploy's "caused an incident" mark (operators).
+  [/^\/api\/deploys\/[^/]+\/incident$/, ["POST"]],
+  // The Hosts page: add; enable / disable, remove.
+  [/^\/api\/hosts$/, ["POST"]],
+  [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
+  // …and a host's log key: issue (a new one), revoke.
+  [/^\/api\/hosts\/[^/]+\/log-key$/, ["POST", "DELETE"]],
+  [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
+  [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
+  [/^\/api\/logs\/imports$/, ["GET", "POST"]],
+  [/^\/api\/logs\/imports\/[^/]+$/, ["DELETE"]],
+  [/^\/api\/logs\/imports\/[^/]+\/progress$/, ["GET"]],
+];
