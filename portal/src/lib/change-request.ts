@@ -11,17 +11,22 @@ export function invalidBody(err: z.ZodError): Response {
   return Response.json({ error: `${issue.path.join(".") || "body"}: ${issue.message}` }, { status: 400 });
 }
 
+/** The user making a change with the role (a session, CSRF-checked), or the refusal to answer. */
+export async function changingUser(role: Role): Promise<string | Response> {
+  try {
+    return (await requireChange(role)).user;
+  } catch (err) {
+    return deniedResponse(err);
+  }
+}
+
 export async function changeRequest<S extends z.ZodType>(
   req: Request,
   role: Role,
   schema: S,
 ): Promise<{ user: string; body: z.infer<S> } | Response> {
-  let user: string;
-  try {
-    user = (await requireChange(role)).user;
-  } catch (err) {
-    return deniedResponse(err);
-  }
+  const user = await changingUser(role);
+  if (user instanceof Response) return user;
   let json: unknown;
   try {
     json = await req.json();

@@ -3,8 +3,7 @@
 import { z } from "zod";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { audit } from "@/lib/audit.ts";
-import { changeRequest } from "@/lib/change-request.ts";
-import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
+import { changeRequest, changingUser } from "@/lib/change-request.ts";
 import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
 import { dict } from "@/lib/i18n.ts";
@@ -60,16 +59,12 @@ export async function POST(req: Request) {
 }
 
 export async function DELETE(req: Request) {
-  let session;
-  try {
-    session = await requireChange("operator");
-  } catch (err) {
-    return deniedResponse(err);
-  }
+  const user = await changingUser("operator");
+  if (user instanceof Response) return user;
   const id = new URL(req.url).searchParams.get("id") ?? "";
   const failed = await expireSilence(id);
   if (failed) return failed;
-  audit(session.user, "silence-expired", { "opsdeck.silence.id": id });
+  audit(user, "silence-expired", { "opsdeck.silence.id": id });
   return new Response(null, { status: 204 });
 }
 

@@ -3,11 +3,11 @@
 // before a deploy with `Authorization: Bearer <portal.maintenance_token>`. Every change is audited.
 import { amSilences } from "@/lib/sources.ts";
 import { audit } from "@/lib/audit.ts";
-import { invalidBody } from "@/lib/change-request.ts";
+import { changingUser, invalidBody } from "@/lib/change-request.ts";
 import { bearerMatches } from "@/lib/bearer.ts";
 import { config } from "@/lib/config.ts";
 import { createSilence, expireSilence } from "@/features/alerts/silences.ts";
-import { currentSession, deniedResponse, requireChange } from "@/features/auth/auth.ts";
+import { currentSession } from "@/features/auth/auth.ts";
 import { windowRequestSchema, windowSilence, windowsFrom } from "./windows.ts";
 
 /** Who asks: CI with the token, or a signed-in user (for a change: an operator, CSRF-checked). */
@@ -20,11 +20,8 @@ async function caller(req: Request, change: boolean): Promise<{ user: string } |
     const session = await currentSession();
     return session ? { user: session.user } : Response.json({ error: "sign in first" }, { status: 401 });
   }
-  try {
-    return { user: (await requireChange("operator")).user };
-  } catch (err) {
-    return deniedResponse(err);
-  }
+  const user = await changingUser("operator");
+  return user instanceof Response ? user : { user };
 }
 
 export async function GET(req: Request) {

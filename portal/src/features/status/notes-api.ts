@@ -2,8 +2,7 @@
 // incident. CSRF-checked, audited; the public page shows it from the next refresh.
 import { randomUUID } from "node:crypto";
 import { audit } from "@/lib/audit.ts";
-import { changeRequest } from "@/lib/change-request.ts";
-import { deniedResponse, requireChange } from "@/features/auth/auth.ts";
+import { changeRequest, changingUser } from "@/lib/change-request.ts";
 import { addNote, noteRequestSchema, removeNote } from "./notes.ts";
 import { forgetStatus } from "./data.ts";
 
@@ -22,15 +21,11 @@ export async function POST(req: Request) {
 }
 
 export async function DELETE(req: Request) {
-  let session;
-  try {
-    session = await requireChange("operator");
-  } catch (err) {
-    return deniedResponse(err);
-  }
+  const user = await changingUser("operator");
+  if (user instanceof Response) return user;
   const id = new URL(req.url).searchParams.get("id") ?? "";
   if (!removeNote(id)) return Response.json({ error: "id: no such note" }, { status: 404 });
   forgetStatus();
-  audit(session.user, "status-note-removed", { "opsdeck.status_note.id": id });
+  audit(user, "status-note-removed", { "opsdeck.status_note.id": id });
   return new Response(null, { status: 204 });
 }
