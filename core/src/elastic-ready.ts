@@ -22,19 +22,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function waitUntilElasticsearchReady(client: Client, timeoutMs: number, pollMs = 2000) {
   const deadline = Date.now() + timeoutMs;
-  let last = "";
   for (;;) {
     try {
       await client.security.authenticate();
       break;
     } catch (err) {
-      last = elasticReason(err);
-      if (Date.now() > deadline)
+      if (Date.now() > deadline) {
+        const seconds = Math.round(timeoutMs / 1000);
+        if (!(err instanceof errors.ResponseError))
+          throw new Error(`Elasticsearch did not answer for ${seconds} s (${elasticReason(err)})`);
         throw new Error(
-          `Elasticsearch did not accept the user for ${Math.round(timeoutMs / 1000)} s (${last}): ` +
+          `Elasticsearch did not accept the user for ${seconds} s (${elasticReason(err)}): ` +
             "either ELASTIC_PASSWORD is not the one its data volume was made with, or its .security index " +
             "has no shard — on a full disk (docker compose logs elasticsearch | grep -i watermark)",
         );
+      }
       await sleep(pollMs);
     }
   }
