@@ -243,6 +243,21 @@ describe("probes", () => {
     const why = await promQuery(prom, 'probe_failed_due_to_regex{probe="shop-home"}');
     expect(why[0]?.value[1]).toBe("1");
     expect((await promQuery(prom, 'probe_http_status_code{probe="shop-home"}'))[0]?.value[1]).toBe("200");
+    // …and in the alert's words, which the DingTalk / WeCom / e-mail message carries.
+    const alert = await eventually(
+      async () => {
+        const res = (await (await fetch(`${prom}/api/v1/alerts`)).json()) as {
+          data: { alerts: { labels: Record<string, string>; state: string; annotations: Record<string, string> }[] };
+        };
+        return res.data.alerts.find((a) => a.labels.alertname === "ProbeDown" && a.labels.probe === "shop-home");
+      },
+      (a) => a?.state === "firing",
+      30_000,
+    );
+    expect(alert!.annotations.summary).toMatch(
+      /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\): /,
+    );
+    expect(alert!.annotations.summary_zh).toContain("不可用（页面中没有要求的关键字）：");
   }, 60_000);
 
   it("says a port is down once nothing listens on it", async () => {
