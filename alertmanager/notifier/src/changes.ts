@@ -26,14 +26,18 @@ const KEEP_MS = 60_000;
 /** An answer some source was missing from is asked for again sooner. */
 const KEEP_INCOMPLETE_MS = 10_000;
 
-/** The question for a firing alert group's notification (alertGroupScope's scope); none for other kinds. */
-export function changeQuery(n: Notification): URLSearchParams | undefined {
-  const p = n.payload;
-  if ((n.kind !== "alert" && n.kind !== "escalation") || p.status !== "firing") return undefined;
-  const scope = alertGroupScope(
+/** What a group's notification asks about: its firing alerts' shared labels and newest start. */
+export const notificationScope = (p: Notification["payload"]) =>
+  alertGroupScope(
     p.alerts.filter((a) => a.status === "firing"),
     p.groupLabels,
   );
+
+/** The question for a firing alert group's notification (notificationScope); none for other kinds. */
+export function changeQuery(n: Notification): URLSearchParams | undefined {
+  const p = n.payload;
+  if ((n.kind !== "alert" && n.kind !== "escalation") || p.status !== "firing") return undefined;
+  const scope = notificationScope(p);
   if (!scope) return undefined;
   const q = new URLSearchParams({ at: String(scope.startsAt) });
   for (const key of ["project", "environment", "host", "app", "alertname"] as const) {

@@ -2,16 +2,10 @@
 // the configured zone, links), rendered with Liquid templates (no eval) in zh-CN or English,
 // kept within each channel's byte limit.
 import { Liquid } from "liquidjs";
-import {
-  alertGroupScope,
-  alertLogsPath,
-  alertsPath,
-  alertTimelinePath,
-  annotationText,
-  matchersText,
-} from "@opsdeck/contracts";
+import { alertLogsPath, alertsPath, alertTimelinePath, annotationText, matchersText } from "@opsdeck/contracts";
 import type { ChangeSummary } from "@opsdeck/contracts";
 import { changeLine } from "./change-line.ts";
+import { notificationScope } from "./changes.ts";
 import type { AmAlert, Notification } from "./model.ts";
 import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
 
@@ -231,10 +225,7 @@ function groupLinks(
   const summary = o.changes?.(n);
   const change = changeLine(summary, STRINGS[o.lang]);
   // The timeline the line was computed for (changeQuery's scope).
-  const scope = alertGroupScope(
-    p.alerts.filter((a) => a.status === "firing"),
-    p.groupLabels,
-  );
+  const scope = notificationScope(p);
   return {
     change_line: change,
     changes_url:
