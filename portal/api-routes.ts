@@ -17,6 +17,9 @@ export const API: [RegExp, string[]][] = [
   [/^\/api\/hosts\/[^/]+$/, ["PATCH", "DELETE"]],
   // …and a host's log key: issue (a new one), revoke.
   [/^\/api\/hosts\/[^/]+\/log-key$/, ["POST", "DELETE"]],
+  // The Probes page: add; change, enable / disable, remove.
+  [/^\/api\/probes$/, ["POST"]],
+  [/^\/api\/probes\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
   [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],

@@ -100,14 +100,15 @@ async function serverCheckout() {
   writeFileSync(join(SERVER, ".env"), filled);
   chmodSync(join(SERVER, ".env"), 0o600);
   // cp opsdeck.example.yml opsdeck.yml, and a probe of the site, as a team adds one (here the
-  // front door's sign-in page, reached on the compose network).
+  // front door's sign-in page, reached on the compose network), with a header blackbox reads
+  // from the probe-secrets volume (as nobody).
   const example = readFileSync(join(SERVER, "opsdeck.example.yml"), "utf8");
   if (!/^probes: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `probes: []` line");
   writeFileSync(
     join(SERVER, "opsdeck.yml"),
     example.replace(
       /^probes: \[\]$/m,
-      'probes:\n  - { name: front-door, type: http, target: "http://nginx/signin", http: { keyword: OpsDeck } }',
+      'probes:\n  - { name: front-door, type: http, target: "http://nginx/signin", http: { keyword: OpsDeck, headers: { X-Probe-Token: "${OPSDECK_PROBE_TOKEN:-rehearsal}" } } }',
     ),
   );
   const preflight = spawnSync("bash", ["scripts/preflight.sh"], { cwd: SERVER, env, encoding: "utf8" });
@@ -373,6 +374,27 @@ async function main() {
       120_000,
     ),
   );
+
+  await step("a probe added in the portal runs too (its probe files in the targets volume, no restart)", async () => {
+    const csrf = "rehearsal-csrf";
+    const res = await fetch(`${front}/api/probes`, {
+      method: "POST",
+      headers: { cookie: `${session}; opsdeck_csrf=${csrf}`, "x-opsdeck-csrf": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ name: "portal-probe", type: "tcp", target: "nginx:80" }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/probes answered ${res.status}: ${await res.text()}`);
+    return eventually(
+      "probe_success",
+      () => {
+        const q = JSON.parse(
+          inside("http://prometheus:9090/api/v1/query?query=probe_success%7Bprobe%3D%22portal-probe%22%7D"),
+        ) as { data: { result: { value: [number, string] }[] } };
+        if (q.data.result[0]?.value[1] !== "1") throw new Error(`probe_success is ${JSON.stringify(q.data.result)}`);
+        return "portal-probe: probe_success 1";
+      },
+      120_000,
+    );
+  });
 
   const targetsUp = Date.now();
   await step("no alert on a healthy stack but the Watchdog (FilebeatDown's filebeat_up is 1)", () =>

@@ -26,7 +26,7 @@ const env = {
 const AGENT_PASSWORD = "agent-password-0123456789";
 const options = (): InitOptions => ({
   config: parseConfig(
-    `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\nprobes:\n  - { name: shop, type: http, target: "https://shop.example.com/", slow_ms: 800 }\n`,
+    `hosts:\n  - { name: app-1, address: 10.0.0.11, labels: { env: production } }\nagents:\n  password: ${AGENT_PASSWORD}\n  targets_dir: targets\nprobes:\n  - { name: shop, type: http, target: "https://shop.example.com/", slow_ms: 800, http: { headers: { X-Api-Key: "k3y", Host: shop.example.com } } }\n`,
     "test",
     process.env,
     "init", // only the parts the init job reads, as it reads them
@@ -35,6 +35,7 @@ const options = (): InitOptions => ({
   env,
   prometheusDir: join(dir, "prometheus"),
   alertmanagerDir: join(dir, "alertmanager"),
+  probeSecretsDir: join(dir, "probe-secrets"),
 });
 const servers: { close(): void }[] = [];
 afterAll(() => servers.forEach((s) => s.close()));
@@ -70,15 +71,21 @@ describe("the init job", () => {
     // The probes: through blackbox-exporter on the compose network, from this host, with the
     // modules, targets and thresholds in the targets volume.
     const probes = doc.scrape_configs.find((s) => s.job_name === "probes")!;
-    expect(probes.file_sd_configs![0].files).toEqual([join(dir, "targets", "probes.json")]);
+    expect(probes.file_sd_configs![0].files).toEqual([join(dir, "targets", "probes", "*.json")]);
     expect(probes.relabel_configs).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ target_label: "__address__", replacement: "blackbox-exporter:9115" }),
         expect.objectContaining({ target_label: "host", replacement: "web-1" }),
       ]),
     );
-    expect(readFileSync(join(dir, "targets/blackbox.yml"), "utf8")).toContain("probe_shop:");
-    expect(readFileSync(join(dir, "targets/textfile/probes.prom"), "utf8")).toContain(
+    // blackbox.yml (which the portal's volume holds too) names the header's file, not its value.
+    const blackbox = readFileSync(join(dir, "targets/blackbox.yml"), "utf8");
+    expect(blackbox).toContain("probe_shop:");
+    expect(blackbox).toContain(join(dir, "probe-secrets/shop/header-x-api-key"));
+    expect(blackbox).toContain("Host: shop.example.com");
+    expect(blackbox).not.toContain("k3y");
+    expect(readFileSync(join(dir, "probe-secrets/shop/header-x-api-key"), "utf8")).toBe("k3y");
+    expect(readFileSync(join(dir, "targets/textfile/probes-opsdeck.prom"), "utf8")).toContain(
       'opsdeck_probe_slow_seconds{probe="shop"} 0.8',
     );
     // The other hosts: their agents' target files, with the password in a file Prometheus reads.

@@ -37,6 +37,8 @@ export interface InitOptions {
   /** Where Prometheus' and Alertmanager's rendered configs go (two volumes in compose). */
   prometheusDir: string;
   alertmanagerDir: string;
+  /** Where opsdeck.yml's probe header values go: a volume only init and blackbox mount. */
+  probeSecretsDir: string;
   log?: (line: string) => void;
 }
 
@@ -70,7 +72,11 @@ export async function renderConfigs(o: InitOptions, say: Say) {
   // The probes' blackbox modules, targets and thresholds, in the targets volume that
   // blackbox-exporter, node-exporter and Prometheus read.
   const targetsDir = resolve(o.configDir, o.config.agents.targets_dir);
-  writeProbeFiles({ targetsDir, blackboxFile: join(targetsDir, "blackbox.yml") }, o.config.probes);
+  // Header values go to a volume only init and blackbox mount; blackbox's image runs as nobody.
+  writeProbeFiles(
+    { targetsDir, source: "opsdeck", secretsDir: o.probeSecretsDir, secretFileMode: 0o644 },
+    o.config.probes,
+  );
   writeFileSync(
     join(o.prometheusDir, "prometheus.yml"),
     await renderPrometheusConfig({
@@ -101,7 +107,6 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       source: join(ROOT, "alertmanager/alertmanager.yml"),
       notifierUrl: "http://notifier:8060",
       tokenFile,
-      probes: o.config.probes,
     }),
   );
   say("alertmanager: config with the notifier's token file");
@@ -174,6 +179,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     env: process.env,
     prometheusDir: join(rendered, "prometheus"),
     alertmanagerDir: join(rendered, "alertmanager"),
+    probeSecretsDir: join(rendered, "probe-secrets"),
     log: (line) => console.log(`init: ${line}`),
   };
   const job = process.argv[2] === "kibana" ? importKibana(options, options.log!) : runInit(options);

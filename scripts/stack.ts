@@ -19,7 +19,7 @@ import {
   type Reader,
 } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
-import { probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { blackboxConfigFile, probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   REPO,
   canBind,
@@ -186,8 +186,11 @@ async function main() {
     // The demo probes OpsDeck's own front door when opsdeck.yml lists no probe.
     const probeList =
       stack.demo && frontDoor && config.probes.length === 0 ? demoProbes(url(stack.front_door.port)) : config.probes;
-    const blackboxFile = join(stackDir, "blackbox.yml");
-    writeProbeFiles({ targetsDir: probes.targetsDir, blackboxFile }, probeList);
+    // opsdeck.yml's header values in files only blackbox reads (the portal writes its own probes).
+    writeProbeFiles(
+      { targetsDir: probes.targetsDir, source: "opsdeck", secretsDir: join(stackDir, "probe-secrets") },
+      probeList,
+    );
     await step("node-exporter", async () => {
       const node = await startNodeExporter({
         port: stack.node_exporter.port,
@@ -201,7 +204,7 @@ async function main() {
         (
           await startBlackbox({
             port: stack.blackbox_exporter.port,
-            configFile: blackboxFile,
+            configFile: blackboxConfigFile(probes.targetsDir),
             logFile: log("blackbox-exporter"),
           })
         ).proc,
@@ -281,7 +284,6 @@ async function main() {
           source: join(REPO, "alertmanager/alertmanager.yml"),
           notifierUrl: url(notifier.port),
           tokenFile,
-          probes: probeList,
         });
         const am = await startAlertmanager({
           dir: join(stackDir, "alertmanager"),

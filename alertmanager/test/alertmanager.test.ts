@@ -5,9 +5,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { AMTOOL_BIN, freePort, REPO, renderAlertmanagerConfig, startAlertmanager } from "@opsdeck/stack";
+import {
+  AMTOOL_BIN,
+  freePort,
+  REPO,
+  renderAlertmanagerConfig,
+  startAlertmanager,
+  startTestPrometheus,
+} from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
-import { probeListSchema } from "@opsdeck/core";
 
 const exec = promisify(execFile);
 const file = join(REPO, "alertmanager/alertmanager.yml");
@@ -59,18 +65,18 @@ const alert = (labels: Record<string, string>) => ({
 });
 type Held = { labels: Record<string, string>; status: { inhibitedBy: string[] } };
 
-/** A real Alertmanager with OpsDeck's rendered config (and the probes' inhibit rules, if given). */
-async function alertmanagerWith(name: string, probes?: Parameters<typeof renderAlertmanagerConfig>[0]["probes"]) {
+/** A real Alertmanager with OpsDeck's rendered config. */
+async function alertmanagerWith(name: string) {
   const dir = tempDir(name);
   const config = await renderAlertmanagerConfig({
     source: file,
     notifierUrl: "http://127.0.0.1:9",
     tokenFile: join(dir, "token"),
-    probes,
   });
   expect(await amtoolCheck(config, dir)).toMatch(/SUCCESS/);
   const am = await startAlertmanager({ dir, port: await freePort(), config });
   return {
+    url: am.url,
     stop: () => am.proc.stop(),
     async send(alerts: ReturnType<typeof alert>[]) {
       const res = await fetch(`${am.url}/api/v2/alerts`, {
@@ -117,37 +123,54 @@ describe("inhibition, in a real Alertmanager", () => {
   });
 
   it("a probe's host or PM2 app down silences the probe's own alerts, and nothing else's", async () => {
-    const probes = probeListSchema.parse([
-      {
-        name: "shop-home",
-        type: "http",
-        target: "https://shop.example.com/",
-        depends_on: { host: "web1", app: "shop" },
-      },
-      { name: "blog", type: "http", target: "https://blog.example.com/", depends_on: { host: "web2" } },
-      { name: "api", type: "tcp", target: "api.example.com:443" },
-    ]);
-    const am = await alertmanagerWith("am-inhibit-probes", probes);
+    // The alerts come from a real Prometheus of OpsDeck's config, whose alert relabelling gives a
+    // parent's alert the parent_host / parent_app its probes' series carry (their depends_on).
+    const am = await alertmanagerWith("am-inhibit-probes");
+    const dir = tempDir("am-inhibit-probes-prometheus");
+    const rule = (alert: string, labels: Record<string, string>) =>
+      `      - alert: ${alert}\n        expr: vector(1)\n        labels: ${JSON.stringify(labels)}\n`;
+    const probe = (labels: Record<string, string>) => ({ severity: "critical", host: "central", ...labels });
+    writeFileSync(
+      join(dir, "parents.yml"),
+      "groups:\n  - name: parents\n    rules:\n" +
+        [
+          // shop's app errored on web1, and web2 is down.
+          rule("PM2ProcessErrored", { severity: "critical", host: "web1", app: "shop" }),
+          rule("HostDown", { severity: "critical", host: "web2" }),
+          // Probes of services that depend on them, and of others.
+          rule("ProbeDown", probe({ probe: "shop-home", app: "shop", parent_host: "web1", parent_app: "shop" })),
+          rule("ProbeDown", probe({ probe: "shop-api", parent_app: "shop" })),
+          rule("ProbeDown", probe({ probe: "cart", parent_host: "web1", parent_app: "cart" })),
+          rule("ProbeSlow", probe({ probe: "blog", severity: "warning", parent_host: "web2" })),
+          rule("ProbeDown", probe({ probe: "docs", parent_app: "docs" })),
+          // api's app listens, the probe fails: PortNotReachable stands for api's ProbeDown.
+          rule("ProbeDown", probe({ probe: "api", app: "api" })),
+          rule("PortNotReachable", probe({ probe: "api", app: "api" })),
+        ].join(""),
+    );
+    const prom = await startTestPrometheus({
+      dir,
+      scrapeInterval: "1s",
+      ruleFiles: [join(dir, "parents.yml")],
+      alertmanagers: [new URL(am.url).host],
+    });
     const key = (a: Held) => `${a.labels.alertname}/${a.labels.probe ?? ""}`;
     try {
-      // shop's app errored on web1: shop-home's probe is inhibited; blog (on web2) and api are not.
-      await am.send([
-        alert({ alertname: "PM2ProcessErrored", severity: "critical", host: "web1", app: "shop" }),
-        alert({ alertname: "ProbeDown", severity: "critical", probe: "shop-home", host: "central", app: "shop" }),
-        alert({ alertname: "ProbeSlow", severity: "warning", probe: "blog", host: "central" }),
-        alert({ alertname: "ProbeDown", severity: "critical", probe: "api", host: "central" }),
+      // All nine in, then which are held back.
+      await eventually(
+        async () => ((await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Held[]).length,
+        (n) => n === 9,
+      );
+      expect(await am.inhibited(key, 4)).toEqual([
+        "ProbeDown/api",
+        "ProbeDown/shop-api",
+        "ProbeDown/shop-home",
+        "ProbeSlow/blog",
       ]);
-      expect(await am.inhibited(key, 1)).toEqual(["ProbeDown/shop-home"]);
-      // web2 goes down: blog's slow probe is its doing.
-      await am.send([alert({ alertname: "HostDown", severity: "critical", host: "web2" })]);
-      expect(await am.inhibited(key, 2)).toEqual(["ProbeDown/shop-home", "ProbeSlow/blog"]);
-      // api's app listens, the probe fails: PortNotReachable stands for api's ProbeDown.
-      await am.send([
-        alert({ alertname: "PortNotReachable", severity: "critical", probe: "api", host: "central", app: "api" }),
-      ]);
-      expect(await am.inhibited(key, 3)).toEqual(["ProbeDown/api", "ProbeDown/shop-home", "ProbeSlow/blog"]);
     } finally {
+      await prom.proc.stop();
       await am.stop();
     }
   });
+});
 });

@@ -1,15 +1,23 @@
 // Runs once when the portal's server starts: the acknowledgement keeper (see lib/acks.ts), and
-// the hosts' target files kept in step with opsdeck.yml and the hosts file (features/hosts/).
+// the hosts' target files kept in step with opsdeck.yml and the hosts file (features/hosts/), and
+// the portal's probes' files with its probes file (features/probes/).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ portalSources, createLogger }, { config }, { keepAcks }, { audit }, { syncTargets, watchedHosts }] =
-    await Promise.all([
-      import("@opsdeck/core"),
-      import("./lib/config.ts"),
-      import("./features/alerts/acks.ts"),
-      import("./lib/audit.ts"),
-      import("./features/hosts/host-lists.ts"),
-    ]);
+  const [
+    { portalSources, createLogger },
+    { config },
+    { keepAcks },
+    { audit },
+    { syncTargets, watchedHosts },
+    { syncProbes },
+  ] = await Promise.all([
+    import("@opsdeck/core"),
+    import("./lib/config.ts"),
+    import("./features/alerts/acks.ts"),
+    import("./lib/audit.ts"),
+    import("./features/hosts/host-lists.ts"),
+    import("./features/probes/probe-list.ts"),
+  ]);
   const c = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
   const { minutes, check_seconds } = c.portal.acks;
@@ -31,20 +39,34 @@ export async function register() {
   };
   setInterval(() => void check(), check_seconds * 1000).unref();
 
-  // A hand edit of either host list reaches Prometheus within sync_seconds; a broken hosts file
-  // leaves the target files as they were (said once per different error).
-  let syncError = "";
-  const sync = () => {
+  // A hand edit of either host list, or of the portal's probes file, reaches Prometheus within
+  // sync_seconds; a broken file leaves the files written from it as they were (said once per
+  // different error).
+  const syncErrors = { hosts: "", probes: "" };
+  const attempt = (what: keyof typeof syncErrors, fn: () => void) => {
     try {
+      fn();
+      syncErrors[what] = "";
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== syncErrors[what]) log.error(`${what}: files not rewritten: ${message}`);
+      syncErrors[what] = message;
+    }
+  };
+  let shadowedBefore = "";
+  const sync = () => {
+    attempt("hosts", () => {
       const rewritten = syncTargets();
       if (rewritten.length)
         log.info(`hosts: target files rewritten (${rewritten.join(", ")}), ${watchedHosts().length} host(s) listed`);
-      syncError = "";
-    } catch (err) {
-      const message = (err as Error).message;
-      if (message !== syncError) log.error(`hosts: target files not rewritten: ${message}`);
-      syncError = message;
-    }
+    });
+    attempt("probes", () => {
+      const { rewritten, shadowed } = syncProbes();
+      if (rewritten.length) log.info(`probes: the portal's probe files rewritten (${rewritten.join(", ")})`);
+      if (shadowed.join() !== shadowedBefore && shadowed.length)
+        log.warn(`probes: opsdeck.yml now declares ${shadowed.join(", ")}: the portal's probe(s) of that name are not run`);
+      shadowedBefore = shadowed.join();
+    });
     setTimeout(sync, config().agents.sync_seconds * 1000).unref();
   };
   sync();

@@ -2,10 +2,10 @@
 // sign in; the overview shows real numbers; deploy steps advance live; a silence reaches
 // Alertmanager; acknowledging; the language switch; a source down fails alone; a viewer cannot
 // silence. A screenshot of every page in both languages goes to portal/test/screenshots/.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { alertsPath, alertTimelinePath, timelineSchema } from "@opsdeck/contracts";
 import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
@@ -1075,6 +1075,95 @@ describe("portal", () => {
     await page.close();
   });
 
+  it("adds a probe from the Probes page: on disk, audited, run by blackbox without a restart; edited, refused, removed", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    await page.goto(front() + "/probes");
+    const form = '[data-form="probe"]';
+    await page.click('[data-probe-editor] button[aria-expanded="false"]');
+    await page.fill(`${form} input[name="name"]`, "portal-page");
+    await page.fill(`${form} input[name="target"]`, `${front()}/signin`);
+    await page.fill(`${form} input[name="keyword"]`, "OpsDeck");
+    await page.fill(`${form} textarea[name="headers"]`, "X-Api-Key: sekrit-4711");
+    await page.fill(`${form} input[name="slow_ms"]`, "2000");
+    await page.fill(`${form} input[name="labels"]`, "project=shop");
+    await shot(page, "probes-editor-zh");
+    await page.click(`${form} button[type="submit"]`);
+    await page.locator('[data-managed-probe="portal-page"]').waitFor();
+    // On disk before the answer: the portal's probes file (its user's alone), its modules, blackbox.yml.
+    const probesFile = join(dirname(stack.file), "data/portal/probes.yml");
+    expect(readFileSync(probesFile, "utf8")).toMatch(/name: portal-page[\s\S]*X-Api-Key: sekrit-4711/);
+    expect(statSync(probesFile).mode & 0o777).toBe(0o600);
+    const targets = join(stack.dir, "state/data/targets");
+    expect(readFileSync(join(targets, "blackbox.yml"), "utf8")).toMatch(/probe_portal-page:[\s\S]*probe_front-door:/);
+    expect(JSON.parse(readFileSync(join(targets, "probes/portal.json"), "utf8"))).toEqual([
+      {
+        targets: [`${front()}/signin`],
+        labels: { project: "shop", probe: "portal-page", probe_type: "http", __param_module: "probe_portal-page" },
+      },
+    ]);
+    // blackbox and Prometheus (15 s scrapes) run it; the row says it is up and was added here.
+    const row = page.locator('[data-widget="probes"] tr[data-probe="portal-page"]');
+    await eventually(
+      async () => {
+        await page.reload();
+        return row.getAttribute("data-state", { timeout: 5000 }).catch(() => null);
+      },
+      (state) => state === "up",
+      60_000,
+    );
+    await expect(row.textContent()).resolves.toContain("门户添加");
+    const audit = readFileSync(join(stack.dir, "state/logs/portal.log"), "utf8");
+    expect(audit).toMatch(/"event.action":"probe-added"/);
+    expect(audit).not.toContain("sekrit-4711");
+    // Edited: a keyword the page does not hold, and the probe says why it is down.
+    await page.locator('[data-managed-probe="portal-page"] button').first().click();
+    await page.fill(`${form} input[name="keyword"]`, "no-such-words-on-the-page");
+    await page.click(`${form} button[type="submit"]`);
+    await page.locator(form).waitFor({ state: "detached" });
+    await eventually(
+      async () => {
+        await page.reload();
+        return row.locator("[data-reason]").textContent({ timeout: 5000 }).catch(() => null);
+      },
+      (reason) => reason === "页面中没有要求的关键字",
+      60_000,
+    );
+    // Refused, with the reason: opsdeck.yml's names, a bad target, a server path, a viewer's change.
+    const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
+    const answers = await page.evaluate(async (token) => {
+      const send = async (method: string, path: string, body: unknown) => {
+        const res = await fetch(path, {
+          method,
+          headers: { "content-type": "application/json", "x-opsdeck-csrf": token },
+          body: JSON.stringify(body),
+        });
+        return [res.status, ((await res.json()) as { error: string }).error];
+      };
+      return [
+        await send("POST", "/api/probes", { name: "front-door", type: "tcp", target: "127.0.0.1:1" }),
+        await send("PUT", "/api/probes/front-door", { name: "front-door", type: "tcp", target: "127.0.0.1:1" }),
+        await send("POST", "/api/probes", { name: "ftp", type: "http", target: "ftp://example.com/" }),
+        await send("POST", "/api/probes", { name: "ca", type: "tls", target: "a:443", ca_file: "/etc/shadow" }),
+      ];
+    }, csrf);
+    expect(answers).toEqual([
+      [409, 'a probe named "front-door" already exists'],
+      [409, '"front-door" is declared in opsdeck.yml: change it there'],
+      [400, "target: an http:// or https:// URL for an http probe"],
+      [400, "ca_file: a private CA is set in opsdeck.yml, not from the portal"],
+    ]);
+    // Removed: gone from blackbox.yml and the targets; opsdeck.yml's probes untouched.
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.locator('[data-managed-probe="portal-page"] button').last().click();
+    await page.locator('[data-managed-probe="portal-page"]').waitFor({ state: "detached" });
+    expect(readFileSync(join(targets, "blackbox.yml"), "utf8")).not.toContain("probe_portal-page");
+    expect(readFileSync(join(targets, "blackbox.yml"), "utf8")).toContain("probe_front-door:");
+    expect(JSON.parse(readFileSync(join(targets, "probes/portal.json"), "utf8"))).toEqual([]);
+    expect(readFileSync(join(stack.dir, "state/logs/portal.log"), "utf8")).toMatch(/"event.action":"probe-removed"/);
+    await page.close();
+  });
+
   it("keeps a public status page: public probes by display name only, incidents with notes, maintenance from CI", async () => {
     const am = url(port.am);
     const maintenance = (body: unknown, authorization?: string) =>
@@ -1208,7 +1297,7 @@ describe("portal", () => {
     expect(again.status).toBe(404);
   }, 300_000);
 
-  it("a viewer cannot silence, nor add a host", async () => {
+  it("a viewer cannot silence, nor add a host or a probe", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "guest", "guest-password-1");
     await page.goto(front() + "/alerts");
@@ -1228,9 +1317,10 @@ describe("portal", () => {
       return [
         await send("/api/silences", { matchers: [{ name: "alertname", value: "X" }], minutes: 5, comment: "no" }),
         await send("/api/hosts", { name: "sneaky", address: "10.0.0.9" }),
+        await send("/api/probes", { name: "sneaky", type: "tcp", target: "10.0.0.9:22" }),
       ];
     }, csrf);
-    expect(statuses).toEqual([403, 403]);
+    expect(statuses).toEqual([403, 403, 403]);
     await page.close();
   });
 

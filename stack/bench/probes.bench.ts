@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { probeListSchema } from "@opsdeck/core";
-import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { blackboxConfigFile, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import { startBlackbox } from "../src/blackbox.ts";
 import { cpuSeconds, rssBytes, type Row } from "../src/bench-stats.ts";
 import { freePort, stopAll, type Proc } from "../src/procs.ts";
@@ -23,7 +23,7 @@ export async function benchProbeLoad(counts = (process.env.OPSDECK_BENCH_PROBES 
   try {
     for (const n of counts) {
       const dir = tempDir(`bench-probes-${n}`);
-      const files = { targetsDir: join(dir, "targets"), blackboxFile: join(dir, "blackbox.yml") };
+      const files = { targetsDir: join(dir, "targets"), source: "opsdeck" as const };
       const probes = probeListSchema.parse(
         Array.from({ length: n }, (_, i) => ({
           name: `page-${i}`,
@@ -35,7 +35,7 @@ export async function benchProbeLoad(counts = (process.env.OPSDECK_BENCH_PROBES 
       writeProbeFiles(files, probes);
       const procs: Proc[] = [];
       try {
-        const box = await startBlackbox({ port: await freePort(), configFile: files.blackboxFile });
+        const box = await startBlackbox({ port: await freePort(), configFile: blackboxConfigFile(files.targetsDir) });
         procs.push(box.proc);
         const prom = await startTestPrometheus({
           dir: join(dir, "prometheus"),

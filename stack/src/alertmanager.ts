@@ -4,8 +4,6 @@ import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import type { Probe } from "@opsdeck/core/config";
-import { probeInhibitRules } from "@opsdeck/core/probes/inhibit";
 import { httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -26,15 +24,11 @@ export async function renderAlertmanagerConfig(opts: {
   notifierUrl: string;
   tokenFile: string;
   timing?: { group_wait?: string; group_interval?: string; repeat_interval?: string };
-  /** The probes' dependencies, as inhibit rules after the file's own. */
-  probes?: Probe[];
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     route: Record<string, unknown> & { routes?: Record<string, unknown>[] };
     receivers: Receiver[];
-    inhibit_rules?: unknown[];
   };
-  if (opts.probes) doc.inhibit_rules = [...(doc.inhibit_rules ?? []), ...probeInhibitRules(opts.probes)];
   const url = new URL("/api/v1/alerts", opts.notifierUrl).href;
   for (const r of doc.receivers)
     for (const w of r.webhook_configs ?? []) {

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
-import { probeTargetFile } from "@opsdeck/core/probes/blackbox";
+import { probeTargetFiles } from "@opsdeck/core/probes/blackbox";
 import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -49,13 +49,14 @@ export async function renderPrometheusConfig(opts: {
   ruleFiles?: string[];
   /** Scrape the hosts' agents found in the target files; unset: no agent jobs. */
   agents?: AgentScrape;
-  /** Run the probes in targetsDir/probes.json through this blackbox_exporter (host:port); unset: no probes job. */
+  /** Run the probes in targetsDir/probes/*.json through this blackbox_exporter (host:port); unset: no probes job. */
   probes?: { targetsDir: string; blackbox: string };
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
     rule_files?: string[];
     scrape_configs: ScrapeConfig[];
+    alerting?: Record<string, unknown>;
     [k: string]: unknown;
   };
   const base = resolve(opts.source, "..");
@@ -78,7 +79,7 @@ export async function renderPrometheusConfig(opts: {
       const relabel = (sc.relabel_configs as { target_label: string }[]).map((r) =>
         r.target_label in replacements ? { ...r, replacement: replacements[r.target_label] } : r,
       );
-      return [{ ...sc, file_sd_configs: [{ files: [probeTargetFile(probes.targetsDir)] }], relabel_configs: relabel }];
+      return [{ ...sc, file_sd_configs: [{ files: [probeTargetFiles(probes.targetsDir)] }], relabel_configs: relabel }];
     }
     if (sc.file_sd_configs) {
       if (!agents) return [];
@@ -102,7 +103,7 @@ export async function renderPrometheusConfig(opts: {
     ];
   });
   doc.alerting = opts.alertmanagers?.length
-    ? { alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] }
+    ? { ...doc.alerting, alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] }
     : undefined;
   if (!doc.alerting) delete doc.alerting;
   return stringify(doc);

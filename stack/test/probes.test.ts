@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeListSchema } from "@opsdeck/core";
-import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { blackboxConfigFile, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   freePort,
   promQuery,
@@ -27,7 +27,7 @@ import {
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 
 const dir = tempDir("probes");
-const files = { targetsDir: join(dir, "targets"), blackboxFile: join(dir, "blackbox.yml") };
+const files = { targetsDir: join(dir, "targets"), source: "opsdeck" as const, secretsDir: join(dir, "probe-secrets") };
 const procs: Proc[] = [];
 let prom: string;
 let blackbox: string;
@@ -37,6 +37,7 @@ let tcp: TcpServer;
 const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0, dns: 0, redirect: 0 };
 const servers: { close(): void }[] = [];
 const DAY = 86_400;
+const [API_KEY, BEARER] = ["k3y-secret-4711", "t0ken-secret-0815"];
 
 /**
  * A private CA (root → intermediate → leaves for 127.0.0.1, by openssl): a leaf for 60 days, one
@@ -119,6 +120,18 @@ const probes = () =>
       http: { keyword: "加入购物车" },
       labels: { project: "shop" },
     },
+    {
+      name: "shop-admin",
+      type: "http",
+      target: `http://127.0.0.1:${ports.shop}/admin`,
+      http: { headers: { "X-Api-Key": API_KEY, Authorization: `Bearer ${BEARER}`, Host: "shop.example.test" } },
+    },
+    {
+      name: "shop-basic",
+      type: "http",
+      target: `http://127.0.0.1:${ports.shop}/basic`,
+      http: { headers: { Authorization: `Basic ${Buffer.from("ops:pa ss").toString("base64")}` } },
+    },
     { name: "shop-port", type: "tcp", target: `127.0.0.1:${ports.tcp}` },
     { name: "shop-tls", type: "http", target: `https://127.0.0.1:${ports.tls}/`, ca_file: ca },
     { name: "shop-renewal", type: "tls", target: `127.0.0.1:${ports.renewal}`, ca_file: ca },
@@ -142,7 +155,16 @@ const probes = () =>
 beforeAll(async () => {
   ports.shop = await freePort();
   ports.tcp = await freePort();
-  shop = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(shopPage));
+  shop = createServer((req, res) => {
+    // An admin page that wants a key and a bearer token, another basic auth: 401 without them.
+    const wanted: Record<string, Record<string, string>> = {
+      "/admin": { "x-api-key": API_KEY, authorization: `Bearer ${BEARER}` },
+      "/basic": { authorization: `Basic ${Buffer.from("ops:pa ss").toString("base64")}` },
+    };
+    const needs = wanted[req.url ?? ""] ?? {};
+    const ok = Object.entries(needs).every(([name, value]) => req.headers[name] === value);
+    res.writeHead(ok ? 200 : 401, { "content-type": "text/html" }).end(shopPage);
+  });
   await new Promise<void>((r) => shop.listen(ports.shop, "127.0.0.1", r));
   tcp = createTcpServer((socket) => socket.end());
   await new Promise<void>((r) => tcp.listen(ports.tcp, "127.0.0.1", r));
@@ -196,7 +218,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => redirect.listen(ports.redirect, "127.0.0.1", r));
   servers.push(redirect);
   writeProbeFiles(files, probes());
-  const box = await startBlackbox({ port: await freePort(), configFile: files.blackboxFile });
+  const box = await startBlackbox({ port: await freePort(), configFile: blackboxConfigFile(files.targetsDir) });
   procs.push(box.proc);
   blackbox = box.url;
   const p = await startTestPrometheus({
@@ -258,6 +280,20 @@ describe("probes", () => {
       /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\): /,
     );
     expect(alert!.annotations.summary_zh).toContain("不可用（页面中没有要求的关键字）：");
+  }, 60_000);
+
+  it("sends a probe's headers from files blackbox reads, never written into its config", async () => {
+    for (const name of ["shop-admin", "shop-basic"])
+      await eventually(
+        () => success(name),
+        (v) => v === "1",
+        30_000,
+      );
+    const config = readFileSync(blackboxConfigFile(files.targetsDir), "utf8");
+    for (const secret of [API_KEY, BEARER, "pa ss", Buffer.from("ops:pa ss").toString("base64")])
+      expect(config).not.toContain(secret);
+    expect(config).toContain("Host: shop.example.test");
+    expect(readFileSync(join(files.secretsDir, "shop-admin", "header-x-api-key"), "utf8")).toBe(API_KEY);
   }, 60_000);
 
   it("says a port is down once nothing listens on it", async () => {
@@ -332,8 +368,8 @@ describe("probes", () => {
         http: { status: [200] },
       },
     ];
-    // blackbox's modules, the targets, and the probes' info series.
-    expect(writeProbeFiles(files, probeListSchema.parse(added))).toHaveLength(3);
+    // The source's modules, blackbox.yml, the targets, and the probes' info series.
+    expect(writeProbeFiles(files, probeListSchema.parse(added))).toHaveLength(4);
     await eventually(
       () => promQuery(prom, 'probe_success{probe="shop-health"}'),
       (r) => r[0]?.value[1] === "1",

@@ -12,13 +12,40 @@ export const PROBE_TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
 export const PROBE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Labels OpsDeck or Prometheus set on a probe's series; its own labels may not use them. */
-const RESERVED_LABELS = new Set(["probe", "probe_type", "instance", "job", "host", "module", "hop"]);
+const RESERVED_LABELS = new Set([
+  "probe",
+  "probe_type",
+  "instance",
+  "job",
+  "host",
+  "module",
+  "hop",
+  "parent_host",
+  "parent_app",
+]);
 
 /** host:port, the host a name, an IPv4 address or an IPv6 address in brackets. */
 const HOST_PORT =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 const HOST =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
+
+/**
+ * Headers about the connection, which blackbox (prometheus/common) sets or refuses itself. Host,
+ * User-Agent, Content-Type, Accept-Encoding and Authorization may be given.
+ */
+const CONNECTION_HEADERS = new Set(
+  [
+    "Content-Encoding",
+    "Content-Length",
+    "Connection",
+    "Keep-Alive",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Www-Authenticate",
+    "X-Prometheus-Scrape-Timeout-Seconds",
+  ].map((h) => h.toLowerCase()),
+);
 
 const httpCheck = z
   .object({
@@ -29,8 +56,26 @@ const httpCheck = z
     keyword: z.string().min(1).max(200).optional(),
     /** A CEL expression over the body's JSON that must hold, e.g. `body.status == "ok"`. */
     json: z.string().min(1).max(500).optional(),
-    /** Request headers (a Host header, a token the endpoint needs). */
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), z.string().max(1000)).default({}),
+    /**
+     * Request headers (a Host header, a token the endpoint needs). Sent on every hop the probe
+     * follows: a secret header for a site that redirects elsewhere wants follow_redirects: false.
+     */
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"),
+        z.string().min(1).max(1000),
+      )
+      .default({})
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers))
+          if (CONNECTION_HEADERS.has(name.toLowerCase()))
+            ctx.addIssue({ code: "custom", path: [name], message: "blackbox_exporter sets this header itself" });
+        const basic = Object.entries(headers).find(
+          ([name, value]) => name.toLowerCase() === "authorization" && /^basic\s/i.test(value),
+        );
+        if (basic && !Buffer.from(basic[1].trim().slice(6).trim(), "base64").toString("utf8").includes(":"))
+          ctx.addIssue({ code: "custom", path: [basic[0]], message: "Basic credentials are base64 of user:password" });
+      }),
     /** Follow redirects (the final answer is checked). */
     follow_redirects: bool().default(true),
   })

@@ -1,9 +1,8 @@
 // opsdeck.yml's probes as blackbox modules, targets and thresholds; bad probes refused with
 // the key and the reason.
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { probeListSchema } from "../config/probes.ts";
-import { blackboxConfig, literalRegexp, probeSeries, probeTargetGroups } from "./blackbox.ts";
+import { blackboxModules, headerSecrets, literalRegexp, probeSeries, probeTargetGroups } from "./blackbox.ts";
 
 const probes = probeListSchema.parse([
   {
@@ -24,7 +23,7 @@ const probes = probeListSchema.parse([
 
 describe("probes for blackbox_exporter", () => {
   it("writes a module per enabled probe, its keyword matched literally", () => {
-    const { modules } = parse(blackboxConfig(probes)) as { modules: Record<string, Record<string, unknown>> };
+    const modules = blackboxModules(probes) as Record<string, Record<string, unknown>>;
     // The https page's first hop (before redirects) is a module of its own: its certificate counts too.
     expect(Object.keys(modules)).toEqual([
       "probe_shop-home",
@@ -60,7 +59,13 @@ describe("probes for blackbox_exporter", () => {
   it("gives each target its probe's name, type, module and labels, and each threshold a series", () => {
     expect(probeTargetGroups(probes)[0]).toEqual({
       targets: ["https://shop.example.com/"],
-      labels: { project: "shop", probe: "shop-home", probe_type: "http", __param_module: "probe_shop-home" },
+      labels: {
+        project: "shop",
+        probe: "shop-home",
+        probe_type: "http",
+        parent_app: "shop",
+        __param_module: "probe_shop-home",
+      },
     });
     expect(probeTargetGroups(probes)[1]).toEqual({
       targets: ["https://shop.example.com/"],
@@ -68,18 +73,60 @@ describe("probes for blackbox_exporter", () => {
         project: "shop",
         probe: "shop-home",
         probe_type: "http",
+        parent_app: "shop",
         hop: "first",
         __param_module: "probe_shop-home_first_hop",
       },
     });
-    const series = probeSeries(probes);
+    const series = probeSeries(probes, "opsdeck");
     expect(series).toMatch(/^opsdeck_probe_slow_seconds\{probe="shop-home"\} 0\.8$/m);
     expect(series.match(/^opsdeck_probe_slow_seconds/gm)).toHaveLength(1);
     // The display name escaped as the text format wants it; one info series per enabled probe.
     expect(series).toContain(
-      'opsdeck_probe_info{probe="shop-home",display_name="Shop \\"home\\" \\\\ page",public="true",depends_on_host="",depends_on_app="shop"} 1',
+      'opsdeck_probe_info{probe="shop-home",source="opsdeck.yml",display_name="Shop \\"home\\" \\\\ page",public="true",depends_on_host="",depends_on_app="shop"} 1',
     );
     expect(series.match(/^opsdeck_probe_info\{/gm)).toHaveLength(3);
+  });
+
+  it("keeps header values in files, Host and its like in the module, Authorization as blackbox wants it", () => {
+    const [probe] = probeListSchema.parse([
+      {
+        name: "admin",
+        type: "http",
+        target: "https://shop.example.com/admin",
+        http: {
+          follow_redirects: false,
+          headers: { Host: "shop.example.com", "X-Api-Key": "k", Authorization: "Bearer t" },
+        },
+      },
+    ]);
+    expect(headerSecrets(probe)).toEqual([
+      ["header-x-api-key", "k"],
+      ["authorization-Bearer", "t"],
+    ]);
+    const modules = blackboxModules([probe], "/secrets") as Record<string, { http: unknown }>;
+    expect(modules["probe_admin"].http).toMatchObject({
+      headers: { Host: "shop.example.com" },
+      http_headers: { "x-api-key": { files: ["/secrets/admin/header-x-api-key"] } },
+      authorization: { type: "Bearer", credentials_file: "/secrets/admin/authorization-Bearer" },
+    });
+    expect(JSON.stringify(modules)).not.toMatch(/"k"|"t"/);
+    // Without a secrets directory (the portal's own probes) they are written in.
+    expect((blackboxModules([probe]) as Record<string, { http: unknown }>)["probe_admin"].http).toMatchObject({
+      headers: { Host: "shop.example.com", "X-Api-Key": "k", Authorization: "Bearer t" },
+    });
+    const basic = probeListSchema.parse([
+      {
+        name: "b",
+        type: "http",
+        target: "http://x/",
+        http: { headers: { authorization: `Basic ${Buffer.from("ops:pa:ss").toString("base64")}` } },
+      },
+    ])[0];
+    expect(headerSecrets(basic)).toEqual([
+      ["basic-username", "ops"],
+      ["basic-password", "pa:ss"],
+    ]);
   });
 
   it("refuses what blackbox could not run, saying where", () => {
@@ -101,6 +148,12 @@ describe("probes for blackbox_exporter", () => {
     expect(problems([{ name: "a", type: "tcp", target: "db:5432", labels: { probe: "x" } }])).toEqual([
       "0.labels.probe: reserved: set by OpsDeck",
     ]);
+    expect(problems([{ name: "a", type: "http", target: "http://x/", http: { headers: { Connection: "close" } } }])).toEqual(
+      ["0.http.headers.Connection: blackbox_exporter sets this header itself"],
+    );
+    expect(
+      problems([{ name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "Basic bm9wZQ==" } } }]),
+    ).toEqual(["0.http.headers.Authorization: Basic credentials are base64 of user:password"]);
     expect(
       problems([
         { name: "a", type: "tcp", target: "db:1" },

@@ -1,4 +1,4 @@
-// Probes: every probe of opsdeck.yml with its state (up, slow, down) and why it failed, its
+// Probes: every probe (opsdeck.yml's and those added here) with its state (up, slow, down) and why it failed, its
 // latency against its own threshold, its certificate's days left and its availability — from
 // blackbox_exporter's series in Prometheus, one query per series for every probe at once. Below
 // them, what the public status page says: maintenance windows and the last 14 days' incidents,
@@ -16,6 +16,8 @@ import { dateTime, durationText } from "@/lib/time.ts";
 import { fmt } from "@/lib/format.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
+import { ProbeEditor } from "./ProbeEditor.tsx";
+import { portalProbes } from "./probe-list.ts";
 import { probeState, type FailureReason, type ProbeState, type ProbeValues } from "./state.ts";
 
 const STATE_CLASS: Record<ProbeState, string> = { up: "s-up", slow: "s-warning", down: "s-down", unknown: "s-muted" };
@@ -63,6 +65,15 @@ export default async function ProbesPage() {
     statusData(),
   ]);
   const facts = new Map(status.probes.map((p) => [p.name, p]));
+  // The portal's own probes: their names for everyone, their definitions (headers and all) for operators.
+  let added: ReturnType<typeof portalProbes> = [];
+  let addedError: string | undefined;
+  try {
+    added = portalProbes();
+  } catch (err) {
+    addedError = (err as Error).message; // a hand edit gone wrong: said, and the rest of the page works
+  }
+  const addedNames = new Set(added.map((p) => p.name));
   const success = answers[0];
   if (!success.ok)
     return (
@@ -120,6 +131,12 @@ export default async function ProbesPage() {
                 <tr key={key(m)} data-probe={m.probe} data-state={state}>
                   <td className="wide" translate="no">
                     <b>{m.probe}</b> <span className="muted">{m.probe_type}</span>
+                    {addedNames.has(m.probe) && (
+                      <>
+                        {" "}
+                        <span className="pill s-muted">{t.probe_added_pill}</span>
+                      </>
+                    )}
                     {facts.get(m.probe)?.public && (
                       <>
                         {" "}
@@ -171,6 +188,16 @@ export default async function ProbesPage() {
             })}
           </tbody>
         </table>
+      )}
+
+      {addedError ? (
+        <p className="error" role="alert" translate="no">
+          {addedError}
+        </p>
+      ) : operator ? (
+        <ProbeEditor t={t} probes={added} />
+      ) : (
+        <p className="muted">{t.viewer_cannot_probes}</p>
       )}
 
       <h2>{t.maintenance}</h2>
