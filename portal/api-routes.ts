@@ -20,6 +20,8 @@ export const API: [RegExp, string[]][] = [
   // The Probes page: add; change, enable / disable, remove.
   [/^\/api\/probes$/, ["POST"]],
   [/^\/api\/probes\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
+  // A vantage point's agent fetches its probe modules (its host token, no session).
+  [/^\/api\/agent\/probes$/, ["GET"]],
   [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],

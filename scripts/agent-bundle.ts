@@ -1,6 +1,6 @@
 // `npm run agent-bundle`: what an app server needs to run OpsDeck's agent, in one tarball
 // (dist/opsdeck-agent-<version>.tar.gz): node-exporter at the pinned version (the binary the
-// tests run), the PM2 exporter's bundle with only the packages it imports, Filebeat with
+// tests run), blackbox_exporter (for a vantage point), the PM2 exporter's bundle with only the packages it imports, Filebeat with
 // filebeat/filebeat.yml (the central server's), the systemd units, and install-agent.sh. The app server needs Node.js (it runs PM2) and nothing else: no Go, no
 // npm registry, no Docker.
 import { execFileSync } from "node:child_process";
@@ -8,6 +8,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from "node:path";
 import { OPSDECK_VERSION } from "@opsdeck/core/self-metrics";
 import {
+  BLACKBOX_EXPORTER_VERSION,
   FILEBEAT_CONFIG,
   FILEBEAT_HOME,
   FILEBEAT_VERSION,
@@ -41,6 +42,8 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "bin"), { recursive: true });
   copyFileSync(SERVER_BINARIES.nodeExporter, join(dir, "bin/node_exporter"));
+  // A vantage point for probes (install-agent.sh --probes-url): blackbox and its modules' fetcher.
+  copyFileSync(SERVER_BINARIES.blackboxExporter, join(dir, "bin/blackbox_exporter"));
   if (withPrometheus) copyFileSync(SERVER_BINARIES.prometheus, join(dir, "bin/prometheus"));
   copyFileSync(join(FILEBEAT_HOME, "filebeat"), join(dir, "bin/filebeat"));
   copyFileSync(FILEBEAT_CONFIG, join(dir, "filebeat.yml"));
@@ -48,13 +51,14 @@ export async function makeAgentBundle(outDir = join(REPO, "dist"), withPrometheu
   copyFileSync(join(REPO, "docker-compose.agent.yml"), join(dir, "docker-compose.agent.yml"));
   for (const f of ["exporter.mjs", "exporter.mjs.map"]) copyFileSync(join(REPO, "dist", f), join(dir, f));
   cpSync(join(REPO, "provisioning/systemd/agent"), join(dir, "systemd"), { recursive: true });
-  for (const script of ["install-agent.sh", "agent-preflight.sh"])
+  for (const script of ["install-agent.sh", "agent-preflight.sh", "fetch-probes.sh"])
     copyFileSync(join(REPO, "scripts", script), join(dir, script));
   writeFileSync(
     join(dir, "VERSIONS"),
     [
       `OPSDECK_VERSION=${OPSDECK_VERSION}`,
       `NODE_EXPORTER_VERSION=${NODE_EXPORTER_VERSION}`,
+      `BLACKBOX_EXPORTER_VERSION=${BLACKBOX_EXPORTER_VERSION}`,
       `FILEBEAT_VERSION=${FILEBEAT_VERSION}`,
       ...(withPrometheus ? [`PROMETHEUS_VERSION=${PROMETHEUS_VERSION}`] : []),
       // The collectors the central stack runs (the rules, the portal and the Host dashboard read these).

@@ -72,10 +72,12 @@ export async function renderConfigs(o: InitOptions, say: Say) {
   // The probes' blackbox modules, targets and thresholds, in the targets volume that
   // blackbox-exporter, node-exporter and Prometheus read.
   const targetsDir = resolve(o.configDir, o.config.agents.targets_dir);
+  const hosts = mergeHosts(o.config.hosts, readHostsFile(resolve(o.configDir, o.config.agents.hosts_file)));
   // Header values go to a volume only init and blackbox mount; blackbox's image runs as nobody.
   writeProbeFiles(
     { targetsDir, source: "opsdeck", secretsDir: o.probeSecretsDir, secretFileMode: 0o644 },
     o.config.probes,
+    hosts,
   );
   writeFileSync(
     join(o.prometheusDir, "prometheus.yml"),
@@ -94,7 +96,6 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       probes: { targetsDir, blackbox: "blackbox-exporter:9115" },
     }),
   );
-  const hosts = mergeHosts(o.config.hosts, readHostsFile(resolve(o.configDir, o.config.agents.hosts_file)));
   say(`prometheus: config for host "${host}", ${hosts.length} other host(s) and ${o.config.probes.length} probe(s)`);
   mkdirSync(o.alertmanagerDir, { recursive: true });
   const tokenFile = join(o.alertmanagerDir, "notifier-token");

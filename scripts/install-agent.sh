@@ -37,6 +37,14 @@
 #     --push-url https://ops.example.com/ingest/prometheus/api/v1/write --push-token-file token
 # (no --web-config then: the exporters get a password of their own, known to this host alone).
 #   --agent-prometheus-port N  its own web port, on 127.0.0.1 (default 9095)
+#
+# A vantage point for probes (opsdeck.yml probes[].vantage_points, or the portal's): this host's
+# blackbox_exporter, behind the same web config, probes what the central Prometheus asks with
+# the modules it fetches from the central portal every 30 s, as this host with its own token
+# (`npm run agent-credentials -- --push NAME` prints one, and the hosts entry's SHA-256):
+#   sudo ./install-agent.sh --web-config web.yml --pm2-user deploy --name app-2 \
+#     --probes-url https://ops.example.com --host-token-file token
+#   --blackbox-port N      its blackbox_exporter's port (default 9115)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +57,7 @@ web_config="" pm2_user="" pm2_home="" listen=0.0.0.0 node_port=9100 pm2_port=920
 prefix=/opt/opsdeck-agent root="" start=1 with_node=1
 push_url="" push_token_file="" name="" labels="" agent_prom_port=9095
 logs_url="" log_key_file="" index_prefix=opsdeck nginx_log_dir=/var/log/nginx
+probes_url="" host_token_file="" blackbox_port=9115
 while [ $# -gt 0 ]; do
   case "$1" in
     --web-config) web_config=$2; shift 2 ;;
@@ -70,6 +79,9 @@ while [ $# -gt 0 ]; do
     --log-key-file) log_key_file=$2; shift 2 ;;
     --index-prefix) index_prefix=$2; shift 2 ;;
     --nginx-log-dir) nginx_log_dir=$2; shift 2 ;;
+    --probes-url) probes_url=$2; shift 2 ;;
+    --host-token-file) host_token_file=$2; shift 2 ;;
+    --blackbox-port) blackbox_port=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -110,6 +122,15 @@ if [ -n "$logs_url$log_key_file" ]; then
   [[ "$log_key" =~ ^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$ ]] || die "$log_key_file holds no log key (<id>:<key>, as the Hosts page shows it)"
   [ -x "$HERE/bin/filebeat" ] || die "this bundle has no Filebeat: make it again with npm run agent-bundle"
   [[ "$index_prefix" =~ ^[a-z0-9][a-z0-9_-]*$ ]] || die "not an index prefix: $index_prefix"
+  [ -n "$name" ] || name=$(hostname -s)
+  [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
+fi
+if [ -n "$probes_url$host_token_file" ]; then
+  [[ "$probes_url" =~ ^https?://[^[:space:]/]+/?$ ]] || die "--probes-url must be the central front door's address, e.g. https://ops.example.com"
+  [ -r "$host_token_file" ] || die "--host-token-file: the token npm run agent-credentials -- --push NAME printed"
+  [ -z "$push_url" ] || die "a push host cannot be a vantage point: the central Prometheus cannot reach its blackbox"
+  [ -x "$HERE/bin/blackbox_exporter" ] || die "this bundle has no blackbox_exporter: make it again with npm run agent-bundle"
+  [[ "$blackbox_port" =~ ^[0-9]+$ ]] || die "not a port: $blackbox_port"
   [ -n "$name" ] || name=$(hostname -s)
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
 fi
@@ -187,6 +208,17 @@ ENV
   )
 fi
 
+if [ -n "$probes_url" ]; then
+  cp -a "$HERE/fetch-probes.sh" "$install_dir/"
+  install -m 0640 /dev/null "$root$config_dir/host-token"
+  tr -d '\n' < "$host_token_file" > "$root$config_dir/host-token"
+  [ -z "$root" ] && chgrp opsdeck-agent "$config_dir/host-token"
+  # blackbox's modules: none until the first fetch (the timer's first run, 5 s after start).
+  mkdir -p "$root/var/lib/opsdeck-agent"
+  [ -s "$root/var/lib/opsdeck-agent/blackbox.yml" ] || echo "modules: {}" > "$root/var/lib/opsdeck-agent/blackbox.yml"
+  [ -z "$root" ] && chown -R opsdeck-agent:opsdeck-agent /var/lib/opsdeck-agent
+fi
+
 if [ -n "$push_url" ]; then
   cp -a "$HERE/bin/prometheus" "$install_dir/bin/"
   for secret in local-password push-token; do
@@ -230,7 +262,8 @@ fill() {
     -e "s|@NODE@|$node|g" -e "s|@COLLECTORS@|$NODE_COLLECTORS|g" \
     -e "s|@OPSDECK_VERSION@|$OPSDECK_VERSION|g" -e "s|@NODE_EXPORTER_VERSION@|$NODE_EXPORTER_VERSION|g" \
     -e "s|@PROMETHEUS_VERSION@|${PROMETHEUS_VERSION:-}|g" -e "s|@AGENT_PROMETHEUS_PORT@|$agent_prom_port|g" \
-    -e "s|@FILEBEAT_VERSION@|${FILEBEAT_VERSION:-}|g" "$1"
+    -e "s|@FILEBEAT_VERSION@|${FILEBEAT_VERSION:-}|g" -e "s|@BLACKBOX_EXPORTER_VERSION@|${BLACKBOX_EXPORTER_VERSION:-}|g" \
+    -e "s|@BLACKBOX_PORT@|$blackbox_port|g" -e "s|@PROBES_URL@|${probes_url%/}|g" -e "s|@HOST_NAME@|$name|g" "$1"
 }
 services=(opsdeck-agent-pm2-exporter)
 ports=("$pm2_port")
@@ -240,9 +273,18 @@ if [ "$with_node" = 1 ]; then
 fi
 [ -n "$push_url" ] && services+=(opsdeck-agent-prometheus)
 [ -n "$logs_url" ] && services+=(opsdeck-agent-filebeat)
+if [ -n "$probes_url" ]; then
+  services+=(opsdeck-agent-blackbox)
+  ports+=("$blackbox_port")
+fi
 for unit in "${services[@]}"; do
   fill "$HERE/systemd/$unit.service" > "$units/$unit.service"
 done
+if [ -n "$probes_url" ]; then
+  fill "$HERE/systemd/opsdeck-agent-probes.service" > "$units/opsdeck-agent-probes.service"
+  cp "$HERE/systemd/opsdeck-agent-probes.timer" "$units/opsdeck-agent-probes.timer"
+  services+=(opsdeck-agent-probes.timer)
+fi
 
 if [ -n "$root" ] || [ "$start" = 0 ]; then
   echo "install-agent: written; start with: systemctl daemon-reload && systemctl enable --now ${services[*]}"
@@ -266,5 +308,5 @@ if [ -n "$push_url" ]; then
   echo "install-agent: running; writing to $push_url as $name (the central hosts entry: agent-credentials --push printed it)"
 else
   echo "install-agent: running. On the central server, add this host (Hosts page, or hosts: in opsdeck.yml):"
-  echo "  name: $(hostname -s)  address: <this host's address>  node_exporter: $node_port  pm2_exporter: $pm2_port"
+  echo "  name: ${name:-$(hostname -s)}  address: <this host's address>  node_exporter: $node_port  pm2_exporter: $pm2_port$([ -n "$probes_url" ] && echo "  blackbox_exporter: $blackbox_port  push_token_sha256: <the one agent-credentials printed>")"
 fi

@@ -26,7 +26,10 @@ import {
   type Proc,
 } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
-import { newPushToken } from "@opsdeck/core/hosts/push-auth";
+import { parse as parseYaml } from "yaml";
+import { hostListSchema, probeListSchema } from "@opsdeck/core";
+import { checkHostToken, newPushToken } from "@opsdeck/core/hosts/push-auth";
+import { vantageModules, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import { makeAgentBundle } from "./agent-bundle.ts";
 
 const run = promisify(execFile);
@@ -329,6 +332,86 @@ describe("install-agent.sh from the agent bundle", () => {
       expect(new Set(writers)).toEqual(new Set([`push-9:${token}`]));
     } finally {
       door.close();
+    }
+  });
+  it("installs a vantage point: its blackbox behind the web config, fetching its modules with the host's token, probed by the central Prometheus", async () => {
+    const at = join(dir, "vantage-root");
+    const page = createServer((_req, res) => res.end("<h1>Demo shop</h1> 加入购物车"));
+    await new Promise<void>((r) => page.listen(0, "127.0.0.1", r));
+    const target = `http://127.0.0.1:${(page.address() as { port: number }).port}/`;
+    const blackboxPort = await freePort();
+    const { token, sha256 } = newPushToken();
+    writeFileSync(join(dir, "host-token"), `${token}\n`);
+    // The central side: a probe from here and from vantage-1, and vantage-1's hosts entry.
+    const central = join(dir, "vantage-central");
+    const hosts = hostListSchema.parse([
+      { name: "vantage-1", address: "127.0.0.1", blackbox_exporter: blackboxPort, push_token_sha256: sha256 },
+    ]);
+    const probes = probeListSchema.parse([
+      { name: "shop", type: "http", target, http: { keyword: "加入购物车" }, vantage_points: { hosts: ["vantage-1"] } },
+    ]);
+    writeProbeFiles({ targetsDir: join(central, "targets"), source: "opsdeck" }, probes, hosts);
+    // Stands in for the portal's GET /api/agent/probes (the route itself: portal/test/portal.test.ts),
+    // answering with the same checks and the same modules.
+    const portal = createServer((req, res) => {
+      const check = checkHostToken(hosts, req.headers.authorization, "probes");
+      if (req.url !== "/api/agent/probes" || !check.ok) return res.writeHead(401).end();
+      res.end(vantageModules(join(central, "targets"), check.host));
+    });
+    await new Promise<void>((r) => portal.listen(0, "127.0.0.1", r));
+    const portalUrl = `http://127.0.0.1:${(portal.address() as { port: number }).port}`;
+    try {
+      const r = await install([
+        ...["--root", at, "--web-config", join(dir, "web.yml"), "--pm2-user", "root", "--pm2-home", pm2Home],
+        ...["--node-exporter-port", String(await freePort()), "--pm2-exporter-port", String(await freePort())],
+        ...["--name", "vantage-1", "--probes-url", portalUrl, "--host-token-file", join(dir, "host-token")],
+        ...["--blackbox-port", String(blackboxPort)],
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain("opsdeck-agent-blackbox opsdeck-agent-probes.timer");
+      expect(readFileSync(join(at, "etc/opsdeck-agent/host-token"), "utf8")).toBe(token);
+      expect(statSync(join(at, "etc/opsdeck-agent/host-token")).mode & 0o777).toBe(0o640);
+      expect(await systemdVerify(at, ["opsdeck-agent-blackbox", "opsdeck-agent-probes"])).not.toMatch(/FAILED/);
+      // The timer's job, as systemd would run it: the modules of vantage-1's probes, nothing else.
+      const fetcher = unit("opsdeck-agent-probes.service", at);
+      await run(fetcher.cmd, fetcher.args);
+      const modules = readFileSync(join(at, "var/lib/opsdeck-agent/blackbox.yml"), "utf8");
+      expect(Object.keys((parseYaml(modules) as { modules: object }).modules)).toEqual(["probe_shop"]);
+      // A wrong token: refused, and the modules stay as they were.
+      writeFileSync(join(at, "etc/opsdeck-agent/host-token"), "not-the-token");
+      await expect(run(fetcher.cmd, fetcher.args)).rejects.toThrow(/401/);
+      expect(readFileSync(join(at, "var/lib/opsdeck-agent/blackbox.yml"), "utf8")).toBe(modules);
+      // Its blackbox, as its unit starts it, asks for Prometheus' password; the central Prometheus
+      // has it and probes through it: the probe's series from vantage-1.
+      const box = unit("opsdeck-agent-blackbox.service", at);
+      procs.push(spawnProc("agent-blackbox", box.cmd, box.args, { logFile: join(dir, "agent-blackbox.log") }));
+      await waitUntil(
+        "the agent's blackbox",
+        async () => (await fetch(`http://127.0.0.1:${blackboxPort}/metrics`).catch(() => undefined))?.status === 401,
+        { proc: procs.at(-1)!, timeoutMs: 30_000 },
+      );
+      writeFileSync(join(central, "agent-password"), credentials.password);
+      const prom = await startTestPrometheus({
+        dir: join(central, "prometheus"),
+        scrapeInterval: "1s",
+        ruleFiles: [],
+        agents: {
+          targetsDir: join(central, "targets"),
+          username: credentials.username,
+          passwordFile: join(central, "agent-password"),
+        },
+        probes: { targetsDir: join(central, "targets"), blackbox: "127.0.0.1:9" },
+      });
+      procs.push(prom.proc);
+      const [series] = await eventually(
+        () => promQuery(prom.url, 'probe_success{probe="shop",host="vantage-1"}'),
+        (s) => s[0]?.value[1] === "1",
+        60_000,
+      );
+      expect(series.metric).toMatchObject({ job: "probes", instance: target, probe_type: "http" });
+    } finally {
+      portal.close();
+      page.close();
     }
   });
 });

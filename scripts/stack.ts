@@ -19,6 +19,7 @@ import {
   type Reader,
 } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
+import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
 import { blackboxConfigFile, probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   REPO,
@@ -190,6 +191,7 @@ async function main() {
     writeProbeFiles(
       { targetsDir: probes.targetsDir, source: "opsdeck", secretsDir: join(stackDir, "probe-secrets") },
       probeList,
+      mergeHosts(config.hosts, readHostsFile(resolve(dirname(file), config.agents.hosts_file))),
     );
     await step("node-exporter", async () => {
       const node = await startNodeExporter({

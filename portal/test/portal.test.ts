@@ -10,7 +10,9 @@ import type { Browser, Page } from "playwright-core";
 import { alertsPath, alertTimelinePath, timelineSchema } from "@opsdeck/contracts";
 import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { hashPassword, parseConfig } from "@opsdeck/core";
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { esClient, indexName } from "@opsdeck/core/elastic";
 import { readSse, type ParsedEvent } from "@opsdeck/core/sse";
 import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
@@ -1161,6 +1163,86 @@ describe("portal", () => {
     expect(readFileSync(join(targets, "blackbox.yml"), "utf8")).toContain("probe_front-door:");
     expect(JSON.parse(readFileSync(join(targets, "probes/portal.json"), "utf8"))).toEqual([]);
     expect(readFileSync(join(stack.dir, "state/logs/portal.log"), "utf8")).toMatch(/"event.action":"probe-removed"/);
+    await page.close();
+  });
+
+  it("serves a vantage point the modules of its probes, through the front door, with its host token alone", async () => {
+    const page = await browser.newPage({ locale: "en" });
+    await signIn(page, "ops", "ops-password-1");
+    const { token, sha256 } = newPushToken();
+    const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")!.value;
+    const statuses = await page.evaluate(
+      async ({ token: csrfToken, sha }) => {
+        const send = async (path: string, body: unknown) =>
+          (
+            await fetch(path, {
+              method: "POST",
+              headers: { "content-type": "application/json", "x-opsdeck-csrf": csrfToken },
+              body: JSON.stringify(body),
+            })
+          ).status;
+        return [
+          await send("/api/hosts", {
+            name: "vantage-9",
+            address: "127.0.0.1",
+            node_exporter: false,
+            pm2_exporter: false,
+            blackbox_exporter: 19115,
+            push_token_sha256: sha,
+          }),
+          await send("/api/probes", {
+            name: "from-afar",
+            type: "tcp",
+            target: "127.0.0.1:22",
+            vantage_points: { hosts: ["vantage-9"], agree: 2 },
+          }),
+          // A secret header would reach the agents: refused with vantage points.
+          await send("/api/probes", {
+            name: "secret-afar",
+            type: "http",
+            target: "http://127.0.0.1/",
+            http: { headers: { "X-Api-Key": "k" } },
+            vantage_points: { hosts: ["vantage-9"] },
+          }),
+        ];
+      },
+      { token: csrf, sha: sha256 },
+    );
+    expect(statuses).toEqual([201, 201, 400]);
+    const modules = (auth?: string) =>
+      fetch(`${front()}/api/agent/probes`, { headers: auth ? { authorization: auth } : {} });
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    const answer = await eventually(
+      () => modules(basic("vantage-9", token)).then(async (r) => [r.status, await r.text()] as const),
+      ([, text]) => text.includes("probe_from-afar"),
+      15_000,
+    );
+    expect(answer[0]).toBe(200);
+    expect(Object.keys((parseYaml(answer[1]) as { modules: object }).modules)).toEqual(["probe_from-afar"]);
+    // Its targets for Prometheus, and the count the rule compares with (2 of its 2 vantage points).
+    const targets = join(stack.dir, "state/data/targets");
+    expect(JSON.parse(readFileSync(join(targets, "probes/agents/portal.json"), "utf8"))).toEqual([
+      {
+        targets: ["127.0.0.1:19115"],
+        labels: {
+          probe: "from-afar",
+          probe_type: "tcp",
+          host: "vantage-9",
+          __param_target: "127.0.0.1:22",
+          __param_module: "probe_from-afar",
+        },
+      },
+    ]);
+    expect(readFileSync(join(targets, "textfile/probes-portal.prom"), "utf8")).toMatch(
+      /^opsdeck_probe_agree\{probe="from-afar"\} 2$/m,
+    );
+    expect((await modules(basic("vantage-9", "wrong"))).status).toBe(401);
+    expect((await modules()).status).toBe(401);
+    expect(await (await modules(basic("nobody", token))).json()).toEqual({ error: 'no host named "nobody"' });
+    await page.evaluate(async (csrfToken) => {
+      for (const path of ["/api/probes/from-afar", "/api/hosts/vantage-9"])
+        await fetch(path, { method: "DELETE", headers: { "x-opsdeck-csrf": csrfToken } });
+    }, csrf);
     await page.close();
   });
 

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
-import { probeTargetFiles } from "@opsdeck/core/probes/blackbox";
+import { agentProbeTargetFiles, probeTargetFiles } from "@opsdeck/core/probes/blackbox";
 import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -39,6 +39,13 @@ export interface AgentScrape {
  * targets, labelled with this host's name; rule files become absolute paths; jobs with no
  * target are dropped; alerts go to the given Alertmanager (or nowhere).
  */
+/** How Prometheus reaches an agent's exporters: its scheme, basic auth and CA. */
+const agentAuth = (agents: AgentScrape) => ({
+  scheme: agents.scheme ?? "http",
+  basic_auth: { username: agents.username, password_file: agents.passwordFile },
+  ...(agents.caFile ? { tls_config: { ca_file: agents.caFile } } : {}),
+});
+
 export async function renderPrometheusConfig(opts: {
   source: string;
   targets: Record<string, string[]>;
@@ -81,18 +88,15 @@ export async function renderPrometheusConfig(opts: {
       );
       return [{ ...sc, file_sd_configs: [{ files: [probeTargetFiles(probes.targetsDir)] }], relabel_configs: relabel }];
     }
+    if (sc.job_name === "probes-agents") {
+      // The agents' blackbox: as the agents' other exporters are scraped, with the probes' targets.
+      if (!agents || !opts.probes) return [];
+      return [{ ...sc, ...agentAuth(agents), file_sd_configs: [{ files: [agentProbeTargetFiles(opts.probes.targetsDir)] }] }];
+    }
     if (sc.file_sd_configs) {
       if (!agents) return [];
       const files = sc.file_sd_configs.flatMap((f) => f.files.map((file) => join(agents.targetsDir, basename(file))));
-      return [
-        {
-          ...sc,
-          scheme: agents.scheme ?? "http",
-          basic_auth: { username: agents.username, password_file: agents.passwordFile },
-          ...(agents.caFile ? { tls_config: { ca_file: agents.caFile } } : {}),
-          file_sd_configs: [{ files }],
-        },
-      ];
+      return [{ ...sc, ...agentAuth(agents), file_sd_configs: [{ files }] }];
     }
     if (!opts.targets[sc.job_name]?.length) return [];
     return [

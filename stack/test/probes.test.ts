@@ -277,7 +277,7 @@ describe("probes", () => {
       30_000,
     );
     expect(alert!.annotations.summary).toMatch(
-      /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\): /,
+      /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\), seen from [\w.-]+: 3 or more of the last 4 probes failed$/,
     );
     expect(alert!.annotations.summary_zh).toContain("不可用（页面中没有要求的关键字）：");
   }, 60_000);

@@ -26,6 +26,8 @@ export const hostSchema = z
     /** The agents' ports there; false: not installed on that host. */
     node_exporter: exporterPort.default(9100),
     pm2_exporter: exporterPort.default(9209),
+    /** The agent's blackbox_exporter, which makes the host a vantage point for probes; false: none. */
+    blackbox_exporter: exporterPort.default(false),
     /** false keeps the host in the list but stops scraping it (and alerting on it). */
     enabled: bool().default(true),
     /**
@@ -34,10 +36,13 @@ export const hostSchema = z
      * to the central one through the front door, with the host's own token.
      */
     mode: z.enum(["scrape", "push"]).default("scrape"),
-    /** push: the SHA-256 (hex) of the host's push token (`npm run agent-credentials -- --push NAME`). */
+    /**
+     * The SHA-256 (hex) of the host's token (`npm run agent-credentials -- --push NAME`): a push
+     * host writes with it; a vantage point (any mode) fetches its probes' modules with it.
+     */
     push_token_sha256: z
       .string()
-      .regex(/^[0-9a-f]{64}$/, "64 hex digits: the SHA-256 of the host's push token")
+      .regex(/^[0-9a-f]{64}$/, "64 hex digits: the SHA-256 of the host's token")
       .optional(),
   })
   .strict()

@@ -47,6 +47,9 @@ const CONNECTION_HEADERS = new Set(
   ].map((h) => h.toLowerCase()),
 );
 
+/** Headers that are no secret, written into blackbox's config as they are. */
+export const PLAIN_HEADERS = new Set(["host", "user-agent", "content-type", "accept-encoding"]);
+
 const httpCheck = z
   .object({
     method: z.enum(["GET", "HEAD", "POST"]).default("GET"),
@@ -124,6 +127,22 @@ export const probeSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Other hosts whose agents' blackbox_exporter runs this probe too (hosts with
+     * blackbox_exporter set). ProbeDown fires once `agree` of all vantage points — this server
+     * and these hosts — see it down (default: a majority), naming them.
+     */
+    vantage_points: z
+      .object({
+        hosts: z
+          .array(z.string().regex(HOST_NAME, "a host name as hosts: lists it"))
+          .min(1)
+          .max(20)
+          .refine((hosts) => new Set(hosts).size === hosts.length, "a host is listed twice"),
+        agree: int().pipe(z.number().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     /** Shown on the public status page (opt-in). */
     public: bool().default(false),
     /** Routing and scope labels on its series and alerts: project, environment, app, team… */
@@ -151,6 +170,15 @@ export const probeSchema = z
     if (p.http && p.type !== "http") bad("only for an http probe", ["http"]);
     if (p.ca_file && p.type !== "http" && p.type !== "tls") bad("only for an https or tls probe", ["ca_file"]);
     if (p.dns && p.type !== "dns") bad("only for a dns probe", ["dns"]);
+    if (p.vantage_points) {
+      const { hosts, agree } = p.vantage_points;
+      if (agree !== undefined && agree > hosts.length + 1)
+        bad(`at most ${hosts.length + 1}: this server and ${hosts.length} host(s)`, ["vantage_points", "agree"]);
+      // The agents' blackbox gets the module as it is: no secret in it, no path on this server.
+      if (p.ca_file) bad("not with vantage_points: the agents have no such file", ["ca_file"]);
+      const secret = Object.keys(p.http?.headers ?? {}).find((h) => !PLAIN_HEADERS.has(h.toLowerCase()));
+      if (secret) bad("not with vantage_points: the agents would hold its value", ["http", "headers", secret]);
+    }
     // The public page shows nothing else of a probe: its name may say more than the public should read.
     if (p.public && !p.display_name)
       bad("required for a public probe: the name the status page shows", ["display_name"]);

@@ -15,20 +15,35 @@ export function newPushToken(): { token: string; sha256: string } {
 export type PushCheck = { ok: true; host: string } | { ok: false; host?: string; reason: string };
 
 /** Whose write this is, from `Authorization: Basic base64(host:token)`. */
-export function checkPush(hosts: Host[], authorization: string | undefined): PushCheck {
+export const checkPush = (hosts: Host[], authorization: string | undefined) =>
+  checkHostToken(hosts, authorization, "push");
+
+/**
+ * Which host this is, from `Authorization: Basic base64(host:token)`, for what it asks: a push
+ * host's write, or a vantage point's probe modules (a host of any mode with blackbox_exporter set).
+ */
+export function checkHostToken(
+  hosts: Host[],
+  authorization: string | undefined,
+  use: "push" | "probes",
+): PushCheck {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? "");
-  if (!m) return { ok: false, reason: "missing credentials: send the host's name and push token (basic auth)" };
+  const what = use === "push" ? "push token" : "token";
+  if (!m) return { ok: false, reason: `missing credentials: send the host's name and ${what} (basic auth)` };
   const decoded = Buffer.from(m[1], "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   const [name, token] = colon < 0 ? [decoded, ""] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
   const host = hosts.find((h) => h.name === name);
   const shown = name.slice(0, 63);
   if (!host) return { ok: false, reason: `no host named "${shown}"` };
-  if (host.mode !== "push" || !host.push_token_sha256)
+  if (use === "push" && host.mode !== "push")
     return { ok: false, host: host.name, reason: `"${host.name}" is not in push mode` };
+  if (use === "probes" && host.blackbox_exporter === false)
+    return { ok: false, host: host.name, reason: `"${host.name}" has no blackbox_exporter: it is no vantage point` };
+  if (!host.push_token_sha256) return { ok: false, host: host.name, reason: `"${host.name}" has no token listed` };
   if (!host.enabled) return { ok: false, host: host.name, reason: `"${host.name}" is disabled` };
   const matches = timingSafeEqual(Buffer.from(sha256Hex(token), "hex"), Buffer.from(host.push_token_sha256, "hex"));
   if (!matches)
-    return { ok: false, host: host.name, reason: `the push token of "${host.name}" does not match (revoked?)` };
+    return { ok: false, host: host.name, reason: `the ${what} of "${host.name}" does not match (revoked?)` };
   return { ok: true, host: host.name };
 }

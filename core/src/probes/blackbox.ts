@@ -18,7 +18,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { replaceFile } from "../atomic-file.ts";
-import type { Probe } from "../config/probes.ts";
+import { PLAIN_HEADERS, type Probe } from "../config/probes.ts";
+import type { Host } from "../config/hosts.ts";
 import type { TargetGroup } from "../hosts/file-sd.ts";
 
 export const moduleName = (probe: Pick<Probe, "name">) => `probe_${probe.name}`;
@@ -48,12 +49,6 @@ function firstHopModule(probe: Probe, secretsDir?: string): Record<string, unkno
 
 /** A keyword as a Go (RE2) regular expression that matches it literally. */
 export const literalRegexp = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
-
-/**
- * Headers blackbox sets itself or that change the connection: only these few may be given, and
- * they go into the module as they are (none of them is a secret).
- */
-const PLAIN_HEADERS = new Set(["host", "user-agent", "content-type", "accept-encoding"]);
 
 /** A header's value kept in a file blackbox reads on every probe: its path under secretsDir. */
 export const secretPath = (secretsDir: string, probe: Pick<Probe, "name">, key: string) =>
@@ -171,6 +166,45 @@ export function blackboxModules(probes: Probe[], secretsDir?: string): Record<st
 export const blackboxConfig = (modules: Record<string, unknown>) =>
   `# Written by OpsDeck from opsdeck.yml's probes and the portal's: edits here are overwritten.\n${stringify({ modules })}`;
 
+/** The labels on every series of a probe. */
+const probeLabels = (p: Probe): Record<string, string> => ({
+  ...p.labels,
+  probe: p.name,
+  probe_type: p.type,
+  ...(p.depends_on?.host ? { parent_host: p.depends_on.host } : {}),
+  ...(p.depends_on?.app ? { parent_app: p.depends_on.app } : {}),
+});
+
+/** The hosts a probe also runs from: listed, enabled, scraped, with a blackbox_exporter. */
+export const vantageHosts = (probe: Probe, hosts: Host[]): Host[] =>
+  (probe.vantage_points?.hosts ?? []).flatMap((name) =>
+    hosts.filter((h) => h.name === name && h.enabled && h.mode === "scrape" && h.blackbox_exporter !== false),
+  );
+
+/**
+ * How many vantage points must see a probe down for ProbeDown: its `agree`, else a majority of
+ * this server and the hosts it lists — never more than run it (a host disabled or not listed).
+ */
+export function agreeCount(probe: Probe, hosts: Host[]): number {
+  const listed = 1 + (probe.vantage_points?.hosts.length ?? 0);
+  return Math.min(probe.vantage_points?.agree ?? Math.floor(listed / 2) + 1, 1 + vantageHosts(probe, hosts).length);
+}
+
+/**
+ * A source's targets on the agents' blackbox: one per probe and vantage host, the probed address
+ * and the module as URL parameters, `host` the vantage point (Prometheus' probes-agents job).
+ */
+export function agentTargetGroups(probes: Probe[], hosts: Host[]): TargetGroup[] {
+  return probes
+    .filter((p) => p.enabled)
+    .flatMap((p) =>
+      vantageHosts(p, hosts).map((h) => ({
+        targets: [`${h.address}:${h.blackbox_exporter}`],
+        labels: { ...probeLabels(p), host: h.name, __param_target: p.target, __param_module: moduleName(p) },
+      })),
+    );
+}
+
 /**
  * A source's targets: one per enabled probe, naming its module (`__param_module`, a URL
  * parameter of the scrape) and carrying its labels — and what it depends on, as `parent_host`
@@ -180,13 +214,7 @@ export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
   return probes
     .filter((p) => p.enabled)
     .flatMap((p) => {
-      const labels = {
-        ...p.labels,
-        probe: p.name,
-        probe_type: p.type,
-        ...(p.depends_on?.host ? { parent_host: p.depends_on.host } : {}),
-        ...(p.depends_on?.app ? { parent_app: p.depends_on.app } : {}),
-      };
+      const labels = probeLabels(p);
       return [
         { targets: [p.target], labels: { ...labels, __param_module: moduleName(p) } },
         ...(checksFirstHop(p)
@@ -207,9 +235,16 @@ const labelValue = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g,
  * on — so the portal reads them from Prometheus, not from opsdeck.yml's probes (whose headers
  * may hold secrets the portal has no business with).
  */
-export function probeSeries(probes: Probe[], source: ProbeSource): string {
+export function probeSeries(probes: Probe[], source: ProbeSource, hosts: Host[] = []): string {
   const enabled = probes.filter((p) => p.enabled);
+  const watched = enabled.filter((p) => p.vantage_points);
   const lines = [
+    "# HELP opsdeck_probe_agree How many vantage points must see a probe down for ProbeDown (probes with vantage_points).",
+    "# TYPE opsdeck_probe_agree gauge",
+    ...watched.map((p) => `opsdeck_probe_agree{probe="${p.name}"} ${agreeCount(p, hosts)}`),
+    "# HELP opsdeck_probe_vantage_points How many vantage points run a probe: this server and the agents' hosts it lists.",
+    "# TYPE opsdeck_probe_vantage_points gauge",
+    ...watched.map((p) => `opsdeck_probe_vantage_points{probe="${p.name}"} ${1 + vantageHosts(p, hosts).length}`),
     "# HELP opsdeck_probe_slow_seconds A probe's slow threshold (opsdeck.yml probes[].slow_ms): slower at p95 over 5 minutes is slow.",
     "# TYPE opsdeck_probe_slow_seconds gauge",
     ...enabled
@@ -243,6 +278,29 @@ const SOURCE_NAMES: Record<ProbeSource, string> = { opsdeck: "opsdeck.yml", port
 export const probesDir = (targetsDir: string) => join(targetsDir, "probes");
 /** What Prometheus' probes job reads: every source's targets. */
 export const probeTargetFiles = (targetsDir: string) => join(probesDir(targetsDir), "*.json");
+/** What Prometheus' probes-agents job reads: every source's targets on the vantage points. */
+export const agentProbesDir = (targetsDir: string) => join(probesDir(targetsDir), "agents");
+export const agentProbeTargetFiles = (targetsDir: string) => join(agentProbesDir(targetsDir), "*.json");
+
+/**
+ * The modules a vantage point's blackbox needs: those its targets name (every source's), from
+ * blackbox.yml — as YAML its blackbox reads. A vantage probe holds no secret (the schema refuses
+ * header values and CA files with vantage_points).
+ */
+export function vantageModules(targetsDir: string, host: string): string {
+  const dir = agentProbesDir(targetsDir);
+  const wanted = new Set(
+    (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")) : [])
+      .flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as TargetGroup[])
+      .filter((g) => g.labels.host === host)
+      .map((g) => g.labels.__param_module),
+  );
+  const file = blackboxConfigFile(targetsDir);
+  const all = existsSync(file) ? ((parse(readFileSync(file, "utf8")) as { modules?: Record<string, unknown> }).modules ?? {}) : {};
+  const modules = Object.fromEntries(Object.entries(all).filter(([name]) => wanted.has(name)));
+  return `# The probe modules of vantage point ${host}, from OpsDeck: edits here are overwritten.\n${stringify({ modules })}`;
+}
+
 /** blackbox_exporter's config file: every source's modules, merged. */
 export const blackboxConfigFile = (targetsDir: string) => join(targetsDir, "blackbox.yml");
 /** The central node-exporter's textfile directory (--collector.textfile.directory). */
@@ -289,6 +347,8 @@ const legacyFiles = (targetsDir: string) => [join(targetsDir, "probes.json"), jo
 export function writeProbeFiles(
   opts: { targetsDir: string; source: ProbeSource; secretsDir?: string; secretFileMode?: number },
   probes: Probe[],
+  /** Where the vantage points' blackbox listens: the hosts, opsdeck.yml's and the hosts file's. */
+  hosts: Host[] = [],
 ): string[] {
   const { targetsDir, source, secretsDir } = opts;
   for (const file of legacyFiles(targetsDir)) rmSync(file, { force: true });
@@ -309,6 +369,7 @@ export function writeProbeFiles(
   );
   write(blackboxConfigFile(targetsDir), blackboxConfig(merged));
   write(join(dir, `${source}.json`), JSON.stringify(probeTargetGroups(probes), null, 2) + "\n");
-  write(join(probeTextfileDir(targetsDir), `probes-${source}.prom`), probeSeries(probes, source));
+  write(join(agentProbesDir(targetsDir), `${source}.json`), JSON.stringify(agentTargetGroups(probes, hosts), null, 2) + "\n");
+  write(join(probeTextfileDir(targetsDir), `probes-${source}.prom`), probeSeries(probes, source, hosts));
   return written;
 }

@@ -432,6 +432,9 @@ const zh = {
   probe_depends_on_host: "依赖的主机（该主机宕机时抑制此探测的告警）",
   probe_depends_on_app: "依赖的 PM2 应用（该应用故障时抑制此探测的告警）",
   probe_labels_hint: "例如 project=shop, team=web",
+  probe_vantage_hosts: "另外从这些主机探测（装有 blackbox 的代理主机）",
+  probe_agree: "至少几个探测点都失败才告警",
+  probe_agree_hint: "留空为多数",
   probe_display_name: "显示名称（状态页上显示）",
   probe_public: "在公开状态页上显示",
 };
@@ -869,6 +872,9 @@ const en: typeof zh = {
   probe_depends_on_host: "Runs on host (its alerts are held back while that host is down)",
   probe_depends_on_app: "Runs as PM2 app (its alerts are held back while that app is down)",
   probe_labels_hint: "e.g. project=shop, team=web",
+  probe_vantage_hosts: "Also probe from these hosts (agents with blackbox)",
+  probe_agree: "Alert when at least this many vantage points see it down",
+  probe_agree_hint: "empty: a majority",
   probe_display_name: "Display name (on the status page)",
   probe_public: "Show on the public status page",
 };

@@ -29,6 +29,8 @@ interface Form {
   slow_ms: string;
   depends_on_host: string;
   depends_on_app: string;
+  vantage_hosts: string;
+  agree: string;
   labels: string;
   public: boolean;
 }
@@ -50,6 +52,8 @@ const EMPTY: Form = {
   slow_ms: "",
   depends_on_host: "",
   depends_on_app: "",
+  vantage_hosts: "",
+  agree: "",
   labels: "",
   public: false,
 };
@@ -75,6 +79,8 @@ function formOf(p: Probe): Form {
     slow_ms: p.slow_ms ? String(p.slow_ms) : "",
     depends_on_host: p.depends_on?.host ?? "",
     depends_on_app: p.depends_on?.app ?? "",
+    vantage_hosts: p.vantage_points?.hosts.join(", ") ?? "",
+    agree: p.vantage_points?.agree ? String(p.vantage_points.agree) : "",
     labels: Object.entries(p.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(", "),
@@ -120,6 +126,9 @@ function bodyOf(f: Form, enabled: boolean): Record<string, unknown> {
     timeout_seconds: number(f.timeout_seconds),
     slow_ms: number(f.slow_ms),
     ...((dependsOn.host || dependsOn.app) && { depends_on: dependsOn }),
+    ...(f.vantage_hosts.trim() && {
+      vantage_points: { hosts: f.vantage_hosts.split(/[,\s]+/).filter(Boolean), agree: number(f.agree) },
+    }),
     labels: pairs(f.labels, /[,\n]/, "="),
     public: f.public,
     enabled,
@@ -286,6 +295,8 @@ export function ProbeEditor({ t, probes }: { t: Dict; probes: Probe[] }) {
           {input("slow_ms", t.probe_slow_ms, { inputMode: "numeric" })}
           {input("depends_on_host", t.probe_depends_on_host, { placeholder: "app-1" })}
           {input("depends_on_app", t.probe_depends_on_app, { placeholder: "demo-shop" })}
+          {input("vantage_hosts", t.probe_vantage_hosts, { placeholder: "app-2, app-3" })}
+          {input("agree", t.probe_agree, { inputMode: "numeric", placeholder: t.probe_agree_hint })}
           {input("labels", t.labels, { placeholder: t.probe_labels_hint })}
           {input("display_name", t.probe_display_name)}
           {check("public", t.probe_public)}

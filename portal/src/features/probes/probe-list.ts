@@ -11,6 +11,7 @@ import { z } from "zod";
 import { probeListSchema, probeSchema, type Probe } from "@opsdeck/core";
 import { replaceFile } from "@opsdeck/core/atomic-file";
 import { probeNames, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { watchedHosts } from "@/features/hosts/host-lists.ts";
 import { config, configRelative } from "@/lib/config.ts";
 
 /** A probe as the portal takes it: opsdeck.yml's, without a CA file (a path on the server). */
@@ -56,6 +57,7 @@ export function syncProbes(): { rewritten: string[]; shadowed: string[] } {
   const rewritten = writeProbeFiles(
     { targetsDir: targetsDir(), source: "portal" },
     probes.filter((p) => !taken.has(p.name)),
+    watchedHosts(),
   );
   return { rewritten, shadowed: probes.filter((p) => taken.has(p.name)).map((p) => p.name) };
 }
