@@ -89,13 +89,12 @@ describe("the init job", () => {
       'opsdeck_probe_slow_seconds{probe="shop"} 0.8',
     );
     // The other hosts: their agents' target files, with the password in a file Prometheus reads.
-    expect(agents.map((s) => [s.job_name, s.file_sd_configs![0].files[0], s.basic_auth])).toEqual(
-      ["node", "pm2"].map((job) => [
-        `${job}-agents`,
-        join(dir, "targets", `${job}.json`),
-        { username: "prometheus", password_file: join(dir, "prometheus/agent-password") },
-      ]),
-    );
+    // …and their blackbox, for the probes that run from them too (vantage points).
+    const auth = { username: "prometheus", password_file: join(dir, "prometheus/agent-password") };
+    expect(agents.map((s) => [s.job_name, s.file_sd_configs![0].files[0], s.basic_auth])).toEqual([
+      ...["node", "pm2"].map((job) => [`${job}-agents`, join(dir, "targets", `${job}.json`), auth]),
+      ["probes-agents", join(dir, "targets/probes/agents/*.json"), auth],
+    ]);
     expect(JSON.parse(readFileSync(join(dir, "targets/node.json"), "utf8"))).toEqual([
       { targets: ["10.0.0.11:9100"], labels: { env: "production", host: "app-1" } },
     ]);

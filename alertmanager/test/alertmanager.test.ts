@@ -173,4 +173,3 @@ describe("inhibition, in a real Alertmanager", () => {
     }
   });
 });
-});

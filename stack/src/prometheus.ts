@@ -164,6 +164,8 @@ export async function startTestPrometheus(opts: {
   ruleFiles?: string[];
   agents?: AgentScrape;
   probes?: { targetsDir: string; blackbox: string };
+  /** More of the config's jobs to scrape, by job name (e.g. node: a node-exporter's textfile series). */
+  targets?: Record<string, string[]>;
   resendDelay?: string;
   extraArgs?: string[];
 }): Promise<{ proc: Proc; url: string }> {
@@ -173,7 +175,7 @@ export async function startTestPrometheus(opts: {
     port,
     config: await renderPrometheusConfig({
       source: join(REPO, "provisioning/prometheus/prometheus.yml"),
-      targets: { prometheus: [`127.0.0.1:${port}`] },
+      targets: { ...opts.targets, prometheus: [`127.0.0.1:${port}`] },
       alertmanagers: opts.alertmanagers,
       scrapeInterval: opts.scrapeInterval,
       ruleFiles: opts.ruleFiles,

@@ -11,17 +11,24 @@ import { createServer as createTcpServer, type Server as TcpServer } from "node:
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeListSchema } from "@opsdeck/core";
-import { blackboxConfigFile, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { hostListSchema, probeListSchema, type Host } from "@opsdeck/core";
+import {
+  blackboxConfigFile,
+  probeTextfileDir,
+  vantageModules,
+  writeProbeFiles,
+} from "@opsdeck/core/probes/blackbox";
 import {
   freePort,
   promQuery,
   REPO,
   spawnProc,
   startBlackbox,
+  startNodeExporter,
   startTestPrometheus,
   stopAll,
   waitUntil,
+  writeWebConfig,
   type Proc,
 } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
@@ -38,6 +45,8 @@ const ports = { shop: 0, tcp: 0, tls: 0, renewal: 0, dns: 0, redirect: 0 };
 const servers: { close(): void }[] = [];
 const DAY = 86_400;
 const [API_KEY, BEARER] = ["k3y-secret-4711", "t0ken-secret-0815"];
+const AGENT = { username: "prometheus", password: "agent-password-0123456789" };
+let hosts: Host[] = [];
 
 /**
  * A private CA (root → intermediate → leaves for 127.0.0.1, by openssl): a leaf for 60 days, one
@@ -119,6 +128,8 @@ const probes = () =>
       target: `http://127.0.0.1:${ports.shop}/`,
       http: { keyword: "加入购物车" },
       labels: { project: "shop" },
+      // Probed from vantage-1's agent too; down once both see it down.
+      vantage_points: { hosts: ["vantage-1"], agree: 2 },
     },
     {
       name: "shop-admin",
@@ -217,15 +228,39 @@ beforeAll(async () => {
   );
   await new Promise<void>((r) => redirect.listen(ports.redirect, "127.0.0.1", r));
   servers.push(redirect);
-  writeProbeFiles(files, probes());
+  // A vantage point: an agent's blackbox behind the agents' web config, with the modules the
+  // portal would serve it (vantageModules, as GET /api/agent/probes answers).
+  const vantagePort = await freePort();
+  hosts = hostListSchema.parse([{ name: "vantage-1", address: "127.0.0.1", blackbox_exporter: vantagePort }]);
+  writeProbeFiles(files, probes(), hosts);
+  const agentConfig = join(dir, "vantage-1-blackbox.yml");
+  writeFileSync(agentConfig, vantageModules(files.targetsDir, "vantage-1"));
+  writeWebConfig(join(dir, "web.yml"), AGENT);
+  writeFileSync(join(dir, "agent-password"), AGENT.password);
+  procs.push(
+    (
+      await startBlackbox({
+        port: vantagePort,
+        configFile: agentConfig,
+        webConfigFile: join(dir, "web.yml"),
+        auth: AGENT,
+        logFile: join(dir, "vantage-1-blackbox.log"),
+      })
+    ).proc,
+  );
   const box = await startBlackbox({ port: await freePort(), configFile: blackboxConfigFile(files.targetsDir) });
   procs.push(box.proc);
   blackbox = box.url;
+  // The central node-exporter's textfile series: each probe's agree count (and slow threshold).
+  const node = await startNodeExporter({ port: await freePort(), textfileDir: probeTextfileDir(files.targetsDir) });
+  procs.push(node.proc);
   const p = await startTestPrometheus({
     dir: join(dir, "prometheus"),
     scrapeInterval: "1s",
     ruleFiles: [join(REPO, "provisioning/prometheus/rules/probes.yml")],
     probes: { targetsDir: files.targetsDir, blackbox: new URL(blackbox).host },
+    agents: { targetsDir: files.targetsDir, username: AGENT.username, passwordFile: join(dir, "agent-password") },
+    targets: { node: [new URL(node.url).host] },
   });
   procs.push(p.proc);
   prom = p.url;
@@ -238,16 +273,52 @@ afterAll(async () => {
   for (const s of servers) s.close();
 });
 
-const success = async (probe: string) => (await promQuery(prom, `probe_success{probe="${probe}"}`))[0]?.value[1];
+/** A probe's success, from here (or from the vantage point named). */
+const success = async (probe: string, from?: string) =>
+  (await promQuery(prom, `probe_success{probe="${probe}"${from ? `,host="${from}"` : ""}}`)).find(
+    (s) => from || s.metric.host !== "vantage-1",
+  )?.value[1];
 
 describe("probes", () => {
-  it("says a page is up while it holds its keyword, and down — because of the keyword — once it does not", async () => {
+  it("pages no one while only one of its two vantage points sees it down", async () => {
+    // vantage-1 gets a page without the keyword (what a stale CDN edge near it would serve): its
+    // module asks for words the page lacks, as if the page it saw were another.
+    const agentConfig = join(dir, "vantage-1-blackbox.yml");
+    const modules = readFileSync(agentConfig, "utf8");
+    writeFileSync(agentConfig, modules.replace("加入购物车", "售罄"));
+    try {
+      // 3 of the last 4 failed from vantage-1 (1 s scrapes), while from here it is up.
+      await eventually(
+        () =>
+          promQuery(
+            prom,
+            'count_over_time(probe_success{probe="shop-home",host="vantage-1"}[4s]) - sum_over_time(probe_success{probe="shop-home",host="vantage-1"}[4s]) >= 3',
+          ),
+        (r) => r.length === 1,
+        30_000,
+      );
+      expect(await success("shop-home")).toBe("1");
+      // Several evaluations later (1 s each), still no ProbeDown: 1 of the 2 it needs.
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(await promQuery(prom, 'ALERTS{alertname="ProbeDown",probe="shop-home"}')).toEqual([]);
+    } finally {
+      writeFileSync(agentConfig, modules);
+    }
     await eventually(
-      () => success("shop-home"),
-      (v) => v === "1",
+      () => promQuery(prom, 'probe_success{probe="shop-home"} == 1'),
+      (r) => r.length === 2,
       30_000,
     );
-    const [series] = await promQuery(prom, 'probe_success{probe="shop-home"}');
+  }, 60_000);
+
+  it("says a page is up while it holds its keyword, and down — because of the keyword — once both its vantage points see it so", async () => {
+    const fromBoth = await eventually(
+      () => promQuery(prom, 'probe_success{probe="shop-home"} == 1'),
+      (s) => s.length === 2,
+      30_000,
+    );
+    expect(fromBoth.map((s) => s.metric.host)).toContain("vantage-1");
+    const [series] = fromBoth;
     expect(series.metric).toMatchObject({
       job: "probes",
       probe: "shop-home",
@@ -262,9 +333,9 @@ describe("probes", () => {
       15_000,
     );
     // Why, as a series: the status was fine, the keyword check failed.
-    const why = await promQuery(prom, 'probe_failed_due_to_regex{probe="shop-home"}');
+    const why = await promQuery(prom, 'probe_failed_due_to_regex{probe="shop-home",host!="vantage-1"}');
     expect(why[0]?.value[1]).toBe("1");
-    expect((await promQuery(prom, 'probe_http_status_code{probe="shop-home"}'))[0]?.value[1]).toBe("200");
+    expect((await promQuery(prom, 'probe_http_status_code{probe="shop-home",host!="vantage-1"}'))[0]?.value[1]).toBe("200");
     // …and in the alert's words, which the DingTalk / WeCom / e-mail message carries.
     const alert = await eventually(
       async () => {
@@ -277,7 +348,7 @@ describe("probes", () => {
       30_000,
     );
     expect(alert!.annotations.summary).toMatch(
-      /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\), seen from [\w.-]+: 3 or more of the last 4 probes failed$/,
+      /^shop-home \(http:\/\/127\.0\.0\.1:\d+\/\) is down \(the keyword is missing\), seen from [\w.-]+, [\w.-]+ \(2 of 2 vantage points\): 3 or more of the last 4 probes failed$/,
     );
     expect(alert!.annotations.summary_zh).toContain("不可用（页面中没有要求的关键字）：");
   }, 60_000);
@@ -369,7 +440,7 @@ describe("probes", () => {
       },
     ];
     // The source's modules, blackbox.yml, the targets, and the probes' info series.
-    expect(writeProbeFiles(files, probeListSchema.parse(added))).toHaveLength(4);
+    expect(writeProbeFiles(files, probeListSchema.parse(added), hosts)).toHaveLength(4);
     await eventually(
       () => promQuery(prom, 'probe_success{probe="shop-health"}'),
       (r) => r[0]?.value[1] === "1",
@@ -378,6 +449,6 @@ describe("probes", () => {
     expect(procs.map((p) => p.child.pid)).toEqual(started);
     expect(procs.every((p) => p.child.exitCode === null)).toBe(true);
     // Unchanged probes leave the files as they are.
-    expect(writeProbeFiles(files, probeListSchema.parse(added))).toEqual([]);
+    expect(writeProbeFiles(files, probeListSchema.parse(added), hosts)).toEqual([]);
   }, 60_000);
 });

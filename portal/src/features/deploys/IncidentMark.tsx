@@ -8,6 +8,7 @@ import type { DeployView } from "@opsdeck/contracts";
 import type { Dict } from "@/lib/i18n.ts";
 import { call } from "@/lib/api-call.ts";
 import { dateTime, type Reader } from "@/lib/time.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 export function IncidentMark({ d, allowed, t, reader }: { d: DeployView; allowed: boolean; t: Dict; reader: Reader }) {
   const router = useRouter();
@@ -69,11 +70,7 @@ export function IncidentMark({ d, allowed, t, reader }: { d: DeployView; allowed
           </button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

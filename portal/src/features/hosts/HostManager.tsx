@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { WatchedHost } from "@opsdeck/core/hosts/host-list";
 import { call } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 /** "env=production, role=web" → { env: "production", role: "web" }; the API checks the names. */
 const parseLabels = (text: string): Record<string, string> =>
@@ -115,11 +116,7 @@ export function HostManager({ t, allowed, hosts }: { t: Dict; allowed: boolean; 
           )}
         </>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { csrf } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 export interface LogKeyRow {
   host: string;
@@ -93,11 +94,7 @@ export function LogKeys({
           </p>
         </div>
       )}
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError error={problem} />
     </section>
   );
 }

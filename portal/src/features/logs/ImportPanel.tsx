@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { dateTime, type Reader } from "@/lib/time.ts";
 import { csrf } from "@/lib/api-call.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 export interface ImportRecord {
   id: string;
@@ -127,11 +128,7 @@ export function ImportPanel({
           )}
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <table>
         <tbody>
           {imports.map((i) => (

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { call } from "@/lib/api-call.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 const SCOPES = ["probe", "host", "app", "project", "environment"] as const;
 
@@ -79,11 +80,7 @@ export function MaintenanceForm({ t, probes }: { t: Dict; probes: string[] }) {
       <button className="primary" type="submit">
         {t.maintenance_add}
       </button>
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
+      <FormError error={error} inline />
     </form>
   );
 }

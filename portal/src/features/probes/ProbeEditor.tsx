@@ -8,6 +8,7 @@ import { useState } from "react";
 import type { Probe } from "@opsdeck/core/config";
 import { call } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 const TYPES = ["http", "tcp", "tls", "dns", "icmp"] as const;
 const DNS_TYPES = ["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV"] as const;
@@ -113,7 +114,12 @@ function bodyOf(f: Form, enabled: boolean): Record<string, unknown> {
     target: f.target.trim(),
     ...(f.type === "http" && {
       http: {
-        status: f.status.trim() ? f.status.split(/[,\s]+/).filter(Boolean).map(Number) : undefined,
+        status: f.status.trim()
+          ? f.status
+              .split(/[,\s]+/)
+              .filter(Boolean)
+              .map(Number)
+          : undefined,
         keyword: text(f.keyword),
         json: text(f.json),
         headers: pairs(f.headers, /\n/, ":"),
@@ -310,11 +316,7 @@ export function ProbeEditor({ t, probes }: { t: Dict; probes: Probe[] }) {
           </span>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }

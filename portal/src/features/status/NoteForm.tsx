@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Dict } from "@/lib/i18n.ts";
 import { call } from "@/lib/api-call.ts";
+import { FormError } from "@/ui/FormError.tsx";
 
 export function NoteForm({ t, probe, incidentStart }: { t: Dict; probe: string; incidentStart: number }) {
   const router = useRouter();
@@ -36,11 +37,7 @@ export function NoteForm({ t, probe, incidentStart }: { t: Dict; probe: string; 
         />
       </label>
       <button type="submit">{t.status_note_save}</button>
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
+      <FormError error={error} inline />
     </form>
   );
 }
