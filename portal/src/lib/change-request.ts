@@ -20,13 +20,8 @@ export async function changingUser(role: Role): Promise<string | Response> {
   }
 }
 
-export async function changeRequest<S extends z.ZodType>(
-  req: Request,
-  role: Role,
-  schema: S,
-): Promise<{ user: string; body: z.infer<S> } | Response> {
-  const user = await changingUser(role);
-  if (user instanceof Response) return user;
+/** A request's JSON body, valid for the schema, or the 400 that says why not. */
+export async function parseBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S> | Response> {
   let json: unknown;
   try {
     json = await req.json();
@@ -34,5 +29,16 @@ export async function changeRequest<S extends z.ZodType>(
     return Response.json({ error: "invalid JSON" }, { status: 400 });
   }
   const parsed = schema.safeParse(json);
-  return parsed.success ? { user, body: parsed.data } : invalidBody(parsed.error);
+  return parsed.success ? parsed.data : invalidBody(parsed.error);
+}
+
+export async function changeRequest<S extends z.ZodType>(
+  req: Request,
+  role: Role,
+  schema: S,
+): Promise<{ user: string; body: z.infer<S> } | Response> {
+  const user = await changingUser(role);
+  if (user instanceof Response) return user;
+  const body = await parseBody(req, schema);
+  return body instanceof Response ? body : { user, body };
 }

@@ -3,7 +3,7 @@
 // before a deploy with `Authorization: Bearer <portal.maintenance_token>`. Every change is audited.
 import { amSilences } from "@/lib/sources.ts";
 import { audit } from "@/lib/audit.ts";
-import { changingUser, invalidBody } from "@/lib/change-request.ts";
+import { changingUser, parseBody } from "@/lib/change-request.ts";
 import { bearerMatches } from "@/lib/bearer.ts";
 import { config } from "@/lib/config.ts";
 import { createSilence, expireSilence } from "@/features/alerts/silences.ts";
@@ -35,17 +35,11 @@ export async function GET(req: Request) {
 export async function POST(req: Request) {
   const who = await caller(req, true);
   if (who instanceof Response) return who;
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    return Response.json({ error: "invalid JSON" }, { status: 400 });
-  }
-  const parsed = windowRequestSchema.safeParse(body);
-  if (!parsed.success) return invalidBody(parsed.error);
+  const request = await parseBody(req, windowRequestSchema);
+  if (request instanceof Response) return request;
   let silence;
   try {
-    silence = windowSilence(parsed.data, who.user);
+    silence = windowSilence(request, who.user);
   } catch (err) {
     return Response.json({ error: (err as Error).message }, { status: 400 });
   }
@@ -56,7 +50,7 @@ export async function POST(req: Request) {
     "opsdeck.silence.matchers": silence.matchers.map((m) => `${m.name}="${m.value}"`).join(","),
     "opsdeck.maintenance.starts_at": silence.startsAt,
     "opsdeck.maintenance.ends_at": silence.endsAt,
-    "event.reason": parsed.data.title,
+    "event.reason": request.title,
   });
   return Response.json({ id: created.id, starts_at: silence.startsAt, ends_at: silence.endsAt }, { status: 201 });
 }
