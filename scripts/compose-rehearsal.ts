@@ -379,7 +379,11 @@ async function main() {
     const csrf = "rehearsal-csrf";
     const res = await fetch(`${front}/api/probes`, {
       method: "POST",
-      headers: { cookie: `${session}; opsdeck_csrf=${csrf}`, "x-opsdeck-csrf": csrf, "content-type": "application/json" },
+      headers: {
+        cookie: `${session}; opsdeck_csrf=${csrf}`,
+        "x-opsdeck-csrf": csrf,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ name: "portal-probe", type: "tcp", target: "nginx:80" }),
     });
     if (res.status !== 201) throw new Error(`POST /api/probes answered ${res.status}: ${await res.text()}`);

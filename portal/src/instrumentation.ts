@@ -64,7 +64,9 @@ export async function register() {
       const { rewritten, shadowed } = syncProbes();
       if (rewritten.length) log.info(`probes: the portal's probe files rewritten (${rewritten.join(", ")})`);
       if (shadowed.join() !== shadowedBefore && shadowed.length)
-        log.warn(`probes: opsdeck.yml now declares ${shadowed.join(", ")}: the portal's probe(s) of that name are not run`);
+        log.warn(
+          `probes: opsdeck.yml now declares ${shadowed.join(", ")}: the portal's probe(s) of that name are not run`,
+        );
       shadowedBefore = shadowed.join();
     });
     setTimeout(sync, config().agents.sync_seconds * 1000).unref();

@@ -1126,7 +1126,10 @@ describe("portal", () => {
     await eventually(
       async () => {
         await page.reload();
-        return row.locator("[data-reason]").textContent({ timeout: 5000 }).catch(() => null);
+        return row
+          .locator("[data-reason]")
+          .textContent({ timeout: 5000 })
+          .catch(() => null);
       },
       (reason) => reason === "页面中没有要求的关键字",
       60_000,

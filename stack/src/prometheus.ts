@@ -91,7 +91,9 @@ export async function renderPrometheusConfig(opts: {
     if (sc.job_name === "probes-agents") {
       // The agents' blackbox: as the agents' other exporters are scraped, with the probes' targets.
       if (!agents || !opts.probes) return [];
-      return [{ ...sc, ...agentAuth(agents), file_sd_configs: [{ files: [agentProbeTargetFiles(opts.probes.targetsDir)] }] }];
+      return [
+        { ...sc, ...agentAuth(agents), file_sd_configs: [{ files: [agentProbeTargetFiles(opts.probes.targetsDir)] }] },
+      ];
     }
     if (sc.file_sd_configs) {
       if (!agents) return [];

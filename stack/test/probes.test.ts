@@ -12,12 +12,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostListSchema, probeListSchema, type Host } from "@opsdeck/core";
-import {
-  blackboxConfigFile,
-  probeTextfileDir,
-  vantageModules,
-  writeProbeFiles,
-} from "@opsdeck/core/probes/blackbox";
+import { blackboxConfigFile, probeTextfileDir, vantageModules, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   freePort,
   promQuery,
@@ -335,7 +330,9 @@ describe("probes", () => {
     // Why, as a series: the status was fine, the keyword check failed.
     const why = await promQuery(prom, 'probe_failed_due_to_regex{probe="shop-home",host!="vantage-1"}');
     expect(why[0]?.value[1]).toBe("1");
-    expect((await promQuery(prom, 'probe_http_status_code{probe="shop-home",host!="vantage-1"}'))[0]?.value[1]).toBe("200");
+    expect((await promQuery(prom, 'probe_http_status_code{probe="shop-home",host!="vantage-1"}'))[0]?.value[1]).toBe(
+      "200",
+    );
     // …and in the alert's words, which the DingTalk / WeCom / e-mail message carries.
     const alert = await eventually(
       async () => {

@@ -64,10 +64,7 @@ const httpCheck = z
      * follows: a secret header for a site that redirects elsewhere wants follow_redirects: false.
      */
     headers: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"),
-        z.string().min(1).max(1000),
-      )
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), z.string().min(1).max(1000))
       .default({})
       .superRefine((headers, ctx) => {
         for (const name of Object.keys(headers))

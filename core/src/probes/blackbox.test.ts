@@ -148,11 +148,13 @@ describe("probes for blackbox_exporter", () => {
     expect(problems([{ name: "a", type: "tcp", target: "db:5432", labels: { probe: "x" } }])).toEqual([
       "0.labels.probe: reserved: set by OpsDeck",
     ]);
-    expect(problems([{ name: "a", type: "http", target: "http://x/", http: { headers: { Connection: "close" } } }])).toEqual(
-      ["0.http.headers.Connection: blackbox_exporter sets this header itself"],
-    );
     expect(
-      problems([{ name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "Basic bm9wZQ==" } } }]),
+      problems([{ name: "a", type: "http", target: "http://x/", http: { headers: { Connection: "close" } } }]),
+    ).toEqual(["0.http.headers.Connection: blackbox_exporter sets this header itself"]);
+    expect(
+      problems([
+        { name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "Basic bm9wZQ==" } } },
+      ]),
     ).toEqual(["0.http.headers.Authorization: Basic credentials are base64 of user:password"]);
     expect(
       problems([

@@ -296,7 +296,9 @@ export function vantageModules(targetsDir: string, host: string): string {
       .map((g) => g.labels.__param_module),
   );
   const file = blackboxConfigFile(targetsDir);
-  const all = existsSync(file) ? ((parse(readFileSync(file, "utf8")) as { modules?: Record<string, unknown> }).modules ?? {}) : {};
+  const all = existsSync(file)
+    ? ((parse(readFileSync(file, "utf8")) as { modules?: Record<string, unknown> }).modules ?? {})
+    : {};
   const modules = Object.fromEntries(Object.entries(all).filter(([name]) => wanted.has(name)));
   return `# The probe modules of vantage point ${host}, from OpsDeck: edits here are overwritten.\n${stringify({ modules })}`;
 }
@@ -333,11 +335,15 @@ function writeHeaderSecrets(secretsDir: string, probes: Probe[], fileMode: numbe
   for (const entry of readdirSync(secretsDir))
     if (!names.has(entry)) rmSync(join(secretsDir, entry), { recursive: true, force: true });
   for (const probe of probes)
-    for (const [key, value] of headerSecrets(probe)) replaceIfChanged(secretPath(secretsDir, probe, key), value, fileMode);
+    for (const [key, value] of headerSecrets(probe))
+      replaceIfChanged(secretPath(secretsDir, probe, key), value, fileMode);
 }
 
 /** What an older OpsDeck wrote for opsdeck.yml's probes, now each source's own files. */
-const legacyFiles = (targetsDir: string) => [join(targetsDir, "probes.json"), join(probeTextfileDir(targetsDir), "probes.prom")];
+const legacyFiles = (targetsDir: string) => [
+  join(targetsDir, "probes.json"),
+  join(probeTextfileDir(targetsDir), "probes.prom"),
+];
 
 /**
  * Writes one source's probe files — its modules, targets and series — then blackbox.yml from
@@ -352,7 +358,12 @@ export function writeProbeFiles(
 ): string[] {
   const { targetsDir, source, secretsDir } = opts;
   for (const file of legacyFiles(targetsDir)) rmSync(file, { force: true });
-  if (secretsDir) writeHeaderSecrets(secretsDir, probes.filter((p) => p.enabled), opts.secretFileMode ?? 0o600);
+  if (secretsDir)
+    writeHeaderSecrets(
+      secretsDir,
+      probes.filter((p) => p.enabled),
+      opts.secretFileMode ?? 0o600,
+    );
   const dir = probesDir(targetsDir);
   const written: string[] = [];
   const write = (file: string, content: string) => replaceIfChanged(file, content) && written.push(file);
@@ -369,7 +380,10 @@ export function writeProbeFiles(
   );
   write(blackboxConfigFile(targetsDir), blackboxConfig(merged));
   write(join(dir, `${source}.json`), JSON.stringify(probeTargetGroups(probes), null, 2) + "\n");
-  write(join(agentProbesDir(targetsDir), `${source}.json`), JSON.stringify(agentTargetGroups(probes, hosts), null, 2) + "\n");
+  write(
+    join(agentProbesDir(targetsDir), `${source}.json`),
+    JSON.stringify(agentTargetGroups(probes, hosts), null, 2) + "\n",
+  );
   write(join(probeTextfileDir(targetsDir), `probes-${source}.prom`), probeSeries(probes, source, hosts));
   return written;
 }

@@ -57,7 +57,10 @@ export async function PUT(req: Request, { params }: Params) {
   const change = await changeRequest(req, "operator", portalProbeSchema);
   if (change instanceof Response) return change;
   if (change.body.name !== name)
-    return Response.json({ error: `name: "${change.body.name}" is not "${name}" (a probe keeps its name)` }, { status: 400 });
+    return Response.json(
+      { error: `name: "${change.body.name}" is not "${name}" (a probe keeps its name)` },
+      { status: 400 },
+    );
   try {
     await changeProbes((probes) => changeableProbe(name, probes).map((p) => (p.name === name ? change.body : p)));
   } catch (err) {
