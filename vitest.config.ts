@@ -15,6 +15,7 @@ export default defineConfig({
             "contracts/src/**/*.test.ts",
             "stack/src/**/*.test.ts",
             "exporters/src/**/*.test.ts",
+            "instrument/src/**/*.test.ts",
             "alertmanager/notifier/src/**/*.test.ts",
             "portal/src/**/*.test.ts",
             "filebeat/*.test.ts",

@@ -26,7 +26,24 @@ export const ENTRIES = {
   "bench-pm2-client-exporter": "exporters/bench/pm2-client-exporter.ts",
 } as const;
 
+/**
+ * The preload a team's app loads (instrument/): one CommonJS file with OpenTelemetry inside, so
+ * an app server needs nothing installed for it and `--require` loads it before the app, CommonJS
+ * or ESM.
+ */
+export const INSTRUMENT = join(REPO, "dist/instrument.cjs");
+
 export async function buildAll() {
+  await build({
+    entryPoints: [join(REPO, "instrument/src/preload.ts")],
+    outfile: INSTRUMENT,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
   await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(REPO, src)])),
     outdir: join(REPO, "dist"),

@@ -145,6 +145,8 @@ export async function startPrometheus(opts: {
       `--storage.tsdb.path=${join(opts.dir, "data")}`,
       `--web.listen-address=127.0.0.1:${opts.port}`,
       `--rules.alert.resend-delay=${opts.resendDelay ?? PROMETHEUS_RESEND_DELAY}`,
+      // The apps' request metrics, pushed by OpsDeck's preload over OTLP (instrument/).
+      "--web.enable-otlp-receiver",
       ...(opts.extraArgs ?? []),
     ],
     { logFile: opts.logFile },

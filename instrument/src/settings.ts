@@ -1,0 +1,65 @@
+// What the preload reads from the app's environment (OpenTelemetry's variables, and PM2's),
+// checked: a bad value says so on stderr once and the app runs uninstrumented, never crashes.
+import { z } from "zod";
+
+export const DEFAULT_ENDPOINT = "http://127.0.0.1:9090/api/v1/otlp/v1/metrics";
+
+const envSchema = z.object({
+  OPSDECK_INSTRUMENT: z.enum(["on", "off"]).default("on"),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: z.url({ protocol: /^https?$/ }).default(DEFAULT_ENDPOINT),
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).optional(),
+  OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(1000).max(300_000).default(15_000),
+  OPSDECK_HOST_NAME: z.string().min(1).max(63).optional(),
+  /** Set by PM2: the app's name, and the cluster worker's index. */
+  name: z.string().min(1).max(128).optional(),
+  NODE_APP_INSTANCE: z.string().regex(/^\d+$/).optional(),
+});
+
+export interface InstrumentSettings {
+  endpoint: string;
+  intervalMs: number;
+  resource: Record<string, string>;
+}
+
+/**
+ * The app's environment as it will be: in PM2's cluster mode the worker starts with the app's
+ * variables in one JSON variable (pm2_env), which PM2's wrapper spreads into process.env only
+ * after the preload has run.
+ */
+export function appEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!env.pm2_env) return env;
+  let pm2: Record<string, unknown>;
+  try {
+    pm2 = JSON.parse(env.pm2_env) as Record<string, unknown>;
+  } catch {
+    return env;
+  }
+  const scalars = Object.entries(pm2).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v));
+  return { ...env, ...Object.fromEntries(scalars.map(([k, v]) => [k, String(v)])) };
+}
+
+/** The preload's settings, or undefined to load nothing (turned off, or the environment is wrong). */
+export function instrumentSettings(processEnv: NodeJS.ProcessEnv, host: string): InstrumentSettings | undefined {
+  const env = appEnv(processEnv);
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    console.error(`opsdeck instrument: not loaded: ${issue.path.join(".")}: ${issue.message}`);
+    return undefined;
+  }
+  const e = parsed.data;
+  if (e.OPSDECK_INSTRUMENT === "off") return undefined;
+  const service = e.OTEL_SERVICE_NAME ?? e.name ?? "node-app";
+  const hostName = e.OPSDECK_HOST_NAME ?? host;
+  return {
+    endpoint: e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    intervalMs: e.OTEL_METRIC_EXPORT_INTERVAL,
+    resource: {
+      "service.name": service,
+      // Prometheus' `instance`: one per worker, the same across its restarts (a counter reset,
+      // which rate() handles, not a new series each time).
+      "service.instance.id": `${hostName}/${service}/${e.NODE_APP_INSTANCE ?? "0"}`,
+      "host.name": hostName,
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// OpsDeck's preload in a team's app that knows nothing of it: an Express app run by a real PM2
+// in cluster mode (two workers) with the preload in its ecosystem file's node_args, exporting
+// over OTLP into a real Prometheus' receiver. Its requests arrive as the standard histogram, by
+// route template (never the raw URL), method and status code, one instance per worker.
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, pm2, promQuery, startTestPrometheus, type Proc } from "@opsdeck/stack";
+import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import { INSTRUMENT } from "../../scripts/build.ts";
+
+const dir = tempDir("instrument");
+const pm2Home = join(dir, "pm2");
+let prom: { proc: Proc; url: string };
+let port: number;
+
+beforeAll(async () => {
+  prom = await startTestPrometheus({ dir: join(dir, "prometheus"), scrapeInterval: "1s", ruleFiles: [] });
+  port = await freePort();
+  // The ecosystem file as the README tells a team to write it: the preload, and where it sends.
+  const ecosystem = join(dir, "ecosystem.config.json");
+  writeFileSync(
+    ecosystem,
+    JSON.stringify({
+      apps: [
+        {
+          name: "shop",
+          script: join(import.meta.dirname, "shop.cjs"),
+          instances: 2,
+          exec_mode: "cluster",
+          node_args: `--require ${INSTRUMENT}`,
+          env: {
+            PORT: String(port),
+            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${prom.url}/api/v1/otlp/v1/metrics`,
+            OTEL_METRIC_EXPORT_INTERVAL: "1000",
+            OPSDECK_HOST_NAME: "app-1",
+          },
+        },
+      ],
+    }),
+  );
+  await pm2(pm2Home, ["start", ecosystem]);
+}, 120_000);
+
+afterAll(async () => {
+  await pm2(pm2Home, ["kill"]).catch(() => undefined);
+  await prom?.proc.stop();
+});
+
+/** A request on a connection of its own: PM2's master hands each new connection to the next worker. */
+const get = (path: string, method = "GET") =>
+  new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+
+describe("the preload", () => {
+  it("exports each worker's requests by route template, method and status, into Prometheus' OTLP receiver", async () => {
+    await eventually(
+      () => get("/products/1").catch(() => 0),
+      (status) => status === 200,
+      30_000,
+    );
+    // Enough requests that both workers serve some (PM2 balances connections round-robin).
+    for (let i = 0; i < 40; i++) await get(`/products/${1000 + i}`);
+    for (let i = 0; i < 10; i++) await get("/checkout?fail=1", "POST");
+    await get("/checkout", "POST");
+    const series = await eventually(
+      () =>
+        promQuery(
+          prom.url,
+          'sum by (job, instance, host_name, http_route, http_request_method, http_response_status_code) (http_server_request_duration_seconds_count{job="shop"})',
+        ),
+      (s) => s.filter((x) => x.metric.http_route === "/products/:id").length === 2,
+      30_000,
+    );
+    const byRoute = (route: string, status: string) =>
+      series
+        .filter((s) => s.metric.http_route === route && s.metric.http_response_status_code === status)
+        .reduce((sum, s) => sum + Number(s.value[1]), 0);
+    // The readiness request and the 40 (some more may still be on their way: at least these).
+    expect(byRoute("/products/:id", "200")).toBeGreaterThanOrEqual(41);
+    expect(byRoute("/checkout", "503")).toBe(10);
+    expect(byRoute("/checkout", "201")).toBe(1);
+    // One instance per worker, named for the host, the app and the worker; the host a label.
+    expect(new Set(series.map((s) => s.metric.instance))).toEqual(new Set(["app-1/shop/0", "app-1/shop/1"]));
+    expect(new Set(series.map((s) => s.metric.host_name))).toEqual(new Set(["app-1"]));
+    // Never a raw URL: no product id anywhere in a label.
+    expect(JSON.stringify(series)).not.toMatch(/\/products\/\d/);
+    // Buckets on the semantic conventions' boundaries (seconds).
+    const buckets = await promQuery(
+      prom.url,
+      'count by (le) (http_server_request_duration_seconds_bucket{job="shop",http_route="/products/:id"})',
+    );
+    expect(buckets.map((b) => b.metric.le)).toEqual(expect.arrayContaining(["0.005", "0.1", "1", "10", "+Inf"]));
+  }, 90_000);
+
+  it("measures a slow route's time", async () => {
+    for (let i = 0; i < 3; i++) await get("/slow");
+    const [slow] = await eventually(
+      () =>
+        promQuery(
+          prom.url,
+          'sum(http_server_request_duration_seconds_sum{job="shop",http_route="/slow"}) / sum(http_server_request_duration_seconds_count{job="shop",http_route="/slow"})',
+        ),
+      (s) => s.length === 1 && Number(s[0].value[1]) > 0,
+      30_000,
+    );
+    expect(Number(slow.value[1])).toBeGreaterThanOrEqual(0.3);
+    expect(Number(slow.value[1])).toBeLessThan(2);
+  }, 60_000);
+});
