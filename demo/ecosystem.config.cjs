@@ -11,7 +11,11 @@ module.exports = {
       instances: 2,
       exec_mode: "cluster",
       time: true,
+      // OpsDeck's preload: its request metrics, with no code in the shop (README, "Request metrics").
+      node_args: `--require ${path.join(__dirname, "../dist/instrument.cjs")}`,
       env: {
+        PORT: process.env.OPSDECK_DEMO_SHOP_PORT || "8097",
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${process.env.OPSDECK_PROMETHEUS_PORT || 9090}/api/v1/otlp/v1/metrics`,
         OPSDECK_BUSINESS_URL: `http://127.0.0.1:${process.env.OPSDECK_BUSINESS_PORT || 9471}`,
         OPSDECK_BUSINESS_TOKEN: process.env.OPSDECK_BUSINESS_TOKEN,
       },

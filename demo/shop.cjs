@@ -1,8 +1,9 @@
-// A small demo shop run under PM2 by `npm start`: it reports its own @pm2/io metrics and sends
-// business events (orders, payments, sign-ups...) to the business exporter, so a new user sees
-// real numbers everywhere on first run, and logs what a shop logs (orders, slow payments, failed
-// payments with their stack traces), which Filebeat ships to the Logs page. It listens on no port: a random one could take a port
-// the stack has just picked for one of its own services.
+// A small demo shop run under PM2 by `npm start`: it serves a few pages (Express, on the port
+// opsdeck.yml's stack.demo_shop gives it) and plays its own shoppers against them, so OpsDeck's
+// preload has requests to measure; it reports its own @pm2/io metrics and sends business events
+// (orders, payments, sign-ups...) to the business exporter, so a new user sees real numbers
+// everywhere on first run, and logs what a shop logs (orders, slow payments, failed payments with
+// their stack traces), which Filebeat ships to the Logs page.
 const { randomUUID } = require("node:crypto");
 
 const BUSINESS_URL = process.env.OPSDECK_BUSINESS_URL;
@@ -80,5 +81,31 @@ async function report() {
   queueDepth?.set(Math.floor(Math.random() * 20));
 }
 
+// The pages: a product (a slow one now and then), and a checkout that fails as payments do.
+const PORT = Number(process.env.PORT);
+if (PORT) {
+  const express = require("express");
+  const shop = express();
+  shop.get("/", (_req, res) => res.send("<h1>Demo shop</h1><button>加入购物车</button>"));
+  shop.get("/products/:id", (req, res) => {
+    const wait = Math.random() < 0.05 ? 400 + Math.random() * 800 : Math.random() * 30;
+    setTimeout(() => res.json({ id: req.params.id, price: 99 }), wait);
+  });
+  shop.post("/api/checkout", (_req, res) =>
+    Math.random() < 0.03 ? res.status(503).json({ error: "payment gateway unavailable" }) : res.status(201).json({}),
+  );
+  shop.listen(PORT, "127.0.0.1");
+}
+
+/** A few shoppers' requests, as a browser would make them. */
+async function shoppers() {
+  const base = `http://127.0.0.1:${PORT}`;
+  const visit = (path, method = "GET") =>
+    fetch(base + path, { method, signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer(), () => undefined);
+  for (let i = 0; i < 3; i++) await visit(`/products/${1 + Math.floor(Math.random() * 500)}`);
+  if (Math.random() < 0.5) await visit("/api/checkout", "POST");
+}
+
 setInterval(report, 2000);
 void report();
+if (PORT) setInterval(() => void shoppers(), 1000);

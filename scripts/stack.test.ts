@@ -265,7 +265,7 @@ describe("npm start (scripts/stack.ts)", () => {
  * rule reads must have a series on this running stack.
  */
 const ONLY_AFTER: Record<string, string> = {
-  pm2_app_port_listening: "only for a PM2 app whose environment sets PORT (the demo's apps listen on no port)",
+  opsdeck_probe_agree: "only for a probe with vantage_points (the demo probes from this host alone)",
   probe_ssl_last_chain_expiry_timestamp_seconds:
     "only a probe of an https or tls target has a certificate (the demo probes the plain-http front door)",
   opsdeck_notifier_undeliverable_total:

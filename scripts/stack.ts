@@ -263,10 +263,16 @@ async function main() {
         await pm2(own.PM2_HOME, ["ping"]);
         pm2Started = true;
         if (stack.demo)
-          // The demo apps get the business exporter's address and token, and no other secret.
+          // The demo apps get the business exporter's address and token, and no other secret; the
+          // shop its port and where OpsDeck's preload sends its request metrics (Prometheus' OTLP).
           await pm2(own.PM2_HOME, ["startOrReload", join(REPO, "demo/ecosystem.config.cjs")], {
             timeoutMs: 120_000,
-            env: { OPSDECK_BUSINESS_PORT: String(ex.business.port), OPSDECK_BUSINESS_TOKEN: ex.business.token },
+            env: {
+              OPSDECK_BUSINESS_PORT: String(ex.business.port),
+              OPSDECK_BUSINESS_TOKEN: ex.business.token,
+              OPSDECK_DEMO_SHOP_PORT: String(stack.demo_shop.port),
+              OPSDECK_PROMETHEUS_PORT: String(stack.prometheus.port),
+            },
           });
       });
     if (ex.pm2.enabled)

@@ -994,6 +994,7 @@ describe("portal", () => {
     ["/hosts", { "zh-CN": "主机", en: "Hosts" }],
     ["/system", { "zh-CN": "系统", en: "System" }],
     ["/processes", { "zh-CN": "进程", en: "Processes" }],
+    ["/services", { "zh-CN": "服务", en: "Services" }],
     ["/business", { "zh-CN": "业务", en: "Business" }],
     ["/alerts", { "zh-CN": "告警", en: "Alerts" }],
     ["/timeline", { "zh-CN": "时间线", en: "Timeline" }],
@@ -1056,6 +1057,32 @@ describe("portal", () => {
         }
       expect(problems).toEqual([]);
     });
+
+  it("shows each app's requests: the demo shop's, sent by OpsDeck's preload from both its workers", async () => {
+    const page = await browser.newPage({ locale: "zh-CN" });
+    await signIn(page, "ops", "ops-password-1");
+    const row = page.locator('[data-widget="services"] tr[data-service="demo-shop"]');
+    // Two exports 15 s apart make the first rate.
+    const routes = await eventually(
+      async () => {
+        await page.goto(front() + "/services");
+        return row
+          .locator('[data-column="routes"]')
+          .textContent({ timeout: 5000 })
+          .catch(() => "");
+      },
+      (text) => (text ?? "").includes("/products/:id"),
+      90_000,
+    );
+    expect(routes).not.toMatch(/\/products\/\d/);
+    await expect(row.textContent()).resolves.toContain("2 个工作进程");
+    expect(
+      Number((await row.locator('[data-column="requests"]').textContent())!.replace(/[^\d.]/g, "")),
+    ).toBeGreaterThan(0);
+    await expect(row.locator('[data-column="latency"]').textContent()).resolves.toMatch(/ms \/ .* \/ /);
+    await shot(page, "services-zh");
+    await page.close();
+  });
 
   it("shows each probe's state, and why one is down", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });

@@ -22,6 +22,7 @@ export const STACK_SERVICES = [
   "front",
   "grafana",
   "kibana",
+  "demoShop",
 ] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
 
@@ -69,6 +70,7 @@ export const stackConfig = (
         kibana: `127.0.0.1:${port.kibana}`,
       },
       demo: true,
+      demo_shop: { port: port.demoShop },
     },
     // Other hosts: the stack generates the password (secrets.env); the hosts file is beside this file.
     agents: { password: "${OPSDECK_AGENT_PASSWORD:-}", targets_dir: "${OPSDECK_TARGETS_DIR:-data/targets}" },

@@ -71,6 +71,11 @@ export const stackSchema = z
       .prefault({}),
     /** Run a demo shop under PM2 and seed sample deploys, so nothing is empty on first run. */
     demo: bool().default(true),
+    /** Where the demo shop serves its pages (its two cluster workers share it), on 127.0.0.1. */
+    demo_shop: z
+      .object({ port: port(8097) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -437,6 +437,16 @@ const zh = {
   probe_agree_hint: "留空为多数",
   probe_display_name: "显示名称（状态页上显示）",
   probe_public: "在公开状态页上显示",
+  services: "服务",
+  services_intro:
+    "每个应用处理的请求（由 OpsDeck 预加载模块经 OTLP 发送）：最近 5 分钟的每秒请求数、服务器错误占比、p50 / p95 / p99 延迟和最慢的路由。",
+  services_none: "还没有应用发送请求指标：在应用的 PM2 配置中加载 OpsDeck 的预加载模块（见 README“请求指标”）。",
+  service: "服务",
+  service_workers: "{n} 个工作进程",
+  requests_per_second: "每秒请求数",
+  error_ratio: "错误率（5xx）",
+  slowest_routes: "最慢的路由（p95）",
+  route_unknown: "（无路由模板）",
 };
 
 const en: typeof zh = {
@@ -877,6 +887,17 @@ const en: typeof zh = {
   probe_agree_hint: "empty: a majority",
   probe_display_name: "Display name (on the status page)",
   probe_public: "Show on the public status page",
+  services: "Services",
+  services_intro:
+    "The requests each app serves (sent by OpsDeck's preload over OTLP): requests per second, the share of server errors, p50 / p95 / p99 latency and the slowest routes over the last 5 minutes.",
+  services_none:
+    "No app sends request metrics yet: load OpsDeck's preload in the app's PM2 settings (README, \"Request metrics\").",
+  service: "Service",
+  service_workers: "{n} worker(s)",
+  requests_per_second: "Requests/s",
+  error_ratio: "Errors (5xx)",
+  slowest_routes: "Slowest routes (p95)",
+  route_unknown: "(no route template)",
 };
 
 import { validTimeZone, type Lang, type Reader } from "./time.ts";

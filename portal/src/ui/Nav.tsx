@@ -14,6 +14,7 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/hosts", t.hosts],
     ["/system", t.system],
     ["/processes", t.processes],
+    ["/services", t.services],
     ["/business", t.business],
     ["/probes", t.probes],
     ["/alerts", t.alerts],
