@@ -19,6 +19,7 @@ import { promQuery, type PromSample } from "@/lib/sources.ts";
 import { ProbeEditor } from "./ProbeEditor.tsx";
 import { portalProbes } from "./probe-list.ts";
 import { probeState, type FailureReason, type ProbeState, type ProbeValues } from "./state.ts";
+import { SourceErrorPage } from "@/ui/SourceErrorPage.tsx";
 
 const STATE_CLASS: Record<ProbeState, string> = { up: "s-up", slow: "s-warning", down: "s-down", unknown: "s-muted" };
 const STATE_TEXT: Record<ProbeState, keyof Dict> = {
@@ -75,15 +76,7 @@ export default async function ProbesPage() {
   }
   const addedNames = new Set(added.map((p) => p.name));
   const success = answers[0];
-  if (!success.ok)
-    return (
-      <main>
-        <h1>{t.probes}</h1>
-        <p className="error" role="alert">
-          {t.source_error}: {success.error}
-        </p>
-      </main>
-    );
+  if (!success.ok) return <SourceErrorPage title={t.probes} error={success.error} t={t} />;
   const values = Object.fromEntries(
     names.map((n, i) => {
       const r = answers[i];

@@ -9,6 +9,7 @@ import { promQuery, promRange, type PromRange, type PromSample } from "@/lib/sou
 import { statusText } from "@/lib/status.ts";
 import { hostMatcher, hostParam } from "@/features/hosts/queries.ts";
 import { PageTitle } from "@/features/hosts/PageTitle.tsx";
+import { SourceErrorPage } from "@/ui/SourceErrorPage.tsx";
 
 /**
  * Each PM2 status in one of four looks that differ in colour and in border (for readers who
@@ -42,15 +43,7 @@ export default async function Processes({ searchParams }: { searchParams: Promis
     promRange("pm2_process_cpu_ratio", end - 3600_000, end),
     promRange("pm2_process_memory_bytes", end - 3600_000, end),
   ]);
-  if (!status.ok)
-    return (
-      <main>
-        <h1>{t.processes}</h1>
-        <p className="error" role="alert">
-          {t.source_error}: {status.error}
-        </p>
-      </main>
-    );
+  if (!status.ok) return <SourceErrorPage title={t.processes} error={status.error} t={t} />;
   const by = (r: typeof cpu) =>
     new Map((r.ok ? r.data : ([] as PromSample[])).map((s) => [key(s.metric), Number(s.value[1])]));
   const trend = (r: typeof cpuTrend) =>

@@ -6,6 +6,7 @@ import { fmt } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
 import { ROUTE_QUERIES, SERVICE_QUERIES, SLOWEST_ROUTES } from "./queries.ts";
+import { SourceErrorPage } from "@/ui/SourceErrorPage.tsx";
 
 /** Seconds as the reader reads a latency: "38 ms", "1.21 s". */
 const latency = (seconds: number | undefined) => fmt("s", seconds, seconds !== undefined && seconds < 1 ? 0 : 2);
@@ -21,15 +22,7 @@ export default async function Services() {
     promQuery(ROUTE_QUERIES.requests),
   ]);
   const failed = answers.find((a) => !a.ok);
-  if (failed && !failed.ok)
-    return (
-      <main>
-        <h1>{t.services}</h1>
-        <p className="error" role="alert">
-          {t.source_error}: {failed.error}
-        </p>
-      </main>
-    );
+  if (failed && !failed.ok) return <SourceErrorPage title={t.services} error={failed.error} t={t} />;
   const values = Object.fromEntries(names.map((n, i) => [n, byJob(answers[i].ok ? answers[i].data : [])])) as Record<
     keyof typeof SERVICE_QUERIES,
     Map<string, number>
