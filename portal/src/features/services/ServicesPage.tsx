@@ -85,16 +85,14 @@ export default async function Services() {
                   {latency(values.p50.get(job))} / {latency(values.p95.get(job))} / {latency(values.p99.get(job))}
                 </td>
                 <td className="wide" data-label={t.slowest_routes} data-column="routes">
-                  <ul className="plain">
-                    {routes(job).map((r) => (
-                      <li key={r.route}>
-                        <span translate="no">{r.route || t.route_unknown}</span>{" "}
-                        <span className="muted">
-                          p95 {latency(r.p95)} · {fmt("reqps", r.rate, 1)}
-                        </span>
-                      </li>
-                    ))}
-                  </ul>
+                  {routes(job).map((r) => (
+                    <div key={r.route} data-route={r.route}>
+                      <span translate="no">{r.route || t.route_unknown}</span>{" "}
+                      <span className="muted">
+                        p95 {latency(r.p95)} · {fmt("reqps", r.rate, 1)}
+                      </span>
+                    </div>
+                  ))}
                 </td>
               </tr>
             ))}

@@ -6,7 +6,8 @@ const quantile = (q: number, by: string) => `histogram_quantile(${q}, sum by (${
 
 export const SERVICE_QUERIES = {
   requests: `sum by (job) (${rate("count")})`,
-  errors: `sum by (job) (${rate("count", '{http_response_status_code=~"5.."}')}) / sum by (job) (${rate("count")})`,
+  // An app with no 5xx yet has no such series: 0, not "no data".
+  errors: `(sum by (job) (${rate("count", '{http_response_status_code=~"5.."}')}) or 0 * sum by (job) (${rate("count")})) / sum by (job) (${rate("count")})`,
   p50: quantile(0.5, "job"),
   p95: quantile(0.95, "job"),
   p99: quantile(0.99, "job"),
