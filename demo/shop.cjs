@@ -101,7 +101,10 @@ if (PORT) {
 async function shoppers() {
   const base = `http://127.0.0.1:${PORT}`;
   const visit = (path, method = "GET") =>
-    fetch(base + path, { method, signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer(), () => undefined);
+    fetch(base + path, { method, signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
   for (let i = 0; i < 3; i++) await visit(`/products/${1 + Math.floor(Math.random() * 500)}`);
   if (Math.random() < 0.5) await visit("/api/checkout", "POST");
 }
