@@ -70,9 +70,15 @@ const httpCheck = z
         for (const name of Object.keys(headers))
           if (CONNECTION_HEADERS.has(name.toLowerCase()))
             ctx.addIssue({ code: "custom", path: [name], message: "blackbox_exporter sets this header itself" });
-        const basic = Object.entries(headers).find(
-          ([name, value]) => name.toLowerCase() === "authorization" && /^basic\s/i.test(value),
-        );
+        const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === "authorization");
+        // "<scheme> <credentials>", the scheme a token: it names the file the credentials go to.
+        if (authorization && !/^[A-Za-z][A-Za-z0-9._~+-]{0,31}\s+\S/.test(authorization[1].trim()))
+          ctx.addIssue({
+            code: "custom",
+            path: [authorization[0]],
+            message: "<scheme> <credentials>, e.g. Bearer <token>",
+          });
+        const basic = authorization && /^basic\s/i.test(authorization[1].trim()) ? authorization : undefined;
         if (basic && !Buffer.from(basic[1].trim().slice(6).trim(), "base64").toString("utf8").includes(":"))
           ctx.addIssue({ code: "custom", path: [basic[0]], message: "Basic credentials are base64 of user:password" });
       }),

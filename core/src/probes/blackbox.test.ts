@@ -156,6 +156,12 @@ describe("probes for blackbox_exporter", () => {
         { name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "Basic bm9wZQ==" } } },
       ]),
     ).toEqual(["0.http.headers.Authorization: Basic credentials are base64 of user:password"]);
+    // The scheme names the file its credentials go to: a path in it is refused.
+    expect(
+      problems([
+        { name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "../../etc/x y" } } },
+      ]),
+    ).toEqual(["0.http.headers.Authorization: <scheme> <credentials>, e.g. Bearer <token>"]);
     expect(
       problems([
         { name: "a", type: "tcp", target: "db:1" },
