@@ -87,13 +87,32 @@ const httpCheck = z
   })
   .strict();
 
+/**
+ * Whether blackbox (Go's RE2) can read a regular expression: it must compile, without the
+ * lookarounds and back-references RE2 lacks. One it cannot read would stop blackbox taking any
+ * change of its config (it keeps the last good one), so it is refused here.
+ */
+function isRe2(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+  } catch {
+    return false;
+  }
+  return !/\(\?<?[=!]|\\[1-9]|\\k</.test(pattern);
+}
+
 const dnsCheck = z
   .object({
     /** The name to ask for; the probe's target is the name server (host or host:port). */
     query_name: z.string().min(1).max(253),
     query_type: z.enum(["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV"]).default("A"),
     /** An answer record must match this regular expression (e.g. the address it should resolve to). */
-    answer: z.string().min(1).max(200).optional(),
+    answer: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine(isRe2, "a regular expression blackbox (Go's RE2) reads: no lookaround or back-reference")
+      .optional(),
   })
   .strict();
 

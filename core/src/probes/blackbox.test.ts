@@ -156,6 +156,9 @@ describe("probes for blackbox_exporter", () => {
         { name: "a", type: "http", target: "http://x/", http: { headers: { Authorization: "Basic bm9wZQ==" } } },
       ]),
     ).toEqual(["0.http.headers.Authorization: Basic credentials are base64 of user:password"]);
+    expect(
+      problems([{ name: "a", type: "dns", target: "1.1.1.1", dns: { query_name: "x.cn", answer: "(?=10\\.)x" } }]),
+    ).toEqual(["0.dns.answer: a regular expression blackbox (Go's RE2) reads: no lookaround or back-reference"]);
     // The scheme names the file its credentials go to: a path in it is refused.
     expect(
       problems([
