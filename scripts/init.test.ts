@@ -110,6 +110,7 @@ describe("the init job", () => {
       alertmanager: "alertmanager:9093",
       notifier: "notifier:8060",
       elasticsearch: "elasticsearch-exporter:9114",
+      blackbox: "blackbox-exporter:9115",
     });
     expect(new Set(fixed.map((s) => s.static_configs![0].labels.host))).toEqual(new Set(["web-1"]));
 

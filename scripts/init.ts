@@ -53,6 +53,7 @@ export function composeTargets(hostAddress: string, nodeExporterPort: string) {
     alertmanager: ["alertmanager:9093"],
     notifier: ["notifier:8060"],
     elasticsearch: ["elasticsearch-exporter:9114"],
+    blackbox: ["blackbox-exporter:9115"],
   };
 }
 

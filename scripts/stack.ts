@@ -315,6 +315,7 @@ async function main() {
           alertmanager: target(notifier.enabled, stack.alertmanager.port),
           notifier: target(notifier.enabled, notifier.port),
           elasticsearch: target(esExporter, stack.elasticsearch_exporter.port),
+          blackbox: target(true, stack.blackbox_exporter.port),
         },
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
         agents: prepareAgentScrape({ config, baseDir: dirname(file), prometheusDir: join(stackDir, "prometheus") }),
