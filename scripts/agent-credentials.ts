@@ -4,24 +4,31 @@
 //                    in .opsdeck/secrets.env, compose in .env — else read at the prompt or stdin).
 //   --push NAME      for a host in push mode: a new push token (for its Prometheus agent) and
 //                    the hosts entry with the token's SHA-256. Listing the new hash revokes the old token.
+//   --vantage NAME   for a vantage point (a host the central Prometheus scrapes, whose blackbox
+//                    also runs probes): a new host token (for fetching its probe modules) and the
+//                    hosts entry with its SHA-256 and blackbox_exporter.
 // Only hashes go into OpsDeck's lists; the password and tokens go to one place each.
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
 import { HOST_NAME } from "@opsdeck/core";
 import { readPassword } from "./read-password.ts";
 
-const push = process.argv.indexOf("--push");
-if (push >= 0) {
-  const name = process.argv[push + 1] ?? "";
+const option = ["--push", "--vantage"].find((o) => process.argv.includes(o));
+if (option) {
+  const name = process.argv[process.argv.indexOf(option) + 1] ?? "";
   if (!HOST_NAME.test(name)) {
-    console.error("usage: npm run agent-credentials -- --push <host name>");
+    console.error(`usage: npm run agent-credentials -- ${option} <host name>`);
     process.exit(2);
   }
   const { token, sha256 } = newPushToken();
-  console.log(`# The push token of ${name}: put it in the agent's token file (mode 600), nowhere else.
+  const entry =
+    option === "--push"
+      ? `{ name: ${name}, address: ${name}, mode: push, push_token_sha256: ${sha256} }`
+      : `{ name: ${name}, address: <its address>, blackbox_exporter: 9115, push_token_sha256: ${sha256} }`;
+  console.log(`# The token of ${name}: put it in the agent's token file (mode 600), nowhere else.
 ${token}
 # The hosts entry on the central server (opsdeck.yml hosts:, or the hosts file):
-- { name: ${name}, address: ${name}, mode: push, push_token_sha256: ${sha256} }`);
+- ${entry}`);
 } else {
   const password = process.env.OPSDECK_AGENT_PASSWORD || (await readPassword("agents' password: "));
   if (password.length < 16) {

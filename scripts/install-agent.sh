@@ -41,7 +41,7 @@
 # A vantage point for probes (opsdeck.yml probes[].vantage_points, or the portal's): this host's
 # blackbox_exporter, behind the same web config, probes what the central Prometheus asks with
 # the modules it fetches from the central portal every 30 s, as this host with its own token
-# (`npm run agent-credentials -- --push NAME` prints one, and the hosts entry's SHA-256):
+# (`npm run agent-credentials -- --vantage NAME` prints one, and the hosts entry):
 #   sudo ./install-agent.sh --web-config web.yml --pm2-user deploy --name app-2 \
 #     --probes-url https://ops.example.com --host-token-file token
 #   --blackbox-port N      its blackbox_exporter's port (default 9115)
@@ -127,7 +127,7 @@ if [ -n "$logs_url$log_key_file" ]; then
 fi
 if [ -n "$probes_url$host_token_file" ]; then
   [[ "$probes_url" =~ ^https?://[^[:space:]/]+/?$ ]] || die "--probes-url must be the central front door's address, e.g. https://ops.example.com"
-  [ -r "$host_token_file" ] || die "--host-token-file: the token npm run agent-credentials -- --push NAME printed"
+  [ -r "$host_token_file" ] || die "--host-token-file: the token npm run agent-credentials -- --vantage NAME printed"
   [ -z "$push_url" ] || die "a push host cannot be a vantage point: the central Prometheus cannot reach its blackbox"
   [ -x "$HERE/bin/blackbox_exporter" ] || die "this bundle has no blackbox_exporter: make it again with npm run agent-bundle"
   [[ "$blackbox_port" =~ ^[0-9]+$ ]] || die "not a port: $blackbox_port"
