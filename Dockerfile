@@ -14,6 +14,7 @@ COPY stack/package.json stack/
 COPY exporters/package.json exporters/
 COPY alertmanager/notifier/package.json alertmanager/notifier/
 COPY portal/package.json portal/
+COPY instrument/package.json instrument/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsx scripts/build.ts \
