@@ -286,6 +286,16 @@ describe("docker-compose.monitoring.yml", () => {
     expect(services["kibana-setup"].command).toEqual(["node", "dist/init.mjs", "kibana"]);
   });
 
+  it("installs every workspace's packages in the image's build stage", () => {
+    // npm ci installs a workspace's dependencies only if its package.json is there: one left out
+    // fails the image's build (its bundle cannot resolve them), which no other test would see.
+    const dockerfile = readFileSync(join(REPO, "Dockerfile"), "utf8");
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf("RUN npm ci"));
+    const workspaces = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { workspaces: string[] })
+      .workspaces;
+    expect(workspaces.filter((w) => !beforeInstall.includes(`COPY ${w}/package.json ${w}/`))).toEqual([]);
+  });
+
   it("builds the OpsDeck image here, never pulls it, and the image owns every path a volume is mounted at", async () => {
     const { services } = await resolved(filledEnv());
     const dockerfile = readFileSync(join(REPO, "Dockerfile"), "utf8");
