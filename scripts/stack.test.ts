@@ -124,6 +124,7 @@ describe("npm start (scripts/stack.ts)", () => {
     const up = await promQuery(prom, "up");
     expect(up.map((s) => [s.metric.job, s.value[1]]).sort()).toEqual([
       ["alertmanager", "1"],
+      ["blackbox", "1"],
       ["business", "1"],
       ["deploy", "1"],
       ["elasticsearch", "1"],
