@@ -91,9 +91,19 @@ if (PORT) {
     const wait = Math.random() < 0.05 ? 400 + Math.random() * 800 : Math.random() * 30;
     setTimeout(() => res.json({ id: req.params.id, price: 99 }), wait);
   });
-  shop.post("/api/checkout", (_req, res) =>
-    Math.random() < 0.03 ? res.status(503).json({ error: "payment gateway unavailable" }) : res.status(201).json({}),
-  );
+  shop.post("/api/checkout", (req, res, next) => {
+    const order = randomUUID().slice(0, 8);
+    // Logged during the request: OpsDeck's preload ends the line with the request's trace.id.
+    console.log(`INFO checkout ${order} started`);
+    // ?fail=1: a failed payment on demand (the tests' way to see one at once).
+    if (req.query.fail || Math.random() < 0.03) return next(paymentError(order, "card"));
+    res.status(201).json({ order });
+  });
+  // A failed payment surfaces as Express's error: counted by type (opsdeck_app_exceptions_total).
+  shop.use((err, _req, res, _next) => {
+    console.error(err.stack);
+    res.status(503).json({ error: "payment gateway unavailable" });
+  });
   shop.listen(PORT, "127.0.0.1");
 }
 

@@ -5,7 +5,7 @@
 export const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(signin|signout)$/, ["POST"]],
   // The front door's sign-in check and its redirect to the sign-in (nginx auth_request).
-  [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs)$/, ["GET"]],
+  [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs|agent-otlp)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/maintenance$/, ["GET", "POST", "DELETE"]],
   [/^\/api\/status\/notes$/, ["POST", "DELETE"]],

@@ -7,13 +7,15 @@
 //   --vantage NAME   for a vantage point (a host the central Prometheus scrapes, whose blackbox
 //                    also runs probes): a new host token (for fetching its probe modules) and the
 //                    hosts entry with its SHA-256 and blackbox_exporter.
+//   --token NAME     for any other host: a new host token, for its apps' request metrics through
+//                    the front door (the preload's OPSDECK_HOST_TOKEN), and the entry's SHA-256.
 // Only hashes go into OpsDeck's lists; the password and tokens go to one place each.
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
 import { HOST_NAME } from "@opsdeck/core";
 import { readPassword } from "./read-password.ts";
 
-const option = ["--push", "--vantage"].find((o) => process.argv.includes(o));
+const option = ["--push", "--vantage", "--token"].find((o) => process.argv.includes(o));
 if (option) {
   const name = process.argv[process.argv.indexOf(option) + 1] ?? "";
   if (!HOST_NAME.test(name)) {
@@ -21,11 +23,14 @@ if (option) {
     process.exit(2);
   }
   const { token, sha256 } = newPushToken();
-  const entry =
-    option === "--push"
-      ? `{ name: ${name}, address: ${name}, mode: push, push_token_sha256: ${sha256} }`
-      : `{ name: ${name}, address: <its address>, blackbox_exporter: 9115, push_token_sha256: ${sha256} }`;
-  console.log(`# The token of ${name}: put it in the agent's token file (mode 600), nowhere else.
+  const entry = {
+    "--push": `{ name: ${name}, address: ${name}, mode: push, push_token_sha256: ${sha256} }`,
+    "--vantage": `{ name: ${name}, address: <its address>, blackbox_exporter: 9115, push_token_sha256: ${sha256} }`,
+    "--token": `{ name: ${name}, address: <its address>, push_token_sha256: ${sha256} }`,
+  }[option];
+  const where =
+    option === "--token" ? "the apps' environment (OPSDECK_HOST_TOKEN)" : "the agent's token file (mode 600)";
+  console.log(`# The token of ${name}: put it in ${where}, nowhere else.
 ${token}
 # The hosts entry on the central server (opsdeck.yml hosts:, or the hosts file):
 - ${entry}`);

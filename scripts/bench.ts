@@ -17,6 +17,7 @@ import { benchTimeline } from "../portal/bench/timeline.bench.ts";
 import { benchServers } from "../stack/bench/servers.bench.ts";
 import { benchHosts } from "../stack/bench/hosts.bench.ts";
 import { benchProbeLoad } from "../stack/bench/probes.bench.ts";
+import { benchPreload } from "../instrument/bench/preload.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -121,4 +122,12 @@ if (!only || only === "timeline") {
   printTable("/timeline drawn in Chromium after its response (target ≤ 1 s)", r.draw);
   printTable('Notifier delivery with and without the "what changed?" line (target: ≤ 50 ms more at p99)', r.line);
   writeFileSync(join(out, "timeline.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "preload") {
+  const rows = await benchPreload();
+  printTable(
+    "An Express app with and without OpsDeck's preload (16 keep-alive clients, one route, 3 alternating rounds of 10 s each; exporting every 15 s)",
+    rows,
+  );
+  writeFileSync(join(out, "preload.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }

@@ -18,6 +18,8 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
+import { INSTRUMENT } from "./build.ts";
 import { freePort, pm2, PM2_EXPORTER_NODE_FLAGS, REPO, spawnProc, type Proc } from "@opsdeck/stack";
 import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
 import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
@@ -26,6 +28,8 @@ import { CACHE, DOCKER_CONFIG, env, eventually, run } from "./compose-rehearsal/
 const SERVER = join(CACHE, "server", "opsdeck");
 const HOST = join(CACHE, "host");
 const ADMIN_PASSWORD = "rehearsal-admin-password-1";
+/** The host's token (README, Request metrics: another server's apps send with it). */
+const HOST_TOKEN = newPushToken();
 const keep = process.argv.includes("--keep");
 const started = Date.now();
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
@@ -104,12 +108,19 @@ async function serverCheckout() {
   // from the probe-secrets volume (as nobody).
   const example = readFileSync(join(SERVER, "opsdeck.example.yml"), "utf8");
   if (!/^probes: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `probes: []` line");
+  // …and the host as a push host (its token, for its apps' request metrics through the front door).
+  if (!/^hosts: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `hosts: []` line");
   writeFileSync(
     join(SERVER, "opsdeck.yml"),
-    example.replace(
-      /^probes: \[\]$/m,
-      'probes:\n  - { name: front-door, type: http, target: "http://nginx/signin", http: { keyword: OpsDeck, headers: { X-Probe-Token: "${OPSDECK_PROBE_TOKEN:-rehearsal}" } } }',
-    ),
+    example
+      .replace(
+        /^probes: \[\]$/m,
+        'probes:\n  - { name: front-door, type: http, target: "http://nginx/signin", http: { keyword: OpsDeck, headers: { X-Probe-Token: "${OPSDECK_PROBE_TOKEN:-rehearsal}" } } }',
+      )
+      .replace(
+        /^hosts: \[\]$/m,
+        `hosts:\n  - { name: shop-host, address: shop-host, mode: push, push_token_sha256: ${HOST_TOKEN.sha256} }`,
+      ),
   );
   const preflight = spawnSync("bash", ["scripts/preflight.sh"], { cwd: SERVER, env, encoding: "utf8" });
   const fixes = preflight.stdout.split("\n").filter((l) => l.startsWith("  FIX"));
@@ -401,6 +412,52 @@ async function main() {
   });
 
   const targetsUp = Date.now();
+  await step("an app on the host sends its request metrics through the front door with its host's token", async () => {
+    // The README's ecosystem entry for an app on another server, as a team writes it.
+    const app = join(HOST, "web.cjs");
+    writeFileSync(
+      app,
+      'const s = require("node:http").createServer((q, r) => r.end("ok")).listen(0, "127.0.0.1", () =>\n' +
+        "  setInterval(() => fetch(`http://127.0.0.1:${s.address().port}/`).catch(() => {}), 500));\n",
+    );
+    const ecosystem = join(HOST, "web.config.json");
+    const webEnv = {
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${front}/ingest/otlp/v1/metrics`,
+      OTEL_METRIC_EXPORT_INTERVAL: "2000",
+      OPSDECK_HOST_NAME: "shop-host",
+      OPSDECK_HOST_TOKEN: HOST_TOKEN.token,
+    };
+    writeFileSync(
+      ecosystem,
+      JSON.stringify({ apps: [{ name: "web", script: app, node_args: `--require ${INSTRUMENT}`, env: webEnv }] }),
+    );
+    await pm2(join(HOST, "pm2"), ["start", ecosystem]);
+    return eventually(
+      "the app's requests in Prometheus",
+      async () => {
+        const q = JSON.parse(
+          inside(
+            "http://prometheus:9090/api/v1/query?query=sum%20by%20(host_name)%20(http_server_request_duration_seconds_count%7Bjob%3D%22web%22%7D)",
+          ),
+        ) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        const [series] = q.data.result;
+        return series?.metric.host_name === "shop-host" && Number(series.value[1]) > 0
+          ? `${series.value[1]} requests of web on shop-host`
+          : undefined;
+      },
+      60_000,
+    );
+  });
+  await step("the front door refuses an app's metrics without the host's token", async () => {
+    const res = await fetch(`${front}/ingest/otlp/v1/metrics`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from("shop-host:guess-0123456789abcdef").toString("base64")}` },
+      body: "x",
+    });
+    if (res.status !== 401) throw new Error(`a wrong token answered ${res.status}`);
+    return "401";
+  });
+
   await step("no alert on a healthy stack but the Watchdog (FilebeatDown's filebeat_up is 1)", () =>
     eventually(
       "quiet",

@@ -23,7 +23,7 @@ export const DEPLOY_ANNOTATION_TAG = "deploy";
 /** The tag every OpsDeck dashboard carries: their links to each other list this tag. */
 export const DASHBOARD_TAG = "opsdeck";
 
-export type PortalPage = "/" | "/system" | "/processes" | "/deploys" | "/business" | "/logs" | "/probes";
+export type PortalPage = "/" | "/system" | "/processes" | "/services" | "/deploys" | "/business" | "/logs" | "/probes";
 
 /** The provisioned dashboards, with the portal page that shows the same things. */
 export const GRAFANA_DASHBOARDS = [
@@ -38,6 +38,12 @@ export const GRAFANA_DASHBOARDS = [
     folder: "Applications",
     title: { en: "PM2 processes", "zh-CN": "PM2 进程" },
     page: "/processes",
+  },
+  {
+    uid: "opsdeck-services",
+    folder: "Applications",
+    title: { en: "Services", "zh-CN": "服务" },
+    page: "/services",
   },
   {
     uid: "opsdeck-deploys",

@@ -49,7 +49,7 @@ describe("filebeat.yml under the real Filebeat", () => {
       indexPrefix: PREFIX,
       dir: tempDir("ship"),
       logTimezone: "Asia/Shanghai",
-      expectEvents: 20,
+      expectEvents: 22,
       files: {
         pm2: {
           // Cluster mode, plain lines (no --time): instance 0 of "shop".
@@ -57,6 +57,9 @@ describe("filebeat.yml under the real Filebeat", () => {
             "INFO order 1 paid via alipay (web)",
             "[WARN] stock low for sku 42",
             'level=debug msg="cache warm"',
+            // OpsDeck's preload: a console line during a request, and pino's JSON line.
+            "INFO order 2 paid trace.id=4bf92f3577b34da6a3ce929d0e0e4736",
+            '{"level":40,"time":1795000000000,"msg":"stock low for sku 7","trace.id":"0af7651916cd43dd8448eb211c80319c","span.id":"b7ad6b7169203331","trace.flags":"01"}',
           ],
           "shop-error-0.log": [
             "PaymentError: payment 1 declined",
@@ -123,8 +126,8 @@ describe("filebeat.yml under the real Filebeat", () => {
     const res = await client.search<Doc>({ index: `${PREFIX}-*`, size: 100, sort: ["@timestamp"] });
     docs = res.hits.hits.map((h) => ({ ...h._source!, _index: h._index }));
     expect(docs.length).toBe(shipped);
-    // 3 + 3 + 2 + 1 + 2 PM2 events, 2 access, 2 error, 4 OpsDeck lines; the rotated file is skipped.
-    expect(shipped).toBe(20); // the other containers' two lines are dropped, not shipped
+    // 5 + 3 + 2 + 1 + 2 PM2 events, 2 access, 2 error, 4 OpsDeck lines; the rotated file is skipped.
+    expect(shipped).toBe(22); // the other containers' two lines are dropped, not shipped
     expect(docs.some((d) => d.message === "old rotated line")).toBe(false);
   });
 
@@ -138,6 +141,15 @@ describe("filebeat.yml under the real Filebeat", () => {
     expect(find("stock low").log.level).toBe("warn");
     expect(find("cache warm").log.level).toBe("debug");
     expect(find("plain stderr line")).toMatchObject({ log: { level: "error" }, opsdeck: { stream: "stderr" } });
+  });
+
+  it("takes the request's trace id from the line, as OpsDeck's preload writes it (console and pino)", () => {
+    expect(find("order 2 paid")).toMatchObject({ trace: { id: "4bf92f3577b34da6a3ce929d0e0e4736" } });
+    expect(find("stock low for sku 7")).toMatchObject({
+      trace: { id: "0af7651916cd43dd8448eb211c80319c" },
+      log: { level: "warn" },
+    });
+    expect(find("order 1 paid").trace).toBeUndefined();
   });
 
   it("joins a stack trace, its causes and '... N more' into one event", () => {

@@ -14,45 +14,64 @@
 //   OTEL_SERVICE_NAME                    the app (default: PM2's app name)
 //   OTEL_METRIC_EXPORT_INTERVAL          milliseconds between exports (default 15000)
 //   OPSDECK_HOST_NAME                    the host's name in OpsDeck (default: the host name)
+//   OPSDECK_HOST_TOKEN                   the host's token, for OpsDeck's front door
+//                                        (https://ops.example.com/ingest/otlp/v1/metrics)
+//   OTEL_EXPORTER_OTLP_METRICS_HEADERS   more headers, OpenTelemetry's `key=value,…`
+//   OPSDECK_LOG_TRACE=off                leave the app's log lines as they are (no trace.id)
 //   OPSDECK_INSTRUMENT=off               load nothing (a quick way out without editing the app)
 import { hostname } from "node:os";
 import { context, metrics, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
+import { ExceptionCounter } from "./exceptions.ts";
+import { ReportingExporter } from "./exporter.ts";
+import { tagConsole } from "./log-trace.ts";
 import { instrumentSettings } from "./settings.ts";
 
 const settings = instrumentSettings(process.env, hostname());
 
 if (settings) {
   const resource = resourceFromAttributes(settings.resource);
-  // Context across async calls: Express's instrumentation hands the route template to the HTTP
-  // server span, whose metric takes it as http.route. Spans are made, never exported.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new TracerProvider({ resource }));
   const meterProvider = new MeterProvider({
     resource,
     readers: [
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: settings.endpoint }),
+        exporter: new ReportingExporter(settings.endpoint, settings.headers),
         exportIntervalMillis: settings.intervalMs,
         exportTimeoutMillis: Math.min(10_000, settings.intervalMs),
       }),
     ],
   });
   metrics.setGlobalMeterProvider(meterProvider);
+  const exceptions = meterProvider.getMeter("opsdeck-instrument").createCounter("opsdeck.app.exceptions", {
+    unit: "{exception}",
+    description: "Exceptions the app's requests raised, by exception.type and http.route (once per request and type).",
+  });
+  // Context across async calls: Express's instrumentation hands the route template to the HTTP
+  // server span, whose metric takes it as http.route. Spans are made, never exported: they carry
+  // the route, the exceptions counted here and the trace id written into log lines.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new TracerProvider({ resource, spanProcessors: [new ExceptionCounter(exceptions)] }));
   registerInstrumentations({
     instrumentations: [
       // The app's own answers only: its calls out (and this exporter's) are not its latency.
       new HttpInstrumentation({ disableOutgoingRequestInstrumentation: true }),
       new ExpressInstrumentation(),
+      // pino's JSON lines get ECS's field names; OpenTelemetry's log export stays off.
+      new PinoInstrumentation({
+        disableLogSending: true,
+        disableLogCorrelation: !settings.logTrace,
+        logKeys: { traceId: "trace.id", spanId: "span.id", traceFlags: "trace.flags" },
+      }),
     ],
   });
+  if (settings.logTrace) tagConsole();
   // A natural end exports what is left; a signal's (PM2 stop / reload) loses at most one interval.
   process.once("beforeExit", () => void meterProvider.shutdown().catch(() => undefined));
 }

@@ -6,10 +6,21 @@ export const DEFAULT_ENDPOINT = "http://127.0.0.1:9090/api/v1/otlp/v1/metrics";
 
 const envSchema = z.object({
   OPSDECK_INSTRUMENT: z.enum(["on", "off"]).default("on"),
+  OPSDECK_LOG_TRACE: z.enum(["on", "off"]).default("on"),
   OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: z.url({ protocol: /^https?$/ }).default(DEFAULT_ENDPOINT),
   OTEL_SERVICE_NAME: z.string().min(1).max(128).optional(),
   OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(1000).max(300_000).default(15_000),
   OPSDECK_HOST_NAME: z.string().min(1).max(63).optional(),
+  /** The host's token (the Hosts page), for an endpoint behind OpsDeck's front door. */
+  OPSDECK_HOST_TOKEN: z
+    .string()
+    .min(16)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII, no spaces")
+    .optional(),
+  /** OpenTelemetry's own: `key=value,key2=value2`, values URL-encoded. */
+  OTEL_EXPORTER_OTLP_METRICS_HEADERS: z.string().max(4096).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().max(4096).optional(),
   /** Set by PM2: the app's name, and the cluster worker's index. */
   name: z.string().min(1).max(128).optional(),
   NODE_APP_INSTANCE: z.string().regex(/^\d+$/).optional(),
@@ -17,7 +28,11 @@ const envSchema = z.object({
 
 export interface InstrumentSettings {
   endpoint: string;
+  /** Sent with each export (the host's token as basic auth, and OTEL_EXPORTER_OTLP_*HEADERS). */
+  headers: Record<string, string>;
   intervalMs: number;
+  /** Write the request's trace id into the app's log lines (console's, and pino's as a field). */
+  logTrace: boolean;
   resource: Record<string, string>;
 }
 
@@ -51,9 +66,28 @@ export function instrumentSettings(processEnv: NodeJS.ProcessEnv, host: string):
   if (e.OPSDECK_INSTRUMENT === "off") return undefined;
   const service = e.OTEL_SERVICE_NAME ?? e.name ?? "node-app";
   const hostName = e.OPSDECK_HOST_NAME ?? host;
+  let headers: Record<string, string>;
+  try {
+    headers = { ...otlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS), ...otlpHeaders(e.OTEL_EXPORTER_OTLP_METRICS_HEADERS) };
+  } catch (err) {
+    console.error(`opsdeck instrument: not loaded: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (e.OPSDECK_HOST_TOKEN) {
+    // The token is the host's as OpsDeck lists it: a guessed host name would only be refused.
+    if (!e.OPSDECK_HOST_NAME) {
+      console.error(
+        "opsdeck instrument: not loaded: OPSDECK_HOST_TOKEN needs OPSDECK_HOST_NAME (the host's name in OpsDeck)",
+      );
+      return undefined;
+    }
+    headers.Authorization = `Basic ${Buffer.from(`${hostName}:${e.OPSDECK_HOST_TOKEN}`).toString("base64")}`;
+  }
   return {
     endpoint: e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    headers,
     intervalMs: e.OTEL_METRIC_EXPORT_INTERVAL,
+    logTrace: e.OPSDECK_LOG_TRACE === "on",
     resource: {
       "service.name": service,
       // Prometheus' `instance`: one per worker, the same across its restarts (a counter reset,
@@ -62,4 +96,18 @@ export function instrumentSettings(processEnv: NodeJS.ProcessEnv, host: string):
       "host.name": hostName,
     },
   };
+}
+
+/** OpenTelemetry's header list, `key=value,key2=value2` with URL-encoded values. */
+function otlpHeaders(list: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (list ?? "").split(",")) {
+    if (!pair.trim()) continue;
+    const equals = pair.indexOf("=");
+    const key = equals < 1 ? "" : pair.slice(0, equals).trim();
+    if (!/^[A-Za-z0-9-]+$/.test(key))
+      throw new Error(`OTEL_EXPORTER_OTLP_HEADERS: "${pair.trim().slice(0, 40)}" is not key=value`);
+    headers[key] = decodeURIComponent(pair.slice(equals + 1).trim());
+  }
+  return headers;
 }

@@ -2,7 +2,7 @@
 // in cluster mode (two workers) with the preload in its ecosystem file's node_args, exporting
 // over OTLP into a real Prometheus' receiver. Its requests arrive as the standard histogram, by
 // route template (never the raw URL), method and status code, one instance per worker.
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,5 +113,41 @@ describe("the preload", () => {
     );
     expect(Number(slow.value[1])).toBeGreaterThanOrEqual(0.3);
     expect(Number(slow.value[1])).toBeLessThan(2);
+  }, 60_000);
+
+  it("counts exceptions by type and route template", async () => {
+    for (let i = 0; i < 3; i++) await get("/reserve", "POST");
+    for (let i = 0; i < 2; i++) await get("/api/pay", "POST");
+    const counted = await eventually(
+      () => promQuery(prom.url, 'sum by (exception_type, http_route) (opsdeck_app_exceptions_total{job="shop"})'),
+      (s) => s.length === 2 && s.reduce((sum, x) => sum + Number(x.value[1]), 0) === 5,
+      30_000,
+    );
+    const of = (type: string) => counted.find((s) => s.metric.exception_type === type);
+    expect(of("RangeError")?.metric.http_route).toBe("/reserve");
+    expect(of("RangeError")?.value[1]).toBe("3");
+    expect(of("GatewayError")?.metric.http_route).toBe("/api/pay");
+    expect(of("GatewayError")?.value[1]).toBe("2");
+  }, 60_000);
+
+  it("writes the request's trace id into its log lines: console's at the end, pino's as trace.id", async () => {
+    await get("/log?sku=42");
+    const lines = await eventually(
+      async () =>
+        readdirSync(join(pm2Home, "logs"))
+          .filter((f) => f.startsWith("shop-out"))
+          .flatMap((f) => readFileSync(join(pm2Home, "logs", f), "utf8").split("\n")),
+      (all) => all.some((l) => l.includes('"msg":"stock low"')),
+      30_000,
+    );
+    const consoleLine = lines.find((l) => l.startsWith("INFO looked up 42"));
+    const pinoLine = JSON.parse(lines.find((l) => l.includes('"msg":"stock low"'))!) as Record<string, unknown>;
+    const traceId = /trace\.id=([0-9a-f]{32})$/.exec(consoleLine ?? "")?.[1];
+    expect(traceId, consoleLine).toBeDefined();
+    // One request, one trace: both lines carry the same id.
+    expect(pinoLine["trace.id"]).toBe(traceId);
+    expect(pinoLine["span.id"]).toMatch(/^[0-9a-f]{16}$/);
+    // Outside a request a line stays as the app wrote it.
+    expect(lines).toContain("INFO started, outside any request");
   }, 60_000);
 });

@@ -17,6 +17,8 @@ const OPEN = [
   /^\/api\/auth\/agent$/,
   // An agent host's Filebeat write, checked for the front door by its log key (features/hosts/log-keys.ts).
   /^\/api\/auth\/agent-logs$/,
+  // An app's request metrics over OTLP, checked for the front door by its host's token (features/hosts/otlp.ts).
+  /^\/api\/auth\/agent-otlp$/,
   // A vantage point's probe modules, for its agent with the host's own token (features/probes/vantage-api.ts).
   /^\/api\/agent\/probes$/,
   /^\/api\/health$/,

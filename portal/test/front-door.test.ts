@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 import { hashPassword } from "@opsdeck/core";
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
+import { INSTRUMENT } from "../../scripts/build.ts";
 import {
   BIN,
   freePort,
@@ -41,6 +42,9 @@ const pushHost = (sha256: string) => ({
   mode: "push",
   push_token_sha256: sha256,
 });
+/** A host the central Prometheus scrapes, whose apps send their request metrics with its token. */
+const APP_TOKEN = newPushToken();
+const appHost = { name: "app-2", address: "10.255.0.2", push_token_sha256: APP_TOKEN.sha256 };
 const seen: { app: string; url: string; headers: http.IncomingHttpHeaders; upgrade?: boolean }[] = [];
 let portal: Proc;
 let nginx: Proc;
@@ -79,7 +83,7 @@ beforeAll(async () => {
     stringify({
       log: { level: "warn" },
       // A host behind NAT: its own Prometheus (agent mode) writes through the front door.
-      hosts: [pushHost(PUSH.sha256)],
+      hosts: [pushHost(PUSH.sha256), appHost],
       agents: { hosts_file: join(dir, "hosts.yml"), targets_dir: join(dir, "targets") },
       portal: {
         port: portalPort,
@@ -406,7 +410,7 @@ describe("the front door", () => {
     // Revoked: the host's hash replaced in opsdeck.yml. Its agent's next writes are refused;
     // the Hosts page says so with the reason.
     const doc = parseYaml(readFileSync(configFile, "utf8")) as { hosts: unknown[] };
-    doc.hosts = [pushHost(newPushToken().sha256)];
+    doc.hosts = [pushHost(newPushToken().sha256), appHost];
     writeFileSync(configFile, stringify(doc));
     const refusedNow = Date.now();
     await eventually(
@@ -424,4 +428,71 @@ describe("the front door", () => {
     // Prometheus' own API stays out of reach from outside.
     expect((await get("/ingest/prometheus/api/v1/query?query=up")).status).toBe(404);
   });
+
+  it("takes an app's request metrics over OTLP with its host's token, and says why it refuses one", async () => {
+    // Run after the push test: the central Prometheus (its OTLP receiver on) is up.
+    expect(central).toBeDefined();
+    /** A team's app on app-2, with OpsDeck's preload sending through the front door. */
+    const startApp = async (name: string, token: string) => {
+      const port = await freePort();
+      const app = spawnProc(
+        name,
+        process.execPath,
+        [
+          "--require",
+          INSTRUMENT,
+          "-e",
+          `require("node:http").createServer((q, r) => r.end("ok")).listen(${port}, "127.0.0.1")`,
+        ],
+        {
+          env: {
+            ...process.env,
+            OTEL_SERVICE_NAME: name,
+            OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${front}/ingest/otlp/v1/metrics`,
+            OTEL_METRIC_EXPORT_INTERVAL: "1000",
+            OPSDECK_HOST_NAME: "app-2",
+            OPSDECK_HOST_TOKEN: token,
+          },
+          logFile: join(dir, `${name}.log`),
+        },
+      );
+      agentProms.push(app);
+      await waitUntil(name, () => httpOk(`http://127.0.0.1:${port}/`), { proc: app });
+      for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+      return app;
+    };
+    await startApp("web", APP_TOKEN.token);
+    const [web] = await eventually(
+      () =>
+        promQuery(
+          `http://127.0.0.1:${promPort}`,
+          'sum by (host_name, instance) (http_server_request_duration_seconds_count{job="web"})',
+        ),
+      (s) => s.length === 1 && Number(s[0].value[1]) >= 5,
+      30_000,
+    );
+    expect(web.metric).toEqual({ host_name: "app-2", instance: "app-2/web/0" });
+
+    // A wrong token: nothing reaches Prometheus; the app's stderr and the portal's log say why.
+    await startApp("impostor", "not-the-token-of-app-2");
+    await eventually(
+      async () => readFileSync(join(dir, "impostor.log"), "utf8"),
+      (text) => text.includes("opsdeck instrument: metrics export to") && text.includes("the host token was refused"),
+      30_000,
+    );
+    await eventually(
+      async () => readFileSync(join(dir, "portal.log"), "utf8"),
+      (text) => text.includes('otlp refused: the token of \\"app-2\\" does not match'),
+    );
+    expect(
+      await promQuery(`http://127.0.0.1:${promPort}`, 'http_server_request_duration_seconds_count{job="impostor"}'),
+    ).toEqual([]);
+
+    // No token, or not a POST: refused at the door.
+    const post = await fetch(`${front}/ingest/otlp/v1/metrics`, { method: "POST", body: "x" });
+    expect(post.status).toBe(401);
+    expect(await post.json()).toEqual({ error: "the host token was refused: see the Hosts page" });
+    expect((await get("/ingest/otlp/v1/metrics")).status).toBe(403);
+    expect((await get("/ingest/otlp/v1/traces")).status).toBe(404);
+  }, 90_000);
 });

@@ -1058,7 +1058,7 @@ describe("portal", () => {
       expect(problems).toEqual([]);
     });
 
-  it("shows each app's requests: the demo shop's, sent by OpsDeck's preload from both its workers", async () => {
+  it("shows each app's requests and exceptions: the demo shop's, sent by OpsDeck's preload from both its workers, and one request's log lines", async () => {
     const page = await browser.newPage({ locale: "zh-CN" });
     await signIn(page, "ops", "ops-password-1");
     const row = page.locator('[data-widget="services"] tr[data-service="demo-shop"]');
@@ -1080,7 +1080,32 @@ describe("portal", () => {
       Number((await row.locator('[data-column="requests"]').textContent())!.replace(/[^\d.]/g, "")),
     ).toBeGreaterThan(0);
     await expect(row.locator('[data-column="latency"]').textContent()).resolves.toMatch(/ms \/ .* \/ /);
+    // Failed payments in its checkout: counted by type, once per request.
+    for (let i = 0; i < 5; i++) await post(`${url(port.demoShop)}/api/checkout?fail=1`, {});
+    const payments = await eventually(
+      async () => {
+        await page.goto(front() + "/services");
+        const text = await row.locator('[data-exception="PaymentError"] .muted').textContent({ timeout: 5000 });
+        return Number((text ?? "").replace(/\D/g, ""));
+      },
+      (n) => n >= 5,
+      60_000,
+    );
+    expect(payments).toBeGreaterThanOrEqual(5);
     await shot(page, "services-zh");
+    // Every log line of one of those requests: its "checkout started" line and its stack trace.
+    await page.goto(front() + "/logs?q=" + encodeURIComponent("service.name:demo-shop AND PaymentError"));
+    const oneRequest = page.locator("tr[data-line] button[data-trace]").first();
+    await oneRequest.waitFor({ timeout: 90_000 });
+    const traceId = (await oneRequest.getAttribute("data-trace"))!;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await oneRequest.click();
+    await page.waitForURL((u) => u.searchParams.get("q") === `trace.id:${traceId}`);
+    const lines = page.locator("tr[data-line] td.msg");
+    await expect.poll(() => lines.count(), { timeout: 15_000 }).toBe(2);
+    const texts = await lines.allTextContents();
+    expect(texts.some((m) => /^INFO checkout \w+ started trace\.id=/.test(m))).toBe(true);
+    expect(texts.some((m) => m.startsWith("PaymentError: payment"))).toBe(true);
     await page.close();
   });
 

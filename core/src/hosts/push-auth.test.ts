@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hostSchema } from "../config/hosts.ts";
-import { checkPush, newPushToken } from "./push-auth.ts";
+import { checkHostToken, checkPush, newPushToken } from "./push-auth.ts";
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
@@ -33,6 +33,29 @@ describe("a push host's credentials", () => {
     expect(hostSchema.safeParse({ name: "app-9", address: "app-9", mode: "push" }).error?.issues[0]).toMatchObject({
       path: ["push_token_sha256"],
       message: "required for a host in push mode",
+    });
+  });
+});
+
+describe("a host's token for its apps' request metrics (OTLP)", () => {
+  const { token, sha256 } = newPushToken();
+  const hosts = [
+    hostSchema.parse({ name: "app-1", address: "10.0.0.1", push_token_sha256: sha256 }),
+    hostSchema.parse({ name: "app-9", address: "app-9", mode: "push", push_token_sha256: sha256 }),
+    hostSchema.parse({ name: "app-2", address: "10.0.0.2" }),
+  ];
+
+  it("is taken from a host of either mode", () => {
+    expect(checkHostToken(hosts, basic("app-1", token), "otlp")).toEqual({ ok: true, host: "app-1" });
+    expect(checkHostToken(hosts, basic("app-9", token), "otlp")).toEqual({ ok: true, host: "app-9" });
+  });
+
+  it("is refused for a host without one, or a wrong one", () => {
+    expect(checkHostToken(hosts, basic("app-2", token), "otlp")).toMatchObject({
+      reason: '"app-2" has no token listed',
+    });
+    expect(checkHostToken(hosts, basic("app-1", "guess"), "otlp")).toMatchObject({
+      reason: 'the token of "app-1" does not match (revoked?)',
     });
   });
 });

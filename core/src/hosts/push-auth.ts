@@ -20,9 +20,14 @@ export const checkPush = (hosts: Host[], authorization: string | undefined) =>
 
 /**
  * Which host this is, from `Authorization: Basic base64(host:token)`, for what it asks: a push
- * host's write, or a vantage point's probe modules (a host of any mode with blackbox_exporter set).
+ * host's write, a vantage point's probe modules (a host of any mode with blackbox_exporter set),
+ * or its apps' request metrics over OTLP (a host of any mode with a token).
  */
-export function checkHostToken(hosts: Host[], authorization: string | undefined, use: "push" | "probes"): PushCheck {
+export function checkHostToken(
+  hosts: Host[],
+  authorization: string | undefined,
+  use: "push" | "probes" | "otlp",
+): PushCheck {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? "");
   const what = use === "push" ? "push token" : "token";
   if (!m) return { ok: false, reason: `missing credentials: send the host's name and ${what} (basic auth)` };

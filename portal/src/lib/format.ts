@@ -16,6 +16,10 @@ export const fmt = (unit: string, value: number | undefined, decimals = 1) =>
     ? "–"
     : grafana.formattedValueToString(grafana.getValueFormat(unit)(value, decimals));
 
+/** Seconds as the reader reads a latency: "38 ms", "1.21 s". */
+export const latencyText = (seconds: number | undefined) =>
+  fmt("s", seconds, seconds !== undefined && seconds < 1 ? 0 : 2);
+
 /**
  * Yuan as the reader writes large amounts: 7.3万 in Chinese (not a Latin "K"), ¥72.6K in English;
  * whole below ten thousand.

@@ -169,6 +169,8 @@ const zh = {
   export: "导出",
   hits: "条结果",
   context: "上下文",
+  same_request: "同一请求",
+  same_request_title: "显示这个请求的全部日志（按 trace.id）",
   now: "现在",
   last_prefix: "最近",
   logs_link: "查看日志",
@@ -438,6 +440,7 @@ const zh = {
   probe_display_name: "显示名称（状态页上显示）",
   probe_public: "在公开状态页上显示",
   services: "服务",
+  exceptions_hour: "异常（1 小时）",
   services_intro:
     "每个应用处理的请求（由 OpsDeck 预加载模块经 OTLP 发送）：最近 5 分钟的每秒请求数、服务器错误占比、p50 / p95 / p99 延迟和最慢的路由。",
   services_none: "还没有应用发送请求指标：在应用的 PM2 配置中加载 OpsDeck 的预加载模块（见 README“请求指标”）。",
@@ -618,6 +621,8 @@ const en: typeof zh = {
   export: "Export",
   hits: "hits",
   context: "context",
+  same_request: "this request",
+  same_request_title: "Show every line of this request (by trace.id)",
   now: "now",
   last_prefix: "last",
   logs_link: "Logs",
@@ -888,6 +893,7 @@ const en: typeof zh = {
   probe_display_name: "Display name (on the status page)",
   probe_public: "Show on the public status page",
   services: "Services",
+  exceptions_hour: "Exceptions (1 h)",
   services_intro:
     "The requests each app serves (sent by OpsDeck's preload over OTLP): requests per second, the share of server errors, p50 / p95 / p99 latency and the slowest routes over the last 5 minutes.",
   services_none:

@@ -12,6 +12,7 @@ import { host } from "./host.ts";
 import { logsDashboard } from "./logs.ts";
 import { pm2 } from "./pm2.ts";
 import { probes } from "./probes.ts";
+import { services } from "./services.ts";
 import type { DashboardJson } from "./lint.ts";
 import { stack } from "./stack.ts";
 
@@ -24,6 +25,7 @@ export function buildDashboards(
   const built: Record<(typeof GRAFANA_DASHBOARDS)[number]["uid"], dashboard.Dashboard> = {
     "opsdeck-host": host(),
     "opsdeck-pm2": pm2(),
+    "opsdeck-services": services(),
     "opsdeck-deploys": deploys(),
     "opsdeck-business": business(businessMetrics),
     "opsdeck-probes": probes(),

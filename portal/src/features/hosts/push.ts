@@ -2,7 +2,7 @@
 // write receiver): 204 for a host whose token matches, 401 otherwise. What each host last did is
 // kept here for the Hosts page: when its writes were last accepted, and the last refusal.
 import { createLogger } from "@opsdeck/core";
-import { checkPush } from "@opsdeck/core/hosts/push-auth";
+import { checkPush, type PushCheck } from "@opsdeck/core/hosts/push-auth";
 import { watchedHosts } from "./host-lists.ts";
 
 export interface PushStatus {
@@ -22,19 +22,27 @@ export const pushStatus = (host: string): PushStatus => status.get(host) ?? {};
 export async function GET(req: Request) {
   const result = checkPush(watchedHosts(), req.headers.get("authorization") ?? undefined);
   const now = Date.now();
-  if (result.ok) {
-    status.set(result.host, { ...status.get(result.host), acceptedAt: now });
-    return new Response(null, { status: 204 });
-  }
-  if (result.host) status.set(result.host, { ...status.get(result.host), refused: { at: now, reason: result.reason } });
-  const key = `${result.host ?? ""}\u0000${result.reason}`;
+  if (result.ok) status.set(result.host, { ...status.get(result.host), acceptedAt: now });
+  else if (result.host)
+    status.set(result.host, { ...status.get(result.host), refused: { at: now, reason: result.reason } });
+  return hostTokenAnswer(result, "push");
+}
+
+/**
+ * The front door's answer to a host's token: 204, or 401 with the reason — logged once per host,
+ * reason and 5 minutes (a refused agent or app retries every few seconds).
+ */
+export function hostTokenAnswer(result: PushCheck, what: "push" | "otlp"): Response {
+  if (result.ok) return new Response(null, { status: 204 });
+  const now = Date.now();
+  const key = `${what}\u0000${result.host ?? ""}\u0000${result.reason}`;
   if (now - (logged.get(key) ?? 0) > 300_000) {
     if (logged.size > 1000) logged.clear();
     logged.set(key, now);
-    log.warn(`push refused: ${result.reason}`, { "host.name": result.host });
+    log.warn(`${what} refused: ${result.reason}`, { "host.name": result.host });
   }
   return Response.json(
     { error: result.reason },
-    { status: 401, headers: { "www-authenticate": 'Basic realm="opsdeck push"' } },
+    { status: 401, headers: { "www-authenticate": `Basic realm="opsdeck ${what}"` } },
   );
 }

@@ -147,6 +147,13 @@ export function LogsView({
   const toggle = (key: "service" | "level" | "host", value: string) =>
     apply({ ...f, [key]: f[key].includes(value) ? f[key].filter((v) => v !== value) : [...f[key], value] });
 
+  /** Every line of one request, whatever its service, level or host. */
+  const sameRequest = (trace: string) => {
+    const q = `trace.id:${trace}`;
+    setDraft(q);
+    apply({ ...f, q, service: [], level: [], host: [] });
+  };
+
   const openContext = async (l: Line) => {
     if (context[l.id]) return setContext(({ [l.id]: _, ...rest }) => rest);
     setContext((c) => ({ ...c, [l.id]: "loading" }));
@@ -344,6 +351,17 @@ export function LogsView({
                       <button type="button" className="link" onClick={() => void openContext(l)}>
                         {t.context}
                       </button>
+                      {l.trace && (
+                        <button
+                          type="button"
+                          className="link"
+                          data-trace={l.trace}
+                          title={t.same_request_title}
+                          onClick={() => sameRequest(l.trace!)}
+                        >
+                          {t.same_request}
+                        </button>
+                      )}
                     </td>
                   </tr>
                   {context[l.id] && (

@@ -78,6 +78,8 @@ export interface LogLine {
   level?: string;
   service?: string;
   host?: string;
+  /** The request's trace id (ECS trace.id), where the app's preload wrote it into the line. */
+  trace?: string;
   message: string;
   /** message with <mark> around matches; Elasticsearch escaped the rest (encoder: html). */
   highlight?: string;
@@ -96,6 +98,7 @@ export function toLine(h: estypes.SearchHit<Record<string, unknown>>): LogLine {
     level: get(s, "log.level") as string | undefined,
     service: get(s, "service.name") as string | undefined,
     host: get(s, "host.name") as string | undefined,
+    trace: get(s, "trace.id") as string | undefined,
     message: String(get(s, "message") ?? ""),
     highlight: h.highlight?.message?.join(" … "),
     source: s,

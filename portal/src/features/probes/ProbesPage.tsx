@@ -13,7 +13,7 @@ import { INCIDENT_DAYS } from "@/features/status/view.ts";
 import { NoteForm, RemoveNote } from "@/features/status/NoteForm.tsx";
 import { STATE_CLASS as PUBLIC_STATE_CLASS } from "@/features/status/StatusPage.tsx";
 import { dateTime, durationText } from "@/lib/time.ts";
-import { fmt } from "@/lib/format.ts";
+import { fmt, latencyText } from "@/lib/format.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
 import { ProbeEditor } from "./ProbeEditor.tsx";
@@ -34,9 +34,6 @@ function reasonText(reason: FailureReason, t: Dict): string {
   if (reason.code === "status") return t.probe_reason_status.replace("{n}", String(reason.status));
   return t[`probe_reason_${reason.code}`];
 }
-
-/** Seconds as the reader reads a latency: "300 ms", "1.21 s". */
-const latency = (seconds: number | undefined) => fmt("s", seconds, seconds !== undefined && seconds < 1 ? 0 : 2);
 
 /** One series per probe and vantage point: keyed by both. */
 const key = (m: Record<string, string>) => `${m.probe}\u0000${m.host ?? ""}`;
@@ -153,8 +150,8 @@ export default async function ProbesPage() {
                     )}
                   </td>
                   <td className="num" data-label={t.probe_latency}>
-                    {latency(v.p95)}
-                    {v.slowSeconds !== undefined && <span className="muted"> / {latency(v.slowSeconds)}</span>}
+                    {latencyText(v.p95)}
+                    {v.slowSeconds !== undefined && <span className="muted"> / {latencyText(v.slowSeconds)}</span>}
                   </td>
                   <td className="num" data-label={t.probe_certificate}>
                     {daysLeft === undefined

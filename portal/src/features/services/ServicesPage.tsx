@@ -1,25 +1,24 @@
 // Services: each app that sends its requests (OpsDeck's preload, README "Request metrics") —
 // requests/s, the share of server errors, p50 / p95 / p99 over the last 5 minutes, its slowest
-// routes, and links to its processes, logs and deploys.
+// routes, the exceptions its requests raised by type, and links to its processes, logs and deploys.
 import Link from "next/link";
-import { fmt } from "@/lib/format.ts";
+import { fmt, latencyText as latency } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
-import { ROUTE_QUERIES, SERVICE_QUERIES, SLOWEST_ROUTES } from "./queries.ts";
+import { EXCEPTIONS_QUERY, ROUTE_QUERIES, SERVICE_QUERIES, SLOWEST_ROUTES } from "./queries.ts";
+import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { SourceErrorPage } from "@/ui/SourceErrorPage.tsx";
-
-/** Seconds as the reader reads a latency: "38 ms", "1.21 s". */
-const latency = (seconds: number | undefined) => fmt("s", seconds, seconds !== undefined && seconds < 1 ? 0 : 2);
 
 const byJob = (samples: PromSample[]) => new Map(samples.map((s) => [s.metric.job, Number(s.value[1])]));
 
 export default async function Services() {
-  const { t } = await dict();
+  const { t, lang, reader } = await dict();
   const names = Object.keys(SERVICE_QUERIES) as (keyof typeof SERVICE_QUERIES)[];
-  const [answers, routeP95, routeRequests] = await Promise.all([
+  const [answers, routeP95, routeRequests, exceptionCounts] = await Promise.all([
     Promise.all(names.map((n) => promQuery(SERVICE_QUERIES[n]))),
     promQuery(ROUTE_QUERIES.p95),
     promQuery(ROUTE_QUERIES.requests),
+    promQuery(EXCEPTIONS_QUERY),
   ]);
   const failed = answers.find((a) => !a.ok);
   if (failed && !failed.ok) return <SourceErrorPage title={t.services} error={failed.error} t={t} />;
@@ -43,10 +42,17 @@ export default async function Services() {
       }))
       .sort((a, b) => b.p95 - a.p95)
       .slice(0, SLOWEST_ROUTES);
+  /** The exception types of the last hour, most first (whole counts: increase() extrapolates). */
+  const exceptions = (job: string) =>
+    (exceptionCounts.ok ? exceptionCounts.data : [])
+      .filter((e) => e.metric.job === job && Math.round(Number(e.value[1])) > 0)
+      .map((e) => ({ type: e.metric.exception_type ?? "", count: Math.round(Number(e.value[1])) }))
+      .sort((a, b) => b.count - a.count);
   const jobs = [...values.workers.keys()].sort();
   return (
     <main>
       <h1>{t.services}</h1>
+      <GrafanaLink page="/services" from="now-6h" t={t} lang={lang} />
       <p className="muted">{t.services_intro}</p>
       {jobs.length === 0 ? (
         <p className="empty">{t.services_none}</p>
@@ -59,6 +65,7 @@ export default async function Services() {
               <th>{t.error_ratio}</th>
               <th>p50 / p95 / p99</th>
               <th>{t.slowest_routes}</th>
+              <th>{t.exceptions_hour}</th>
             </tr>
           </thead>
           <tbody>
@@ -93,6 +100,16 @@ export default async function Services() {
                       </span>
                     </div>
                   ))}
+                </td>
+                <td className="wide" data-label={t.exceptions_hour} data-column="exceptions">
+                  {exceptions(job).length === 0
+                    ? "–"
+                    : exceptions(job).map((e) => (
+                        <div key={e.type} data-exception={e.type}>
+                          <span translate="no">{e.type}</span>{" "}
+                          <span className="muted">{e.count.toLocaleString(reader.lang)}</span>
+                        </div>
+                      ))}
                 </td>
               </tr>
             ))}

@@ -22,3 +22,6 @@ export const ROUTE_QUERIES = {
 
 /** How many routes each app's row lists, slowest first. */
 export const SLOWEST_ROUTES = 5;
+
+/** Exceptions the requests raised in the last hour, by app and type (the preload counts them). */
+export const EXCEPTIONS_QUERY = "sum by (job, exception_type) (increase(opsdeck_app_exceptions_total[1h]))";

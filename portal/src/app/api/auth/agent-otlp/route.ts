@@ -1,0 +1,3 @@
+// Route: see features/hosts/otlp.ts.
+export const dynamic = "force-dynamic";
+export { GET } from "@/features/hosts/otlp.ts";
