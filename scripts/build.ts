@@ -33,7 +33,20 @@ export const ENTRIES = {
  */
 export const INSTRUMENT = join(REPO, "dist/instrument.cjs");
 
+/** The page-load script browsers load (exporters/src/rum/browser.ts, web-vitals inside), served as /rum.js. */
+export const RUM_SCRIPT = join(REPO, "dist/rum.js");
+
 export async function buildAll() {
+  await build({
+    entryPoints: [join(REPO, "exporters/src/rum/browser.ts")],
+    outfile: RUM_SCRIPT,
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2020",
+    minify: true,
+    logLevel: "warning",
+  });
   await build({
     entryPoints: [join(REPO, "instrument/src/preload.ts")],
     outfile: INSTRUMENT,

@@ -294,6 +294,9 @@ async function checkDashboards() {
   // A project that fails and recovers while Prometheus watches, from commits with known times:
   // what the DORA panels (change failure, lead time, time to restore) are computed from.
   const deploys = `http://127.0.0.1:${port.deploy}/api/v1/deploys`;
+  // Two failed payments in the demo shop's checkout: exceptions by type have a series (the demo's
+  // own fail now and then, not surely within the run).
+  for (let i = 0; i < 2; i++) await fetch(`http://127.0.0.1:${port.demoShop}/api/checkout?fail=1`, { method: "POST" });
   const commitAt = new Date(Date.now() - 600_000).toISOString();
   const project = { project: "dora-check", environment: "production", commit_at: commitAt };
   expect((await post(deploys, { ...project, id: "dora-1", event_id: "dora-1:start", version: "2.0.0" })).status).toBe(

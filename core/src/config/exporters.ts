@@ -149,6 +149,39 @@ export const collectorSchema = z
   })
   .strict();
 
+/** An Express-style route template: /products/:id (segments of letters, digits, - _ . ~, or :name). */
+const ROUTE_TEMPLATE = /^\/(?:(?::[A-Za-z_]\w*|[\w.~-]+)(?:\/(?::[A-Za-z_]\w*|[\w.~-]+))*)?\/?$/;
+
+/**
+ * Page-load timings from real users' browsers (web-vitals), taken by the business exporter at
+ * /api/v1/rum (through the front door at /ingest/rum): which sites send them, and the route
+ * templates their pages are counted under (a page matching none counts as "other").
+ */
+export const rumSchema = z
+  .object({
+    apps: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "lower-case letters, digits, - and _"),
+            routes: z
+              .array(z.string().regex(ROUTE_TEMPLATE, "a route template, e.g. /products/:id"))
+              .max(100)
+              .default(["/"]),
+          })
+          .strict(),
+      )
+      .max(20)
+      .default([]),
+    /** The share of page loads whose browser reports (0–1), decided in the browser. */
+    sample_rate: num().pipe(z.number().min(0).max(1)).default(1),
+  })
+  .strict()
+  .refine((r) => new Set(r.apps.map((a) => a.name)).size === r.apps.length, {
+    path: ["apps"],
+    message: "app names must be unique",
+  });
+
 export const businessExporterSchema = z
   .object({
     enabled: bool().default(true),
@@ -164,6 +197,7 @@ export const businessExporterSchema = z
     max_future_skew_seconds: num().pipe(z.number().min(0).max(86_400)).default(300),
     metrics: z.array(metricDefSchema).default(() => structuredClone(DEFAULT_BUSINESS_METRICS) as never),
     collectors: z.array(collectorSchema).default([]),
+    rum: rumSchema.prefault({}),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -197,3 +231,4 @@ export type BusinessExporterConfig = z.infer<typeof businessExporterSchema>;
 export type MetricDef = z.infer<typeof metricDefSchema>;
 export type LabelDef = z.infer<typeof labelDefSchema>;
 export type CollectorDef = z.infer<typeof collectorSchema>;
+export type RumConfig = z.infer<typeof rumSchema>;

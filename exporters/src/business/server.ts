@@ -13,6 +13,8 @@ import {
   type RunningService,
 } from "@opsdeck/core";
 import { CONTENT_TYPE } from "../lib/series.ts";
+import { beaconRecords, beaconSchema, MAX_BEACON_BYTES, rumMetricDefs } from "../rum/beacon.ts";
+import { rumScript } from "../rum/script.ts";
 import { startCollectors } from "./collectors.ts";
 import { batchSchema, createBusinessState, type EventRecord } from "./state.ts";
 
@@ -23,7 +25,8 @@ export async function startBusinessExporter(
   log: Logger,
   baseDir = process.cwd(),
 ): Promise<BusinessExporter> {
-  const state = createBusinessState(config.metrics, {
+  // The apps' KPIs, and real users' page-load timings (rum/): one journal, one dedupe, one exposition.
+  const state = createBusinessState([...config.metrics, ...rumMetricDefs(config.rum)], {
     dedupIds: config.dedup_ids,
     maxFutureSkewMs: config.max_future_skew_seconds * 1000,
   });
@@ -98,6 +101,37 @@ export async function startBusinessExporter(
       res.json({ accepted, duplicates: records.length - accepted });
     }),
   );
+
+  // A browser's beacon: no token (a page cannot keep one), so its labels are only the configured
+  // ones and the front door limits each client's rate (provisioning/nginx). 204 once on disk.
+  const beacons = new Counter({
+    name: "opsdeck_rum_beacons_total",
+    help: "Page-load beacons from browsers, by outcome (accepted, duplicate, invalid).",
+    labelNames: ["outcome"],
+    registers,
+  });
+  app.post(
+    "/api/v1/rum",
+    route(async (req, res) => {
+      try {
+        if ((req.rawBody?.length ?? 0) > MAX_BEACON_BYTES)
+          throw new HttpError(413, `a beacon is at most ${MAX_BEACON_BYTES} bytes`);
+        if (!config.rum.apps.length) throw new HttpError(404, "no site is listed under exporters.business.rum.apps");
+        const records = beaconRecords(config.rum, parse(beaconSchema, req.body));
+        const fresh = records.filter((record) => state.apply(record));
+        await write(fresh);
+        beacons.inc({ outcome: fresh.length ? "accepted" : "duplicate" });
+      } catch (err) {
+        beacons.inc({ outcome: "invalid" });
+        throw err;
+      }
+      res.status(204).end();
+    }),
+  );
+  // The browser script (web-vitals inside), with the sample rate; cached for an hour.
+  app.get("/rum.js", (_req, res) => {
+    res.type("application/javascript").set("cache-control", "public, max-age=3600").send(rumScript(config.rum));
+  });
 
   const labelNames = new Map(config.metrics.map((metric) => [metric.name, metric.labels.map((label) => label.name)]));
   const stopCollectors = startCollectors(

@@ -23,5 +23,10 @@ export const ROUTE_QUERIES = {
 /** How many routes each app's row lists, slowest first. */
 export const SLOWEST_ROUTES = 5;
 
-/** Exceptions the requests raised in the last hour, by app and type (the preload counts them). */
-export const EXCEPTIONS_QUERY = "sum by (job, exception_type) (increase(opsdeck_app_exceptions_total[1h]))";
+/**
+ * Exceptions the requests raised in the last hour, by app and type (the preload counts them). A
+ * worker's series appears with its first exception, already above 0, which increase() cannot
+ * see: a series that did not exist an hour ago counts its whole value (it started at 0 then).
+ */
+const EXCEPTIONS = "opsdeck_app_exceptions_total";
+export const EXCEPTIONS_QUERY = `sum by (job, exception_type) ((increase(${EXCEPTIONS}[1h]) and ${EXCEPTIONS} offset 1h) or ${EXCEPTIONS})`;
