@@ -18,6 +18,8 @@ module.exports = {
         OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${process.env.OPSDECK_PROMETHEUS_PORT || 9090}/api/v1/otlp/v1/metrics`,
         OPSDECK_BUSINESS_URL: `http://127.0.0.1:${process.env.OPSDECK_BUSINESS_PORT || 9471}`,
         OPSDECK_BUSINESS_TOKEN: process.env.OPSDECK_BUSINESS_TOKEN,
+        // The front door its pages load the page-load script from (unset: no script).
+        OPSDECK_FRONT_DOOR_URL: process.env.OPSDECK_FRONT_DOOR_URL,
       },
     },
     { name: "demo-worker", script: path.join(__dirname, "worker.cjs"), restart_delay: 2000, log_type: "json" },

@@ -86,10 +86,25 @@ const PORT = Number(process.env.PORT);
 if (PORT) {
   const express = require("express");
   const shop = express();
-  shop.get("/", (_req, res) => res.send("<h1>Demo shop</h1><button>加入购物车</button>"));
+  // Its pages load OpsDeck's page-load script from the front door, so browsers' timings are seen
+  // (a real site proxies /ingest/rum.js and /ingest/rum on its own origin instead).
+  const front = process.env.OPSDECK_FRONT_DOOR_URL;
+  const rum = front
+    ? `<script src="${front}/ingest/rum.js" data-app="demo-shop" data-endpoint="${front}/ingest/rum" async></script>`
+    : "";
+  const page = (body) => `<!doctype html><meta charset="utf-8"><title>Demo shop</title>${rum}${body}`;
+  shop.get("/", (_req, res) => res.send(page("<h1>Demo shop</h1><button>加入购物车</button>")));
   shop.get("/products/:id", (req, res) => {
     const wait = Math.random() < 0.05 ? 400 + Math.random() * 800 : Math.random() * 30;
-    setTimeout(() => res.json({ id: req.params.id, price: 99 }), wait);
+    // A browser gets the product's page; the shoppers' fetches (Accept: */*) its JSON.
+    const html = req.accepts(["json", "html"]) === "html";
+    setTimeout(
+      () =>
+        html
+          ? res.send(page(`<h1>Product ${Number(req.params.id) || 0}</h1>`))
+          : res.json({ id: req.params.id, price: 99 }),
+      wait,
+    );
   });
   shop.post("/api/checkout", (req, res, next) => {
     const order = randomUUID().slice(0, 8);

@@ -294,6 +294,22 @@ async function checkDashboards() {
   // A project that fails and recovers while Prometheus watches, from commits with known times:
   // what the DORA panels (change failure, lead time, time to restore) are computed from.
   const deploys = `http://127.0.0.1:${port.deploy}/api/v1/deploys`;
+  // A browser on the demo shop's product page, tapping its button, then leaving: its page-load
+  // beacon (LCP, INP, CLS, FCP, TTFB) reaches the business exporter through the front door.
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port.demoShop}/`);
+    await page.click("button");
+    await page.goto("about:blank");
+  } finally {
+    await browser.close();
+  }
+  await eventually(
+    () => promQuery(prom, 'opsdeck_rum_inp_seconds_count{app="demo-shop"}'),
+    (r) => r.length > 0,
+    60_000,
+  );
   // Two failed payments in the demo shop's checkout: exceptions by type have a series (the demo's
   // own fail now and then, not surely within the run).
   for (let i = 0; i < 2; i++) await fetch(`http://127.0.0.1:${port.demoShop}/api/checkout?fail=1`, { method: "POST" });

@@ -272,6 +272,7 @@ async function main() {
               OPSDECK_BUSINESS_TOKEN: ex.business.token,
               OPSDECK_DEMO_SHOP_PORT: String(stack.demo_shop.port),
               OPSDECK_PROMETHEUS_PORT: String(stack.prometheus.port),
+              ...(frontDoor ? { OPSDECK_FRONT_DOOR_URL: url(stack.front_door.port) } : {}),
             },
           });
       });

@@ -230,6 +230,22 @@ describe("the front door", () => {
     expect(business.status).toBe(502);
   });
 
+  it("passes browsers' page-load beacons and script with no session, limiting each client's rate", async () => {
+    // The business exporter is not running here: what passes is a 502, what the door stops is not.
+    expect((await fetch(`${front}/ingest/rum.js`)).status).toBe(502);
+    expect((await fetch(`${front}/ingest/rum`)).status).toBe(403);
+    expect((await fetch(`${front}/ingest/rum`, { method: "POST", body: "x".repeat(9000) })).status).toBe(413);
+    // A client flooding beacons: past the burst (50) and the rate (10 a second), 429 at the door.
+    const statuses = await Promise.all(
+      Array.from({ length: 120 }, () =>
+        fetch(`${front}/ingest/rum`, { method: "POST", body: "{}" }).then((r) => r.status),
+      ),
+    );
+    const refused = statuses.filter((s) => s === 429).length;
+    expect(refused).toBeGreaterThan(40);
+    expect(statuses.filter((s) => s !== 429).every((s) => s === 502)).toBe(true);
+  });
+
   it("passes Grafana Live's websocket upgrade, with the user", async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(new URL(front).port), "127.0.0.1", () =>

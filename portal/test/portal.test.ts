@@ -1106,6 +1106,31 @@ describe("portal", () => {
     const texts = await lines.allTextContents();
     expect(texts.some((m) => /^INFO checkout \w+ started trace\.id=/.test(m))).toBe(true);
     expect(texts.some((m) => m.startsWith("PaymentError: payment"))).toBe(true);
+
+    // Page load as a browser saw it: the demo shop's product page (its script and beacon from the
+    // front door), left for another page so the browser reports; then the browser's TTFB beside
+    // the server's own time for that route, and the portal's own pages.
+    const shopPage = await browser.newPage();
+    await shopPage.goto(`${url(port.demoShop)}/products/7`);
+    await shopPage.locator("h1").waitFor();
+    await shopPage.goto("about:blank");
+    await shopPage.close();
+    const pageLoad = page.locator('[data-widget="page-load"] tr[data-page="demo-shop /products/:id desktop"]');
+    const ttfb = await eventually(
+      async () => {
+        await page.goto(front() + "/services");
+        return pageLoad.locator('[data-vital="TTFB"]').textContent({ timeout: 5000 });
+      },
+      (text) => /\d+ ms \/ \d+ ms/.test(text ?? ""),
+      90_000,
+    );
+    expect(ttfb).toMatch(/^\d+ ms \/ \d+ ms$/);
+    await expect(pageLoad.locator('[data-vital="LCP"] [data-rating]').textContent()).resolves.toMatch(/ms · 良好$/);
+    await expect(pageLoad.locator('[data-vital="LCP"] [data-shares]').textContent()).resolves.toMatch(
+      /^良好 100% · 待改进 0% · 较差 0%$/,
+    );
+    expect(await page.locator('[data-widget="page-load"] tr[data-page^="portal /"]').count()).toBeGreaterThan(0);
+    await shot(page, "services-page-load-zh");
     await page.close();
   });
 

@@ -34,6 +34,9 @@ export const DEFAULT_BUSINESS_METRICS = [
  * The demo's probe, when opsdeck.yml defines none: OpsDeck's own front door, asked for its
  * sign-in page as a user's browser would, so a fresh stack's Probes have something real.
  */
+/** The demo shop's pages, as a site whose browsers send their page-load timings (rum.apps). */
+export const DEMO_SHOP_RUM_APP = { name: "demo-shop", routes: ["/", "/products/:id"] };
+
 export function demoProbes(frontDoorUrl: string): Probe[] {
   return [
     probeSchema.parse({

@@ -1,6 +1,6 @@
 // The `exporters:` section of opsdeck.yml: PM2, deploy and business exporters.
 import { z } from "zod";
-import { DEFAULT_BUSINESS_METRICS } from "./demo-shop.ts";
+import { DEFAULT_BUSINESS_METRICS, DEMO_SHOP_RUM_APP } from "./demo-shop.ts";
 import { bool, int, num, port, secret, unsetIfEmpty } from "./zod.ts";
 
 const host = z.string().min(1).default("127.0.0.1");
@@ -152,6 +152,25 @@ export const collectorSchema = z
 /** An Express-style route template: /products/:id (segments of letters, digits, - _ . ~, or :name). */
 const ROUTE_TEMPLATE = /^\/(?:(?::[A-Za-z_]\w*|[\w.~-]+)(?:\/(?::[A-Za-z_]\w*|[\w.~-]+))*)?\/?$/;
 
+/** The portal's pages as route templates (each page.tsx under portal/src/app; a portal test keeps them in step). */
+export const PORTAL_ROUTES = [
+  "/",
+  "/alerts",
+  "/business",
+  "/dashboards",
+  "/deploys",
+  "/deploys/:id",
+  "/hosts",
+  "/logs",
+  "/probes",
+  "/processes",
+  "/services",
+  "/signin",
+  "/status",
+  "/system",
+  "/timeline",
+];
+
 /**
  * Page-load timings from real users' browsers (web-vitals), taken by the business exporter at
  * /api/v1/rum (through the front door at /ingest/rum): which sites send them, and the route
@@ -172,7 +191,9 @@ export const rumSchema = z
           .strict(),
       )
       .max(20)
-      .default([]),
+      // The portal measures itself, and the demo shop's pages; a list of your own replaces this
+      // one (keep `portal` in it).
+      .default(() => [{ name: "portal", routes: [...PORTAL_ROUTES] }, structuredClone(DEMO_SHOP_RUM_APP)]),
     /** The share of page loads whose browser reports (0–1), decided in the browser. */
     sample_rate: num().pipe(z.number().min(0).max(1)).default(1),
   })

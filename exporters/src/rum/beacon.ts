@@ -7,31 +7,31 @@
 import { z } from "zod";
 import { HttpError, metricDefSchema, type MetricDef, type RumConfig } from "@opsdeck/core";
 import type { EventRecord } from "../business/state.ts";
+import { VITALS, type VitalName } from "@opsdeck/contracts/page-load";
 import { OTHER_ROUTE, routeMatcher } from "./routes.ts";
 
 export const DEVICES = ["mobile", "tablet", "desktop"] as const;
-export const NAVIGATIONS = ["navigate", "reload", "back-forward", "back-forward-cache", "prerender", "restore"] as const;
+export const NAVIGATIONS = [
+  "navigate",
+  "reload",
+  "back-forward",
+  "back-forward-cache",
+  "prerender",
+  "restore",
+] as const;
 
 /**
- * The metrics, their histograms and buckets: the published thresholds (web.dev's "good" and
- * "poor" lines) are bucket boundaries, so the good / needs-improvement / poor shares are exact.
+ * Each metric's histogram buckets (its value scaled from the browser's milliseconds to seconds;
+ * CLS has no unit): the published thresholds (contracts/page-load.ts) are boundaries, so the
+ * good / needs-improvement / poor shares are exact.
  */
-export const VITALS = {
-  LCP: { metric: "opsdeck_rum_lcp_seconds", scale: 1000, max: 600, buckets: [0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 10, 20] },
-  INP: { metric: "opsdeck_rum_inp_seconds", scale: 1000, max: 600, buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] },
-  CLS: { metric: "opsdeck_rum_cls", scale: 1, max: 100, buckets: [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2] },
-  FCP: { metric: "opsdeck_rum_fcp_seconds", scale: 1000, max: 600, buckets: [0.5, 1, 1.8, 2.5, 3, 4, 6, 10, 20] },
-  TTFB: { metric: "opsdeck_rum_ttfb_seconds", scale: 1000, max: 600, buckets: [0.1, 0.2, 0.4, 0.8, 1.2, 1.8, 3, 6, 10] },
-} as const;
-export type VitalName = keyof typeof VITALS;
-
-/** The published thresholds: at or below `good` is good, above `poor` is poor (seconds, or CLS). */
-export const THRESHOLDS: Record<VitalName, { good: number; poor: number }> = {
-  LCP: { good: 2.5, poor: 4 },
-  INP: { good: 0.2, poor: 0.5 },
-  CLS: { good: 0.1, poor: 0.25 },
-  FCP: { good: 1.8, poor: 3 },
-  TTFB: { good: 0.8, poor: 1.8 },
+export const BUCKETS: Record<VitalName, { scale: number; max: number; buckets: number[] }> = {
+  LCP: { scale: 1000, max: 600, buckets: [0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 10, 20] },
+  INP: { scale: 1000, max: 600, buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] },
+  // 0 is a boundary of its own: most pages never shift, and their p75 is then 0, not 0.0075.
+  CLS: { scale: 1, max: 100, buckets: [0, 0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2] },
+  FCP: { scale: 1000, max: 600, buckets: [0.5, 1, 1.8, 2.5, 3, 4, 6, 10, 20] },
+  TTFB: { scale: 1000, max: 600, buckets: [0.1, 0.2, 0.4, 0.8, 1.2, 1.8, 3, 6, 10] },
 };
 
 /** The most beacon a browser may send (bytes): a few metrics fit in far less. */
@@ -62,12 +62,12 @@ export type Beacon = z.infer<typeof beaconSchema>;
 export function rumMetricDefs(config: RumConfig): MetricDef[] {
   if (!config.apps.length) return [];
   const routes = [...new Set([...config.apps.flatMap((a) => a.routes), OTHER_ROUTE])];
-  return Object.entries(VITALS).map(([name, v]) =>
+  return (Object.keys(VITALS) as VitalName[]).map((name) =>
     metricDefSchema.parse({
-      name: v.metric,
+      name: VITALS[name].metric,
       help: `Real users' ${name} (web-vitals), by site, route template, device class and navigation type.`,
       type: "histogram",
-      buckets: v.buckets,
+      buckets: BUCKETS[name].buckets,
       labels: [
         { name: "app", values: config.apps.map((a) => a.name) },
         { name: "route", values: routes },
@@ -84,11 +84,11 @@ export function beaconRecords(config: RumConfig, beacon: Beacon): EventRecord[] 
   if (!app) throw new HttpError(400, `app: "${beacon.app.slice(0, 64)}" is not a site listed under rum.apps`);
   const route = routeMatcher(app.routes)(beacon.path);
   return beacon.metrics.map((m, i) => {
-    const vital = VITALS[m.name];
-    const value = m.value / vital.scale;
-    if (value > vital.max) throw new HttpError(400, `metrics.${i}.value: beyond ${vital.max} for ${m.name}`);
+    const { scale, max } = BUCKETS[m.name];
+    const value = m.value / scale;
+    if (value > max) throw new HttpError(400, `metrics.${i}.value: beyond ${max} for ${m.name}`);
     return {
-      m: vital.metric,
+      m: VITALS[m.name].metric,
       v: value,
       l: [app.name, route, beacon.device, m.navigation],
       id: `rum:${m.id}:${m.name}`,

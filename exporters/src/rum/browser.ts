@@ -28,7 +28,9 @@ if (app && Math.random() < SAMPLE_RATE) {
       app,
       path: location.pathname,
       device,
-      metrics: queue.splice(0, 10).map((m) => ({ name: m.name, id: m.id, value: m.value, navigation: m.navigationType })),
+      metrics: queue
+        .splice(0, 10)
+        .map((m) => ({ name: m.name, id: m.id, value: m.value, navigation: m.navigationType })),
     });
     if (!navigator.sendBeacon?.(endpoint, body)) void fetch(endpoint, { method: "POST", body, keepalive: true });
   };

@@ -2,12 +2,25 @@
 // over OTLP; `job` is the app, `instance` one PM2 worker) — traffic, server errors, latency
 // percentiles and the slowest routes, exceptions by type, and the two objectives' burn rates.
 import { dashboardFor } from "@opsdeck/contracts/dashboards";
+import { leLabel, VITALS, type VitalName } from "@opsdeck/contracts/page-load";
 import { labelVariable, opsdeckDashboard, prometheusVariable, tablePanel, timeSeries } from "./panels.ts";
 
 const METRIC = "http_server_request_duration_seconds";
 const s = 'job=~"$service", host_name=~"$host"';
 const rate = (suffix: string, extra = "") => `rate(${METRIC}_${suffix}{${s}${extra}}[$__rate_interval])`;
 const quantile = (q: number, by: string) => `histogram_quantile(${q}, sum by (${by}, le) (${rate("bucket")}))`;
+
+// Real users' page loads (opsdeck_rum_*): few samples a minute on most sites, so over the last hour.
+const vitalP75 = (name: VitalName) =>
+  `histogram_quantile(0.75, sum by (app, route, le) (increase(${VITALS[name].metric}_bucket[1h])))`;
+const vitalPanel = (name: VitalName, description: string) =>
+  timeSeries({
+    title: `${name} p75 (last hour)`,
+    description: `${description} Good at or below ${VITALS[name].good}${VITALS[name].unit}, poor above ${VITALS[name].poor}${VITALS[name].unit} (web.dev).`,
+    unit: VITALS[name].unit === "s" ? "s" : "none",
+    queries: [[vitalP75(name), "{{app}} {{route}}"]],
+    span: 8,
+  });
 
 export const services = () =>
   opsdeckDashboard(dashboardFor("/services")!, {
@@ -80,6 +93,40 @@ export const services = () =>
                 legend: "{{job}} {{http_route}}",
                 instant: true,
               },
+            ],
+            span: 12,
+          }),
+        ],
+      ],
+      [
+        "Page load (real users)",
+        [
+          vitalPanel("LCP", "Largest contentful paint: when the page's main content showed."),
+          vitalPanel("INP", "Interaction to next paint: how fast the page answered a tap or key (only pages someone used)."),
+          vitalPanel("CLS", "Cumulative layout shift: how much the page jumped while loading."),
+          timeSeries({
+            title: "Good page loads (LCP)",
+            description: `Share of the last hour's page loads whose LCP was at most ${VITALS.LCP.good} s.`,
+            unit: "percentunit",
+            queries: [
+              [
+                `sum by (app) (increase(${VITALS.LCP.metric}_bucket{le="${leLabel(VITALS.LCP.good)}"}[1h])) / sum by (app) (increase(${VITALS.LCP.metric}_count[1h]))`,
+                "{{app}}",
+              ],
+            ],
+            span: 12,
+          }),
+          timeSeries({
+            title: "Time to first byte p75: browser and server",
+            description:
+              "The browser's wait for the first byte beside the server's own time for the same route: the difference is the network (and the front door).",
+            unit: "s",
+            queries: [
+              [vitalP75("TTFB"), "{{app}} {{route}} browser"],
+              [
+                `histogram_quantile(0.75, sum by (job, http_route, le) (increase(${METRIC}_bucket{job=~"$service"}[1h])))`,
+                "{{job}} {{http_route}} server",
+              ],
             ],
             span: 12,
           }),
