@@ -458,6 +458,42 @@ async function main() {
     return "401";
   });
 
+  await step(
+    "a browser's page-load beacon through the front door reaches Prometheus, and the script is served",
+    async () => {
+      const script = await fetch(`${front}/ingest/rum.js`);
+      if (!script.ok || !(await script.text()).includes("sendBeacon"))
+        throw new Error(`/ingest/rum.js answered ${script.status}`);
+      // As the portal's pages send it (sendBeacon: a text/plain string, no session, no token).
+      const id = `v5-${Date.now()}-rehearsal`;
+      const beacon = await fetch(`${front}/ingest/rum`, {
+        method: "POST",
+        headers: { "content-type": "text/plain;charset=UTF-8" },
+        body: JSON.stringify({
+          app: "portal",
+          path: "/deploys/abc",
+          device: "mobile",
+          metrics: [{ name: "LCP", id, value: 1800, navigation: "navigate" }],
+        }),
+      });
+      if (beacon.status !== 204) throw new Error(`a beacon answered ${beacon.status}: ${await beacon.text()}`);
+      return eventually(
+        "the beacon in Prometheus",
+        async () => {
+          const q = JSON.parse(
+            inside(
+              "http://prometheus:9090/api/v1/query?query=opsdeck_rum_lcp_seconds_count%7Bapp%3D%22portal%22%2Croute%3D%22%2Fdeploys%2F%3Aid%22%7D",
+            ),
+          ) as { data: { result: { value: [number, string] }[] } };
+          return q.data.result[0]?.value[1] === "1"
+            ? 'opsdeck_rum_lcp_seconds_count{route="/deploys/:id"} 1'
+            : undefined;
+        },
+        60_000,
+      );
+    },
+  );
+
   await step("no alert on a healthy stack but the Watchdog (FilebeatDown's filebeat_up is 1)", () =>
     eventually(
       "quiet",
