@@ -85,7 +85,9 @@ describe("page-load beacons", () => {
     );
     expect(await refused(page("/", [{ name: "FID", id: "v5-9-2", value: 1 }]))).toMatch(/^body: metrics\.0\.name: /);
     expect(await refused(page("/", [{ name: "LCP", id: "v5-9-3", value: 1 }], "fridge"))).toMatch(/^body: device: /);
-    expect(await refused(page("/", [{ name: "LCP", id: "not an id", value: 1 }]))).toMatch(/metrics\.0\.id: a web-vitals id/);
+    expect(await refused(page("/", [{ name: "LCP", id: "not an id", value: 1 }]))).toMatch(
+      /metrics\.0\.id: a web-vitals id/,
+    );
     expect(await refused(page("/", [{ name: "LCP", id: "v5-9-4", value: 1e9 }]))).toBe(
       "metrics.0.value: beyond 600 for LCP",
     );

@@ -102,7 +102,10 @@ export const services = () =>
         "Page load (real users)",
         [
           vitalPanel("LCP", "Largest contentful paint: when the page's main content showed."),
-          vitalPanel("INP", "Interaction to next paint: how fast the page answered a tap or key (only pages someone used)."),
+          vitalPanel(
+            "INP",
+            "Interaction to next paint: how fast the page answered a tap or key (only pages someone used).",
+          ),
           vitalPanel("CLS", "Cumulative layout shift: how much the page jumped while loading."),
           timeSeries({
             title: "Good page loads (LCP)",
