@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds Prometheus and promtool, Alertmanager and amtool, node_exporter and blackbox_exporter from their Go
+# Builds Prometheus and promtool, Alertmanager and amtool, node_exporter, blackbox_exporter and the
+# database exporters (PostgreSQL, MySQL / MariaDB, Redis) from their Go
 # modules at the versions stack/src/versions.ts pins, once per version, into
 # ${OPSDECK_SERVERS_DIR:-~/.cache/opsdeck/servers}/<name>-<version>/ — outside the checkout, so a
 # fresh clone on the same machine finds them and CI does not recompile them on every run.
@@ -15,6 +16,9 @@ prometheus=$(pin PROMETHEUS_VERSION)
 alertmanager=$(pin ALERTMANAGER_VERSION)
 node_exporter=$(pin NODE_EXPORTER_VERSION)
 blackbox_exporter=$(pin BLACKBOX_EXPORTER_VERSION)
+postgres_exporter=$(pin POSTGRES_EXPORTER_VERSION)
+mysqld_exporter=$(pin MYSQLD_EXPORTER_VERSION)
+redis_exporter=$(pin REDIS_EXPORTER_VERSION)
 dir=${OPSDECK_SERVERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/opsdeck/servers}
 command -v go >/dev/null 2>&1 || { echo "setup: Prometheus and Alertmanager are built with Go: install Go 1.25 or newer" >&2; exit 1; }
 
@@ -63,6 +67,11 @@ build prometheus "$prometheus" github.com/prometheus/prometheus "v0.$((major * 1
 build alertmanager "$alertmanager" github.com/prometheus/alertmanager "v$alertmanager" cmd/alertmanager cmd/amtool
 build node_exporter "$node_exporter" github.com/prometheus/node_exporter "v$node_exporter" .
 build blackbox_exporter "$blackbox_exporter" github.com/prometheus/blackbox_exporter "v$blackbox_exporter" .
+# The databases' exporters (opsdeck.yml databases:). redis_exporter stamps its own variables.
+build postgres_exporter "$postgres_exporter" github.com/prometheus-community/postgres_exporter "v$postgres_exporter" cmd/postgres_exporter
+build mysqld_exporter "$mysqld_exporter" github.com/prometheus/mysqld_exporter "v$mysqld_exporter" .
+EXTRA_LDFLAGS="-X main.BuildVersion=v$redis_exporter -X main.BuildCommitSha=module" \
+  build redis_exporter "$redis_exporter" github.com/oliver006/redis_exporter "v$redis_exporter" .
 
 # --rehearsal: what only npm run compose-rehearsal needs. Docker Compose v5 (its main package is
 # cmd/, so the binary is named here) and the Elasticsearch exporter the compose file pins.

@@ -44,6 +44,10 @@ if [ $want_test -eq 1 ]; then
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   # A real DNS server for the DNS probes' test (dnsmasq, on a loopback port).
   [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+  # Real databases for the database exporters' tests (stack/src/databases.ts), started by hand.
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+  [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+  [ -x /usr/bin/redis-server ] || need+=(redis-server)
 fi
 
 if [ $want_rehearsal -eq 1 ]; then

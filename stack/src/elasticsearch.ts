@@ -3,14 +3,13 @@
 // painless, no ingest processors), run single-node on 127.0.0.1 with security off under the
 // machine's Java 17. scripts/setup.sh fetches and unpacks it into .cache/.
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
-import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { freePort, httpOk, spawnProc, unprivileged, waitUntil, type Proc } from "./procs.ts";
 import { REPO } from "./services.ts";
 
 export const ES_VERSION = "8.19.21";
-const NOBODY = 65534;
 
 /**
  * Disk watermarks in free space, not a share of the disk: ES's defaults (85 / 90 / 95 %) stop a
@@ -101,18 +100,8 @@ export async function startElasticsearch(opts: {
       );
   }
   if (opts.snapshotDir) mkdirSync(opts.snapshotDir, { recursive: true });
-  // Elasticsearch refuses to run as root (CI machines often are): run it as `nobody` then,
-  // owning only its own directory.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, opts.dir]);
-    // It must reach its directory: let others pass through (not list) the directories above it.
-    for (let d = dirname(resolve(opts.dir)); d !== "/"; d = dirname(d))
-      if ((statSync(d).mode & 0o001) === 0) chmodSync(d, statSync(d).mode | 0o001);
-  }
-  const [cmd, argv] = asRoot
-    ? ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", bin, ...args]]
-    : [bin, args];
+  // Elasticsearch refuses to run as root: as `nobody` then.
+  const [cmd, argv] = unprivileged(opts.dir, bin, args);
   const proc = spawnProc("elasticsearch", cmd, argv, { env, logFile: opts.logFile });
   const auth: Record<string, string> = opts.security
     ? { authorization: `Basic ${Buffer.from(`${opts.security.user}:${opts.security.password}`).toString("base64")}` }

@@ -12,3 +12,4 @@ export * from "./versions.ts";
 export * from "./agent.ts";
 export * from "./hosts.ts";
 export * from "./blackbox.ts";
+export * from "./databases.ts";

@@ -1,7 +1,8 @@
 // Starting, watching and stopping the processes of the native stack. `npm start` and the
 // integration tests use the same code: free ports, temp dirs, cleanup even on failure.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, createWriteStream, statSync, type WriteStream } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createServer } from "node:net";
 
 /** Whether 127.0.0.1:port can be listened on right now. */
@@ -24,6 +25,21 @@ export async function freePort(): Promise<number> {
     if (await canBind(port)) return port;
   }
   throw new Error("no free port found between 20000 and 32000");
+}
+
+export const NOBODY = 65534;
+
+/**
+ * The command to run a server that refuses root (Elasticsearch, PostgreSQL; CI machines often
+ * are root): as `nobody` then, owning only its own directory, which it can reach (the
+ * directories above it let others pass through, not list). As it is when not root.
+ */
+export function unprivileged(dir: string, bin: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [bin, args];
+  execFileSync("chown", ["-R", `${NOBODY}:${NOBODY}`, dir]);
+  for (let d = dirname(resolve(dir)); d !== "/"; d = dirname(d))
+    if ((statSync(d).mode & 0o001) === 0) chmodSync(d, statSync(d).mode | 0o001);
+  return ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", bin, ...args]];
 }
 
 export interface Proc {

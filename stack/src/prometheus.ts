@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
+import { DATABASE_TYPES, type DatabaseType } from "@opsdeck/core";
 import { agentProbeTargetFiles, probeTargetFiles } from "@opsdeck/core/probes/blackbox";
 import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
@@ -58,6 +59,8 @@ export async function renderPrometheusConfig(opts: {
   agents?: AgentScrape;
   /** Run the probes in targetsDir/probes/*.json through this blackbox_exporter (host:port); unset: no probes job. */
   probes?: { targetsDir: string; blackbox: string };
+  /** Ask each type's exporter (host:port) for the databases in targetsDir/databases/<type>.json; a type unset: no job. */
+  databases?: { targetsDir: string; exporters: Partial<Record<DatabaseType, string>> };
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -87,6 +90,16 @@ export async function renderPrometheusConfig(opts: {
         r.target_label in replacements ? { ...r, replacement: replacements[r.target_label] } : r,
       );
       return [{ ...sc, file_sd_configs: [{ files: [probeTargetFiles(probes.targetsDir)] }], relabel_configs: relabel }];
+    }
+    if ((DATABASE_TYPES as readonly string[]).includes(sc.job_name)) {
+      const type = sc.job_name as DatabaseType;
+      const exporter = opts.databases?.exporters[type];
+      if (!exporter) return [];
+      const relabel = (sc.relabel_configs as { target_label: string }[]).map((r) =>
+        r.target_label === "__address__" ? { ...r, replacement: exporter } : r,
+      );
+      const file = join(opts.databases!.targetsDir, "databases", `${type}.json`);
+      return [{ ...sc, file_sd_configs: [{ files: [file] }], relabel_configs: relabel }];
     }
     if (sc.job_name === "probes-agents") {
       // The agents' blackbox: as the agents' other exporters are scraped, with the probes' targets.
@@ -168,6 +181,7 @@ export async function startTestPrometheus(opts: {
   ruleFiles?: string[];
   agents?: AgentScrape;
   probes?: { targetsDir: string; blackbox: string };
+  databases?: { targetsDir: string; exporters: Partial<Record<DatabaseType, string>> };
   /** More of the config's jobs to scrape, by job name (e.g. node: a node-exporter's textfile series). */
   targets?: Record<string, string[]>;
   resendDelay?: string;
@@ -185,6 +199,7 @@ export async function startTestPrometheus(opts: {
       ruleFiles: opts.ruleFiles,
       agents: opts.agents,
       probes: opts.probes,
+      databases: opts.databases,
     }),
     resendDelay: opts.resendDelay,
     extraArgs: opts.extraArgs,

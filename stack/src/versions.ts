@@ -10,6 +10,11 @@ export const ALERTMANAGER_VERSION = "0.35.0";
 export const NODE_EXPORTER_VERSION = "1.12.1";
 // The newest the Go module proxy serves (it lists none, but answers exact versions).
 export const BLACKBOX_EXPORTER_VERSION = "0.28.0";
+// The database exporters (the newest versions the Go module proxy serves here; Debian's are
+// 2022's: postgres_exporter 0.11, mysqld_exporter 0.14, redis_exporter 1.45).
+export const POSTGRES_EXPORTER_VERSION = "0.17.1";
+export const MYSQLD_EXPORTER_VERSION = "0.19.0";
+export const REDIS_EXPORTER_VERSION = "1.82.0";
 // Only the compose rehearsal (npm run compose-rehearsal) builds these: Docker Compose as servers
 // run it (the CLI plugin), and the Elasticsearch exporter at the compose file's image tag.
 export const COMPOSE_VERSION = "5.6.0";
@@ -32,6 +37,9 @@ export const SERVER_BINARIES = {
   blackboxExporter:
     process.env.OPSDECK_BLACKBOX_EXPORTER_BIN ??
     built("blackbox_exporter", BLACKBOX_EXPORTER_VERSION, "blackbox_exporter"),
+  postgresExporter: built("postgres_exporter", POSTGRES_EXPORTER_VERSION, "postgres_exporter"),
+  mysqldExporter: built("mysqld_exporter", MYSQLD_EXPORTER_VERSION, "mysqld_exporter"),
+  redisExporter: built("redis_exporter", REDIS_EXPORTER_VERSION, "redis_exporter"),
   dockerCompose: built("docker-compose", COMPOSE_VERSION, "docker-compose"),
   elasticsearchExporter: built("elasticsearch_exporter", ES_EXPORTER_VERSION, "elasticsearch_exporter"),
 };

@@ -10,3 +10,4 @@ export * from "./elasticsearch.ts";
 export * from "./stack.ts";
 export * from "./hosts.ts";
 export * from "./probes.ts";
+export * from "./databases.ts";

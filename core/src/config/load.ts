@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { LEVELS } from "../log.ts";
+import { databaseListSchema } from "./databases.ts";
 import { elasticsearchSchema } from "./elasticsearch.ts";
 import { exportersSchema } from "./exporters.ts";
 import { agentsSchema, hostListSchema } from "./hosts.ts";
@@ -25,6 +26,7 @@ export const configSchema = z
     hosts: hostListSchema.default([]),
     agents: agentsSchema.prefault({}),
     probes: probeListSchema.default([]),
+    databases: databaseListSchema.default([]),
   })
   .strict();
 
