@@ -8,9 +8,9 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsPath, changeSummarySchema, timelineSchema } from "@opsdeck/contracts";
 import { hashPassword } from "@opsdeck/core";
-import { freePort, pm2, promQuery, REPO, type Proc } from "@opsdeck/stack";
+import { freePort, pm2, promQuery, REPO, startRedis, type DatabaseServer, type Proc } from "@opsdeck/stack";
 import { dingtalkStandin, wecomStandin } from "@opsdeck/stack/chat-standins";
-import { eventually, getJson, post, TOKEN } from "@opsdeck/stack/testkit";
+import { eventually, getJson, post, tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { ruleMetricNames } from "../provisioning/prometheus/metric-names.ts";
 import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
@@ -27,11 +27,13 @@ let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
 let wecom: Awaited<ReturnType<typeof wecomStandin>>;
 const DING_SECRET = "SECstack0123456789abcdef0123456789";
 let startedAt: number;
+let redis: DatabaseServer | undefined;
 let browser: Browser | undefined;
 const SHOTS = join(REPO, "portal/test/screenshots");
 afterAll(async () => {
   await browser?.close();
   await stack?.stop(15_000);
+  await redis?.proc.stop();
   webhook?.close();
   await Promise.all([ding?.close(), wecom?.close()]);
 });
@@ -44,6 +46,9 @@ beforeAll(async () => {
   ding = await dingtalkStandin({ "ops-token": { secret: DING_SECRET } });
   wecom = await wecomStandin(["team-key"]);
   port = await stackPorts();
+  // A team's Redis, listed under databases: (npm start runs its exporter).
+  const cache = await startRedis({ dir: join(tempDir("stack-redis"), "redis") });
+  redis = cache;
   startedAt = Date.now() / 1000;
   const opsHash = await hashPassword("ops-password-1");
   running = await startStack("stack", () =>
@@ -66,6 +71,17 @@ beforeAll(async () => {
         changes: { portal_url: `http://127.0.0.1:${port.portal}`, timeout_ms: 5000 },
         // The portal as people open it (the front door), for the messages' links.
         links: { portal_url: `http://127.0.0.1:${port.front}` },
+      },
+      {
+        databases: [
+          {
+            name: "cache",
+            type: "redis",
+            address: `127.0.0.1:${cache.port}`,
+            password: cache.password,
+            host: "localhost",
+          },
+        ],
       },
     ),
   );
@@ -133,7 +149,11 @@ describe("npm start (scripts/stack.ts)", () => {
       ["pm2", "1"],
       ["probes", "1"],
       ["prometheus", "1"],
+      ["redis", "1"],
     ]);
+    // The listed Redis, through its exporter, under its name.
+    const [cache] = await promQuery(prom, "redis_up");
+    expect([cache?.metric.database, cache?.metric.host, cache?.value[1]]).toEqual(["cache", "localhost", "1"]);
     // The demo's probe of the front door: the sign-in page answers, with the keyword.
     await eventually(
       () => promQuery(prom, 'probe_success{probe="opsdeck-front-door"}'),
@@ -366,7 +386,9 @@ async function checkSeries() {
   );
   const finished = await post(`${deploys}/series-1/finish`, { event_id: "series-1:end", result: "succeeded" });
   expect(finished.status).toBe(200);
-  const names = ruleMetricNames(join(REPO, "provisioning/prometheus/rules"));
+  // The databases' rules read what only a listed database brings (the demo has none):
+  // stack/test/databases.test.ts finds those on real servers.
+  const names = ruleMetricNames(join(REPO, "provisioning/prometheus/rules"), (file) => file !== "databases.yml");
   expect(names.length).toBeGreaterThan(30);
   const missing = await eventually(
     async () => {

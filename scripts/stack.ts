@@ -16,11 +16,14 @@ import {
   READERS,
   readYaml,
   referencedVariables,
+  DATABASE_TYPES,
+  type DatabaseType,
   type Reader,
 } from "@opsdeck/core";
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
 import { blackboxConfigFile, probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { writeDatabaseFiles } from "@opsdeck/core/databases/exporters";
 import {
   REPO,
   canBind,
@@ -38,6 +41,8 @@ import {
   launchExporter,
   startNodeExporter,
   startBlackbox,
+  startDatabaseExporter,
+  DATABASE_EXPORTER_USER,
   startElasticsearch,
   startPrometheus,
   startFrontDoor,
@@ -121,6 +126,13 @@ async function main() {
   // Elasticsearch's health is watched whenever there is one to watch.
   const esExporter = runEs || config.elasticsearch.url !== undefined;
   const frontDoor = portal.enabled && stack.front_door.enabled;
+  // The databases' exporters: one per type opsdeck.yml lists.
+  const databaseTypes = DATABASE_TYPES.filter((type) => config.databases.some((d) => d.type === type));
+  const databaseExporterPorts: Record<DatabaseType, number> = {
+    postgres: stack.database_exporters.postgres_port,
+    mysql: stack.database_exporters.mysql_port,
+    redis: stack.database_exporters.redis_port,
+  };
   const log = (name: string) => join(stackDir, "logs", `${name}.log`);
   const url = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -142,6 +154,7 @@ async function main() {
     ...(runEs ? ([["elasticsearch", stack.elasticsearch.port]] as [string, number][]) : []),
     ...(esExporter ? ([["elasticsearch exporter", stack.elasticsearch_exporter.port]] as [string, number][]) : []),
     ...(stack.filebeat.enabled ? ([["filebeat", stack.filebeat.http_port]] as [string, number][]) : []),
+    ...databaseTypes.map((type): [string, number] => [`${type} exporter`, databaseExporterPorts[type]]),
   ];
   for (const [name, port] of ports)
     if (!(await canBind(port)))
@@ -212,6 +225,28 @@ async function main() {
         ).proc,
       );
     });
+    // opsdeck.yml's databases: their exporters' credentials (files only they read) and targets.
+    const databaseFiles = { secretsDir: join(stackDir, "database-secrets"), targetsDir: probes.targetsDir };
+    writeDatabaseFiles(databaseFiles, config.databases);
+    // Only Prometheus may ask them (a new password each start, in a file only Prometheus reads).
+    const databaseScrape = {
+      password: randomBytes(24).toString("base64url"),
+      passwordFile: join(stackDir, "database-exporters.password"),
+    };
+    writeFileSync(databaseScrape.passwordFile, databaseScrape.password, { mode: 0o600 });
+    for (const type of databaseTypes)
+      await step(`${type} exporter (${config.databases.filter((d) => d.type === type).length} databases)`, async () => {
+        procs.push(
+          (
+            await startDatabaseExporter(type, {
+              secretsDir: databaseFiles.secretsDir,
+              scrapePassword: databaseScrape.password,
+              port: databaseExporterPorts[type],
+              logFile: log(`${type}-exporter`),
+            })
+          ).proc,
+        );
+      });
     const cfg = (reader: Reader) => ({ configFile: file, env: envFor(reader) });
     if (runEs)
       await step("elasticsearch", async () => {
@@ -321,6 +356,14 @@ async function main() {
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
         agents: prepareAgentScrape({ config, baseDir: dirname(file), prometheusDir: join(stackDir, "prometheus") }),
         probes,
+        databases: {
+          targetsDir: probes.targetsDir,
+          username: DATABASE_EXPORTER_USER,
+          passwordFile: databaseScrape.passwordFile,
+          exporters: Object.fromEntries(
+            databaseTypes.map((type) => [type, `127.0.0.1:${databaseExporterPorts[type]}`]),
+          ),
+        },
       });
       const p = await startPrometheus({
         dir: join(stackDir, "prometheus"),

@@ -5,9 +5,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { freePort, httpOk, spawnProc, unprivileged, waitUntil, type Proc } from "./procs.ts";
+import { freePort, spawnProc, unprivileged, waitUntil, type Proc } from "./procs.ts";
 import { CREDENTIAL_FILES } from "@opsdeck/core/databases/exporters";
 import type { DatabaseType } from "@opsdeck/core";
+import { stringify } from "yaml";
+import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
 import { SERVER_BINARIES } from "./versions.ts";
 
 export interface DatabaseServer {
@@ -171,32 +173,65 @@ export async function startMariadb(opts: { dir: string; maxConnections?: number 
 /** Where each type's exporter listens by default (its upstream port). */
 export const DATABASE_EXPORTER_PORTS: Record<DatabaseType, number> = { postgres: 9187, mysql: 9104, redis: 9121 };
 
+/** Prometheus' user on the database exporters. */
+export const DATABASE_EXPORTER_USER = "prometheus";
+
 /**
  * A type's exporter (built from its Go module, stack/src/versions.ts) on 127.0.0.1:port, in
  * multi-target mode: it connects to a database only when Prometheus names it, with the
- * credentials in secretsDir (core/src/databases/exporters.ts writes them, 0600).
+ * credentials in secretsDir (core/src/databases/exporters.ts writes them, 0600). Only Prometheus
+ * may ask it (basic auth, `scrapePassword`'s bcrypt hash): a multi-target exporter asked for any
+ * target would log in there with the auth module's user and password.
  */
 export async function startDatabaseExporter(
   type: DatabaseType,
-  opts: { secretsDir: string; port?: number; logFile?: string },
+  opts: { secretsDir: string; scrapePassword: string; port?: number; logFile?: string },
 ): Promise<{ proc: Proc; url: string }> {
   const port = opts.port ?? (await freePort());
   const listen = `--web.listen-address=127.0.0.1:${port}`;
   const credentials = join(opts.secretsDir, CREDENTIAL_FILES[type]);
+  const hash = hashAgentPassword(opts.scrapePassword);
+  const webConfig = join(opts.secretsDir, "web.yml");
+  writeFileSync(webConfig, stringify({ basic_auth_users: { [DATABASE_EXPORTER_USER]: hash } }), { mode: 0o600 });
   const [name, bin, args]: [string, string, string[]] =
     type === "postgres"
-      ? ["postgres_exporter", SERVER_BINARIES.postgresExporter, [listen, `--config.file=${credentials}`]]
+      ? [
+          "postgres_exporter",
+          SERVER_BINARIES.postgresExporter,
+          [listen, `--config.file=${credentials}`, `--web.config.file=${webConfig}`],
+        ]
       : type === "mysql"
-        ? ["mysqld_exporter", SERVER_BINARIES.mysqldExporter, [listen, `--config.my-cnf=${credentials}`]]
+        ? [
+            "mysqld_exporter",
+            SERVER_BINARIES.mysqldExporter,
+            [listen, `--config.my-cnf=${credentials}`, `--web.config.file=${webConfig}`],
+          ]
         : // No default address: it connects only where a scrape's target says.
           [
             "redis_exporter",
             SERVER_BINARIES.redisExporter,
             [listen, "--redis.addr=", `--redis.password-file=${credentials}`],
           ];
-  // Only what it needs of the environment: none of OpsDeck's secrets.
-  const proc = spawnProc(name, bin, args, { env: { PATH: process.env.PATH }, logFile: opts.logFile });
+  // Only what it needs of the environment: none of OpsDeck's secrets. redis_exporter takes its
+  // basic auth from flags or the environment only (the hash: never the password in argv).
+  const env = {
+    PATH: process.env.PATH,
+    ...(type === "redis"
+      ? { REDIS_EXPORTER_BASIC_AUTH_USERNAME: DATABASE_EXPORTER_USER, REDIS_EXPORTER_BASIC_AUTH_HASH_PASSWORD: hash }
+      : {}),
+  };
+  const proc = spawnProc(name, bin, args, { env, logFile: opts.logFile });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(name, () => httpOk(`${url}/metrics`), { proc, timeoutMs: 30_000 });
+  const auth = {
+    authorization: `Basic ${Buffer.from(`${DATABASE_EXPORTER_USER}:${opts.scrapePassword}`).toString("base64")}`,
+  };
+  await waitUntil(
+    name,
+    async () => (await fetch(`${url}/metrics`, { headers: auth }).catch(() => undefined))?.ok ?? false,
+    {
+      proc,
+      timeoutMs: 30_000,
+    },
+  );
   return { proc, url };
 }

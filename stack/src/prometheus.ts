@@ -47,6 +47,14 @@ const agentAuth = (agents: AgentScrape) => ({
   ...(agents.caFile ? { tls_config: { ca_file: agents.caFile } } : {}),
 });
 
+/** The database exporters Prometheus asks (host:port per type), with the basic auth only it holds. */
+export interface DatabaseScrape {
+  targetsDir: string;
+  exporters: Partial<Record<DatabaseType, string>>;
+  username: string;
+  passwordFile: string;
+}
+
 export async function renderPrometheusConfig(opts: {
   source: string;
   targets: Record<string, string[]>;
@@ -60,7 +68,7 @@ export async function renderPrometheusConfig(opts: {
   /** Run the probes in targetsDir/probes/*.json through this blackbox_exporter (host:port); unset: no probes job. */
   probes?: { targetsDir: string; blackbox: string };
   /** Ask each type's exporter (host:port) for the databases in targetsDir/databases/<type>.json; a type unset: no job. */
-  databases?: { targetsDir: string; exporters: Partial<Record<DatabaseType, string>> };
+  databases?: DatabaseScrape;
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -98,8 +106,16 @@ export async function renderPrometheusConfig(opts: {
       const relabel = (sc.relabel_configs as { target_label: string }[]).map((r) =>
         r.target_label === "__address__" ? { ...r, replacement: exporter } : r,
       );
-      const file = join(opts.databases!.targetsDir, "databases", `${type}.json`);
-      return [{ ...sc, file_sd_configs: [{ files: [file] }], relabel_configs: relabel }];
+      const { targetsDir, username, passwordFile } = opts.databases!;
+      const file = join(targetsDir, "databases", `${type}.json`);
+      return [
+        {
+          ...sc,
+          basic_auth: { username, password_file: passwordFile },
+          file_sd_configs: [{ files: [file] }],
+          relabel_configs: relabel,
+        },
+      ];
     }
     if (sc.job_name === "probes-agents") {
       // The agents' blackbox: as the agents' other exporters are scraped, with the probes' targets.
@@ -181,7 +197,7 @@ export async function startTestPrometheus(opts: {
   ruleFiles?: string[];
   agents?: AgentScrape;
   probes?: { targetsDir: string; blackbox: string };
-  databases?: { targetsDir: string; exporters: Partial<Record<DatabaseType, string>> };
+  databases?: DatabaseScrape;
   /** More of the config's jobs to scrape, by job name (e.g. node: a node-exporter's textfile series). */
   targets?: Record<string, string[]>;
   resendDelay?: string;

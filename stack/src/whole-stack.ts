@@ -23,6 +23,7 @@ export const STACK_SERVICES = [
   "grafana",
   "kibana",
   "demoShop",
+  "redisExporter",
 ] as const;
 export type StackPorts = Record<(typeof STACK_SERVICES)[number], number>;
 
@@ -35,7 +36,7 @@ export async function stackPorts(): Promise<StackPorts> {
 /**
  * opsdeck.yml for the whole stack with the demo; `portal`, `elasticsearch` and `notifier` are
  * merged into their sections (an `elasticsearch.url` uses that server instead of starting one),
- * `sections` adds top-level ones (probes).
+ * `sections` adds top-level ones (probes, databases).
  */
 export const stackConfig = (
   port: StackPorts,
@@ -71,6 +72,8 @@ export const stackConfig = (
       },
       demo: true,
       demo_shop: { port: port.demoShop },
+      // Started only for a `databases:` entry of that type (a test adds one).
+      database_exporters: { redis_port: port.redisExporter },
     },
     // Other hosts: the stack generates the password (secrets.env); the hosts file is beside this file.
     agents: { password: "${OPSDECK_AGENT_PASSWORD:-}", targets_dir: "${OPSDECK_TARGETS_DIR:-data/targets}" },

@@ -2,13 +2,15 @@
 // and Redis on loopback with a monitoring user as the README makes one; OpsDeck's files for
 // their exporters (built from their Go modules, one per type in multi-target mode); a real
 // Prometheus scraping each database through its type's exporter. A wrong password says so.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseListSchema, DATABASE_TYPES } from "@opsdeck/core";
 import { writeDatabaseFiles } from "@opsdeck/core/databases/exporters";
 import {
+  DATABASE_EXPORTER_USER,
   promQuery,
+  REPO,
   startDatabaseExporter,
   startMariadb,
   startPostgres,
@@ -18,11 +20,13 @@ import {
   type Proc,
 } from "@opsdeck/stack";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
+import { ruleMetricNames } from "../../provisioning/prometheus/metric-names.ts";
 
 const dir = tempDir("databases");
 const procs: Proc[] = [];
 let prom: string;
 const exporters: Record<string, string> = {};
+const SCRAPE_PASSWORD = "prometheus-scrape-password-0123";
 afterAll(() => stopAll(procs.reverse()));
 
 beforeAll(async () => {
@@ -55,9 +59,15 @@ beforeAll(async () => {
     },
   ]);
   const files = { secretsDir: join(dir, "secrets"), targetsDir: join(dir, "targets") };
+  const passwordFile = join(dir, "scrape.password");
+  writeFileSync(passwordFile, SCRAPE_PASSWORD, { mode: 0o600 });
   writeDatabaseFiles(files, databases);
   for (const type of DATABASE_TYPES) {
-    const exporter = await startDatabaseExporter(type, { ...files, logFile: join(dir, `${type}-exporter.log`) });
+    const exporter = await startDatabaseExporter(type, {
+      secretsDir: files.secretsDir,
+      scrapePassword: SCRAPE_PASSWORD,
+      logFile: join(dir, `${type}-exporter.log`),
+    });
     procs.push(exporter.proc);
     exporters[type] = new URL(exporter.url).host;
   }
@@ -66,7 +76,7 @@ beforeAll(async () => {
     // postgres_exporter takes a second to give up on a refused password: more than a 1 s scrape.
     scrapeInterval: "2s",
     ruleFiles: [],
-    databases: { targetsDir: files.targetsDir, exporters },
+    databases: { targetsDir: files.targetsDir, exporters, username: DATABASE_EXPORTER_USER, passwordFile },
   });
   procs.push(p.proc);
   prom = p.url;
@@ -122,4 +132,29 @@ describe("the databases opsdeck.yml lists", () => {
     expect(labels).not.toContain("monitor-password");
     expect(labels).not.toContain("redis-password");
   }, 60_000);
+
+  it("bring every series the databases' rules read (a replica's lag aside: there is no replica here)", async () => {
+    const names = ruleMetricNames(join(REPO, "provisioning/prometheus/rules"), (file) => file === "databases.yml");
+    const REPLICA_ONLY = ["mysql_slave_status_seconds_behind_master"];
+    const missing: string[] = [];
+    for (const name of names.filter((n) => !n.includes(":") && !REPLICA_ONLY.includes(n)))
+      if ((await promQuery(prom, `count({__name__="${name}"})`)).length === 0) missing.push(name);
+    expect(names.length).toBeGreaterThan(15);
+    expect(missing).toEqual([]);
+  }, 60_000);
+
+  it("answer only Prometheus: asked for another target without its password, no credentials are lent", async () => {
+    // Someone on the machine points the PostgreSQL exporter at a server of their own, naming
+    // shop-db's auth module: refused before any connection is made.
+    const trap = "postgresql%3A%2F%2F127.0.0.1%3A1%2Fpostgres";
+    for (const [type, path] of [
+      ["postgres", `/probe?auth_module=shop-db&target=${trap}`],
+      ["mysql", "/probe?auth_module=client.orders&target=127.0.0.1:1"],
+      ["redis", "/scrape?target=redis://127.0.0.1:1"],
+    ] as const) {
+      expect((await fetch(`http://${exporters[type]}${path}`)).status, type).toBe(401);
+      const wrong = { authorization: `Basic ${Buffer.from(`${DATABASE_EXPORTER_USER}:guess`).toString("base64")}` };
+      expect((await fetch(`http://${exporters[type]}${path}`, { headers: wrong })).status, type).toBe(401);
+    }
+  });
 });

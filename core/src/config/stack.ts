@@ -23,6 +23,11 @@ export const stackSchema = z
       .object({ port: port(9115) })
       .strict()
       .prefault({}),
+    /** The databases' exporters (one per type, started when databases: lists one of that type). */
+    database_exporters: z
+      .object({ postgres_port: port(9187), mysql_port: port(9104), redis_port: port(9121) })
+      .strict()
+      .prefault({}),
     /** Elasticsearch for logs; its heap is fixed (the JVM default, half the machine, is far too much). */
     elasticsearch: z
       .object({
