@@ -93,7 +93,11 @@ if (PORT) {
     ? `<script src="${front}/ingest/rum.js" data-app="demo-shop" data-endpoint="${front}/ingest/rum" async></script>`
     : "";
   const page = (body) => `<!doctype html><meta charset="utf-8"><title>Demo shop</title>${rum}${body}`;
-  shop.get("/", (_req, res) => res.send(page("<h1>Demo shop</h1><button>加入购物车</button>")));
+  // Its button does a little work, as a cart update does: a tap on it is an interaction (INP).
+  const cart =
+    "<script>document.querySelector('button').onclick = () => { const t = performance.now(); " +
+    "while (performance.now() - t < 80); document.title = 'Demo shop (1)'; };</script>";
+  shop.get("/", (_req, res) => res.send(page(`<h1>Demo shop</h1><button>加入购物车</button>${cart}`)));
   shop.get("/products/:id", (req, res) => {
     const wait = Math.random() < 0.05 ? 400 + Math.random() * 800 : Math.random() * 30;
     // A browser gets the product's page; the shoppers' fetches (Accept: */*) its JSON.

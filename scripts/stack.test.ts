@@ -206,8 +206,9 @@ describe("npm start (scripts/stack.ts)", () => {
     );
     expect(shop[0]._source.event.dataset).toBe("pm2.log");
     expect(shop[0]._source.message).toMatch(/^INFO order \w+ paid via/); // PM2's timestamp prefix parsed off
+    // (Its first line: by then it may have crashed and said so too.)
     const worker = await eventually(
-      () => search({ term: { "service.name": "demo-worker" } }),
+      () => search({ bool: { filter: [{ term: { "service.name": "demo-worker" } }, { match: { message: "up" } }] } }),
       (hits) => hits.length > 0,
       60_000,
     );

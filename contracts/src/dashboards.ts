@@ -46,6 +46,12 @@ export const GRAFANA_DASHBOARDS = [
     page: "/services",
   },
   {
+    uid: "opsdeck-databases",
+    folder: "Applications",
+    title: { en: "Databases", "zh-CN": "数据库" },
+    page: "/services",
+  },
+  {
     uid: "opsdeck-deploys",
     folder: "Delivery",
     title: { en: "Deploys & DORA", "zh-CN": "部署与 DORA 指标" },

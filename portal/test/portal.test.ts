@@ -16,7 +16,17 @@ import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { esClient, indexName } from "@opsdeck/core/elastic";
 import { readSse, type ParsedEvent } from "@opsdeck/core/sse";
 import { filebeatDoc } from "@opsdeck/stack/filebeat-docs";
-import { freePort, promQuery, REPO, launchPortal, startAgentHost, type AgentHost, type Proc } from "@opsdeck/stack";
+import {
+  freePort,
+  promQuery,
+  REPO,
+  launchPortal,
+  startAgentHost,
+  startRedis,
+  type AgentHost,
+  type DatabaseServer,
+  type Proc,
+} from "@opsdeck/stack";
 import { eventually, getJson, post, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
@@ -37,6 +47,8 @@ const grafanaHits: string[] = [];
 let port: StackPorts & { broken: number; slow: number };
 /** A page that answers, slowly (1.2 s): a probe of it is "slow", not down; and one it does not have (404). */
 let slowPage: Server;
+/** The team's Redis, listed under databases: (the Services page's databases section). */
+let redis: DatabaseServer;
 const url = (p: number) => `http://127.0.0.1:${p}`;
 /** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
 const front = () => url(port.front);
@@ -87,6 +99,7 @@ const config = (portal: Record<string, unknown> = {}, elasticsearch: Record<stri
         },
         { name: "slow-page", type: "http", target: `${url(port.slow)}/`, slow_ms: 300 },
       ],
+      databases: [{ name: "cache", type: "redis", address: `127.0.0.1:${redis.port}`, password: redis.password }],
     },
   );
 
@@ -101,6 +114,7 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "text/html" }).end("<h1>Grafana stand-in</h1>");
   });
   await new Promise<void>((r) => grafana.listen(port.grafana, "127.0.0.1", r));
+  redis = await startRedis({ dir: join(tempDir("portal-redis"), "redis") });
   stack = await startStack("portal", () => config());
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
@@ -113,6 +127,7 @@ afterAll(async () => {
   grafana?.close();
   slowPage?.close();
   await stack?.stop();
+  await redis?.proc.stop();
 });
 
 async function signIn(page: Page, name: string, password: string, base = front()) {
@@ -1130,6 +1145,10 @@ describe("portal", () => {
       /^良好 100% · 待改进 0% · 较差 0%$/,
     );
     expect(await page.locator('[data-widget="page-load"] tr[data-page^="portal /"]').count()).toBeGreaterThan(0);
+    // The Redis opsdeck.yml lists, through its exporter: reachable, its clients against maxclients.
+    const cache = page.locator('[data-widget="databases"] tr[data-database="cache"]');
+    await expect(cache.locator('[data-column="state"]').textContent()).resolves.toBe("正常");
+    await expect(cache.locator('[data-column="connections"]').textContent()).resolves.toMatch(/^\d+ \/ 100 \d+%$/);
     await shot(page, "services-page-load-zh");
     await page.close();
   });

@@ -23,15 +23,16 @@ export const NAVIGATIONS = [
 /**
  * Each metric's histogram buckets (its value scaled from the browser's milliseconds to seconds;
  * CLS has no unit): the published thresholds (contracts/page-load.ts) are boundaries, so the
- * good / needs-improvement / poor shares are exact.
+ * good / needs-improvement / poor shares are exact; finer below them, where fast pages are (a
+ * p75 is interpolated within its bucket).
  */
 export const BUCKETS: Record<VitalName, { scale: number; max: number; buckets: number[] }> = {
-  LCP: { scale: 1000, max: 600, buckets: [0.5, 1, 1.5, 2, 2.5, 3, 4, 6, 10, 20] },
-  INP: { scale: 1000, max: 600, buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] },
+  LCP: { scale: 1000, max: 600, buckets: [0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 6, 10, 20] },
+  INP: { scale: 1000, max: 600, buckets: [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5] },
   // 0 is a boundary of its own: most pages never shift, and their p75 is then 0, not 0.0075.
   CLS: { scale: 1, max: 100, buckets: [0, 0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2] },
-  FCP: { scale: 1000, max: 600, buckets: [0.5, 1, 1.8, 2.5, 3, 4, 6, 10, 20] },
-  TTFB: { scale: 1000, max: 600, buckets: [0.1, 0.2, 0.4, 0.8, 1.2, 1.8, 3, 6, 10] },
+  FCP: { scale: 1000, max: 600, buckets: [0.25, 0.5, 0.75, 1, 1.8, 2.5, 3, 4, 6, 10, 20] },
+  TTFB: { scale: 1000, max: 600, buckets: [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.2, 1.8, 3, 6, 10] },
 };
 
 /** The most beacon a browser may send (bytes): a few metrics fit in far less. */

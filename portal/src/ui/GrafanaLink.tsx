@@ -1,6 +1,6 @@
 // A link from a portal page to the provisioned Grafana dashboard that shows the same things,
 // with the same time range (provisioning/grafana); nothing when portal.grafana.url is unset.
-import { dashboardFor, type PortalPage } from "@opsdeck/contracts/dashboards";
+import { dashboardFor, GRAFANA_DASHBOARDS, type PortalPage } from "@opsdeck/contracts/dashboards";
 import { config } from "@/lib/config.ts";
 import type { Dict, Lang } from "@/lib/i18n.ts";
 
@@ -17,9 +17,22 @@ export function grafanaDashboardUrl(base: string, uid: string, range: { from: st
   return `${under(base, `d/${uid}`)}?${query}${kiosk ? "&kiosk" : ""}`;
 }
 
-export function GrafanaLink({ page, from, t, lang }: { page: PortalPage; from: string; t: Dict; lang: Lang }) {
+/** The page's dashboard, or (`uid`) another of the page's dashboards. */
+export function GrafanaLink({
+  page,
+  uid,
+  from,
+  t,
+  lang,
+}: {
+  page: PortalPage;
+  uid?: string;
+  from: string;
+  t: Dict;
+  lang: Lang;
+}) {
   const base = config().portal.grafana.url;
-  const dashboard = dashboardFor(page);
+  const dashboard = uid ? GRAFANA_DASHBOARDS.find((d) => d.uid === uid && d.page === page) : dashboardFor(page);
   if (!base || !dashboard) return null;
   return (
     <a

@@ -7,6 +7,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { GRAFANA_DASHBOARDS } from "@opsdeck/contracts/dashboards";
 import { DEFAULT_BUSINESS_METRICS, metricDefSchema, type MetricDef } from "@opsdeck/core/config";
 import { business } from "./business.ts";
+import { databases } from "./databases.ts";
 import { deploys } from "./deploys.ts";
 import { host } from "./host.ts";
 import { logsDashboard } from "./logs.ts";
@@ -26,6 +27,7 @@ export function buildDashboards(
     "opsdeck-host": host(),
     "opsdeck-pm2": pm2(),
     "opsdeck-services": services(),
+    "opsdeck-databases": databases(),
     "opsdeck-deploys": deploys(),
     "opsdeck-business": business(businessMetrics),
     "opsdeck-probes": probes(),

@@ -1,12 +1,14 @@
 // Services: each app that sends its requests (OpsDeck's preload, README "Request metrics") —
 // requests/s, the share of server errors, p50 / p95 / p99 over the last 5 minutes, its slowest
 // routes, the exceptions its requests raised by type, and links to its processes, logs and deploys;
-// then its pages' load as real users' browsers saw it (features/page-load/).
+// then its pages' load as real users' browsers saw it (features/page-load/), and the databases
+// it waits on (features/databases/).
 import Link from "next/link";
 import { fmt, latencyText as latency } from "@/lib/format.ts";
 import { dict } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
 import { EXCEPTIONS_QUERY, ROUTE_QUERIES, SERVICE_QUERIES, SLOWEST_ROUTES } from "./queries.ts";
+import { DatabasesSection } from "@/features/databases/DatabasesSection.tsx";
 import { PageLoadSection } from "@/features/page-load/PageLoadSection.tsx";
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { SourceErrorPage } from "@/ui/SourceErrorPage.tsx";
@@ -119,6 +121,7 @@ export default async function Services() {
         </table>
       )}
       <PageLoadSection t={t} reader={reader} />
+      <DatabasesSection t={t} lang={lang} />
     </main>
   );
 }
