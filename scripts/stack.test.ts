@@ -8,7 +8,17 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsPath, changeSummarySchema, timelineSchema } from "@opsdeck/contracts";
 import { hashPassword } from "@opsdeck/core";
-import { freePort, pm2, promQuery, REPO, startRedis, type DatabaseServer, type Proc } from "@opsdeck/stack";
+import {
+  freePort,
+  pm2,
+  promQuery,
+  REPO,
+  startMariadb,
+  startPostgres,
+  startRedis,
+  type DatabaseServer,
+  type Proc,
+} from "@opsdeck/stack";
 import { dingtalkStandin, wecomStandin } from "@opsdeck/stack/chat-standins";
 import { eventually, getJson, post, tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
@@ -27,13 +37,13 @@ let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
 let wecom: Awaited<ReturnType<typeof wecomStandin>>;
 const DING_SECRET = "SECstack0123456789abcdef0123456789";
 let startedAt: number;
-let redis: DatabaseServer | undefined;
+const databaseServers: DatabaseServer[] = [];
 let browser: Browser | undefined;
 const SHOTS = join(REPO, "portal/test/screenshots");
 afterAll(async () => {
   await browser?.close();
   await stack?.stop(15_000);
-  await redis?.proc.stop();
+  await Promise.all(databaseServers.map((d) => d.proc.stop()));
   webhook?.close();
   await Promise.all([ding?.close(), wecom?.close()]);
 });
@@ -46,9 +56,14 @@ beforeAll(async () => {
   ding = await dingtalkStandin({ "ops-token": { secret: DING_SECRET } });
   wecom = await wecomStandin(["team-key"]);
   port = await stackPorts();
-  // A team's Redis, listed under databases: (npm start runs its exporter).
-  const cache = await startRedis({ dir: join(tempDir("stack-redis"), "redis") });
-  redis = cache;
+  // A team's databases, listed under databases: (npm start runs one exporter per type).
+  const dbDir = tempDir("stack-databases");
+  const [shopDb, ordersDb, cache] = await Promise.all([
+    startPostgres({ dir: join(dbDir, "postgres") }),
+    startMariadb({ dir: join(dbDir, "mariadb") }),
+    startRedis({ dir: join(dbDir, "redis") }),
+  ]);
+  databaseServers.push(shopDb, ordersDb, cache);
   startedAt = Date.now() / 1000;
   const opsHash = await hashPassword("ops-password-1");
   running = await startStack("stack", () =>
@@ -74,6 +89,21 @@ beforeAll(async () => {
       },
       {
         databases: [
+          {
+            name: "shop-db",
+            type: "postgres",
+            address: `127.0.0.1:${shopDb.port}`,
+            user: shopDb.user,
+            password: shopDb.password,
+            sslmode: "disable",
+          },
+          {
+            name: "orders",
+            type: "mysql",
+            address: `127.0.0.1:${ordersDb.port}`,
+            user: ordersDb.user,
+            password: ordersDb.password,
+          },
           {
             name: "cache",
             type: "redis",
@@ -144,9 +174,11 @@ describe("npm start (scripts/stack.ts)", () => {
       ["business", "1"],
       ["deploy", "1"],
       ["elasticsearch", "1"],
+      ["mysql", "1"],
       ["node", "1"],
       ["notifier", "1"],
       ["pm2", "1"],
+      ["postgres", "1"],
       ["probes", "1"],
       ["prometheus", "1"],
       ["redis", "1"],
@@ -305,6 +337,7 @@ const EMPTY_UNTIL: Record<string, string> = {
     "counted per receiver once a notification arrives for a receiver with no channel (this stack has one)",
   "opsdeck-stack / Requests rejected / A": "counted per HTTP status from the deploy exporter's first rejected write",
   "opsdeck-stack / Requests rejected / B": "counted per HTTP status from the business exporter's first rejected event",
+  "opsdeck-databases / Replication lag / B": "only a MySQL replica reports its lag (these databases are primaries)",
   "opsdeck-stack / Deliveries and failures / B":
     "counted per channel, kind and code from a channel's first failed send",
 };
@@ -322,6 +355,9 @@ async function checkDashboards() {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port.demoShop}/`);
     await page.click("button");
+    // The tap's timing is known once the next frame is painted: leave only after it.
+    await page.waitForFunction(() => document.title === "Demo shop (1)");
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.goto("about:blank");
   } finally {
     await browser.close();

@@ -103,7 +103,7 @@ export async function startPostgres(opts: { dir: string; maxConnections?: number
   return { proc, port, user: "opsdeck_monitor", password };
 }
 
-/** Redis with a password (requirepass), nothing saved to disk. */
+/** Redis with a password (requirepass), a maxmemory, nothing saved to disk. */
 export async function startRedis(opts: { dir: string; maxClients?: number }): Promise<DatabaseServer> {
   const port = await freePort();
   mkdirSync(opts.dir, { recursive: true });
@@ -117,6 +117,7 @@ export async function startRedis(opts: { dir: string; maxClients?: number }): Pr
       `dir ${opts.dir}`,
       `requirepass ${password}`,
       `maxclients ${opts.maxClients ?? 100}`,
+      "maxmemory 64mb",
       'save ""',
       "appendonly no",
     ].join("\n") + "\n",
