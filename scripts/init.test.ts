@@ -129,7 +129,7 @@ describe("the init job", () => {
   it("checks what Grafana will provision", () => {
     const said: string[] = [];
     checkGrafana((l) => said.push(l));
-    expect(said).toEqual(["grafana: 4 datasources and 7 dashboards to provision"]);
+    expect(said).toEqual(["grafana: 4 datasources and 9 dashboards to provision"]);
   });
 
   it("imports Kibana's saved objects as elastic, and again with the same result", async () => {

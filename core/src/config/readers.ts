@@ -15,7 +15,8 @@ export const READERS = {
     // Only to pass an operator's "this deploy caused an incident" on (audited, CSRF-checked).
     "exporters.deploy.token",
     "notifier.port",
-    // Whether to load the page-load script (the business exporter takes its beacons).
+    // Whether to load the page-load script (the business exporter, when it runs, takes its beacons).
+    "exporters.business.enabled",
     "exporters.business.rum.apps",
     // Only to ask the notifier for a test message on a channel (operators, from the Alerts page).
     "notifier.token",

@@ -14,7 +14,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const theme = (await cookies()).get("theme")?.value === "dark" ? "dark" : "light";
   // Real users' page-load timings (exporters.business.rum), when the portal is a listed site: the
   // script comes through the front door with this request's CSP nonce (proxy.ts).
-  const rum = config().exporters.business.rum.apps.some((app) => app.name === "portal");
+  const { business } = config().exporters;
+  const rum = business.enabled && business.rum.apps.some((app) => app.name === "portal");
   const nonce = /'nonce-([^']+)'/.exec((await headers()).get("content-security-policy") ?? "")?.[1];
   return (
     <html lang={lang} data-theme={theme}>

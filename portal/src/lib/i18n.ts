@@ -449,7 +449,7 @@ const zh = {
   db_replication_lag: "复制延迟",
   page_load: "页面加载（真实用户，近 1 小时）",
   page_load_intro:
-    "浏览器上报的 Web Vitals（LCP、INP、CLS 取第 75 百分位，按官方阈值评级），以及浏览器首字节时间与服务端自身耗时的对比：两者之差是网络时间。",
+    "浏览器上报的网页核心指标（LCP、INP、CLS 取第 75 百分位，按官方阈值评级），以及浏览器首字节时间与服务端自身耗时的对比：两者之差是网络时间。",
   page_load_none: "还没有页面加载数据：在页面中加载 OpsDeck 的页面脚本（见 README“页面加载”）。",
   page_load_page: "站点 · 路由 · 设备",
   page_load_ttfb: "首字节 p75：浏览器 / 服务端",
