@@ -137,7 +137,8 @@ export function TimeSeries({
     <section className="card" data-chart={title}>
       <h2>{title}</h2>
       {/* Series are hosts and projects, named as they are; the axes are figures and times. */}
-      <div ref={ref} translate="no" />
+      {/* Its room is kept before the chart is drawn (after hydration): the page does not jump. */}
+      <div ref={ref} className="chart-area" translate="no" />
     </section>
   );
 }
