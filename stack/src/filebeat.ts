@@ -85,7 +85,10 @@ export interface LogFiles {
 }
 
 interface FilebeatCounters {
-  libbeat: { output: { events: { acked: number } }; pipeline: { events: { active: number; published: number } } };
+  libbeat: {
+    output: { events: { acked: number; dropped?: number; failed?: number } };
+    pipeline: { events: { active: number; published: number } };
+  };
 }
 
 /**
@@ -149,8 +152,9 @@ export async function shipLogs(opts: {
     // Done when all it published is acknowledged and nothing more comes for 3 s (a multiline
     // event is flushed 2 s after its last line).
     let acked = 0;
+    let dropped = 0;
     let since = Date.now();
-    let last = "";
+    let progress = "";
     const statsUrl = fb.statsUrl;
     await waitUntil(
       "filebeat to ship every line",
@@ -158,17 +162,23 @@ export async function shipLogs(opts: {
         const stats = (await (await fetch(`${statsUrl}/stats`)).json()) as FilebeatCounters;
         const { output, pipeline } = stats.libbeat;
         acked = output.events.acked;
-        const now = `${pipeline.events.published}/${acked}/${pipeline.events.active}`;
-        if (now !== last) [last, since] = [now, Date.now()];
-        return (
+        dropped = output.events.dropped ?? 0;
+        const now = `published ${pipeline.events.published}, acked ${acked}, active ${pipeline.events.active}, dropped ${dropped}`;
+        if (now !== progress) [progress, since] = [now, Date.now()];
+        // An event Elasticsearch refused for good (a mapping conflict) is dropped: waiting cannot help.
+        if (dropped > 0) return true;
+        const done =
           acked >= (opts.expectEvents ?? 1) &&
           acked === pipeline.events.published &&
           pipeline.events.active === 0 &&
-          Date.now() - since > 3000
-        );
+          Date.now() - since > 3000;
+        // Thrown so a timeout says how far Filebeat got.
+        if (!done) throw new Error(now);
+        return true;
       },
-      { proc: fb.proc, timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250 },
+      { proc: fb.proc, timeoutMs: opts.timeoutMs ?? 90_000, intervalMs: 250 },
     );
+    if (dropped > 0) throw new Error(`Filebeat dropped events (${progress}):\n${fb.proc.tail(40)}`);
     await fetch(`${opts.elasticsearchUrl}/${opts.indexPrefix}-*/_refresh`, { method: "POST" });
     return { events: acked, seconds: (since - started) / 1000 };
   } finally {
