@@ -37,7 +37,7 @@ COPY --from=build /opsdeck/core/package.json core/
 COPY --from=build /opsdeck/contracts contracts
 # Every path a named volume is mounted at, owned by node: Docker gives a fresh volume the owner
 # of the path in the image, and makes it root's where the image has none.
-RUN mkdir -p /opsdeck/data /opsdeck/rendered/prometheus /opsdeck/rendered/alertmanager /opsdeck/rendered/targets /opsdeck/rendered/probe-secrets \
+RUN mkdir -p /opsdeck/data /opsdeck/rendered/prometheus /opsdeck/rendered/alertmanager /opsdeck/rendered/targets /opsdeck/rendered/probe-secrets /opsdeck/rendered/database-secrets/postgres /opsdeck/rendered/database-secrets/mysql /opsdeck/rendered/database-secrets/redis \
   && chown -R node:node /opsdeck/data /opsdeck/rendered
 USER node
 CMD ["node", "dist/portal-server.mjs"]

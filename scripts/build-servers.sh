@@ -73,12 +73,16 @@ build mysqld_exporter "$mysqld_exporter" github.com/prometheus/mysqld_exporter "
 EXTRA_LDFLAGS="-X main.BuildVersion=v$redis_exporter -X main.BuildCommitSha=module" \
   build redis_exporter "$redis_exporter" github.com/oliver006/redis_exporter "v$redis_exporter" .
 
-# --rehearsal: what only npm run compose-rehearsal needs. Docker Compose v5 (its main package is
-# cmd/, so the binary is named here) and the Elasticsearch exporter the compose file pins.
-if [ "${1:-}" = "--rehearsal" ]; then
+# --test: Docker Compose v5, which validates docker-compose.monitoring.yml in the tests (Debian's
+# docker-compose is 1.29, older than what servers run) and runs it in the rehearsal. Its main
+# package is cmd/, so the binary is named here.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--rehearsal" ]; then
   compose=$(pin COMPOSE_VERSION)
-  es_exporter=$(pin ES_EXPORTER_VERSION)
   OUTPUT=docker-compose EXTRA_LDFLAGS="-X github.com/docker/compose/v5/internal.Version=v$compose" \
     build docker-compose "$compose" github.com/docker/compose/v5 "v$compose" cmd
+fi
+# --rehearsal: what only npm run compose-rehearsal needs, the Elasticsearch exporter the compose file pins.
+if [ "${1:-}" = "--rehearsal" ]; then
+  es_exporter=$(pin ES_EXPORTER_VERSION)
   build elasticsearch_exporter "$es_exporter" github.com/prometheus-community/elasticsearch_exporter "v$es_exporter" .
 fi

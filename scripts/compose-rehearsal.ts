@@ -12,7 +12,8 @@
 //
 // The "server" is a copy of this checkout under ~/.cache/opsdeck/rehearsal/server/opsdeck, with
 // .env and opsdeck.yml made as the README says; the "host" runs a PM2 daemon with a small app
-// and the PM2 exporter on the Docker bridge's address, as provisioning/systemd/ has it.
+// and the PM2 exporter on the Docker bridge's address, as provisioning/systemd/ has it, and a real
+// PostgreSQL and Redis (Debian's) that opsdeck.yml lists at 127.0.0.1, as a team's own.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +21,17 @@ import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { INSTRUMENT } from "./build.ts";
-import { freePort, pm2, PM2_EXPORTER_NODE_FLAGS, REPO, spawnProc, type Proc } from "@opsdeck/stack";
+import {
+  freePort,
+  pm2,
+  PM2_EXPORTER_NODE_FLAGS,
+  REPO,
+  spawnProc,
+  startPostgres,
+  startRedis,
+  type DatabaseServer,
+  type Proc,
+} from "@opsdeck/stack";
 import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
 import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
 import { CACHE, DOCKER_CONFIG, env, eventually, run } from "./compose-rehearsal/shell.ts";
@@ -95,6 +106,8 @@ async function serverCheckout() {
         LOG_TIMEZONE: "Asia/Shanghai",
         ES_HEAP: "512m",
         OPSDECK_PORTAL_ADMIN_HASH: `'${hash}'`,
+        // The exporters of the databases opsdeck.yml lists (README, Databases).
+        COMPOSE_PROFILES: "postgres,redis",
       };
       const v = set[name] ?? (value.includes("CHANGE_ME") ? randomBytes(24).toString("hex") : value);
       secrets[name] = v.replace(/^'(.*)'$/, "$1");
@@ -110,6 +123,8 @@ async function serverCheckout() {
   if (!/^probes: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `probes: []` line");
   // …and the host as a push host (its token, for its apps' request metrics through the front door).
   if (!/^hosts: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `hosts: []` line");
+  // …and the host's PostgreSQL and Redis at 127.0.0.1, their passwords in databases.env.
+  if (!/^databases: \[\]$/m.test(example)) throw new Error("opsdeck.example.yml has no `databases: []` line");
   writeFileSync(
     join(SERVER, "opsdeck.yml"),
     example
@@ -120,7 +135,20 @@ async function serverCheckout() {
       .replace(
         /^hosts: \[\]$/m,
         `hosts:\n  - { name: shop-host, address: shop-host, mode: push, push_token_sha256: ${HOST_TOKEN.sha256} }`,
+      )
+      .replace(
+        /^databases: \[\]$/m,
+        [
+          "databases:",
+          `  - { name: main, type: postgres, address: "127.0.0.1:${hostDatabases.postgres.port}", user: ${hostDatabases.postgres.user}, password: "\${SHOP_PG_MONITOR_PASSWORD}", sslmode: disable }`,
+          `  - { name: cache, type: redis, address: "127.0.0.1:${hostDatabases.redis.port}", password: "\${SHOP_REDIS_PASSWORD}" }`,
+        ].join("\n"),
       ),
+  );
+  writeFileSync(
+    join(SERVER, "databases.env"),
+    `SHOP_PG_MONITOR_PASSWORD=${hostDatabases.postgres.password}\nSHOP_REDIS_PASSWORD=${hostDatabases.redis.password}\n`,
+    { mode: 0o600 },
   );
   const preflight = spawnSync("bash", ["scripts/preflight.sh"], { cwd: SERVER, env, encoding: "utf8" });
   const fixes = preflight.stdout.split("\n").filter((l) => l.startsWith("  FIX"));
@@ -129,6 +157,20 @@ async function serverCheckout() {
 }
 
 const hostProcs: Proc[] = [];
+let hostDatabases: { postgres: DatabaseServer; redis: DatabaseServer };
+/** The host's PostgreSQL and Redis, listening on loopback and the Docker bridge (where containers reach the host). */
+async function databases() {
+  const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
+  // Docker's networks: the exporters' containers connect from there.
+  const listen = { addresses: [bridge], clients: "172.16.0.0/12" };
+  rmSync(join(HOST, "postgres"), { recursive: true, force: true });
+  const postgres = await startPostgres({ dir: join(HOST, "postgres"), listen });
+  hostProcs.push(postgres.proc);
+  const redis = await startRedis({ dir: join(HOST, "redis"), listen });
+  hostProcs.push(redis.proc);
+  hostDatabases = { postgres, redis };
+  return `PostgreSQL on :${postgres.port}, Redis on :${redis.port} (127.0.0.1 and ${bridge})`;
+}
 /** The host's PM2 daemon with one app logging with --time, and the PM2 exporter as its systemd unit runs it. */
 async function hostPm2() {
   const home = join(HOST, "pm2");
@@ -232,13 +274,18 @@ async function main() {
   await step("Docker Compose (built from its Go module)", composePlugin);
   await step(`base image ${BASE_IMAGE}`, baseImage);
   await step("stand-in images under the compose file's names", standInImages);
+  await step("the host's PostgreSQL and Redis", databases);
+  // A previous run's stack (same project) goes first, volumes and all — before its checkout is
+  // replaced: a running container's bind mount of a removed opsdeck.yml comes back a directory.
+  const down = () =>
+    spawnSync("docker", ["compose", "-f", "docker-compose.monitoring.yml", "down", "-v", "--remove-orphans"], {
+      cwd: SERVER,
+      env,
+    });
+  if (existsSync(join(SERVER, "docker-compose.monitoring.yml"))) down();
   await step("the server's checkout, .env and opsdeck.yml as the README says", serverCheckout);
   await step("the host's PM2 and PM2 exporter", hostPm2);
-  // A previous run's stack (same project) goes first, volumes and all.
-  spawnSync("docker", ["compose", "-f", "docker-compose.monitoring.yml", "down", "-v", "--remove-orphans"], {
-    cwd: SERVER,
-    env,
-  });
+  down();
 
   await step("docker compose up -d (builds the OpsDeck image)", () => {
     try {
@@ -370,6 +417,47 @@ async function main() {
       180_000,
     ),
   );
+
+  await step(
+    "the host's PostgreSQL and Redis, watched through their exporters (opsdeck.yml's 127.0.0.1, from containers)",
+    () =>
+      eventually(
+        "pg_up and redis_up",
+        () => {
+          const query = (q: string) =>
+            (
+              JSON.parse(inside(`http://prometheus:9090/api/v1/query?query=${encodeURIComponent(q)}`)) as {
+                data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+              }
+            ).data.result;
+          const up = [...query('pg_up{database="main"}'), ...query('redis_up{database="cache"}')];
+          if (up.length !== 2 || up.some((r) => r.value[1] !== "1")) throw new Error(`up: ${JSON.stringify(up)}`);
+          // What the Services page shows: connections in use against the server's limit, per database.
+          const ratio = query("database:connections:ratio");
+          if (ratio.length !== 2) throw new Error(`database:connections:ratio: ${JSON.stringify(ratio)}`);
+          return `pg_up 1, redis_up 1; connections in use ${ratio.map((r) => `${r.metric.database} ${(Number(r.value[1]) * 100).toFixed(0)} %`).join(", ")}`;
+        },
+        180_000,
+      ),
+  );
+
+  await step("the database exporters answer only Prometheus (no password: 401, from inside the network)", () => {
+    const statuses = [
+      "postgres-exporter:9187/probe?target=postgresql://evil.example/postgres&auth_module=main",
+      "redis-exporter:9121/scrape?target=redis://evil.example:6379",
+    ].map((url) =>
+      compose(
+        "exec",
+        "-T",
+        "portal",
+        "node",
+        "-e",
+        `fetch(${JSON.stringify(`http://${url}`)}).then(r => process.stdout.write(String(r.status)), e => process.stdout.write(e.message))`,
+      ).trim(),
+    );
+    if (statuses.some((status) => status !== "401")) throw new Error(`answered ${statuses.join(", ")}`);
+    return `401, 401`;
+  });
 
   await step("blackbox-exporter probes the site (opsdeck.yml's probe of the front door)", () =>
     eventually(

@@ -1,5 +1,6 @@
-// docker-compose.monitoring.yml, checked without a Docker engine: Debian's docker-compose
-// resolves and validates it, and what it mounts, publishes, pins and requires is what we mean.
+// docker-compose.monitoring.yml, checked without a Docker engine: Docker Compose v5 (built from its
+// Go module, as servers run it) resolves and validates it — every profile's services with it —
+// and what it mounts, publishes, pins and requires is what we mean.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,8 +18,12 @@ import {
   FRONT_DOOR_TLS_TEMPLATE,
   NODE_COLLECTORS,
   NODE_EXPORTER_VERSION,
+  MYSQLD_EXPORTER_VERSION,
+  POSTGRES_EXPORTER_VERSION,
   PROMETHEUS_VERSION,
+  REDIS_EXPORTER_VERSION,
   REPO,
+  SERVER_BINARIES,
 } from "@opsdeck/stack";
 import { tempDir } from "@opsdeck/stack/testkit";
 import { pick, READERS } from "@opsdeck/core";
@@ -54,15 +59,51 @@ function filledEnv(): string {
   return file;
 }
 
-async function resolved(envFile: string, files = [FILE]) {
+const COMPOSE = SERVER_BINARIES.dockerCompose;
+/** The database exporters' profiles: resolved with every one on, unless said. */
+const PROFILES = ["postgres", "mysql", "redis"];
+
+async function resolved(envFile: string, files = [FILE], profiles = PROFILES) {
   const { stdout } = await exec(
-    "docker-compose",
-    [...files.flatMap((f) => ["-f", f]), "--env-file", envFile, "config"],
-    {
-      cwd: REPO,
-    },
+    COMPOSE,
+    [...files.flatMap((f) => ["-f", f]), ...profiles.flatMap((p) => ["--profile", p]), "--env-file", envFile, "config"],
+    // Not this machine's COMPOSE_PROFILES, if it has one.
+    { cwd: REPO, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
   );
-  return parseYaml(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  return shortForms(parseYaml(stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> });
+}
+
+interface LongPort {
+  host_ip?: string;
+  published: string;
+  target: number;
+  protocol: string;
+}
+interface LongVolume {
+  source: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { propagation?: string };
+}
+/** Compose v5 writes ports, mounts and sizes in long form; the checks read them as the file does. */
+function shortForms<T extends { services: Record<string, Service> }>(config: T): T {
+  for (const s of Object.values(config.services)) {
+    s.ports = s.ports?.map((p) => {
+      const port = p as LongPort;
+      return typeof p === "string"
+        ? p
+        : `${port.host_ip ? `${port.host_ip}:` : ""}${port.published}:${port.target}/${port.protocol}`;
+    });
+    s.volumes = s.volumes?.map((v) => {
+      const mount = v as unknown as LongVolume;
+      if (typeof v === "string") return v;
+      const options = [mount.read_only ? "ro" : "", mount.bind?.propagation ?? ""].filter(Boolean).join(",");
+      return `${mount.source}:${mount.target}${options ? `:${options}` : ""}`;
+    });
+    const limits = s.deploy?.resources?.limits;
+    if (limits?.memory && /^\d+$/.test(limits.memory)) limits.memory = `${Number(limits.memory) / 2 ** 20}m`;
+  }
+  return config;
 }
 
 describe("docker-compose.monitoring.yml", () => {
@@ -88,11 +129,15 @@ describe("docker-compose.monitoring.yml", () => {
         "portal",
         "prometheus",
         "volume-owners",
+        // Each in its profile (COMPOSE_PROFILES): only the database types opsdeck.yml lists run.
+        "postgres-exporter",
+        "mysqld-exporter",
+        "redis-exporter",
       ].sort(),
     );
     const empty = join(tempDir("compose-empty"), ".env");
     writeFileSync(empty, "");
-    const refused = await exec("docker-compose", ["-f", FILE, "--env-file", empty, "config"], { cwd: REPO }).then(
+    const refused = await exec(COMPOSE, ["-f", FILE, "--env-file", empty, "config"], { cwd: REPO }).then(
       () => "",
       (e: { stderr: string }) => e.stderr,
     );
@@ -144,6 +189,9 @@ describe("docker-compose.monitoring.yml", () => {
       elasticsearch: `docker.elastic.co/elasticsearch/elasticsearch:${ES_VERSION}`,
       kibana: `docker.elastic.co/kibana/kibana:${ES_VERSION}`,
       filebeat: `docker.elastic.co/beats/filebeat:${ES_VERSION}`,
+      "postgres-exporter": `quay.io/prometheuscommunity/postgres-exporter:v${POSTGRES_EXPORTER_VERSION}`,
+      "mysqld-exporter": `prom/mysqld-exporter:v${MYSQLD_EXPORTER_VERSION}`,
+      "redis-exporter": `oliver006/redis_exporter:v${REDIS_EXPORTER_VERSION}-alpine`,
     });
     for (const [name, image] of Object.entries(images))
       expect([name, /:v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(image ?? "")]).toEqual([name, true]);
@@ -185,6 +233,53 @@ describe("docker-compose.monitoring.yml", () => {
       return required.filter((name) => !services[service].environment?.[name]).map((name) => `${service}: ${name}`);
     });
     expect(missing).toEqual([]);
+  });
+
+  it("runs a database exporter only in its profile, with passwords only it and init see", async () => {
+    const exporters = { postgres: "postgres-exporter", mysql: "mysqld-exporter", redis: "redis-exporter" };
+    // Without COMPOSE_PROFILES, none runs: a stack without databases has no exporter waiting for one.
+    const plain = await resolved(filledEnv(), [FILE], []);
+    expect(
+      Object.keys(plain.services).filter((name) => name.endsWith("-exporter") && name.match(/postgres|mysql|redis/)),
+    ).toEqual([]);
+    const env = filledEnv();
+    writeFileSync(
+      env,
+      readFileSync(env, "utf8").replace(
+        /^OPSDECK_DATABASE_EXPORTER_PASSWORD=.*$/m,
+        "OPSDECK_DATABASE_EXPORTER_PASSWORD=exporters-pw-0123456789",
+      ),
+    );
+    const { services } = await resolved(env);
+    const mounting = (volume: string) =>
+      Object.entries(services)
+        .filter(([, s]) => s.volumes?.some((v) => v.startsWith(`${volume}:`)))
+        .map(([name]) => name)
+        .sort();
+    for (const [type, name] of Object.entries(exporters)) {
+      expect(mounting(`${name}-secrets`)).toEqual(["init", name].sort());
+      // init writes where the exporter reads.
+      expect(services.init.volumes).toContain(`${name}-secrets:/opsdeck/rendered/database-secrets/${type}`);
+      expect(services[name].volumes).toEqual([`${name}-secrets:/secrets:ro`]);
+      expect([name, services[name].ports]).toEqual([name, undefined]);
+    }
+    // The databases' passwords (databases.env) reach init alone; Prometheus' password for the
+    // exporters reaches init and the one exporter that cannot take a hash from a file.
+    const raw = parseYaml(readFileSync(FILE, "utf8"), { merge: true }) as {
+      services: Record<string, { env_file?: unknown }>;
+    };
+    expect(
+      Object.entries(raw.services)
+        .filter(([, s]) => s.env_file)
+        .map(([name]) => name),
+    ).toEqual(["init"]);
+    expect(raw.services.init.env_file).toEqual([{ path: "./databases.env", required: false }]);
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => Object.values(s.environment ?? {}).includes("exporters-pw-0123456789"))
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(["init", "redis-exporter"]);
   });
 
   it("gives no secret a default value", () => {
@@ -351,11 +446,11 @@ describe("docker-compose.agent.yml", () => {
       "AGENT_LISTEN=10.0.0.11\nAGENT_NAME=app-1\nOPSDECK_URL=https://ops.example.com\nOPSDECK_ES_API_KEY=id1:key1\nPM2_HOME=/home/deploy/.pm2\n",
     );
     const { stdout } = await exec(
-      "docker-compose",
+      COMPOSE,
       ["-f", join(REPO, "docker-compose.agent.yml"), "--env-file", file, "--profile", "logs", "config"],
       { cwd: REPO },
     );
-    const agent = (parseYaml(stdout) as { services: Record<string, Service> }).services;
+    const agent = shortForms(parseYaml(stdout) as { services: Record<string, Service> }).services;
     const central = (await resolved(filledEnv())).services;
     const filebeat = agent.filebeat;
     expect(filebeat.image).toBe(central.filebeat.image);

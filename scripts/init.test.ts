@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseConfig } from "@opsdeck/core";
+import bcrypt from "bcryptjs";
 import { AMTOOL_BIN, freePort, REPO } from "@opsdeck/stack";
 import { promtool, tempDir } from "@opsdeck/stack/testkit";
 import { execFile } from "node:child_process";
@@ -36,6 +37,7 @@ const options = (): InitOptions => ({
   prometheusDir: join(dir, "prometheus"),
   alertmanagerDir: join(dir, "alertmanager"),
   probeSecretsDir: join(dir, "probe-secrets"),
+  databaseSecretsDir: join(dir, "database-secrets"),
 });
 const servers: { close(): void }[] = [];
 afterAll(() => servers.forEach((s) => s.close()));
@@ -126,6 +128,94 @@ describe("the init job", () => {
     expect(alertmanager).toContain("http://notifier:8060/api/v1/alerts");
   });
 
+  it("gives each database exporter its own credentials, and Prometheus their targets and its password", async () => {
+    const at = tempDir("init-databases");
+    const yml = (databases: string) =>
+      parseConfig(
+        `databases:\n${databases}`,
+        "test",
+        { PG_PASSWORD: "pg-secret-1", REDIS_PASSWORD: "redis-secret-2" },
+        "init",
+      );
+    const both =
+      '  - { name: main, type: postgres, address: 127.0.0.1:5432, user: monitor, password: "${PG_PASSWORD}" }\n' +
+      '  - { name: cache, type: redis, address: cache.internal:6379, password: "${REDIS_PASSWORD}" }\n';
+    const o = (
+      databases: string,
+      extra: Record<string, string> = { OPSDECK_DATABASE_EXPORTER_PASSWORD: "scrape-pw-0123" },
+    ) => ({
+      ...options(),
+      config: yml(databases),
+      configDir: at,
+      env: { ...env, ...extra },
+      prometheusDir: join(at, "prometheus"),
+      databaseSecretsDir: join(at, "database-secrets"),
+    });
+    const said: string[] = [];
+    await renderConfigs(o(both), (l) => said.push(l));
+    expect(said.slice(0, 2)).toEqual([
+      'postgres: main through postgres-exporter (compose profile "postgres"); main at 127.0.0.1:5432 is reached as host.docker.internal',
+      'redis: cache through redis-exporter (compose profile "redis")',
+    ]);
+    // Each exporter's volume holds its own passwords only, readable by its image's user.
+    const secrets = (path: string) => join(at, "database-secrets", path);
+    expect(readFileSync(secrets("postgres/postgres_exporter.yml"), "utf8")).toContain("pg-secret-1");
+    expect(statSync(secrets("postgres/postgres_exporter.yml")).mode & 0o777).toBe(0o644);
+    expect(JSON.parse(readFileSync(secrets("redis/redis-passwords.json"), "utf8"))).toEqual({
+      "redis://cache.internal:6379": "redis-secret-2",
+    });
+    expect(existsSync(secrets("mysql/my.cnf"))).toBe(false);
+    // Only Prometheus gets in: the password's hash in postgres_exporter's web config, the password in Prometheus' volume.
+    const web = parseYaml(readFileSync(secrets("postgres/web.yml"), "utf8")) as {
+      basic_auth_users: Record<string, string>;
+    };
+    expect(bcrypt.compareSync("scrape-pw-0123", web.basic_auth_users.prometheus)).toBe(true);
+    expect(readFileSync(join(at, "prometheus/database-exporters.password"), "utf8")).toBe("scrape-pw-0123");
+    const prometheus = readFileSync(join(at, "prometheus/prometheus.yml"), "utf8");
+    for (const secret of ["pg-secret-1", "redis-secret-2", "scrape-pw-0123"]) expect(prometheus).not.toContain(secret);
+    expect(await promtool(["check", "config", join(at, "prometheus/prometheus.yml")])).toMatch(/SUCCESS/);
+    const jobs = (
+      parseYaml(prometheus) as {
+        scrape_configs: {
+          job_name: string;
+          basic_auth?: unknown;
+          file_sd_configs?: { files: string[] }[];
+          relabel_configs?: { target_label: string; replacement?: string }[];
+        }[];
+      }
+    ).scrape_configs;
+    const exporter = (job: string) =>
+      jobs.find((j) => j.job_name === job)?.relabel_configs?.find((r) => r.target_label === "__address__")?.replacement;
+    expect([exporter("postgres"), exporter("redis"), exporter("mysql")]).toEqual([
+      "postgres-exporter:9187",
+      "redis-exporter:9121",
+      undefined,
+    ]);
+    expect(jobs.find((j) => j.job_name === "postgres")!.basic_auth).toEqual({
+      username: "prometheus",
+      password_file: join(at, "prometheus/database-exporters.password"),
+    });
+    // A database on this server's loopback is asked for at the host gateway, from the exporter's container.
+    expect(
+      JSON.parse(readFileSync(jobs.find((j) => j.job_name === "postgres")!.file_sd_configs![0].files[0], "utf8")),
+    ).toEqual([
+      {
+        targets: ["postgresql://host.docker.internal:5432/postgres"],
+        labels: { database: "main", __param_auth_module: "main" },
+      },
+    ]);
+
+    const redisTargets = jobs.find((j) => j.job_name === "redis")!.file_sd_configs![0].files[0];
+    // Databases but no password for their exporters: a clear refusal, nothing left open.
+    await expect(renderConfigs(o(both, {}), () => {})).rejects.toThrow(
+      /set OPSDECK_DATABASE_EXPORTER_PASSWORD in \.env/,
+    );
+    // A database taken out of opsdeck.yml takes its password off the disk.
+    await renderConfigs(o(both.split("\n")[0] + "\n"), () => {});
+    expect(existsSync(secrets("redis/redis-passwords.json"))).toBe(false);
+    expect(JSON.parse(readFileSync(redisTargets, "utf8"))).toEqual([]);
+  });
+
   it("checks what Grafana will provision", () => {
     const said: string[] = [];
     checkGrafana((l) => said.push(l));
@@ -212,6 +302,30 @@ describe("the init job", () => {
     expect(run.stderr).toMatch(/^init: Elasticsearch did not answer for 1 s \(.*(ECONNREFUSED|connect)/m);
     expect(existsSync(join(image, "rendered/prometheus/prometheus.yml"))).toBe(true);
     expect(existsSync(join(image, "rendered/alertmanager/alertmanager.yml"))).toBe(true);
+
+    // kibana-setup (`init.mjs kibana`) reads only what the import needs: a database's password,
+    // which only init's environment has, is none of its business (found by the compose rehearsal).
+    writeFileSync(
+      join(image, "opsdeck.yml"),
+      `elasticsearch: { url: "http://127.0.0.1:1" }\ndatabases:\n  - { name: main, type: postgres, address: "10.0.0.21:5432", user: monitor, password: "\${SHOP_PG_PASSWORD}" }\n`,
+    );
+    const kibana = await promisify(execFile)(process.execPath, [join(image, "dist/init.mjs"), "kibana"], {
+      cwd: image,
+      env: {
+        PATH: process.env.PATH,
+        OPSDECK_HOME: image,
+        OPSDECK_CONFIG: join(image, "opsdeck.yml"),
+        ELASTIC_PASSWORD: env.ELASTIC_PASSWORD,
+        KIBANA_URL: `http://127.0.0.1:${await freePort()}/kibana`,
+        OPSDECK_INIT_KIBANA_TIMEOUT_MS: "1000",
+      },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(kibana.stderr).not.toMatch(/SHOP_PG_PASSWORD/);
+    expect(kibana.code).toBe(1);
+    expect(kibana.stderr).toMatch(/^init: .*Kibana/im);
   }, 60_000);
 
   it("names what is missing", async () => {

@@ -1,7 +1,8 @@
 // The compose stack's one-shot `init` job (docker-compose.monitoring.yml runs `node dist/init.mjs`):
 //   1. renders Prometheus' and Alertmanager's configs for the compose network from the same
 //      files and code the native stack uses (the notifier's token in a file only Alertmanager mounts;
-//      the other hosts' target files, and the password Prometheus sends their agents);
+//      the other hosts' target files, and the password Prometheus sends their agents; the
+//      databases' exporters' credentials, each in a volume only that exporter and init mount);
 //   2. Elasticsearch, as `elastic` (the one holder of its password): OpsDeck's users and roles,
 //      kibana_system's password, the index templates and ILM retention;
 //   3. checks Grafana's provisioning (the datasources and dashboards it will load);
@@ -11,13 +12,26 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { loadConfig, type Config } from "@opsdeck/core";
+import { DATABASE_TYPES, loadConfig, type Config } from "@opsdeck/core";
+import {
+  COMPOSE_EXPORTERS,
+  DATABASE_EXPORTER_USER,
+  exporterWebConfig,
+  reachedFrom,
+  writeDatabaseFiles,
+} from "@opsdeck/core/databases/exporters";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { elasticReason, waitUntilElasticsearchReady } from "@opsdeck/core/elastic-ready";
 import { applySecurity } from "@opsdeck/core/elastic-security";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
 import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
-import { prepareAgentScrape, REPO, renderAlertmanagerConfig, renderPrometheusConfig } from "@opsdeck/stack";
+import {
+  prepareAgentScrape,
+  REPO,
+  renderAlertmanagerConfig,
+  renderPrometheusConfig,
+  type DatabaseScrape,
+} from "@opsdeck/stack";
 import { committedDashboards } from "../provisioning/grafana/src/dashboards.ts";
 import { lintDashboard } from "../provisioning/grafana/src/lint.ts";
 import { importSavedObjects } from "../provisioning/kibana/import-objects.ts";
@@ -39,6 +53,8 @@ export interface InitOptions {
   alertmanagerDir: string;
   /** Where opsdeck.yml's probe header values go: a volume only init and blackbox mount. */
   probeSecretsDir: string;
+  /** Where each database exporter's credentials go (<dir>/<type>: a volume only it and init mount). */
+  databaseSecretsDir: string;
   log?: (line: string) => void;
 }
 
@@ -64,6 +80,47 @@ const need = (env: NodeJS.ProcessEnv, name: string) => {
 };
 
 type Say = (line: string) => void;
+
+/**
+ * opsdeck.yml's databases: each type's exporter gets its monitoring users' passwords and web
+ * config (the hash of OPSDECK_DATABASE_EXPORTER_PASSWORD) in its own volume, Prometheus their
+ * targets and that password. A database on this server's loopback is reached at the host gateway.
+ */
+function databaseScrape(o: InitOptions, targetsDir: string, say: Say): DatabaseScrape | undefined {
+  const hostAddress = o.env.OPSDECK_HOST_SCRAPE ?? "host.docker.internal";
+  const databases = o.config.databases.map((d) => reachedFrom(d, hostAddress));
+  // The exporters' images run as nobody (postgres, mysql) and 59000 (redis); each volume is theirs alone.
+  const secretsDir = (type: string) => join(o.databaseSecretsDir, type);
+  writeDatabaseFiles({ secretsDir, targetsDir, fileMode: 0o644 }, databases);
+  const types = DATABASE_TYPES.filter((type) => databases.some((d) => d.type === type));
+  if (!types.length) return undefined;
+  const password = o.env.OPSDECK_DATABASE_EXPORTER_PASSWORD;
+  if (!password)
+    throw new Error(
+      "set OPSDECK_DATABASE_EXPORTER_PASSWORD in .env: opsdeck.yml lists databases, and only Prometheus may ask their exporters",
+    );
+  for (const type of types.filter((t) => t !== "redis"))
+    writeFileSync(join(secretsDir(type), "web.yml"), exporterWebConfig(password), { mode: 0o644 });
+  const passwordFile = join(o.prometheusDir, "database-exporters.password");
+  writeFileSync(passwordFile, password);
+  chmodSync(passwordFile, 0o644); // Prometheus' image runs as nobody; only it mounts this volume
+  for (const type of types) {
+    const listed = databases.filter((d) => d.type === type);
+    const moved = o.config.databases.filter((d) => d.type === type && reachedFrom(d, hostAddress) !== d);
+    say(
+      `${type}: ${listed.map((d) => d.name).join(", ")} through ${COMPOSE_EXPORTERS[type].split(":")[0]} (compose profile "${type}")` +
+        (moved.length
+          ? `; ${moved.map((d) => `${d.name} at ${d.address} is reached as ${hostAddress}`).join(", ")}`
+          : ""),
+    );
+  }
+  return {
+    targetsDir,
+    exporters: Object.fromEntries(types.map((type) => [type, COMPOSE_EXPORTERS[type]])),
+    username: DATABASE_EXPORTER_USER,
+    passwordFile,
+  };
+}
 
 /** 1. Prometheus' and Alertmanager's configs for the compose network. */
 export async function renderConfigs(o: InitOptions, say: Say) {
@@ -95,6 +152,7 @@ export async function renderConfigs(o: InitOptions, say: Say) {
         passwordFileMode: 0o644,
       }),
       probes: { targetsDir, blackbox: "blackbox-exporter:9115" },
+      databases: databaseScrape(o, targetsDir, say),
     }),
   );
   say(`prometheus: config for host "${host}", ${hosts.length} other host(s) and ${o.config.probes.length} probe(s)`);
@@ -173,7 +231,9 @@ export async function runInit(o: InitOptions): Promise<string[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { config, file } = loadConfig({ reader: "init" });
+  const kibana = process.argv[2] === "kibana";
+  // kibana-setup reads only what the Kibana import needs: none of the databases' passwords.
+  const { config, file } = loadConfig({ reader: kibana ? "import-logs" : "init" });
   const rendered = process.env.OPSDECK_RENDERED_DIR ?? "/opsdeck/rendered";
   const options: InitOptions = {
     config,
@@ -182,9 +242,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     prometheusDir: join(rendered, "prometheus"),
     alertmanagerDir: join(rendered, "alertmanager"),
     probeSecretsDir: join(rendered, "probe-secrets"),
+    databaseSecretsDir: join(rendered, "database-secrets"),
     log: (line) => console.log(`init: ${line}`),
   };
-  const job = process.argv[2] === "kibana" ? importKibana(options, options.log!) : runInit(options);
+  const job = kibana ? importKibana(options, options.log!) : runInit(options);
   job.then(
     () => console.log("init: done"),
     (err: unknown) => {

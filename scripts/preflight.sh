@@ -105,6 +105,21 @@ else
 fi
 [ -f opsdeck.yml ] && ok "opsdeck.yml" || bad "opsdeck.yml is missing" "cp opsdeck.example.yml opsdeck.yml, add the portal's users (npm run hash-password) and your channels"
 
+# opsdeck.yml's databases: each type's exporter runs in its compose profile, with its passwords
+# in databases.env (init alone reads it).
+if [ -f opsdeck.yml ]; then
+  types=$(grep -vE '^\s*#' opsdeck.yml | grep -oE '\btype: *"?(postgres|mysql|redis)\b' | sed -E 's/.*[ "]//' | sort -u | tr '\n' ' ')
+  profiles=",$(setting COMPOSE_PROFILES),"
+  for t in $types; do
+    case "$profiles" in *",$t,"*) ok "the $t exporter runs (COMPOSE_PROFILES)" ;;
+      *) bad "opsdeck.yml lists a $t database but its exporter would not run" "add $t to COMPOSE_PROFILES in .env (README, Databases)" ;; esac
+  done
+  if [ -n "$types" ] && [ -z "$(setting OPSDECK_DATABASE_EXPORTER_PASSWORD)" ]; then
+    bad "opsdeck.yml lists databases but OPSDECK_DATABASE_EXPORTER_PASSWORD is empty" "set it in .env (openssl rand -hex 24)"
+  fi
+fi
+if [ -f databases.env ] && [ "$(stat -c %a databases.env)" != 600 ]; then bad "databases.env is readable by others" "chmod 600 databases.env"; fi
+
 echo
 if [ $problems -eq 0 ]; then echo "preflight: ready — docker compose -f docker-compose.monitoring.yml up -d"
 else echo "preflight: $problems to fix first"; fi

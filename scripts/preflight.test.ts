@@ -9,10 +9,19 @@ import { REPO } from "@opsdeck/stack";
 import { tempDir } from "@opsdeck/stack/testkit";
 
 /** Runs the script in a copy of the layout it expects, with this .env. */
-async function preflight(env: string | undefined, mode = 0o600, extraEnv: NodeJS.ProcessEnv = {}) {
+async function preflight(
+  env: string | undefined,
+  mode = 0o600,
+  extraEnv: NodeJS.ProcessEnv = {},
+  files: Record<string, { text: string; mode: number }> = {},
+) {
   const dir = tempDir("preflight");
   mkdirSync(join(dir, "scripts"));
   copyFileSync(join(REPO, "scripts/preflight.sh"), join(dir, "scripts/preflight.sh"));
+  for (const [name, file] of Object.entries(files)) {
+    writeFileSync(join(dir, name), file.text);
+    chmodSync(join(dir, name), file.mode);
+  }
   if (env !== undefined) {
     writeFileSync(join(dir, ".env"), env);
     chmodSync(join(dir, ".env"), mode);
@@ -107,6 +116,46 @@ describe("scripts/preflight.sh", () => {
     expect(allowed.out).toContain("ok    ufw lets the compose network reach the host's exporters");
     const inactive = await preflight(filled, 0o600, fakeUfw("Status: inactive"));
     expect(inactive.out).not.toContain("ufw");
+  });
+
+  it("runs each listed database type's exporter, with its password, and keeps databases.env private", async () => {
+    const opsdeck = {
+      text: 'databases:\n  - { name: main, type: postgres, address: 127.0.0.1:5432, user: monitor, password: "${PG}" }\n  - { name: cache, type: "redis", address: 127.0.0.1:6379 }\n#  - { name: orders, type: mysql, address: 10.0.0.22:3306 }\n',
+      mode: 0o644,
+    };
+    const { out } = await preflight(
+      filled.replace(/^COMPOSE_PROFILES=.*$/m, "COMPOSE_PROFILES=postgres"),
+      0o600,
+      {},
+      {
+        "opsdeck.yml": opsdeck,
+        "databases.env": { text: "PG=secret\n", mode: 0o644 },
+      },
+    );
+    expect(out).toContain("ok    the postgres exporter runs (COMPOSE_PROFILES)");
+    expect(out).toContain("FIX   opsdeck.yml lists a redis database but its exporter would not run");
+    expect(out).toContain("→ add redis to COMPOSE_PROFILES in .env");
+    expect(out).toContain("FIX   databases.env is readable by others");
+    expect(out).not.toContain("mysql"); // opsdeck.example.yml's commented examples are not databases
+    const ready = await preflight(
+      filled.replace(/^COMPOSE_PROFILES=.*$/m, "COMPOSE_PROFILES=redis,postgres"),
+      0o600,
+      {},
+      {
+        "opsdeck.yml": opsdeck,
+        "databases.env": { text: "PG=secret\n", mode: 0o600 },
+      },
+    );
+    expect(ready.out).not.toMatch(/FIX .*(database|exporter)/);
+    const noPassword = await preflight(
+      filled.replace(/^OPSDECK_DATABASE_EXPORTER_PASSWORD=.*$/m, "OPSDECK_DATABASE_EXPORTER_PASSWORD="),
+      0o600,
+      {},
+      { "opsdeck.yml": opsdeck },
+    );
+    expect(noPassword.out).toContain(
+      "FIX   opsdeck.yml lists databases but OPSDECK_DATABASE_EXPORTER_PASSWORD is empty",
+    );
   });
 
   it("accepts a filled .env", async () => {

@@ -11,10 +11,12 @@
 # and bundles the services into dist/ (a second; always, so dist/ never lags the source).
 #   the portal's production build (next build), when its sources changed
 # Usage: scripts/setup.sh [--test]   (--test also installs what only the tests and benchmarks need:
-#                                    chromium, fonts-noto-cjk, wamerican, docker-compose, dnsmasq-base)
+#                                    chromium, fonts-noto-cjk, wamerican, dnsmasq-base, PostgreSQL,
+#                                    MariaDB, Redis, and Docker Compose v5 from its Go module, which
+#                                    validates the compose file without an engine)
 #        scripts/setup.sh --rehearsal  (npm run compose-rehearsal: that, and a Docker engine —
-#                                    docker.io —, debootstrap for the stand-ins' base, Docker
-#                                    Compose v5 and the Elasticsearch exporter from their Go modules)
+#                                    docker.io —, debootstrap for the stand-ins' base, and the
+#                                    Elasticsearch exporter from its Go module)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +42,6 @@ if [ $want_test -eq 1 ]; then
   [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
   # wamerican: the English word list the browser tests check the Chinese pages against.
   [ -f /usr/share/dict/american-english ] || need+=(wamerican)
-  # docker-compose.monitoring.yml is validated by Debian's docker-compose (no engine needed).
-  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   # A real DNS server for the DNS probes' test (dnsmasq, on a loopback port).
   [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
   # Real databases for the database exporters' tests (stack/src/databases.ts), started by hand.
@@ -84,7 +84,8 @@ fi
 bash stack/elasticsearch-analysis/build.sh "$es_home" "$es_version"
 
 bash scripts/build-servers.sh
-[ $want_rehearsal -eq 0 ] || bash scripts/build-servers.sh --rehearsal
+if [ $want_rehearsal -eq 1 ]; then bash scripts/build-servers.sh --rehearsal
+elif [ $want_test -eq 1 ]; then bash scripts/build-servers.sh --test; fi
 bash scripts/build-filebeat.sh
 
 npx tsx scripts/build.ts

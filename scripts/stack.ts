@@ -23,7 +23,7 @@ import {
 import { esClient, hasIlm, initElasticsearch, pruneIndices } from "@opsdeck/core/elastic";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
 import { blackboxConfigFile, probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
-import { writeDatabaseFiles } from "@opsdeck/core/databases/exporters";
+import { DATABASE_EXPORTER_USER, writeDatabaseFiles } from "@opsdeck/core/databases/exporters";
 import {
   REPO,
   canBind,
@@ -42,7 +42,6 @@ import {
   startNodeExporter,
   startBlackbox,
   startDatabaseExporter,
-  DATABASE_EXPORTER_USER,
   startElasticsearch,
   startPrometheus,
   startFrontDoor,
@@ -226,8 +225,8 @@ async function main() {
       );
     });
     // opsdeck.yml's databases: their exporters' credentials (files only they read) and targets.
-    const databaseFiles = { secretsDir: join(stackDir, "database-secrets"), targetsDir: probes.targetsDir };
-    writeDatabaseFiles(databaseFiles, config.databases);
+    const databaseSecrets = join(stackDir, "database-secrets");
+    writeDatabaseFiles({ secretsDir: () => databaseSecrets, targetsDir: probes.targetsDir }, config.databases);
     // Only Prometheus may ask them (a new password each start, in a file only Prometheus reads).
     const databaseScrape = {
       password: randomBytes(24).toString("base64url"),
@@ -239,7 +238,7 @@ async function main() {
         procs.push(
           (
             await startDatabaseExporter(type, {
-              secretsDir: databaseFiles.secretsDir,
+              secretsDir: databaseSecrets,
               scrapePassword: databaseScrape.password,
               port: databaseExporterPorts[type],
               logFile: log(`${type}-exporter`),

@@ -2,7 +2,9 @@
 // before the app (`node_args: "--require /path/to/opsdeck/dist/instrument.cjs"`); it sets up
 // OpenTelemetry's SDK with the HTTP and Express instrumentations and exports the standard
 // `http.server.request.duration` histogram (by route template, method and status code — never
-// a raw URL) over OTLP straight into Prometheus' own OTLP receiver, every 15 s.
+// a raw URL) over OTLP straight into Prometheus' own OTLP receiver, every 15 s — and, where the
+// app uses node-postgres (`pg`), its pools' connections in use, their limit and the requests
+// waiting for one, and each query's duration by operation (never the query's text or values).
 //
 // Each PM2 cluster worker is its own instance (service.instance.id names the host, the app and
 // the worker's NODE_APP_INSTANCE), so every worker's counters reach Prometheus apart and rate()
@@ -25,6 +27,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { PinoInstrumentation } from "@opentelemetry/instrumentation-pino";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
@@ -63,6 +66,9 @@ if (settings) {
       // The app's own answers only: its calls out (and this exporter's) are not its latency.
       new HttpInstrumentation({ disableOutgoingRequestInstrumentation: true }),
       new ExpressInstrumentation(),
+      // pg.Pool's db.client.connection.{count,max,pending_requests}: the pool waits behind a slow
+      // request. Statements stay out of spans' attributes' values (no enhancedDatabaseReporting).
+      new PgInstrumentation(),
       // pino's JSON lines get ECS's field names; OpenTelemetry's log export stays off.
       new PinoInstrumentation({
         disableLogSending: true,

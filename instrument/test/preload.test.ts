@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, pm2, promQuery, startTestPrometheus, type Proc } from "@opsdeck/stack";
+import { freePort, pm2, promQuery, REPO, startPostgres, startTestPrometheus, type Proc } from "@opsdeck/stack";
+import { ruleMetricNames } from "../../provisioning/prometheus/metric-names.ts";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { INSTRUMENT } from "../../scripts/build.ts";
 
@@ -14,10 +15,13 @@ const dir = tempDir("instrument");
 const pm2Home = join(dir, "pm2");
 let prom: { proc: Proc; url: string };
 let port: number;
+let postgres: Proc | undefined;
 
 beforeAll(async () => {
   prom = await startTestPrometheus({ dir: join(dir, "prometheus"), scrapeInterval: "1s", ruleFiles: [] });
   port = await freePort();
+  const pg = await startPostgres({ dir: join(dir, "postgres") });
+  postgres = pg.proc;
   // The ecosystem file as the README tells a team to write it: the preload, and where it sends.
   const ecosystem = join(dir, "ecosystem.config.json");
   writeFileSync(
@@ -35,6 +39,13 @@ beforeAll(async () => {
             OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${prom.url}/api/v1/otlp/v1/metrics`,
             OTEL_METRIC_EXPORT_INTERVAL: "1000",
             OPSDECK_HOST_NAME: "app-1",
+            PG_POOL: JSON.stringify({
+              host: "127.0.0.1",
+              port: pg.port,
+              database: "postgres",
+              user: pg.user,
+              password: pg.password,
+            }),
           },
         },
       ],
@@ -46,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pm2(pm2Home, ["kill"]).catch(() => undefined);
   await prom?.proc.stop();
+  await postgres?.stop();
 });
 
 /** A request on a connection of its own: PM2's master hands each new connection to the next worker. */
@@ -129,6 +141,46 @@ describe("the preload", () => {
     expect(of("GatewayError")?.metric.http_route).toBe("/api/pay");
     expect(of("GatewayError")?.value[1]).toBe("2");
   }, 60_000);
+
+  it("reports node-postgres' pool: connections in use of its limit, and the requests waiting for one", async () => {
+    // Three at once on one connection: two wait (each worker has its own pool of one).
+    await Promise.all(Array.from({ length: 6 }, () => get("/orders/7")));
+    const waited = await eventually(
+      () =>
+        promQuery(
+          prom.url,
+          'max by (instance, db_client_connection_pool_name) (max_over_time(db_client_connection_pending_requests{job="shop"}[1m]))',
+        ),
+      (s) => s.some((x) => Number(x.value[1]) >= 1),
+      30_000,
+    );
+    // The pool is named for where it connects (host:port/database), never with its password.
+    expect(waited[0].metric.db_client_connection_pool_name).toMatch(/^127\.0\.0\.1:\d+\/postgres$/);
+    expect(JSON.stringify(waited)).not.toContain("monitor-password");
+    const [limit] = await promQuery(prom.url, 'max(db_client_connection_max{job="shop"})');
+    expect(limit.value[1]).toBe("1");
+    const used = await promQuery(
+      prom.url,
+      'max(max_over_time(db_client_connection_count{job="shop",db_client_connection_state="used"}[1m]))',
+    );
+    expect(used[0].value[1]).toBe("1");
+    // Each query's time by operation, never its text.
+    const [queries] = await eventually(
+      () =>
+        promQuery(prom.url, 'sum(db_client_operation_duration_seconds_count{job="shop",db_operation_name="SELECT"})'),
+      (s) => Number(s[0]?.value[1]) >= 6,
+      30_000,
+    );
+    expect(Number(queries.value[1])).toBeGreaterThanOrEqual(6);
+    const labels = await promQuery(prom.url, 'group by (__name__) ({job="shop", __name__=~"db_.*"})');
+    expect(JSON.stringify(labels)).not.toContain("pg_sleep");
+    // What AppDatabasePoolWaiting reads is what arrives, by the names the rule uses.
+    const ruleNames = ruleMetricNames(join(REPO, "provisioning/prometheus/rules"), (file) => file === "databases.yml");
+    const fromPreload = ruleNames.filter((name) => name.startsWith("db_client_"));
+    expect(fromPreload).toEqual(["db_client_connection_pending_requests"]);
+    for (const name of fromPreload)
+      expect(await promQuery(prom.url, `count({__name__="${name}", job="shop"})`)).toHaveLength(1);
+  }, 90_000);
 
   it("writes the request's trace id into its log lines: console's at the end, pino's as trace.id", async () => {
     await get("/log?sku=42");

@@ -22,6 +22,17 @@ class GatewayError extends Error {
 const api = express.Router();
 api.post("/pay", (_req, _res, next) => next(new GatewayError("gateway timeout")));
 app.use("/api", api);
+// node-postgres with a pool of one: a second request at once waits for the connection.
+// (Its name in the metrics comes from host, port and database; a connectionString leaves them unknown.)
+const pool = new (require("pg").Pool)({ ...JSON.parse(process.env.PG_POOL), max: 1 });
+app.get("/orders/:id", async (_req, res, next) => {
+  try {
+    await pool.query("SELECT pg_sleep(1.5)");
+    res.send("order");
+  } catch (err) {
+    next(err);
+  }
+});
 app.get("/log", (req, res) => {
   console.log(`INFO looked up ${req.query.sku}`);
   logger.warn({ sku: req.query.sku }, "stock low");

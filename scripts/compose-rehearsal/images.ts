@@ -60,6 +60,9 @@ async function contextFiles(name: string, dir: string) {
     "node-exporter": [SERVER_BINARIES.nodeExporter],
     "blackbox-exporter": [SERVER_BINARIES.blackboxExporter],
     "elasticsearch-exporter": [SERVER_BINARIES.elasticsearchExporter],
+    "postgres-exporter": [SERVER_BINARIES.postgresExporter],
+    "mysqld-exporter": [SERVER_BINARIES.mysqldExporter],
+    "redis-exporter": [SERVER_BINARIES.redisExporter],
     filebeat: [FILEBEAT_BIN],
   };
   for (const file of binaries[name] ?? []) cpSync(file, join(dir, file.split("/").pop()!));

@@ -2,13 +2,12 @@
 // MariaDB 10.11, Redis 7.0), each on a free loopback port in a directory of its own, with a
 // monitoring user the way the README tells a team to make one. Stopped with the test.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { freePort, spawnProc, unprivileged, waitUntil, type Proc } from "./procs.ts";
-import { CREDENTIAL_FILES } from "@opsdeck/core/databases/exporters";
+import { CREDENTIAL_FILES, DATABASE_EXPORTER_USER, exporterWebConfig } from "@opsdeck/core/databases/exporters";
 import type { DatabaseType } from "@opsdeck/core";
-import { stringify } from "yaml";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -37,8 +36,19 @@ function postgresBin(name: string): string {
   return join(root, majors[0], "bin", name);
 }
 
+/** Where a server listens beyond 127.0.0.1, and (PostgreSQL's pg_hba.conf) the clients it lets in from there. */
+export interface Listen {
+  addresses: string[];
+  /** A CIDR, e.g. Docker's networks (172.16.0.0/12). */
+  clients: string;
+}
+
 /** PostgreSQL with a `opsdeck_monitor` user in pg_monitor (what postgres_exporter needs), `max_connections`. */
-export async function startPostgres(opts: { dir: string; maxConnections?: number }): Promise<DatabaseServer> {
+export async function startPostgres(opts: {
+  dir: string;
+  maxConnections?: number;
+  listen?: Listen;
+}): Promise<DatabaseServer> {
   const port = await freePort();
   const data = join(opts.dir, "data");
   mkdirSync(opts.dir, { recursive: true });
@@ -58,6 +68,8 @@ export async function startPostgres(opts: { dir: string; maxConnections?: number
     "UTF8",
     "--locale=C",
   ]);
+  // initdb lets in loopback clients only; others with a password, from where they are said to be.
+  if (opts.listen) appendFileSync(join(data, "pg_hba.conf"), `host all all ${opts.listen.clients} scram-sha-256\n`);
   const [cmd, argv] = unprivileged(opts.dir, postgresBin("postgres"), [
     "-D",
     data,
@@ -66,7 +78,7 @@ export async function startPostgres(opts: { dir: string; maxConnections?: number
     "-k",
     opts.dir,
     "-c",
-    "listen_addresses=127.0.0.1",
+    `listen_addresses=${["127.0.0.1", ...(opts.listen?.addresses ?? [])].join(",")}`,
     "-c",
     `max_connections=${opts.maxConnections ?? 50}`,
     "-c",
@@ -104,7 +116,7 @@ export async function startPostgres(opts: { dir: string; maxConnections?: number
 }
 
 /** Redis with a password (requirepass), a maxmemory, nothing saved to disk. */
-export async function startRedis(opts: { dir: string; maxClients?: number }): Promise<DatabaseServer> {
+export async function startRedis(opts: { dir: string; maxClients?: number; listen?: Listen }): Promise<DatabaseServer> {
   const port = await freePort();
   mkdirSync(opts.dir, { recursive: true });
   const password = "redis-password-0123456789";
@@ -113,7 +125,7 @@ export async function startRedis(opts: { dir: string; maxClients?: number }): Pr
     conf,
     [
       `port ${port}`,
-      "bind 127.0.0.1",
+      `bind ${["127.0.0.1", ...(opts.listen?.addresses ?? [])].join(" ")}`,
       `dir ${opts.dir}`,
       `requirepass ${password}`,
       `maxclients ${opts.maxClients ?? 100}`,
@@ -171,12 +183,6 @@ export async function startMariadb(opts: { dir: string; maxConnections?: number 
   return { proc, port, user: "opsdeck_monitor", password };
 }
 
-/** Where each type's exporter listens by default (its upstream port). */
-export const DATABASE_EXPORTER_PORTS: Record<DatabaseType, number> = { postgres: 9187, mysql: 9104, redis: 9121 };
-
-/** Prometheus' user on the database exporters. */
-export const DATABASE_EXPORTER_USER = "prometheus";
-
 /**
  * A type's exporter (built from its Go module, stack/src/versions.ts) on 127.0.0.1:port, in
  * multi-target mode: it connects to a database only when Prometheus names it, with the
@@ -193,7 +199,7 @@ export async function startDatabaseExporter(
   const credentials = join(opts.secretsDir, CREDENTIAL_FILES[type]);
   const hash = hashAgentPassword(opts.scrapePassword);
   const webConfig = join(opts.secretsDir, "web.yml");
-  writeFileSync(webConfig, stringify({ basic_auth_users: { [DATABASE_EXPORTER_USER]: hash } }), { mode: 0o600 });
+  writeFileSync(webConfig, exporterWebConfig(opts.scrapePassword), { mode: 0o600 });
   const [name, bin, args]: [string, string, string[]] =
     type === "postgres"
       ? [

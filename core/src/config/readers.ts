@@ -31,8 +31,9 @@ export const READERS = {
   ],
   "import-logs": ["log", "elasticsearch", "stack.elasticsearch.port"],
   // The compose stack's init job: Elasticsearch, and Prometheus' config with the agents' jobs and
-  // the probes (their blackbox modules, targets and thresholds; Alertmanager's inhibit rules).
-  init: ["log", "elasticsearch", "stack.elasticsearch.port", "hosts", "agents", "probes"],
+  // the probes (their blackbox modules, targets and thresholds; Alertmanager's inhibit rules), and
+  // the databases (their exporters' credentials and targets).
+  init: ["log", "elasticsearch", "stack.elasticsearch.port", "hosts", "agents", "probes", "databases"],
 } as const;
 
 export type Reader = keyof typeof READERS;

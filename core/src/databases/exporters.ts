@@ -3,10 +3,37 @@
 // reading the monitoring users' credentials from one file only it reads, and one file_sd file per
 // type whose entries carry the database's name (`database`), its host and the exporter's auth
 // module. npm start and compose's init write both; the exporters and Prometheus read them.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { Database, DatabaseType } from "../config/databases.ts";
+import { hashAgentPassword } from "../hosts/web-config.ts";
+
+/** The one user the exporters let in: Prometheus, with a password only it and they know. */
+export const DATABASE_EXPORTER_USER = "prometheus";
+
+/** exporter-toolkit's web config (postgres_exporter, mysqld_exporter): that user, by the password's bcrypt hash. */
+export const exporterWebConfig = (password: string) =>
+  stringify({ basic_auth_users: { [DATABASE_EXPORTER_USER]: hashAgentPassword(password) } });
+
+/** Where each type's exporter is reached in compose (docker-compose.monitoring.yml's services). */
+export const COMPOSE_EXPORTERS: Record<DatabaseType, string> = {
+  postgres: "postgres-exporter:9187",
+  mysql: "mysqld-exporter:9104",
+  redis: "redis-exporter:9121",
+};
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * A database as a container reaches it: an address on this server's loopback (what opsdeck.yml
+ * says natively) becomes the same port at `hostAddress` (compose: host.docker.internal).
+ */
+export function reachedFrom(d: Database, hostAddress: string): Database {
+  const colon = d.address.lastIndexOf(":");
+  const host = d.address.slice(0, colon);
+  return LOOPBACK.has(host) ? { ...d, address: `${hostAddress}${d.address.slice(colon)}` } : d;
+}
 
 /** What each exporter reads its credentials from, in the secrets directory. */
 export const CREDENTIAL_FILES: Record<DatabaseType, string> = {
@@ -81,16 +108,27 @@ export function targetGroups(databases: Database[], type: DatabaseType): TargetG
 }
 
 /**
- * Writes every type's credentials (secretsDir, 0600; a type with no database gets none) and
- * targets (targetsDir/databases/<type>.json, always: an empty list removes the last one).
+ * Writes every type's credentials (0600 unless said; a type with no database gets none, and loses
+ * a file left from before) and targets (targetsDir/databases/<type>.json, always: an empty list
+ * removes the last one). `secretsDir` says where each type's exporter reads them (compose: a
+ * volume per exporter, so one cannot read another's passwords).
  */
-export function writeDatabaseFiles(opts: { secretsDir: string; targetsDir: string }, databases: Database[]) {
-  mkdirSync(opts.secretsDir, { recursive: true, mode: 0o700 });
+export function writeDatabaseFiles(
+  opts: { secretsDir: (type: DatabaseType) => string; targetsDir: string; fileMode?: number },
+  databases: Database[],
+) {
   mkdirSync(join(opts.targetsDir, "databases"), { recursive: true });
   const credentials = credentialFiles(databases);
   for (const type of Object.keys(CREDENTIAL_FILES) as DatabaseType[]) {
     const text = credentials[type];
-    if (text !== undefined) writeFileSync(join(opts.secretsDir, CREDENTIAL_FILES[type]), text, { mode: 0o600 });
+    const file = join(opts.secretsDir(type), CREDENTIAL_FILES[type]);
+    if (text === undefined) rmSync(file, { force: true });
+    else {
+      mkdirSync(opts.secretsDir(type), { recursive: true, mode: 0o700 });
+      // Removed first: a mode applies only when the file is created.
+      rmSync(file, { force: true });
+      writeFileSync(file, text, { mode: opts.fileMode ?? 0o600 });
+    }
     writeFileSync(
       join(opts.targetsDir, "databases", `${type}.json`),
       JSON.stringify(targetGroups(databases, type), null, 2) + "\n",

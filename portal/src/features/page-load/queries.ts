@@ -1,15 +1,12 @@
 // What the page-load section asks Prometheus, over the last hour: real users' web-vitals
 // (opsdeck_rum_*, the business exporter's), per site, route template and device class.
 import { leLabel, VITALS, type VitalName } from "@opsdeck/contracts/page-load";
+import { increaseCountingNew } from "@/lib/promql.ts";
 
 const BY = "app, route, device";
 
-/**
- * A histogram series' count over the last hour. Series appear with their first page load, already
- * above 0, which increase() cannot see: one that did not exist an hour ago counts whole (the
- * business exporter keeps its histograms from their first observation, across restarts).
- */
-const lastHour = (series: string) => `((increase(${series}[1h]) and ${series} offset 1h) or ${series})`;
+/** A histogram series' count over the last hour (series appear with their first page load; the business exporter keeps them across restarts). */
+const lastHour = (series: string) => increaseCountingNew(series, "1h");
 
 /** The vitals the portal shows (the Core Web Vitals, and TTFB beside the server's own time). */
 export const SHOWN: VitalName[] = ["LCP", "INP", "CLS", "TTFB"];

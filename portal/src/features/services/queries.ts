@@ -1,3 +1,5 @@
+import { increaseCountingNew } from "@/lib/promql.ts";
+
 // What the Services page asks Prometheus, over the last 5 minutes: the apps' requests as OpsDeck's
 // preload sends them (http.server.request.duration over OTLP; `job` is the app).
 const METRIC = "http_server_request_duration_seconds";
@@ -23,10 +25,5 @@ export const ROUTE_QUERIES = {
 /** How many routes each app's row lists, slowest first. */
 export const SLOWEST_ROUTES = 5;
 
-/**
- * Exceptions the requests raised in the last hour, by app and type (the preload counts them). A
- * worker's series appears with its first exception, already above 0, which increase() cannot
- * see: a series that did not exist an hour ago counts its whole value (it started at 0 then).
- */
-const EXCEPTIONS = "opsdeck_app_exceptions_total";
-export const EXCEPTIONS_QUERY = `sum by (job, exception_type) ((increase(${EXCEPTIONS}[1h]) and ${EXCEPTIONS} offset 1h) or ${EXCEPTIONS})`;
+/** Exceptions the requests raised in the last hour, by app and type (the preload counts them; a worker's series appears with its first). */
+export const EXCEPTIONS_QUERY = `sum by (job, exception_type) (${increaseCountingNew("opsdeck_app_exceptions_total", "1h")})`;
