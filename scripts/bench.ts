@@ -18,6 +18,8 @@ import { benchServers } from "../stack/bench/servers.bench.ts";
 import { benchHosts } from "../stack/bench/hosts.bench.ts";
 import { benchProbeLoad } from "../stack/bench/probes.bench.ts";
 import { benchPreload } from "../instrument/bench/preload.bench.ts";
+import { benchRum } from "../exporters/bench/rum.bench.ts";
+import { benchOtlp } from "../instrument/bench/otlp.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -122,6 +124,20 @@ if (!only || only === "timeline") {
   printTable("/timeline drawn in Chromium after its response (target ≤ 1 s)", r.draw);
   printTable('Notifier delivery with and without the "what changed?" line (target: ≤ 50 ms more at p99)', r.line);
   writeFileSync(join(out, "timeline.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "rum") {
+  const r = await benchRum();
+  printTable(
+    "Page-load beacons into the business exporter (204 = fsync'd; 3 metrics each, every id new; 8 s per row)",
+    r.ingest,
+  );
+  printTable("The business exporter's memory as beacons arrive", r.rss);
+  writeFileSync(join(out, "rum.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "otlp") {
+  const rows = await benchOtlp();
+  printTable("Prometheus taking eight workers' request histograms: OTLP push beside scraping the same series", rows);
+  writeFileSync(join(out, "otlp.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }
 if (!only || only === "preload") {
   const rows = await benchPreload();
