@@ -46,7 +46,12 @@ if (mode === "otlp") {
   });
   record = (route, status, seconds) =>
     histogram.observe({ http_route: route, http_request_method: "GET", http_response_status_code: status }, seconds);
-  http.createServer(async (_req, res) => res.end(await registry.metrics())).listen(Number(target), "127.0.0.1");
+  http
+    .createServer(async (_req, res) => {
+      res.setHeader("content-type", registry.contentType); // Prometheus 3 refuses a scrape without one
+      res.end(await registry.metrics());
+    })
+    .listen(Number(target), "127.0.0.1");
 }
 
 // Every label set at once (all series exist from the start), then 500 requests a second.

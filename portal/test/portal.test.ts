@@ -21,7 +21,9 @@ import {
   promQuery,
   REPO,
   launchPortal,
+  spawnProc,
   startAgentHost,
+  startPostgres,
   startRedis,
   type AgentHost,
   type DatabaseServer,
@@ -30,6 +32,7 @@ import {
 import { eventually, getJson, post, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
+import { INSTRUMENT } from "../../scripts/build.ts";
 import { chineseWords, consoleErrors, layoutProblems, overflow, untranslatedWords } from "./page-checks.ts";
 // The shared Elasticsearch's URL, provided by this globalSetup (types only).
 import type {} from "@opsdeck/stack/test-elasticsearch";
@@ -49,6 +52,10 @@ let port: StackPorts & { broken: number; slow: number };
 let slowPage: Server;
 /** The team's Redis, listed under databases: (the Services page's databases section). */
 let redis: DatabaseServer;
+/** A team's app with a node-postgres pool of one, under the preload (the Services page's pools). */
+let postgres: DatabaseServer;
+let ordersApp: Proc | undefined;
+let ordersPort = 0;
 const url = (p: number) => `http://127.0.0.1:${p}`;
 /** Every page is opened through the front door (nginx, provisioning/nginx/), as users open it. */
 const front = () => url(port.front);
@@ -115,7 +122,26 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => grafana.listen(port.grafana, "127.0.0.1", r));
   redis = await startRedis({ dir: join(tempDir("portal-redis"), "redis") });
+  postgres = await startPostgres({ dir: join(tempDir("portal-postgres"), "postgres") });
   stack = await startStack("portal", () => config());
+  ordersPort = await freePort();
+  ordersApp = spawnProc("orders", process.execPath, ["--require", INSTRUMENT, join(REPO, "instrument/test/shop.cjs")], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(ordersPort),
+      OTEL_SERVICE_NAME: "orders",
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${url(port.prom)}/api/v1/otlp/v1/metrics`,
+      OTEL_METRIC_EXPORT_INTERVAL: "1000",
+      OPSDECK_HOST_NAME: "app-1",
+      PG_POOL: JSON.stringify({
+        host: "127.0.0.1",
+        port: postgres.port,
+        database: "postgres",
+        user: postgres.user,
+        password: postgres.password,
+      }),
+    },
+  });
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -128,6 +154,8 @@ afterAll(async () => {
   slowPage?.close();
   await stack?.stop();
   await redis?.proc.stop();
+  await ordersApp?.stop();
+  await postgres?.proc.stop();
 });
 
 async function signIn(page: Page, name: string, password: string, base = front()) {
@@ -1149,7 +1177,31 @@ describe("portal", () => {
     const cache = page.locator('[data-widget="databases"] tr[data-database="cache"]');
     await expect(cache.locator('[data-column="state"]').textContent()).resolves.toBe("正常");
     await expect(cache.locator('[data-column="connections"]').textContent()).resolves.toMatch(/^\d+ \/ 100 \d+%$/);
+    // An app's pool of one, three requests at once: two wait for its connection.
+    await Promise.all(Array.from({ length: 3 }, () => fetch(`${url(ordersPort)}/orders/1`)));
+    const pool = page.locator('[data-widget="db-pools"] tr[data-pool^="orders "]');
+    const waited = await eventually(
+      async () => {
+        await page.goto(front() + "/services");
+        return (await pool.locator('[data-column="waited"]').textContent({ timeout: 5000 })) ?? "";
+      },
+      (text) => Number(text) >= 1,
+      60_000,
+    );
+    expect(Number(waited)).toBeGreaterThanOrEqual(1);
+    await expect(pool.textContent()).resolves.toContain(`orders · app-1 → 127.0.0.1:${postgres.port}/postgres`);
+    await expect(pool.locator('[data-column="open"]').textContent()).resolves.toBe("1 / 1");
     await shot(page, "services-page-load-zh");
+    // On a phone, in English: the same rows, stacked.
+    const phone = await browser.newPage({ locale: "en", viewport: { width: 390, height: 844 } });
+    await signIn(phone, "ops", "ops-password-1");
+    await phone.goto(front() + "/services");
+    await expect(
+      phone.locator('[data-widget="db-pools"] tr[data-pool^="orders "] [data-column="waited"]').textContent(),
+    ).resolves.toBe(waited);
+    expect(await overflow(phone)).toEqual({ pageScrolls: false, sticking: [] });
+    await shot(phone, "services-pools-en-390");
+    await phone.close();
     await page.close();
   });
 

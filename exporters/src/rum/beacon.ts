@@ -79,11 +79,19 @@ export function rumMetricDefs(config: RumConfig): MetricDef[] {
   );
 }
 
+/** Each site's route matcher, compiled once (the profile showed it compiled per beacon). */
+const matchers = new WeakMap<string[], (path: string) => string>();
+const matcherOf = (routes: string[]) => {
+  const matcher = matchers.get(routes) ?? routeMatcher(routes);
+  matchers.set(routes, matcher);
+  return matcher;
+};
+
 /** A beacon's records (values in seconds; CLS as it is), or a 400 naming what is wrong. */
 export function beaconRecords(config: RumConfig, beacon: Beacon): EventRecord[] {
   const app = config.apps.find((a) => a.name === beacon.app);
   if (!app) throw new HttpError(400, `app: "${beacon.app.slice(0, 64)}" is not a site listed under rum.apps`);
-  const route = routeMatcher(app.routes)(beacon.path);
+  const route = matcherOf(app.routes)(beacon.path);
   return beacon.metrics.map((m, i) => {
     const { scale, max } = BUCKETS[m.name];
     const value = m.value / scale;

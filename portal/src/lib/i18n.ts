@@ -447,6 +447,11 @@ const zh = {
   db_connections: "连接数（已用 / 上限）",
   db_cache_hits: "内存命中率（10 分钟）",
   db_replication_lag: "复制延迟",
+  db_pools: "应用的数据库连接池",
+  db_pool: "连接池",
+  db_pool_open: "已打开 / 上限",
+  db_pool_waiting: "当前等待",
+  db_pool_waited: "最多等待（1 小时）",
   page_load: "页面加载（真实用户，近 1 小时）",
   page_load_intro:
     "浏览器上报的网页核心指标（LCP、INP、CLS 取第 75 百分位，按官方阈值评级），以及浏览器首字节时间与服务端自身耗时的对比：两者之差是网络时间。",
@@ -919,6 +924,11 @@ const en: typeof zh = {
   db_connections: "Connections (used / limit)",
   db_cache_hits: "Reads from memory (10 min)",
   db_replication_lag: "Replication lag",
+  db_pools: "The apps' connection pools",
+  db_pool: "Pool",
+  db_pool_open: "Open / limit",
+  db_pool_waiting: "Waiting now",
+  db_pool_waited: "Most waiting (1 h)",
   page_load: "Page load (real users, last hour)",
   page_load_intro:
     "Web Vitals as browsers report them (LCP, INP and CLS at the 75th percentile, rated on the published thresholds), and the browser's time to first byte beside the server's own time: the difference is the network.",

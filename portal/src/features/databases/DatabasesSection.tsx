@@ -1,18 +1,22 @@
 // The team's databases on the Services page (README "Databases and caches"): each listed
 // database, reachable or not, its connections against the server's limit, reads served from
-// memory, a replica's lag and its firing alerts — the apps' requests above, what they wait on here.
+// memory, a replica's lag and its firing alerts — the apps' requests above, what they wait on here;
+// and the apps' own connection pools where the preload sees them (open, waiting).
 import Link from "next/link";
 import { fmt } from "@/lib/format.ts";
 import type { Dict, Lang } from "@/lib/i18n.ts";
 import { promQuery, type PromSample } from "@/lib/sources.ts";
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
-import { DATABASE_QUERIES } from "./queries.ts";
+import { DATABASE_QUERIES, POOL_QUERIES } from "./queries.ts";
 
 const byDatabase = (samples: PromSample[]) => new Map(samples.map((s) => [s.metric.database, Number(s.value[1])]));
 
 export async function DatabasesSection({ t, lang }: { t: Dict; lang: Lang }) {
   const names = Object.keys(DATABASE_QUERIES) as (keyof typeof DATABASE_QUERIES)[];
-  const answers = await Promise.all(names.map((n) => promQuery(DATABASE_QUERIES[n])));
+  const [answers, pools] = await Promise.all([
+    Promise.all(names.map((n) => promQuery(DATABASE_QUERIES[n]))),
+    poolRows(),
+  ]);
   const [targets] = answers;
   const values = Object.fromEntries(
     names.map((n, i) => [n, byDatabase(answers[i].ok ? answers[i].data : [])]),
@@ -87,6 +91,84 @@ export async function DatabasesSection({ t, lang }: { t: Dict; lang: Lang }) {
           </tbody>
         </table>
       )}
+      {pools.length > 0 && <PoolsTable pools={pools} t={t} lang={lang} />}
     </section>
+  );
+}
+
+interface PoolRow {
+  app: string;
+  host?: string;
+  pool: string;
+  open?: number;
+  limit?: number;
+  waiting?: number;
+  waitedMost?: number;
+}
+
+/** The apps' pools the preload reports, most waited-on first. */
+async function poolRows(): Promise<PoolRow[]> {
+  const names = Object.keys(POOL_QUERIES) as (keyof typeof POOL_QUERIES)[];
+  const answers = await Promise.all(names.map((n) => promQuery(POOL_QUERIES[n])));
+  const rows = new Map<string, PoolRow>();
+  names.forEach((name, i) => {
+    for (const s of answers[i].ok ? answers[i].data : []) {
+      const { job, host_name: host, db_client_connection_pool_name: pool } = s.metric;
+      const key = `${job}\u0000${host}\u0000${pool}`;
+      const row = rows.get(key) ?? { app: job, host, pool };
+      row[name] = Number(s.value[1]);
+      rows.set(key, row);
+    }
+  });
+  return [...rows.values()].sort((a, b) => (b.waitedMost ?? 0) - (a.waitedMost ?? 0) || a.app.localeCompare(b.app));
+}
+
+function PoolsTable({ pools, t, lang }: { pools: PoolRow[]; t: Dict; lang: Lang }) {
+  const count = (v?: number) => (v === undefined ? "–" : v.toLocaleString(lang));
+  return (
+    <>
+      <h3>{t.db_pools}</h3>
+      <table className="stacked" data-widget="db-pools">
+        <thead>
+          <tr>
+            <th>{t.db_pool}</th>
+            <th>{t.db_pool_open}</th>
+            <th>{t.db_pool_waiting}</th>
+            <th>{t.db_pool_waited}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pools.map((p) => (
+            <tr key={`${p.app} ${p.host} ${p.pool}`} data-pool={`${p.app} ${p.pool}`}>
+              <td className="wide">
+                <b translate="no">{p.app}</b>
+                {p.host && (
+                  <span className="muted" translate="no">
+                    {" "}
+                    · {p.host}
+                  </span>
+                )}{" "}
+                <span className="muted" translate="no">
+                  → {p.pool}
+                </span>
+              </td>
+              <td className="num" data-label={t.db_pool_open} data-column="open">
+                {count(p.open)} / {count(p.limit)}
+              </td>
+              <td className="num" data-label={t.db_pool_waiting} data-column="waiting">
+                {count(p.waiting)}
+              </td>
+              <td className="num" data-label={t.db_pool_waited} data-column="waited">
+                {(p.waitedMost ?? 0) > 0 ? (
+                  <span className="pill s-warning">{count(p.waitedMost)}</span>
+                ) : (
+                  count(p.waitedMost)
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

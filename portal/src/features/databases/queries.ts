@@ -25,3 +25,18 @@ export const DATABASE_QUERIES = {
   lag: "max by (database) (pg_replication_lag_seconds and on (database) (pg_replication_is_replica == 1)) or max by (database) (mysql_slave_status_seconds_behind_master)",
   alerts: 'count by (database) (ALERTS{alertstate="firing", database!=""})',
 } as const;
+
+/**
+ * The apps' own pools (node-postgres under OpsDeck's preload, over OTLP): per app, host and pool,
+ * all its workers added up — connections open against the pools' limits, the requests waiting
+ * for one now and the most at once in the last hour (each worker's most, added). Open, not "in
+ * use": the instrumentation counts on the pool's connect / acquire / remove events, so after the
+ * last release "used" keeps its last value; open connections change only on those events.
+ */
+const POOL = "job, host_name, db_client_connection_pool_name";
+export const POOL_QUERIES = {
+  open: `sum by (${POOL}) (db_client_connection_count)`,
+  limit: `sum by (${POOL}) (db_client_connection_max)`,
+  waiting: `sum by (${POOL}) (db_client_connection_pending_requests)`,
+  waitedMost: `sum by (${POOL}) (max_over_time(db_client_connection_pending_requests[1h]))`,
+} as const;
