@@ -3,11 +3,9 @@
 // id new. Beside it in the same run, the same exporter with its journal on tmpfs, where fsync
 // costs nothing. Then the RSS once a million beacons are in: the id dedupe and the histograms must
 // not grow with them.
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { stringify } from "yaml";
-import { freePort, launchExporter, type Proc } from "@opsdeck/stack";
-import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
+import { existsSync } from "node:fs";
+import { launchExporter, type Proc } from "@opsdeck/stack";
+import { tempDir, writeConfig } from "@opsdeck/stack/testkit";
 import { cpuSeconds, postJson, serviceMemory, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
 
 const SECONDS = 8;
@@ -17,25 +15,11 @@ const PATHS = ["/", "/products/42", "/products/7", "/cart", "/checkout", "/about
 const DEVICES = ["mobile", "desktop", "tablet"] as const;
 
 async function startBusiness(dataDir: string) {
-  const dir = tempDir("bench-rum");
-  const port = await freePort();
-  const file = join(dir, "opsdeck.yml");
-  writeFileSync(
-    file,
-    stringify({
-      log: { level: "warn" },
-      exporters: {
-        business: {
-          port,
-          token: TOKEN,
-          data_dir: dataDir,
-          rum: { apps: [{ name: "shop", routes: ROUTES }], sample_rate: 1 },
-        },
-      },
-    }),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  return { proc: await launchExporter("business", { configFile: file, url }), url };
+  const config = await writeConfig(tempDir("bench-rum"), {
+    business: { data_dir: dataDir, rum: { apps: [{ name: "shop", routes: ROUTES }], sample_rate: 1 } },
+  });
+  const url = config.urls.business;
+  return { proc: await launchExporter("business", { configFile: config.file, url }), url };
 }
 
 let serial = 0;

@@ -18,7 +18,12 @@ let port: number;
 let postgres: Proc | undefined;
 
 beforeAll(async () => {
-  prom = await startTestPrometheus({ dir: join(dir, "prometheus"), scrapeInterval: "1s", ruleFiles: [] });
+  // The services' rules, evaluated every second on what the app sends (the last test's alerts).
+  prom = await startTestPrometheus({
+    dir: join(dir, "prometheus"),
+    scrapeInterval: "1s",
+    ruleFiles: [join(REPO, "provisioning/prometheus/rules/services.yml")],
+  });
   port = await freePort();
   const pg = await startPostgres({ dir: join(dir, "postgres") });
   postgres = pg.proc;
@@ -202,4 +207,26 @@ describe("the preload", () => {
     // Outside a request a line stays as the app wrote it.
     expect(lines).toContain("INFO started, outside any request");
   }, 60_000);
+
+  it("fires the error and the latency budget alerts on the app's own requests", async () => {
+    // An error burst and requests slower than the objective's 0.5 s, on series the app has
+    // already sent (a counter's first export is its start: rate() counts only what came after),
+    // so both budgets burn over the short and the long window alike, for the rules' 2 minutes.
+    for (let i = 0; i < 4; i++)
+      await Promise.all([
+        ...Array.from({ length: 10 }, () => get("/checkout?fail=1", "POST")),
+        ...Array.from({ length: 10 }, () => get("/slow?ms=600")),
+      ]);
+    const firing = await eventually(
+      () => promQuery(prom.url, 'ALERTS{alertstate="firing", job="shop"}'),
+      (alerts) => alerts.length === 2,
+      200_000,
+    );
+    expect(firing.map((a) => [a.metric.alertname, a.metric.severity]).sort()).toEqual([
+      ["ServiceErrorBudgetBurn", "critical"],
+      ["ServiceLatencyBudgetBurn", "warning"],
+    ]);
+    const [errors] = await promQuery(prom.url, 'service:http_errors:ratio_rate5m{job="shop"}');
+    expect(Number(errors.value[1])).toBeGreaterThan(14.4 * 0.001);
+  }, 240_000);
 });

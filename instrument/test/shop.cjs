@@ -10,7 +10,7 @@ app.post("/checkout", (req, res) => {
   if (req.query.fail) return res.status(503).json({ error: "payment gateway unavailable" });
   res.status(201).json({ ok: true });
 });
-app.get("/slow", (_req, res) => setTimeout(() => res.send("done"), 300));
+app.get("/slow", (req, res) => setTimeout(() => res.send("done"), Number(req.query.ms ?? 300)));
 // Exceptions: one thrown in a handler, one handed to next() in a router; the team's first error
 // handler passes each on to the second, which answers.
 app.post("/reserve", () => {
