@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, truncateSync } from "node:fs";
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { replaceFile } from "./atomic-file.ts";
+import { replaceFileAsync } from "./atomic-file.ts";
 
 export interface JournalOptions<R, S> {
   dir: string;
@@ -83,7 +83,10 @@ export async function openJournal<R, S>(opts: JournalOptions<R, S>): Promise<Jou
   let closed = false;
 
   async function writeSnapshot() {
-    replaceFile(snapPath, JSON.stringify({ seq, state: opts.dump() }));
+    // The state and its sequence number are taken together, at once; writing them does not hold
+    // up the event loop (appends meanwhile wait in `pending`, as during any write, and carry
+    // higher sequence numbers, so replay applies them after this snapshot).
+    await replaceFileAsync(snapPath, JSON.stringify({ seq, state: opts.dump() }));
     await fh.truncate(0);
     await fh.sync();
     bytes = 0;
