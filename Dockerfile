@@ -21,6 +21,10 @@ RUN npx tsx scripts/build.ts \
   && (cd portal && npx next build) \
   && npm prune --omit=dev --no-audit --no-fund
 
+# promtool, from the Prometheus image compose runs: the portal checks a rule file with it before
+# saving it (the Rules page), with the same parser Prometheus loads it with.
+FROM prom/prometheus:v3.16.0 AS prometheus
+
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 # Where the bundles find provisioning/ (a bundle's own import.meta.url no longer says).
@@ -35,9 +39,10 @@ COPY --from=build /opsdeck/provisioning provisioning
 COPY --from=build /opsdeck/alertmanager/alertmanager.yml alertmanager/
 COPY --from=build /opsdeck/core/package.json core/
 COPY --from=build /opsdeck/contracts contracts
+COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
 # Every path a named volume is mounted at, owned by node: Docker gives a fresh volume the owner
 # of the path in the image, and makes it root's where the image has none.
-RUN mkdir -p /opsdeck/data /opsdeck/rendered/prometheus /opsdeck/rendered/alertmanager /opsdeck/rendered/targets /opsdeck/rendered/probe-secrets /opsdeck/rendered/database-secrets/postgres /opsdeck/rendered/database-secrets/mysql /opsdeck/rendered/database-secrets/redis \
+RUN mkdir -p /opsdeck/data /opsdeck/rendered/prometheus /opsdeck/rendered/alertmanager /opsdeck/rendered/targets /opsdeck/rendered/rules /opsdeck/rendered/probe-secrets /opsdeck/rendered/database-secrets/postgres /opsdeck/rendered/database-secrets/mysql /opsdeck/rendered/database-secrets/redis \
   && chown -R node:node /opsdeck/data /opsdeck/rendered
 USER node
 CMD ["node", "dist/portal-server.mjs"]

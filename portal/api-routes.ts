@@ -22,7 +22,14 @@ export const API: [RegExp, string[]][] = [
   [/^\/api\/probes\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
   // A vantage point's agent fetches its probe modules (its host token, no session).
   [/^\/api\/agent\/probes$/, ["GET"]],
-  [/^\/api\/(health|stream|changes|changes\/summary|timeline)$/, ["GET"]],
+  // The Rules page: list and create; change, enable / disable, remove; check, backtest and
+  // test-fire before saving; a group's rule file out, a rule file in.
+  [/^\/api\/alerts\/rules$/, ["GET", "POST"]],
+  [/^\/api\/alerts\/rules\/(check|backtest|test-fire|import)$/, ["POST"]],
+  [/^\/api\/alerts\/rules\/export$/, ["GET"]],
+  [/^\/api\/alerts\/rules\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
+  // The audit trail (admins and operators).
+  [/^\/api\/(health|stream|changes|changes\/summary|timeline|audit)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],
   [/^\/api\/logs\/imports$/, ["GET", "POST"]],
   [/^\/api\/logs\/imports\/[^/]+$/, ["DELETE"]],

@@ -153,6 +153,8 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       }),
       probes: { targetsDir, blackbox: "blackbox-exporter:9115" },
       databases: databaseScrape(o, targetsDir, say),
+      // The volume the portal writes the Rules page's rule files to (compose's alert-rules).
+      portalRulesDir: "/opsdeck/rendered/rules",
     }),
   );
   say(`prometheus: config for host "${host}", ${hosts.length} other host(s) and ${o.config.probes.length} probe(s)`);

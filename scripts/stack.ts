@@ -37,6 +37,7 @@ import {
   launchNotifier,
   launchPortal,
   renderPrometheusConfig,
+  BIN,
   prepareAgentScrape,
   launchExporter,
   startNodeExporter,
@@ -104,6 +105,8 @@ async function main() {
     PM2_HOME: join(stackDir, "pm2"),
     // Prometheus reads the hosts' target files here; the portal rewrites them.
     OPSDECK_TARGETS_DIR: join(stackDir, "data", "targets"),
+    // …and the rule files of the Rules page.
+    OPSDECK_RULES_DIR: join(stackDir, "data", "rules"),
   };
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets, ...own };
   const { config } = loadConfig({ argv: ["--config", file], env });
@@ -355,6 +358,8 @@ async function main() {
         alertmanagers: target(notifier.enabled, stack.alertmanager.port),
         agents: prepareAgentScrape({ config, baseDir: dirname(file), prometheusDir: join(stackDir, "prometheus") }),
         probes,
+        // The Rules page's rule files (one per group), beside the shipped ones.
+        portalRulesDir: resolve(dirname(file), portal.rules.dir),
         databases: {
           targetsDir: probes.targetsDir,
           username: DATABASE_EXPORTER_USER,
@@ -413,7 +418,11 @@ async function main() {
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
       await step("portal", async () => {
-        procs.push(await launchPortal({ ...cfg("portal"), url: url(portal.port), logFile: log("portal") }));
+        // The Rules page checks a rule file with the promtool npm start built before saving it.
+        const portalEnv = { ...envFor("portal"), OPSDECK_PROMTOOL_BIN: BIN.promtool };
+        procs.push(
+          await launchPortal({ configFile: file, env: portalEnv, url: url(portal.port), logFile: log("portal") }),
+        );
       });
     // Grafana, where its package is installed: behind the front door, with OpsDeck's provisioning.
     const grafanaBin = frontDoor ? findGrafana() : undefined;

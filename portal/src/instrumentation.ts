@@ -1,6 +1,7 @@
 // Runs once when the portal's server starts: the acknowledgement keeper (see lib/acks.ts), and
 // the hosts' target files kept in step with opsdeck.yml and the hosts file (features/hosts/), and
-// the portal's probes' files with its probes file (features/probes/).
+// the portal's probes' files with its probes file (features/probes/), and the Rules page's rule
+// files with its rules (features/rules/).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const [
@@ -10,6 +11,7 @@ export async function register() {
     { audit },
     { syncTargets, watchedHosts },
     { syncProbes },
+    { syncRuleFiles },
   ] = await Promise.all([
     import("@opsdeck/core"),
     import("./lib/config.ts"),
@@ -17,6 +19,7 @@ export async function register() {
     import("./lib/audit.ts"),
     import("./features/hosts/host-lists.ts"),
     import("./features/probes/probe-list.ts"),
+    import("./features/rules/store.ts"),
   ]);
   const c = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
@@ -25,7 +28,7 @@ export async function register() {
   const check = async () => {
     try {
       for (const a of await keepAcks(portalSources(c).alertmanager_url, minutes))
-        audit("opsdeck", a.action === "renew" ? "alert-ack-renewed" : "alert-ack-ended", {
+        await audit("opsdeck", a.action === "renew" ? "alert-ack-renewed" : "alert-ack-ended", {
           "opsdeck.silence.id": a.silence.id,
           "opsdeck.silence.created_by": a.silence.createdBy,
         });
@@ -42,7 +45,7 @@ export async function register() {
   // A hand edit of either host list, or of the portal's probes file, reaches Prometheus within
   // sync_seconds; a broken file leaves the files written from it as they were (said once per
   // different error).
-  const syncErrors = { hosts: "", probes: "" };
+  const syncErrors = { hosts: "", probes: "", rules: "" };
   const attempt = (what: keyof typeof syncErrors, fn: () => void) => {
     try {
       fn();
@@ -53,6 +56,11 @@ export async function register() {
       syncErrors[what] = message;
     }
   };
+  // The rule files Prometheus loads, from rules.yml (after a restore, or a file removed by hand).
+  attempt("rules", () => {
+    const groups = syncRuleFiles();
+    if (groups.length) log.info(`rules: ${groups.length} group file(s) in step with rules.yml`);
+  });
   let shadowedBefore = "";
   const sync = () => {
     attempt("hosts", () => {

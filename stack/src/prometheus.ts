@@ -63,6 +63,8 @@ export async function renderPrometheusConfig(opts: {
   host?: string;
   /** Replaces the rule files (tests load rules of their own). */
   ruleFiles?: string[];
+  /** The portal's rule files (the Rules page writes one per group): every *.yml in it is loaded too. */
+  portalRulesDir?: string;
   /** Scrape the hosts' agents found in the target files; unset: no agent jobs. */
   agents?: AgentScrape;
   /** Run the probes in targetsDir/probes/*.json through this blackbox_exporter (host:port); unset: no probes job. */
@@ -85,7 +87,10 @@ export async function renderPrometheusConfig(opts: {
       evaluation_interval: opts.scrapeInterval,
       scrape_timeout: opts.scrapeInterval,
     };
-  doc.rule_files = opts.ruleFiles ?? (doc.rule_files ?? []).map((f) => resolve(base, f));
+  doc.rule_files = [
+    ...(opts.ruleFiles ?? (doc.rule_files ?? []).map((f) => resolve(base, f))),
+    ...(opts.portalRulesDir ? [join(opts.portalRulesDir, "*.yml")] : []),
+  ];
   const host = opts.host ?? hostname();
   const agents = opts.agents;
   doc.scrape_configs = doc.scrape_configs.flatMap((sc): ScrapeConfig[] => {
@@ -144,6 +149,9 @@ export async function renderPrometheusConfig(opts: {
   return stringify(doc);
 }
 
+/** Prometheus notices a changed config or rule file within a second; compose passes the same flags. */
+export const PROMETHEUS_AUTO_RELOAD = ["--config.auto-reload", "--config.auto-reload-interval=1s"];
+
 /** The compose stack passes the same flag (see startPrometheus). */
 export const PROMETHEUS_RESEND_DELAY = "15s";
 
@@ -176,6 +184,9 @@ export async function startPrometheus(opts: {
       `--rules.alert.resend-delay=${opts.resendDelay ?? PROMETHEUS_RESEND_DELAY}`,
       // The apps' request metrics, pushed by OpsDeck's preload over OTLP (instrument/).
       "--web.enable-otlp-receiver",
+      // A rule file the portal writes is loaded within a second, without opening the lifecycle
+      // API (/-/reload) to anyone: Prometheus re-reads its config and rule files when they change.
+      ...PROMETHEUS_AUTO_RELOAD,
       ...(opts.extraArgs ?? []),
     ],
     { logFile: opts.logFile },

@@ -29,7 +29,12 @@ export interface NotifierRoutes {
   /** A heartbeat arrived: the dead-man's switch checks at once. */
   heartbeat(now: number): void;
   channelView(name: string): ChannelView;
+  /** A notification as each of its channels would send it now (title and body), not sent. */
+  preview(n: Notification): { channel: string; type: string; format: string; title: string; body: string }[];
 }
+
+/** A rule's test-fire: the payload Alertmanager would post, and optionally one channel to really send it to. */
+const previewSchema = z.strictObject({ payload: amPayloadSchema, send: z.string().min(1).optional() });
 
 export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void {
   const { state, record } = routes;
@@ -118,6 +123,35 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
       const notification = testNotification(config.language, name);
       await record([{ t: "in", n: notification }]);
       res.status(202).json({ id: notification.id });
+    }),
+  );
+  // The Rules page's test-fire: what each of the receiver's channels would send for this payload;
+  // with `send`, one real message to that channel (kind "test", through the queue like any).
+  app.post(
+    "/api/v1/preview",
+    auth,
+    route(async (req, res) => {
+      const config = routes.config();
+      const { payload, send } = parse(previewSchema, req.body, "preview");
+      const receiver = config.receivers[payload.receiver] ?? config.receivers.default;
+      const channels = receiver?.channels ?? [];
+      const now = Date.now();
+      const notification: Notification = {
+        id: newId(now),
+        kind: "test",
+        received_at: now,
+        receiver: payload.receiver,
+        payload,
+        channels,
+      };
+      if (send !== undefined && !channels.includes(send))
+        throw new HttpError(400, `send: "${send}" is not a channel of receiver "${payload.receiver}"`);
+      if (send !== undefined) await record([{ t: "in", n: { ...notification, channels: [send] } }]);
+      res.status(send ? 202 : 200).json({
+        receiver: payload.receiver,
+        channels: routes.preview(notification),
+        ...(send && { id: notification.id }),
+      });
     }),
   );
   app.get("/api/v1/stream", (req, res) => routes.hub.serve(req, res));

@@ -8,7 +8,7 @@ import { createChannel, type Channel } from "./channels/index.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { notifierMetrics } from "./metrics.ts";
 import type { NotifierRecord } from "./model.ts";
-import type { RenderOptions } from "./render.ts";
+import { notificationView, renderFitted, type RenderOptions } from "./render.ts";
 import { mountNotifierRoutes } from "./routes.ts";
 import { createNotifierState } from "./state.ts";
 import { channelFailingNotification } from "./system.ts";
@@ -183,6 +183,16 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       void heartbeat.check(now);
     },
     channelView: viewOfChannel,
+    preview: (n) =>
+      n.channels.flatMap((name) => {
+        const channel = channels.get(name);
+        if (!channel) return [];
+        const render = renderOptions();
+        const title = notificationView(n, render).title;
+        return [
+          { channel: name, type: channel.type, format: channel.format, title, body: renderFitted(n, channel, render) },
+        ];
+      }),
   });
   service.onClose(async () => {
     timers.forEach(clearInterval);

@@ -49,6 +49,11 @@ export const portalSchema = z
                 "not a hash from npm run hash-password",
               ),
             role: z.enum(ROLES).default("viewer"),
+            /**
+             * The alert-rule groups an operator may change in the portal (Rules page); unset: every
+             * group. Admins change every group; viewers none.
+             */
+            rule_groups: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)).optional(),
           })
           .strict(),
       )
@@ -82,6 +87,19 @@ export const portalSchema = z
     request_timeout_seconds: num().pipe(z.number().min(1).max(3600)).default(300),
     /** Revoked sessions (sign-outs) are kept here, relative to this file; they survive a restart. */
     data_dir: z.string().default("data/portal"),
+    /**
+     * The alert rules written on the Rules page: one Prometheus rule file per group, in a
+     * directory Prometheus loads (it re-reads it every second). The compose stack sets
+     * OPSDECK_RULES_DIR to the volume Prometheus mounts.
+     */
+    rules: z
+      .object({
+        dir: z.string().min(1).default("data/rules"),
+        /** How far back a backtest may look. */
+        backtest_max_days: int().pipe(z.number().min(1).max(90)).default(14),
+      })
+      .strict()
+      .prefault({}),
     /**
      * Acknowledging an alert creates a silence this long; while the alert still fires the portal
      * renews it before it runs out, and ends it once the alert resolves (checked this often).

@@ -18,9 +18,11 @@ export function Nav({ t, lang, user }: { t: Dict; lang: Lang; user?: string }) {
     ["/business", t.business],
     ["/probes", t.probes],
     ["/alerts", t.alerts],
+    ["/rules", t.rules_title],
     ["/timeline", t.timeline],
     ["/logs", t.logs],
     ["/dashboards", t.dashboards],
+    ["/audit", t.audit],
   ];
   const setCookie = (k: string, v: string) => (document.cookie = `${k}=${v}; Path=/; Max-Age=31536000; SameSite=Lax`);
   // The server renders times in the zone the browser reports; tell it once, and again after a move.

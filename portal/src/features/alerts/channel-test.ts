@@ -28,6 +28,9 @@ export async function POST(req: Request) {
   });
   if (call.response) return call.response;
   const answer = call.answer;
-  audit(session.user, "channel-tested", { "opsdeck.channel": p.data.channel, "opsdeck.notification.id": answer.id });
+  await audit(session.user, "channel-tested", {
+    "opsdeck.channel": p.data.channel,
+    "opsdeck.notification.id": answer.id,
+  });
   return Response.json({ id: answer.id }, { status: 202 });
 }

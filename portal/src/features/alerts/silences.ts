@@ -49,7 +49,7 @@ export async function POST(req: Request) {
   const created = await createSilence(silence);
   if (created instanceof Response) return created;
   const silenceID = created.id;
-  audit(user, body.ack ? "alert-acknowledged" : "silence-created", {
+  await audit(user, body.ack ? "alert-acknowledged" : "silence-created", {
     "opsdeck.silence.id": silenceID,
     "opsdeck.silence.matchers": body.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
     "opsdeck.silence.minutes": body.minutes,
@@ -64,7 +64,7 @@ export async function DELETE(req: Request) {
   const id = new URL(req.url).searchParams.get("id") ?? "";
   const failed = await expireSilence(id);
   if (failed) return failed;
-  audit(user, "silence-expired", { "opsdeck.silence.id": id });
+  await audit(user, "silence-expired", { "opsdeck.silence.id": id });
   return new Response(null, { status: 204 });
 }
 

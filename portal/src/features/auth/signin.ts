@@ -92,7 +92,7 @@ export async function POST(req: Request) {
   const now = Date.now();
   const waitMs = Math.max(byAddress.waitMs(address, now), byUser.waitMs(user, now));
   if (waitMs > 0) {
-    audit(name || "(empty)", "sign-in-throttled");
+    await audit(name || "(empty)", "sign-in-throttled");
     return redirect(withNext(`/signin?error=too_many&retry=${Math.ceil(waitMs / 1000)}`, next));
   }
 
@@ -103,7 +103,7 @@ export async function POST(req: Request) {
   if (!verdict || !account || !portal.session_secret) {
     byAddress.failed(address, now);
     byUser.failed(user, now);
-    audit(name || "(empty)", "sign-in-failed");
+    await audit(name || "(empty)", "sign-in-failed");
     return redirect(withNext("/signin?error=bad", next));
   }
   byAddress.succeeded(address);
@@ -115,7 +115,7 @@ export async function POST(req: Request) {
     portal.session_secret,
   );
   const flags = `Path=/; Max-Age=${maxAge}${secure ? "; Secure" : ""}`;
-  audit(account.name, "sign-in", { "user.roles": [account.role] });
+  await audit(account.name, "sign-in", { "user.roles": [account.role] });
   return redirect(next, [
     `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; ${flags}`,
     `${CSRF_COOKIE}=${randomBytes(18).toString("base64url")}; SameSite=Strict; ${flags}`,

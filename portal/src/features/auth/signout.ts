@@ -9,7 +9,7 @@ export async function POST(req: Request) {
   const session = await readSession(cookieValue(req.headers.get("cookie"), SESSION_COOKIE));
   if (session) {
     revokedSessions().add(session.sid, session.exp);
-    audit(session.user, "sign-out");
+    await audit(session.user, "sign-out");
   }
   const headers = new Headers({ location: "/signin" });
   headers.append("set-cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);

@@ -37,7 +37,7 @@ export async function POST(req: Request, { params }: { params: Promise<{ id: str
     passed: [404, 409],
   });
   if (call.response) return call.response;
-  audit(session.user, p.data.caused ? "deploy-incident-marked" : "deploy-incident-unmarked", {
+  await audit(session.user, p.data.caused ? "deploy-incident-marked" : "deploy-incident-unmarked", {
     "opsdeck.deploy.id": id,
     ...(p.data.note ? { "event.reason": p.data.note } : {}),
   });

@@ -41,7 +41,7 @@ export const POST = (req: Request) =>
     if (watchedHosts().some((h) => h.name === host.name))
       throw new HostChangeError(409, `a host named "${host.name}" is already listed`);
     await changeHostsFile((hosts) => [...hosts, host]);
-    audit(user, "host-added", {
+    await audit(user, "host-added", {
       "host.name": host.name,
       "opsdeck.host.address": host.address,
       "opsdeck.host.labels": JSON.stringify(host.labels),
@@ -59,7 +59,7 @@ export const PATCH = async (req: Request, { params }: Params) =>
     if (!p.success) return problem(p.error);
     changeable(name);
     await changeHostsFile((hosts) => hosts.map((h) => (h.name === name ? { ...h, enabled: p.data.enabled } : h)));
-    audit(user, p.data.enabled ? "host-enabled" : "host-disabled", { "host.name": name });
+    await audit(user, p.data.enabled ? "host-enabled" : "host-disabled", { "host.name": name });
     return Response.json({ name, enabled: p.data.enabled });
   });
 
@@ -68,6 +68,6 @@ export const DELETE = async (req: Request, { params }: Params) =>
     const { name } = await params;
     changeable(name);
     await changeHostsFile((hosts) => hosts.filter((h) => h.name !== name));
-    audit(user, "host-removed", { "host.name": name });
+    await audit(user, "host-removed", { "host.name": name });
     return new Response(null, { status: 204 });
   });

@@ -130,7 +130,7 @@ async function operatorChange(
 export const POST = (_req: Request, params: Params) =>
   operatorChange(params, async (user, host) => {
     const issued = await issueLogKey(es(), config().elasticsearch.index_prefix, host);
-    audit(user, "host-log-key-issued", { "host.name": host, "opsdeck.key.id": issued.id });
+    await audit(user, "host-log-key-issued", { "host.name": host, "opsdeck.key.id": issued.id });
     return Response.json({ host, id: issued.id, api_key: issued.apiKey }, { status: 201 });
   });
 
@@ -138,6 +138,6 @@ export const POST = (_req: Request, params: Params) =>
 export const DELETE = (_req: Request, params: Params) =>
   operatorChange(params, async (user, host) => {
     const revoked = await revokeLogKeys(es(), host);
-    audit(user, "host-log-key-revoked", { "host.name": host, "opsdeck.keys.revoked": revoked });
+    await audit(user, "host-log-key-revoked", { "host.name": host, "opsdeck.keys.revoked": revoked });
     return Response.json({ host, revoked });
   });

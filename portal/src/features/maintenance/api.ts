@@ -45,7 +45,7 @@ export async function POST(req: Request) {
   }
   const created = await createSilence(silence);
   if (created instanceof Response) return created;
-  audit(who.user, "maintenance-scheduled", {
+  await audit(who.user, "maintenance-scheduled", {
     "opsdeck.silence.id": created.id,
     "opsdeck.silence.matchers": silence.matchers.map((m) => `${m.name}="${m.value}"`).join(","),
     "opsdeck.maintenance.starts_at": silence.startsAt,
@@ -66,6 +66,6 @@ export async function DELETE(req: Request) {
     return Response.json({ error: "id: no open maintenance window has it" }, { status: 404 });
   const failed = await expireSilence(id);
   if (failed) return failed;
-  audit(who.user, "maintenance-ended", { "opsdeck.silence.id": id });
+  await audit(who.user, "maintenance-ended", { "opsdeck.silence.id": id });
   return new Response(null, { status: 204 });
 }

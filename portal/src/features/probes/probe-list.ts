@@ -70,15 +70,18 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Applies a change to the probes file, one change at a time (two operators at once must not lose
- * one), then the files blackbox and Prometheus read. Resolves once both are on disk.
+ * one), then the files blackbox and Prometheus read. Resolves with the probes before and after
+ * once both are on disk.
  */
-export function changeProbes(change: (probes: Probe[]) => Probe[]): Promise<void> {
+export function changeProbes(change: (probes: Probe[]) => Probe[]): Promise<{ before: Probe[]; after: Probe[] }> {
   const next = queue.then(() => {
-    const probes = probeListSchema.parse(change(portalProbes()));
+    const before = portalProbes();
+    const probes = probeListSchema.parse(change(before));
     mkdirSync(dirname(probesFilePath()), { recursive: true });
     // Its headers may be an endpoint's token: for the portal's user alone.
     replaceFile(probesFilePath(), HEADER + stringify({ probes }), 0o600);
     syncProbes();
+    return { before, after: probes };
   });
   queue = next.catch(() => undefined);
   return next;

@@ -12,7 +12,7 @@ export async function POST(req: Request) {
   const note = { ...change.body, id: randomUUID(), at: Date.now(), by: change.user };
   addNote(note);
   forgetStatus();
-  audit(change.user, "status-note-added", {
+  await audit(change.user, "status-note-added", {
     "opsdeck.probe": note.probe,
     "opsdeck.status_note.id": note.id,
     "event.reason": note.text,
@@ -26,6 +26,6 @@ export async function DELETE(req: Request) {
   const id = new URL(req.url).searchParams.get("id") ?? "";
   if (!removeNote(id)) return Response.json({ error: "id: no such note" }, { status: 404 });
   forgetStatus();
-  audit(user, "status-note-removed", { "opsdeck.status_note.id": id });
+  await audit(user, "status-note-removed", { "opsdeck.status_note.id": id });
   return new Response(null, { status: 204 });
 }

@@ -1,0 +1,3 @@
+// Route: see features/audit/api.ts.
+export { GET } from "@/features/audit/api.ts";
+export const dynamic = "force-dynamic";

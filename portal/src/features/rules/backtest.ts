@@ -1,0 +1,57 @@
+// "How often would this have fired?": the rule's condition evaluated over the last days with a
+// range query, and Prometheus' `for` applied to the answer — a series whose condition held at
+// every step for `for` fires from then until the first step it no longer holds. The range is
+// asked for in pieces of at most 10,000 steps (Prometheus answers at most 11,000 per series);
+// only the steps where the condition held come back, so a quiet rule is a small answer.
+import { firingPeriods, seriesKey, type FiringPeriod } from "./periods.ts";
+import { range, type Answer, type Series } from "./prometheus.ts";
+
+export { durationMs } from "./periods.ts";
+
+export interface Backtest {
+  start: number;
+  end: number;
+  stepSeconds: number;
+  periods: FiringPeriod[];
+  /** Series whose condition held at some step, fired or not. */
+  seriesMatched: number;
+  /** Steps evaluated (per series) and samples Prometheus returned. */
+  steps: number;
+  samples: number;
+}
+
+/** At most this many steps per range query (Prometheus refuses more than 11,000 points per series). */
+export const MAX_STEPS_PER_QUERY = 10_000;
+
+/** The condition over [start, end] at `stepSeconds`, with `for`, in pieces asked for in turn. */
+export async function backtest(
+  expr: string,
+  opts: { start: number; end: number; stepSeconds: number; forMs: number },
+): Promise<Answer<Backtest>> {
+  const stepMs = opts.stepSeconds * 1000;
+  // Steps aligned to the step, so a repeated backtest asks for (and Prometheus caches) the same ones.
+  const first = Math.ceil(opts.start / stepMs) * stepMs;
+  const last = Math.floor(opts.end / stepMs) * stepMs;
+  const all: Series[] = [];
+  let samples = 0;
+  for (let from = first; from <= last; from += MAX_STEPS_PER_QUERY * stepMs) {
+    const to = Math.min(last, from + (MAX_STEPS_PER_QUERY - 1) * stepMs);
+    const r = await range(expr, from, to, opts.stepSeconds);
+    if (!r.ok) return r;
+    for (const s of r.data) samples += s.values.length;
+    all.push(...r.data);
+  }
+  const periods = firingPeriods(all, stepMs, opts.forMs, last);
+  return {
+    ok: true,
+    data: {
+      start: first,
+      end: last,
+      stepSeconds: opts.stepSeconds,
+      periods,
+      seriesMatched: new Set(all.map((s) => seriesKey(s.metric))).size,
+      steps: Math.floor((last - first) / stepMs) + 1,
+      samples,
+    },
+  };
+}
