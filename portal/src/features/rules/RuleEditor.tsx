@@ -452,7 +452,8 @@ export function RuleEditor({
               .replace("{ms}", result.took_ms.toLocaleString(reader.lang))
               .replace("{steps}", result.candidate.steps.toLocaleString(reader.lang))}
           </p>
-          {chart}
+          {/* The legend names series by their labels: data, not words to translate. */}
+          <div translate="no">{chart}</div>
           {result.candidate.periods.length > 0 && (
             <div className="table-scroll">
               <table data-periods>
@@ -506,6 +507,7 @@ export function RuleEditor({
                 {t.rule_receiver}: <strong translate="no">{r.receiver}</strong> · {t.rule_group_by}:{" "}
                 <code>{labelText(r.group)}</code>
               </p>
+              {r.channels.length === 0 && <p className="warning">{t.rule_no_channel}</p>}
               {r.channels.map((c) => (
                 <details key={c.channel} open data-message={c.type}>
                   <summary>

@@ -29,8 +29,10 @@ export default async function RulesPage() {
         channels={channels.ok ? channels.data.channels.map((c) => c.name) : []}
         maxDays={config().portal.rules.backtest_max_days}
       />
-      <section className="card" data-shipped-rules>
-        <h2>{t.rules_shipped}</h2>
+      <details className="card" data-shipped-rules>
+        <summary>
+          {t.rules_shipped} · {overview.shipped.length.toLocaleString(reader.lang)}
+        </summary>
         <p className="muted">{t.rules_shipped_note}</p>
         <div className="table-scroll">
           <table>
@@ -58,7 +60,7 @@ export default async function RulesPage() {
             </tbody>
           </table>
         </div>
-      </section>
+      </details>
     </main>
   );
 }

@@ -13,7 +13,7 @@ export interface Backtest {
   end: number;
   stepSeconds: number;
   periods: FiringPeriod[];
-  /** Series whose condition held at some step, fired or not. */
+  /** Series that would have fired. */
   seriesMatched: number;
   /** Steps evaluated (per series) and samples Prometheus returned. */
   steps: number;
@@ -49,7 +49,7 @@ export async function backtest(
       end: last,
       stepSeconds: opts.stepSeconds,
       periods,
-      seriesMatched: new Set(all.map((s) => seriesKey(s.metric))).size,
+      seriesMatched: new Set(periods.map((p) => seriesKey(p.labels))).size,
       steps: Math.floor((last - first) / stepMs) + 1,
       samples,
     },

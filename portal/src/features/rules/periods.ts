@@ -40,8 +40,10 @@ export function firingPeriods(series: Series[], stepMs: number, forMs: number, e
   // One range query answered in pieces repeats a series: merge them by labels.
   const byLabels = new Map<string, { labels: Record<string, string>; times: number[] }>();
   for (const s of series) {
-    const k = seriesKey(s.metric);
-    const entry = byLabels.get(k) ?? byLabels.set(k, { labels: s.metric, times: [] }).get(k)!;
+    // An alert's labels are its series' without the metric name (Prometheus drops it too).
+    const { __name__: _name, ...labels } = s.metric;
+    const k = seriesKey(labels);
+    const entry = byLabels.get(k) ?? byLabels.set(k, { labels, times: [] }).get(k)!;
     for (const [t] of s.values) entry.times.push(Math.round(t * 1000));
   }
   const periods: FiringPeriod[] = [];

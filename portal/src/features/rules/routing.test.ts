@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { AMTOOL_BIN, REPO } from "@opsdeck/stack";
+import { previewText } from "./annotation-preview.ts";
 import { inhibitionsOf, parseAlertmanagerConfig, parseMatcher, routesFor, silencesOf } from "./routing.ts";
 
 const FILE = join(REPO, "alertmanager/alertmanager.yml");
@@ -74,5 +75,15 @@ describe("a test-fire's routing", () => {
     expect(parseMatcher('team="business"')).toEqual({ name: "team", op: "=", value: "business" });
     expect(parseMatcher("severity=~crit.*")).toEqual({ name: "severity", op: "=~", value: "crit.*" });
     expect(parseMatcher('a!="x\\"y"')).toEqual({ name: "a", op: "!=", value: 'x"y' });
+  });
+});
+
+describe("a test-fire's annotations", () => {
+  it("are filled as Prometheus fills the common forms", () => {
+    const labels = { host: "web-1" };
+    expect(previewText("{{ $value }} on {{ $labels.host }}", labels, 100)).toBe("100 on web-1");
+    expect(previewText("{{ $value | humanizePercentage }}", labels, 0.4567)).toBe("45.67%");
+    expect(previewText("{{$value|humanize}} {{ $labels.nope }}", labels, 1234.5678)).toBe("1235 ");
+    expect(previewText('{{ printf "%.1f" $value }}', labels, 1)).toBe('{{ printf "%.1f" $value }}');
   });
 });

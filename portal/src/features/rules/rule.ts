@@ -45,13 +45,15 @@ export const promqlSchema = z.strictObject({
   expr: z.string().trim().min(1, "an expression is required").max(4000),
 });
 
+export const conditionSchema = z.discriminatedUnion("kind", [thresholdSchema, promqlSchema]);
+
 const text = (max: number) => z.string().trim().max(max);
 
 export const ruleInputSchema = z.strictObject({
   group: z.string().regex(GROUP_NAME, "lower-case letters, digits, - and _ (it names the rule file)"),
   alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, "letters, digits and _, e.g. OrdersLow"),
   enabled: z.boolean().default(true),
-  condition: z.discriminatedUnion("kind", [thresholdSchema, promqlSchema]),
+  condition: conditionSchema,
   for: duration.default("5m"),
   severity: z.enum(SEVERITIES).default("warning"),
   summary: z.strictObject({

@@ -16,6 +16,7 @@ import {
   type RouteMatch,
   type SilenceLike,
 } from "./routing.ts";
+import { previewText } from "./annotation-preview.ts";
 import { prometheusRule, type RuleInput } from "./rule.ts";
 
 export interface RenderedChannel {
@@ -47,12 +48,18 @@ async function alertmanagerConfig() {
 
 export async function testFire(
   rule: RuleInput,
-  example: Record<string, string> | undefined,
+  /** A series for which the condition holds now, if one does: its labels and value. */
+  example: { labels: Record<string, string>; value: number } | undefined,
   send: string | undefined,
 ): Promise<TestFire | Response> {
   const p = prometheusRule({ ...rule, id: "test" });
-  const { __name__: _name, ...seriesLabels } = example ?? {};
+  const { __name__: _name, ...seriesLabels } = example?.labels ?? {};
   const labels: Record<string, string> = { ...seriesLabels, ...p.labels, alertname: rule.alert };
+  // The value it would say: the example's, else the threshold it crosses.
+  const value = example?.value ?? (rule.condition.kind === "threshold" ? rule.condition.threshold : 1);
+  const annotations = Object.fromEntries(
+    Object.entries(p.annotations).map(([k, v]) => [k, previewText(v, labels, value)]),
+  );
   let amConfig;
   try {
     amConfig = await alertmanagerConfig();
@@ -79,13 +86,13 @@ export async function testFire(
       receiver: route.receiver,
       groupLabels: group,
       commonLabels: labels,
-      commonAnnotations: p.annotations,
+      commonAnnotations: annotations,
       externalURL: "",
       alerts: [
         {
           status: "firing",
           labels,
-          annotations: p.annotations,
+          annotations,
           startsAt: now,
           endsAt: "0001-01-01T00:00:00Z",
           generatorURL: "",
