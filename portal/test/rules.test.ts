@@ -230,7 +230,9 @@ describe("alert rules in the portal", () => {
       "business",
     );
     await expect(fired.locator("[data-route]").count()).resolves.toBe(2);
-    await expect(fired.locator('[data-message="dingtalk"] pre').first().innerText()).resolves.toContain("结账队列积压 50 单");
+    await expect(fired.locator('[data-message="dingtalk"] pre').first().innerText()).resolves.toContain(
+      "结账队列积压 50 单",
+    );
     await page.screenshot({ path: join(SHOTS, "rules-editor-zh-1440.png"), fullPage: true });
     expect(await untranslatedWords(page)).toEqual([]);
     expect(await overflow(page)).toEqual({ pageScrolls: false, sticking: [] });
