@@ -8,6 +8,9 @@ export const API: [RegExp, string[]][] = [
   [/^\/api\/auth\/(check|signin-redirect|agent|agent-logs|agent-otlp)$/, ["GET"]],
   [/^\/api\/silences$/, ["POST", "DELETE"]],
   [/^\/api\/maintenance$/, ["GET", "POST", "DELETE"]],
+  // Recurring maintenance windows (weekdays and hours in a time zone): list and add; remove.
+  [/^\/api\/maintenance\/recurring$/, ["GET", "POST"]],
+  [/^\/api\/maintenance\/recurring\/[^/]+$/, ["DELETE"]],
   [/^\/api\/status\/notes$/, ["POST", "DELETE"]],
   [/^\/api\/channels\/test$/, ["POST"]],
   // A deploy's "caused an incident" mark (operators).

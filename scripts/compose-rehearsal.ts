@@ -499,6 +499,57 @@ async function main() {
     );
   });
 
+  await step(
+    "a rule saved on the Rules page is loaded and evaluated by Prometheus (alert-rules volume, no reload API)",
+    async () => {
+      const csrf = "rehearsal-csrf";
+      const saved = Date.now();
+      const res = await fetch(`${front}/api/alerts/rules`, {
+        method: "POST",
+        headers: {
+          cookie: `${session}; opsdeck_csrf=${csrf}`,
+          "x-opsdeck-csrf": csrf,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          group: "rehearsal",
+          alert: "RehearsalUp",
+          condition: {
+            kind: "threshold",
+            metric: "up",
+            matchers: [{ label: "job", op: "=", value: "prometheus" }],
+            comparison: "<",
+            threshold: 1,
+          },
+          for: "1m",
+          summary: { "zh-CN": "Prometheus 不可用", en: "Prometheus is down" },
+        }),
+      });
+      if (res.status !== 201) throw new Error(`POST /api/alerts/rules answered ${res.status}: ${await res.text()}`);
+      return eventually(
+        "the rule evaluated",
+        () => {
+          const q = JSON.parse(inside("http://prometheus:9090/api/v1/rules?type=alert")) as {
+            data: {
+              groups: {
+                name: string;
+                file: string;
+                rules: { name: string; health: string; lastEvaluation: string }[];
+              }[];
+            };
+          };
+          const group = q.data.groups.find((g) => g.name === "rehearsal");
+          const rule = group?.rules.find((r) => r.name === "RehearsalUp");
+          if (!rule || Date.parse(rule.lastEvaluation) < saved)
+            throw new Error(`not evaluated yet: ${JSON.stringify(group)}`);
+          if (rule.health !== "ok") throw new Error(`health ${rule.health}`);
+          return `${group!.file} evaluated ${((Date.parse(rule.lastEvaluation) - saved) / 1000).toFixed(1)} s after the save`;
+        },
+        60_000,
+      );
+    },
+  );
+
   const targetsUp = Date.now();
   await step("an app on the host sends its request metrics through the front door with its host's token", async () => {
     // The README's ecosystem entry for an app on another server, as a team writes it.

@@ -1,7 +1,8 @@
 // Runs once when the portal's server starts: the acknowledgement keeper (see lib/acks.ts), and
 // the hosts' target files kept in step with opsdeck.yml and the hosts file (features/hosts/), and
 // the portal's probes' files with its probes file (features/probes/), and the Rules page's rule
-// files with its rules (features/rules/).
+// files with its rules (features/rules/), and the recurring maintenance windows' occurrences
+// opened (features/maintenance/).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const [
@@ -12,6 +13,7 @@ export async function register() {
     { syncTargets, watchedHosts },
     { syncProbes },
     { syncRuleFiles },
+    { scheduleRecurring },
   ] = await Promise.all([
     import("@opsdeck/core"),
     import("./lib/config.ts"),
@@ -20,6 +22,7 @@ export async function register() {
     import("./features/hosts/host-lists.ts"),
     import("./features/probes/probe-list.ts"),
     import("./features/rules/store.ts"),
+    import("./features/maintenance/recurring-store.ts"),
   ]);
   const c = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
@@ -41,6 +44,22 @@ export async function register() {
     }
   };
   setInterval(() => void check(), check_seconds * 1000).unref();
+
+  // Recurring maintenance windows: each occurrence's window opened a day ahead, checked every
+  // minute (said once per outage of Alertmanager).
+  let scheduleFailing = false;
+  const schedule = async () => {
+    try {
+      const opened = await scheduleRecurring();
+      if (opened) log.info(`maintenance: opened ${opened} window(s) of recurring maintenance`);
+      scheduleFailing = false;
+    } catch (err) {
+      if (!scheduleFailing) log.warn(`maintenance: recurring windows not opened: ${(err as Error).message}`);
+      scheduleFailing = true;
+    }
+  };
+  void schedule();
+  setInterval(() => void schedule(), 60_000).unref();
 
   // A hand edit of either host list, or of the portal's probes file, reaches Prometheus within
   // sync_seconds; a broken file leaves the files written from it as they were (said once per

@@ -309,6 +309,69 @@ describe("alert rules in the portal", () => {
     await context.close();
   });
 
+  it("opens a weekly maintenance window's occurrence as a silence, which the test-fire names", async () => {
+    const context = await browser.newContext({ locale: "zh-CN" });
+    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
+    const page = await context.newPage();
+    await signIn(page, "ops");
+    // Every <today> all day (UTC): today's occurrence is running, so it opens at once, from now.
+    const today = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][
+      new Date().getUTCDay()
+    ];
+    const added = await api(page, "POST", "/api/maintenance/recurring", {
+      title: "Staging patching",
+      scope: { environment: "staging" },
+      weekdays: [today],
+      start_time: "00:00",
+      end_time: "24:00",
+      time_zone: "UTC",
+    });
+    expect(added.status).toBe(201);
+    expect(added.json.opened).toBe(1);
+    const silences = (await (await fetch(`${url(port.am)}/api/v2/silences`)).json()) as {
+      comment: string;
+      endsAt: string;
+      matchers: { name: string; value: string }[];
+      status: { state: string };
+    }[];
+    const opened = silences.filter(
+      (x) => x.comment === "[maintenance] Staging patching" && x.status.state === "active",
+    );
+    expect(opened).toHaveLength(1);
+    const midnight = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z").getTime() + 86_400_000;
+    expect(Date.parse(opened[0].endsAt)).toBe(midnight);
+    expect(opened[0].matchers.map((m) => [m.name, m.value])).toEqual([["environment", "staging"]]);
+    // Scheduling again (a second weekly window triggers it) opens only the new one's.
+    const second = await api(page, "POST", "/api/maintenance/recurring", {
+      title: "Backup host patching",
+      scope: { host: "backup-1" },
+      weekdays: [today],
+      start_time: "00:00",
+      end_time: "24:00",
+      time_zone: "UTC",
+    });
+    expect(second.json.opened).toBe(1);
+    const after = (await (await fetch(`${url(port.am)}/api/v2/silences`)).json()) as typeof silences;
+    expect(
+      after.filter((x) => x.comment === "[maintenance] Staging patching" && x.status.state === "active"),
+    ).toHaveLength(1);
+    // The test-fire of a staging alert names the window that would silence it.
+    const fired = await api(page, "POST", "/api/alerts/rules/test-fire", {
+      rule: { ...RULE, labels: { team: "business", environment: "staging" } },
+    });
+    expect(fired.status).toBe(200);
+    expect(fired.json.silenced_by.map((x: { comment: string }) => x.comment)).toEqual([
+      "[maintenance] Staging patching",
+    ]);
+    // Listed on the Alerts page, in the reader's language.
+    await page.goto(front() + "/alerts");
+    await expect(page.locator('[data-widget="recurring-maintenance"]').innerText()).resolves.toContain(
+      "Staging patching",
+    );
+    expect(await untranslatedWords(page)).toEqual([]);
+    await context.close();
+  });
+
   it("refuses a viewer, an operator of another group, and a broken expression with its position", async () => {
     for (const name of ["guest", "infra"]) {
       const context = await browser.newContext({ locale: "en" });

@@ -570,6 +570,21 @@ const zh = {
   audit_none: "没有符合条件的记录。",
   audit_filter: "筛选",
   audit_older: "更早的记录",
+  maintenance_recurring: "每周",
+  maintenance_recurring_intro: "每周固定时段的维护（如每周日 02:00–04:00 的预发布环境）：每次提前一天开启为维护窗口。",
+  maintenance_weekdays: "星期",
+  maintenance_from_time: "开始时间",
+  maintenance_to_time: "结束时间",
+  maintenance_time_zone: "时区",
+  maintenance_add_recurring: "添加每周维护",
+  weekday_sunday: "周日",
+  weekday_monday: "周一",
+  weekday_tuesday: "周二",
+  weekday_wednesday: "周三",
+  weekday_thursday: "周四",
+  weekday_friday: "周五",
+  weekday_saturday: "周六",
+  list_separator: "、",
 };
 
 const en: typeof zh = {
@@ -1146,6 +1161,22 @@ const en: typeof zh = {
   audit_none: "No entries match.",
   audit_filter: "Filter",
   audit_older: "Older entries",
+  maintenance_recurring: "weekly",
+  maintenance_recurring_intro:
+    "Maintenance at fixed hours every week (e.g. staging every Sunday 02:00–04:00): each occurrence opens as a maintenance window a day ahead.",
+  maintenance_weekdays: "Days",
+  maintenance_from_time: "From",
+  maintenance_to_time: "To",
+  maintenance_time_zone: "Time zone",
+  maintenance_add_recurring: "Add weekly maintenance",
+  weekday_sunday: "Sun",
+  weekday_monday: "Mon",
+  weekday_tuesday: "Tue",
+  weekday_wednesday: "Wed",
+  weekday_thursday: "Thu",
+  weekday_friday: "Fri",
+  weekday_saturday: "Sat",
+  list_separator: ", ",
 };
 
 import { validTimeZone, type Lang, type Reader } from "./time.ts";

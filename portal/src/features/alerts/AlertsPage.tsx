@@ -12,6 +12,8 @@ import {
 import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
+import { RecurringList } from "@/features/maintenance/RecurringList.tsx";
+import { recurringWindows } from "@/features/maintenance/recurring-store.ts";
 import { currentSession } from "@/features/auth/auth.ts";
 import { config } from "@/lib/config.ts";
 import { dict, type Dict } from "@/lib/i18n.ts";
@@ -190,6 +192,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           {t.source_error}: {silences.error}
         </p>
       )}
+      {/* Weekly maintenance: each occurrence appears above as a silence a day ahead. */}
+      <RecurringList t={t} windows={recurringWindows()} removable={false} />
 
       <h2>{t.notifications}</h2>
       {history.ok ? (

@@ -11,7 +11,7 @@ import { currentSession } from "@/features/auth/auth.ts";
 import { windowRequestSchema, windowSilence, windowsFrom } from "./windows.ts";
 
 /** Who asks: CI with the token, or a signed-in user (for a change: an operator, CSRF-checked). */
-async function caller(req: Request, change: boolean): Promise<{ user: string } | Response> {
+export async function caller(req: Request, change: boolean): Promise<{ user: string } | Response> {
   if (req.headers.get("authorization")) {
     if (bearerMatches(req.headers.get("authorization"), config().portal.maintenance_token)) return { user: "ci" };
     return Response.json({ error: "not the maintenance token" }, { status: 401 });

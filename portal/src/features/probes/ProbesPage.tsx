@@ -6,7 +6,9 @@
 import { GrafanaLink } from "@/ui/GrafanaLink.tsx";
 import { can } from "@/features/auth/session.ts";
 import { currentSession } from "@/features/auth/auth.ts";
-import { EndMaintenance, MaintenanceForm } from "@/features/maintenance/MaintenanceForm.tsx";
+import { EndMaintenance, MaintenanceForm, RecurringForm } from "@/features/maintenance/MaintenanceForm.tsx";
+import { RecurringList } from "@/features/maintenance/RecurringList.tsx";
+import { recurringWindows } from "@/features/maintenance/recurring-store.ts";
 import { AvailabilityBar } from "@/features/status/AvailabilityBar.tsx";
 import { statusData } from "@/features/status/data.ts";
 import { INCIDENT_DAYS } from "@/features/status/view.ts";
@@ -221,6 +223,9 @@ export default async function ProbesPage() {
         </table>
       )}
       {operator && <MaintenanceForm t={t} probes={status.probes.map((p) => p.name)} />}
+      <h3>{t.maintenance_recurring_intro}</h3>
+      <RecurringList t={t} windows={recurringWindows()} removable={operator} />
+      {operator && <RecurringForm t={t} />}
 
       <h2>{t.status_incidents.replace("{n}", String(INCIDENT_DAYS))}</h2>
       {status.incidents.length === 0 ? (

@@ -239,12 +239,11 @@ export async function backtestRule(req: Request) {
   const end = Date.now();
   const start = end - body.days * 86_400_000;
   const run = (rule: RuleInput) =>
-    backtest(conditionExpr(rule.condition), {
-      start,
-      end,
-      stepSeconds: body.step_seconds,
-      forMs: durationMs(rule.for),
-    });
+    backtest(
+      conditionExpr(rule.condition),
+      { start, end, stepSeconds: body.step_seconds, forMs: durationMs(rule.for) },
+      range,
+    );
   const began = performance.now();
   const candidate = await run(body.rule);
   if (!candidate.ok)

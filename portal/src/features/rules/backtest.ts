@@ -3,8 +3,12 @@
 // every step for `for` fires from then until the first step it no longer holds. The range is
 // asked for in pieces of at most 10,000 steps (Prometheus answers at most 11,000 per series);
 // only the steps where the condition held come back, so a quiet rule is a small answer.
+// Plain: the range query is handed in (the API's asks the configured Prometheus; the benchmark's its own).
 import { firingPeriods, seriesKey, type FiringPeriod } from "./periods.ts";
-import { range, type Answer, type Series } from "./prometheus.ts";
+import type { Answer, Series } from "./series.ts";
+
+/** A range query: start / end in ms, step in seconds. */
+export type RangeQuery = (query: string, start: number, end: number, stepSeconds: number) => Promise<Answer<Series[]>>;
 
 export { durationMs } from "./periods.ts";
 
@@ -27,6 +31,7 @@ export const MAX_STEPS_PER_QUERY = 10_000;
 export async function backtest(
   expr: string,
   opts: { start: number; end: number; stepSeconds: number; forMs: number },
+  range: RangeQuery,
 ): Promise<Answer<Backtest>> {
   const stepMs = opts.stepSeconds * 1000;
   // Steps aligned to the step, so a repeated backtest asks for (and Prometheus caches) the same ones.

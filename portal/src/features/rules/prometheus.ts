@@ -4,11 +4,9 @@
 import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
 
-export type Answer<T> = { ok: true; data: T } | { ok: false; status: number; error: string; errorType?: string };
+import type { Answer, Series } from "./series.ts";
 
-import type { Series } from "./series.ts";
-
-export type { Series };
+export type { Answer, Series };
 
 async function ask<T>(path: string, params: Record<string, string>, timeoutSeconds?: number): Promise<Answer<T>> {
   const { prometheus_url, timeout_seconds } = portalSources(config());
