@@ -544,6 +544,7 @@ const zh = {
   rule_silenced: "会被静默：",
   rule_not_muted: "不会被抑制或静默。",
   rule_no_route: "没有路由匹配。",
+  rule_not_evaluated: "尚未评估",
   rule_no_channel: "这个接收者没有通知渠道：告警不会送达任何人（在 opsdeck.yml 的 notifier.receivers 中添加）。",
   rule_message: "消息预览",
   rule_sent: "已发送一条测试消息。",
@@ -1134,6 +1135,7 @@ const en: typeof zh = {
   rule_silenced: "Would be silenced by: ",
   rule_not_muted: "Neither inhibited nor silenced.",
   rule_no_route: "No route matches.",
+  rule_not_evaluated: "Not evaluated yet",
   rule_no_channel:
     "This receiver has no notification channel: the alert would reach no one (add one under notifier.receivers in opsdeck.yml).",
   rule_message: "Message preview",

@@ -442,7 +442,8 @@ function Channels({
 function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]; t: Dict; reader: Reader }) {
   const alerting = rules.filter((r) => r.type === "alerting");
   const count = (s: string) => alerting.filter((r) => r.state === s).length;
-  const unhealthy = rules.filter((r) => r.health !== "ok");
+  // "unknown": loaded, not evaluated yet (a rule saved a moment ago) — not a failure.
+  const unhealthy = rules.filter((r) => r.health === "err");
   return (
     <details className="card" data-rule-group={name} open={count("firing") + count("pending") + unhealthy.length > 0}>
       <summary>
@@ -474,7 +475,8 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
                   >
                     {statusText(t, r.state ?? "inactive")}
                   </span>
-                  {r.health !== "ok" && <div className="error">{r.lastError ?? r.health}</div>}
+                  {r.health === "err" && <div className="error">{r.lastError ?? r.health}</div>}
+                  {r.health === "unknown" && <div className="muted">{t.rule_not_evaluated}</div>}
                 </td>
                 <td className="nowrap">{r.labels?.severity && severityText(t, r.labels.severity)}</td>
                 <td className="nowrap" data-label={r.duration ? t.for : undefined}>
