@@ -40,7 +40,7 @@ export async function checkRuleFile(text: string): Promise<RuleFileProblem[]> {
     await writeFile(file, text);
     const output = await new Promise<{ code: number; text: string }>((resolve, reject) =>
       execFile(
-        promtoolBinary(),
+        /*turbopackIgnore: true*/ promtoolBinary(),
         ["check", "rules", "--lint=none", file],
         { timeout: 20_000 },
         (err, stdout, stderr) => {
