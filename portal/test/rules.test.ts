@@ -368,7 +368,16 @@ describe("alert rules in the portal", () => {
     await expect(page.locator('[data-widget="recurring-maintenance"]').innerText()).resolves.toContain(
       "Staging patching",
     );
-    expect(await untranslatedWords(page)).toEqual([]);
+    const words = await untranslatedWords(page);
+    if (words.length)
+      console.log(
+        await page.evaluate((word) => {
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode())
+            if (n.textContent?.includes(word)) return n.parentElement?.parentElement?.outerHTML.slice(0, 600);
+        }, words[0]),
+      );
+    expect(words).toEqual([]);
     await context.close();
   });
 

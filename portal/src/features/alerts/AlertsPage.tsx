@@ -473,10 +473,9 @@ function RuleGroup({ name, rules, t, reader }: { name: string; rules: PromRule[]
                   <span
                     className={`pill s-${r.state === "firing" ? "critical" : r.state === "pending" ? "warning" : "ok"}`}
                   >
-                    {statusText(t, r.state ?? "inactive")}
+                    {r.health === "unknown" ? t.rule_not_evaluated : statusText(t, r.state ?? "inactive")}
                   </span>
                   {r.health === "err" && <div className="error">{r.lastError ?? r.health}</div>}
-                  {r.health === "unknown" && <div className="muted">{t.rule_not_evaluated}</div>}
                 </td>
                 <td className="nowrap">{r.labels?.severity && severityText(t, r.labels.severity)}</td>
                 <td className="nowrap" data-label={r.duration ? t.for : undefined}>

@@ -6,7 +6,7 @@
 // a cluster sees it, the Alerts page and the status page show it like any window. Plain data in,
 // plain data out here.
 import { z } from "zod";
-import { SCOPE_LABELS, type WindowRequest } from "./windows.ts";
+import { scopeSchema, windowTitleSchema, type WindowRequest } from "./windows.ts";
 
 export const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -22,19 +22,10 @@ const isTimeZone = (zone: string) => {
   }
 };
 
-const labelValue = z.string().trim().min(1).max(128);
-
 export const recurringRequestSchema = z
   .strictObject({
-    title: z.string().trim().min(1, "say what the work is").max(200),
-    scope: z
-      .strictObject(
-        Object.fromEntries(SCOPE_LABELS.map((l) => [l, labelValue.optional()])) as Record<
-          (typeof SCOPE_LABELS)[number],
-          z.ZodOptional<typeof labelValue>
-        >,
-      )
-      .refine((s) => Object.values(s).some(Boolean), "name at least one of probe, host, app, project, environment"),
+    title: windowTitleSchema,
+    scope: scopeSchema,
     weekdays: z.array(z.enum(WEEKDAYS)).min(1, "at least one weekday").max(7),
     start_time: z.string().regex(TIME, "HH:MM, 24-hour"),
     end_time: z.string().regex(TIME, "HH:MM, 24-hour (24:00 for midnight)"),

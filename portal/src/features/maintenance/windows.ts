@@ -13,19 +13,24 @@ export const MAINTENANCE_PREFIX = "[maintenance] ";
 export const SCOPE_LABELS = ["probe", "host", "app", "project", "environment"] as const;
 const labelValue = z.string().trim().min(1).max(128);
 
+/** What a window covers: the alerts that carry every one of these labels. */
+export const scopeSchema = z
+  .object(
+    Object.fromEntries(SCOPE_LABELS.map((l) => [l, labelValue.optional()])) as Record<
+      (typeof SCOPE_LABELS)[number],
+      z.ZodOptional<typeof labelValue>
+    >,
+  )
+  .strict()
+  .refine((s) => Object.values(s).some(Boolean), "name at least one of probe, host, app, project, environment");
+
+/** What the public status page shows: no host names or addresses in it. */
+export const windowTitleSchema = z.string().trim().min(1, "say what the work is").max(200);
+
 export const windowRequestSchema = z
   .object({
-    /** What the public status page shows: no host names or addresses in it. */
-    title: z.string().trim().min(1, "say what the work is").max(200),
-    scope: z
-      .object(
-        Object.fromEntries(SCOPE_LABELS.map((l) => [l, labelValue.optional()])) as Record<
-          (typeof SCOPE_LABELS)[number],
-          z.ZodOptional<typeof labelValue>
-        >,
-      )
-      .strict()
-      .refine((s) => Object.values(s).some(Boolean), "name at least one of probe, host, app, project, environment"),
+    title: windowTitleSchema,
+    scope: scopeSchema,
     /** When it starts (ISO 8601); unset: now. At most 30 days ahead. */
     starts_at: z.iso.datetime({ offset: true }).optional(),
     minutes: z
