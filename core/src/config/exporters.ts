@@ -156,6 +156,7 @@ const ROUTE_TEMPLATE = /^\/(?:(?::[A-Za-z_]\w*|[\w.~-]+)(?:\/(?::[A-Za-z_]\w*|[\
 export const PORTAL_ROUTES = [
   "/",
   "/alerts",
+  "/audit",
   "/business",
   "/dashboards",
   "/deploys",
@@ -164,6 +165,7 @@ export const PORTAL_ROUTES = [
   "/logs",
   "/probes",
   "/processes",
+  "/rules",
   "/services",
   "/signin",
   "/status",
