@@ -1151,7 +1151,7 @@ const en: typeof zh = {
   rule_read_only: "You can only read this group's rules.",
   rule_import: "Import a rule file",
   rule_imported: "Imported {n} rules.",
-  audit: "Audit trail",
+  audit: "Audit",
   audit_intro:
     "Every change made through the portal: who, when, from which address, what, and the before / after diff. Kept on disk, append-only, and shipped to Elasticsearch.",
   audit_time: "Time",
