@@ -36,6 +36,7 @@ const options = (): InitOptions => ({
   env,
   prometheusDir: join(dir, "prometheus"),
   alertmanagerDir: join(dir, "alertmanager"),
+  rulesDir: join(dir, "rules"),
   probeSecretsDir: join(dir, "probe-secrets"),
   databaseSecretsDir: join(dir, "database-secrets"),
 });

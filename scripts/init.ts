@@ -51,6 +51,8 @@ export interface InitOptions {
   /** Where Prometheus' and Alertmanager's rendered configs go (two volumes in compose). */
   prometheusDir: string;
   alertmanagerDir: string;
+  /** The Rules page's rule files and the shipped rules' copies with its overrides (compose's alert-rules volume). */
+  rulesDir: string;
   /** Where opsdeck.yml's probe header values go: a volume only init and blackbox mount. */
   probeSecretsDir: string;
   /** Where each database exporter's credentials go (<dir>/<type>: a volume only it and init mount). */
@@ -153,8 +155,9 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       }),
       probes: { targetsDir, blackbox: "blackbox-exporter:9115" },
       databases: databaseScrape(o, targetsDir, say),
-      // The volume the portal writes the Rules page's rule files to (compose's alert-rules).
-      portalRulesDir: "/opsdeck/rendered/rules",
+      // The volume the portal writes the Rules page's rule files to (compose's alert-rules), and
+      // where the shipped rules are copied with the page's overrides.
+      portalRulesDir: o.rulesDir,
     }),
   );
   say(`prometheus: config for host "${host}", ${hosts.length} other host(s) and ${o.config.probes.length} probe(s)`);
@@ -243,6 +246,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     env: process.env,
     prometheusDir: join(rendered, "prometheus"),
     alertmanagerDir: join(rendered, "alertmanager"),
+    rulesDir: join(rendered, "rules"),
     probeSecretsDir: join(rendered, "probe-secrets"),
     databaseSecretsDir: join(rendered, "database-secrets"),
     log: (line) => console.log(`init: ${line}`),

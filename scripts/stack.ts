@@ -418,8 +418,13 @@ async function main() {
       await step("sample deploys", () => seedDeploys(url(ex.deploy.port), ex.deploy.token!));
     if (portal.enabled)
       await step("portal", async () => {
-        // The Rules page checks a rule file with the promtool npm start built before saving it.
-        const portalEnv = { ...envFor("portal"), OPSDECK_PROMTOOL_BIN: BIN.promtool };
+        // The Rules page checks a rule file with the promtool npm start built before saving it,
+        // and overrides the shipped rules from their originals.
+        const portalEnv = {
+          ...envFor("portal"),
+          OPSDECK_PROMTOOL_BIN: BIN.promtool,
+          OPSDECK_SHIPPED_RULES_DIR: join(REPO, "provisioning/prometheus/rules"),
+        };
         procs.push(
           await launchPortal({ configFile: file, env: portalEnv, url: url(portal.port), logFile: log("portal") }),
         );

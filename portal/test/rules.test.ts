@@ -429,10 +429,107 @@ describe("alert rules in the portal", () => {
     await page.screenshot({ path: join(SHOTS, "rules-zh-390.png"), fullPage: true });
     await context.close();
   });
+
+  it("overrides a shipped rule, turns it off and reverts it, in the files Prometheus loads", async () => {
+    const original = readFileSync(join(REPO, "provisioning/prometheus/rules/pm2.yml"), "utf8");
+    const shippedCopy = join(stack.dir, "data", "rules", "shipped", "pm2.yml");
+    // The stack copied the shipped files before Prometheus started; untouched, they are the originals.
+    expect(readFileSync(shippedCopy, "utf8")).toBe(original);
+    const loaded = async (alert: string) =>
+      (await promRules())
+        .filter((g) => g.file.endsWith("/shipped/pm2.yml"))
+        .flatMap((g) => g.rules)
+        .filter((r) => r.name === alert);
+    expect((await loaded("PM2DaemonDown"))[0].query).toBe("pm2_daemon_up == 0");
+
+    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
+    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
+    const page = await context.newPage();
+    await signIn(page, "ops");
+    await page.goto(front() + "/rules");
+    await page.locator("[data-shipped-rules] summary").click();
+    await page.locator('[data-shipped-rule="PM2DaemonDown"]').getByRole("button", { name: "覆盖" }).click();
+    const form = page.locator('[data-shipped-rules] form[data-form="rule"]');
+    await expect(form.locator("[data-override-note]").innerText()).resolves.toContain("pm2.yml");
+    await expect(form.locator('input[name="group"]').inputValue()).resolves.toBe("pm2");
+    await expect(form.locator('input[name="alert"]').getAttribute("readonly")).resolves.toBe("");
+    await expect(form.locator('textarea[name="expr"]').inputValue()).resolves.toBe("pm2_daemon_up == 0");
+    await form.locator('textarea[name="expr"]').fill("pm2_daemon_up < 0");
+    await form.locator('input[name="for"]').fill("3m");
+    await form.getByRole("button", { name: "保存" }).click();
+    await page.locator('[data-rule="PM2DaemonDown"] [data-overrides="pm2.yml"]').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, "rules-override-zh-1440.png"), fullPage: true });
+
+    // Prometheus evaluates the team's version in the shipped rule's place; the file's other rules stay.
+    const overridden = await eventually(
+      () => loaded("PM2DaemonDown"),
+      (r) => r.length === 1 && r[0].query === "pm2_daemon_up < 0",
+      15_000,
+    );
+    // Annotations the override does not set are the shipped rule's (its runbook).
+    expect(overridden[0].annotations.runbook_url).toBe("docs/runbooks.md#pm2daemondown");
+    expect((await loaded("PM2ProcessErrored"))[0].query).toBe('pm2_process_status{status="errored"} == 1');
+    const id = overridden[0].annotations.opsdeck_rule_id;
+    expect(id).toMatch(/^[a-z0-9]+$/);
+
+    // One override per shipped rule; none of a rule that is not shipped.
+    const target = { file: "pm2.yml", alert: "PM2DaemonDown", labels: { severity: "critical" } };
+    const again = await api(page, "POST", "/api/alerts/rules", { ...RULE, overrides: target });
+    expect(again.status).toBe(409);
+    const missing = await api(page, "POST", "/api/alerts/rules", {
+      ...RULE,
+      overrides: { ...target, alert: "NoSuchAlert" },
+    });
+    expect(missing.status).toBe(404);
+
+    // An operator of another group and a viewer may not override it.
+    for (const name of ["infra", "guest"]) {
+      const other = await browser.newContext({ locale: "en" });
+      const otherPage = await other.newPage();
+      await signIn(otherPage, name);
+      const denied = await api(otherPage, "PATCH", `/api/alerts/rules/${id}`, { enabled: false });
+      expect(denied.status, name).toBe(403);
+      const created = await api(otherPage, "POST", "/api/alerts/rules", {
+        ...RULE,
+        overrides: { ...target, alert: "PM2ProcessErrored" },
+      });
+      expect(created.status, name).toBe(403);
+      await other.close();
+    }
+
+    // Disabled, the override turns the shipped rule off: neither is evaluated.
+    expect((await api(page, "PATCH", `/api/alerts/rules/${id}`, { enabled: false })).status).toBe(200);
+    await eventually(
+      () => loaded("PM2DaemonDown"),
+      (r) => r.length === 0,
+      15_000,
+    );
+    expect((await loaded("PM2ProcessErrored")).length).toBe(1);
+
+    // Reverted: the shipped rule is back, its copy the original byte for byte, and the audit trail says who.
+    expect((await api(page, "DELETE", `/api/alerts/rules/${id}`)).status).toBe(204);
+    await eventually(
+      () => loaded("PM2DaemonDown"),
+      (r) => r.length === 1 && r[0].query === "pm2_daemon_up == 0" && !r[0].annotations.opsdeck_rule_id,
+      15_000,
+    );
+    expect(readFileSync(shippedCopy, "utf8")).toBe(original);
+    const trail = await api(page, "GET", `/api/audit?target=${encodeURIComponent(`rule:${id}`)}`);
+    expect(trail.json.entries.map((e: { action: string }) => e.action)).toEqual([
+      "rule-removed",
+      "rule-disabled",
+      "rule-created",
+    ]);
+    await context.close();
+  });
 });
 
 async function promRules(): Promise<
-  { name: string; file: string; rules: { name: string; lastEvaluation: string }[] }[]
+  {
+    name: string;
+    file: string;
+    rules: { name: string; lastEvaluation: string; query: string; annotations: Record<string, string> }[];
+  }[]
 > {
   const res = await fetch(`${url(port.prom)}/api/v1/rules?type=alert`);
   return ((await res.json()) as { data: { groups: never[] } }).data.groups;

@@ -3,11 +3,12 @@
 import { writeFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
 import { DATABASE_TYPES, type DatabaseType } from "@opsdeck/core";
 import { agentProbeTargetFiles, probeTargetFiles } from "@opsdeck/core/probes/blackbox";
+import { renderShippedRules, SHIPPED_DIR } from "@opsdeck/core/shipped-rules";
 import { REPO } from "./services.ts";
 import { SERVER_BINARIES } from "./versions.ts";
 
@@ -63,7 +64,11 @@ export async function renderPrometheusConfig(opts: {
   host?: string;
   /** Replaces the rule files (tests load rules of their own). */
   ruleFiles?: string[];
-  /** The portal's rule files (the Rules page writes one per group): every *.yml in it is loaded too. */
+  /**
+   * The portal's rule files (the Rules page writes one per group): every *.yml in it is loaded,
+   * and the shipped rules from their copies in <dir>/shipped/, rendered here with the page's
+   * overrides (unless ruleFiles replaces them).
+   */
   portalRulesDir?: string;
   /** Scrape the hosts' agents found in the target files; unset: no agent jobs. */
   agents?: AgentScrape;
@@ -87,10 +92,17 @@ export async function renderPrometheusConfig(opts: {
       evaluation_interval: opts.scrapeInterval,
       scrape_timeout: opts.scrapeInterval,
     };
-  doc.rule_files = [
-    ...(opts.ruleFiles ?? (doc.rule_files ?? []).map((f) => resolve(base, f))),
-    ...(opts.portalRulesDir ? [join(opts.portalRulesDir, "*.yml")] : []),
-  ];
+  const shipped = (doc.rule_files ?? []).map((f) => resolve(base, f));
+  let loaded = opts.ruleFiles ?? shipped;
+  if (opts.portalRulesDir && !opts.ruleFiles) {
+    // One shipped directory (rules/*.yml): its copies go to <portal rules dir>/shipped/.
+    const sources = [...new Set(shipped.map((glob) => dirname(glob)))];
+    if (sources.length !== 1 || !shipped.every((glob) => glob.endsWith("/*.yml")))
+      throw new Error(`${opts.source}: rule_files must be one directory's *.yml to be overridable`);
+    renderShippedRules(sources[0], opts.portalRulesDir);
+    loaded = [join(opts.portalRulesDir, SHIPPED_DIR, "*.yml")];
+  }
+  doc.rule_files = [...loaded, ...(opts.portalRulesDir ? [join(opts.portalRulesDir, "*.yml")] : [])];
   const host = opts.host ?? hostname();
   const agents = opts.agents;
   doc.scrape_configs = doc.scrape_configs.flatMap((sc): ScrapeConfig[] => {

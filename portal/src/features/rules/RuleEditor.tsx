@@ -11,7 +11,7 @@ import { csrf } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
 import { dateTime, type Reader } from "@/lib/time.ts";
 import { TimeSeries } from "@/ui/TimeSeries.tsx";
-import { AGGREGATES, COMPARISONS, FUNCTIONS, SEVERITIES, type Rule } from "./rule.ts";
+import { AGGREGATES, COMPARISONS, FUNCTIONS, SEVERITIES, type Rule, type RuleInput } from "./rule.ts";
 import type { Backtest } from "./backtest.ts";
 import type { TestFire } from "./test-fire.ts";
 
@@ -63,7 +63,7 @@ const EMPTY: Form = {
 
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$/;
 
-function formOf(r: Rule): Form {
+function formOf(r: RuleInput): Form {
   const c = r.condition;
   return {
     ...EMPTY,
@@ -102,8 +102,9 @@ const list = (text: string) =>
     .filter(Boolean);
 
 /** The form as the API takes it; the API checks every field. */
-function bodyOf(f: Form, enabled: boolean) {
+function bodyOf(f: Form, enabled: boolean, overrides: RuleInput["overrides"]) {
   return {
+    overrides,
     group: f.group.trim(),
     alert: f.alert.trim(),
     enabled,
@@ -183,6 +184,7 @@ export function RuleEditor({
   t,
   reader,
   rule,
+  template,
   channels,
   maxDays,
   onClose,
@@ -191,12 +193,15 @@ export function RuleEditor({
   reader: Reader;
   /** The rule being changed; undefined for a new one. */
   rule?: Rule;
+  /** A new rule's starting point: a shipped rule, for an override of it. */
+  template?: RuleInput;
   channels: string[];
   maxDays: number;
   onClose: () => void;
 }) {
   const router = useRouter();
-  const [form, setForm] = useState<Form>(rule ? formOf(rule) : EMPTY);
+  const start = rule ?? template;
+  const [form, setForm] = useState<Form>(start ? formOf(start) : EMPTY);
   const [error, setError] = useState<Answer["json"]>();
   const [notes, setNotes] = useState<{ empty: string[]; holding: number; ok: boolean }>();
   const [days, setDays] = useState(String(Math.min(7, maxDays)));
@@ -205,7 +210,7 @@ export function RuleEditor({
   const [sendTo, setSendTo] = useState("");
   const [busy, setBusy] = useState(false);
   const set = (key: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
-  const input = (key: keyof Form, label: string, extra: Record<string, string> = {}) => (
+  const input = (key: keyof Form, label: string, extra: Record<string, string | boolean> = {}) => (
     <label>
       {label}
       <input name={key} value={form[key]} onChange={set(key)} translate="no" {...extra} />
@@ -240,7 +245,9 @@ export function RuleEditor({
   };
   const showChecks = (c?: { emptySelectors?: string[]; holdingNow?: unknown[] }) =>
     c && setNotes({ empty: c.emptySelectors ?? [], holding: c.holdingNow?.length ?? 0, ok: true });
-  const body = () => bodyOf(form, rule?.enabled ?? true);
+  // An override keeps its shipped rule's group and name (the API holds to them too).
+  const overrides = start?.overrides;
+  const body = () => bodyOf(form, rule?.enabled ?? true, overrides);
 
   const chart = result && result.watched.length > 0 && (
     <TimeSeries
@@ -298,9 +305,14 @@ export function RuleEditor({
         );
       }}
     >
+      {overrides && (
+        <p className="muted" data-override-note>
+          {t.rule_override_note.replace("{name}", overrides.alert).replace("{file}", overrides.file)}
+        </p>
+      )}
       <div className="form-row">
-        {input("group", t.rule_group, { required: "" })}
-        {input("alert", t.rule_alert, { required: "", placeholder: "OrdersLow" })}
+        {input("group", t.rule_group, { required: "", ...(overrides && { readOnly: true }) })}
+        {input("alert", t.rule_alert, { required: "", placeholder: "OrdersLow", ...(overrides && { readOnly: true }) })}
         {select("severity", t.rule_severity, SEVERITIES, (s) => t[`sev_${s as (typeof SEVERITIES)[number]}`])}
         {input("for", t.rule_for)}
       </div>

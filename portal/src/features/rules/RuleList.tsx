@@ -66,6 +66,14 @@ export function RuleList({
               {r.group}
             </span>{" "}
             {stateText(r)} <span className="muted">{t[`sev_${r.severity}`]}</span>
+            {r.overrides && (
+              <>
+                {" "}
+                <span className="pill s-muted" data-overrides={r.overrides.file}>
+                  {t.rule_override_of.replace("{file}", r.overrides.file)}
+                </span>
+              </>
+            )}
             <br />
             <code className="wrap">{r.expr}</code>
             {r.may_change ? (
@@ -76,13 +84,16 @@ export function RuleList({
                 </button>
                 <button
                   onClick={() => {
-                    if (window.confirm(t.rule_remove_confirm.replace("{name}", r.alert)))
+                    const ask = r.overrides ? t.rule_override_revert_confirm : t.rule_remove_confirm;
+                    if (window.confirm(ask.replace("{name}", r.alert)))
                       void done(call("DELETE", `/api/alerts/rules/${r.id}`));
                   }}
                 >
-                  {t.remove}
+                  {r.overrides ? t.rule_override_revert : t.remove}
                 </button>
-                <a href={`/api/alerts/rules/export?group=${encodeURIComponent(r.group)}`}>{t.export}</a>
+                {!r.overrides && (
+                  <a href={`/api/alerts/rules/export?group=${encodeURIComponent(r.group)}`}>{t.export}</a>
+                )}
               </span>
             ) : (
               canWrite && <p className="muted">{t.rule_read_only}</p>

@@ -1,5 +1,5 @@
 // Rules: the alert rules written in the portal (with their state in Prometheus), the editor with
-// its check, backtest and test-fire, and the rules shipped with OpsDeck, read-only.
+// its check, backtest and test-fire, and the rules shipped with OpsDeck with their overrides.
 import { currentSession } from "@/features/auth/auth.ts";
 import { can } from "@/features/auth/session.ts";
 import { config } from "@/lib/config.ts";
@@ -7,11 +7,13 @@ import { dict } from "@/lib/i18n.ts";
 import { notifierChannels } from "@/lib/sources.ts";
 import { rulesOverview } from "./overview.ts";
 import { RuleList } from "./RuleList.tsx";
+import { ShippedRules } from "./ShippedRules.tsx";
 
 export default async function RulesPage() {
   const { t, reader } = await dict();
   const session = await currentSession();
   const [overview, channels] = await Promise.all([rulesOverview(session?.user ?? ""), notifierChannels()]);
+  const channelNames = channels.ok ? channels.data.channels.map((c) => c.name) : [];
   return (
     <main>
       <h1>{t.rules_title}</h1>
@@ -26,7 +28,7 @@ export default async function RulesPage() {
         reader={reader}
         rules={overview.rules}
         canWrite={can(session, "operator")}
-        channels={channels.ok ? channels.data.channels.map((c) => c.name) : []}
+        channels={channelNames}
         maxDays={config().portal.rules.backtest_max_days}
       />
       <details className="card" data-shipped-rules>
@@ -34,32 +36,13 @@ export default async function RulesPage() {
           {t.rules_shipped} · {overview.shipped.length.toLocaleString(reader.lang)}
         </summary>
         <p className="muted">{t.rules_shipped_note}</p>
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th>{t.rule_alert}</th>
-                <th>{t.rule_group}</th>
-                <th>{t.state}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {overview.shipped.map((r) => (
-                <tr key={`${r.group}/${r.alert}`}>
-                  <td translate="no">{r.alert}</td>
-                  <td translate="no">{r.group}</td>
-                  <td>
-                    {r.state === "firing"
-                      ? t.rule_state_firing.replace("{n}", "")
-                      : r.state === "pending"
-                        ? t.rule_state_pending.replace("{n}", "")
-                        : t.rule_state_inactive}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ShippedRules
+          t={t}
+          reader={reader}
+          rules={overview.shipped}
+          channels={channelNames}
+          maxDays={config().portal.rules.backtest_max_days}
+        />
       </details>
     </main>
   );

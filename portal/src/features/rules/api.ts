@@ -11,7 +11,8 @@ import { invalidBody, parseBody } from "@/lib/change-request.ts";
 import { config } from "@/lib/config.ts";
 import { backtest, durationMs } from "./backtest.ts";
 import { exprChecks, parseExpr } from "./checks.ts";
-import { mayChangeGroup, rulesOverview } from "./overview.ts";
+import { sameTarget } from "@opsdeck/core/shipped-target";
+import { mayChangeGroup, rulesOverview, shipped, shippedAsInput, shippedGroup } from "./overview.ts";
 import { range } from "./prometheus.ts";
 import {
   conditionExpr,
@@ -87,6 +88,37 @@ const ruleChange = (id: string, lists: { before: Rule[]; after: Rule[] }) => ({
 const sameName = (a: RuleInput, b: RuleInput) =>
   a.group === b.group && a.alert === b.alert && a.severity === b.severity;
 
+/** The 409 when another rule has this one's name, or overrides the same shipped rule. */
+function conflict(rules: Rule[], input: RuleInput, id?: string) {
+  const other = rules.filter((r) => r.id !== id);
+  const target = input.overrides;
+  if (target) {
+    if (other.some((r) => r.overrides && sameTarget(r.overrides, target)))
+      return new RuleChangeError(
+        409,
+        `${target.file} ${target.alert} ${JSON.stringify(target.labels)} is overridden already`,
+      );
+  } else if (other.some((r) => !r.overrides && sameName(r, input)))
+    return new RuleChangeError(409, `group "${input.group}" already has ${input.alert} (${input.severity})`);
+  return undefined;
+}
+
+/**
+ * An override as saved: it keeps the shipped rule's name, and its group is the shipped file's
+ * (what users[].rule_groups names). A 404 when no such rule is shipped.
+ */
+function asOverride(input: RuleInput): RuleInput | Response {
+  const target = input.overrides;
+  if (!target) return input;
+  const original = shipped().find((s) => sameTarget(s, target));
+  if (!original)
+    return Response.json(
+      { error: `overrides: no shipped rule ${target.alert} ${JSON.stringify(target.labels)} in ${target.file}` },
+      { status: 404 },
+    );
+  return { ...input, group: shippedGroup(target.file), alert: original.alert };
+}
+
 /** GET /api/alerts/rules: the portal's rules with what Prometheus says of each, and the shipped ones (read-only). */
 export async function listRules() {
   const session = await currentSession();
@@ -105,7 +137,9 @@ export async function checkRule(req: Request) {
 }
 
 export async function createRule(req: Request) {
-  const input = await parseBody(req, ruleInputSchema);
+  const body = await parseBody(req, ruleInputSchema);
+  if (body instanceof Response) return body;
+  const input = asOverride(body);
   if (input instanceof Response) return input;
   const user = await changer([input.group]);
   if (user instanceof Response) return user;
@@ -115,8 +149,8 @@ export async function createRule(req: Request) {
   let lists;
   try {
     lists = await changeRules((rules) => {
-      if (rules.some((r) => sameName(r, input)))
-        throw new RuleChangeError(409, `group "${input.group}" already has ${input.alert} (${input.severity})`);
+      const refusal = conflict(rules, input);
+      if (refusal) throw refusal;
       return [...rules, rule];
     });
   } catch (err) {
@@ -140,10 +174,13 @@ const existing = (id: string) => {
 
 export async function changeRule(req: Request, { params }: Params) {
   const { id } = await params;
-  const input = await parseBody(req, ruleInputSchema);
-  if (input instanceof Response) return input;
+  const body = await parseBody(req, ruleInputSchema);
+  if (body instanceof Response) return body;
   const current = existing(id);
   if (current instanceof Response) return current;
+  // An override stays the override of its shipped rule; a rule of the team's stays one.
+  const input = asOverride({ ...body, overrides: current.overrides });
+  if (input instanceof Response) return input;
   const user = await changer([current.group, input.group]);
   if (user instanceof Response) return user;
   const checks = await checked(input);
@@ -151,8 +188,8 @@ export async function changeRule(req: Request, { params }: Params) {
   let lists;
   try {
     lists = await changeRules((rules) => {
-      if (rules.some((r) => r.id !== id && sameName(r, input)))
-        throw new RuleChangeError(409, `group "${input.group}" already has ${input.alert} (${input.severity})`);
+      const refusal = conflict(rules, input, id);
+      if (refusal) throw refusal;
       return rules.map((r) => (r.id === id ? stamp(input, id, user) : r));
     });
   } catch (err) {
@@ -252,7 +289,10 @@ export async function backtestRule(req: Request) {
       { status: candidate.status === 422 || candidate.status === 400 ? 400 : 502 },
     );
   const tookMs = Math.round(performance.now() - began);
-  const saved = body.id ? portalRules().find((r) => r.id === body.id) : undefined;
+  // Beside the saved version; a new override beside the shipped rule it replaces.
+  const target = body.rule.overrides;
+  const original = target && shipped().find((s) => sameTarget(s, target));
+  const saved = body.id ? portalRules().find((r) => r.id === body.id) : original ? shippedAsInput(original) : undefined;
   const current = saved ? await run(saved) : undefined;
   return Response.json({
     candidate: candidate.data,
@@ -298,7 +338,7 @@ export async function testFireRule(req: Request) {
 export async function exportRules(req: Request) {
   if (!(await currentSession())) return Response.json({ error: "sign in first" }, { status: 401 });
   const group = new URL(req.url).searchParams.get("group") ?? "";
-  const rules = portalRules();
+  const rules = portalRules().filter((r) => !r.overrides);
   if (!rules.some((r) => r.group === group)) return Response.json({ error: `no group "${group}"` }, { status: 404 });
   return new Response(groupFile(group, rules), {
     headers: {
@@ -327,14 +367,16 @@ export async function importRules(req: Request) {
   let lists;
   try {
     lists = await changeRules((rules) => {
-      const kept = rules.filter((r) => !imported.rules.some((i) => sameName(r, i)));
-      const replaced = (i: RuleInput) => rules.find((r) => sameName(r, i))?.id;
+      // An import replaces the team's own rules of the same name, never an override.
+      const mine = (r: Rule, i: RuleInput) => !r.overrides && sameName(r, i);
+      const kept = rules.filter((r) => !imported.rules.some((i) => mine(r, i)));
+      const replaced = (i: RuleInput) => rules.find((r) => mine(r, i))?.id;
       return [...kept, ...imported.rules.map((i) => stamp(i, replaced(i) ?? newId(), user))];
     });
   } catch (err) {
     return refused(err);
   }
-  for (const rule of lists.after.filter((r) => imported.rules.some((i) => sameName(r, i))))
+  for (const rule of lists.after.filter((r) => imported.rules.some((i) => !r.overrides && sameName(r, i))))
     await audit(
       user,
       "rule-imported",

@@ -75,6 +75,7 @@ export interface LoadedRule {
   health: string;
   lastError?: string;
   lastEvaluation: string;
+  labels?: Record<string, string>;
   annotations?: Record<string, string>;
   alerts?: { labels: Record<string, string>; state: string; activeAt?: string }[];
 }

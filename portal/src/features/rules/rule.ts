@@ -5,6 +5,7 @@
 // summary_zh, description / description_zh, runbook_url), one rule file per group.
 import { stringify } from "yaml";
 import { z } from "zod";
+import { shippedTargetSchema } from "@opsdeck/core/shipped-target";
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -57,8 +58,8 @@ export const ruleInputSchema = z.strictObject({
   for: duration.default("5m"),
   severity: z.enum(SEVERITIES).default("warning"),
   summary: z.strictObject({
-    "zh-CN": text(300).min(1, "a summary is required"),
-    en: text(300).min(1, "a summary is required"),
+    "zh-CN": text(1000).min(1, "a summary is required"),
+    en: text(1000).min(1, "a summary is required"),
   }),
   description: z.strictObject({ "zh-CN": text(2000).default(""), en: text(2000).default("") }).prefault({}),
   runbook_url: z
@@ -78,6 +79,11 @@ export const ruleInputSchema = z.strictObject({
       message: "alertname, severity and __ labels are set by the rule itself",
     })
     .refine((l) => Object.keys(l).length <= 20, { message: "at most 20 labels" }),
+  /**
+   * The shipped rule this one replaces (an override): Prometheus evaluates this rule in its
+   * place, or neither while it is disabled; removing the override restores the shipped one.
+   */
+  overrides: shippedTargetSchema.optional(),
 });
 export type RuleInput = z.infer<typeof ruleInputSchema>;
 export type Threshold = z.infer<typeof thresholdSchema>;
@@ -109,13 +115,13 @@ export function conditionExpr(condition: RuleInput["condition"]): string {
 /** What a portal rule adds to every alert it fires, so the portal knows it again. */
 export const RULE_ID_ANNOTATION = "opsdeck_rule_id";
 
-export interface PrometheusRule {
+export type PrometheusRule = {
   alert: string;
   expr: string;
   for?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-}
+};
 
 export function prometheusRule(rule: RuleInput & { id: string }): PrometheusRule {
   const annotations: Record<string, string> = {
@@ -141,9 +147,9 @@ export function prometheusRule(rule: RuleInput & { id: string }): PrometheusRule
  */
 export const GROUP_INTERVAL = "5s";
 
-/** A group's rule file, as Prometheus loads it and a team keeps it in git. Only enabled rules. */
+/** A group's rule file, as Prometheus loads it and a team keeps it in git. Only enabled rules; overrides go into the shipped files. */
 export function groupFile(group: string, rules: Rule[]): string {
-  const enabled = rules.filter((r) => r.group === group && r.enabled);
+  const enabled = rules.filter((r) => r.group === group && r.enabled && !r.overrides);
   return (
     `# Alert rules of group "${group}", written by the OpsDeck portal (Rules page). Changes made\n` +
     "# here by hand are overwritten at the next save: import the file on the Rules page instead.\n" +
