@@ -550,6 +550,63 @@ async function main() {
     },
   );
 
+  await step(
+    "a shipped rule overridden on the Rules page replaces the original in Prometheus, and reverting restores it",
+    async () => {
+      const csrf = "rehearsal-csrf";
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${front}${path}`, {
+          method,
+          headers: {
+            cookie: `${session}; opsdeck_csrf=${csrf}`,
+            "x-opsdeck-csrf": csrf,
+            "content-type": "application/json",
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const shippedRule = () => {
+        const q = JSON.parse(inside("http://prometheus:9090/api/v1/rules?type=alert")) as {
+          data: { groups: { file: string; rules: { name: string; query: string }[] }[] };
+        };
+        return q.data.groups
+          .filter((g) => g.file === "/opsdeck/rendered/rules/shipped/pm2.yml")
+          .flatMap((g) => g.rules)
+          .find((r) => r.name === "PM2DaemonDown");
+      };
+      const res = await call("POST", "/api/alerts/rules", {
+        group: "pm2",
+        alert: "PM2DaemonDown",
+        condition: { kind: "promql", expr: "pm2_daemon_up < 0" },
+        for: "2m",
+        severity: "critical",
+        summary: { "zh-CN": "PM2 守护进程不可用", en: "PM2 daemon down" },
+        overrides: { file: "pm2.yml", alert: "PM2DaemonDown", labels: { severity: "critical" } },
+      });
+      if (res.status !== 201) throw new Error(`POST /api/alerts/rules answered ${res.status}: ${await res.text()}`);
+      const { rule } = (await res.json()) as { rule: { id: string } };
+      await eventually(
+        "the override loaded",
+        () => {
+          const r = shippedRule();
+          if (r?.query !== "pm2_daemon_up < 0") throw new Error(`PM2DaemonDown is ${JSON.stringify(r)}`);
+          return r.query;
+        },
+        30_000,
+      );
+      const removed = await call("DELETE", `/api/alerts/rules/${rule.id}`);
+      if (removed.status !== 204) throw new Error(`DELETE answered ${removed.status}`);
+      return eventually(
+        "the original back",
+        () => {
+          const r = shippedRule();
+          if (r?.query !== "pm2_daemon_up == 0") throw new Error(`PM2DaemonDown is ${JSON.stringify(r)}`);
+          return `override loaded from init's copy (rewritten by the portal), then reverted to "${r.query}"`;
+        },
+        30_000,
+      );
+    },
+  );
+
   const targetsUp = Date.now();
   await step("an app on the host sends its request metrics through the front door with its host's token", async () => {
     // The README's ecosystem entry for an app on another server, as a team writes it.

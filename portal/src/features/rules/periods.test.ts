@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { durationMs, firingPeriods } from "./periods.ts";
+import { durationMs, EDGE_LABEL, edgePeriods, firingPeriods } from "./periods.ts";
 
 const STEP = 15_000;
 /** A series present at these step numbers (seconds = step × 15). */
@@ -38,6 +38,33 @@ describe("a backtest's firing periods (Prometheus' `for`)", () => {
     expect(firingPeriods([series({}, range(90, 100))], STEP, 0, 100 * STEP)).toEqual([
       { labels: {}, start: 90 * STEP },
     ]);
+  });
+
+  it("finds the same periods from the edges alone as from every step (random runs, gaps, `for`)", () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const last = 2000;
+    for (const forSteps of [0, 1, 8, 40]) {
+      const everyStep = [];
+      const holding = [];
+      const edges = [];
+      for (let n = 0; n < 20; n++) {
+        const labels = { s: String(n) };
+        const held = range(0, last).filter(() => random() < (n % 2 ? 0.97 : 0.5));
+        everyStep.push(series(labels, held));
+        if (held[0] === 0) holding.push(series(labels, [0]));
+        // What the edge query returns: where it holds and did not a step before, and the reverse.
+        const has = new Set(held);
+        const starts = range(1, last).filter((t) => has.has(t) && !has.has(t - 1));
+        const ends = range(1, last).filter((t) => !has.has(t) && has.has(t - 1));
+        edges.push(series({ ...labels, __name__: "x", [EDGE_LABEL]: "start" }, starts));
+        edges.push(series({ ...labels, [EDGE_LABEL]: "end" }, ends));
+      }
+      const opts = { first: 0, last: last * STEP, stepMs: STEP, forMs: forSteps * STEP };
+      const expected = firingPeriods(everyStep, STEP, opts.forMs, opts.last);
+      expect(expected.length, `for ${forSteps} steps`).toBeGreaterThan(0);
+      expect(edgePeriods(holding, edges, opts)).toEqual(expected);
+    }
   });
 
   it("reads Prometheus durations", () => {

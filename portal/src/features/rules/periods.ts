@@ -30,38 +30,109 @@ export function durationMs(d: string): number {
 export const seriesKey = (labels: Record<string, string>) =>
   JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
 
+/** A stretch of consecutive steps at which a series' condition held: first and last step, ms. */
+interface Run {
+  labels: Record<string, string>;
+  from: number;
+  to: number;
+}
+
+/** An alert's labels are its series' without the metric name (Prometheus drops it too). */
+const alertLabels = (metric: Record<string, string>, drop: string[] = []) =>
+  Object.fromEntries(Object.entries(metric).filter(([k]) => k !== "__name__" && !drop.includes(k)));
+
+/**
+ * Prometheus' `for` on runs: a run fires once it has lasted `for` (at the first step at least
+ * `for` after its start), and resolves at the first step after it. `end` is the range's last step.
+ */
+function periodsOf(runs: Run[], stepMs: number, forMs: number, end: number): FiringPeriod[] {
+  const periods: FiringPeriod[] = [];
+  for (const { labels, from, to } of runs) {
+    const firesAt = from + Math.ceil(forMs / stepMs) * stepMs;
+    if (to < firesAt) continue;
+    const resolved = to + stepMs;
+    periods.push({ labels, start: firesAt, ...(resolved <= end && { end: resolved }) });
+  }
+  // By time, then by labels: the same periods in the same order however they were found.
+  const key = new Map(periods.map((p) => [p, seriesKey(p.labels)]));
+  return periods.sort((a, b) => a.start - b.start || (key.get(a)! < key.get(b)! ? -1 : 1));
+}
+
 /**
  * Firing periods from the condition's answer: per series, runs of consecutive steps (a missing
- * step ends a run, as an evaluation without the series resets `for`); a run fires once it has
- * lasted `for` (at the first step at least `for` after its start), and resolves at the first
- * step after it. `end` is the range's last step.
+ * step ends a run, as an evaluation without the series resets `for`).
  */
 export function firingPeriods(series: Series[], stepMs: number, forMs: number, end: number): FiringPeriod[] {
   // One range query answered in pieces repeats a series: merge them by labels.
   const byLabels = new Map<string, { labels: Record<string, string>; times: number[] }>();
   for (const s of series) {
-    // An alert's labels are its series' without the metric name (Prometheus drops it too).
-    const { __name__: _name, ...labels } = s.metric;
+    const labels = alertLabels(s.metric);
     const k = seriesKey(labels);
     const entry = byLabels.get(k) ?? byLabels.set(k, { labels, times: [] }).get(k)!;
     for (const [t] of s.values) entry.times.push(Math.round(t * 1000));
   }
-  const periods: FiringPeriod[] = [];
+  const runs: Run[] = [];
   for (const { labels, times } of byLabels.values()) {
     times.sort((a, b) => a - b);
-    let runStart = times[0];
+    let from = times[0];
     for (let i = 0; i < times.length; i++) {
-      const last = i === times.length - 1 || times[i + 1] - times[i] > stepMs * 1.5;
-      if (!last) continue;
-      const runEnd = times[i];
-      // The first evaluation at least `for` after the run's start.
-      const firesAt = runStart + Math.ceil(forMs / stepMs) * stepMs;
-      if (runEnd >= firesAt) {
-        const resolved = runEnd + stepMs;
-        periods.push({ labels, start: firesAt, ...(resolved <= end && { end: resolved }) });
-      }
-      runStart = times[i + 1];
+      if (i < times.length - 1 && times[i + 1] - times[i] <= stepMs * 1.5) continue;
+      runs.push({ labels, from, to: times[i] });
+      from = times[i + 1];
     }
   }
-  return periods.sort((a, b) => a.start - b.start);
+  return periodsOf(runs, stepMs, forMs, end);
+}
+
+/** The label the edge query marks each series with: a run's first step, or the first step after it. */
+export const EDGE_LABEL = "opsdeck_edge";
+
+/**
+ * The condition's edges as one range query at `stepSeconds`: "start" where it holds and did not
+ * a step before, "end" where it held a step before and no longer does. The step before is a
+ * one-step subquery offset by a step (Prometheus allows `offset` only on selectors and
+ * subqueries); `* 1` drops the metric name on both sides so `unless` compares the labels alone.
+ * Prometheus then returns a sample per edge instead of one per step the condition held.
+ */
+export function edgesQuery(expr: string, stepSeconds: number): string {
+  const now = `(${expr}) * 1`;
+  const before = `last_over_time((${expr})[${stepSeconds}s:${stepSeconds}s] offset ${stepSeconds}s) * 1`;
+  const mark = (query: string, edge: string) => `label_replace(${query}, "${EDGE_LABEL}", "${edge}", "", "")`;
+  return `${mark(`${now} unless ${before}`, "start")} or ${mark(`${before} unless ${now}`, "end")}`;
+}
+
+/**
+ * Firing periods from the edges (edgesQuery over the steps after `first`) and the series holding
+ * at `first` (the condition as an instant query there): the same periods firingPeriods finds in
+ * every step's answer, from a sample per edge.
+ */
+export function edgePeriods(
+  holdingAtFirst: Series[],
+  edges: Series[],
+  opts: { first: number; last: number; stepMs: number; forMs: number },
+): FiringPeriod[] {
+  const bySeries = new Map<string, { labels: Record<string, string>; since?: number; events: [number, string][] }>();
+  const entry = (metric: Record<string, string>) => {
+    const labels = alertLabels(metric, [EDGE_LABEL]);
+    const k = seriesKey(labels);
+    return bySeries.get(k) ?? bySeries.set(k, { labels, events: [] }).get(k)!;
+  };
+  for (const s of holdingAtFirst) entry(s.metric).since = opts.first;
+  for (const s of edges) {
+    const e = entry(s.metric);
+    for (const [t] of s.values) e.events.push([Math.round(t * 1000), s.metric[EDGE_LABEL]]);
+  }
+  const runs: Run[] = [];
+  for (const { labels, since, events } of bySeries.values()) {
+    let from = since;
+    for (const [t, edge] of events.sort((a, b) => a[0] - b[0])) {
+      if (edge === "start") from = t;
+      else if (from !== undefined) {
+        runs.push({ labels, from, to: t - opts.stepMs });
+        from = undefined;
+      }
+    }
+    if (from !== undefined) runs.push({ labels, from, to: opts.last });
+  }
+  return periodsOf(runs, opts.stepMs, opts.forMs, opts.last);
 }
