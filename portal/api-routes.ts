@@ -31,6 +31,8 @@ export const API: [RegExp, string[]][] = [
   [/^\/api\/alerts\/rules\/(check|backtest|test-fire|import)$/, ["POST"]],
   [/^\/api\/alerts\/rules\/export$/, ["GET"]],
   [/^\/api\/alerts\/rules\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
+  // Recovery actions from an alert (operators): run one; the ones run for an alert.
+  [/^\/api\/recovery\/actions$/, ["GET", "POST"]],
   // The audit trail (admins and operators).
   [/^\/api\/(health|stream|changes|changes\/summary|timeline|audit)$/, ["GET"]],
   [/^\/api\/logs\/(search|context|tail|export)$/, ["GET"]],

@@ -63,6 +63,8 @@ const SECRETS = [
   "OPSDECK_PORTAL_SESSION_SECRET",
   "OPSDECK_PORTAL_ADMIN_PASSWORD",
   "OPSDECK_GRAFANA_ADMIN_PASSWORD",
+  // The portal signs recovery actions (restart, reload, …) with it; the PM2 exporter checks them.
+  "OPSDECK_PM2_ACTIONS_KEY",
   // Prometheus' password on the other hosts' agents (they hold its bcrypt hash: npm run agent-credentials).
   "OPSDECK_AGENT_PASSWORD",
 ];

@@ -12,22 +12,19 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { replaceFile } from "./atomic-file.ts";
-import { sameTarget, shippedTargetSchema, type ShippedTarget } from "./shipped-target.ts";
+import {
+  alertingRuleSchema,
+  sameTarget,
+  shippedTargetSchema,
+  type AlertingRule,
+  type ShippedTarget,
+} from "./shipped-target.ts";
 
-export { sameTarget, shippedTargetSchema, type ShippedTarget };
+export { sameTarget, shippedTargetSchema, type AlertingRule, type ShippedTarget };
 
 /** In the rules directory, beside the portal's group files (Prometheus loads only *.yml there). */
 export const OVERRIDES_FILE = "shipped-overrides.json";
 export const SHIPPED_DIR = "shipped";
-
-const alertingRuleSchema = z.looseObject({
-  alert: z.string(),
-  expr: z.union([z.string(), z.number()]).transform(String),
-  for: z.string().optional(),
-  labels: z.record(z.string(), z.string()).default({}),
-  annotations: z.record(z.string(), z.string()).default({}),
-});
-export type AlertingRule = z.infer<typeof alertingRuleSchema>;
 
 export const overridesSchema = z.array(
   z.strictObject({

@@ -16,3 +16,13 @@ const sameLabels = (a: Record<string, string>, b: Record<string, string>) =>
 
 export const sameTarget = (a: ShippedTarget, b: ShippedTarget) =>
   a.file === b.file && a.alert === b.alert && sameLabels(a.labels, b.labels);
+
+/** An alerting rule as a Prometheus rule file holds it (fields OpsDeck does not read are kept). */
+export const alertingRuleSchema = z.looseObject({
+  alert: z.string(),
+  expr: z.union([z.string(), z.number()]).transform(String),
+  for: z.string().optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+});
+export type AlertingRule = z.infer<typeof alertingRuleSchema>;

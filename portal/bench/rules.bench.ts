@@ -127,9 +127,12 @@ export async function benchRules(): Promise<{ backtest: Row[]; save: Row[] }> {
       if (!r.ok) throw new Error(r.error);
       return r.data.periods;
     };
-    // Both ways find the same periods, to the millisecond, or the comparison means nothing.
+    // Both ways find the same periods, to the millisecond, or the comparison means nothing — but
+    // for a series already above at the range's start: Prometheus knows it fired at once, every
+    // step of the range alone only `for` later. Those are left out of the comparison.
+    const later = (ps: { start: number }[]) => JSON.stringify(ps.filter((p) => p.start > start + 300_000));
     const [fromEdges, fromSteps] = [await edges(), await everyStep()];
-    if (JSON.stringify(fromEdges) !== JSON.stringify(fromSteps))
+    if (later(fromEdges) !== later(fromSteps))
       throw new Error(`the edges found ${fromEdges.length} periods, every step ${fromSteps.length}: not the same`);
     const cases = [
       {
@@ -142,7 +145,7 @@ export async function benchRules(): Promise<{ backtest: Row[]; save: Row[] }> {
       },
       {
         name: "raw range queries of the edges of depth > 85 (at once)",
-        run: () => raw(edgesQuery("depth > 85", STEP)),
+        run: () => raw(edgesQuery("depth > 85", STEP, 300_000)),
       },
       { name: "raw range queries of depth > 85 (at once)", run: () => raw("depth > 85") },
     ] as { name: string; run: () => Promise<number>; runs?: number }[];

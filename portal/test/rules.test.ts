@@ -17,6 +17,7 @@ import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
+import { pageApi, signInPage } from "./signin.ts";
 import { consoleErrors, overflow, untranslatedWords } from "./page-checks.ts";
 import type {} from "@opsdeck/stack/test-elasticsearch";
 
@@ -143,31 +144,10 @@ afterAll(async () => {
   ding?.close();
 });
 
-async function signIn(page: Page, name: string) {
-  const password = users.find((u) => u.name === name)!.password;
-  await page.goto(front() + "/rules");
-  await page.waitForURL(/\/signin/);
-  await page.fill('input[name="name"]', name);
-  await page.fill('input[name="password"]', password);
-  await page.click('button[type="submit"]');
-  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
-}
+const signIn = (page: Page, name: string) =>
+  signInPage(page, front(), "/rules", name, users.find((u) => u.name === name)!.password);
 
-/** A request from the signed-in page, with its CSRF token, as the page's own code sends it. */
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")?.value ?? "";
-  return page.evaluate(
-    async ({ method, path, body, csrf }) => {
-      const res = await fetch(path, {
-        method,
-        headers: { "content-type": "application/json", "x-opsdeck-csrf": csrf },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, json: res.status === 204 ? {} : await res.json().catch(() => ({})) };
-    },
-    { method, path, body, csrf },
-  );
-}
+const api = pageApi;
 
 const RULE = {
   group: "business",

@@ -1,4 +1,6 @@
-// Signing in through the portal's real form endpoint, for API tests and benchmarks.
+// Signing in through the portal's real form endpoint, for API tests and benchmarks; and a browser
+// page signed in through the form, with the API as that page's code calls it.
+import type { Page } from "playwright-core";
 export interface Cookie {
   name: string;
   value: string;
@@ -20,3 +22,34 @@ export async function signIn(base: string, name: string, password: string): Prom
 }
 
 export const cookieHeader = (cookies: Cookie[]) => cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+
+/** Signs a browser page in through the sign-in form, from the redirect a page under `path` gives. */
+export async function signInPage(page: Page, front: string, path: string, name: string, password: string) {
+  await page.goto(front + path);
+  await page.waitForURL(/\/signin/);
+  await page.fill('input[name="name"]', name);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+}
+
+/** A request from the signed-in page, with its CSRF token, as the page's own code sends it. */
+export async function pageApi(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const csrf = (await page.context().cookies()).find((c) => c.name === "opsdeck_csrf")?.value ?? "";
+  return page.evaluate(
+    async ({ method, path, body, csrf }) => {
+      const res = await fetch(path, {
+        method,
+        headers: { "content-type": "application/json", "x-opsdeck-csrf": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: res.status === 204 ? {} : await res.json().catch(() => ({})) };
+    },
+    { method, path, body, csrf },
+  );
+}

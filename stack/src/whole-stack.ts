@@ -36,7 +36,7 @@ export async function stackPorts(): Promise<StackPorts> {
 /**
  * opsdeck.yml for the whole stack with the demo; `portal`, `elasticsearch` and `notifier` are
  * merged into their sections (an `elasticsearch.url` uses that server instead of starting one),
- * `sections` adds top-level ones (probes, databases).
+ * `sections` adds top-level ones (probes, databases); its `pm2` is merged into exporters.pm2.
  */
 export const stackConfig = (
   port: StackPorts,
@@ -49,7 +49,11 @@ export const stackConfig = (
     ...sections,
     log: { level: "warn" },
     exporters: {
-      pm2: { port: port.pm2, filebeat_url: `http://127.0.0.1:${port.filebeat}` },
+      pm2: {
+        port: port.pm2,
+        filebeat_url: `http://127.0.0.1:${port.filebeat}`,
+        ...(sections.pm2 as Record<string, unknown> | undefined),
+      },
       deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
       business: { port: port.business, token: TOKEN, data_dir: "data/business" },
     },
@@ -75,6 +79,7 @@ export const stackConfig = (
       // Started only for a `databases:` entry of that type (a test adds one).
       database_exporters: { redis_port: port.redisExporter },
     },
+    pm2: undefined,
     // Other hosts: the stack generates the password (secrets.env); the hosts file is beside this file.
     agents: { password: "${OPSDECK_AGENT_PASSWORD:-}", targets_dir: "${OPSDECK_TARGETS_DIR:-data/targets}" },
   });

@@ -23,6 +23,19 @@ export const pm2ExporterSchema = z
      * --web.config.file format (one file serves both). Unset: no auth (the central host, on loopback).
      */
     web_config_file: unsetIfEmpty(z.string()),
+    /**
+     * Recovery actions (restart, reload, scale, reset restarts, flush logs) run here on requests
+     * the central OpsDeck signs with this host's key. Unset key: no action endpoint.
+     */
+    actions: z
+      .object({
+        key: secret,
+        /** The name requests must be signed for (the host's name in alerts); default: this machine's. */
+        host: unsetIfEmpty(z.string()),
+        timeout_seconds: num().pipe(z.number().min(1).max(600)).default(60),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -162,6 +162,8 @@ export const portalSchema = z
         alertmanager_url: url,
         deploy_url: url,
         notifier_url: url,
+        /** This host's PM2 exporter, which runs the recovery actions the portal signs. */
+        pm2_url: url,
         timeout_seconds: num().pipe(z.number().positive()).default(5),
       })
       .strict()
@@ -175,7 +177,7 @@ export type PortalConfig = z.infer<typeof portalSchema>;
 export function portalSources(c: {
   portal: PortalConfig;
   stack: { prometheus: { port: number }; alertmanager: { port: number }; elasticsearch: { port: number } };
-  exporters: { deploy: { port: number } };
+  exporters: { deploy: { port: number }; pm2?: { port: number } };
   notifier: { port: number };
   elasticsearch: ElasticsearchConfig;
 }) {
@@ -186,6 +188,7 @@ export function portalSources(c: {
     alertmanager_url: s.alertmanager_url ?? local(c.stack.alertmanager.port),
     deploy_url: s.deploy_url ?? local(c.exporters.deploy.port),
     notifier_url: s.notifier_url ?? local(c.notifier.port),
+    pm2_url: s.pm2_url ?? (c.exporters.pm2 ? local(c.exporters.pm2.port) : undefined),
     elasticsearch_url: elasticsearchUrl(c),
     timeout_seconds: s.timeout_seconds,
   };

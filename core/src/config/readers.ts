@@ -15,6 +15,11 @@ export const READERS = {
     // Only to pass an operator's "this deploy caused an incident" on (audited, CSRF-checked).
     "exporters.deploy.token",
     "notifier.port",
+    // Recovery actions: this host's PM2 exporter, and the key the portal signs its requests with.
+    "exporters.pm2.port",
+    "exporters.pm2.actions.key",
+    "exporters.pm2.actions.host",
+    "exporters.pm2.actions.timeout_seconds",
     // Whether to load the page-load script (the business exporter, when it runs, takes its beacons).
     "exporters.business.enabled",
     "exporters.business.rum.apps",

@@ -24,6 +24,9 @@ export interface Pm2Process {
     axm_monitor?: Record<string, { value?: unknown; unit?: string; type?: string }>;
     /** The app's PORT, where its environment sets one (the rest of the environment is dropped). */
     PORT?: number;
+    /** Its log files (the flush-logs action empties them). */
+    pm_out_log_path?: string;
+    pm_err_log_path?: string;
   };
 }
 
@@ -48,6 +51,8 @@ export function kept(p: Pm2Process): Pm2Process {
       NODE_APP_INSTANCE: env.NODE_APP_INSTANCE,
       axm_monitor: env.axm_monitor,
       PORT: appPort(env as Record<string, unknown>),
+      pm_out_log_path: env.pm_out_log_path,
+      pm_err_log_path: env.pm_err_log_path,
     },
   };
 }
@@ -66,7 +71,7 @@ interface Answer {
 }
 const HEAD_BYTES = 64 * 1024;
 
-function withTimeout<T>(ms: number, what: string, fn: (done: (err: Error | undefined, v?: T) => void) => void) {
+export function withTimeout<T>(ms: number, what: string, fn: (done: (err: Error | undefined, v?: T) => void) => void) {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${what}: no answer from the PM2 daemon in ${ms} ms`)), ms);
     fn((err, v) => {
@@ -77,7 +82,7 @@ function withTimeout<T>(ms: number, what: string, fn: (done: (err: Error | undef
   });
 }
 
-function open(path: string, timeoutMs: number): Promise<Socket> {
+export function open(path: string, timeoutMs: number): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const s = connect(path);
     // Given up on, the socket is destroyed: left to connect later, nothing would ever close it.
@@ -97,9 +102,8 @@ function open(path: string, timeoutMs: number): Promise<Socket> {
   });
 }
 
-/** The error a failed call answered with, from the start of its answer. */
-function answerError(answer: Answer): Error | undefined {
-  const head = Buffer.concat(answer.head).toString("utf8");
+/** The error a failed call answered with, from the start of its answer ("j:{…}"). */
+export function daemonError(head: string): Error | undefined {
   if (!head.startsWith('j:{"error"')) return undefined;
   try {
     return new Error(`PM2 daemon: ${String((JSON.parse(head.slice(2)) as { error: unknown }).error)}`);
@@ -173,7 +177,7 @@ export function linkDaemon(opts: {
       frame: () => {
         const a = answering;
         answering = undefined;
-        if (a) a.done(answerError(a.answer), a.answer.processes);
+        if (a) a.done(daemonError(Buffer.concat(a.answer.head).toString("utf8")), a.answer.processes);
       },
     });
   }

@@ -1,9 +1,13 @@
 // The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
 // events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createService, type Logger, type Pm2ExporterConfig, type RunningService } from "@opsdeck/core";
+import { requestVerifier, SIGNATURE_HEADER } from "@opsdeck/core/actions/signed-request";
 import { loadWebConfig, requireBasicAuth } from "@opsdeck/core/hosts/web-config";
-import { CONTENT_TYPE } from "../lib/series.ts";
+import { actionSchema } from "@opsdeck/core/actions/action";
+import { runAction } from "./actions/run.ts";
+import { CONTENT_TYPE, family, inc, render } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
 import { readListeningPorts } from "./listening.ts";
@@ -36,6 +40,13 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
   let again = false;
   let waiters: (() => void)[] = [];
   let filebeatText = "";
+  // Recovery actions run here, by kind and outcome (refused: the action did not fit the app).
+  const actionRuns = family({
+    name: "pm2_exporter_actions_total",
+    help: "Recovery actions run on this host's PM2, by kind and outcome (succeeded, failed, refused).",
+    type: "counter",
+    labelNames: ["kind", "outcome"],
+  });
   let filebeatError = "";
 
   async function refreshOnce() {
@@ -111,7 +122,7 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
     tls: web.tls,
     maxBodyBytes: 1024,
     // One scrape is one consistent snapshot: the text is taken before the process metrics are awaited.
-    exposition: { contentType: CONTENT_TYPE, render: () => text },
+    exposition: { contentType: CONTENT_TYPE, render: () => text + render([actionRuns]) },
     health: () => ({ pm2_daemon_up: daemon.up }),
   });
   const { app } = service;
@@ -132,7 +143,38 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
       })),
     });
   });
+  // Recovery actions, only on a request the central OpsDeck signed for this host (signed-request.ts).
+  const actions = cfg.actions;
+  /** One action at a time: two restarts of one app at once would undo each other. */
+  let actionQueue: Promise<unknown> = Promise.resolve();
+  if (actions.key) {
+    const verify = requestVerifier({ key: actions.key, host: actions.host ?? hostname() });
+    app.post("/api/v1/actions", async (req, res) => {
+      const verified = verify(req.rawBody?.toString("utf8") ?? "", req.get(SIGNATURE_HEADER));
+      if (!verified.ok) {
+        refused(`action request: ${verified.reason}`);
+        return void res.status(verified.status).json({ error: verified.reason });
+      }
+      const action = actionSchema.safeParse(verified.envelope.action);
+      if (!action.success) return void res.status(400).json({ error: `action: ${action.error.issues[0].message}` });
+      if (!daemon.up) return void res.status(503).json({ error: "the PM2 daemon is not reachable" });
+      const { id, host } = verified.envelope;
+      const next = actionQueue.then(() =>
+        runAction(
+          { id, host, action: action.data },
+          { pm2Home: cfg.pm2_home, list: () => daemon.list(), timeoutMs: actions.timeout_seconds * 1000, log },
+        ),
+      );
+      actionQueue = next.catch(() => undefined);
+      const result = await next;
+      inc(actionRuns, [action.data.kind, "refused" in result ? "refused" : result.status]);
+      void refresh();
+      if ("refused" in result) return void res.status(409).json({ error: result.refused });
+      res.json(result);
+    });
+  }
   service.onClose(async () => {
+    await actionQueue;
     clearInterval(poll);
     daemon.close();
     await inFlight;

@@ -10,6 +10,9 @@ import {
   type ChannelView,
 } from "@opsdeck/contracts";
 import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
+import { actionsFor } from "@/features/recovery/fits.ts";
+import { RecoveryActions } from "@/features/recovery/RecoveryActions.tsx";
+import { actionHost } from "@/features/recovery/run.ts";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { RecurringList } from "@/features/maintenance/RecurringList.tsx";
@@ -82,6 +85,9 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
       : undefined;
   const silenceById = new Map((silences.ok ? silences.data : []).map((s) => [s.id, s]));
   const allowed = can(session, "operator");
+  // Recovery actions run on the host whose key this server holds (operators only).
+  const actionsOn = actionHost();
+  const recoveryHost = allowed && actionsOn.ok ? actionsOn.host : undefined;
   const ackMinutes = config().portal.acks.minutes;
   // The Watchdog always fires (it is the dead-man's switch); it is not news here.
   const shown = groups.ok
@@ -153,6 +159,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           t={t}
           reader={reader}
           allowed={allowed}
+          recoveryHost={recoveryHost}
           ackMinutes={ackMinutes}
           silenceById={silenceById}
           changes={{
@@ -308,6 +315,7 @@ function AlertGroup({
   t,
   reader,
   allowed,
+  recoveryHost,
   ackMinutes,
   silenceById,
   changes,
@@ -316,6 +324,8 @@ function AlertGroup({
   t: Dict;
   reader: Reader;
   allowed: boolean;
+  /** The host this server may run recovery actions on, for an operator; undefined: none. */
+  recoveryHost?: string;
   ackMinutes: number;
   silenceById: Map<string, AmSilence>;
   changes: { ranked: RankedChange[]; novelty?: NewErrorsSince; sources: SourceState[]; windowHours: number };
@@ -368,6 +378,15 @@ function AlertGroup({
               <td>
                 {a.status.state === "active" && (
                   <AlertActions labels={a.labels} t={t} allowed={allowed} ackMinutes={ackMinutes} />
+                )}
+                {recoveryHost && a.labels.host === recoveryHost && (
+                  <RecoveryActions
+                    t={t}
+                    lang={reader.lang}
+                    fingerprint={a.fingerprint}
+                    host={recoveryHost}
+                    actions={actionsFor(a.labels)}
+                  />
                 )}
               </td>
             </tr>

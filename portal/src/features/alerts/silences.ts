@@ -49,12 +49,17 @@ export async function POST(req: Request) {
   const created = await createSilence(silence);
   if (created instanceof Response) return created;
   const silenceID = created.id;
-  await audit(user, body.ack ? "alert-acknowledged" : "silence-created", {
-    "opsdeck.silence.id": silenceID,
-    "opsdeck.silence.matchers": body.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
-    "opsdeck.silence.minutes": body.minutes,
-    "event.reason": body.comment,
-  });
+  await audit(
+    user,
+    body.ack ? "alert-acknowledged" : "silence-created",
+    {
+      "opsdeck.silence.id": silenceID,
+      "opsdeck.silence.matchers": body.matchers.map((m) => `${m.name}${m.isRegex ? "=~" : "="}"${m.value}"`).join(","),
+      "opsdeck.silence.minutes": body.minutes,
+      "event.reason": body.comment,
+    },
+    { target: `silence:${silenceID}`, after: silence },
+  );
   return Response.json({ id: silenceID }, { status: 201 });
 }
 
@@ -64,7 +69,7 @@ export async function DELETE(req: Request) {
   const id = new URL(req.url).searchParams.get("id") ?? "";
   const failed = await expireSilence(id);
   if (failed) return failed;
-  await audit(user, "silence-expired", { "opsdeck.silence.id": id });
+  await audit(user, "silence-expired", { "opsdeck.silence.id": id }, { target: `silence:${id}` });
   return new Response(null, { status: 204 });
 }
 

@@ -41,11 +41,16 @@ export const POST = (req: Request) =>
     if (watchedHosts().some((h) => h.name === host.name))
       throw new HostChangeError(409, `a host named "${host.name}" is already listed`);
     await changeHostsFile((hosts) => [...hosts, host]);
-    await audit(user, "host-added", {
-      "host.name": host.name,
-      "opsdeck.host.address": host.address,
-      "opsdeck.host.labels": JSON.stringify(host.labels),
-    });
+    await audit(
+      user,
+      "host-added",
+      {
+        "host.name": host.name,
+        "opsdeck.host.address": host.address,
+        "opsdeck.host.labels": JSON.stringify(host.labels),
+      },
+      { target: `host:${host.name}`, after: host },
+    );
     return Response.json({ host }, { status: 201 });
   });
 
@@ -58,8 +63,14 @@ export const PATCH = async (req: Request, { params }: Params) =>
     const p = patchSchema.safeParse(body);
     if (!p.success) return problem(p.error);
     changeable(name);
+    const before = watchedHosts().find((h) => h.name === name);
     await changeHostsFile((hosts) => hosts.map((h) => (h.name === name ? { ...h, enabled: p.data.enabled } : h)));
-    await audit(user, p.data.enabled ? "host-enabled" : "host-disabled", { "host.name": name });
+    await audit(
+      user,
+      p.data.enabled ? "host-enabled" : "host-disabled",
+      { "host.name": name },
+      { target: `host:${name}`, before, after: before && { ...before, enabled: p.data.enabled } },
+    );
     return Response.json({ name, enabled: p.data.enabled });
   });
 
@@ -67,7 +78,8 @@ export const DELETE = async (req: Request, { params }: Params) =>
   guarded(req, async (user) => {
     const { name } = await params;
     changeable(name);
+    const before = watchedHosts().find((h) => h.name === name);
     await changeHostsFile((hosts) => hosts.filter((h) => h.name !== name));
-    await audit(user, "host-removed", { "host.name": name });
+    await audit(user, "host-removed", { "host.name": name }, { target: `host:${name}`, before });
     return new Response(null, { status: 204 });
   });

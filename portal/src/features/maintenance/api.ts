@@ -45,13 +45,18 @@ export async function POST(req: Request) {
   }
   const created = await createSilence(silence);
   if (created instanceof Response) return created;
-  await audit(who.user, "maintenance-scheduled", {
-    "opsdeck.silence.id": created.id,
-    "opsdeck.silence.matchers": silence.matchers.map((m) => `${m.name}="${m.value}"`).join(","),
-    "opsdeck.maintenance.starts_at": silence.startsAt,
-    "opsdeck.maintenance.ends_at": silence.endsAt,
-    "event.reason": request.title,
-  });
+  await audit(
+    who.user,
+    "maintenance-scheduled",
+    {
+      "opsdeck.silence.id": created.id,
+      "opsdeck.silence.matchers": silence.matchers.map((m) => `${m.name}="${m.value}"`).join(","),
+      "opsdeck.maintenance.starts_at": silence.startsAt,
+      "opsdeck.maintenance.ends_at": silence.endsAt,
+      "event.reason": request.title,
+    },
+    { target: `silence:${created.id}`, after: silence },
+  );
   return Response.json({ id: created.id, starts_at: silence.startsAt, ends_at: silence.endsAt }, { status: 201 });
 }
 
@@ -66,6 +71,7 @@ export async function DELETE(req: Request) {
     return Response.json({ error: "id: no open maintenance window has it" }, { status: 404 });
   const failed = await expireSilence(id);
   if (failed) return failed;
-  await audit(who.user, "maintenance-ended", { "opsdeck.silence.id": id });
+  const window = silences.data.find((s) => s.id === id);
+  await audit(who.user, "maintenance-ended", { "opsdeck.silence.id": id }, { target: `silence:${id}`, before: window });
   return new Response(null, { status: 204 });
 }

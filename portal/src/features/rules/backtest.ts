@@ -1,12 +1,13 @@
-// "How often would this have fired?": the rule's condition evaluated over the last days with a
-// range query, and Prometheus' `for` applied to the answer — a series whose condition held at
-// every step for `for` fires from then until the first step it no longer holds. Prometheus is
-// asked for the condition's edges (where it starts and stops holding, edgesQuery) rather than
-// every step it held: a rule that held for days over 1,000 series is millions of samples, its
-// edges a few thousand. The range is asked for in pieces of at most 10,000 steps (Prometheus
-// answers at most 11,000 per series), all at once.
+// "How often would this have fired?": the rule's condition over the last days, with Prometheus'
+// `for` — a series whose condition held at every step for `for` fires from then until the first
+// step it no longer holds. Prometheus applies `for` itself (firingQuery) and returns only the
+// firing periods' edges (edgesQuery), two samples per period, rather than every step the
+// condition held: a rule that held for days over 1,000 series is millions of samples. A series
+// already firing at the range's start fires from there, as Prometheus would have. The range is
+// asked for in pieces of at most 10,000 steps (Prometheus answers at most 11,000 per series),
+// all at once.
 // Plain: the range query is handed in (the API's asks the configured Prometheus; the benchmark's its own).
-import { edgePeriods, edgesQuery, seriesKey, type FiringPeriod } from "./periods.ts";
+import { edgePeriods, edgesQuery, firingQuery, seriesKey, type FiringPeriod } from "./periods.ts";
 import type { Answer, Series } from "./series.ts";
 
 /** A range query: start / end in ms, step in seconds. */
@@ -39,25 +40,25 @@ export async function backtest(
   // Steps aligned to the step, so a repeated backtest asks for (and Prometheus caches) the same ones.
   const first = Math.ceil(opts.start / stepMs) * stepMs;
   const last = Math.floor(opts.end / stepMs) * stepMs;
-  // The series holding at the first step, then the edges at every step after it.
+  // The series firing at the first step, then the edges at every step after it.
   const pieces: [number, number][] = [];
   for (let from = first + stepMs; from <= last; from += MAX_STEPS_PER_QUERY * stepMs)
     pieces.push([from, Math.min(last, from + (MAX_STEPS_PER_QUERY - 1) * stepMs)]);
-  const edges = edgesQuery(expr, opts.stepSeconds);
+  const edges = edgesQuery(expr, opts.stepSeconds, opts.forMs);
   // All at once: Prometheus evaluates each query on one core, so the pieces share them.
-  const [holding, ...answers] = await Promise.all([
-    range(expr, first, first, opts.stepSeconds),
+  const [firingAtFirst, ...answers] = await Promise.all([
+    range(firingQuery(expr, opts.stepSeconds, opts.forMs), first, first, opts.stepSeconds),
     ...pieces.map(([from, to]) => range(edges, from, to, opts.stepSeconds)),
   ]);
-  if (!holding.ok) return holding;
+  if (!firingAtFirst.ok) return firingAtFirst;
   const all: Series[] = [];
-  let samples = holding.data.length;
+  let samples = firingAtFirst.data.length;
   for (const r of answers) {
     if (!r.ok) return r;
     for (const s of r.data) samples += s.values.length;
     all.push(...r.data);
   }
-  const periods = edgePeriods(holding.data, all, { first, last, stepMs, forMs: opts.forMs });
+  const periods = edgePeriods(firingAtFirst.data, all, { first, last, stepMs });
   return {
     ok: true,
     data: {

@@ -84,32 +84,43 @@ export function firingPeriods(series: Series[], stepMs: number, forMs: number, e
   return periodsOf(runs, stepMs, forMs, end);
 }
 
-/** The label the edge query marks each series with: a run's first step, or the first step after it. */
+/** The label the edge query marks each series with: a firing period's first step, or the first step after it. */
 export const EDGE_LABEL = "opsdeck_edge";
 
 /**
- * The condition's edges as one range query at `stepSeconds`: "start" where it holds and did not
- * a step before, "end" where it held a step before and no longer does. The step before is a
- * one-step subquery offset by a step (Prometheus allows `offset` only on selectors and
- * subqueries); `* 1` drops the metric name on both sides so `unless` compares the labels alone.
- * Prometheus then returns a sample per edge instead of one per step the condition held.
+ * Prometheus' `for` as a query: the series that would be firing at each step — the condition held
+ * at this step and the ceil(for / step) steps before it, none missing (a one-step subquery
+ * window counted). `offsetSteps` asks the same a number of steps earlier.
  */
-export function edgesQuery(expr: string, stepSeconds: number): string {
-  const now = `(${expr}) * 1`;
-  const before = `last_over_time((${expr})[${stepSeconds}s:${stepSeconds}s] offset ${stepSeconds}s) * 1`;
-  const mark = (query: string, edge: string) => `label_replace(${query}, "${EDGE_LABEL}", "${edge}", "", "")`;
-  return `${mark(`${now} unless ${before}`, "start")} or ${mark(`${before} unless ${now}`, "end")}`;
+export function firingQuery(expr: string, stepSeconds: number, forMs: number, offsetSteps = 0): string {
+  const steps = Math.ceil(forMs / (stepSeconds * 1000)) + 1;
+  const offset = offsetSteps ? ` offset ${offsetSteps * stepSeconds}s` : "";
+  return `count_over_time((${expr})[${steps * stepSeconds}s:${stepSeconds}s]${offset}) == ${steps}`;
 }
 
 /**
- * Firing periods from the edges (edgesQuery over the steps after `first`) and the series holding
- * at `first` (the condition as an instant query there): the same periods firingPeriods finds in
- * every step's answer, from a sample per edge.
+ * The firing periods' edges as one range query at `stepSeconds`: "start" where the alert would be
+ * firing and was not a step before, "end" where it was and no longer is. Prometheus returns a
+ * sample per edge — two per period — instead of one per step the condition held, and runs
+ * shorter than `for` never leave it. (count_over_time drops the metric name, so `unless`
+ * compares the labels alone.)
+ */
+export function edgesQuery(expr: string, stepSeconds: number, forMs: number): string {
+  const now = firingQuery(expr, stepSeconds, forMs);
+  const before = firingQuery(expr, stepSeconds, forMs, 1);
+  const mark = (query: string, edge: string) => `label_replace(${query}, "${EDGE_LABEL}", "${edge}", "", "")`;
+  return `${mark(`(${now}) unless (${before})`, "start")} or ${mark(`(${before}) unless (${now})`, "end")}`;
+}
+
+/**
+ * Firing periods from the edges (edgesQuery over the steps after `first`) and the series firing
+ * at `first` (firingQuery as an instant query there): a period runs from its start edge (or
+ * `first`) to its end edge (open: still firing at `last`).
  */
 export function edgePeriods(
-  holdingAtFirst: Series[],
+  firingAtFirst: Series[],
   edges: Series[],
-  opts: { first: number; last: number; stepMs: number; forMs: number },
+  opts: { first: number; last: number; stepMs: number },
 ): FiringPeriod[] {
   const bySeries = new Map<string, { labels: Record<string, string>; since?: number; events: [number, string][] }>();
   const entry = (metric: Record<string, string>) => {
@@ -117,7 +128,7 @@ export function edgePeriods(
     const k = seriesKey(labels);
     return bySeries.get(k) ?? bySeries.set(k, { labels, events: [] }).get(k)!;
   };
-  for (const s of holdingAtFirst) entry(s.metric).since = opts.first;
+  for (const s of firingAtFirst) entry(s.metric).since = opts.first;
   for (const s of edges) {
     const e = entry(s.metric);
     for (const [t] of s.values) e.events.push([Math.round(t * 1000), s.metric[EDGE_LABEL]]);
@@ -134,5 +145,6 @@ export function edgePeriods(
     }
     if (from !== undefined) runs.push({ labels, from, to: opts.last });
   }
-  return periodsOf(runs, opts.stepMs, opts.forMs, opts.last);
+  // Each run is a firing period already: `for` was applied by Prometheus.
+  return periodsOf(runs, opts.stepMs, 0, opts.last);
 }

@@ -5,7 +5,7 @@
 // summary_zh, description / description_zh, runbook_url), one rule file per group.
 import { stringify } from "yaml";
 import { z } from "zod";
-import { shippedTargetSchema } from "@opsdeck/core/shipped-target";
+import { alertingRuleSchema, shippedTargetSchema } from "@opsdeck/core/shipped-target";
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -157,13 +157,6 @@ export function groupFile(group: string, rules: Rule[]): string {
   );
 }
 
-const importedRuleSchema = z.object({
-  alert: z.string(),
-  expr: z.union([z.string(), z.number()]).transform(String),
-  for: z.string().optional(),
-  labels: z.record(z.string(), z.string()).default({}),
-  annotations: z.record(z.string(), z.string()).default({}),
-});
 const importedFileSchema = z.object({
   groups: z.array(
     z.object({
@@ -187,7 +180,7 @@ export function importedRules(yamlDoc: unknown): { rules: RuleInput[]; skipped: 
         skipped++;
         continue;
       }
-      const r = importedRuleSchema.parse(entry);
+      const r = alertingRuleSchema.parse(entry);
       const { severity, ...labels } = r.labels;
       const a = r.annotations;
       rules.push(

@@ -1,0 +1,37 @@
+// The recovery actions OpsDeck can take on a host: a small fixed catalogue the central OpsDeck
+// signs a request for and the host's PM2 exporter carries out (exporters/src/pm2/actions/).
+// Nothing here is free text: an app is a name as PM2 lists it, an instance or a count a number.
+import { z } from "zod";
+
+const app = z.string().regex(/^[\w.@-]{1,100}$/, "an app's name as PM2 lists it");
+
+export const actionSchema = z.discriminatedUnion("kind", [
+  /** Stop and start the app's processes (one instance, or all), as `pm2 restart`. */
+  z.strictObject({ kind: z.literal("restart"), app, instance: z.number().int().min(0).max(1024).optional() }),
+  /** A cluster app's zero-downtime reload, one worker at a time, as `pm2 reload`. */
+  z.strictObject({ kind: z.literal("reload"), app }),
+  /** A cluster app to this many workers, as `pm2 scale`. */
+  z.strictObject({ kind: z.literal("scale"), app, instances: z.number().int().min(1).max(64) }),
+  /** After a fix: the restart counters back to 0, as `pm2 reset` (PM2ProcessCrashLooping resolves). */
+  z.strictObject({ kind: z.literal("reset-restarts"), app }),
+  /** The app's out and error logs emptied, as `pm2 flush <app>`, when they fill a disk. */
+  z.strictObject({ kind: z.literal("flush-logs"), app }),
+]);
+export type Action = z.infer<typeof actionSchema>;
+export type ActionKind = Action["kind"];
+
+/** What the confirmation says will run where, and what the audit trail records. */
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case "restart":
+      return `restart ${action.app}${action.instance === undefined ? " (all instances)" : `#${action.instance}`}`;
+    case "reload":
+      return `reload ${action.app} (one worker at a time)`;
+    case "scale":
+      return `scale ${action.app} to ${action.instances} instances`;
+    case "reset-restarts":
+      return `reset ${action.app}'s restart counters`;
+    case "flush-logs":
+      return `empty ${action.app}'s log files`;
+  }
+}

@@ -1,0 +1,70 @@
+// Running a planned action on this host: its steps one after another within the action's time
+// limit, stopping at the first that fails; the result says what ran, what each step answered and
+// how long it took, and is logged as an ECS event (Filebeat ships it) besides being answered.
+import { truncate } from "node:fs/promises";
+import type { Logger } from "@opsdeck/core";
+import type { Pm2Process } from "../daemon.ts";
+import { describeAction, type Action } from "@opsdeck/core/actions/action";
+import { plan } from "./catalogue.ts";
+import { callDaemon } from "./rpc.ts";
+
+export interface StepResult {
+  what: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
+
+export interface ActionResult {
+  id: string;
+  host: string;
+  action: Action;
+  description: string;
+  status: "succeeded" | "failed";
+  steps: StepResult[];
+  started_at: string;
+  finished_at: string;
+}
+
+export async function runAction(
+  request: { id: string; host: string; action: Action },
+  opts: { pm2Home?: string; list: () => Promise<Pm2Process[]>; timeoutMs: number; log: Logger },
+): Promise<ActionResult | { refused: string }> {
+  const started = Date.now();
+  const planned = plan(request.action, await opts.list());
+  const description = describeAction(request.action);
+  const fields = { "opsdeck.action.id": request.id, "opsdeck.action.kind": request.action.kind };
+  if (!planned.ok) {
+    opts.log.warn(`action refused: ${description}: ${planned.reason}`, fields);
+    return { refused: planned.reason };
+  }
+  const steps: StepResult[] = [];
+  for (const step of planned.steps) {
+    const t0 = Date.now();
+    const left = started + opts.timeoutMs - t0;
+    try {
+      if (left <= 0) throw new Error(`the action's ${opts.timeoutMs / 1000} s ran out`);
+      if ("truncate" in step) await truncate(step.truncate, 0);
+      else await callDaemon(opts.pm2Home, step.call, step.arg, left);
+      steps.push({ what: step.what, ok: true, ms: Date.now() - t0 });
+    } catch (err) {
+      steps.push({ what: step.what, ok: false, error: (err as Error).message, ms: Date.now() - t0 });
+      break;
+    }
+  }
+  const status = steps.length === planned.steps.length && steps.every((s) => s.ok) ? "succeeded" : "failed";
+  const result: ActionResult = {
+    ...request,
+    description,
+    status,
+    steps,
+    started_at: new Date(started).toISOString(),
+    finished_at: new Date().toISOString(),
+  };
+  (status === "succeeded" ? opts.log.info : opts.log.warn)(`action ${status}: ${description}`, {
+    ...fields,
+    "event.outcome": status === "succeeded" ? "success" : "failure",
+    "event.duration": (Date.now() - started) * 1_000_000,
+  });
+  return result;
+}

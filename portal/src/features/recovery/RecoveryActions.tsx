@@ -1,0 +1,102 @@
+"use client";
+// The recovery actions that fit an alert, for operators: one tap, a confirmation that says
+// exactly what will run where, then the host's result in place (each step, how long it took).
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { Action } from "@opsdeck/core/actions/action";
+import { call } from "@/lib/api-call.ts";
+import type { Dict } from "@/lib/i18n.ts";
+import { FormError } from "@/ui/FormError.tsx";
+
+interface Result {
+  status: "succeeded" | "failed";
+  steps: { what: string; ok: boolean; error?: string; ms: number }[];
+}
+
+/** What an action does, in the reader's language. */
+export function actionText(t: Dict, a: Action): string {
+  switch (a.kind) {
+    case "restart":
+      return a.instance === undefined
+        ? t.recovery_restart_all.replace("{app}", a.app)
+        : t.recovery_restart_one.replace("{app}", a.app).replace("{n}", String(a.instance));
+    case "reload":
+      return t.recovery_reload.replace("{app}", a.app);
+    case "scale":
+      return t.recovery_scale.replace("{app}", a.app).replace("{n}", String(a.instances));
+    case "reset-restarts":
+      return t.recovery_reset.replace("{app}", a.app);
+    case "flush-logs":
+      return t.recovery_flush.replace("{app}", a.app);
+  }
+}
+
+export function RecoveryActions({
+  t,
+  lang,
+  fingerprint,
+  host,
+  actions,
+}: {
+  t: Dict;
+  lang: string;
+  fingerprint: string;
+  host: string;
+  actions: Action[];
+}) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [result, setResult] = useState<{ text: string; result: Result }>();
+  if (!actions.length) return null;
+  return (
+    <div className="actions" data-recovery={fingerprint}>
+      <div className="row-actions">
+        {actions.map((action) => {
+          const text = actionText(t, action);
+          return (
+            <button
+              key={text}
+              disabled={busy}
+              data-recovery-action={action.kind}
+              onClick={() => {
+                if (!window.confirm(t.recovery_confirm.replace("{host}", host).replace("{what}", text))) return;
+                setBusy(true);
+                call("POST", "/api/recovery/actions", { fingerprint, action })
+                  .then(
+                    (r) => {
+                      setError(undefined);
+                      setResult({ text, result: r as Result });
+                      router.refresh();
+                    },
+                    (err: Error) => setError(err.message),
+                  )
+                  .finally(() => setBusy(false));
+              }}
+            >
+              {text}
+            </button>
+          );
+        })}
+      </div>
+      <FormError error={error} />
+      {result && (
+        <div data-recovery-result={result.result.status}>
+          <p className={result.result.status === "succeeded" ? "ok" : "error"}>
+            {(result.result.status === "succeeded" ? t.recovery_succeeded : t.recovery_failed).replace(
+              "{what}",
+              result.text,
+            )}
+          </p>
+          <ul className="plain muted" translate="no">
+            {result.result.steps.map((s) => (
+              <li key={s.what}>
+                {s.ok ? "✓" : "✗"} {s.what} ({s.ms.toLocaleString(lang)} ms){s.error && `: ${s.error}`}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

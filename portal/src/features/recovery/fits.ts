@@ -1,0 +1,38 @@
+// Which recovery actions fit an alert: the few that fix most PM2 incidents, chosen by the alert's
+// name, for the app and instance its labels name. Plain data (the Alerts page and the API both
+// ask): an action is offered, and accepted, only for an alert it fits.
+import type { Action } from "@opsdeck/core/actions/action";
+
+const instanceOf = (labels: Record<string, string>) => {
+  const n = Number(labels.app_instance);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+};
+
+export function actionsFor(labels: Record<string, string>): Action[] {
+  const app = labels.app;
+  if (!app || !labels.host) return [];
+  const instance = instanceOf(labels);
+  const restartOne: Action = { kind: "restart", app, ...(instance !== undefined && { instance }) };
+  switch (labels.alertname) {
+    // Restarted and still crashing: start it clean, or clear the count once the cause is fixed.
+    case "PM2ProcessCrashLooping":
+      return [restartOne, { kind: "reset-restarts", app }];
+    // PM2 gave up, or it never came online: start it again.
+    case "PM2ProcessErrored":
+    case "PM2ProcessNotOnline":
+      return [restartOne];
+    // Running but not serving, or stalled: a restart of the app (its HTTP layer, its event loop).
+    case "PortNotListening":
+      return [{ kind: "restart", app }];
+    case "PM2EventLoopLag":
+      return [restartOne];
+    // Memory climbing: a zero-downtime reload of a cluster app, else a restart of the instance.
+    case "PM2ProcessMemoryGrowing":
+      return [{ kind: "reload", app }, restartOne];
+    default:
+      return [];
+  }
+}
+
+const canonical = (a: Action) => JSON.stringify(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
+export const sameAction = (a: Action, b: Action) => canonical(a) === canonical(b);
