@@ -8,12 +8,11 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hashPassword } from "@opsdeck/core";
 import { pm2, REPO } from "@opsdeck/stack";
 import { eventually } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
-import { pageApi, signInPage } from "./signin.ts";
+import { pageApi, signInPage, withHashes } from "./signin.ts";
 import { consoleErrors, overflow } from "./page-checks.ts";
 import type {} from "@opsdeck/stack/test-elasticsearch";
 
@@ -35,9 +34,7 @@ interface AmAlert {
 
 beforeAll(async () => {
   port = await stackPorts();
-  const hashed = await Promise.all(
-    users.map(async ({ password, ...u }) => ({ ...u, password_hash: await hashPassword(password) })),
-  );
+  const hashed = await withHashes(users);
   stack = await startStack("recovery", () =>
     stackConfig(
       port,

@@ -11,13 +11,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hashPassword } from "@opsdeck/core";
 import { BIN, REPO, promQuery } from "@opsdeck/stack";
 import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
-import { pageApi, signInPage } from "./signin.ts";
+import { pageApi, signInPage, withHashes } from "./signin.ts";
 import { consoleErrors, overflow, untranslatedWords } from "./page-checks.ts";
 import type {} from "@opsdeck/stack/test-elasticsearch";
 
@@ -99,9 +98,7 @@ async function pushDepth(value: number) {
 beforeAll(async () => {
   port = await stackPorts();
   ding = await dingtalkStandin({ "ops-robot": { secret: "SEC-ops-robot" } }, { ratePerMinute: 600 });
-  const hashed = await Promise.all(
-    users.map(async ({ password, ...u }) => ({ ...u, password_hash: await hashPassword(password) })),
-  );
+  const hashed = await withHashes(users);
   stack = await startStack("rules", () =>
     stackConfig(
       port,

@@ -1,6 +1,7 @@
 // Signing in through the portal's real form endpoint, for API tests and benchmarks; and a browser
 // page signed in through the form, with the API as that page's code calls it.
 import type { Page } from "playwright-core";
+import { hashPassword } from "@opsdeck/core";
 export interface Cookie {
   name: string;
   value: string;
@@ -53,3 +54,7 @@ export async function pageApi(
     { method, path, body, csrf },
   );
 }
+
+/** Test users as portal.users lists them: each password as its hash. */
+export const withHashes = <U extends { password: string }>(users: U[]) =>
+  Promise.all(users.map(async ({ password, ...u }) => ({ ...u, password_hash: await hashPassword(password) })));
