@@ -5,7 +5,7 @@
 // originals stay read-only; removing an override restores the original at the next render.
 //
 // Both the stack (before Prometheus starts: renderPrometheusConfig) and the portal (after every
-// change, and each minute) render, so the shipped rules never depend on the portal running, and
+// change, and at its start) render, so the shipped rules never depend on the portal running, and
 // an override survives a stack restart. The portal writes the overrides file; this reads it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";

@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BIN, REPO, promQuery } from "@opsdeck/stack";
@@ -497,6 +498,37 @@ describe("alert rules in the portal", () => {
       "rule-disabled",
       "rule-created",
     ]);
+
+    // An override whose shipped rule an upgrade removed (written into rules.yml as it would be
+    // left behind) is listed as applying to nothing.
+    const store = join(stack.dir, "data", "portal", "rules.yml");
+    const kept = readFileSync(store, "utf8");
+    const doc = parseYaml(kept) as { rules: Record<string, unknown>[] };
+    doc.rules.push({
+      id: "retired01",
+      group: "pm2",
+      alert: "RetiredAlert",
+      enabled: true,
+      condition: { kind: "promql", expr: "vector(1) < 0" },
+      for: "5m",
+      severity: "warning",
+      summary: { "zh-CN": "已退役", en: "Retired" },
+      description: { "zh-CN": "", en: "" },
+      labels: {},
+      overrides: { file: "pm2.yml", alert: "RetiredAlert", labels: { severity: "warning" } },
+      updated_at: new Date().toISOString(),
+      updated_by: "upgrade",
+    });
+    writeFileSync(store, stringifyYaml(doc));
+    try {
+      await page.goto(front() + "/rules");
+      await expect(page.locator('[data-rule="RetiredAlert"] [data-orphaned]').innerText()).resolves.toBe(
+        "随附规则已不存在，此覆盖不起作用",
+      );
+      await expect(page.locator('[data-rule="PM2DaemonDown"]').count()).resolves.toBe(0);
+    } finally {
+      writeFileSync(store, kept);
+    }
     await context.close();
   });
 });

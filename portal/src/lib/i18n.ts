@@ -497,6 +497,7 @@ const zh = {
   rule_override_revert_confirm: "撤销对 {name} 的覆盖，恢复随附的原规则？",
   rule_override_note: "这是随附规则 {name}（{file}）的覆盖：组和名称保持不变；撤销覆盖即恢复原规则。",
   rule_override_of: "覆盖 {file}",
+  rule_override_orphaned: "随附规则已不存在，此覆盖不起作用",
   rule_new: "新建规则",
   rule_group: "规则组",
   rule_alert: "告警名称",
@@ -1104,6 +1105,7 @@ const en: typeof zh = {
   rule_override_note:
     "An override of the shipped rule {name} ({file}): its group and name stay; reverting restores the original.",
   rule_override_of: "overrides {file}",
+  rule_override_orphaned: "the shipped rule is gone: this override applies to nothing",
   rule_new: "New rule",
   rule_group: "Group",
   rule_alert: "Alert name",

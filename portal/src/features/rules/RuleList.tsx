@@ -13,6 +13,8 @@ import type { Rule } from "./rule.ts";
 export interface ListedRule extends Rule {
   expr: string;
   may_change: boolean;
+  /** An override of a rule no longer shipped. */
+  orphaned?: boolean;
   prometheus?: { state?: string; health: string; lastEvaluation: string; firing: number; pending: number };
 }
 
@@ -72,6 +74,14 @@ export function RuleList({
                 <span className="pill s-muted" data-overrides={r.overrides.file}>
                   {t.rule_override_of.replace("{file}", r.overrides.file)}
                 </span>
+                {r.orphaned && (
+                  <>
+                    {" "}
+                    <span className="pill s-warning" data-orphaned>
+                      {t.rule_override_orphaned}
+                    </span>
+                  </>
+                )}
               </>
             )}
             <br />

@@ -96,6 +96,8 @@ export async function rulesOverview(user: string) {
       expr: conditionExpr(r.condition),
       prometheus: byId.get(r.id),
       may_change: mayChangeGroup(user, r.group),
+      // An override whose shipped rule an upgrade removed or renamed: it applies to nothing.
+      orphaned: !!r.overrides && shippedList.length > 0 && !shippedList.some((s) => sameTarget(s, r.overrides!)),
     })),
     groups: groupsOf(rules.filter((r) => !r.overrides)),
     // Without the shipped files here, what Prometheus has loaded of them (read-only).
