@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { isoTime } from "./time.ts";
 
-export const NOTIFICATION_KINDS = ["alert", "escalation", "system", "test"] as const;
+export const NOTIFICATION_KINDS = ["alert", "escalation", "system", "test", "recovery"] as const;
 export const DELIVERY_STATES = ["pending", "delivered", "dead"] as const;
 export const CHANNEL_TYPES = ["dingtalk", "wecom", "email", "webhook"] as const;
 export const FAILURE_KINDS = ["throttled", "transient", "config", "rejected"] as const;

@@ -39,8 +39,11 @@ interface Listed {
 const jlist = async (): Promise<Listed[]> => JSON.parse(await pm2(home, ["jlist"])) as Listed[];
 const of = async (app: string) => (await jlist()).filter((p) => p.name === app);
 
-async function act(action: unknown, opts: { key?: string; host?: string; now?: number } = {}) {
-  const signed = signRequest(opts.key ?? KEY, opts.host ?? HOST, action, opts.now);
+async function act(
+  action: unknown,
+  opts: { key?: string; host?: string; now?: number; dryRun?: boolean; trigger?: "automatic" } = {},
+) {
+  const signed = signRequest(opts.key ?? KEY, opts.host ?? HOST, action, opts.now, opts);
   return send(signed.body, signed.signature);
 }
 async function send(body: string, signature: string) {
@@ -129,6 +132,19 @@ describe("recovery actions on a real PM2 daemon", () => {
     expect(unknown.status).toBe(400);
   });
 
+  it("plans without running on a dry run: the steps it would take, PM2 untouched", async () => {
+    const before = (await of("web")).map((p) => [p.pm_id, p.pm2_env.restart_time, p.pm2_env.pm_uptime]);
+    const planned = await act({ kind: "restart", app: "web", instance: 0 }, { dryRun: true, trigger: "automatic" });
+    expect(planned.status).toBe(200);
+    expect(planned.json).toMatchObject({
+      status: "dry-run",
+      steps: [{ what: expect.stringMatching(/web/), ok: true }],
+    });
+    expect((await of("web")).map((p) => [p.pm_id, p.pm2_env.restart_time, p.pm2_env.pm_uptime])).toEqual(before);
+    // A dry run still checks the action fits: an app this host does not run is refused.
+    expect((await act({ kind: "restart", app: "nope" }, { dryRun: true })).status).toBe(409);
+  });
+
   it("empties an app's log files", async () => {
     const [p] = await of("web");
     const out = p.pm2_env.pm_out_log_path;
@@ -167,11 +183,12 @@ describe("recovery actions on a real PM2 daemon", () => {
     expect(await count()).toBe(2);
   });
 
-  it("counts the actions run, by kind and outcome, in clean metrics", async () => {
+  it("counts the actions asked, by kind, outcome and trigger, in clean metrics", async () => {
     const m = await scrape(exporter.url);
-    expect(m.get('pm2_exporter_actions_total{kind="scale",outcome="succeeded"}')).toBe(3);
-    expect(m.get('pm2_exporter_actions_total{kind="scale",outcome="refused"}')).toBe(1);
-    expect(m.get('pm2_exporter_actions_total{kind="reset-restarts",outcome="succeeded"}')).toBe(1);
+    expect(m.get('pm2_exporter_actions_total{kind="scale",outcome="succeeded",trigger="manual"}')).toBe(3);
+    expect(m.get('pm2_exporter_actions_total{kind="scale",outcome="refused",trigger="manual"}')).toBe(1);
+    expect(m.get('pm2_exporter_actions_total{kind="reset-restarts",outcome="succeeded",trigger="manual"}')).toBe(1);
+    expect(m.get('pm2_exporter_actions_total{kind="restart",outcome="dry-run",trigger="automatic"}')).toBe(1);
     expect(await promtoolCheckMetrics(exporter.url)).toBe("");
   });
 });

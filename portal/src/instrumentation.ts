@@ -2,7 +2,7 @@
 // the hosts' target files kept in step with opsdeck.yml and the hosts file (features/hosts/), and
 // the portal's probes' files with its probes file (features/probes/), and the Rules page's rule
 // files with its rules (features/rules/), and the recurring maintenance windows' occurrences
-// opened (features/maintenance/).
+// opened (features/maintenance/), and the rules' automatic recovery actions (features/recovery/).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const [
@@ -14,6 +14,7 @@ export async function register() {
     { syncProbes },
     { syncRuleFiles },
     { scheduleRecurring },
+    { startAutomaticRecovery },
   ] = await Promise.all([
     import("@opsdeck/core"),
     import("./lib/config.ts"),
@@ -23,6 +24,7 @@ export async function register() {
     import("./features/probes/probe-list.ts"),
     import("./features/rules/store.ts"),
     import("./features/maintenance/recurring-store.ts"),
+    import("./features/recovery/automatic.ts"),
   ]);
   const c = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
@@ -60,6 +62,8 @@ export async function register() {
   };
   void schedule();
   setInterval(() => void schedule(), 60_000).unref();
+
+  startAutomaticRecovery();
 
   // A hand edit of either host list, or of the portal's probes file, reaches Prometheus within
   // sync_seconds; a broken file leaves the files written from it as they were (said once per

@@ -3,13 +3,17 @@
 // sees the actions that fit it, confirms one that says what runs where, and the host's PM2
 // exporter carries it out on a request the portal signed with the key npm start generated; the
 // result is on the alert and in the audit trail. A viewer sees no action and is refused one;
-// an action that does not fit the alert is refused.
+// an action that does not fit the alert is refused. Then the rule runs it by itself: an
+// operator overrides PM2ProcessCrashLooping with an automatic restart, a dry run first, turned
+// on; each firing of a crash-looping app is met by the guardrails (one real restart an hour
+// here), and every result reaches the alert's thread (a DingTalk stand-in).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pm2, REPO } from "@opsdeck/stack";
-import { eventually } from "@opsdeck/stack/testkit";
+import { eventually, scrape } from "@opsdeck/stack/testkit";
+import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
 import { pageApi, signInPage, withHashes } from "./signin.ts";
@@ -20,6 +24,7 @@ const SHOTS = join(REPO, "portal/test/screenshots");
 let port: StackPorts;
 let stack: RunningStack;
 let browser: Browser;
+let ding: Awaited<ReturnType<typeof dingtalkStandin>>;
 const front = () => `http://127.0.0.1:${port.front}`;
 
 const users = [
@@ -34,13 +39,31 @@ interface AmAlert {
 
 beforeAll(async () => {
   port = await stackPorts();
+  ding = await dingtalkStandin({ "ops-robot": { secret: "SEC-ops-robot" } }, { ratePerMinute: 600 });
   const hashed = await withHashes(users);
   stack = await startStack("recovery", () =>
     stackConfig(
       port,
-      { session_secret: "recovery-session-secret-0123456789ab", users: hashed, trusted_proxies: ["127.0.0.1"] },
+      {
+        session_secret: "recovery-session-secret-0123456789ab",
+        users: hashed,
+        trusted_proxies: ["127.0.0.1"],
+        // One real automatic restart per app an hour, no cool-down: the third firing meets the limit.
+        recovery: { check_seconds: 1, max_per_app_per_hour: 1, cooldown_minutes: 0 },
+      },
       { url: inject("elasticsearchUrl"), index_prefix: "t-recovery" },
-      {},
+      {
+        channels: {
+          "ops-robot": {
+            type: "dingtalk",
+            access_token: "ops-robot",
+            secret: "SEC-ops-robot",
+            base_url: ding.url,
+            rate_per_minute: 600,
+          },
+        },
+        receivers: { default: { channels: ["ops-robot"] } },
+      },
       // The key npm start generates (secrets.env): the portal signs with it, the PM2 exporter checks.
       { pm2: { actions: { key: "${OPSDECK_PM2_ACTIONS_KEY:-}" } } },
     ),
@@ -52,12 +75,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  await ding?.close();
 });
 
 const signIn = (page: Page, name: string) =>
   signInPage(page, front(), "/alerts", name, users.find((u) => u.name === name)!.password);
 
 const api = pageApi;
+
+/** The recovery mode Prometheus holds for the overridden rule (the portal wrote it). */
+async function promAnnotation(): Promise<string | undefined> {
+  const res = await fetch(`http://127.0.0.1:${port.prom}/api/v1/rules?type=alert`);
+  const body = (await res.json()) as {
+    data: { groups: { rules: { name: string; annotations: Record<string, string> }[] }[] };
+  };
+  return body.data.groups
+    .flatMap((g) => g.rules)
+    .find((r) => r.name === "PM2ProcessCrashLooping" && r.annotations.opsdeck_rule_id)?.annotations
+    .opsdeck_recovery_mode;
+}
 
 describe("recovery actions from an alert", () => {
   it("restarts a crash-looping app from its alert, on a request the portal signed, and keeps the result", async () => {
@@ -129,6 +165,15 @@ describe("recovery actions from an alert", () => {
       fields: { "opsdeck.action.kind": "restart", "event.outcome": "success", "host.name": host },
     });
     expect(kept.json[0].diff).toContain("status: succeeded");
+    // And told in the alert's thread, on the robot that got the alert.
+    const told = await eventually(
+      async () => ding.received.find((m) => m.title === "[恢复操作] PM2ProcessCrashLooping"),
+      (m) => m !== undefined,
+      30_000,
+    );
+    expect(told!.text).toContain(
+      `ops 在主机 ${host} 上执行了：重启 flaky#${alert!.labels.app_instance}。结果：已完成。`,
+    );
 
     // What does not fit the alert is refused, and so is an alert that does not exist.
     const scale = await api(page, "POST", "/api/recovery/actions", {
@@ -143,6 +188,151 @@ describe("recovery actions from an alert", () => {
     expect(nowhere.status).toBe(404);
     await context.close();
   });
+
+  it("runs a rule's action by itself: a dry run until turned on, then for real, then held back by the hourly limit", async () => {
+    const pm2Home = join(stack.dir, "state", "pm2");
+    const bug = join(stack.dir, "crashy.bug");
+    const script = join(stack.dir, "crashy.cjs");
+    // Crashes within a second whenever its "bug" is there.
+    writeFileSync(
+      script,
+      `setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(bug)})) process.exit(1); }, 1000);\n`,
+    );
+    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
+    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
+    const page = await context.newPage();
+    await signInPage(page, front(), "/rules", "ops", "ops-password-1");
+
+    // The shipped rule, overridden for this app with an automatic restart (a dry run: the default).
+    await page.locator("[data-shipped-rules] summary").click();
+    await page.locator('[data-shipped-rule="PM2ProcessCrashLooping"]').getByRole("button", { name: "覆盖" }).click();
+    const form = page.locator('[data-shipped-rules] form[data-form="rule"]');
+    await form.locator('textarea[name="expr"]').fill('increase(pm2_process_restarts_total{app="crashy"}[40s]) > 2');
+    await form.locator('select[name="recovery_action"]').selectOption("restart");
+    await expect(form.locator('select[name="recovery_mode"]').inputValue()).resolves.toBe("dry-run");
+    await form.locator('input[name="recovery_resolve_within"]').fill("1m");
+    await page.screenshot({ path: join(SHOTS, "recovery-rule-zh-1440.png"), fullPage: true });
+    await form.getByRole("button", { name: "保存" }).click();
+    await page.locator('[data-rule="PM2ProcessCrashLooping"]').waitFor({ timeout: 10_000 });
+    const rules = await api(page, "GET", "/api/alerts/rules");
+    const rule = rules.json.rules.find((r: { alert: string }) => r.alert === "PM2ProcessCrashLooping");
+    expect(rule.recovery).toEqual({ action: "restart", mode: "dry-run", resolve_within: "1m" });
+
+    const firing = async () => {
+      const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
+      return ((await res.json()) as (AmAlert & { startsAt: string })[]).find(
+        (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === "crashy",
+      );
+    };
+    const entries = async (fingerprint: string) =>
+      (await api(page, "GET", `/api/recovery/actions?fingerprint=${fingerprint}`)).json as {
+        action: string;
+        user: string;
+        fields: Record<string, unknown>;
+      }[];
+    /** Crash-loops the app until its alert fires; the alert. */
+    const crashLoop = async () => {
+      writeFileSync(bug, "");
+      return (await eventually(firing, (a) => a !== undefined, 180_000))!;
+    };
+    /** Fixes it and waits for the alert to resolve. */
+    const fix = async () => {
+      rmSync(bug, { force: true });
+      await eventually(firing, (a) => a === undefined, 180_000);
+    };
+
+    // 1. A dry run: the host plans the restart, nothing runs; told as such.
+    writeFileSync(bug, "");
+    await pm2(pm2Home, ["start", script, "--name", "crashy"]);
+    const first = await crashLoop();
+    const dry = await eventually(
+      () => entries(first.fingerprint),
+      (e) => e.some((x) => x.action === "recovery-action"),
+      60_000,
+    );
+    expect(dry[0]).toMatchObject({
+      user: "rule:PM2ProcessCrashLooping",
+      fields: {
+        "opsdeck.action.trigger": "automatic",
+        "opsdeck.action.outcome": "dry-run",
+        "opsdeck.action.kind": "restart",
+      },
+    });
+    const dryTold = await eventually(
+      async () =>
+        ding.received.find((m) => m.title === "[恢复操作] PM2ProcessCrashLooping" && m.text.includes("演练模式")),
+      (m) => m !== undefined,
+      30_000,
+    );
+    expect(dryTold!.text).toContain(
+      `规则 PM2ProcessCrashLooping 自动在主机 ${first.labels.host} 上执行：重启 crashy#0`,
+    );
+    // The alert shows what its rule does, and what it did.
+    await page.goto(front() + "/alerts");
+    const row = page.locator(`tr:has([data-recovery="${first.fingerprint}"])`);
+    await expect(row.locator("[data-recovery-rule]").innerText()).resolves.toBe(
+      "告警规则会自动执行：重启 crashy#0（演练，只规划不执行）",
+    );
+    await expect(row.locator('[data-recovery-entry="recovery-action"]').first().innerText()).resolves.toContain(
+      "规则自动 · 重启 crashy#0 · 演练：可以执行，未执行",
+    );
+    await fix();
+
+    // 2. Turned on: the next firing is met by a real restart, and once the cause is gone the alert resolves.
+    const INPUT_KEYS = ["group", "alert", "enabled", "condition", "for", "severity", "summary", "description"];
+    const input = Object.fromEntries(
+      Object.entries(rule).filter(([k]) => [...INPUT_KEYS, "runbook_url", "labels", "overrides"].includes(k)),
+    );
+    const on = await api(page, "PUT", `/api/alerts/rules/${rule.id}`, {
+      ...input,
+      recovery: { ...rule.recovery, mode: "on" },
+    });
+    expect(on.status).toBe(200);
+    await eventually(
+      async () => (await firing()) === undefined && (await promAnnotation()) === "on",
+      (ok) => ok,
+      30_000,
+    );
+    const second = await crashLoop();
+    expect(second.fingerprint).toBe(first.fingerprint);
+    const real = await eventually(
+      async () => (await entries(second.fingerprint)).filter((x) => x.action === "recovery-action"),
+      (e) => e.length === 2,
+      60_000,
+    );
+    expect(real[0].fields).toMatchObject({ "opsdeck.action.outcome": "succeeded", "opsdeck.action.dry_run": false });
+    // The host counted one planned and one real automatic restart.
+    const counted = await scrape(`http://127.0.0.1:${port.pm2}`);
+    expect(counted.get('pm2_exporter_actions_total{kind="restart",outcome="dry-run",trigger="automatic"}')).toBe(1);
+    expect(counted.get('pm2_exporter_actions_total{kind="restart",outcome="succeeded",trigger="automatic"}')).toBe(1);
+    await fix();
+    // Resolved in time: nobody is told it did not help.
+    expect((await entries(second.fingerprint)).some((x) => x.action === "recovery-unresolved")).toBe(false);
+
+    // 3. The third firing within the hour: the limit holds the restart back, and says so in the thread.
+    await crashLoop();
+    const held = await eventually(
+      () => entries(first.fingerprint),
+      (e) => e.some((x) => x.action === "recovery-skipped"),
+      60_000,
+    );
+    expect(held.find((x) => x.action === "recovery-skipped")!.fields["opsdeck.recovery.reason"]).toBe("rate-limit");
+    expect(held.filter((x) => x.action === "recovery-action")).toHaveLength(2);
+    const limitTold = await eventually(
+      async () => ding.received.find((m) => m.text.includes("未执行：该应用一小时内的自动操作次数已达上限")),
+      (m) => m !== undefined,
+      30_000,
+    );
+    expect(limitTold!.title).toBe("[恢复操作] PM2ProcessCrashLooping");
+    await page.goto(front() + "/alerts");
+    await expect(row.locator('[data-recovery-entry="recovery-skipped"]').innerText()).resolves.toContain(
+      "规则自动 · 未执行：一小时内次数已达上限",
+    );
+    await page.screenshot({ path: join(SHOTS, "recovery-automatic-zh-1440.png"), fullPage: true });
+    rmSync(bug, { force: true });
+    await pm2(pm2Home, ["delete", "crashy"]);
+    await context.close();
+  }, 900_000);
 
   it("shows a viewer no action and refuses one", async () => {
     const context = await browser.newContext({ locale: "en" });

@@ -2,6 +2,7 @@
 // records its journal holds.
 import type { DeliveryState, NotificationKind } from "@opsdeck/contracts";
 import { z } from "zod";
+import type { RecoveryNote } from "@opsdeck/core/actions/recovery-note";
 
 const labels = z.record(z.string(), z.string());
 
@@ -34,6 +35,7 @@ export type AmPayload = z.infer<typeof amPayloadSchema>;
 /**
  * alert: from Alertmanager. escalation: a critical alert nobody acknowledged. system: the
  * notifier's own news (pipeline broken / back, a channel failing). test: POST …/test.
+ * recovery: a recovery action's result, in the alert's thread (POST /api/v1/follow-ups).
  */
 export type { NotificationKind } from "@opsdeck/contracts";
 
@@ -45,8 +47,10 @@ export interface Notification {
   payload: AmPayload;
   /** The channels it goes to, resolved when it arrived. */
   channels: string[];
-  /** escalation: the notification it escalates. */
+  /** escalation: the notification it escalates; recovery: the alert's notification it follows up. */
   ref?: string;
+  /** recovery: what became of the action (follow-ups.ts). */
+  recovery?: RecoveryNote;
 }
 
 export type { DeliveryState } from "@opsdeck/contracts";

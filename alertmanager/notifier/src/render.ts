@@ -7,7 +7,9 @@ import type { ChangeSummary } from "@opsdeck/contracts";
 import { changeLine } from "./change-line.ts";
 import { notificationScope } from "./changes.ts";
 import type { AmAlert, Notification } from "./model.ts";
-import { fill, STRINGS, type Lang, type Strings } from "./i18n.ts";
+import { fill, fillNamed, STRINGS, type Lang, type Strings } from "./i18n.ts";
+import { actionText } from "@opsdeck/core/actions/action-text";
+import type { RecoveryNote } from "@opsdeck/core/actions/recovery-note";
 
 export interface RenderOptions {
   lang: Lang;
@@ -187,13 +189,15 @@ export function notificationView(n: Notification, o: RenderOptions, limit = Infi
   const prefix =
     n.kind === "escalation"
       ? t.escalated
-      : n.kind === "test"
-        ? t.test
-        : n.kind === "system"
-          ? t.system
-          : p.status === "firing"
-            ? t.firing
-            : t.resolved;
+      : n.kind === "recovery"
+        ? t.recovery
+        : n.kind === "test"
+          ? t.test
+          : n.kind === "system"
+            ? t.system
+            : p.status === "firing"
+              ? t.firing
+              : t.resolved;
   const count = p.alerts.length > 1 ? ` ×${p.alerts.length}` : "";
   const shown = p.alerts.slice(0, limit);
   const more = p.alerts.length - shown.length + p.truncatedAlerts;
@@ -204,13 +208,31 @@ export function notificationView(n: Notification, o: RenderOptions, limit = Infi
     note:
       n.kind === "escalation"
         ? fill(t.escalation_note, { M: Math.round((Date.now() - Date.parse(p.alerts[0].startsAt)) / 60000) })
-        : undefined,
+        : n.recovery
+          ? recoveryText(n.recovery, o.lang)
+          : undefined,
     alerts: shown.map((a) => alertView(a, o, t)),
     more,
     more_text: fill(t.more, { N: more }),
     portal_url: join(o.links.portal_url, "alerts"),
     ...groupLinks(n, o),
   };
+}
+
+/** A recovery action's result in words: who or which rule ran what where, and what came of it. */
+export function recoveryText(r: RecoveryNote, lang: Lang): string {
+  const t = STRINGS[lang];
+  const who = fillNamed(r.trigger === "automatic" ? t.recovery_automatic : t.recovery_manual, {
+    by: r.by,
+    host: r.host,
+    what: actionText(r.action, lang),
+  });
+  const outcome = fillNamed(t[`recovery_${r.outcome}`], {
+    error: r.error ?? "",
+    reason: r.reason ? t[`skip_${r.reason}`] : "",
+    within: r.resolve_within,
+  });
+  return `${who}${lang === "zh-CN" ? "。" : ". "}${outcome}`;
 }
 
 /** The group's one-tap links: acknowledge it (while it fires) and read its logs; what changed before it. */

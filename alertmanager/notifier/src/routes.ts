@@ -7,15 +7,16 @@ import { newId } from "./ids.ts";
 import { amPayloadSchema, type Notification, type NotifierRecord } from "./model.ts";
 import { NO_CHANNEL, type NotifierState } from "./state.ts";
 import { testNotification } from "./system.ts";
+import { followUpNotification, followUpSchema, threadOf } from "./follow-ups.ts";
 import { notificationSummary } from "./views.ts";
-import type { ChannelView } from "@opsdeck/contracts";
+import { NOTIFICATION_KINDS, type ChannelView } from "@opsdeck/contracts";
 
 const querySchema = z
   .object({
     state: z.enum(["pending", "delivered", "dead"]).optional(),
     channel: z.string().optional(),
     receiver: z.string().optional(),
-    kind: z.enum(["alert", "escalation", "system", "test"]).optional(),
+    kind: z.enum(NOTIFICATION_KINDS).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     before: z.string().optional(),
   })
@@ -152,6 +153,25 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
         channels: routes.preview(notification),
         ...(send && { id: notification.id }),
       });
+    }),
+  );
+  // A recovery action's result (the portal's), into the thread of the alert it answered.
+  app.post(
+    "/api/v1/follow-ups",
+    auth,
+    route(async (req, res) => {
+      const config = routes.config();
+      const followUp = parse(followUpSchema, req.body, "follow-up");
+      const thread = threadOf(state.notifications.values(), followUp.alert.fingerprint);
+      const notification = followUpNotification(
+        followUp,
+        thread,
+        (receiver) => (config.receivers[receiver] ?? config.receivers.default)?.channels ?? [],
+      );
+      await record([{ t: "in", n: notification }]);
+      res
+        .status(202)
+        .json({ id: notification.id, channels: notification.channels, ...(thread && { thread: thread.id }) });
     }),
   );
   app.get("/api/v1/stream", (req, res) => routes.hub.serve(req, res));

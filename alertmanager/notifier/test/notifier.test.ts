@@ -157,6 +157,66 @@ describe("notifier delivers", () => {
     expect(mails.map((m) => m.subject).sort()).toEqual(["[OpsDeck] [告警] Threaded", "[OpsDeck] [已恢复] Threaded"]);
   });
 
+  it("follows a recovery action up in the alert's thread, on the channels that got the alert", async () => {
+    const alert = { ...amAlert("Crashy", { app: "flaky", app_instance: "0" }), fingerprint: "00000000000000a1" };
+    await send("default", [alert]);
+    const alertMail = await eventually(
+      async () => smtp.mails.find((m) => m.subject.includes("Crashy")),
+      (m) => !!m,
+    );
+    const recovery = {
+      trigger: "automatic",
+      by: "Crashy",
+      host: "web1",
+      action: { kind: "restart", app: "flaky", instance: 0 },
+      outcome: "succeeded",
+    };
+    const res = await post(`${env.url}/api/v1/follow-ups`, { alert, receiver: "somewhere-else", recovery });
+    expect(res.status).toBe(202);
+    // The thread's channels, not the receiver the request named (the alert went to default's).
+    expect(res.body.channels).toEqual(["ops", "team", "mail"]);
+    expect(res.body.thread).toMatch(/./);
+    const d = await eventually(
+      async () => ding.received.find((m) => m.robot === "ops-token" && m.title === "[恢复操作] Crashy"),
+      (m) => !!m,
+    );
+    expect(d!.text).toContain("规则 Crashy 自动在主机 web1 上执行：重启 flaky#0。结果：已完成。");
+    const mail = await eventually(
+      async () => smtp.mails.find((m) => m.subject === "[OpsDeck] [恢复操作] Crashy"),
+      (m) => !!m,
+    );
+    expect(mail!.references).toBe(alertMail!.references);
+
+    // Held back by a guardrail, for an alert the notifier never sent: the receiver's channels.
+    const unseen = { ...amAlert("Unseen"), fingerprint: "00000000000000b2" };
+    const skipped = await post(`${env.url}/api/v1/follow-ups`, {
+      alert: unseen,
+      receiver: "lax",
+      recovery: { ...recovery, by: "Unseen", outcome: "skipped", reason: "rate-limit" },
+    });
+    expect(skipped.status).toBe(202);
+    expect(skipped.body.thread).toBeUndefined();
+    const laxMail = await eventually(
+      async () => smtp.mails.find((m) => m.subject.includes("Unseen")),
+      (m) => !!m,
+    );
+    expect(laxMail!.text).toContain("未执行：该应用一小时内的自动操作次数已达上限。");
+
+    // Nothing but the catalogue, and only with the token.
+    const hostile = await post(`${env.url}/api/v1/follow-ups`, {
+      alert,
+      receiver: "default",
+      recovery: { ...recovery, action: { kind: "exec", command: "rm -rf /" } },
+    });
+    expect(hostile.status).toBe(400);
+    const anonymous = await fetch(`${env.url}/api/v1/follow-ups`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ alert, receiver: "default", recovery }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
   it("as WeCom text when mentioning by mobile", async () => {
     await send("oncall", [amAlert("Mention")]);
     const w = await eventually(

@@ -22,6 +22,10 @@ export const signedEnvelopeSchema = z.strictObject({
   expires_at: z.number().int().positive(),
   /** What to do: the host's catalogue validates it. */
   action: z.unknown(),
+  /** Plan it against the host's processes and answer the steps, without running them. */
+  dry_run: z.boolean().optional(),
+  /** Who asked: a person from an alert (manual) or a rule (automatic); the host counts both. */
+  trigger: z.enum(["manual", "automatic"]).optional(),
 });
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
@@ -33,9 +37,18 @@ export function signRequest(
   host: string,
   action: unknown,
   now = Date.now(),
+  options: { dryRun?: boolean; trigger?: "manual" | "automatic" } = {},
 ): { body: string; signature: string; id: string } {
   const id = randomUUID();
-  const body = JSON.stringify({ host, id, issued_at: now, expires_at: now + ACTION_REQUEST_LIFETIME_MS, action });
+  const body = JSON.stringify({
+    host,
+    id,
+    issued_at: now,
+    expires_at: now + ACTION_REQUEST_LIFETIME_MS,
+    action,
+    ...(options.dryRun && { dry_run: true }),
+    ...(options.trigger && { trigger: options.trigger }),
+  });
   return { body, signature: mac(key, body), id };
 }
 

@@ -118,6 +118,26 @@ export const portalSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Automatic recovery actions (a rule's opsdeck_recovery annotation): how often the portal
+     * looks at the firing alerts, and the guardrails every rule's action runs within — at most
+     * this many runs per app and host in any hour, none within the cool-down after the last.
+     */
+    recovery: z
+      .object({
+        check_seconds: num().pipe(z.number().min(1).max(300)).default(5),
+        max_per_app_per_hour: int().pipe(z.number().min(1).max(60)).default(3),
+        cooldown_minutes: num()
+          .pipe(
+            z
+              .number()
+              .min(0)
+              .max(24 * 60),
+          )
+          .default(10),
+      })
+      .strict()
+      .prefault({}),
     /** "What changed before this alert?": how far back it looks from the alert's start. */
     changes: z
       .object({

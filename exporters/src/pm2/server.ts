@@ -40,12 +40,13 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
   let again = false;
   let waiters: (() => void)[] = [];
   let filebeatText = "";
-  // Recovery actions run here, by kind and outcome (refused: the action did not fit the app).
+  // Recovery actions run here, by kind, outcome (refused: the action did not fit the app;
+  // dry-run: only planned) and trigger (manual from an alert, or automatic by a rule).
   const actionRuns = family({
     name: "pm2_exporter_actions_total",
-    help: "Recovery actions run on this host's PM2, by kind and outcome (succeeded, failed, refused).",
+    help: "Recovery actions asked of this host's PM2, by kind, outcome (succeeded, failed, refused, dry-run) and trigger (manual, automatic).",
     type: "counter",
-    labelNames: ["kind", "outcome"],
+    labelNames: ["kind", "outcome", "trigger"],
   });
   let filebeatError = "";
 
@@ -158,16 +159,16 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
       const action = actionSchema.safeParse(verified.envelope.action);
       if (!action.success) return void res.status(400).json({ error: `action: ${action.error.issues[0].message}` });
       if (!daemon.up) return void res.status(503).json({ error: "the PM2 daemon is not reachable" });
-      const { id, host } = verified.envelope;
+      const { id, host, dry_run, trigger = "manual" } = verified.envelope;
       const next = actionQueue.then(() =>
         runAction(
-          { id, host, action: action.data },
+          { id, host, action: action.data, ...(dry_run && { dry_run }) },
           { pm2Home: cfg.pm2_home, list: () => daemon.list(), timeoutMs: actions.timeout_seconds * 1000, log },
         ),
       );
       actionQueue = next.catch(() => undefined);
       const result = await next;
-      inc(actionRuns, [action.data.kind, "refused" in result ? "refused" : result.status]);
+      inc(actionRuns, [action.data.kind, "refused" in result ? "refused" : result.status, trigger]);
       void refresh();
       if ("refused" in result) return void res.status(409).json({ error: result.refused });
       res.json(result);

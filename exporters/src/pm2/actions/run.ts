@@ -20,14 +20,15 @@ export interface ActionResult {
   host: string;
   action: Action;
   description: string;
-  status: "succeeded" | "failed";
+  /** dry-run: planned against this host's processes, nothing run (each step's ms is 0). */
+  status: "succeeded" | "failed" | "dry-run";
   steps: StepResult[];
   started_at: string;
   finished_at: string;
 }
 
 export async function runAction(
-  request: { id: string; host: string; action: Action },
+  request: { id: string; host: string; action: Action; dry_run?: boolean },
   opts: { pm2Home?: string; list: () => Promise<Pm2Process[]>; timeoutMs: number; log: Logger },
 ): Promise<ActionResult | { refused: string }> {
   const started = Date.now();
@@ -37,6 +38,18 @@ export async function runAction(
   if (!planned.ok) {
     opts.log.warn(`action refused: ${description}: ${planned.reason}`, fields);
     return { refused: planned.reason };
+  }
+  if (request.dry_run) {
+    opts.log.info(`action planned (dry run): ${description}`, fields);
+    const at = new Date(started).toISOString();
+    return {
+      ...request,
+      description,
+      status: "dry-run",
+      steps: planned.steps.map((s) => ({ what: s.what, ok: true, ms: 0 })),
+      started_at: at,
+      finished_at: at,
+    };
   }
   const steps: StepResult[] = [];
   for (const step of planned.steps) {

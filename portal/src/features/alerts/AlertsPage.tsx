@@ -12,6 +12,8 @@ import {
 import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/AlertActions.tsx";
 import { actionsFor } from "@/features/recovery/fits.ts";
 import { RecoveryActions } from "@/features/recovery/RecoveryActions.tsx";
+import { recoveryByAlert, RecoveryHistory } from "@/features/recovery/RecoveryHistory.tsx";
+import type { AuditEntry } from "@/lib/audit.ts";
 import { actionHost } from "@/features/recovery/run.ts";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
@@ -88,6 +90,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   // Recovery actions run on the host whose key this server holds (operators only).
   const actionsOn = actionHost();
   const recoveryHost = allowed && actionsOn.ok ? actionsOn.host : undefined;
+  // What was run or held back for each alert: operators see it (the audit trail is theirs).
+  const recoveryLog = allowed ? recoveryByAlert() : undefined;
   const ackMinutes = config().portal.acks.minutes;
   // The Watchdog always fires (it is the dead-man's switch); it is not news here.
   const shown = groups.ok
@@ -160,6 +164,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           reader={reader}
           allowed={allowed}
           recoveryHost={recoveryHost}
+          recoveryLog={recoveryLog}
           ackMinutes={ackMinutes}
           silenceById={silenceById}
           changes={{
@@ -316,6 +321,7 @@ function AlertGroup({
   reader,
   allowed,
   recoveryHost,
+  recoveryLog,
   ackMinutes,
   silenceById,
   changes,
@@ -326,6 +332,7 @@ function AlertGroup({
   allowed: boolean;
   /** The host this server may run recovery actions on, for an operator; undefined: none. */
   recoveryHost?: string;
+  recoveryLog?: Map<string, AuditEntry[]>;
   ackMinutes: number;
   silenceById: Map<string, AmSilence>;
   changes: { ranked: RankedChange[]; novelty?: NewErrorsSince; sources: SourceState[]; windowHours: number };
@@ -365,6 +372,13 @@ function AlertGroup({
                     .map(([k, v]) => `${k}=${v}`)
                     .join(", ")}
                 </div>
+                <RecoveryHistory
+                  t={t}
+                  reader={reader}
+                  labels={a.labels}
+                  annotations={a.annotations}
+                  entries={recoveryLog?.get(a.fingerprint)}
+                />
               </td>
               <td className="nowrap">
                 {dateTime(a.startsAt, reader)}
@@ -385,7 +399,7 @@ function AlertGroup({
                     lang={reader.lang}
                     fingerprint={a.fingerprint}
                     host={recoveryHost}
-                    actions={actionsFor(a.labels)}
+                    actions={actionsFor(a.labels, a.annotations)}
                   />
                 )}
               </td>

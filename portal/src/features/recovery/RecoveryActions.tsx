@@ -4,6 +4,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Action } from "@opsdeck/core/actions/action";
+import { actionText, type ActionLang } from "@opsdeck/core/actions/action-text";
 import { call } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
 import { FormError } from "@/ui/FormError.tsx";
@@ -11,24 +12,6 @@ import { FormError } from "@/ui/FormError.tsx";
 interface Result {
   status: "succeeded" | "failed";
   steps: { what: string; ok: boolean; error?: string; ms: number }[];
-}
-
-/** What an action does, in the reader's language. */
-export function actionText(t: Dict, a: Action): string {
-  switch (a.kind) {
-    case "restart":
-      return a.instance === undefined
-        ? t.recovery_restart_all.replace("{app}", a.app)
-        : t.recovery_restart_one.replace("{app}", a.app).replace("{n}", String(a.instance));
-    case "reload":
-      return t.recovery_reload.replace("{app}", a.app);
-    case "scale":
-      return t.recovery_scale.replace("{app}", a.app).replace("{n}", String(a.instances));
-    case "reset-restarts":
-      return t.recovery_reset.replace("{app}", a.app);
-    case "flush-logs":
-      return t.recovery_flush.replace("{app}", a.app);
-  }
 }
 
 export function RecoveryActions({
@@ -39,7 +22,7 @@ export function RecoveryActions({
   actions,
 }: {
   t: Dict;
-  lang: string;
+  lang: ActionLang;
   fingerprint: string;
   host: string;
   actions: Action[];
@@ -53,7 +36,7 @@ export function RecoveryActions({
     <div className="actions" data-recovery={fingerprint}>
       <div className="row-actions">
         {actions.map((action) => {
-          const text = actionText(t, action);
+          const text = actionText(action, lang);
           return (
             <button
               key={text}

@@ -1,14 +1,23 @@
 // Which recovery actions fit an alert: the few that fix most PM2 incidents, chosen by the alert's
 // name, for the app and instance its labels name. Plain data (the Alerts page and the API both
-// ask): an action is offered, and accepted, only for an alert it fits.
+// ask): an action is offered, and accepted, only for an alert it fits — and the action its rule
+// names for automatic recovery (rule-action.ts) fits it too.
 import type { Action } from "@opsdeck/core/actions/action";
+import { automaticAction, ruleRecovery } from "./rule-action.ts";
 
 const instanceOf = (labels: Record<string, string>) => {
   const n = Number(labels.app_instance);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 };
 
-export function actionsFor(labels: Record<string, string>): Action[] {
+export function actionsFor(labels: Record<string, string>, annotations: Record<string, string> = {}): Action[] {
+  const fitting = byName(labels);
+  const named = ruleRecovery(annotations);
+  const own = named && labels.host ? automaticAction(named.action, labels) : undefined;
+  return own && !fitting.some((a) => sameAction(a, own)) ? [...fitting, own] : fitting;
+}
+
+function byName(labels: Record<string, string>): Action[] {
   const app = labels.app;
   if (!app || !labels.host) return [];
   const instance = instanceOf(labels);

@@ -17,18 +17,24 @@ export function actionHost(): { ok: true; host: string } | { ok: false; reason: 
 
 export interface HostAnswer {
   status: number;
-  body: { error?: string; status?: "succeeded" | "failed"; steps?: unknown[]; description?: string } & Record<
-    string,
-    unknown
-  >;
+  body: {
+    error?: string;
+    status?: "succeeded" | "failed" | "dry-run";
+    steps?: unknown[];
+    description?: string;
+  } & Record<string, unknown>;
 }
 
-export async function runOnHost(host: string, action: Action): Promise<HostAnswer> {
+export async function runOnHost(
+  host: string,
+  action: Action,
+  options: { dryRun?: boolean; trigger: "manual" | "automatic" },
+): Promise<HostAnswer> {
   const c = config();
   const { key, timeout_seconds } = c.exporters.pm2.actions;
   const url = portalSources(c).pm2_url;
   if (!key || !url) return { status: 503, body: { error: "recovery actions are off" } };
-  const signed = signRequest(key, host, action);
+  const signed = signRequest(key, host, action, Date.now(), options);
   try {
     const res = await fetch(new URL("/api/v1/actions", url), {
       method: "POST",

@@ -1,6 +1,7 @@
 "use client";
 // Writing a rule: the builder (metric, labels, value, aggregate, comparison) or PromQL, with
-// `for`, severity, summaries and descriptions in both languages, a runbook and routing labels.
+// `for`, severity, summaries and descriptions in both languages, a runbook, routing labels and
+// an automatic recovery action (a dry run until an operator turns it on).
 // Before saving: Check (Prometheus' parser and the warnings), Backtest (how often it would have
 // fired, drawn on the series it watches) and Test-fire (where Alertmanager would send it and the
 // message each channel would get). Every refusal is the API's, with its position in the reader's
@@ -14,6 +15,7 @@ import { TimeSeries } from "@/ui/TimeSeries.tsx";
 import { AGGREGATES, COMPARISONS, FUNCTIONS, SEVERITIES, type Rule, type RuleInput } from "./rule.ts";
 import type { Backtest } from "./backtest.ts";
 import type { TestFire } from "./test-fire.ts";
+import { AUTOMATIC_KINDS, RECOVERY_MODES } from "../recovery/rule-action.ts";
 
 interface Form {
   group: string;
@@ -36,6 +38,10 @@ interface Form {
   description_en: string;
   runbook_url: string;
   labels: string;
+  /** "" (none) or the action's kind. */
+  recovery_action: "" | (typeof AUTOMATIC_KINDS)[number];
+  recovery_mode: (typeof RECOVERY_MODES)[number];
+  recovery_resolve_within: string;
 }
 
 const EMPTY: Form = {
@@ -59,6 +65,9 @@ const EMPTY: Form = {
   description_en: "",
   runbook_url: "",
   labels: "",
+  recovery_action: "",
+  recovery_mode: "dry-run",
+  recovery_resolve_within: "10m",
 };
 
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$/;
@@ -92,6 +101,11 @@ function formOf(r: RuleInput): Form {
     labels: Object.entries(r.labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(", "),
+    ...(r.recovery && {
+      recovery_action: r.recovery.action,
+      recovery_mode: r.recovery.mode,
+      recovery_resolve_within: r.recovery.resolve_within,
+    }),
   };
 }
 
@@ -130,6 +144,9 @@ function bodyOf(f: Form, enabled: boolean, overrides: RuleInput["overrides"]) {
     summary: { "zh-CN": f.summary_zh, en: f.summary_en },
     description: { "zh-CN": f.description_zh, en: f.description_en },
     runbook_url: f.runbook_url.trim() || undefined,
+    recovery: f.recovery_action
+      ? { action: f.recovery_action, mode: f.recovery_mode, resolve_within: f.recovery_resolve_within.trim() }
+      : undefined,
     labels: Object.fromEntries(
       list(f.labels).map((pair) => {
         const at = pair.indexOf("=");
@@ -365,6 +382,16 @@ export function RuleEditor({
       <div className="form-row">
         {input("runbook_url", t.rule_runbook)}
         {input("labels", t.rule_labels)}
+      </div>
+      <div className="form-row" data-rule-recovery>
+        {select("recovery_action", t.rule_recovery, ["", ...AUTOMATIC_KINDS], (k) =>
+          k ? t[`rule_recovery_${k as (typeof AUTOMATIC_KINDS)[number]}`] : t.rule_recovery_none,
+        )}
+        {form.recovery_action &&
+          select("recovery_mode", t.rule_recovery_mode, RECOVERY_MODES, (m) =>
+            m === "on" ? t.rule_recovery_on : t.rule_recovery_dry_run,
+          )}
+        {form.recovery_action && input("recovery_resolve_within", t.rule_recovery_resolve)}
       </div>
       {error?.error && (
         <p className="error" role="alert" data-rule-error>

@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import { alertingRuleSchema, shippedTargetSchema } from "@opsdeck/core/shipped-target";
+import { recoveryAnnotations, ruleRecovery, ruleRecoverySchema } from "../recovery/rule-action.ts";
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -84,6 +85,8 @@ export const ruleInputSchema = z.strictObject({
    * place, or neither while it is disabled; removing the override restores the shipped one.
    */
   overrides: shippedTargetSchema.optional(),
+  /** The recovery action its alert runs by itself (features/recovery/), a dry run until turned on. */
+  recovery: ruleRecoverySchema.optional(),
 });
 export type RuleInput = z.infer<typeof ruleInputSchema>;
 export type Threshold = z.infer<typeof thresholdSchema>;
@@ -130,6 +133,7 @@ export function prometheusRule(rule: RuleInput & { id: string }): PrometheusRule
     ...(rule.description.en && { description: rule.description.en }),
     ...(rule.description["zh-CN"] && { description_zh: rule.description["zh-CN"] }),
     ...(rule.runbook_url && { runbook_url: rule.runbook_url }),
+    ...recoveryAnnotations(rule.recovery),
     [RULE_ID_ANNOTATION]: rule.id,
   };
   return {
@@ -193,6 +197,7 @@ export function importedRules(yamlDoc: unknown): { rules: RuleInput[]; skipped: 
           summary: { "zh-CN": a.summary_zh ?? a.summary ?? r.alert, en: a.summary ?? a.summary_zh ?? r.alert },
           description: { "zh-CN": a.description_zh ?? "", en: a.description ?? "" },
           ...(a.runbook_url && { runbook_url: a.runbook_url }),
+          ...(ruleRecovery(a) && { recovery: ruleRecovery(a) }),
           labels,
         }),
       );

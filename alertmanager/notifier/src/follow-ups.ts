@@ -1,0 +1,62 @@
+// A recovery action's result, posted back into the alert's thread: the portal says what ran (or
+// would have, or was held back, or did not help) for which alert, and the notifier sends it to
+// the channels that got that alert, in its group (e-mail threads it under the alert's messages),
+// through the queue like any notification.
+import { z } from "zod";
+import { recoveryNoteSchema } from "@opsdeck/core/actions/recovery-note";
+import { newId } from "./ids.ts";
+import { amAlertSchema, type Notification } from "./model.ts";
+
+export const followUpSchema = z.strictObject({
+  /** The alert as Alertmanager holds it (its fingerprint finds the thread). */
+  alert: amAlertSchema.extend({ fingerprint: z.string().regex(/^[0-9a-f]{16}$/, "an alert's fingerprint") }),
+  /** Alertmanager's receiver for it: where it goes when the notifier has not sent the alert itself. */
+  receiver: z.string().min(1).max(200),
+  recovery: recoveryNoteSchema,
+});
+export type FollowUp = z.infer<typeof followUpSchema>;
+
+/** The newest alert notification that carried this alert: its thread. */
+export function threadOf(notifications: Iterable<Notification>, fingerprint: string): Notification | undefined {
+  let found: Notification | undefined;
+  for (const n of notifications)
+    if (
+      n.kind === "alert" &&
+      (!found || n.id > found.id) &&
+      n.payload.alerts.some((a) => a.fingerprint === fingerprint)
+    )
+      found = n;
+  return found;
+}
+
+export function followUpNotification(
+  followUp: FollowUp,
+  thread: Notification | undefined,
+  channelsOf: (receiver: string) => string[],
+  now = Date.now(),
+): Notification {
+  const { alert } = followUp;
+  const receiver = thread?.receiver ?? followUp.receiver;
+  return {
+    id: newId(now),
+    kind: "recovery",
+    received_at: now,
+    receiver,
+    payload: {
+      version: "4",
+      // The alert's group: mail clients thread it with the alert's messages.
+      groupKey: thread?.payload.groupKey ?? `opsdeck-recovery:${alert.fingerprint}`,
+      truncatedAlerts: 0,
+      status: alert.status,
+      receiver,
+      groupLabels: thread?.payload.groupLabels ?? { alertname: alert.labels.alertname },
+      commonLabels: alert.labels,
+      commonAnnotations: alert.annotations,
+      externalURL: thread?.payload.externalURL ?? "",
+      alerts: [alert],
+    },
+    channels: thread?.channels ?? channelsOf(receiver),
+    ...(thread && { ref: thread.id }),
+    recovery: followUp.recovery,
+  };
+}
