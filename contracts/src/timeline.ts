@@ -1,5 +1,5 @@
 // The timeline (GET /api/timeline, and the portal's /timeline page): one time range and scope,
-// with a lane per kind of event — deploys, alert firings and their acks, PM2 restarts and
+// with a lane per kind of event — deploys, alert firings, their acks and recovery actions, PM2 restarts and
 // crashes, error and warning log volume per service, the business KPIs — and which sources
 // answered. Times are epoch milliseconds.
 import { z } from "zod";
@@ -41,6 +41,19 @@ export const alertBarSchema = z.strictObject({
 
 export const ackMarkSchema = z.strictObject({ at: ms, by: z.string(), comment: z.string() });
 
+/** A recovery action run (or held back) for an alert: by a person, or by its rule (by = rule:<alertname>). */
+export const recoveryMarkSchema = z.strictObject({
+  at: ms,
+  by: z.string(),
+  /** The action: restart, reload, scale, reset-restarts, flush-logs. */
+  kind: z.string(),
+  app: z.string(),
+  instance: z.number().int().optional(),
+  host: z.string(),
+  /** succeeded, failed, refused, dry-run; skipped (a guardrail held it back); unresolved (it did not help). */
+  outcome: z.string(),
+});
+
 export const restartMarkSchema = z.strictObject({
   app: z.string(),
   host: z.string().optional(),
@@ -81,6 +94,7 @@ export const timelineSchema = z.strictObject({
   deploys: z.array(deployBarSchema),
   alerts: z.array(alertBarSchema),
   acks: z.array(ackMarkSchema),
+  recoveries: z.array(recoveryMarkSchema),
   restarts: z.array(restartMarkSchema),
   crashes: z.array(crashBarSchema),
   logs: z.array(logVolumeSchema),
@@ -94,6 +108,7 @@ export type TimelineScope = z.infer<typeof timelineScopeSchema>;
 export type DeployBar = z.infer<typeof deployBarSchema>;
 export type AlertBar = z.infer<typeof alertBarSchema>;
 export type AckMark = z.infer<typeof ackMarkSchema>;
+export type RecoveryMark = z.infer<typeof recoveryMarkSchema>;
 export type RestartMark = z.infer<typeof restartMarkSchema>;
 export type CrashBar = z.infer<typeof crashBarSchema>;
 export type LogVolume = z.infer<typeof logVolumeSchema>;

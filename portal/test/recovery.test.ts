@@ -48,8 +48,8 @@ beforeAll(async () => {
         session_secret: "recovery-session-secret-0123456789ab",
         users: hashed,
         trusted_proxies: ["127.0.0.1"],
-        // One real automatic restart per app an hour, no cool-down: the third firing meets the limit.
-        recovery: { check_seconds: 1, max_per_app_per_hour: 1, cooldown_minutes: 0 },
+        // Two real automatic restarts per app an hour, no cool-down: the fourth firing meets the limit.
+        recovery: { check_seconds: 1, max_per_app_per_hour: 2, cooldown_minutes: 0 },
       },
       { url: inject("elasticsearchUrl"), index_prefix: "t-recovery" },
       {
@@ -309,7 +309,28 @@ describe("recovery actions from an alert", () => {
     // Resolved in time: nobody is told it did not help.
     expect((await entries(second.fingerprint)).some((x) => x.action === "recovery-unresolved")).toBe(false);
 
-    // 3. The third firing within the hour: the limit holds the restart back, and says so in the thread.
+    // 3. A restart that does not help (the cause stays): after resolve_within, on-call is told.
+    await crashLoop();
+    await eventually(
+      async () => (await entries(first.fingerprint)).filter((x) => x.action === "recovery-action").length,
+      (n) => n === 3,
+      60_000,
+    );
+    const notHelped = await eventually(
+      () => entries(first.fingerprint),
+      (e) => e.some((x) => x.action === "recovery-unresolved"),
+      150_000,
+    );
+    expect(notHelped[0]).toMatchObject({ action: "recovery-unresolved", user: "rule:PM2ProcessCrashLooping" });
+    const unresolvedTold = await eventually(
+      async () => ding.received.find((m) => m.text.includes("执行后 1m 内告警仍未恢复，请值班人员处理。")),
+      (m) => m !== undefined,
+      30_000,
+    );
+    expect(unresolvedTold!.title).toBe("[恢复操作] PM2ProcessCrashLooping");
+    await fix();
+
+    // 4. The fourth firing within the hour: the limit holds the restart back, and says so in the thread.
     await crashLoop();
     const held = await eventually(
       () => entries(first.fingerprint),
@@ -317,7 +338,7 @@ describe("recovery actions from an alert", () => {
       60_000,
     );
     expect(held.find((x) => x.action === "recovery-skipped")!.fields["opsdeck.recovery.reason"]).toBe("rate-limit");
-    expect(held.filter((x) => x.action === "recovery-action")).toHaveLength(2);
+    expect(held.filter((x) => x.action === "recovery-action")).toHaveLength(3);
     const limitTold = await eventually(
       async () => ding.received.find((m) => m.text.includes("未执行：该应用一小时内的自动操作次数已达上限")),
       (m) => m !== undefined,
@@ -329,6 +350,39 @@ describe("recovery actions from an alert", () => {
       "规则自动 · 未执行：一小时内次数已达上限",
     );
     await page.screenshot({ path: join(SHOTS, "recovery-automatic-zh-1440.png"), fullPage: true });
+
+    // On the timeline, where the alert fired: each run, and what came of it.
+    const timeline = await api(page, "GET", "/api/timeline?app=crashy");
+    expect(timeline.json.recoveries.map((r: { outcome: string }) => r.outcome)).toEqual([
+      "dry-run",
+      "succeeded",
+      "succeeded",
+      "unresolved",
+      "skipped",
+    ]);
+    // In English, on a phone.
+    const phone = await browser.newContext({ locale: "en", viewport: { width: 390, height: 844 } });
+    await phone.addCookies([{ name: "lang", value: "en", url: front() }]);
+    const enPage = await phone.newPage();
+    const errors = consoleErrors(enPage);
+    await signInPage(enPage, front(), "/alerts", "ops", "ops-password-1");
+    await enPage.goto(front() + "/alerts");
+    const enRow = enPage.locator(`tr:has([data-recovery="${first.fingerprint}"])`);
+    await expect(enRow.locator("[data-recovery-rule]").innerText()).resolves.toBe(
+      "Its rule runs by itself: Restart crashy#0 (on)",
+    );
+    await expect(enRow.locator('[data-recovery-entry="recovery-skipped"]').innerText()).resolves.toContain(
+      "Its rule · not run: the hourly limit is reached",
+    );
+    expect(await overflow(enPage)).toEqual({ pageScrolls: false, sticking: [] });
+    await enPage.screenshot({ path: join(SHOTS, "recovery-automatic-en-390.png"), fullPage: true });
+    await enPage.goto(front() + "/timeline?app=crashy");
+    await enPage.locator('[data-item="recovery"]').first().waitFor({ timeout: 30_000 });
+    await expect(enPage.locator('[data-item="recovery"]').count()).resolves.toBe(5);
+    await enPage.locator('[data-item="recovery"][data-outcome="unresolved"]').click();
+    await enPage.screenshot({ path: join(SHOTS, "timeline-recovery-en-390.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await phone.close();
     rmSync(bug, { force: true });
     await pm2(pm2Home, ["delete", "crashy"]);
     await context.close();

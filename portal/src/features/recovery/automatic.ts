@@ -94,7 +94,11 @@ async function skipped(alert: AmAlert, reason: SkipReason, detail: string | unde
     {
       "opsdeck.recovery.episode": episode,
       "opsdeck.recovery.reason": reason,
-      ...(action && { "opsdeck.action.kind": action.kind, "opsdeck.action.app": action.app }),
+      ...(action && {
+        "opsdeck.action.kind": action.kind,
+        "opsdeck.action.app": action.app,
+        "opsdeck.action": JSON.stringify(action),
+      }),
       ...(alert.labels.host && { "host.name": alert.labels.host }),
     },
     { target: `alert:${alert.fingerprint}`, after: { reason, ...(detail && { detail }) } },
@@ -160,7 +164,13 @@ async function checkWatched(alerts: AmAlert[], now: number) {
     await audit(
       ruleUser(alert.labels.alertname),
       UNRESOLVED_AUDIT_ACTION,
-      { "opsdeck.recovery.episode": episode, "opsdeck.action.kind": w.action.kind, "host.name": w.host },
+      {
+        "opsdeck.recovery.episode": episode,
+        "opsdeck.action.kind": w.action.kind,
+        "opsdeck.action.app": w.action.app,
+        "opsdeck.action": JSON.stringify(w.action),
+        "host.name": w.host,
+      },
       { target: `alert:${alert.fingerprint}`, after: { still_firing_after: w.resolveWithin } },
     );
     void followUp(alert, {

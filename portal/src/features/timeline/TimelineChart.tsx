@@ -4,9 +4,21 @@
 // go back to live (which refreshes every 30 s); tap an item for what it was.
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
-import type { AlertBar, DeployBar, Timeline } from "@opsdeck/contracts";
+import type { AlertBar, DeployBar, RecoveryMark, Timeline } from "@opsdeck/contracts";
+import { actionSchema } from "@opsdeck/core/actions/action";
+import { actionText } from "@opsdeck/core/actions/action-text";
 import type { Dict } from "@/lib/i18n.ts";
 import { axisTimes, dateTime, durationText, type Reader } from "@/lib/time.ts";
+
+/** A recovery mark's action in the reader's words (its kind and app as they are, if it is not one of the catalogue's). */
+function markText(r: RecoveryMark, lang: Reader["lang"]): string {
+  const action = actionSchema.safeParse({
+    kind: r.kind,
+    app: r.app,
+    ...(r.instance !== undefined && { instance: r.instance }),
+  });
+  return action.success ? actionText(action.data, lang) : `${r.kind} ${r.app}`;
+}
 
 export interface Highlight {
   at: number;
@@ -223,6 +235,29 @@ export function TimelineChart({
                   setSelected(
                     <>
                       {t.acked} · {dateTime(a.at, reader)} · <span translate="no">{a.by}</span>: {a.comment}
+                    </>,
+                  )
+                }
+              />
+            ))}
+            {data.recoveries.map((r) => (
+              <rect
+                key={`recovery-${r.at}-${r.kind}`}
+                data-item="recovery"
+                data-outcome={r.outcome}
+                className={`tl-recovery tl-recovery-${r.outcome}`}
+                x={x(r.at) - 1.5}
+                y={0}
+                width={3}
+                height={alertHeight + 4}
+                onClick={() =>
+                  setSelected(
+                    <>
+                      {t.recovery_mark} · {dateTime(r.at, reader)} ·{" "}
+                      <span translate="no">
+                        {r.by.startsWith("rule:") ? t.recovery_by_rule : r.by} · {markText(r, reader.lang)} @ {r.host}
+                      </span>{" "}
+                      · {t[`recovery_mark_${r.outcome}` as keyof Dict] ?? r.outcome}
                     </>,
                   )
                 }

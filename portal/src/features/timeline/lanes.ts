@@ -1,6 +1,6 @@
 // The timeline's lanes for one time range and scope (project / environment / host / app, any
 // mix): deploys (start → finish, by result), alert firings (start → resolve, by severity, acks
-// marked), PM2 restarts and crashes, error and warning log volume per service, and the business
+// and recovery actions marked), PM2 restarts and crashes, error and warning log volume per service, and the business
 // KPIs — each from where OpsDeck keeps it, each source answering (or failing) alone. The page
 // and GET /api/timeline show the same answer.
 import { sameApp } from "@opsdeck/core/changes/rank";
@@ -13,12 +13,14 @@ import {
   type DeployBar,
   type KpiLine,
   type LogVolume,
+  type RecoveryMark,
   type RestartMark,
   type Timeline,
   type TimelineScope,
 } from "@opsdeck/contracts";
 import { z } from "zod";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
+import { auditEntries } from "@/features/audit/trail.ts";
 import { KPI_CHARTS } from "@/features/business/kpis.ts";
 import { es } from "@/features/logs/search.ts";
 import { config } from "@/lib/config.ts";
@@ -187,6 +189,42 @@ async function ackLane(q: { from: number; to: number }, alerts: AlertBar[]) {
   return { marks, state: { source: "alertmanager" as const, ok: true } };
 }
 
+/** Recovery actions run or held back in the range, for an app and host in the scope (the audit trail's). */
+function recoveryLane(q: { from: number; to: number; scope: Scope }): RecoveryMark[] {
+  const marks: RecoveryMark[] = [];
+  const { entries } = auditEntries({ action: "recovery", before: new Date(q.to + 1).toISOString(), limit: 200 });
+  for (const e of entries) {
+    const at = Date.parse(e["@timestamp"]);
+    const f = e.fields as Record<string, unknown>;
+    const app = typeof f["opsdeck.action.app"] === "string" ? f["opsdeck.action.app"] : undefined;
+    const host = typeof f["host.name"] === "string" ? f["host.name"] : "";
+    if (at < q.from || !app || !inScope({ app, host }, q.scope)) continue;
+    let instance: number | undefined;
+    try {
+      const action = JSON.parse(String(f["opsdeck.action"] ?? "{}")) as { instance?: unknown };
+      if (typeof action.instance === "number") instance = action.instance;
+    } catch {
+      /* an entry without the action's JSON: no instance */
+    }
+    const outcome =
+      e.action === "recovery-skipped"
+        ? "skipped"
+        : e.action === "recovery-unresolved"
+          ? "unresolved"
+          : String(f["opsdeck.action.outcome"] ?? f["event.outcome"]);
+    marks.push({
+      at,
+      by: e.user,
+      kind: String(f["opsdeck.action.kind"] ?? ""),
+      app,
+      ...(instance !== undefined && { instance }),
+      host,
+      outcome,
+    });
+  }
+  return marks.reverse();
+}
+
 interface ServiceBucket {
   key: string;
   time: { buckets: { key: number; levels: { buckets: { key: string; doc_count: number }[] } }[] };
@@ -276,6 +314,7 @@ export async function timeline(q: TimelineQuery, now = Date.now()): Promise<Time
     deploys: deployed.bars,
     alerts: series.alertBars,
     acks: acks.marks,
+    recoveries: recoveryLane(range),
     restarts: series.restartMarks,
     crashes: series.crashBars,
     logs: logs.volumes,
