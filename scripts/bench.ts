@@ -21,6 +21,7 @@ import { benchPreload } from "../instrument/bench/preload.bench.ts";
 import { benchRum } from "../exporters/bench/rum.bench.ts";
 import { benchOtlp } from "../instrument/bench/otlp.bench.ts";
 import { benchRules } from "../portal/bench/rules.bench.ts";
+import { benchRecovery } from "../portal/bench/recovery.bench.ts";
 
 const only = process.argv[2];
 const machine = {
@@ -153,4 +154,9 @@ if (!only || only === "rules") {
   printTable("Backtest: 1,000 series × 7 days at 15-s steps (40 M samples), beside its raw range queries", r.backtest);
   printTable("A rule saved → loaded and evaluated by Prometheus (auto-reload 1 s, group every 5 s)", r.save);
   writeFileSync(join(out, "rules.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "recovery") {
+  const rows = await benchRecovery();
+  printTable("Automatic recovery: alert → result on the alert, and the follow-up's delivery (whole native stack)", rows);
+  writeFileSync(join(out, "recovery.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }

@@ -3,16 +3,18 @@
 // sees the actions that fit it, confirms one that says what runs where, and the host's PM2
 // exporter carries it out on a request the portal signed with the key npm start generated; the
 // result is on the alert and in the audit trail. A viewer sees no action and is refused one;
-// an action that does not fit the alert is refused. Then the rule runs it by itself: an
+// an action that does not fit the alert is refused. A bad deploy is rolled back from its alert
+// through the team's deploy command, recorded as a deploy. Then the rule runs it by itself: an
 // operator overrides PM2ProcessCrashLooping with an automatic restart, a dry run first, turned
-// on; each firing of a crash-looping app is met by the guardrails (one real restart an hour
+// on; each firing of a crash-looping app is met by the guardrails (two real restarts an hour
 // here), and every result reaches the alert's thread (a DingTalk stand-in).
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pm2, REPO } from "@opsdeck/stack";
-import { eventually, scrape } from "@opsdeck/stack/testkit";
+import { eventually, getJson, post, scrape } from "@opsdeck/stack/testkit";
 import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
@@ -41,7 +43,7 @@ beforeAll(async () => {
   port = await stackPorts();
   ding = await dingtalkStandin({ "ops-robot": { secret: "SEC-ops-robot" } }, { ratePerMinute: 600 });
   const hashed = await withHashes(users);
-  stack = await startStack("recovery", () =>
+  stack = await startStack("recovery", (dir) =>
     stackConfig(
       port,
       {
@@ -65,7 +67,19 @@ beforeAll(async () => {
         receivers: { default: { channels: ["ops-robot"] } },
       },
       // The key npm start generates (secrets.env): the portal signs with it, the PM2 exporter checks.
-      { pm2: { actions: { key: "${OPSDECK_PM2_ACTIONS_KEY:-}" } } },
+      {
+        pm2: { actions: { key: "${OPSDECK_PM2_ACTIONS_KEY:-}" } },
+        // The team's own deploy command for shop2 (the rollback test writes it).
+        deploy: {
+          rollbacks: [
+            {
+              project: "shop2",
+              environment: "production",
+              command: ["node", join(dir, "deploy-shop2.cjs"), "{version}"],
+            },
+          ],
+        },
+      },
     ),
   );
   browser = await launchChromium();
@@ -188,6 +202,123 @@ describe("recovery actions from an alert", () => {
     expect(nowhere.status).toBe(404);
     await context.close();
   });
+
+  it("rolls a bad deploy back from its alert, through the team's deploy command, recorded as a deploy", async () => {
+    const pm2Home = join(stack.dir, "state", "pm2");
+    const bug = join(stack.dir, "shop2.bug");
+    // The app crashes within a second while its bug is there: version 2.x brings it.
+    const app = join(stack.dir, "shop2.cjs");
+    writeFileSync(
+      app,
+      `setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(bug)})) process.exit(1); }, 1000);\n`,
+    );
+    // The team's deploy command (opsdeck.yml names it): puts a version in place.
+    const deployCommand = join(stack.dir, "deploy-shop2.cjs");
+    writeFileSync(
+      deployCommand,
+      `const fs = require("node:fs");\nconst version = process.argv[2];\n` +
+        `if (version.startsWith("2.")) fs.writeFileSync(${JSON.stringify(bug)}, version);\n` +
+        `else fs.rmSync(${JSON.stringify(bug)}, { force: true });\nconsole.log("shop2 " + version + " in place");\n`,
+    );
+    const deploys = `http://127.0.0.1:${port.deploy}/api/v1/deploys`;
+    const report = async (version: string, startedAt: number) => {
+      const started = await post(deploys, {
+        project: "shop2",
+        environment: "production",
+        version,
+        actor: "ci",
+        started_at: new Date(startedAt).toISOString(),
+      });
+      await post(`${deploys}/${started.body.id}/finish`, { result: "succeeded" });
+    };
+    await pm2(pm2Home, ["start", app, "--name", "shop2"]);
+    await report("1.0.0", Date.now() - 3_600_000);
+    // The bad version goes out, and the app starts crashing.
+    execFileSync(process.execPath, [deployCommand, "2.0.0"]);
+    await report("2.0.0", Date.now() - 60_000);
+    const alert = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
+        return ((await res.json()) as AmAlert[]).find(
+          (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === "shop2",
+        );
+      },
+      (a) => a !== undefined,
+      240_000,
+    );
+
+    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
+    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    await signIn(page, "ops");
+    await page.goto(front() + "/alerts");
+    const actions = page.locator(`[data-recovery="${alert!.fingerprint}"]`);
+    const rollback = actions.locator('[data-recovery-action="rollback"]');
+    await expect(rollback.innerText()).resolves.toBe("将 shop2（production）回滚到上一个成功版本");
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await rollback.click();
+    await actions.locator('[data-recovery-result="started"]').waitFor({ timeout: 30_000 });
+    expect(asked).toBe("将通过团队的部署命令将 shop2（production）回滚到上一个成功版本。确定吗？");
+    await expect(actions.locator("[data-recovery-result]").innerText()).resolves.toContain(
+      "已开始回滚：正在部署 1.0.0。",
+    );
+
+    // A deploy like any other: by the operator, of the previous version, its command's output its log.
+    const rolledBack = await eventually(
+      async () => ((await getJson(`${deploys}?project=shop2`)) as { deploys: Record<string, any>[] }).deploys[0],
+      (d) => d.source === "opsdeck-rollback" && d.status !== "running",
+      60_000,
+    );
+    expect(rolledBack).toMatchObject({
+      version: "1.0.0",
+      actor: "ops",
+      status: "succeeded",
+      environment: "production",
+    });
+    const log = ((await getJson(`${deploys}/${rolledBack.id}`)) as { logs: { message: string }[] }).logs
+      .map((l) => l.message)
+      .join("\n");
+    expect(log).toContain("shop2 1.0.0 in place");
+    // The bug went with 2.0.0: the app stays up.
+    expect(existsSync(bug)).toBe(false);
+    const online = async () =>
+      (
+        JSON.parse(await pm2(pm2Home, ["jlist"])) as {
+          name: string;
+          pm2_env: { status: string; restart_time: number };
+        }[]
+      )
+        .filter((p) => p.name === "shop2")
+        .map((p) => [p.pm2_env.status, p.pm2_env.restart_time]);
+    const settled = await eventually(online, (p) => p[0]?.[0] === "online", 30_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await online()).toEqual(settled);
+
+    // Kept under the alert, and told in its thread.
+    const kept = await api(page, "GET", `/api/recovery/actions?fingerprint=${alert!.fingerprint}`);
+    expect(kept.json[0]).toMatchObject({
+      user: "ops",
+      fields: { "opsdeck.action.kind": "rollback", "opsdeck.action.outcome": "started", "opsdeck.action.app": "shop2" },
+    });
+    const told = await eventually(
+      async () => ding.received.find((m) => m.text.includes("回滚到上一个成功版本")),
+      (m) => m !== undefined,
+      30_000,
+    );
+    expect(told!.text).toContain(
+      "ops 通过部署命令执行了：将 shop2（production）回滚到上一个成功版本。已开始：部署 1.0.0，进度见门户的部署页。",
+    );
+    expect(await overflow(page)).toEqual({ pageScrolls: false, sticking: [] });
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, "recovery-rollback-zh-390.png"), fullPage: true });
+    await pm2(pm2Home, ["delete", "shop2"]);
+    await context.close();
+  }, 600_000);
 
   it("runs a rule's action by itself: a dry run until turned on, then for real, then held back by the hourly limit", async () => {
     const pm2Home = join(stack.dir, "state", "pm2");

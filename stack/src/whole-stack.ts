@@ -36,7 +36,8 @@ export async function stackPorts(): Promise<StackPorts> {
 /**
  * opsdeck.yml for the whole stack with the demo; `portal`, `elasticsearch` and `notifier` are
  * merged into their sections (an `elasticsearch.url` uses that server instead of starting one),
- * `sections` adds top-level ones (probes, databases); its `pm2` is merged into exporters.pm2.
+ * `sections` adds top-level ones (probes, databases); its `pm2` and `deploy` are merged into
+ * exporters.pm2 and exporters.deploy.
  */
 export const stackConfig = (
   port: StackPorts,
@@ -54,7 +55,12 @@ export const stackConfig = (
         filebeat_url: `http://127.0.0.1:${port.filebeat}`,
         ...(sections.pm2 as Record<string, unknown> | undefined),
       },
-      deploy: { port: port.deploy, token: TOKEN, data_dir: "data/deploy" },
+      deploy: {
+        port: port.deploy,
+        token: TOKEN,
+        data_dir: "data/deploy",
+        ...(sections.deploy as Record<string, unknown> | undefined),
+      },
       business: { port: port.business, token: TOKEN, data_dir: "data/business" },
     },
     notifier: { port: port.notifier, token: TOKEN, data_dir: "data/notifier", ...notifier },
@@ -80,6 +86,7 @@ export const stackConfig = (
       database_exporters: { redis_port: port.redisExporter },
     },
     pm2: undefined,
+    deploy: undefined,
     // Other hosts: the stack generates the password (secrets.env); the hosts file is beside this file.
     agents: { password: "${OPSDECK_AGENT_PASSWORD:-}", targets_dir: "${OPSDECK_TARGETS_DIR:-data/targets}" },
   });

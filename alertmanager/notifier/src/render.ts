@@ -222,15 +222,23 @@ export function notificationView(n: Notification, o: RenderOptions, limit = Infi
 /** A recovery action's result in words: who or which rule ran what where, and what came of it. */
 export function recoveryText(r: RecoveryNote, lang: Lang): string {
   const t = STRINGS[lang];
-  const who = fillNamed(r.trigger === "automatic" ? t.recovery_automatic : t.recovery_manual, {
-    by: r.by,
-    host: r.host,
-    what: actionText(r.action, lang),
-  });
+  const who = fillNamed(
+    r.action.kind === "rollback"
+      ? t.recovery_rollback
+      : r.trigger === "automatic"
+        ? t.recovery_automatic
+        : t.recovery_manual,
+    {
+      by: r.by,
+      host: r.host,
+      what: actionText(r.action, lang),
+    },
+  );
   const outcome = fillNamed(t[`recovery_${r.outcome}`], {
     error: r.error ?? "",
     reason: r.reason ? t[`skip_${r.reason}`] : "",
     within: r.resolve_within,
+    version: r.version,
   });
   return `${who}${lang === "zh-CN" ? "。" : ". "}${outcome}`;
 }

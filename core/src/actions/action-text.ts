@@ -1,6 +1,6 @@
 // What an action does, in the reader's language: on the portal's buttons and confirmation, and
 // in the notifier's follow-up message (one text, wherever it is read).
-import type { Action } from "./action.ts";
+import type { RecoveryAction } from "./action.ts";
 
 export type ActionLang = "zh-CN" | "en";
 
@@ -12,6 +12,7 @@ const TEXTS = {
     scale: "将 {app} 调整为 {n} 个实例",
     reset: "清零 {app} 的重启计数",
     flush: "清空 {app} 的日志文件",
+    rollback: "将 {project}（{environment}）回滚到上一个成功版本",
   },
   en: {
     restart_all: "Restart {app} (all instances)",
@@ -20,11 +21,14 @@ const TEXTS = {
     scale: "Scale {app} to {n} instances",
     reset: "Reset {app}'s restart counters",
     flush: "Empty {app}'s log files",
+    rollback: "Roll {project} ({environment}) back to its previous successful version",
   },
 } as const;
 
-export function actionText(action: Action, lang: ActionLang): string {
+export function actionText(action: RecoveryAction, lang: ActionLang): string {
   const t = TEXTS[lang];
+  if (action.kind === "rollback")
+    return t.rollback.replace("{project}", action.project).replace("{environment}", action.environment);
   const fill = (s: string, n?: number) => s.replace("{app}", action.app).replace("{n}", String(n));
   switch (action.kind) {
     case "restart":

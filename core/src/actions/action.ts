@@ -1,6 +1,8 @@
-// The recovery actions OpsDeck can take on a host: a small fixed catalogue the central OpsDeck
-// signs a request for and the host's PM2 exporter carries out (exporters/src/pm2/actions/).
-// Nothing here is free text: an app is a name as PM2 lists it, an instance or a count a number.
+// The recovery actions OpsDeck can take: a small fixed catalogue. The host actions are signed by
+// the central OpsDeck and carried out by the host's PM2 exporter (exporters/src/pm2/actions/);
+// a rollback is the deploy exporter's, through the team's own deploy command
+// (exporters/src/deploy/rollback.ts). Nothing here is free text: an app is a name as PM2 lists
+// it, a project or environment a deploy label, an instance or a count a number.
 import { z } from "zod";
 
 const app = z.string().regex(/^[\w.@-]{1,100}$/, "an app's name as PM2 lists it");
@@ -20,9 +22,28 @@ export const actionSchema = z.discriminatedUnion("kind", [
 export type Action = z.infer<typeof actionSchema>;
 export type ActionKind = Action["kind"];
 
+const deployLabel = z.string().regex(/^[\w.\-/@]{1,100}$/, "a project or environment as deploys name it");
+
+/** Deploy the previous successful version of a project and environment again. */
+export const rollbackActionSchema = z.strictObject({
+  kind: z.literal("rollback"),
+  project: deployLabel,
+  environment: deployLabel,
+});
+export type RollbackAction = z.infer<typeof rollbackActionSchema>;
+
+/** Any action of the catalogue: a host's, or a rollback. */
+export const recoveryActionSchema = z.discriminatedUnion("kind", [...actionSchema.options, rollbackActionSchema]);
+export type RecoveryAction = z.infer<typeof recoveryActionSchema>;
+
+/** What it acts on, as the audit trail, the timeline and the guardrails name it: the app, or the project. */
+export const actionTarget = (action: RecoveryAction) => (action.kind === "rollback" ? action.project : action.app);
+
 /** What the confirmation says will run where, and what the audit trail records. */
-export function describeAction(action: Action): string {
+export function describeAction(action: RecoveryAction): string {
   switch (action.kind) {
+    case "rollback":
+      return `roll ${action.project} (${action.environment}) back to its previous successful version`;
     case "restart":
       return `restart ${action.app}${action.instance === undefined ? " (all instances)" : `#${action.instance}`}`;
     case "reload":

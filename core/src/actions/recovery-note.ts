@@ -1,9 +1,18 @@
 // What became of a recovery action, as the portal tells the notifier (which posts it into the
 // alert's thread): who or which rule, what, where, and the outcome — or why it was held back.
 import { z } from "zod";
-import { actionSchema } from "./action.ts";
+import { recoveryActionSchema } from "./action.ts";
 
-export const RECOVERY_OUTCOMES = ["succeeded", "failed", "refused", "dry-run", "skipped", "unresolved"] as const;
+/** started: a rollback's deploy began (the deploy exporter tracks it from there). */
+export const RECOVERY_OUTCOMES = [
+  "succeeded",
+  "failed",
+  "refused",
+  "dry-run",
+  "skipped",
+  "unresolved",
+  "started",
+] as const;
 /** Why an automatic action was held back (the portal's guardrails). */
 export const SKIP_REASONS = [
   "suppressed",
@@ -21,7 +30,7 @@ export const recoveryNoteSchema = z.strictObject({
   /** The operator's name, or the rule's alert name. */
   by: z.string().min(1).max(200),
   host: z.string().min(1).max(253),
-  action: actionSchema,
+  action: recoveryActionSchema,
   outcome: z.enum(RECOVERY_OUTCOMES),
   /** skipped: why (the portal's guardrails). */
   reason: z.enum(SKIP_REASONS).optional(),
@@ -29,6 +38,8 @@ export const recoveryNoteSchema = z.strictObject({
   error: z.string().max(500).optional(),
   /** unresolved: how long the alert had, e.g. 10m. */
   resolve_within: z.string().max(20).optional(),
+  /** started (a rollback): the version it goes back to. */
+  version: z.string().max(200).optional(),
 });
 export type RecoveryNote = z.infer<typeof recoveryNoteSchema>;
 

@@ -62,6 +62,25 @@ export const deployExporterSchema = z
       .strict()
       .prefault({}),
     timeout_minutes: num().pipe(z.number().positive()).default(60),
+    /**
+     * Roll back: the team's own deploy command per project and environment, which the exporter
+     * runs (no shell; {project}, {environment}, {version}, {deploy_id} in an argument are
+     * replaced) to deploy the previous successful version again — recorded and tracked as a
+     * deploy. A CI hook is a command too (curl to the CI's API).
+     */
+    rollbacks: z
+      .array(
+        z
+          .object({
+            project: z.string().min(1),
+            environment: z.string().min(1),
+            command: z.array(z.string().min(1)).min(1),
+            working_dir: z.string().optional(),
+            timeout_minutes: num().pipe(z.number().positive().max(24 * 60)).default(30),
+          })
+          .strict(),
+      )
+      .default([]),
     max_body_bytes: int().pipe(z.number().min(1024)).default(1_048_576),
     log_lines_per_deploy: int().pipe(z.number().min(0)).default(500),
     /** Finished deploys kept in the history (oldest dropped first); counters are not affected. */

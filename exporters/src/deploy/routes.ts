@@ -17,6 +17,7 @@ import {
 } from "./model.ts";
 import { view, type Change, type DeployState } from "./state.ts";
 import { deployStats, statsQuerySchema } from "./stats.ts";
+import { rollbackSchema, startRollback } from "./rollback.ts";
 
 export interface DeployRoutes {
   config: DeployExporterConfig;
@@ -24,6 +25,7 @@ export interface DeployRoutes {
   hub: SseHub;
   /** Applies, writes to disk, then tells the world; resolves with each record's change. */
   accept(records: DeployRecord[]): Promise<Change[]>;
+  log: { warn(message: string, fields?: Record<string, unknown>): void };
 }
 
 /** Steps that have ended: the exporter stamps their end when the client gives none. */
@@ -44,7 +46,7 @@ function stamped<T extends { status: string; started_at?: number; finished_at?: 
   };
 }
 
-export function mountDeployRoutes(app: Express, { config, state, hub, accept }: DeployRoutes): void {
+export function mountDeployRoutes(app: Express, { config, state, hub, accept, log }: DeployRoutes): void {
   const auth = requireToken(config.token);
   const axiAuth: RequestHandler = (req, res, next) =>
     config.axi_token
@@ -128,6 +130,19 @@ export function mountDeployRoutes(app: Express, { config, state, hub, accept }: 
       res.json({ id: deploy.id, duplicate: change.type === "duplicate", deploy: view(deploy) });
     }),
   );
+  // Roll back (rollback.ts): 202 once the rollback deploy is on disk; the command runs after.
+  app.post(
+    "/api/v1/rollbacks",
+    auth,
+    route(async (req, res) => {
+      const started = await startRollback(parse(rollbackSchema, req.body), { config, state, accept, log });
+      res.status(202).json({ ...started, deploy: view(state.get(started.id)!) });
+    }),
+  );
+  /** Where a rollback command is configured (the commands themselves stay here). */
+  app.get("/api/v1/rollbacks", (_req, res) => {
+    res.json({ rollbacks: config.rollbacks.map(({ project, environment }) => ({ project, environment })) });
+  });
   app.get("/api/v1/deploys", (req, res) => {
     const page = state.query(parse(querySchema, req.query, "query"));
     res.json({ deploys: page.deploys.map(view), next_cursor: page.next_cursor });

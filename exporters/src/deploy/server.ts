@@ -92,7 +92,7 @@ export async function startDeployExporter(
     return changes;
   }
 
-  mountDeployRoutes(service.app, { config, state, hub, accept });
+  mountDeployRoutes(service.app, { config, state, hub, accept, log });
 
   // Deploys nobody finished become timed_out, through the journal like any other event.
   const timeoutMs = config.timeout_minutes * 60_000;

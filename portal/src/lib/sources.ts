@@ -104,6 +104,9 @@ export interface AmSilence {
 export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
 
 export const deploys = (query: string) => get<DeployPage>(src().deploy_url, `/api/v1/deploys?${query}`);
+/** Where the deploy exporter holds a rollback command (features/recovery/rollback.ts). */
+export const deployRollbacks = () =>
+  get<{ rollbacks: { project: string; environment: string }[] }>(src().deploy_url, "/api/v1/rollbacks");
 
 /** One deploy; `undefined` data when the exporter does not know it. */
 export async function deploy(id: string): Promise<Result<DeployView | undefined>> {

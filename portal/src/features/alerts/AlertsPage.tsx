@@ -13,6 +13,7 @@ import { AlertActions, ExpireSilence, TestChannel } from "@/features/alerts/Aler
 import { actionsFor } from "@/features/recovery/fits.ts";
 import { RecoveryActions } from "@/features/recovery/RecoveryActions.tsx";
 import { recoveryByAlert, RecoveryHistory } from "@/features/recovery/RecoveryHistory.tsx";
+import { rollbackContext, rollbackFor, type RollbackContext } from "@/features/recovery/rollback.ts";
 import type { AuditEntry } from "@/lib/audit.ts";
 import { actionHost } from "@/features/recovery/run.ts";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
@@ -92,6 +93,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
   const recoveryHost = allowed && actionsOn.ok ? actionsOn.host : undefined;
   // What was run or held back for each alert: operators see it (the audit trail is theirs).
   const recoveryLog = allowed ? recoveryByAlert() : undefined;
+  // Where a rollback can be offered (asked of the deploy exporter once for the page).
+  const rollbacks = allowed ? await rollbackContext() : undefined;
   const ackMinutes = config().portal.acks.minutes;
   // The Watchdog always fires (it is the dead-man's switch); it is not news here.
   const shown = groups.ok
@@ -165,6 +168,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           allowed={allowed}
           recoveryHost={recoveryHost}
           recoveryLog={recoveryLog}
+          rollbacks={rollbacks}
           ackMinutes={ackMinutes}
           silenceById={silenceById}
           changes={{
@@ -322,6 +326,7 @@ function AlertGroup({
   allowed,
   recoveryHost,
   recoveryLog,
+  rollbacks,
   ackMinutes,
   silenceById,
   changes,
@@ -333,6 +338,8 @@ function AlertGroup({
   /** The host this server may run recovery actions on, for an operator; undefined: none. */
   recoveryHost?: string;
   recoveryLog?: Map<string, AuditEntry[]>;
+  /** Where a rollback can be offered, for an operator; undefined: none. */
+  rollbacks?: RollbackContext;
   ackMinutes: number;
   silenceById: Map<string, AmSilence>;
   changes: { ranked: RankedChange[]; novelty?: NewErrorsSince; sources: SourceState[]; windowHours: number };
@@ -393,15 +400,16 @@ function AlertGroup({
                 {a.status.state === "active" && (
                   <AlertActions labels={a.labels} t={t} allowed={allowed} ackMinutes={ackMinutes} />
                 )}
-                {recoveryHost && a.labels.host === recoveryHost && (
-                  <RecoveryActions
-                    t={t}
-                    lang={reader.lang}
-                    fingerprint={a.fingerprint}
-                    host={recoveryHost}
-                    actions={actionsFor(a.labels, a.annotations)}
-                  />
-                )}
+                <RecoveryActions
+                  t={t}
+                  lang={reader.lang}
+                  fingerprint={a.fingerprint}
+                  host={a.labels.host ?? ""}
+                  actions={[
+                    ...(recoveryHost && a.labels.host === recoveryHost ? actionsFor(a.labels, a.annotations) : []),
+                    ...(rollbacks ? [rollbackFor(a.labels, rollbacks)].filter((r) => r !== undefined) : []),
+                  ]}
+                />
               </td>
             </tr>
           ))}

@@ -3,15 +3,18 @@
 // exactly what will run where, then the host's result in place (each step, how long it took).
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import type { Action } from "@opsdeck/core/actions/action";
+import type { RecoveryAction } from "@opsdeck/core/actions/action";
 import { actionText, type ActionLang } from "@opsdeck/core/actions/action-text";
 import { call } from "@/lib/api-call.ts";
 import type { Dict } from "@/lib/i18n.ts";
 import { FormError } from "@/ui/FormError.tsx";
 
 interface Result {
-  status: "succeeded" | "failed";
-  steps: { what: string; ok: boolean; error?: string; ms: number }[];
+  /** started: a rollback's deploy began (its id and version). */
+  status: "succeeded" | "failed" | "started";
+  steps?: { what: string; ok: boolean; error?: string; ms: number }[];
+  id?: string;
+  version?: string;
 }
 
 export function RecoveryActions({
@@ -25,7 +28,7 @@ export function RecoveryActions({
   lang: ActionLang;
   fingerprint: string;
   host: string;
-  actions: Action[];
+  actions: RecoveryAction[];
 }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
@@ -43,7 +46,11 @@ export function RecoveryActions({
               disabled={busy}
               data-recovery-action={action.kind}
               onClick={() => {
-                if (!window.confirm(t.recovery_confirm.replace("{host}", host).replace("{what}", text))) return;
+                const question =
+                  action.kind === "rollback"
+                    ? t.recovery_confirm_rollback.replace("{what}", text)
+                    : t.recovery_confirm.replace("{host}", host).replace("{what}", text);
+                if (!window.confirm(question)) return;
                 setBusy(true);
                 call("POST", "/api/recovery/actions", { fingerprint, action })
                   .then(
@@ -65,14 +72,21 @@ export function RecoveryActions({
       <FormError error={error} />
       {result && (
         <div data-recovery-result={result.result.status}>
-          <p className={result.result.status === "succeeded" ? "ok" : "error"}>
-            {(result.result.status === "succeeded" ? t.recovery_succeeded : t.recovery_failed).replace(
-              "{what}",
-              result.text,
-            )}
-          </p>
+          {result.result.status === "started" ? (
+            <p className="ok">
+              {t.recovery_started.replace("{version}", result.result.version ?? "")}{" "}
+              <a href={`/deploys/${encodeURIComponent(result.result.id ?? "")}`}>{t.recovery_follow_deploy} →</a>
+            </p>
+          ) : (
+            <p className={result.result.status === "succeeded" ? "ok" : "error"}>
+              {(result.result.status === "succeeded" ? t.recovery_succeeded : t.recovery_failed).replace(
+                "{what}",
+                result.text,
+              )}
+            </p>
+          )}
           <ul className="plain muted" translate="no">
-            {result.result.steps.map((s) => (
+            {(result.result.steps ?? []).map((s) => (
               <li key={s.what}>
                 {s.ok ? "✓" : "✗"} {s.what} ({s.ms.toLocaleString(lang)} ms){s.error && `: ${s.error}`}
               </li>

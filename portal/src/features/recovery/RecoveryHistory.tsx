@@ -1,7 +1,7 @@
 // Under an alert: what its rule runs by itself (and whether only as a dry run), and the recovery
 // actions run or held back for it — by hand or by the rule, newest first — as the audit trail
 // keeps them (record.ts, automatic.ts).
-import { actionSchema, type Action } from "@opsdeck/core/actions/action";
+import { recoveryActionSchema, type RecoveryAction } from "@opsdeck/core/actions/action";
 import { actionText, type ActionLang } from "@opsdeck/core/actions/action-text";
 import { auditEntries } from "@/features/audit/trail.ts";
 import type { AuditEntry } from "@/lib/audit.ts";
@@ -20,9 +20,9 @@ export function recoveryByAlert(): Map<string, AuditEntry[]> {
   return byAlert;
 }
 
-const actionOf = (e: AuditEntry): Action | undefined => {
+const actionOf = (e: AuditEntry): RecoveryAction | undefined => {
   try {
-    const parsed = actionSchema.safeParse(JSON.parse(String(e.fields["opsdeck.action"])));
+    const parsed = recoveryActionSchema.safeParse(JSON.parse(String(e.fields["opsdeck.action"])));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

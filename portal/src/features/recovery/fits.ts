@@ -2,7 +2,7 @@
 // name, for the app and instance its labels name. Plain data (the Alerts page and the API both
 // ask): an action is offered, and accepted, only for an alert it fits — and the action its rule
 // names for automatic recovery (rule-action.ts) fits it too.
-import type { Action } from "@opsdeck/core/actions/action";
+import type { Action, RecoveryAction } from "@opsdeck/core/actions/action";
 import { automaticAction, ruleRecovery } from "./rule-action.ts";
 
 const instanceOf = (labels: Record<string, string>) => {
@@ -43,5 +43,5 @@ function byName(labels: Record<string, string>): Action[] {
   }
 }
 
-const canonical = (a: Action) => JSON.stringify(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
-export const sameAction = (a: Action, b: Action) => canonical(a) === canonical(b);
+const canonical = (a: RecoveryAction) => JSON.stringify(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
+export const sameAction = (a: RecoveryAction, b: RecoveryAction) => canonical(a) === canonical(b);

@@ -2,7 +2,7 @@
 // host, action, each step, outcome) before anyone is answered, then in the alert's thread
 // (follow-up.ts, not awaited). The manual path (api.ts) and the automatic one (automatic.ts)
 // both record through here.
-import { describeAction, type Action } from "@opsdeck/core/actions/action";
+import { actionTarget, describeAction, type RecoveryAction } from "@opsdeck/core/actions/action";
 import type { RecoveryNote } from "@opsdeck/core/actions/recovery-note";
 import { audit } from "@/lib/audit.ts";
 import type { AmAlert } from "@/lib/sources.ts";
@@ -18,7 +18,7 @@ export const UNRESOLVED_AUDIT_ACTION = "recovery-unresolved";
 /** The user an automatic action is recorded as: its rule, by its alert's name. */
 export const ruleUser = (alertname: string) => `rule:${alertname}`;
 
-export function outcomeOf(answer: HostAnswer): "succeeded" | "failed" | "dry-run" | "refused" {
+export function outcomeOf(answer: HostAnswer): "succeeded" | "failed" | "dry-run" | "refused" | "started" {
   if (answer.status === 200) return answer.body.status ?? "failed";
   // The host said no (the action does not fit the app as PM2 runs it), or would not listen.
   return answer.status === 409 || answer.status === 401 ? "refused" : "failed";
@@ -29,7 +29,7 @@ export async function recordRun(o: {
   trigger: RecoveryNote["trigger"];
   alert: AmAlert;
   host: string;
-  action: Action;
+  action: RecoveryAction;
   answer: HostAnswer;
   /** More for the audit entry (the automatic path's episode and deadline). */
   fields?: Record<string, unknown>;
@@ -40,7 +40,7 @@ export async function recordRun(o: {
     RECOVERY_AUDIT_ACTION,
     {
       "opsdeck.action.kind": o.action.kind,
-      "opsdeck.action.app": o.action.app,
+      "opsdeck.action.app": actionTarget(o.action),
       "opsdeck.action.description": describeAction(o.action),
       "opsdeck.action.trigger": o.trigger,
       "opsdeck.action.outcome": outcome,
@@ -67,6 +67,7 @@ export async function recordRun(o: {
     action: o.action,
     outcome,
     ...(o.answer.status !== 200 && o.answer.body.error && { error: o.answer.body.error.slice(0, 500) }),
+    ...(typeof o.answer.body.version === "string" && { version: o.answer.body.version.slice(0, 200) }),
   });
   return outcome;
 }

@@ -19,7 +19,8 @@ export interface HostAnswer {
   status: number;
   body: {
     error?: string;
-    status?: "succeeded" | "failed" | "dry-run";
+    /** started: a rollback's deploy began (rollback.ts). */
+    status?: "succeeded" | "failed" | "dry-run" | "started";
     steps?: unknown[];
     description?: string;
   } & Record<string, unknown>;

@@ -5,14 +5,14 @@
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 import type { AlertBar, DeployBar, RecoveryMark, Timeline } from "@opsdeck/contracts";
-import { actionSchema } from "@opsdeck/core/actions/action";
+import { recoveryActionSchema } from "@opsdeck/core/actions/action";
 import { actionText } from "@opsdeck/core/actions/action-text";
 import type { Dict } from "@/lib/i18n.ts";
 import { axisTimes, dateTime, durationText, type Reader } from "@/lib/time.ts";
 
 /** A recovery mark's action in the reader's words (its kind and app as they are, if it is not one of the catalogue's). */
 function markText(r: RecoveryMark, lang: Reader["lang"]): string {
-  const action = actionSchema.safeParse({
+  const action = recoveryActionSchema.safeParse({
     kind: r.kind,
     app: r.app,
     ...(r.instance !== undefined && { instance: r.instance }),
