@@ -157,6 +157,9 @@ if (!only || only === "rules") {
 }
 if (!only || only === "recovery") {
   const rows = await benchRecovery();
-  printTable("Automatic recovery: alert → result on the alert, and the follow-up's delivery (whole native stack)", rows);
+  printTable(
+    "Automatic recovery: alert → result on the alert, and the follow-up's delivery (whole native stack)",
+    rows,
+  );
   writeFileSync(join(out, "recovery.json"), JSON.stringify({ machine, at: new Date().toISOString(), rows }, null, 2));
 }

@@ -76,7 +76,14 @@ export const deployExporterSchema = z
             environment: z.string().min(1),
             command: z.array(z.string().min(1)).min(1),
             working_dir: z.string().optional(),
-            timeout_minutes: num().pipe(z.number().positive().max(24 * 60)).default(30),
+            timeout_minutes: num()
+              .pipe(
+                z
+                  .number()
+                  .positive()
+                  .max(24 * 60),
+              )
+              .default(30),
           })
           .strict(),
       )
