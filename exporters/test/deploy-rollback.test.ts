@@ -140,6 +140,12 @@ describe("roll back through the team's deploy command", () => {
       status: 409,
       body: { error: "no earlier successful version of web/production to roll back to" },
     });
+    // An earlier version CI reported with shell in it is not passed to a command.
+    await deploy("web", "0.9 $(touch /tmp/opsdeck-pwned)", "succeeded", Date.now() - 7_200_000);
+    expect(await ask({ project: "web", environment: "production", actor: "ops" })).toMatchObject({
+      status: 409,
+      body: { error: expect.stringContaining("is not a plain tag") },
+    });
     // A project name that is not a label, and fields the API does not take: 400, nothing run.
     expect((await ask({ project: "shop; rm -rf /", environment: "production", actor: "ops" })).status).toBe(400);
     expect((await ask({ project: "shop", environment: "production", actor: "ops", command: ["sh"] })).status).toBe(400);

@@ -2,7 +2,7 @@
 // endpoint: restart, reload, scale, reset restarts and flush logs do to PM2 what their names say
 // (read back with `pm2 jlist`); a request that does not fit the app is a 409 with why; a forged,
 // replayed, expired or mis-addressed request changes nothing.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, parseConfig } from "@opsdeck/core";
@@ -23,6 +23,13 @@ const script = (name: string, body: string) => {
   return file;
 };
 const web = script("web", 'console.log("web up"); console.error("web warn"); setInterval(() => {}, 1000);');
+// A team's runbook script: empties the app's cache and says what it did (its environment printed
+// too: the exporter's key must not be in it).
+const clearCache = script(
+  "clear-cache",
+  'require("node:fs").writeFileSync("cleared-" + process.argv[2], "");\n' +
+    'console.log("cache of " + process.argv[2] + " cleared; env: " + Object.keys(process.env).sort().join(","));',
+);
 const worker = script("worker", 'console.log("worker up"); setTimeout(() => process.exit(1), 200);');
 
 interface Listed {
@@ -66,7 +73,15 @@ beforeAll(async () => {
       pm2_home: home,
       poll_interval_seconds: 0.5,
       call_timeout_seconds: 2,
-      actions: { key: KEY, host: HOST, timeout_seconds: 30 },
+      actions: {
+        key: KEY,
+        host: HOST,
+        timeout_seconds: 30,
+        runbooks: [
+          { name: "clear-cache", command: [process.execPath, clearCache, "{app}"], working_dir: dir },
+          { name: "broken", command: [process.execPath, "-e", "console.error('no cache dir'); process.exit(2)"] },
+        ],
+      },
     },
     createLogger({ service: "pm2-exporter", level: "error" }),
   );
@@ -143,6 +158,26 @@ describe("recovery actions on a real PM2 daemon", () => {
     expect((await of("web")).map((p) => [p.pm_id, p.pm2_env.restart_time, p.pm2_env.pm_uptime])).toEqual(before);
     // A dry run still checks the action fits: an app this host does not run is refused.
     expect((await act({ kind: "restart", app: "nope" }, { dryRun: true })).status).toBe(409);
+  });
+
+  it("runs a runbook script the host lists, for the app, keeping its output; refuses one it does not list", async () => {
+    const ran = await act({ kind: "runbook", name: "clear-cache", app: "web" });
+    expect(ran.status).toBe(200);
+    expect(ran.json).toMatchObject({ status: "succeeded", steps: [{ what: "run clear-cache for web", ok: true }] });
+    expect(ran.json.steps[0].output).toBe("cache of web cleared; env: HOME,PATH");
+    expect(existsSync(join(dir, "cleared-web"))).toBe(true);
+    // A script that fails: the action failed, with its output.
+    const broken = await act({ kind: "runbook", name: "broken", app: "web" });
+    expect(broken.json).toMatchObject({
+      status: "failed",
+      steps: [{ ok: false, error: "it exited with 2", output: "no cache dir" }],
+    });
+    // Not listed here, or not a name: nothing runs.
+    expect(await act({ kind: "runbook", name: "rm-rf", app: "web" })).toMatchObject({
+      status: 409,
+      json: { error: 'this host lists no runbook script "rm-rf"' },
+    });
+    expect((await act({ kind: "runbook", name: "../../bin/sh", app: "web" })).status).toBe(400);
   });
 
   it("empties an app's log files", async () => {

@@ -13,6 +13,7 @@ const TEXTS = {
     reset: "清零 {app} 的重启计数",
     flush: "清空 {app} 的日志文件",
     rollback: "将 {project}（{environment}）回滚到上一个成功版本",
+    runbook: "为 {app} 运行处理脚本 {name}",
   },
   en: {
     restart_all: "Restart {app} (all instances)",
@@ -22,6 +23,7 @@ const TEXTS = {
     reset: "Reset {app}'s restart counters",
     flush: "Empty {app}'s log files",
     rollback: "Roll {project} ({environment}) back to its previous successful version",
+    runbook: "Run the runbook script {name} for {app}",
   },
 } as const;
 
@@ -41,5 +43,7 @@ export function actionText(action: RecoveryAction, lang: ActionLang): string {
       return fill(t.reset);
     case "flush-logs":
       return fill(t.flush);
+    case "runbook":
+      return fill(t.runbook).replace("{name}", action.name);
   }
 }

@@ -14,6 +14,12 @@ export const actionSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("reload"), app }),
   /** A cluster app to this many workers, as `pm2 scale`. */
   z.strictObject({ kind: z.literal("scale"), app, instances: z.number().int().min(1).max(64) }),
+  /** A runbook script the host lists by this name (exporters.pm2.actions.runbooks), for the app. */
+  z.strictObject({
+    kind: z.literal("runbook"),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a runbook's name as the host lists it"),
+    app,
+  }),
   /** After a fix: the restart counters back to 0, as `pm2 reset` (PM2ProcessCrashLooping resolves). */
   z.strictObject({ kind: z.literal("reset-restarts"), app }),
   /** The app's out and error logs emptied, as `pm2 flush <app>`, when they fill a disk. */
@@ -54,5 +60,7 @@ export function describeAction(action: RecoveryAction): string {
       return `reset ${action.app}'s restart counters`;
     case "flush-logs":
       return `empty ${action.app}'s log files`;
+    case "runbook":
+      return `run the runbook script ${action.name} for ${action.app}`;
   }
 }

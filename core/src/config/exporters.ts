@@ -33,6 +33,22 @@ export const pm2ExporterSchema = z
         /** The name requests must be signed for (the host's name in alerts); default: this machine's. */
         host: unsetIfEmpty(z.string()),
         timeout_seconds: num().pipe(z.number().min(1).max(600)).default(60),
+        /**
+         * The team's runbook scripts this host may run as a recovery action, by name: a fixed
+         * command (no shell; {app} in an argument is replaced by the alert's app), nothing else
+         * from a request. A script runs within timeout_seconds; its output is kept with the result.
+         */
+        runbooks: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and -"),
+                command: z.array(z.string().min(1)).min(1),
+                working_dir: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
       })
       .strict()
       .prefault({}),

@@ -22,6 +22,8 @@ export const rollbackSchema = z.strictObject({
 export type RollbackRequest = z.infer<typeof rollbackSchema>;
 
 export const ROLLBACK_SOURCE = "opsdeck-rollback";
+/** A version a rollback command may get: letters, digits and . _ - + @ / : (no spaces, quotes or $). */
+const SAFE_VERSION = /^[\w.+@/:-]{1,200}$/;
 /** The output kept as the deploy's log: the command's last lines. */
 const KEPT_LINES = 200;
 
@@ -63,6 +65,9 @@ export function startRollback(
   if ("error" in found) throw new HttpError(409, found.error);
   const { current, target } = found;
   const version = target.version!;
+  // It becomes a command's argument: a plain tag only, whatever CI once reported.
+  if (!SAFE_VERSION.test(version))
+    throw new HttpError(409, `the version to roll back to is not a plain tag: ${JSON.stringify(version.slice(0, 80))}`);
   const id = `${project}-rollback-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   const at = () => ({ id, at: Date.now(), source: ROLLBACK_SOURCE });
   const stepName = `roll back to ${version}`;

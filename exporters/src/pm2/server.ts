@@ -163,7 +163,13 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
       const next = actionQueue.then(() =>
         runAction(
           { id, host, action: action.data, ...(dry_run && { dry_run }) },
-          { pm2Home: cfg.pm2_home, list: () => daemon.list(), timeoutMs: actions.timeout_seconds * 1000, log },
+          {
+            pm2Home: cfg.pm2_home,
+            list: () => daemon.list(),
+            timeoutMs: actions.timeout_seconds * 1000,
+            log,
+            runbooks: actions.runbooks,
+          },
         ),
       );
       actionQueue = next.catch(() => undefined);

@@ -4,11 +4,15 @@
 import type { Action } from "@opsdeck/core/actions/action";
 import type { Pm2Process } from "../daemon.ts";
 
-/** One step: a call to the daemon (its RPC method and argument), or a log file to empty. */
+/** One step: a call to the daemon (its RPC method and argument), a log file to empty, or a runbook script to run. */
 export type Step =
   | { call: "restartProcessId" | "reloadProcessId"; arg: { id: number }; what: string }
   | { call: "resetMetaProcessId" | "duplicateProcessId" | "deleteProcessId"; arg: number; what: string }
-  | { truncate: string; what: string };
+  | { truncate: string; what: string }
+  | { run: string[]; cwd?: string; what: string };
+
+/** The runbook scripts this host lists (opsdeck.yml). */
+export type Runbooks = { name: string; command: string[]; working_dir?: string }[];
 
 /** The plan, or why this action does not fit the app as it is now (a 409). */
 export type Plan = { ok: true; steps: Step[] } | { ok: false; reason: string };
@@ -17,7 +21,7 @@ const instanceOf = (p: Pm2Process) => Number(p.pm2_env?.NODE_APP_INSTANCE ?? 0);
 const label = (p: Pm2Process) => `${p.name}#${instanceOf(p)} (pm_id ${p.pm_id})`;
 const isCluster = (ps: Pm2Process[]) => ps.every((p) => p.pm2_env?.exec_mode === "cluster_mode");
 
-export function plan(action: Action, processes: Pm2Process[]): Plan {
+export function plan(action: Action, processes: Pm2Process[], runbooks: Runbooks = []): Plan {
   const mine = processes.filter((p) => p.name === action.app).sort((a, b) => a.pm_id - b.pm_id);
   if (!mine.length) return { ok: false, reason: `PM2 runs no app "${action.app}" here` };
   switch (action.kind) {
@@ -68,6 +72,21 @@ export function plan(action: Action, processes: Pm2Process[]): Plan {
       );
       if (!files.length) return { ok: false, reason: `${action.app} writes no log file` };
       return { ok: true, steps: files.map((f) => ({ truncate: f, what: `empty ${f}` })) };
+    }
+    case "runbook": {
+      const runbook = runbooks.find((r) => r.name === action.name);
+      if (!runbook) return { ok: false, reason: `this host lists no runbook script "${action.name}"` };
+      const run = runbook.command.map((arg) => arg.replaceAll("{app}", action.app));
+      return {
+        ok: true,
+        steps: [
+          {
+            run,
+            ...(runbook.working_dir && { cwd: runbook.working_dir }),
+            what: `run ${action.name} for ${action.app}`,
+          },
+        ],
+      };
     }
   }
 }

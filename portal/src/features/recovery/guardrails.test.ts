@@ -109,6 +109,12 @@ describe("automatic recovery guardrails", () => {
     const annotations = recoveryAnnotations({ action: "flush-logs", mode: "dry-run", resolve_within: "30m" });
     expect(ruleRecovery(annotations)).toEqual({ action: "flush-logs", mode: "dry-run", resolve_within: "30m" });
     expect(ruleRecovery({ ...annotations, opsdeck_recovery_mode: "yes please" })).toBeUndefined();
+    // A runbook script the host lists, by name; never a path.
+    const runbook = recoveryAnnotations({ action: "runbook:clear-cache", mode: "on", resolve_within: "5m" });
+    expect(actionsFor({ alertname: "CacheFull", app: "shop", host: "vm-1" }, runbook)).toEqual([
+      { kind: "runbook", name: "clear-cache", app: "shop" },
+    ]);
+    expect(ruleRecovery({ ...runbook, opsdeck_recovery: "runbook:../../bin/sh" })).toBeUndefined();
     // A team's own alert with no actions by name gets its rule's.
     expect(actionsFor({ alertname: "DiskFilling", app: "shop", host: "vm-1" }, annotations)).toEqual([
       { kind: "flush-logs", app: "shop" },

@@ -14,9 +14,15 @@ export const RECOVERY_RESOLVE_ANNOTATION = "opsdeck_recovery_resolve_within";
 /** The actions a rule may run by itself: each needs only the alert's app (scale needs a number a person chooses). */
 export const AUTOMATIC_KINDS = ["restart", "reload", "reset-restarts", "flush-logs"] as const;
 export const RECOVERY_MODES = ["dry-run", "on"] as const;
+/** Or a runbook script the host lists (exporters.pm2.actions.runbooks), as runbook:<name>. */
+export const RUNBOOK_PREFIX = "runbook:";
+const RUNBOOK = /^runbook:[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const ruleRecoverySchema = z.strictObject({
-  action: z.enum(AUTOMATIC_KINDS),
+  action: z.union([
+    z.enum(AUTOMATIC_KINDS),
+    z.string().regex(RUNBOOK, "one of restart, reload, reset-restarts, flush-logs, or runbook:<name>"),
+  ]),
   /** dry-run: the host plans it and the result says what would have run; on: it runs. */
   mode: z.enum(RECOVERY_MODES).default("dry-run"),
   /** Still firing this long after the action: it did not help; the on-call engineer is told. */
@@ -54,7 +60,8 @@ export function ruleRecovery(annotations: Record<string, string | undefined>): R
 export function automaticAction(kind: RuleRecovery["action"], labels: Record<string, string>): Action | undefined {
   const app = labels.app;
   if (!app || !/^[\w.@-]{1,100}$/.test(app)) return undefined;
-  if (kind !== "restart") return { kind, app };
+  if (kind.startsWith(RUNBOOK_PREFIX)) return { kind: "runbook", name: kind.slice(RUNBOOK_PREFIX.length), app };
+  if (kind !== "restart") return { kind: kind as Exclude<(typeof AUTOMATIC_KINDS)[number], "restart">, app };
   const instance = Number(labels.app_instance);
   return { kind, app, ...(labels.app_instance && Number.isInteger(instance) && instance >= 0 && { instance }) };
 }

@@ -15,7 +15,7 @@ import { TimeSeries } from "@/ui/TimeSeries.tsx";
 import { AGGREGATES, COMPARISONS, FUNCTIONS, SEVERITIES, type Rule, type RuleInput } from "./rule.ts";
 import type { Backtest } from "./backtest.ts";
 import type { TestFire } from "./test-fire.ts";
-import { AUTOMATIC_KINDS, RECOVERY_MODES } from "../recovery/rule-action.ts";
+import { AUTOMATIC_KINDS, RECOVERY_MODES, RUNBOOK_PREFIX } from "../recovery/rule-action.ts";
 
 interface Form {
   group: string;
@@ -38,8 +38,9 @@ interface Form {
   description_en: string;
   runbook_url: string;
   labels: string;
-  /** "" (none) or the action's kind. */
-  recovery_action: "" | (typeof AUTOMATIC_KINDS)[number];
+  /** "" (none), the action's kind, or "runbook" (its name in recovery_runbook). */
+  recovery_action: "" | (typeof AUTOMATIC_KINDS)[number] | "runbook";
+  recovery_runbook: string;
   recovery_mode: (typeof RECOVERY_MODES)[number];
   recovery_resolve_within: string;
 }
@@ -66,6 +67,7 @@ const EMPTY: Form = {
   runbook_url: "",
   labels: "",
   recovery_action: "",
+  recovery_runbook: "",
   recovery_mode: "dry-run",
   recovery_resolve_within: "10m",
 };
@@ -102,7 +104,9 @@ function formOf(r: RuleInput): Form {
       .map(([k, v]) => `${k}=${v}`)
       .join(", "),
     ...(r.recovery && {
-      recovery_action: r.recovery.action,
+      ...(r.recovery.action.startsWith(RUNBOOK_PREFIX)
+        ? { recovery_action: "runbook" as const, recovery_runbook: r.recovery.action.slice(RUNBOOK_PREFIX.length) }
+        : { recovery_action: r.recovery.action as (typeof AUTOMATIC_KINDS)[number] }),
       recovery_mode: r.recovery.mode,
       recovery_resolve_within: r.recovery.resolve_within,
     }),
@@ -145,7 +149,11 @@ function bodyOf(f: Form, enabled: boolean, overrides: RuleInput["overrides"]) {
     description: { "zh-CN": f.description_zh, en: f.description_en },
     runbook_url: f.runbook_url.trim() || undefined,
     recovery: f.recovery_action
-      ? { action: f.recovery_action, mode: f.recovery_mode, resolve_within: f.recovery_resolve_within.trim() }
+      ? {
+          action: f.recovery_action === "runbook" ? `${RUNBOOK_PREFIX}${f.recovery_runbook.trim()}` : f.recovery_action,
+          mode: f.recovery_mode,
+          resolve_within: f.recovery_resolve_within.trim(),
+        }
       : undefined,
     labels: Object.fromEntries(
       list(f.labels).map((pair) => {
@@ -384,9 +392,10 @@ export function RuleEditor({
         {input("labels", t.rule_labels)}
       </div>
       <div className="form-row" data-rule-recovery>
-        {select("recovery_action", t.rule_recovery, ["", ...AUTOMATIC_KINDS], (k) =>
-          k ? t[`rule_recovery_${k as (typeof AUTOMATIC_KINDS)[number]}`] : t.rule_recovery_none,
+        {select("recovery_action", t.rule_recovery, ["", ...AUTOMATIC_KINDS, "runbook"], (k) =>
+          k ? t[`rule_recovery_${k as (typeof AUTOMATIC_KINDS)[number] | "runbook"}`] : t.rule_recovery_none,
         )}
+        {form.recovery_action === "runbook" && input("recovery_runbook", t.rule_recovery_runbook_name)}
         {form.recovery_action &&
           select("recovery_mode", t.rule_recovery_mode, RECOVERY_MODES, (m) =>
             m === "on" ? t.rule_recovery_on : t.rule_recovery_dry_run,
