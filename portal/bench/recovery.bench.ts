@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { hashPassword } from "@opsdeck/core/password";
 import { pm2 } from "@opsdeck/stack";
-import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
+import { dingtalkStandin, opsRobotNotifier } from "@opsdeck/stack/chat-standins";
 import { summary, type Row } from "@opsdeck/stack/bench-stats";
 import { stackConfig, stackPorts, startStack } from "@opsdeck/stack/whole-stack";
 import { cookieHeader, signIn } from "../test/signin.ts";
@@ -30,18 +30,7 @@ export async function benchRecovery(): Promise<Row[]> {
         recovery: { max_per_app_per_hour: 60, cooldown_minutes: 0 },
       },
       {},
-      {
-        channels: {
-          "ops-robot": {
-            type: "dingtalk",
-            access_token: "ops-robot",
-            secret: "SEC-ops-robot",
-            base_url: ding.url,
-            rate_per_minute: 600,
-          },
-        },
-        receivers: { default: { channels: ["ops-robot"] } },
-      },
+      opsRobotNotifier(ding.url),
       { pm2: { actions: { key: "${OPSDECK_PM2_ACTIONS_KEY:-}" } } },
     ),
   );

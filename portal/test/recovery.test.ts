@@ -15,7 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pm2, REPO } from "@opsdeck/stack";
 import { eventually, getJson, post, scrape } from "@opsdeck/stack/testkit";
-import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
+import { dingtalkStandin, opsRobotNotifier } from "@opsdeck/stack/chat-standins";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
 import { pageApi, signInPage, withHashes } from "./signin.ts";
@@ -54,18 +54,7 @@ beforeAll(async () => {
         recovery: { check_seconds: 1, max_per_app_per_hour: 2, cooldown_minutes: 0 },
       },
       { url: inject("elasticsearchUrl"), index_prefix: "t-recovery" },
-      {
-        channels: {
-          "ops-robot": {
-            type: "dingtalk",
-            access_token: "ops-robot",
-            secret: "SEC-ops-robot",
-            base_url: ding.url,
-            rate_per_minute: 600,
-          },
-        },
-        receivers: { default: { channels: ["ops-robot"] } },
-      },
+      opsRobotNotifier(ding.url),
       // The key npm start generates (secrets.env): the portal signs with it, the PM2 exporter checks.
       {
         pm2: { actions: { key: "${OPSDECK_PM2_ACTIONS_KEY:-}" } },
@@ -97,6 +86,46 @@ const signIn = (page: Page, name: string) =>
 
 const api = pageApi;
 
+/** Alertmanager's active PM2ProcessCrashLooping alert of an app, if any. */
+async function crashLoopOf(app: string): Promise<AmAlert | undefined> {
+  const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
+  return ((await res.json()) as AmAlert[]).find(
+    (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === app,
+  );
+}
+
+/** An app (a script in the stack's dir) that crashes within a second whenever its "bug" file is there; its script and bug. */
+function buggyApp(name: string): { script: string; bug: string } {
+  const bug = join(stack.dir, `${name}.bug`);
+  const script = join(stack.dir, `${name}.cjs`);
+  writeFileSync(
+    script,
+    `setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(bug)})) process.exit(1); }, 1000);\n`,
+  );
+  return { script, bug };
+}
+
+/** The operator signed in on a phone (zh-CN, 390 px), on the Alerts page; its console errors collected. */
+async function operatorOnPhone() {
+  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
+  await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
+  const page = await context.newPage();
+  const errors = consoleErrors(page);
+  await signIn(page, "ops");
+  await page.goto(front() + "/alerts");
+  return { context, page, errors };
+}
+
+/** Accepts the next confirmation the page asks; its question, once asked. */
+function confirmNext(page: Page): () => string {
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  return () => asked;
+}
+
 /** The recovery mode Prometheus holds for the overridden rule (the portal wrote it). */
 async function promAnnotation(): Promise<string | undefined> {
   const res = await fetch(`http://127.0.0.1:${port.prom}/api/v1/rules?type=alert`);
@@ -123,23 +152,13 @@ describe("recovery actions from an alert", () => {
     );
     await pm2(pm2Home, ["start", script, "--name", "flaky"]);
     const alert = await eventually(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
-        return ((await res.json()) as AmAlert[]).find(
-          (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === "flaky",
-        );
-      },
+      () => crashLoopOf("flaky"),
       (a) => a !== undefined,
       240_000,
     );
     const host = alert!.labels.host;
 
-    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
-    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
-    const page = await context.newPage();
-    const errors = consoleErrors(page);
-    await signIn(page, "ops");
-    await page.goto(front() + "/alerts");
+    const { context, page, errors } = await operatorOnPhone();
     const actions = page.locator(`[data-recovery="${alert!.fingerprint}"]`);
     await expect(actions.locator("button").allInnerTexts()).resolves.toEqual([
       `重启 flaky#${alert!.labels.app_instance}`,
@@ -148,14 +167,10 @@ describe("recovery actions from an alert", () => {
     // The bug fixed, then the restart: the confirmation names the host and the action.
     rmSync(bug);
     const before = JSON.parse(await pm2(pm2Home, ["jlist"])).find((p: { name: string }) => p.name === "flaky");
-    let asked = "";
-    page.once("dialog", (d) => {
-      asked = d.message();
-      void d.accept();
-    });
+    const asked = confirmNext(page);
     await actions.locator('[data-recovery-action="restart"]').click();
     await actions.locator('[data-recovery-result="succeeded"]').waitFor({ timeout: 60_000 });
-    expect(asked).toBe(`将在主机 ${host} 上执行：重启 flaky#${alert!.labels.app_instance}。确定吗？`);
+    expect(asked()).toBe(`将在主机 ${host} 上执行：重启 flaky#${alert!.labels.app_instance}。确定吗？`);
     await expect(actions.locator("[data-recovery-result]").innerText()).resolves.toContain("已完成");
     const after = JSON.parse(await pm2(pm2Home, ["jlist"])).find((p: { name: string }) => p.name === "flaky");
     expect(after.pm2_env.restart_time).toBeGreaterThan(before.pm2_env.restart_time);
@@ -205,13 +220,8 @@ describe("recovery actions from an alert", () => {
 
   it("rolls a bad deploy back from its alert, through the team's deploy command, recorded as a deploy", async () => {
     const pm2Home = join(stack.dir, "state", "pm2");
-    const bug = join(stack.dir, "shop2.bug");
-    // The app crashes within a second while its bug is there: version 2.x brings it.
-    const app = join(stack.dir, "shop2.cjs");
-    writeFileSync(
-      app,
-      `setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(bug)})) process.exit(1); }, 1000);\n`,
-    );
+    // The app crashes while its bug is there: version 2.x brings it.
+    const { script: app, bug } = buggyApp("shop2");
     // The team's deploy command (opsdeck.yml names it): puts a version in place.
     const deployCommand = join(stack.dir, "deploy-shop2.cjs");
     writeFileSync(
@@ -237,33 +247,19 @@ describe("recovery actions from an alert", () => {
     execFileSync(process.execPath, [deployCommand, "2.0.0"]);
     await report("2.0.0", Date.now() - 60_000);
     const alert = await eventually(
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
-        return ((await res.json()) as AmAlert[]).find(
-          (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === "shop2",
-        );
-      },
+      () => crashLoopOf("shop2"),
       (a) => a !== undefined,
       240_000,
     );
 
-    const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
-    await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
-    const page = await context.newPage();
-    const errors = consoleErrors(page);
-    await signIn(page, "ops");
-    await page.goto(front() + "/alerts");
+    const { context, page, errors } = await operatorOnPhone();
     const actions = page.locator(`[data-recovery="${alert!.fingerprint}"]`);
     const rollback = actions.locator('[data-recovery-action="rollback"]');
     await expect(rollback.innerText()).resolves.toBe("将 shop2（production）回滚到上一个成功版本");
-    let asked = "";
-    page.once("dialog", (d) => {
-      asked = d.message();
-      void d.accept();
-    });
+    const asked = confirmNext(page);
     await rollback.click();
     await actions.locator('[data-recovery-result="started"]').waitFor({ timeout: 30_000 });
-    expect(asked).toBe("将通过团队的部署命令将 shop2（production）回滚到上一个成功版本。确定吗？");
+    expect(asked()).toBe("将通过团队的部署命令将 shop2（production）回滚到上一个成功版本。确定吗？");
     await expect(actions.locator("[data-recovery-result]").innerText()).resolves.toContain(
       "已开始回滚：正在部署 1.0.0。",
     );
@@ -322,13 +318,7 @@ describe("recovery actions from an alert", () => {
 
   it("runs a rule's action by itself: a dry run until turned on, then for real, then held back by the hourly limit", async () => {
     const pm2Home = join(stack.dir, "state", "pm2");
-    const bug = join(stack.dir, "crashy.bug");
-    const script = join(stack.dir, "crashy.cjs");
-    // Crashes within a second whenever its "bug" is there.
-    writeFileSync(
-      script,
-      `setInterval(() => { if (require("node:fs").existsSync(${JSON.stringify(bug)})) process.exit(1); }, 1000);\n`,
-    );
+    const { script, bug } = buggyApp("crashy");
     const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 1440, height: 900 } });
     await context.addCookies([{ name: "lang", value: "zh-CN", url: front() }]);
     const page = await context.newPage();
@@ -349,12 +339,7 @@ describe("recovery actions from an alert", () => {
     const rule = rules.json.rules.find((r: { alert: string }) => r.alert === "PM2ProcessCrashLooping");
     expect(rule.recovery).toEqual({ action: "restart", mode: "dry-run", resolve_within: "1m" });
 
-    const firing = async () => {
-      const res = await fetch(`http://127.0.0.1:${port.am}/api/v2/alerts?active=true`);
-      return ((await res.json()) as (AmAlert & { startsAt: string })[]).find(
-        (a) => a.labels.alertname === "PM2ProcessCrashLooping" && a.labels.app === "crashy",
-      );
-    };
+    const firing = () => crashLoopOf("crashy");
     const entries = async (fingerprint: string) =>
       (await api(page, "GET", `/api/recovery/actions?fingerprint=${fingerprint}`)).json as {
         action: string;

@@ -13,7 +13,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BIN, REPO, promQuery } from "@opsdeck/stack";
-import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
+import { dingtalkStandin, opsRobotNotifier } from "@opsdeck/stack/chat-standins";
 import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "./browser.ts";
@@ -105,18 +105,7 @@ beforeAll(async () => {
       port,
       { session_secret: "rules-session-secret-0123456789abcdef", users: hashed, trusted_proxies: ["127.0.0.1"] },
       { url: inject("elasticsearchUrl"), index_prefix: "t-rules" },
-      {
-        channels: {
-          "ops-robot": {
-            type: "dingtalk",
-            access_token: "ops-robot",
-            secret: "SEC-ops-robot",
-            base_url: ding.url,
-            rate_per_minute: 600,
-          },
-        },
-        receivers: { default: { channels: ["ops-robot"] } },
-      },
+      opsRobotNotifier(ding.url),
     ),
   );
   // The three days, as blocks Prometheus picks up from its data directory (within a minute).

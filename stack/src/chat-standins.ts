@@ -61,6 +61,23 @@ function rateLimiter(limit: number) {
   };
 }
 
+/**
+ * The notifier's section for one signed robot, "ops-robot" (secret SEC-ops-robot), at a DingTalk
+ * stand-in's `url`, with every alert routed to it: what the whole-stack tests and benches use.
+ */
+export const opsRobotNotifier = (url: string) => ({
+  channels: {
+    "ops-robot": {
+      type: "dingtalk",
+      access_token: "ops-robot",
+      secret: "SEC-ops-robot",
+      base_url: url,
+      rate_per_minute: 600,
+    },
+  },
+  receivers: { default: { channels: ["ops-robot"] } },
+});
+
 export interface DingtalkRobot {
   secret?: string;
   keyword?: string;
