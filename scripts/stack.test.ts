@@ -324,6 +324,8 @@ const ONLY_AFTER: Record<string, string> = {
     "only a probe of an https or tls target has a certificate (the demo probes the plain-http front door)",
   opsdeck_notifier_undeliverable_total:
     "counted per receiver once a notification arrives for a receiver with no channel",
+  pm2_exporter_actions_total:
+    "counted per kind, outcome and trigger from a host's first recovery action (portal/test/recovery.test.ts runs them)",
 };
 
 /**
