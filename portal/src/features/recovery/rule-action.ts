@@ -4,7 +4,7 @@
 // the rule's annotations, so it reaches the portal with the alert through Prometheus and
 // Alertmanager; the action's app and instance come from the alert's labels, never the rule.
 import { z } from "zod";
-import type { Action } from "@opsdeck/core/actions/action";
+import { actionSchema, type Action } from "@opsdeck/core/actions/action";
 import { durationMs } from "../rules/periods.ts";
 
 export const RECOVERY_ANNOTATION = "opsdeck_recovery";
@@ -59,9 +59,15 @@ export function ruleRecovery(annotations: Record<string, string | undefined>): R
 /** The action for this alert: its app (and instance, for a restart) from the alert's labels. */
 export function automaticAction(kind: RuleRecovery["action"], labels: Record<string, string>): Action | undefined {
   const app = labels.app;
-  if (!app || !/^[\w.@-]{1,100}$/.test(app)) return undefined;
-  if (kind.startsWith(RUNBOOK_PREFIX)) return { kind: "runbook", name: kind.slice(RUNBOOK_PREFIX.length), app };
-  if (kind !== "restart") return { kind: kind as Exclude<(typeof AUTOMATIC_KINDS)[number], "restart">, app };
   const instance = Number(labels.app_instance);
-  return { kind, app, ...(labels.app_instance && Number.isInteger(instance) && instance >= 0 && { instance }) };
+  const candidate = kind.startsWith(RUNBOOK_PREFIX)
+    ? { kind: "runbook", name: kind.slice(RUNBOOK_PREFIX.length), app }
+    : {
+        kind,
+        app,
+        ...(kind === "restart" && labels.app_instance && Number.isInteger(instance) && instance >= 0 && { instance }),
+      };
+  // The catalogue's own schema decides what an app name may be.
+  const parsed = actionSchema.safeParse(candidate);
+  return parsed.success ? parsed.data : undefined;
 }
