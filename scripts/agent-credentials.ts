@@ -9,14 +9,33 @@
 //                    hosts entry with its SHA-256 and blackbox_exporter.
 //   --token NAME     for any other host: a new host token, for its apps' request metrics through
 //                    the front door (the preload's OPSDECK_HOST_TOKEN), and the entry's SHA-256.
+//   --actions NAME   for a host whose apps recovery actions may restart: the host's own action
+//                    key, derived from the central OPSDECK_PM2_ACTIONS_KEY (nothing to add to
+//                    the hosts entry; a new central key re-keys every host).
 // Only hashes go into OpsDeck's lists; the password and tokens go to one place each.
+import { hostActionKey } from "@opsdeck/core/actions/signed-request";
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { hashAgentPassword } from "@opsdeck/core/hosts/web-config";
 import { HOST_NAME } from "@opsdeck/core";
 import { readPassword } from "./read-password.ts";
 
-const option = ["--push", "--vantage", "--token"].find((o) => process.argv.includes(o));
-if (option) {
+const option = ["--push", "--vantage", "--token", "--actions"].find((o) => process.argv.includes(o));
+if (option === "--actions") {
+  const name = process.argv[process.argv.indexOf(option) + 1] ?? "";
+  const central = process.env.OPSDECK_PM2_ACTIONS_KEY ?? "";
+  if (!HOST_NAME.test(name)) {
+    console.error("usage: npm run agent-credentials -- --actions <host name>");
+    process.exit(2);
+  }
+  if (central.length < 16) {
+    console.error(
+      "OPSDECK_PM2_ACTIONS_KEY is not set: export it from .opsdeck/secrets.env (npm start) or .env (compose) first",
+    );
+    process.exit(1);
+  }
+  console.log(`# The recovery-action key of ${name}: install-agent.sh --actions-key-file (mode 600), nowhere else.
+OPSDECK_PM2_ACTIONS_KEY=${hostActionKey(central, name)}`);
+} else if (option) {
   const name = process.argv[process.argv.indexOf(option) + 1] ?? "";
   if (!HOST_NAME.test(name)) {
     console.error(`usage: npm run agent-credentials -- ${option} <host name>`);

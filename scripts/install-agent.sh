@@ -45,6 +45,12 @@
 #   sudo ./install-agent.sh --web-config web.yml --pm2-user deploy --name app-2 \
 #     --probes-url https://ops.example.com --host-token-file token
 #   --blackbox-port N      its blackbox_exporter's port (default 9115)
+#
+# Recovery actions on this host's apps (restart, reload, … from an alert, README "Recovery
+# actions"): the PM2 exporter runs one only on a request the central OpsDeck signed with this
+# host's own key (`npm run agent-credentials -- --actions NAME` prints it):
+#   --actions-key-file FILE  that key (the OPSDECK_PM2_ACTIONS_KEY=… line, or the key); --name
+#                          must be the host's name on the central server (default: hostname -s)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +64,7 @@ prefix=/opt/opsdeck-agent root="" start=1 with_node=1
 push_url="" push_token_file="" name="" labels="" agent_prom_port=9095
 logs_url="" log_key_file="" index_prefix=opsdeck nginx_log_dir=/var/log/nginx
 probes_url="" host_token_file="" blackbox_port=9115
+actions_key_file=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --web-config) web_config=$2; shift 2 ;;
@@ -82,6 +89,7 @@ while [ $# -gt 0 ]; do
     --probes-url) probes_url=$2; shift 2 ;;
     --host-token-file) host_token_file=$2; shift 2 ;;
     --blackbox-port) blackbox_port=$2; shift 2 ;;
+    --actions-key-file) actions_key_file=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -134,6 +142,14 @@ if [ -n "$probes_url$host_token_file" ]; then
   [ -n "$name" ] || name=$(hostname -s)
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
 fi
+if [ -n "$actions_key_file" ]; then
+  [ -r "$actions_key_file" ] || die "--actions-key-file: the key npm run agent-credentials -- --actions NAME printed"
+  actions_key=$(grep -v '^#' "$actions_key_file" | sed -e 's/^OPSDECK_PM2_ACTIONS_KEY=//' | tr -d '[:space:]')
+  [[ "$actions_key" =~ ^[A-Za-z0-9_-]{43}$ ]] || die "$actions_key_file holds no action key (agent-credentials -- --actions NAME prints one)"
+  [ -z "$push_url" ] || die "a push host cannot take recovery actions: the central server cannot reach it"
+  [ -n "$name" ] || name=$(hostname -s)
+  [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
+fi
 [ -n "$web_config" ] || die "--web-config is required (npm run agent-credentials on the central server prints it)"
 [ -r "$web_config" ] || die "cannot read $web_config"
 grep -Eq '^[[:space:]]+[^:#]+:[[:space:]]*["'"'"']?\$2[aby]\$' "$web_config" \
@@ -183,6 +199,22 @@ exporters:
     # This host's Filebeat (its /stats: filebeat_* metrics), where install-agent.sh installed it.
     filebeat_url: "$([ -n "$logs_url" ] && echo http://127.0.0.1:5066)"
 YAML
+if [ -n "$actions_key_file" ]; then
+  cat >> "$root$config_dir/agent.yml" << YAML
+    # Recovery actions, on requests the central OpsDeck signs for this host (actions.env holds the key).
+    actions:
+      key: \${OPSDECK_PM2_ACTIONS_KEY:-}
+      host: "$name"
+YAML
+  # Read by systemd itself (as root) before it starts the exporter: the key stays root's alone.
+  (
+    umask 077
+    cat > "$root$config_dir/actions.env" << ENV
+# Written by install-agent.sh: this host's recovery-action key (agent-credentials -- --actions $name).
+OPSDECK_PM2_ACTIONS_KEY=$actions_key
+ENV
+  )
+fi
 
 if [ -n "$logs_url" ]; then
   install -m 0644 "$HERE/filebeat.yml" "$root$config_dir/filebeat.yml"

@@ -29,6 +29,7 @@ import { eventually, tempDir } from "@opsdeck/stack/testkit";
 import { parse as parseYaml } from "yaml";
 import { hostListSchema, probeListSchema } from "@opsdeck/core";
 import { checkHostToken, newPushToken } from "@opsdeck/core/hosts/push-auth";
+import { hostActionKey, signRequest, SIGNATURE_HEADER } from "@opsdeck/core/actions/signed-request";
 import { vantageModules, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import { makeAgentBundle } from "./agent-bundle.ts";
 
@@ -40,6 +41,8 @@ const procs: Proc[] = [];
 let bundleDir: string;
 let ports: { node: number; pm2: number };
 const pm2Home = join(dir, "pm2");
+/** The central OpsDeck's action key; the agent gets only its own, derived one. */
+const CENTRAL_ACTIONS_KEY = "central-actions-key-0123456789";
 
 const install = (args: string[]) =>
   run("bash", [join(bundleDir, "install-agent.sh"), ...args]).then(
@@ -87,6 +90,8 @@ beforeAll(async () => {
       .replace(/\.tar\.gz$/, ""),
   );
   writeWebConfig(join(dir, "web.yml"), credentials);
+  // As `npm run agent-credentials -- --actions app-5` prints it.
+  writeFileSync(join(dir, "actions-key"), `# comment\nOPSDECK_PM2_ACTIONS_KEY=${hostActionKey(CENTRAL_ACTIONS_KEY, "app-5")}\n`);
   ports = { node: await freePort(), pm2: await freePort() };
   const app = join(dir, "app.cjs");
   writeFileSync(app, "setInterval(() => {}, 60_000);\n");
@@ -126,6 +131,10 @@ describe("install-agent.sh from the agent bundle", () => {
       String(ports.node),
       "--pm2-exporter-port",
       String(ports.pm2),
+      "--name",
+      "app-5",
+      "--actions-key-file",
+      join(dir, "actions-key"),
     ]);
     expect(r.out).toContain("written; start with");
     expect(r.code).toBe(0);
@@ -135,6 +144,16 @@ describe("install-agent.sh from the agent bundle", () => {
     const web = readFileSync(join(root, "etc/opsdeck-agent/web.yml"), "utf8");
     expect(web).toMatch(/\$2b\$10\$/);
     expect(web).not.toContain(credentials.password);
+    // The action key: root's alone, read by systemd for the exporter; not in its config.
+    const actionsEnv = join(root, "etc/opsdeck-agent/actions.env");
+    expect(statSync(actionsEnv).mode & 0o777).toBe(0o600);
+    expect(readFileSync(actionsEnv, "utf8")).toContain(hostActionKey(CENTRAL_ACTIONS_KEY, "app-5"));
+    expect(readFileSync(join(root, "etc/opsdeck-agent/agent.yml"), "utf8")).not.toContain(
+      hostActionKey(CENTRAL_ACTIONS_KEY, "app-5"),
+    );
+    expect(unit("opsdeck-agent-pm2-exporter.service").text).toMatch(
+      /^EnvironmentFile=-\/etc\/opsdeck-agent\/actions\.env$/m,
+    );
     expect(unit("opsdeck-node-exporter.service").text).toMatch(/^User=opsdeck-agent$/m);
     expect(unit("opsdeck-agent-pm2-exporter.service").text).toMatch(/^SupplementaryGroups=opsdeck-agent$/m);
     // It runs with the node flags the tests run it with.
@@ -162,9 +181,12 @@ describe("install-agent.sh from the agent bundle", () => {
       config,
       readFileSync(config, "utf8").replaceAll("/etc/opsdeck-agent", join(root, "etc/opsdeck-agent")),
     );
+    // What systemd reads from EnvironmentFile= for it.
+    const actionsEnv = readFileSync(join(root, "etc/opsdeck-agent/actions.env"), "utf8");
+    const actionsKey = /^OPSDECK_PM2_ACTIONS_KEY=(.*)$/m.exec(actionsEnv)![1];
     procs.push(
       spawnProc("agent-pm2-exporter", exporter.cmd, exporter.args, {
-        env: { PATH: process.env.PATH, ...exporter.env },
+        env: { PATH: process.env.PATH, ...exporter.env, OPSDECK_PM2_ACTIONS_KEY: actionsKey },
         logFile: join(dir, "pm2-exporter.log"),
         cwd: "/",
       }),
@@ -183,6 +205,22 @@ describe("install-agent.sh from the agent bundle", () => {
     const pm2Metrics = await (await fetch(`http://127.0.0.1:${ports.pm2}/metrics`, auth)).text();
     expect(pm2Metrics).toMatch(/^pm2_process_up\{app="shop",app_instance="0"\} 1$/m);
     expect(pm2Metrics).toMatch(/^opsdeck_build_info\{version="\d+\.\d+\.\d+"\} 1$/m);
+    // A recovery action needs no password, only the request the central OpsDeck signed for
+    // app-5 with app-5's key; the central key itself, or another host's, is refused.
+    const act = (key: string, host = "app-5") => {
+      const signed = signRequest(key, host, { kind: "reset-restarts", app: "shop" }, Date.now());
+      return fetch(`http://127.0.0.1:${ports.pm2}/api/v1/actions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signed.signature },
+        body: signed.body,
+      });
+    };
+    expect((await act(CENTRAL_ACTIONS_KEY)).status).toBe(401);
+    expect((await act(hostActionKey(CENTRAL_ACTIONS_KEY, "app-6"), "app-6")).status).toBe(401);
+    const done = await act(hostActionKey(CENTRAL_ACTIONS_KEY, "app-5"));
+    expect(await done.json()).toMatchObject({ status: "succeeded", host: "app-5" });
+    // Everything else still asks for the password.
+    expect((await fetch(`http://127.0.0.1:${ports.pm2}/api/v1/processes`)).status).toBe(401);
     const nodeMetrics = await (await fetch(`http://127.0.0.1:${ports.node}/metrics`, auth)).text();
     expect(nodeMetrics).toMatch(/^node_exporter_build_info\{.*version="1\.12\.1"/m);
   });

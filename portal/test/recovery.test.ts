@@ -9,11 +9,13 @@
 // on; each firing of a crash-looping app is met by the guardrails (two real restarts an hour
 // here), and every result reaches the alert's thread (a DingTalk stand-in).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { pm2, REPO } from "@opsdeck/stack";
+import { basicAuthHeader, pm2, REPO, startAgentHost } from "@opsdeck/stack";
+import { hostActionKey } from "@opsdeck/core/actions/signed-request";
+import { stringify } from "yaml";
 import { eventually, getJson, post, scrape } from "@opsdeck/stack/testkit";
 import { dingtalkStandin, opsRobotNotifier } from "@opsdeck/stack/chat-standins";
 import { stackConfig, stackPorts, startStack, type RunningStack, type StackPorts } from "@opsdeck/stack/whole-stack";
@@ -315,6 +317,59 @@ describe("recovery actions from an alert", () => {
     await pm2(pm2Home, ["delete", "shop2"]);
     await context.close();
   }, 600_000);
+
+  it("restarts an app on another host, through its agent, with that host's own key", async () => {
+    const secrets = readFileSync(join(stack.dir, "state", "secrets.env"), "utf8");
+    const secret = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(secrets)![1];
+    // As install-agent.sh --actions-key-file sets it up from `agent-credentials -- --actions edge-1`.
+    const agent = await startAgentHost({
+      name: "edge-1",
+      dir: join(stack.dir, "edge-1"),
+      credentials: { username: "prometheus", password: secret("OPSDECK_AGENT_PASSWORD") },
+      apps: 0,
+      actionsKey: hostActionKey(secret("OPSDECK_PM2_ACTIONS_KEY"), "edge-1"),
+    });
+    try {
+      const { script, bug } = buggyApp("edge-worker");
+      writeFileSync(bug, "");
+      await pm2(agent.pm2Home, ["start", script, "--name", "edge-worker"]);
+      // Added as the Hosts page adds it: the central Prometheus scrapes it, the portal acts on it.
+      writeFileSync(
+        join(stack.dir, "hosts.yml"),
+        stringify({
+          hosts: [{ name: "edge-1", address: "127.0.0.1", node_exporter: agent.nodePort, pm2_exporter: agent.pm2Port }],
+        }),
+      );
+      const alert = await eventually(
+        () => crashLoopOf("edge-worker"),
+        (a) => a !== undefined,
+        240_000,
+      );
+      expect(alert!.labels.host).toBe("edge-1");
+      const { context, page, errors } = await operatorOnPhone();
+      const actions = page.locator(`[data-recovery="${alert!.fingerprint}"]`);
+      await expect(actions.locator('[data-recovery-action="restart"]').innerText()).resolves.toContain("edge-worker");
+      rmSync(bug);
+      const asked = confirmNext(page);
+      await actions.locator('[data-recovery-action="restart"]').click();
+      await actions.locator('[data-recovery-result="succeeded"]').waitFor({ timeout: 60_000 });
+      expect(asked()).toContain("将在主机 edge-1 上执行：重启 edge-worker");
+      // The agent's PM2 did it: the worker, fixed, stays online there; the agent counted it.
+      await new Promise((r) => setTimeout(r, 3000));
+      const worker = JSON.parse(await pm2(agent.pm2Home, ["jlist"])).find(
+        (p: { name: string }) => p.name === "edge-worker",
+      );
+      expect(worker.pm2_env.status).toBe("online");
+      const auth = { headers: basicAuthHeader({ username: "prometheus", password: secret("OPSDECK_AGENT_PASSWORD") }) };
+      const metrics = await (await fetch(`http://127.0.0.1:${agent.pm2Port}/metrics`, auth)).text();
+      expect(metrics).toMatch(/^pm2_exporter_actions_total\{kind="restart",outcome="succeeded",trigger="manual"\} 1$/m);
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      writeFileSync(join(stack.dir, "hosts.yml"), stringify({ hosts: [] }));
+      await agent.stop();
+    }
+  });
 
   it("runs a rule's action by itself: a dry run until turned on, then for real, then held back by the hourly limit", async () => {
     const pm2Home = join(stack.dir, "state", "pm2");

@@ -44,6 +44,8 @@ export async function startAgentHost(opts: {
   credentials: AgentCredentials;
   /** Idle apps started under this host's PM2 daemon. */
   apps?: number;
+  /** The host's own recovery-action key (hostActionKey of the central one); unset: no actions. */
+  actionsKey?: string;
 }): Promise<AgentHost> {
   const { dir, credentials } = opts;
   mkdirSync(dir, { recursive: true });
@@ -61,7 +63,13 @@ export async function startAgentHost(opts: {
     stringify({
       log: { level: "info" },
       exporters: {
-        pm2: { port: pm2Port, pm2_home: pm2Home, web_config_file: webConfigFile, filebeat_url: "" },
+        pm2: {
+          port: pm2Port,
+          pm2_home: pm2Home,
+          web_config_file: webConfigFile,
+          filebeat_url: "",
+          ...(opts.actionsKey && { actions: { key: opts.actionsKey, host: opts.name } }),
+        },
       },
     }),
   );

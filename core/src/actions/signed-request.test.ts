@@ -2,7 +2,7 @@
 // for itself, fresh, once, and signed after it started listening.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ACTION_REQUEST_LIFETIME_MS, requestVerifier, signRequest } from "./signed-request.ts";
+import { ACTION_REQUEST_LIFETIME_MS, hostActionKey, requestVerifier, signRequest } from "./signed-request.ts";
 
 const KEY = "host-key-0123456789abcdef";
 const action = { kind: "restart", app: "shop" };
@@ -53,5 +53,21 @@ describe("signed action requests", () => {
       action,
     });
     expect(verify(long, resign(long))).toMatchObject({ ok: false, reason: /longer/ });
+  });
+
+  it("gives each agent host a key of its own, which signs for no other host", () => {
+    const central = "central-key-0123456789abcdef";
+    const app2 = hostActionKey(central, "app-2");
+    expect(app2).toBe(hostActionKey(central, "app-2"));
+    expect(app2).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set([central, app2, hostActionKey(central, "app-3"), hostActionKey("another-central-key-0123", "app-2")]).size).toBe(4);
+    let now = 1_000_000;
+    const onApp3 = requestVerifier({ key: hostActionKey(central, "app-3"), host: "app-3", now: () => now });
+    now += 1000;
+    // app-2's key, even naming app-3, is refused there.
+    const forged = signRequest(app2, "app-3", action, now);
+    expect(onApp3(forged.body, forged.signature)).toMatchObject({ ok: false, status: 401 });
+    const real = signRequest(hostActionKey(central, "app-3"), "app-3", action, now);
+    expect(onApp3(real.body, real.signature)).toMatchObject({ ok: true });
   });
 });

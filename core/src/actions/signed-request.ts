@@ -29,6 +29,16 @@ export const signedEnvelopeSchema = z.strictObject({
 });
 export type SignedEnvelope = z.infer<typeof signedEnvelopeSchema>;
 
+/**
+ * An agent host's own key, derived from the central key (`npm run agent-credentials -- --actions
+ * NAME` prints it for the host). The central OpsDeck keeps one secret for every host; a host
+ * holds only its own key, which signs for no other host, and cannot work back to the central one.
+ * The central host itself uses the central key.
+ */
+export function hostActionKey(centralKey: string, host: string): string {
+  return createHmac("sha256", centralKey).update(`opsdeck recovery actions for host ${host}`).digest("base64url");
+}
+
 const mac = (key: string, body: string) => `v1=${createHmac("sha256", key).update(body).digest("hex")}`;
 
 /** The body to send and its signature header's value. */

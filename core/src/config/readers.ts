@@ -33,6 +33,9 @@ export const READERS = {
     "agents.hosts_file",
     "agents.targets_dir",
     "agents.sync_seconds",
+    // How recovery actions reach an agent's PM2 exporter (the signature is their authentication).
+    "agents.scheme",
+    "agents.ca_file",
   ],
   "import-logs": ["log", "elasticsearch", "stack.elasticsearch.port"],
   // The compose stack's init job: Elasticsearch, and Prometheus' config with the agents' jobs and

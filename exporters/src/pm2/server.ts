@@ -1,6 +1,7 @@
 // The PM2 exporter: serves a cached snapshot of the PM2 process list, refreshed on PM2 bus
 // events and on a slow poll, at most one refresh in flight. A scrape never waits on PM2.
 import { hostname } from "node:os";
+import type { RequestHandler } from "express";
 import { resolve } from "node:path";
 import { createService, type Logger, type Pm2ExporterConfig, type RunningService } from "@opsdeck/core";
 import { requestVerifier, SIGNATURE_HEADER } from "@opsdeck/core/actions/signed-request";
@@ -12,6 +13,8 @@ import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
 import { readListeningPorts } from "./listening.ts";
 import { createRestartTracker, renderSnapshot } from "./snapshot.ts";
+
+const ACTIONS_PATH = "/api/v1/actions";
 
 export interface Pm2Exporter extends RunningService {
   /** Resolves after the next refresh has completed (tests use it to wait for fresh data). */
@@ -116,10 +119,16 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
   await refresh();
   const poll = setInterval(() => void refresh(), cfg.poll_interval_seconds * 1000);
 
+  // The signed action request is its own authentication (this host's key, replay-protected,
+  // expiring): the portal that signs it does not hold Prometheus' password, and needs none.
+  const exceptSignedActions =
+    (basicAuth: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      cfg.actions.key && req.method === "POST" && req.path === ACTIONS_PATH ? next() : basicAuth(req, res, next);
   const service = createService({
     name: "pm2 exporter",
     log,
-    guard: webConfig && web.users ? requireBasicAuth(webConfig, refused) : undefined,
+    guard: webConfig && web.users ? exceptSignedActions(requireBasicAuth(webConfig, refused)) : undefined,
     tls: web.tls,
     maxBodyBytes: 1024,
     // One scrape is one consistent snapshot: the text is taken before the process metrics are awaited.
@@ -150,7 +159,7 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
   let actionQueue: Promise<unknown> = Promise.resolve();
   if (actions.key) {
     const verify = requestVerifier({ key: actions.key, host: actions.host ?? hostname() });
-    app.post("/api/v1/actions", async (req, res) => {
+    app.post(ACTIONS_PATH, async (req, res) => {
       const verified = verify(req.rawBody?.toString("utf8") ?? "", req.get(SIGNATURE_HEADER));
       if (!verified.ok) {
         refused(`action request: ${verified.reason}`);

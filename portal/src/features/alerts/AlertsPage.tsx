@@ -15,7 +15,7 @@ import { RecoveryActions } from "@/features/recovery/RecoveryActions.tsx";
 import { recoveryByAlert, RecoveryHistory } from "@/features/recovery/RecoveryHistory.tsx";
 import { rollbackContext, rollbackFor, type RollbackContext } from "@/features/recovery/rollback.ts";
 import type { AuditEntry } from "@/lib/audit.ts";
-import { actionHost } from "@/features/recovery/run.ts";
+import { actionHosts } from "@/features/recovery/run.ts";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { NoChannelNotice } from "@/features/alerts/NoChannelNotice.tsx";
 import { RecurringList } from "@/features/maintenance/RecurringList.tsx";
@@ -88,9 +88,8 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
       : undefined;
   const silenceById = new Map((silences.ok ? silences.data : []).map((s) => [s.id, s]));
   const allowed = can(session, "operator");
-  // Recovery actions run on the host whose key this server holds (operators only).
-  const actionsOn = actionHost();
-  const recoveryHost = allowed && actionsOn.ok ? actionsOn.host : undefined;
+  // Recovery actions run on the hosts this server can sign for and reach (operators only).
+  const recoveryHosts = allowed ? actionHosts() : undefined;
   // What was run or held back for each alert: operators see it (the audit trail is theirs).
   const recoveryLog = allowed ? recoveryByAlert() : undefined;
   // Where a rollback can be offered (asked of the deploy exporter once for the page).
@@ -166,7 +165,7 @@ export default async function Alerts({ searchParams }: { searchParams: Promise<R
           t={t}
           reader={reader}
           allowed={allowed}
-          recoveryHost={recoveryHost}
+          recoveryHosts={recoveryHosts}
           recoveryLog={recoveryLog}
           rollbacks={rollbacks}
           ackMinutes={ackMinutes}
@@ -324,7 +323,7 @@ function AlertGroup({
   t,
   reader,
   allowed,
-  recoveryHost,
+  recoveryHosts,
   recoveryLog,
   rollbacks,
   ackMinutes,
@@ -335,8 +334,8 @@ function AlertGroup({
   t: Dict;
   reader: Reader;
   allowed: boolean;
-  /** The host this server may run recovery actions on, for an operator; undefined: none. */
-  recoveryHost?: string;
+  /** The hosts this server may run recovery actions on, for an operator; undefined: none. */
+  recoveryHosts?: Set<string>;
   recoveryLog?: Map<string, AuditEntry[]>;
   /** Where a rollback can be offered, for an operator; undefined: none. */
   rollbacks?: RollbackContext;
@@ -406,7 +405,7 @@ function AlertGroup({
                   fingerprint={a.fingerprint}
                   host={a.labels.host ?? ""}
                   actions={[
-                    ...(recoveryHost && a.labels.host === recoveryHost ? actionsFor(a.labels, a.annotations) : []),
+                    ...(recoveryHosts?.has(a.labels.host ?? "") ? actionsFor(a.labels, a.annotations) : []),
                     ...(rollbacks ? [rollbackFor(a.labels, rollbacks)].filter((r) => r !== undefined) : []),
                   ]}
                 />

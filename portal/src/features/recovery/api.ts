@@ -12,7 +12,7 @@ import { amAlerts, type AmAlert } from "@/lib/sources.ts";
 import { actionsFor, sameAction } from "./fits.ts";
 import { recordRun } from "./record.ts";
 import { rollbackContext, rollbackFor, runRollback } from "./rollback.ts";
-import { actionHost, runOnHost, type HostAnswer } from "./run.ts";
+import { actionTarget, runOnHost, type HostAnswer } from "./run.ts";
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
 
@@ -52,10 +52,8 @@ export async function POST(req: Request) {
   if (body.action.kind === "rollback")
     answer = await runRollback(body.action, user, `from alert ${alert.labels.alertname} (${alert.fingerprint})`);
   else {
-    const target = actionHost();
-    if (!target.ok) return Response.json({ error: target.reason }, { status: 503 });
-    if (host !== target.host)
-      return Response.json({ error: `no action key for host "${host}" (only "${target.host}")` }, { status: 409 });
+    const target = actionTarget(host);
+    if ("reason" in target) return Response.json({ error: target.reason }, { status: 409 });
     answer = await runOnHost(host, body.action, { trigger: "manual" });
   }
   await recordRun({ by: user, trigger: "manual", alert, host, action: body.action, answer });

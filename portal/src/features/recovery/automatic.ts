@@ -20,7 +20,7 @@ import { followUp } from "./follow-up.ts";
 import { decide, episodeOf, SKIP_KINDS, type AutomaticRun } from "./guardrails.ts";
 import { RECOVERY_AUDIT_ACTION, recordRun, ruleUser, SKIPPED_AUDIT_ACTION, UNRESOLVED_AUDIT_ACTION } from "./record.ts";
 import { automaticAction, ruleRecovery } from "./rule-action.ts";
-import { actionHost, runOnHost } from "./run.ts";
+import { actionHosts, runOnHost } from "./run.ts";
 
 /** Long enough for the hourly limit and the longest cool-down this reads back. */
 const REMEMBER_MS = 25 * 3_600_000;
@@ -186,7 +186,7 @@ async function checkWatched(alerts: AmAlert[], now: number) {
 
 /** One look at the firing alerts. */
 export async function checkOnce(now = Date.now()): Promise<void> {
-  const target = actionHost();
+  const keyHosts = actionHosts();
   const alerts = await amAlerts();
   if (!alerts.ok) throw new Error(`Alertmanager: ${alerts.error}`);
   await checkWatched(alerts.data, now);
@@ -199,7 +199,7 @@ export async function checkOnce(now = Date.now()): Promise<void> {
       alert: { ...alert, state: alert.status.state },
       runs,
       deploying: deploying && alert.labels.app ? deploying(alert.labels.app, alert.labels.host ?? "") : undefined,
-      keyHost: target.ok ? target.host : undefined,
+      keyHosts,
       limits,
       now,
     });

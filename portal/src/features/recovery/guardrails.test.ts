@@ -23,7 +23,7 @@ const run = (minutesAgo: number, over: Partial<AutomaticRun> = {}): AutomaticRun
   dryRun: false,
   ...over,
 });
-const facts = { deploying: false, keyHost: "vm-1", limits, now: NOW };
+const facts = { deploying: false, keyHosts: new Set(["vm-1"]), limits, now: NOW };
 
 describe("automatic recovery guardrails", () => {
   it("runs the rule's action for the alert's instance, for real only when turned on", () => {
@@ -95,7 +95,7 @@ describe("automatic recovery guardrails", () => {
   });
 
   it("acts only on a host it holds a key for, and only on an app the labels name", () => {
-    expect(decide({ alert: alert(), runs: [], ...facts, keyHost: "vm-2" })).toMatchObject({
+    expect(decide({ alert: alert(), runs: [], ...facts, keyHosts: new Set(["vm-2"]) })).toMatchObject({
       do: "skip",
       reason: "no-key-for-host",
     });

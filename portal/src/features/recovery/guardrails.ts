@@ -57,8 +57,8 @@ export function decide(input: {
   runs: AutomaticRun[];
   /** Whether a deploy of the alert's app (to its host) is running; undefined: the deploy exporter did not say. */
   deploying: boolean | undefined;
-  /** The host this portal holds a key for. */
-  keyHost: string | undefined;
+  /** The hosts this portal can sign for and reach. */
+  keyHosts: ReadonlySet<string>;
   limits: Limits;
   now: number;
 }): Decision {
@@ -70,7 +70,7 @@ export function decide(input: {
   const action = automaticAction(recovery.action, alert.labels);
   const host = alert.labels.host;
   if (!action || !host) return { do: "skip", reason: "no-app", recovery };
-  if (host !== input.keyHost) return { do: "skip", reason: "no-key-for-host", recovery, detail: host };
+  if (!input.keyHosts.has(host)) return { do: "skip", reason: "no-key-for-host", recovery, detail: host };
   if (alert.state !== "active") return { do: "skip", reason: "suppressed", recovery };
   // A dry run meets the same guardrails, so it says what the real one would have done.
   if (input.deploying === undefined) return { do: "skip", reason: "deploys-unknown", recovery };
