@@ -190,6 +190,9 @@ async function hostPm2() {
         OPSDECK_BIND: bridge,
         OPSDECK_CONFIG: join(SERVER, "opsdeck.yml"),
         OPSDECK_FILEBEAT_URL: `http://${bridge}:5066`,
+        // Its unit's EnvironmentFile (/etc/opsdeck/pm2-exporter.env), from .env.
+        OPSDECK_PM2_ACTIONS_KEY: secrets.OPSDECK_PM2_ACTIONS_KEY,
+        OPSDECK_HOST_NAME: secrets.OPSDECK_HOST_NAME,
       },
       logFile: join(HOST, "pm2-exporter.log"),
     }),
@@ -248,9 +251,17 @@ async function allHealthy() {
   );
 }
 
-/** A request inside the compose network: from the portal's container (node's fetch). */
-function inside(url: string, auth?: string): string {
-  const script = `fetch(${JSON.stringify(url)}, ${auth ? `{ headers: { authorization: ${JSON.stringify(auth)} } }` : "{}"}).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, e => { console.error(e.message); process.exit(2) })`;
+/** A request inside the compose network: from the portal's container (node's fetch); a body is POSTed as JSON. */
+function inside(url: string, auth?: string, body?: unknown): string {
+  const init = {
+    ...(auth && { headers: { authorization: auth } }),
+    ...(body !== undefined && {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  };
+  const script = `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, e => { console.error(e.message); process.exit(2) })`;
   return compose("exec", "-T", "portal", "node", "-e", script);
 }
 
@@ -721,6 +732,61 @@ async function main() {
       },
       180_000,
     ),
+  );
+
+  await step(
+    "an operator restarts the host's app from its alert: the portal signs, the host's PM2 exporter runs it",
+    async () => {
+      const restarts = async () =>
+        (JSON.parse(await pm2(join(HOST, "pm2"), ["jlist"])) as { name: string; pm2_env: { restart_time: number } }[])
+          .filter((p) => p.name === "shop")
+          .map((p) => p.pm2_env.restart_time);
+      const before = await restarts();
+      // The alert as Prometheus' PM2ProcessNotOnline would carry it (the native tests fire the real
+      // rule): what the rehearsal checks is compose's wiring — the key, the host's name, the bridge.
+      const alert = {
+        labels: {
+          alertname: "PM2ProcessNotOnline",
+          host: secrets.OPSDECK_HOST_NAME,
+          app: "shop",
+          app_instance: "0",
+          severity: "warning",
+        },
+        annotations: { summary: "compose rehearsal" },
+      };
+      const amAlerts = "http://alertmanager:9093/api/v2/alerts";
+      inside(amAlerts, undefined, [{ ...alert, endsAt: new Date(Date.now() + 600_000).toISOString() }]);
+      try {
+        const fingerprint = await eventually(
+          "the alert in Alertmanager",
+          () =>
+            (
+              JSON.parse(inside(`${amAlerts}?filter=alertname%3D%22PM2ProcessNotOnline%22`)) as {
+                fingerprint: string;
+              }[]
+            )[0]?.fingerprint,
+          30_000,
+        );
+        const csrf = "rehearsal-csrf";
+        const res = await fetch(`${front}/api/recovery/actions`, {
+          method: "POST",
+          headers: {
+            cookie: `${session}; opsdeck_csrf=${csrf}`,
+            "x-opsdeck-csrf": csrf,
+            "content-type": "application/json",
+          },
+          body: JSON.stringify({ fingerprint, action: { kind: "restart", app: "shop", instance: 0 } }),
+        });
+        const answer = (await res.json()) as { status?: string; host?: string; error?: string };
+        if (res.status !== 200 || answer.status !== "succeeded")
+          throw new Error(`POST /api/recovery/actions answered ${res.status}: ${JSON.stringify(answer)}`);
+        const after = await restarts();
+        if (!(after[0] > before[0])) throw new Error(`shop's restarts: ${before} → ${after}`);
+        return `restart shop#0 on ${answer.host}: ${answer.status} (PM2 restarts ${before[0]} → ${after[0]})`;
+      } finally {
+        inside(amAlerts, undefined, [{ ...alert, endsAt: new Date().toISOString() }]);
+      }
+    },
   );
 
   await step("Grafana gets the user, not the portal's session", async () => {

@@ -29,10 +29,15 @@ export function threadOf(notifications: Iterable<Notification>, fingerprint: str
   return found;
 }
 
+/**
+ * The follow-up to queue. With no thread yet (the portal acted before Alertmanager's group_wait
+ * let the alert out) it is held for up to `holdMs`, and goes right after the alert's own message.
+ */
 export function followUpNotification(
   followUp: FollowUp,
   thread: Notification | undefined,
   channelsOf: (receiver: string) => string[],
+  holdMs: number,
   now = Date.now(),
 ): Notification {
   const { alert } = followUp;
@@ -57,6 +62,18 @@ export function followUpNotification(
     },
     channels: thread?.channels ?? channelsOf(receiver),
     ...(thread && { ref: thread.id }),
+    ...(!thread && holdMs > 0 && { hold_until: now + holdMs }),
     recovery: followUp.recovery,
   };
+}
+
+/** Whether a held follow-up waits for this alert notification (it carries the follow-up's alert). */
+export function releasedBy(followUp: Notification, alert: Notification): boolean {
+  const fingerprint = followUp.payload.alerts[0]?.fingerprint;
+  return (
+    followUp.kind === "recovery" &&
+    followUp.hold_until !== undefined &&
+    alert.kind === "alert" &&
+    alert.payload.alerts.some((a) => a.fingerprint === fingerprint)
+  );
 }

@@ -51,6 +51,11 @@ export interface Notification {
   ref?: string;
   /** recovery: what became of the action (follow-ups.ts). */
   recovery?: RecoveryNote;
+  /**
+   * recovery, when its alert had not been sent yet: due no earlier than this, unless the alert's
+   * own message goes out on the channel first (state.ts releases it then, into its thread).
+   */
+  hold_until?: number;
 }
 
 export type { DeliveryState } from "@opsdeck/contracts";

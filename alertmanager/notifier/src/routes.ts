@@ -167,6 +167,7 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
         followUp,
         thread,
         (receiver) => (config.receivers[receiver] ?? config.receivers.default)?.channels ?? [],
+        config.follow_up_hold_seconds * 1000,
       );
       await record([{ t: "in", n: notification }]);
       res

@@ -1,6 +1,7 @@
 // The notifier's state, folded from its journal: notifications, their delivery on each channel,
 // each channel's health and recent sends (the rate budget survives a restart), heartbeats.
 import { NO_CHANNEL } from "@opsdeck/contracts";
+import { releasedBy } from "./follow-ups.ts";
 import type { Delivery, Notification, NotifierRecord } from "./model.ts";
 
 export interface ChannelState {
@@ -47,6 +48,25 @@ export function createNotifierState(opts: { historyMs: number }) {
   };
   const groupKey = (notification: Notification) => `${notification.receiver}\u0000${notification.payload.groupKey}`;
 
+  /**
+   * An alert's message went out on a channel: the recovery results held for it there go next,
+   * in its thread (its group, and a reference to it for mail).
+   */
+  function releaseFollowUps(channelName: string, sentIds: string[], at: number) {
+    const sent = sentIds.map((id) => notifications.get(id)).filter((n) => n?.kind === "alert");
+    if (!sent.length) return;
+    for (const id of pending.get(channelName) ?? []) {
+      const followUp = notifications.get(id);
+      const delivery = deliveries.get(id)?.get(channelName);
+      const alert = followUp && sent.find((n) => releasedBy(followUp, n!));
+      if (!alert || !delivery || delivery.attempts > 0 || delivery.next_at <= at) continue;
+      delivery.next_at = at;
+      followUp.ref ??= alert.id;
+      followUp.payload.groupKey = alert.payload.groupKey;
+      followUp.payload.groupLabels = alert.payload.groupLabels;
+    }
+  }
+
   function apply(record: NotifierRecord): void {
     switch (record.t) {
       case "in": {
@@ -54,7 +74,8 @@ export function createNotifierState(opts: { historyMs: number }) {
         notifications.set(notification.id, notification);
         const byChannel = new Map<string, Delivery>();
         for (const channelName of notification.channels) {
-          byChannel.set(channelName, { state: "pending", attempts: 0, next_at: notification.received_at });
+          const dueAt = notification.hold_until ?? notification.received_at;
+          byChannel.set(channelName, { state: "pending", attempts: 0, next_at: dueAt });
           pendingOf(channelName).add(notification.id);
         }
         if (notification.channels.length === 0)
@@ -89,6 +110,7 @@ export function createNotifierState(opts: { historyMs: number }) {
           delivery.attempts++;
           pendingOf(record.channel).delete(id);
         });
+        releaseFollowUps(record.channel, record.ids, record.at);
         break;
       }
       case "fail": {

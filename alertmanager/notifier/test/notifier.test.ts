@@ -19,6 +19,8 @@ const SECRET = "SEC0123456789abcdef0123456789abcdef";
 
 const config = () => ({
   language: "zh-CN",
+  // A recovery result for an alert not sent yet waits for it this long at most.
+  follow_up_hold_seconds: 5,
   links: { portal_url: "http://portal.test:8090", alertmanager_url: "http://am.test:9093" },
   channels: {
     ops: {
@@ -187,7 +189,31 @@ describe("notifier delivers", () => {
     );
     expect(mail!.references).toBe(alertMail!.references);
 
-    // Held back by a guardrail, for an alert the notifier never sent: the receiver's channels.
+    // Acted on before Alertmanager let the alert out (its group_wait): the result waits for the
+    // alert's own message on each channel, then goes in its thread.
+    const early = { ...amAlert("Early", { app: "flaky", app_instance: "0" }), fingerprint: "00000000000000c3" };
+    const ahead = await post(`${env.url}/api/v1/follow-ups`, {
+      alert: early,
+      receiver: "default",
+      recovery: { ...recovery, by: "Early" },
+    });
+    expect(ahead.status).toBe(202);
+    expect(ahead.body.thread).toBeUndefined();
+    await send("default", [early]);
+    const earlyMails = await eventually(
+      async () => smtp.mails.filter((m) => m.subject.includes("Early")),
+      (m) => m.length === 2,
+    );
+    expect(earlyMails.map((m) => m.subject)).toEqual(["[OpsDeck] [告警] Early", "[OpsDeck] [恢复操作] Early"]);
+    expect(earlyMails[1].references).toBe(earlyMails[0].references);
+    const earlyDings = await eventually(
+      async () => ding.received.filter((m) => m.robot === "ops-token" && m.title?.includes("Early")),
+      (m) => m.length === 2,
+    );
+    expect(earlyDings.map((m) => m.title)).toEqual(["[告警] Early", "[恢复操作] Early"]);
+
+    // Held back by a guardrail, for an alert the notifier never sent: the receiver's channels,
+    // once the hold is over.
     const unseen = { ...amAlert("Unseen"), fingerprint: "00000000000000b2" };
     const skipped = await post(`${env.url}/api/v1/follow-ups`, {
       alert: unseen,

@@ -142,6 +142,12 @@ export const notifierSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A recovery result for an alert whose own message has not gone out yet (Alertmanager holds a
+     * new group for group_wait, a new alert of a known group until group_interval) waits for that
+     * message on each channel, at most this long, so the thread reads alert first, then result.
+     */
+    follow_up_hold_seconds: num().pipe(z.number().min(0).max(3600)).default(360),
     /** Delivered notifications are kept in the history this long. */
     history_days: num().pipe(z.number().positive()).default(14),
     channels: z.record(z.string().regex(NAME, "letters, digits and . _ - only"), channelSchema).default({}),
