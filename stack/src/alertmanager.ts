@@ -50,11 +50,23 @@ export async function renderAlertmanagerConfig(opts: {
   return stringify(doc, { aliasDuplicateObjects: false });
 }
 
+/**
+ * A peer of an Alertmanager cluster on loopback: its gossip port, the other peers' gossip ports,
+ * and (tests) a shorter wait per position than the default 15 s.
+ */
+export interface AlertmanagerPeer {
+  port: number;
+  peers: number[];
+  peerTimeout?: string;
+}
+
 export async function startAlertmanager(opts: {
   dir: string;
   port: number;
   config: string;
   logFile?: string;
+  /** Unset: one instance, no gossip. */
+  cluster?: AlertmanagerPeer;
 }): Promise<{ proc: Proc; url: string }> {
   await mkdir(join(opts.dir, "data"), { recursive: true });
   const configFile = join(opts.dir, "alertmanager.yml");
@@ -68,7 +80,7 @@ export async function startAlertmanager(opts: {
       `--storage.path=${join(opts.dir, "data")}`,
       `--web.listen-address=127.0.0.1:${opts.port}`,
       `--web.external-url=${url}`,
-      "--cluster.listen-address=", // one instance: no gossip port to collide with
+      ...clusterArgs(opts.cluster),
       // Silences (acks, maintenance windows) reach disk within a minute, not the default 15.
       "--data.maintenance-interval=1m",
     ],
@@ -76,4 +88,19 @@ export async function startAlertmanager(opts: {
   );
   await waitUntil("alertmanager", () => httpOk(`${url}/-/ready`), { proc, timeoutMs: 30_000 });
   return { proc, url };
+}
+
+function clusterArgs(cluster: AlertmanagerPeer | undefined): string[] {
+  if (!cluster) return ["--cluster.listen-address="]; // one instance: no gossip port to collide with
+  const gossip = `127.0.0.1:${cluster.port}`;
+  return [
+    `--cluster.listen-address=${gossip}`,
+    // Without it Alertmanager looks for a private address to announce, and a host with only
+    // public ones (or loopback, here) does not start.
+    `--cluster.advertise-address=${gossip}`,
+    ...cluster.peers.map((port) => `--cluster.peer=127.0.0.1:${port}`),
+    ...(cluster.peerTimeout ? [`--cluster.peer-timeout=${cluster.peerTimeout}`] : []),
+    // Wait for the others' silences and notification log this long at most before sending.
+    "--cluster.settle-timeout=10s",
+  ];
 }

@@ -74,6 +74,11 @@ export function notifierMetrics(
       labelNames: ["receiver"],
       registers,
     }),
+    peerCopies: new Counter({
+      name: "opsdeck_notifier_peer_copies_total",
+      help: "Alertmanager notifications that copied one already received (another peer's, or a retried webhook): acknowledged, not sent again.",
+      registers,
+    }),
     heartbeats: new Counter({
       name: "opsdeck_notifier_heartbeats_total",
       help: "Watchdog heartbeats received.",

@@ -27,6 +27,8 @@ export interface NotifierRoutes {
   state: NotifierState;
   hub: SseHub;
   record(records: NotifierRecord[]): Promise<void>;
+  /** An Alertmanager peer's copy of a notification already received was dropped. */
+  peerCopy(): void;
   /** A heartbeat arrived: the dead-man's switch checks at once. */
   heartbeat(now: number): void;
   channelView(name: string): ChannelView;
@@ -59,6 +61,12 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
         await record([{ t: "heartbeat", at: now }]);
         routes.heartbeat(now);
         return void res.json({ heartbeat: true });
+      }
+      // Another Alertmanager peer's copy of a notification already on disk: acknowledged, not sent twice.
+      const original = state.copyOf(payload, now, config.peer_copies_seconds * 1000);
+      if (original) {
+        routes.peerCopy();
+        return void res.json({ id: original, duplicate: true });
       }
       const receiver = config.receivers[payload.receiver] ?? config.receivers.default;
       const notification: Notification = {

@@ -178,6 +178,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     state,
     hub,
     record,
+    peerCopy: () => metrics.peerCopies.inc(),
     heartbeat(now) {
       metrics.heartbeats.inc();
       void heartbeat.check(now);

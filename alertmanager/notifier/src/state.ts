@@ -2,7 +2,8 @@
 // each channel's health and recent sends (the rate budget survives a restart), heartbeats.
 import { NO_CHANNEL } from "@opsdeck/contracts";
 import { releasedBy } from "./follow-ups.ts";
-import type { Delivery, Notification, NotifierRecord } from "./model.ts";
+import type { AmPayload, Delivery, Notification, NotifierRecord } from "./model.ts";
+import { copyKey } from "./peer-copies.ts";
 
 export interface ChannelState {
   /** Set while the channel fails on its configuration; cleared by the next successful send. */
@@ -28,6 +29,8 @@ export function createNotifierState(opts: { historyMs: number }) {
   const groups = new Map<string, { status: string; at: number }>();
   /** Alert groups already escalated since they last fired. */
   const escalated = new Set<string>();
+  /** Each alert notification's copy key (peer-copies.ts) → the notification that has it, newest. */
+  const copies = new Map<string, { id: string; at: number }>();
   let lastHeartbeat: number | undefined;
 
   const channel = (name: string) => {
@@ -91,6 +94,7 @@ export function createNotifierState(opts: { historyMs: number }) {
           });
         deliveries.set(notification.id, byChannel);
         if (notification.kind === "alert") {
+          copies.set(copyKey(notification.payload), { id: notification.id, at: notification.received_at });
           groups.set(groupKey(notification), { status: notification.payload.status, at: notification.received_at });
           // A group that resolved may escalate again when it fires again.
           if (notification.payload.status === "resolved") escalated.delete(groupKey(notification));
@@ -165,6 +169,7 @@ export function createNotifierState(opts: { historyMs: number }) {
       deliveries.delete(id);
     }
     for (const [key, group] of groups) if (group.at < now - opts.historyMs) groups.delete(key);
+    for (const [key, copy] of copies) if (!notifications.has(copy.id)) copies.delete(key);
   }
 
   return {
@@ -181,6 +186,11 @@ export function createNotifierState(opts: { historyMs: number }) {
     isEscalated: (notification: Notification) => escalated.has(groupKey(notification)),
     /** Whether the group a notification belongs to has resolved since. */
     stillFiring: (notification: Notification) => groups.get(groupKey(notification))?.status === "firing",
+    /** The notification this payload copies, if one like it arrived within `windowMs` (peer-copies.ts). */
+    copyOf(payload: AmPayload, now: number, windowMs: number): string | undefined {
+      const copy = copies.get(copyKey(payload));
+      return copy && now - copy.at < windowMs ? copy.id : undefined;
+    },
     /** Pending notifications of a channel that are due, oldest first. */
     due(name: string, now: number): Notification[] {
       const out: Notification[] = [];
@@ -222,7 +232,11 @@ export function createNotifierState(opts: { historyMs: number }) {
       escalated: string[];
       lastHeartbeat?: number;
     }) {
-      for (const notification of snapshot.notifications) notifications.set(notification.id, notification);
+      for (const notification of snapshot.notifications) {
+        notifications.set(notification.id, notification);
+        if (notification.kind === "alert")
+          copies.set(copyKey(notification.payload), { id: notification.id, at: notification.received_at });
+      }
       for (const [id, byChannel] of snapshot.deliveries) {
         deliveries.set(id, new Map(byChannel));
         for (const [name, delivery] of byChannel) if (delivery.state === "pending") pendingOf(name).add(id);

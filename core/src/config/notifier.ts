@@ -148,6 +148,13 @@ export const notifierSchema = z
      * message on each channel, at most this long, so the thread reads alert first, then result.
      */
     follow_up_hold_seconds: num().pipe(z.number().min(0).max(3600)).default(360),
+    /**
+     * Alertmanager peers in a cluster (and a peer retrying a webhook) may each send one
+     * notification: a copy of one received this recently (same receiver, group, status, alerts)
+     * is acknowledged and dropped. Keep it below the routes' repeat_interval, above the peers'
+     * count × --cluster.peer-timeout (15 s) plus a webhook's time.
+     */
+    peer_copies_seconds: num().pipe(z.number().min(0).max(3600)).default(120),
     /** Delivered notifications are kept in the history this long. */
     history_days: num().pipe(z.number().positive()).default(14),
     channels: z.record(z.string().regex(NAME, "letters, digits and . _ - only"), channelSchema).default({}),

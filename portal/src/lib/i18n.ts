@@ -141,7 +141,7 @@ const zh = {
   maintenance_active: "进行中",
   maintenance_by: "由 {user} 安排",
   timeline_intro:
-    "一条时间轴上的部署、告警、PM2 重启与崩溃、错误日志量和业务指标。拖动选择时间段可放大，点击条目查看详情。",
+    "一条时间轴上的部署、告警（及其恢复操作）、PM2 重启与崩溃、错误日志量和业务指标。拖动选择时间段可放大，点击条目查看详情。",
   lane_pm2: "PM2 重启与崩溃",
   lane_logs: "错误与警告日志",
   lane_kpis: "业务指标",
@@ -781,7 +781,7 @@ const en: typeof zh = {
   maintenance_active: "in progress",
   maintenance_by: "scheduled by {user}",
   timeline_intro:
-    "Deploys, alerts, PM2 restarts and crashes, error log volume and the business KPIs on one time axis. Drag across the lanes to zoom in; tap an item for its details.",
+    "Deploys, alerts (with their recovery actions), PM2 restarts and crashes, error log volume and the business KPIs on one time axis. Drag across the lanes to zoom in; tap an item for its details.",
   lane_pm2: "PM2 restarts and crashes",
   lane_logs: "Errors and warnings",
   lane_kpis: "Business KPIs",
