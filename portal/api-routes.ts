@@ -25,6 +25,9 @@ export const API: [RegExp, string[]][] = [
   [/^\/api\/probes\/[^/]+$/, ["PUT", "PATCH", "DELETE"]],
   // A vantage point's agent fetches its probe modules (its host token, no session).
   [/^\/api\/agent\/probes$/, ["GET"]],
+  // A push host's agent fetches its recovery actions and answers them (its host token, no session).
+  [/^\/api\/agent\/actions$/, ["GET"]],
+  [/^\/api\/agent\/actions\/[^/]+$/, ["POST"]],
   // The Rules page: list and create; change, enable / disable, remove; check, backtest and
   // test-fire before saving; a group's rule file out, a rule file in.
   [/^\/api\/alerts\/rules$/, ["GET", "POST"]],

@@ -50,7 +50,8 @@
 # actions"): the PM2 exporter runs one only on a request the central OpsDeck signed with this
 # host's own key (`npm run agent-credentials -- --actions NAME` prints it):
 #   --actions-key-file FILE  that key (the OPSDECK_PM2_ACTIONS_KEY=… line, or the key); --name
-#                          must be the host's name on the central server (default: hostname -s)
+#                          must be the host's name on the central server (default: hostname -s).
+#                          A push host fetches its requests from the central front door (--push-url's).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -146,7 +147,6 @@ if [ -n "$actions_key_file" ]; then
   [ -r "$actions_key_file" ] || die "--actions-key-file: the key npm run agent-credentials -- --actions NAME printed"
   actions_key=$(grep -v '^#' "$actions_key_file" | sed -e 's/^OPSDECK_PM2_ACTIONS_KEY=//' | tr -d '[:space:]')
   [[ "$actions_key" =~ ^[A-Za-z0-9_-]{43}$ ]] || die "$actions_key_file holds no action key (agent-credentials -- --actions NAME prints one)"
-  [ -z "$push_url" ] || die "a push host cannot take recovery actions: the central server cannot reach it"
   [ -n "$name" ] || name=$(hostname -s)
   [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$ ]] || die "not a host name: $name"
 fi
@@ -205,6 +205,12 @@ if [ -n "$actions_key_file" ]; then
     actions:
       key: \${OPSDECK_PM2_ACTIONS_KEY:-}
       host: "$name"
+YAML
+  # A push host cannot be reached: it fetches its requests through the front door, with its token.
+  [ -z "$push_url" ] || cat >> "$root$config_dir/agent.yml" << YAML
+      pull:
+        url: "${push_url%/ingest/prometheus/api/v1/write}"
+        token_file: $config_dir/push-token
 YAML
   # Read by systemd itself (as root) before it starts the exporter: the key stays root's alone.
   (

@@ -344,9 +344,17 @@ describe("install-agent.sh from the agent bundle", () => {
         String(push.pm2),
         "--agent-prometheus-port",
         String(push.prom),
+        "--actions-key-file",
+        join(dir, "actions-key"),
       ]);
       expect(r.out).toContain("opsdeck-agent-prometheus");
       expect(r.code).toBe(0);
+      // Recovery actions: fetched from the front door --push-url names, with the host's token.
+      expect(parseYaml(readFileSync(join(at, "etc/opsdeck-agent/agent.yml"), "utf8")).exporters.pm2.actions).toEqual({
+        key: "${OPSDECK_PM2_ACTIONS_KEY:-}",
+        host: "push-9",
+        pull: { url: `http://127.0.0.1:${doorPort}`, token_file: "/etc/opsdeck-agent/push-token" },
+      });
       // Nothing of the central side's here: the exporters' own password, and the host's token.
       expect(readFileSync(join(at, "etc/opsdeck-agent/push-token"), "utf8")).toBe(token);
       expect(readFileSync(join(at, "etc/opsdeck-agent/agent.yml"), "utf8")).toMatch(/host: "127\.0\.0\.1"/);

@@ -21,6 +21,8 @@ const OPEN = [
   /^\/api\/auth\/agent-otlp$/,
   // A vantage point's probe modules, for its agent with the host's own token (features/probes/vantage-api.ts).
   /^\/api\/agent\/probes$/,
+  // A push host's recovery actions, fetched and answered by its agent with the host's own token (features/recovery/pull.ts).
+  /^\/api\/agent\/actions(\/[^/]+)?$/,
   /^\/api\/health$/,
   // The notifier's "what changed?" line, checked by the notifier's token (features/changes/summary.ts).
   /^\/api\/changes\/summary$/,

@@ -15,6 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { basicAuthHeader, pm2, REPO, startAgentHost } from "@opsdeck/stack";
 import { hostActionKey } from "@opsdeck/core/actions/signed-request";
+import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { stringify } from "yaml";
 import { eventually, getJson, post, scrape } from "@opsdeck/stack/testkit";
 import { dingtalkStandin, opsRobotNotifier } from "@opsdeck/stack/chat-standins";
@@ -365,6 +366,86 @@ describe("recovery actions from an alert", () => {
       expect(metrics).toMatch(/^pm2_exporter_actions_total\{kind="restart",outcome="succeeded",trigger="manual"\} 1$/m);
       expect(errors).toEqual([]);
       await context.close();
+    } finally {
+      writeFileSync(join(stack.dir, "hosts.yml"), stringify({ hosts: [] }));
+      await agent.stop();
+    }
+  });
+
+  it("restarts an app on a host it cannot reach: the host's agent fetches the signed request through the front door", async () => {
+    const secrets = readFileSync(join(stack.dir, "state", "secrets.env"), "utf8");
+    const secret = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(secrets)![1];
+    // A push host (`agent-credentials -- --push edge-2`): its token in a file on the host, its
+    // SHA-256 in the central hosts list.
+    const token = newPushToken();
+    const tokenFile = join(stack.dir, "edge-2-token");
+    writeFileSync(tokenFile, `${token.token}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(stack.dir, "hosts.yml"),
+      stringify({ hosts: [{ name: "edge-2", address: "edge-2", mode: "push", push_token_sha256: token.sha256 }] }),
+    );
+    const agent = await startAgentHost({
+      name: "edge-2",
+      dir: join(stack.dir, "edge-2"),
+      credentials: { username: "prometheus", password: "edge-2-local-password" },
+      apps: 0,
+      actionsKey: hostActionKey(secret("OPSDECK_PM2_ACTIONS_KEY"), "edge-2"),
+      actionsPull: { url: front(), token_file: tokenFile },
+    });
+    try {
+      await pm2(agent.pm2Home, ["start", buggyApp("edge-shop").script, "--name", "edge-shop"]);
+      // The alert as the push host's series would raise it (its Prometheus agent's remote write
+      // and the central rules: stack/test/hosts.test.ts); put into Alertmanager directly here.
+      const labels = {
+        alertname: "PM2ProcessNotOnline",
+        host: "edge-2",
+        app: "edge-shop",
+        app_instance: "0",
+        severity: "warning",
+      };
+      const am = `http://127.0.0.1:${port.am}/api/v2/alerts`;
+      const raise = (endsAt: number) =>
+        fetch(am, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify([
+            { labels, annotations: { summary: "edge-shop is not online" }, endsAt: new Date(endsAt).toISOString() },
+          ]),
+        });
+      expect((await raise(Date.now() + 600_000)).status).toBe(200);
+      const alert = await eventually(
+        async () =>
+          ((await getJson(`${am}?filter=alertname%3D%22PM2ProcessNotOnline%22`)) as AmAlert[]).find(
+            (a) => a.labels.host === "edge-2",
+          ),
+        (a) => a !== undefined,
+        30_000,
+      );
+      const { context, page, errors } = await operatorOnPhone();
+      const actions = page.locator(`[data-recovery="${alert!.fingerprint}"]`);
+      const asked = confirmNext(page);
+      await actions.locator('[data-recovery-action="restart"]').click();
+      await actions.locator('[data-recovery-result="succeeded"]').waitFor({ timeout: 60_000 });
+      expect(asked()).toBe("将在主机 edge-2 上执行：重启 edge-shop#0。确定吗？");
+      const shop = JSON.parse(await pm2(agent.pm2Home, ["jlist"])).find(
+        (p: { name: string }) => p.name === "edge-shop",
+      );
+      expect(shop.pm2_env.restart_time).toBe(1);
+      expect(errors).toEqual([]);
+      await context.close();
+      // Without the host's token nothing is handed out, and no host answers another's request.
+      const anonymous = await fetch(`${front()}/api/agent/actions`);
+      expect(anonymous.status).toBe(401);
+      const forged = await fetch(`${front()}/api/agent/actions/0123456789abcdef`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`edge-2:${token.token}`).toString("base64")}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ status: 200, body: { status: "succeeded" } }),
+      });
+      expect(forged.status).toBe(404);
+      await raise(Date.now());
     } finally {
       writeFileSync(join(stack.dir, "hosts.yml"), stringify({ hosts: [] }));
       await agent.stop();

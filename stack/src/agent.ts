@@ -46,6 +46,8 @@ export async function startAgentHost(opts: {
   apps?: number;
   /** The host's own recovery-action key (hostActionKey of the central one); unset: no actions. */
   actionsKey?: string;
+  /** A push host's: fetch the actions from the central front door with the host's token (in a file). */
+  actionsPull?: { url: string; token_file: string };
 }): Promise<AgentHost> {
   const { dir, credentials } = opts;
   mkdirSync(dir, { recursive: true });
@@ -68,7 +70,9 @@ export async function startAgentHost(opts: {
           pm2_home: pm2Home,
           web_config_file: webConfigFile,
           filebeat_url: "",
-          ...(opts.actionsKey && { actions: { key: opts.actionsKey, host: opts.name } }),
+          ...(opts.actionsKey && {
+            actions: { key: opts.actionsKey, host: opts.name, ...(opts.actionsPull && { pull: opts.actionsPull }) },
+          }),
         },
       },
     }),

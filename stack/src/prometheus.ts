@@ -76,6 +76,8 @@ export async function renderPrometheusConfig(opts: {
   probes?: { targetsDir: string; blackbox: string };
   /** Ask each type's exporter (host:port) for the databases in targetsDir/databases/<type>.json; a type unset: no job. */
   databases?: DatabaseScrape;
+  /** One of a pair: its `prometheus_replica` external label (dropped from alerts by the config). */
+  replica?: string;
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -85,6 +87,7 @@ export async function renderPrometheusConfig(opts: {
     [k: string]: unknown;
   };
   const base = resolve(opts.source, "..");
+  if (opts.replica) doc.global = { ...doc.global, external_labels: { prometheus_replica: opts.replica } };
   if (opts.scrapeInterval)
     doc.global = {
       ...doc.global,
@@ -225,6 +228,8 @@ export async function startTestPrometheus(opts: {
   targets?: Record<string, string[]>;
   resendDelay?: string;
   extraArgs?: string[];
+  /** One of a Prometheus pair (renderPrometheusConfig). */
+  replica?: string;
 }): Promise<{ proc: Proc; url: string }> {
   const port = opts.port ?? (await freePort());
   return startPrometheus({
@@ -239,6 +244,7 @@ export async function startTestPrometheus(opts: {
       agents: opts.agents,
       probes: opts.probes,
       databases: opts.databases,
+      replica: opts.replica,
     }),
     resendDelay: opts.resendDelay,
     extraArgs: opts.extraArgs,

@@ -16,22 +16,37 @@ export const followUpSchema = z.strictObject({
 });
 export type FollowUp = z.infer<typeof followUpSchema>;
 
-/** The newest alert notification that carried this alert: its thread. */
-export function threadOf(notifications: Iterable<Notification>, fingerprint: string): Notification | undefined {
-  let found: Notification | undefined;
-  for (const n of notifications)
-    if (
-      n.kind === "alert" &&
-      (!found || n.id > found.id) &&
-      n.payload.alerts.some((a) => a.fingerprint === fingerprint)
-    )
-      found = n;
-  return found;
+/**
+ * The alert's thread: the newest alert notification that carried it, else the newest of its
+ * group — same receiver, and the group's labels (Alertmanager's group_by values) all the
+ * alert's — which it joins at the group's next interval. Neither: a new group, not sent yet.
+ */
+export function threadOf(
+  notifications: Iterable<Notification>,
+  alert: { fingerprint: string; labels: Record<string, string> },
+  receiver: string,
+): Notification | undefined {
+  let carried: Notification | undefined;
+  let group: Notification | undefined;
+  for (const n of notifications) {
+    if (n.kind !== "alert") continue;
+    if (n.payload.alerts.some((a) => a.fingerprint === alert.fingerprint)) {
+      if (!carried || n.id > carried.id) carried = n;
+    } else if (n.receiver === receiver && sameGroup(n.payload.groupLabels, alert.labels)) {
+      if (!group || n.id > group.id) group = n;
+    }
+  }
+  return carried ?? group;
 }
+
+const sameGroup = (groupLabels: Record<string, string>, labels: Record<string, string>) => {
+  const entries = Object.entries(groupLabels);
+  return entries.length > 0 && entries.every(([name, value]) => labels[name] === value);
+};
 
 /**
  * The follow-up to queue. With no thread yet (the portal acted before Alertmanager's group_wait
- * let the alert out) it is held for up to `holdMs`, and goes right after the alert's own message.
+ * let a new group out) it is held for up to `holdMs`, and goes right after the alert's own message.
  */
 export function followUpNotification(
   followUp: FollowUp,

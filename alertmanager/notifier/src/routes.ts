@@ -170,7 +170,7 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
     route(async (req, res) => {
       const config = routes.config();
       const followUp = parse(followUpSchema, req.body, "follow-up");
-      const thread = threadOf(state.notifications.values(), followUp.alert.fingerprint);
+      const thread = threadOf(state.notifications.values(), followUp.alert, followUp.receiver);
       const notification = followUpNotification(
         followUp,
         thread,

@@ -3,7 +3,8 @@
 // slow: one message per group while all are up (the peers' own deduplication); a silence made
 // on one peer is on the others; a webhook slower than the peer timeout makes the next peers send
 // too, and the notifier keeps one of those copies; the first peer killed with SIGKILL, the
-// next one still delivers.
+// next one still delivers. Two Prometheus servers (a pair, told apart by an external label that
+// alerts drop) send the same alerts: still one message; one of them killed, alerting goes on.
 import { createServer, request, type Server } from "node:http";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ let door: Server;
 let doorDelayMs = 0;
 const peers: { port: number; url: string; proc: Proc }[] = [];
 const rulesFile = join(dir, "rules.yml");
+const proms: { proc: Proc; url: string }[] = [];
 
 /** The alerts Prometheus evaluates: each `vector(1)`, so each fires from its first evaluation. */
 function fire(alertnames: string[]) {
@@ -135,14 +137,19 @@ beforeAll(async () => {
       60_000,
     );
   fire(["ClusterOne"]);
-  const prom = await startTestPrometheus({
-    dir: join(dir, "prom"),
-    alertmanagers: peers.map((p) => `127.0.0.1:${p.port}`),
-    scrapeInterval: "1s",
-    ruleFiles: [rulesFile],
-    resendDelay: "1s",
-  });
-  procs.push(prom.proc);
+  // A Prometheus pair: the same rules, told apart only by their prometheus_replica label.
+  for (const replica of ["a", "b"]) {
+    const prom = await startTestPrometheus({
+      dir: join(dir, `prom-${replica}`),
+      alertmanagers: peers.map((p) => `127.0.0.1:${p.port}`),
+      scrapeInterval: "1s",
+      ruleFiles: [rulesFile],
+      resendDelay: "1s",
+      replica,
+    });
+    proms.push(prom);
+    procs.push(prom.proc);
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -163,6 +170,16 @@ describe("Alertmanager's cluster of three, every Prometheus alert sent to each",
     expect(messages("ClusterOne")).toHaveLength(1);
     // Alertmanager's own deduplication did it: one webhook call among the three.
     expect(await peerSends()).toBe(1);
+    // Both Prometheus servers' alert is one alert on each peer: the replica label is dropped.
+    for (const p of peers) {
+      const alerts = (await getJson(`${p.url}/api/v2/alerts?filter=alertname%3D%22ClusterOne%22`)) as {
+        labels: Record<string, string>;
+      }[];
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].labels.prometheus_replica).toBeUndefined();
+    }
+    const replicas = (await getJson(`${proms[0].url}/api/v1/status/config`)) as { data: { yaml: string } };
+    expect(replicas.data.yaml).toMatch(/prometheus_replica: a/);
   });
 
   it("has a silence made on one peer on the others", async () => {
@@ -246,5 +263,17 @@ describe("Alertmanager's cluster of three, every Prometheus alert sent to each",
     );
     await new Promise((r) => setTimeout(r, 3 * PEER_TIMEOUT_S * 1000 + 2000));
     expect(messages("ClusterAfterKill")).toHaveLength(1);
+  });
+
+  it("still alerts, once, with one of the Prometheus pair killed", async () => {
+    process.kill(proms[0].proc.child.pid!, "SIGKILL");
+    fire(["ClusterOne", "ClusterSilenced", "ClusterSlow", "ClusterAfterKill", "ClusterOnePrometheus"]);
+    await eventually(
+      async () => messages("ClusterOnePrometheus"),
+      (m) => m.length === 1,
+      90_000,
+    );
+    await new Promise((r) => setTimeout(r, 3 * PEER_TIMEOUT_S * 1000 + 2000));
+    expect(messages("ClusterOnePrometheus")).toHaveLength(1);
   });
 });

@@ -188,6 +188,20 @@ describe("notifier delivers", () => {
       (m) => !!m,
     );
     expect(mail!.references).toBe(alertMail!.references);
+    // Another alert of that group, not announced yet (Alertmanager adds it at the group's next
+    // interval): its result goes at once, into the group's thread.
+    const sibling = { ...amAlert("Crashy", { app: "other", app_instance: "0" }), fingerprint: "00000000000000a9" };
+    const joined = await post(`${env.url}/api/v1/follow-ups`, {
+      alert: sibling,
+      receiver: "default",
+      recovery: { ...recovery, action: { kind: "restart", app: "other", instance: 0 } },
+    });
+    expect(joined.body.thread).toBe(res.body.thread);
+    const siblingMail = await eventually(
+      async () => smtp.mails.find((m) => m.text.includes("重启 other#0")),
+      (m) => !!m,
+    );
+    expect(siblingMail!.references).toBe(alertMail!.references);
 
     // Acted on before Alertmanager let the alert out (its group_wait): the result waits for the
     // alert's own message on each channel, then goes in its thread.

@@ -34,6 +34,20 @@ export const pm2ExporterSchema = z
         host: unsetIfEmpty(z.string()),
         timeout_seconds: num().pipe(z.number().min(1).max(600)).default(60),
         /**
+         * A host the central server cannot reach (push mode) fetches its signed requests from the
+         * central portal instead, through its front door, as the host with its own token, and
+         * posts each answer back. Unset: requests come to this exporter's own endpoint.
+         */
+        pull: z
+          .object({
+            /** The central front door, e.g. https://ops.example.com. */
+            url: z.url(),
+            /** The host's token (agent-credentials --push printed it), in a file. */
+            token_file: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+        /**
          * The team's runbook scripts this host may run as a recovery action, by name: a fixed
          * command (no shell; {app} in an argument is replaced by the alert's app), nothing else
          * from a request. A script runs within timeout_seconds; its output is kept with the result.

@@ -143,9 +143,9 @@ export const notifierSchema = z
       .strict()
       .prefault({}),
     /**
-     * A recovery result for an alert whose own message has not gone out yet (Alertmanager holds a
-     * new group for group_wait, a new alert of a known group until group_interval) waits for that
-     * message on each channel, at most this long, so the thread reads alert first, then result.
+     * A recovery result for an alert of a new group, whose first message has not gone out yet
+     * (Alertmanager holds a new group for group_wait), waits for that message on each channel, at
+     * most this long, so the thread reads alert first, then result.
      */
     follow_up_hold_seconds: num().pipe(z.number().min(0).max(3600)).default(360),
     /**

@@ -8,6 +8,7 @@ import { requestVerifier, SIGNATURE_HEADER } from "@opsdeck/core/actions/signed-
 import { loadWebConfig, requireBasicAuth } from "@opsdeck/core/hosts/web-config";
 import { actionSchema } from "@opsdeck/core/actions/action";
 import { runAction } from "./actions/run.ts";
+import { startPulling, type SignedAnswer } from "./actions/pull.ts";
 import { CONTENT_TYPE, family, inc, render } from "../lib/series.ts";
 import { linkDaemon, type Pm2Process } from "./daemon.ts";
 import { readFilebeatStats, renderFilebeat } from "./filebeat.ts";
@@ -157,39 +158,50 @@ export async function startPm2Exporter(cfg: Pm2ExporterConfig, log: Logger, base
   const actions = cfg.actions;
   /** One action at a time: two restarts of one app at once would undo each other. */
   let actionQueue: Promise<unknown> = Promise.resolve();
-  if (actions.key) {
-    const verify = requestVerifier({ key: actions.key, host: actions.host ?? hostname() });
-    app.post(ACTIONS_PATH, async (req, res) => {
-      const verified = verify(req.rawBody?.toString("utf8") ?? "", req.get(SIGNATURE_HEADER));
-      if (!verified.ok) {
-        refused(`action request: ${verified.reason}`);
-        return void res.status(verified.status).json({ error: verified.reason });
-      }
-      const action = actionSchema.safeParse(verified.envelope.action);
-      if (!action.success) return void res.status(400).json({ error: `action: ${action.error.issues[0].message}` });
-      if (!daemon.up) return void res.status(503).json({ error: "the PM2 daemon is not reachable" });
-      const { id, host, dry_run, trigger = "manual" } = verified.envelope;
-      const next = actionQueue.then(() =>
-        runAction(
-          { id, host, action: action.data, ...(dry_run && { dry_run }) },
-          {
-            pm2Home: cfg.pm2_home,
-            list: () => daemon.list(),
-            timeoutMs: actions.timeout_seconds * 1000,
-            log,
-            runbooks: actions.runbooks,
-          },
-        ),
-      );
-      actionQueue = next.catch(() => undefined);
-      const result = await next;
-      inc(actionRuns, [action.data.kind, "refused" in result ? "refused" : result.status, trigger]);
-      void refresh();
-      if ("refused" in result) return void res.status(409).json({ error: result.refused });
-      res.json(result);
-    });
+  const verify = actions.key && requestVerifier({ key: actions.key, host: actions.host ?? hostname() });
+  /** A signed request, from the portal's POST or fetched from it (pull.ts): the answer's status and body. */
+  async function answerSigned(body: string, signature: string | undefined): Promise<SignedAnswer> {
+    if (!verify) return { status: 404, body: { error: "recovery actions are off on this host" } };
+    const verified = verify(body, signature);
+    if (!verified.ok) {
+      refused(`action request: ${verified.reason}`);
+      return { status: verified.status, body: { error: verified.reason } };
+    }
+    const action = actionSchema.safeParse(verified.envelope.action);
+    if (!action.success) return { status: 400, body: { error: `action: ${action.error.issues[0].message}` } };
+    if (!daemon.up) return { status: 503, body: { error: "the PM2 daemon is not reachable" } };
+    const { id, host, dry_run, trigger = "manual" } = verified.envelope;
+    const next = actionQueue.then(() =>
+      runAction(
+        { id, host, action: action.data, ...(dry_run && { dry_run }) },
+        {
+          pm2Home: cfg.pm2_home,
+          list: () => daemon.list(),
+          timeoutMs: actions.timeout_seconds * 1000,
+          log,
+          runbooks: actions.runbooks,
+        },
+      ),
+    );
+    actionQueue = next.catch(() => undefined);
+    const result = await next;
+    inc(actionRuns, [action.data.kind, "refused" in result ? "refused" : result.status, trigger]);
+    void refresh();
+    if ("refused" in result) return { status: 409, body: { error: result.refused } };
+    return { status: 200, body: result };
   }
+  if (verify)
+    app.post(ACTIONS_PATH, async (req, res) => {
+      const answer = await answerSigned(req.rawBody?.toString("utf8") ?? "", req.get(SIGNATURE_HEADER));
+      res.status(answer.status).json(answer.body);
+    });
+  // A host the central server cannot reach fetches its requests instead (pull.ts).
+  const puller =
+    verify && actions.pull
+      ? startPulling({ ...actions.pull, host: actions.host ?? hostname(), baseDir, log, answer: answerSigned })
+      : undefined;
   service.onClose(async () => {
+    await puller?.stop();
     await actionQueue;
     clearInterval(poll);
     daemon.close();

@@ -1,8 +1,9 @@
 // Running a recovery action from the portal: signed for the host with that host's key (its PM2
 // exporter checks it, core/src/actions/signed-request.ts) and sent to that host's exporter; its
 // answer is the result. The hosts: this one (the central key itself, exporters.pm2.actions) and
-// every agent the central Prometheus scrapes (the key derived for it, hostActionKey). The keys
-// stay in this server's environment; the request never passes through a browser.
+// every agent (the key derived for it, hostActionKey): sent where the central Prometheus scrapes
+// it, or left for a push host's agent to fetch (pull.ts). The keys stay in this server's
+// environment; the request never passes through a browser.
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -12,12 +13,10 @@ import { hostActionKey, signRequest, SIGNATURE_HEADER } from "@opsdeck/core/acti
 import type { Action } from "@opsdeck/core/actions/action";
 import { watchedHosts } from "@/features/hosts/host-lists.ts";
 import { config, configRelative } from "@/lib/config.ts";
+import { leaveForHost } from "./pull.ts";
 
-interface ActionTarget {
-  /** The host's PM2 exporter. */
-  url: string;
-  key: string;
-}
+/** The host's PM2 exporter, or (push mode) the mailbox its agent fetches from (pull.ts). */
+type ActionTarget = { url: string; key: string } | { pull: true; key: string };
 
 /** This server's host name in alerts, when it holds the central key. */
 function centralHost(): string | undefined {
@@ -37,9 +36,9 @@ export function actionTarget(host: string): ActionTarget | { reason: string } {
   const agent = watchedHosts().find((h) => h.name === host);
   if (!agent) return { reason: `"${host}" is not a host OpsDeck watches` };
   if (!agent.enabled) return { reason: `"${host}" is disabled in the hosts list` };
-  // A push host is behind NAT or another network: nothing here can reach its exporter.
-  if (agent.mode === "push") return { reason: `"${host}" pushes its metrics; OpsDeck cannot reach it` };
   if (agent.pm2_exporter === false) return { reason: `"${host}" runs no PM2 exporter` };
+  // A push host is behind NAT or another network: its agent fetches the request.
+  if (agent.mode === "push") return { pull: true, key: hostActionKey(centralKey, host) };
   return {
     url: `${c.agents.scheme}://${agent.address}:${agent.pm2_exporter}`,
     key: hostActionKey(centralKey, host),
@@ -107,6 +106,7 @@ export async function runOnHost(
   const signed = signRequest(target.key, host, action, Date.now(), options);
   // The host's own limit, and time to answer after it.
   const timeoutMs = (config().exporters.pm2.actions.timeout_seconds + 10) * 1000;
+  if ("pull" in target) return leaveForHost(host, signed, timeoutMs);
   try {
     return await post(new URL("/api/v1/actions", target.url), signed.body, signed.signature, timeoutMs);
   } catch (err) {

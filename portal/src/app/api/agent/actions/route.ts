@@ -1,0 +1,2 @@
+// Route: see features/recovery/pull.ts.
+export { GET } from "@/features/recovery/pull.ts";
