@@ -91,7 +91,10 @@ beforeAll(async () => {
   );
   writeWebConfig(join(dir, "web.yml"), credentials);
   // As `npm run agent-credentials -- --actions app-5` prints it.
-  writeFileSync(join(dir, "actions-key"), `# comment\nOPSDECK_PM2_ACTIONS_KEY=${hostActionKey(CENTRAL_ACTIONS_KEY, "app-5")}\n`);
+  writeFileSync(
+    join(dir, "actions-key"),
+    `# comment\nOPSDECK_PM2_ACTIONS_KEY=${hostActionKey(CENTRAL_ACTIONS_KEY, "app-5")}\n`,
+  );
   ports = { node: await freePort(), pm2: await freePort() };
   const app = join(dir, "app.cjs");
   writeFileSync(app, "setInterval(() => {}, 60_000);\n");

@@ -60,7 +60,10 @@ describe("signed action requests", () => {
     const app2 = hostActionKey(central, "app-2");
     expect(app2).toBe(hostActionKey(central, "app-2"));
     expect(app2).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(new Set([central, app2, hostActionKey(central, "app-3"), hostActionKey("another-central-key-0123", "app-2")]).size).toBe(4);
+    expect(
+      new Set([central, app2, hostActionKey(central, "app-3"), hostActionKey("another-central-key-0123", "app-2")])
+        .size,
+    ).toBe(4);
     let now = 1_000_000;
     const onApp3 = requestVerifier({ key: hostActionKey(central, "app-3"), host: "app-3", now: () => now });
     now += 1000;
