@@ -32,7 +32,7 @@ export async function register() {
   let failing = false;
   const check = async () => {
     try {
-      for (const a of await keepAcks(portalSources(c).alertmanager_url, minutes))
+      for (const a of await keepAcks(portalSources(c).alertmanager_urls, minutes))
         await audit("opsdeck", a.action === "renew" ? "alert-ack-renewed" : "alert-ack-ended", {
           "opsdeck.silence.id": a.silence.id,
           "opsdeck.silence.created_by": a.silence.createdBy,

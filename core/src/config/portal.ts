@@ -179,7 +179,11 @@ export const portalSchema = z
     sources: z
       .object({
         prometheus_url: url,
+        /** The other server of a Prometheus pair: asked when prometheus_url does not answer. */
+        prometheus_replicas: z.array(z.url()).default([]),
         alertmanager_url: url,
+        /** The other peers of an Alertmanager cluster: asked when alertmanager_url does not answer. */
+        alertmanager_peers: z.array(z.url()).default([]),
         deploy_url: url,
         notifier_url: url,
         /** This host's PM2 exporter, which runs the recovery actions the portal signs. */
@@ -203,9 +207,14 @@ export function portalSources(c: {
 }) {
   const local = (port: number) => `http://127.0.0.1:${port}`;
   const s = c.portal.sources;
+  const prometheus = s.prometheus_url ?? local(c.stack.prometheus.port);
+  const alertmanager = s.alertmanager_url ?? local(c.stack.alertmanager.port);
   return {
-    prometheus_url: s.prometheus_url ?? local(c.stack.prometheus.port),
-    alertmanager_url: s.alertmanager_url ?? local(c.stack.alertmanager.port),
+    prometheus_url: prometheus,
+    /** prometheus_url first, then the pair's other server (core/src/replicas.ts asks them in turn). */
+    prometheus_urls: [prometheus, ...s.prometheus_replicas],
+    alertmanager_url: alertmanager,
+    alertmanager_urls: [alertmanager, ...s.alertmanager_peers],
     deploy_url: s.deploy_url ?? local(c.exporters.deploy.port),
     notifier_url: s.notifier_url ?? local(c.notifier.port),
     pm2_url: s.pm2_url ?? (c.exporters.pm2 ? local(c.exporters.pm2.port) : undefined),

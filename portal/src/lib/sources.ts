@@ -4,22 +4,21 @@
 import { portalSources } from "@opsdeck/core";
 // The deploy exporter's and the notifier's answers, typed by the contracts both sides import.
 import type { ChannelView, DeployPage, DeployStats, DeployView, NotificationPage } from "@opsdeck/contracts";
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { config } from "./config.ts";
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
 
-async function get<T>(base: string, path: string): Promise<Result<T>> {
+/** GET from a service, or from the first of its replicas that answers (core/src/replicas.ts). */
+async function get<T>(bases: string | readonly string[], path: string): Promise<Result<T>> {
   const { timeout_seconds } = portalSources(config());
+  const list = typeof bases === "string" ? [bases] : bases;
   try {
-    const res = await fetch(new URL(path, base), {
-      signal: AbortSignal.timeout(timeout_seconds * 1000),
-      cache: "no-store",
-    });
-    if (!res.ok) return { ok: false, error: `${new URL(base).host}: HTTP ${res.status}` };
+    const res = await fetchFromReplicas(list, path, { timeoutMs: timeout_seconds * 1000, cache: "no-store" });
+    if (!res.ok) return { ok: false, error: `${new URL(res.url).host}: HTTP ${res.status}` };
     return { ok: true, data: (await res.json()) as T };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { ok: false, error: `${new URL(base).host}: ${e.cause?.code ?? e.name}` };
+    return { ok: false, error: (err as Error).message };
   }
 }
 
@@ -32,7 +31,7 @@ export interface PromSample {
 
 export async function promQuery(query: string): Promise<Result<PromSample[]>> {
   const r = await get<{ status: string; data: { result: PromSample[] }; error?: string }>(
-    src().prometheus_url,
+    src().prometheus_urls,
     `/api/v1/query?query=${encodeURIComponent(query)}`,
   );
   return r.ok ? { ok: true, data: r.data.data.result } : r;
@@ -54,7 +53,7 @@ export interface AmAlert {
 }
 
 export const amAlerts = () =>
-  get<AmAlert[]>(src().alertmanager_url, "/api/v2/alerts?active=true&silenced=true&inhibited=true");
+  get<AmAlert[]>(src().alertmanager_urls, "/api/v2/alerts?active=true&silenced=true&inhibited=true");
 
 export interface AmGroup {
   labels: Record<string, string>;
@@ -65,7 +64,7 @@ export interface AmGroup {
 /** Alerts as Alertmanager groups them (route's group_by), narrowed by matchers like `severity="critical"`. */
 export const amGroups = (matchers: string[], silenced: boolean) =>
   get<AmGroup[]>(
-    src().alertmanager_url,
+    src().alertmanager_urls,
     `/api/v2/alerts/groups?active=true&inhibited=${silenced}&silenced=${silenced}${matchers
       .map((m) => `&filter=${encodeURIComponent(m)}`)
       .join("")}`,
@@ -86,7 +85,7 @@ export interface PromRule {
 
 export async function promRules(): Promise<Result<{ name: string; file: string; rules: PromRule[] }[]>> {
   const r = await get<{ data: { groups: { name: string; file: string; rules: PromRule[] }[] } }>(
-    src().prometheus_url,
+    src().prometheus_urls,
     "/api/v1/rules",
   );
   return r.ok ? { ok: true, data: r.data.data.groups } : r;
@@ -101,7 +100,7 @@ export interface AmSilence {
   endsAt: string;
   status: { state: "active" | "pending" | "expired" };
 }
-export const amSilences = () => get<AmSilence[]>(src().alertmanager_url, "/api/v2/silences");
+export const amSilences = () => get<AmSilence[]>(src().alertmanager_urls, "/api/v2/silences");
 
 export const deploys = (query: string) => get<DeployPage>(src().deploy_url, `/api/v1/deploys?${query}`);
 /** Where the deploy exporter holds a rollback command (features/recovery/rollback.ts). */
@@ -122,8 +121,9 @@ export type ServiceName = "svc_prometheus" | "svc_alertmanager" | "svc_deploy" |
 export async function health(): Promise<{ name: ServiceName; url: string; ok: boolean; error?: string }[]> {
   const s = src();
   const checks: [ServiceName, string, string][] = [
-    ["svc_prometheus", s.prometheus_url, "/-/ready"],
-    ["svc_alertmanager", s.alertmanager_url, "/-/ready"],
+    // Each replica on its own: one down is news even while the others answer.
+    ...s.prometheus_urls.map((u): [ServiceName, string, string] => ["svc_prometheus", u, "/-/ready"]),
+    ...s.alertmanager_urls.map((u): [ServiceName, string, string] => ["svc_alertmanager", u, "/-/ready"]),
     ["svc_deploy", s.deploy_url, "/healthz"],
     ["svc_notifier", s.notifier_url, "/healthz"],
     ["svc_elasticsearch", s.elasticsearch_url, "/_cluster/health"],
@@ -155,7 +155,7 @@ export interface PromTarget {
 
 /** Everything Prometheus scrapes (node-exporter, the exporters, …), with its health. */
 export async function promTargets(): Promise<Result<PromTarget[]>> {
-  const r = await get<{ data: { activeTargets: PromTarget[] } }>(src().prometheus_url, "/api/v1/targets?state=active");
+  const r = await get<{ data: { activeTargets: PromTarget[] } }>(src().prometheus_urls, "/api/v1/targets?state=active");
   return r.ok ? { ok: true, data: r.data.data.activeTargets } : r;
 }
 
@@ -177,7 +177,7 @@ export async function promRange(
 ): Promise<Result<PromRange[]>> {
   const step = stepSeconds ?? Math.max(15, Math.round((end - start) / 1000 / 240));
   const r = await get<{ data: { result: PromRange[] } }>(
-    src().prometheus_url,
+    src().prometheus_urls,
     `/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start / 1000}&end=${end / 1000}&step=${step}`,
   );
   return r.ok ? { ok: true, data: r.data.data.result } : r;

@@ -2,6 +2,7 @@
 // starts with "ack: ". While an alert it matches still fires, the silence is renewed before it
 // runs out; when none does any more (the alert resolved), the silence is expired, so the next
 // occurrence notifies again. Runs in the portal's server process (see instrumentation.ts).
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { RE2JS } from "re2js";
 import type { AmAlert, AmSilence } from "../../lib/sources.ts";
 
@@ -43,9 +44,15 @@ export function ackActions(silences: AmSilence[], alerts: AmAlert[], minutes: nu
 }
 
 /** One pass against Alertmanager; returns what it did. */
-export async function keepAcks(amUrl: string, minutes: number, now = Date.now()): Promise<AckAction[]> {
+export async function keepAcks(
+  amUrls: string | readonly string[],
+  minutes: number,
+  now = Date.now(),
+): Promise<AckAction[]> {
+  // Any peer of a cluster will do: they gossip silences.
+  const peers = typeof amUrls === "string" ? [amUrls] : amUrls;
   const get = async <T>(path: string) => {
-    const res = await fetch(new URL(path, amUrl), { signal: AbortSignal.timeout(5000) });
+    const res = await fetchFromReplicas(peers, path, { timeoutMs: 5000 });
     if (!res.ok) throw new Error(`Alertmanager ${path}: HTTP ${res.status}`);
     return (await res.json()) as T;
   };
@@ -57,11 +64,8 @@ export async function keepAcks(amUrl: string, minutes: number, now = Date.now())
   for (const a of actions) {
     const res =
       a.action === "end"
-        ? await fetch(new URL(`/api/v2/silence/${a.silence.id}`, amUrl), {
-            method: "DELETE",
-            signal: AbortSignal.timeout(5000),
-          })
-        : await fetch(new URL("/api/v2/silences", amUrl), {
+        ? await fetchFromReplicas(peers, `/api/v2/silence/${a.silence.id}`, { method: "DELETE", timeoutMs: 5000 })
+        : await fetchFromReplicas(peers, "/api/v2/silences", {
             // Posting a silence with its id and unchanged matchers extends it in place.
             method: "POST",
             headers: { "content-type": "application/json" },
@@ -73,7 +77,7 @@ export async function keepAcks(amUrl: string, minutes: number, now = Date.now())
               createdBy: a.silence.createdBy,
               comment: a.silence.comment,
             }),
-            signal: AbortSignal.timeout(5000),
+            timeoutMs: 5000,
           });
     if (!res.ok) throw new Error(`Alertmanager refused to ${a.action} silence ${a.silence.id}: HTTP ${res.status}`);
   }

@@ -1,5 +1,6 @@
 // Silences and acknowledgements, only through Alertmanager's API. Operators and admins only;
 // CSRF-checked; every change goes to the audit log.
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { z } from "zod";
 import { ACK_PREFIX } from "@/features/alerts/acks.ts";
 import { audit } from "@/lib/audit.ts";
@@ -32,7 +33,8 @@ const createSchema = z
   })
   .strict();
 
-const am = () => portalSources(config()).alertmanager_url;
+/** Any peer takes a silence: the cluster gossips it to the others. */
+const am = () => portalSources(config()).alertmanager_urls;
 
 export async function POST(req: Request) {
   const change = await changeRequest(req, "operator", createSchema);
@@ -79,11 +81,11 @@ export async function DELETE(req: Request) {
  * anything else is Alertmanager failing (502).
  */
 export async function createSilence(silence: unknown): Promise<{ id: string } | Response> {
-  const res = await fetch(new URL("/api/v2/silences", am()), {
+  const res = await fetchFromReplicas(am(), "/api/v2/silences", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(silence),
-    signal: AbortSignal.timeout(5000),
+    timeoutMs: 5000,
   }).catch((e: Error) => e);
   if (!(res instanceof Error) && res.status === 400) {
     const { t } = await dict();
@@ -107,9 +109,9 @@ export async function createSilence(silence: unknown): Promise<{ id: string } | 
 /** Ends a silence now; undefined when Alertmanager did, else the answer to send. */
 export async function expireSilence(id: string): Promise<Response | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(id)) return Response.json({ error: "id: not a silence id" }, { status: 400 });
-  const res = await fetch(new URL(`/api/v2/silence/${id}`, am()), {
+  const res = await fetchFromReplicas(am(), `/api/v2/silence/${id}`, {
     method: "DELETE",
-    signal: AbortSignal.timeout(5000),
+    timeoutMs: 5000,
   }).catch((e: Error) => e);
   if (res instanceof Error || !res.ok)
     return Response.json(

@@ -1,6 +1,7 @@
 // What the Rules page says of an expression before it is saved: Prometheus' parser's refusal
 // with its position (a 400), each selector that matches no series now (a warning), and whether
 // the condition holds right now (the alert would be pending or firing as soon as it is saved).
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { portalSources } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
 import { instant } from "./prometheus.ts";
@@ -52,13 +53,13 @@ export function exprProblem(error: string): ExprProblem {
 export async function parseExpr(
   expr: string,
 ): Promise<{ ok: true; ast: unknown } | { ok: false; status: number; problem: ExprProblem }> {
-  const { prometheus_url, timeout_seconds } = portalSources(config());
+  const { prometheus_urls, timeout_seconds } = portalSources(config());
   try {
-    const res = await fetch(new URL("/api/v1/parse_query", prometheus_url), {
+    const res = await fetchFromReplicas(prometheus_urls, "/api/v1/parse_query", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ query: expr }),
-      signal: AbortSignal.timeout(timeout_seconds * 1000),
+      body: new URLSearchParams({ query: expr }).toString(),
+      timeoutMs: timeout_seconds * 1000,
     });
     const j = (await res.json()) as { data?: unknown; error?: string };
     if (res.ok) return { ok: true, ast: j.data };

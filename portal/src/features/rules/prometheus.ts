@@ -2,6 +2,7 @@
 // query (a PromQL error names its position): instant and range queries, and its loaded rules.
 // Only the configured Prometheus is asked; nothing here takes a URL from a request.
 import { portalSources } from "@opsdeck/core";
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { config } from "@/lib/config.ts";
 
 import type { Answer, Series } from "./series.ts";
@@ -9,13 +10,13 @@ import type { Answer, Series } from "./series.ts";
 export type { Answer, Series };
 
 async function ask<T>(path: string, params: Record<string, string>, timeoutSeconds?: number): Promise<Answer<T>> {
-  const { prometheus_url, timeout_seconds } = portalSources(config());
+  const { prometheus_urls, timeout_seconds } = portalSources(config());
   try {
-    const res = await fetch(new URL(path, prometheus_url), {
+    const res = await fetchFromReplicas(prometheus_urls, path, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(params),
-      signal: AbortSignal.timeout((timeoutSeconds ?? timeout_seconds) * 1000),
+      body: new URLSearchParams(params).toString(),
+      timeoutMs: (timeoutSeconds ?? timeout_seconds) * 1000,
       cache: "no-store",
     });
     const answer = (await res.json().catch(() => ({}))) as { data?: T; error?: string; errorType?: string };
@@ -28,8 +29,7 @@ async function ask<T>(path: string, params: Record<string, string>, timeoutSecon
       };
     return { ok: true, data: answer.data };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { ok: false, status: 502, error: `Prometheus: ${e.cause?.code ?? e.name}` };
+    return { ok: false, status: 502, error: `Prometheus: ${(err as Error).message}` };
   }
 }
 
@@ -82,17 +82,16 @@ export interface LoadedRule {
 
 /** The alerting rules Prometheus has loaded, per group and file. */
 export async function loadedRules(): Promise<Answer<{ name: string; file: string; rules: LoadedRule[] }[]>> {
-  const { prometheus_url, timeout_seconds } = portalSources(config());
+  const { prometheus_urls, timeout_seconds } = portalSources(config());
   try {
-    const res = await fetch(new URL("/api/v1/rules?type=alert", prometheus_url), {
-      signal: AbortSignal.timeout(timeout_seconds * 1000),
+    const res = await fetchFromReplicas(prometheus_urls, "/api/v1/rules?type=alert", {
+      timeoutMs: timeout_seconds * 1000,
       cache: "no-store",
     });
     if (!res.ok) return { ok: false, status: res.status, error: `Prometheus: HTTP ${res.status}` };
     const j = (await res.json()) as { data: { groups: { name: string; file: string; rules: LoadedRule[] }[] } };
     return { ok: true, data: j.data.groups };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { ok: false, status: 502, error: `Prometheus: ${e.cause?.code ?? e.name}` };
+    return { ok: false, status: 502, error: `Prometheus: ${(err as Error).message}` };
   }
 }

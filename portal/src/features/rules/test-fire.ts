@@ -3,6 +3,7 @@
 // Alertmanager's routes, inhibitions and silences, then rendered by the notifier for every
 // channel of each receiver it reaches, as it would send it. With `send`, the notifier also
 // sends it once to that channel.
+import { fetchFromReplicas } from "@opsdeck/core/replicas";
 import { portalSources } from "@opsdeck/core";
 import { amAlerts, amSilences } from "@/lib/sources.ts";
 import { config } from "@/lib/config.ts";
@@ -37,10 +38,8 @@ export interface TestFire {
 }
 
 async function alertmanagerConfig() {
-  const { alertmanager_url, timeout_seconds } = portalSources(config());
-  const res = await fetch(new URL("/api/v2/status", alertmanager_url), {
-    signal: AbortSignal.timeout(timeout_seconds * 1000),
-  });
+  const { alertmanager_urls, timeout_seconds } = portalSources(config());
+  const res = await fetchFromReplicas(alertmanager_urls, "/api/v2/status", { timeoutMs: timeout_seconds * 1000 });
   if (!res.ok) throw new Error(`Alertmanager: HTTP ${res.status}`);
   const status = (await res.json()) as { config: { original: string } };
   return parseAlertmanagerConfig(status.config.original);
