@@ -104,3 +104,17 @@ function clusterArgs(cluster: AlertmanagerPeer | undefined): string[] {
     "--cluster.settle-timeout=10s",
   ];
 }
+
+/** Silences an alert by name on an Alertmanager for an hour (tests), as the portal's ack does. */
+export function silenceAlert(amUrl: string, alertname: string, by: { createdBy: string; comment: string }) {
+  return fetch(`${amUrl}/api/v2/silences`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      matchers: [{ name: "alertname", value: alertname, isRegex: false, isEqual: true }],
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      ...by,
+    }),
+  });
+}

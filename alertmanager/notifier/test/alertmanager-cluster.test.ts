@@ -14,6 +14,7 @@ import {
   freePort,
   renderAlertmanagerConfig,
   REPO,
+  silenceAlert,
   startAlertmanager,
   startTestPrometheus,
   stopAll,
@@ -183,16 +184,9 @@ describe("Alertmanager's cluster of three, every Prometheus alert sent to each",
   });
 
   it("has a silence made on one peer on the others", async () => {
-    const res = await fetch(`${peers[0].url}/api/v2/silences`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        matchers: [{ name: "alertname", value: "ClusterSilenced", isRegex: false, isEqual: true }],
-        startsAt: new Date().toISOString(),
-        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-        createdBy: "ops",
-        comment: "made on the first peer",
-      }),
+    const res = await silenceAlert(peers[0].url, "ClusterSilenced", {
+      createdBy: "ops",
+      comment: "made on the first peer",
     });
     expect(res.status).toBe(200);
     const { silenceID } = (await res.json()) as { silenceID: string };

@@ -9,6 +9,7 @@ import {
   freePort,
   renderAlertmanagerConfig,
   REPO,
+  silenceAlert,
   startAlertmanager,
   startTestPrometheus,
   stopAll,
@@ -168,17 +169,7 @@ describe("Prometheus → Alertmanager → notifier → channels", () => {
       (m) => !!m,
       30_000,
     );
-    const silence = await fetch(`${am.url}/api/v2/silences`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        matchers: [{ name: "alertname", value: "E2EAcked", isRegex: false, isEqual: true }],
-        startsAt: new Date().toISOString(),
-        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-        createdBy: "e2e",
-        comment: "ack: looking at it",
-      }),
-    });
+    const silence = await silenceAlert(am.url, "E2EAcked", { createdBy: "e2e", comment: "ack: looking at it" });
     expect(silence.status).toBe(200);
     const esc = await eventually(
       async () => dingFor("boss-token", "E2EDiskFull")[0],
