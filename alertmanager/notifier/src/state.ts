@@ -20,6 +20,9 @@ export interface ChannelState {
 // The pseudo-channel of a notification no channel serves (shared with the portal, which names it).
 export { NO_CHANNEL };
 
+/** The longest notifier.peer_copies_seconds allows. */
+const COPY_WINDOW_MAX_MS = 3_600_000;
+
 export function createNotifierState(opts: { historyMs: number }) {
   const notifications = new Map<string, Notification>();
   const deliveries = new Map<string, Map<string, Delivery>>();
@@ -169,7 +172,8 @@ export function createNotifierState(opts: { historyMs: number }) {
       deliveries.delete(id);
     }
     for (const [key, group] of groups) if (group.at < now - opts.historyMs) groups.delete(key);
-    for (const [key, copy] of copies) if (!notifications.has(copy.id)) copies.delete(key);
+    // A copy comes within peer_copies_seconds (at most an hour): older keys are no use.
+    for (const [key, copy] of copies) if (copy.at < now - COPY_WINDOW_MAX_MS) copies.delete(key);
   }
 
   return {
@@ -234,7 +238,7 @@ export function createNotifierState(opts: { historyMs: number }) {
     }) {
       for (const notification of snapshot.notifications) {
         notifications.set(notification.id, notification);
-        if (notification.kind === "alert")
+        if (notification.kind === "alert" && notification.received_at > Date.now() - COPY_WINDOW_MAX_MS)
           copies.set(copyKey(notification.payload), { id: notification.id, at: notification.received_at });
       }
       for (const [id, byChannel] of snapshot.deliveries) {
