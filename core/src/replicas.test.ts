@@ -24,7 +24,10 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const s of servers) (s.closeAllConnections(), s.close());
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
 });
 
 const ask = async (list = bases) => {
