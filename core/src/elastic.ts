@@ -11,7 +11,8 @@ export const esClient = (c: Parameters<typeof elasticsearchUrl>[0]) => {
   const { api_key, username, password } = c.elasticsearch;
   const auth = api_key ? { apiKey: api_key } : username && password ? { username, password } : undefined;
   return new Client({
-    node: elasticsearchUrl(c),
+    // One node, or a cluster's: the client's pool marks a node dead when it fails and resurrects it later.
+    nodes: [elasticsearchUrl(c), ...c.elasticsearch.nodes],
     requestTimeout: c.elasticsearch.timeout_seconds * 1000,
     maxRetries: 1,
     ...(auth ? { auth } : {}),

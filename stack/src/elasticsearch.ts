@@ -35,6 +35,25 @@ function javaHome(): string {
   throw new Error("no java on PATH for Elasticsearch: install openjdk-17-jre-headless (scripts/setup.sh does)");
 }
 
+/**
+ * A node of a cluster on loopback: its name and transport port, and every node's (the seeds and
+ * the first master election's voters; each node is master-eligible and holds data).
+ */
+export interface ElasticsearchNode {
+  name: string;
+  transportPort: number;
+  nodes: { name: string; transportPort: number }[];
+}
+
+function clusterSettings(node: ElasticsearchNode | undefined): Record<string, string> {
+  if (!node) return { "node.name": "opsdeck", "discovery.type": "single-node" };
+  return {
+    "node.name": node.name,
+    "discovery.seed_hosts": node.nodes.map((n) => `127.0.0.1:${n.transportPort}`).join(","),
+    "cluster.initial_master_nodes": node.nodes.map((n) => n.name).join(","),
+  };
+}
+
 export async function startElasticsearch(opts: {
   dir: string;
   port: number;
@@ -59,6 +78,8 @@ export async function startElasticsearch(opts: {
   };
   /** A directory snapshots may be written to (path.repo). */
   snapshotDir?: string;
+  /** One node of a cluster on loopback; unset: a single node. */
+  cluster?: ElasticsearchNode;
 }): Promise<{ proc: Proc; url: string }> {
   const bin = join(ES_HOME, "bin", "elasticsearch");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh`);
@@ -71,13 +92,12 @@ export async function startElasticsearch(opts: {
   const url = `http://127.0.0.1:${opts.port}`;
   const settings = {
     "cluster.name": "opsdeck",
-    "node.name": "opsdeck",
-    "discovery.type": "single-node",
+    ...clusterSettings(opts.cluster),
     "xpack.security.enabled": opts.security ? "true" : "false",
     ...(opts.snapshotDir ? { "path.repo": opts.snapshotDir } : {}),
     "network.host": "127.0.0.1",
     "http.port": String(opts.port),
-    "transport.port": String(await freePort()),
+    "transport.port": String(opts.cluster?.transportPort ?? (await freePort())),
     "path.data": join(opts.dir, "data"),
     "path.logs": join(opts.dir, "logs"),
     ...DISK_WATERMARKS,

@@ -38,6 +38,8 @@ export async function startFilebeat(opts: {
   httpPort: number;
   config?: string;
   logFile?: string;
+  /** More -E settings, e.g. every node of a cluster as output.elasticsearch.hosts. */
+  settings?: Record<string, string>;
 }): Promise<{ proc: Proc; statsUrl: string }> {
   const bin = join(FILEBEAT_HOME, "filebeat");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh`);
@@ -46,7 +48,16 @@ export async function startFilebeat(opts: {
   const proc = spawnProc(
     "filebeat",
     bin,
-    ["-e", "-c", opts.config ?? FILEBEAT_CONFIG, "--path.home", FILEBEAT_HOME, "--path.data", opts.dataDir],
+    [
+      "-e",
+      "-c",
+      opts.config ?? FILEBEAT_CONFIG,
+      "--path.home",
+      FILEBEAT_HOME,
+      "--path.data",
+      opts.dataDir,
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-E", `${k}=${v}`]),
+    ],
     {
       env: {
         PATH: process.env.PATH,

@@ -8,6 +8,11 @@ export const elasticsearchSchema = z
   .object({
     /** Unset: the native stack's own Elasticsearch on 127.0.0.1 (stack.elasticsearch.port). */
     url: unsetIfEmpty(z.url()),
+    /**
+     * A cluster's other nodes (docs/scaling.md): OpsDeck's client spreads its requests over url
+     * and these, and passes over a node that stops answering until it answers again.
+     */
+    nodes: z.array(z.url()).default([]),
     /** Index names start with this: <prefix>-logs-YYYY.MM.DD, <prefix>-events-YYYY.MM.DD, <prefix>-import-<id>. */
     index_prefix: z
       .string()
