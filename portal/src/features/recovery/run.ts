@@ -25,7 +25,7 @@ function centralHost(): string | undefined {
 }
 
 /** Where an action on `host` goes and what signs it, or why it cannot run there. */
-export function actionTarget(host: string): ActionTarget | { reason: string } {
+export function actionTarget(host: string, hosts = watchedHosts()): ActionTarget | { reason: string } {
   const c = config();
   const centralKey = c.exporters.pm2.actions.key;
   if (!centralKey) return { reason: "recovery actions are off (exporters.pm2.actions.key is unset)" };
@@ -33,7 +33,7 @@ export function actionTarget(host: string): ActionTarget | { reason: string } {
     const url = portalSources(c).pm2_url;
     return url ? { url, key: centralKey } : { reason: "this host's PM2 exporter is off" };
   }
-  const agent = watchedHosts().find((h) => h.name === host);
+  const agent = hosts.find((h) => h.name === host);
   if (!agent) return { reason: `"${host}" is not a host OpsDeck watches` };
   if (!agent.enabled) return { reason: `"${host}" is disabled in the hosts list` };
   if (agent.pm2_exporter === false) return { reason: `"${host}" runs no PM2 exporter` };
@@ -47,8 +47,10 @@ export function actionTarget(host: string): ActionTarget | { reason: string } {
 
 /** The hosts actions can run on (their names in alerts). */
 export function actionHosts(): Set<string> {
-  const names = [centralHost(), ...watchedHosts().map((h) => h.name)];
-  return new Set(names.filter((name): name is string => !!name && "key" in actionTarget(name)));
+  // The lists read once for every host (the Alerts page and every automatic check ask).
+  const hosts = watchedHosts();
+  const names = [centralHost(), ...hosts.map((h) => h.name)];
+  return new Set(names.filter((name): name is string => !!name && "key" in actionTarget(name, hosts)));
 }
 
 export interface HostAnswer {
