@@ -19,7 +19,8 @@ export interface DatabaseServer {
   password: string;
 }
 
-const listening = (port: number) =>
+/** Whether something accepts connections on a loopback port. */
+export const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port }, () => {
       socket.end();

@@ -13,3 +13,4 @@ export * from "./agent.ts";
 export * from "./hosts.ts";
 export * from "./blackbox.ts";
 export * from "./databases.ts";
+export * from "./queue-redis.ts";

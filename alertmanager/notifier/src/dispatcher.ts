@@ -54,7 +54,10 @@ export function createDispatcher(state: NotifierState, hooks: DispatcherHooks): 
     // now, at send time, and waited for no longer than its budget.
     if (!wantsDigest(channel, due.length, gated.budget)) await hooks.prepare?.([due[0]]);
     const content = compose(context, due, gated.budget);
+    const reservation = await hooks.reserve?.(name, channel.ratePerMinute);
+    if (reservation && "waitMs" in reservation) return reservation.waitMs;
     const outcome = await channel.send(content);
+    await reservation?.done();
     await settle(context, content, outcome);
     return 0;
   }

@@ -79,6 +79,11 @@ export function notifierMetrics(
       help: "Alertmanager notifications that copied one already received (another peer's, or a retried webhook): acknowledged, not sent again.",
       registers,
     }),
+    claimed: new Counter({
+      name: "opsdeck_notifier_queue_claimed_total",
+      help: "Notifications this notifier took over from another on the shared Redis queue (that one stopped touching them).",
+      registers,
+    }),
     heartbeats: new Counter({
       name: "opsdeck_notifier_heartbeats_total",
       help: "Watchdog heartbeats received.",

@@ -4,7 +4,7 @@ import type { Express, RequestHandler } from "express";
 import { z } from "zod";
 import { HttpError, parse, requireToken, route, type NotifierConfig, type SseHub } from "@opsdeck/core";
 import { newId } from "./ids.ts";
-import { amPayloadSchema, type Notification, type NotifierRecord } from "./model.ts";
+import { amPayloadSchema, type AmPayload, type Notification, type NotifierRecord } from "./model.ts";
 import { NO_CHANNEL, type NotifierState } from "./state.ts";
 import { testNotification } from "./system.ts";
 import { followUpNotification, followUpSchema, threadOf } from "./follow-ups.ts";
@@ -27,8 +27,11 @@ export interface NotifierRoutes {
   state: NotifierState;
   hub: SseHub;
   record(records: NotifierRecord[]): Promise<void>;
-  /** An Alertmanager peer's copy of a notification already received was dropped. */
-  peerCopy(): void;
+  /**
+   * The id of the notification this payload copies (an Alertmanager peer's copy, received within
+   * peer_copies_seconds; counted), or undefined: it is news.
+   */
+  copyOf(payload: AmPayload, now: number): Promise<string | undefined>;
   /** A heartbeat arrived: the dead-man's switch checks at once. */
   heartbeat(now: number): void;
   channelView(name: string): ChannelView;
@@ -63,11 +66,8 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
         return void res.json({ heartbeat: true });
       }
       // Another Alertmanager peer's copy of a notification already on disk: acknowledged, not sent twice.
-      const original = state.copyOf(payload, now, config.peer_copies_seconds * 1000);
-      if (original) {
-        routes.peerCopy();
-        return void res.json({ id: original, duplicate: true });
-      }
+      const original = await routes.copyOf(payload, now);
+      if (original) return void res.json({ id: original, duplicate: true });
       const receiver = config.receivers[payload.receiver] ?? config.receivers.default;
       const notification: Notification = {
         id: newId(now),

@@ -1,6 +1,7 @@
 // The notifier: Alertmanager's webhook in (on disk before the 2xx), delivery in the background,
 // history / channels / SSE / metrics out, config reload without losing the queue. Wiring only:
 // the API is in routes.ts, the metrics in metrics.ts, delivery in dispatcher.ts.
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { createService, createSseHub, type Logger, type NotifierConfig, type RunningService } from "@opsdeck/core";
 import { createChangeLookup } from "./changes.ts";
@@ -10,6 +11,7 @@ import { notifierMetrics } from "./metrics.ts";
 import type { NotifierRecord } from "./model.ts";
 import { notificationView, renderFitted, type RenderOptions } from "./render.ts";
 import { mountNotifierRoutes } from "./routes.ts";
+import { openRedisQueue, type RedisQueue } from "./queue/redis-queue.ts";
 import { createNotifierState } from "./state.ts";
 import { channelFailingNotification } from "./system.ts";
 import { channelView, notificationSummary } from "./views.ts";
@@ -21,21 +23,63 @@ export interface Notifier extends RunningService {
 
 export async function startNotifier(initial: NotifierConfig, log: Logger, baseDir = process.cwd()): Promise<Notifier> {
   let config = initial;
-  const state = createNotifierState({ historyMs: config.history_days * 86_400_000 });
-  const service = createService({ name: "notifier", log, maxBodyBytes: config.max_body_bytes });
-  const { journal, write } = await service.openJournal<NotifierRecord, ReturnType<typeof state.dump>>({
-    dir: resolve(baseDir, config.data_dir),
-    name: "notifier",
-    apply: state.apply,
-    load: state.load,
-    dump: () => {
-      state.prune(Date.now());
-      return state.dump();
-    },
-    compactBytes: 16 * 1024 * 1024,
+  // On a shared queue this instance delivers only the notifications whose entries it holds.
+  let queue: RedisQueue | undefined;
+  const state = createNotifierState({
+    historyMs: config.history_days * 86_400_000,
+    owns: (id) => !queue || queue.owns(id),
   });
+  const service = createService({
+    name: "notifier",
+    log,
+    maxBodyBytes: config.max_body_bytes,
+    health: () =>
+      queue
+        ? {
+            queue: "redis",
+            instance: config.instance ?? hostname(),
+            delivering: queue.ownedCount(),
+            leader: queue.isLeader(),
+          }
+        : { queue: "local" },
+  });
+  let write: (records: NotifierRecord[]) => Promise<void>;
+  let replayed: number;
+  if (config.queue === "local") {
+    const opened = await service.openJournal<NotifierRecord, ReturnType<typeof state.dump>>({
+      dir: resolve(baseDir, config.data_dir),
+      name: "notifier",
+      apply: state.apply,
+      load: state.load,
+      dump: () => {
+        state.prune(Date.now());
+        return state.dump();
+      },
+      compactBytes: 16 * 1024 * 1024,
+    });
+    write = opened.write;
+    replayed = opened.journal.stats.replayed;
+  } else {
+    queue = await openRedisQueue({
+      url: config.queue,
+      instance: config.instance ?? hostname(),
+      claimIdleMs: config.claim_idle_seconds * 1000,
+      log,
+      apply: state.apply,
+      applied: (records) => announce(records, false),
+      finished: state.finished,
+      copyWindowMs: () => config.peer_copies_seconds * 1000,
+      took(ids, how) {
+        if (how === "claimed") metrics.claimed.inc(ids.length);
+        for (const id of ids)
+          for (const channel of state.notifications.get(id)?.channels ?? []) dispatcher.wake(channel);
+      },
+    });
+    write = queue.write;
+    replayed = queue.replayed;
+  }
   log.info("notifier state loaded", {
-    "opsdeck.replayed": journal.stats.replayed,
+    "opsdeck.replayed": replayed,
     "opsdeck.notifications": state.notifications.size,
     "opsdeck.channels": Object.keys(config.channels).length,
   });
@@ -72,9 +116,21 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   async function record(records: NotifierRecord[]) {
     for (const r of records) state.apply(r);
     await write(records);
+    announce(records, true);
+    if (queue) {
+      const settled = records.flatMap((r) => (r.t === "sent" || r.t === "fail" || r.t === "dead" ? r.ids : []));
+      if (settled.length) await queue.settle(settled);
+    }
+  }
+
+  /** Tells the pumps and the stream of records folded; those this instance received, the logs and counters too. */
+  function announce(records: NotifierRecord[], own: boolean) {
     const live = hub.clients > 0; // nobody listening: build no summaries for the stream
     for (const r of records) {
-      if (r.t === "in") {
+      if (r.t === "in" && !own) {
+        if (live) hub.publish("notification", notificationSummary(r.n, state.deliveries.get(r.n.id)));
+        for (const channel of r.n.channels) dispatcher.wake(channel);
+      } else if (r.t === "in") {
         const summary = notificationSummary(r.n, state.deliveries.get(r.n.id));
         metrics.received.inc({ receiver: r.n.receiver, kind: r.n.kind });
         alertEvents.info(`${summary.status} ${summary.alertname} → ${r.n.receiver}`, {
@@ -112,6 +168,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
 
   const dispatcher = createDispatcher(state, {
     record,
+    reserve: queue && queue.reserve,
     prepare: changes.prepare,
     async channelFailing(channel, outcome) {
       log.error("channel failing on its configuration", {
@@ -164,12 +221,17 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   const hooks = { config: () => config, record, defaultChannels, log };
   const heartbeat = createHeartbeatWatch(state, hooks);
   const escalate = createEscalationWatch(state, hooks);
+  // On a shared queue one instance (the leader) runs the clocks: each would otherwise say it.
+  const leads = () => !queue || queue.isLeader();
   const timers = [
     setInterval(
-      () => void heartbeat.check().catch((err) => log.error("heartbeat check failed", { error: err })),
+      () => leads() && void heartbeat.check().catch((err) => log.error("heartbeat check failed", { error: err })),
       10_000,
     ),
-    setInterval(() => void escalate().catch((err) => log.error("escalation check failed", { error: err })), 5_000),
+    setInterval(
+      () => leads() && void escalate().catch((err) => log.error("escalation check failed", { error: err })),
+      5_000,
+    ),
     setInterval(() => state.prune(Date.now()), 3_600_000),
   ];
 
@@ -178,10 +240,16 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     state,
     hub,
     record,
-    peerCopy: () => metrics.peerCopies.inc(),
+    async copyOf(payload, now) {
+      const original = queue
+        ? await queue.copyOf(payload)
+        : state.copyOf(payload, now, config.peer_copies_seconds * 1000);
+      if (original) metrics.peerCopies.inc();
+      return original;
+    },
     heartbeat(now) {
       metrics.heartbeats.inc();
-      void heartbeat.check(now);
+      if (leads()) void heartbeat.check(now);
     },
     channelView: viewOfChannel,
     preview: (n) =>
@@ -199,6 +267,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     timers.forEach(clearInterval);
     hub.close();
     await dispatcher.stop();
+    await queue?.close();
   });
   const running = await service.listen(config.host, config.port);
   return {

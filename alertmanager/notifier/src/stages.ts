@@ -25,6 +25,11 @@ export interface DispatcherHooks {
   channelFailing(channel: string, outcome: Failure): Promise<void>;
   sent(channel: string, content: Content, now: number): void;
   failed(channel: string, outcome: Failure, notifications: Notification[]): void;
+  /**
+   * On a shared queue: one send counted against the channel's limit across every instance —
+   * how long to wait, or go (and `done` once the provider answered).
+   */
+  reserve?(channel: string, perMinute: number): Promise<{ waitMs: number } | { done(): Promise<void> }>;
   /** Fetches what a single message shows beside its alerts (what changed before it), within its budget. */
   prepare?(notifications: Notification[]): Promise<void>;
 }
@@ -70,7 +75,7 @@ export function gate(context: StageContext, now: number): { budget: number } | {
   // arrives meanwhile joins the next digest instead of spending the budget in small pieces.
   const lastSend = channelState.sends.at(-1);
   const spacing = WINDOW_MS / channel.ratePerMinute;
-  const depth = state.queueDepth(name);
+  const depth = state.queueDepth(name, true);
   if (depth > 1 && wantsDigest(channel, depth, budget) && lastSend !== undefined && now - lastSend < spacing)
     return { waitMs: lastSend + spacing - now };
   return { budget };

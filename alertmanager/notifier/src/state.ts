@@ -23,7 +23,12 @@ export { NO_CHANNEL };
 /** The longest notifier.peer_copies_seconds allows. */
 const COPY_WINDOW_MAX_MS = 3_600_000;
 
-export function createNotifierState(opts: { historyMs: number }) {
+export function createNotifierState(opts: {
+  historyMs: number;
+  /** Whether this instance delivers a notification (on a shared queue, another may); default: all. */
+  owns?: (id: string) => boolean;
+}) {
+  const owns = opts.owns ?? (() => true);
   const notifications = new Map<string, Notification>();
   const deliveries = new Map<string, Map<string, Delivery>>();
   const pending = new Map<string, Set<string>>();
@@ -200,7 +205,8 @@ export function createNotifierState(opts: { historyMs: number }) {
       const out: Notification[] = [];
       for (const id of pending.get(name) ?? []) {
         const delivery = deliveries.get(id)?.get(name);
-        if (delivery && delivery.state === "pending" && delivery.next_at <= now) out.push(notifications.get(id)!);
+        if (delivery && delivery.state === "pending" && delivery.next_at <= now && owns(id))
+          out.push(notifications.get(id)!);
       }
       return out.sort((a, b) => a.received_at - b.received_at);
     },
@@ -208,13 +214,25 @@ export function createNotifierState(opts: { historyMs: number }) {
     nextDue(name: string): number | undefined {
       let min: number | undefined;
       for (const id of pending.get(name) ?? []) {
+        if (!owns(id)) continue;
         const delivery = deliveries.get(id)?.get(name);
         if (delivery && delivery.state === "pending" && (min === undefined || delivery.next_at < min))
           min = delivery.next_at;
       }
       return min;
     },
-    queueDepth: (name: string) => pending.get(name)?.size ?? 0,
+    /** Notifications waiting on a channel: all of them, or only those this instance delivers. */
+    queueDepth(name: string, own = false): number {
+      if (!own) return pending.get(name)?.size ?? 0;
+      let count = 0;
+      for (const id of pending.get(name) ?? []) if (owns(id)) count++;
+      return count;
+    },
+    /** Whether a notification has nothing left to deliver (undefined: not known here yet). */
+    finished(id: string): boolean | undefined {
+      const byChannel = deliveries.get(id);
+      return byChannel && ![...byChannel.values()].some((delivery) => delivery.state === "pending");
+    },
     deadCount(name: string): number {
       let count = 0;
       for (const byChannel of deliveries.values()) if (byChannel.get(name)?.state === "dead") count++;

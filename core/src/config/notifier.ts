@@ -155,6 +155,22 @@ export const notifierSchema = z
      * count × --cluster.peer-timeout (15 s) plus a webhook's time.
      */
     peer_copies_seconds: num().pipe(z.number().min(0).max(3600)).default(120),
+    /**
+     * Where received notifications wait for delivery. "local": the journal under data_dir (one
+     * notifier). redis://[:password@]host:port or redis-sentinel://[:password@]h1:p1,h2:p2/master:
+     * a Redis stream that several notifiers deliver from together (docs/scaling.md).
+     */
+    queue: z
+      .string()
+      .regex(
+        /^(local|redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/,
+        'is "local", redis://[:password@]host:port or redis-sentinel://[:password@]host:port,…/master',
+      )
+      .default("local"),
+    /** On a Redis queue: this notifier's name in the consumer group, the same across its restarts. */
+    instance: z.string().regex(NAME, "letters, digits and . _ - only").optional(),
+    /** On a Redis queue: another notifier's deliveries untouched this long are taken over. */
+    claim_idle_seconds: num().pipe(z.number().min(1).max(3600)).default(30),
     /** Delivered notifications are kept in the history this long. */
     history_days: num().pipe(z.number().positive()).default(14),
     channels: z.record(z.string().regex(NAME, "letters, digits and . _ - only"), channelSchema).default({}),

@@ -1,0 +1,311 @@
+// The notifier on a Redis queue (notifier.queue: redis://…): several notifiers share one journal
+// and deliver together.
+//   <prefix>:journal  a stream of every record (in, sent, fail, …), as the local journal holds
+//                     them; every instance folds all of it, so the history and each channel's
+//                     state (what was sent, when, what failed) read the same on each.
+//   <prefix>:queue    one entry per notification to deliver (new or retried), read by the
+//                     consumer group "notifiers": an entry is one instance's to deliver until it
+//                     is acknowledged (every channel delivered or dead).
+// An instance killed mid-delivery leaves its entries pending; untouched for claim_idle_seconds,
+// the others take them over (XAUTOCLAIM), and the journal tells them which channels already have
+// them: only a send whose "sent" record was not yet written goes twice. A live instance touches
+// its entries so a long retry is not taken from it, and a restarted one reads its own first.
+// Redis runs with appendfsync always: a write's reply means it is on disk, as the local journal's.
+import { createHash, randomUUID } from "node:crypto";
+import type { Logger } from "@opsdeck/core";
+import type { AmPayload, NotifierRecord } from "../model.ts";
+import { copyKey } from "../peer-copies.ts";
+import { connectRedis, describeQueue } from "./connect.ts";
+import { KEEP_IF_OWNER, RESERVE_SEND, SENT_AT } from "./scripts.ts";
+
+export const GROUP = "notifiers";
+const PREFIX = "opsdeck:notifier";
+export const KEYS = {
+  journal: `${PREFIX}:journal`,
+  queue: `${PREFIX}:queue`,
+  leader: `${PREFIX}:leader`,
+  copy: (key: string) => `${PREFIX}:copy:${createHash("sha256").update(key).digest("hex")}`,
+  sends: (channel: string) => `${PREFIX}:sends:${channel}`,
+};
+const BATCH = 1000;
+const BLOCK_MS = 1000;
+
+export interface RedisQueueOptions {
+  url: string;
+  /** This notifier's consumer name: the same across its restarts, so it finds its own entries. */
+  instance: string;
+  claimIdleMs: number;
+  log: Logger;
+  /** Folds one record into this notifier's state (replay and other instances' records). */
+  apply(record: NotifierRecord): void;
+  /** Other instances' records, once folded (to wake the pumps and tell the live stream). */
+  applied(records: NotifierRecord[]): void;
+  /** Whether a notification has nothing left to deliver; undefined while it is not folded yet. */
+  finished(id: string): boolean | undefined;
+  /** Entries this instance delivers now: from the group, its own after a restart, or taken over. */
+  took(ids: string[], how: "new" | "own" | "claimed"): void;
+  /** notifier.peer_copies_seconds, in ms (it may change on reload). */
+  copyWindowMs(): number;
+}
+
+export type RedisQueue = Awaited<ReturnType<typeof openRedisQueue>>;
+
+export async function openRedisQueue(opts: RedisQueueOptions) {
+  const { log } = opts;
+  // This process's records come back through the journal's tail; it folded them already.
+  const writer = randomUUID();
+  const main = connectRedis(opts.url);
+  // Blocking reads hold their connection: each loop has its own.
+  const consumer = main.duplicate();
+  const tailer = main.duplicate();
+  for (const connection of [main, consumer, tailer])
+    connection.on("error", (err: Error) => log.warn("redis connection error", { "error.message": err.message }));
+  await Promise.all([main.connect(), consumer.connect(), tailer.connect()]);
+  try {
+    await main.xGroupCreate(KEYS.queue, GROUP, "0", { MKSTREAM: true });
+  } catch (err) {
+    if (!String(err).includes("BUSYGROUP")) throw err;
+  }
+
+  let closed = false;
+  let lastId = "0-0";
+  let replayed = 0;
+  for (;;) {
+    const entries =
+      (await main.xRange(KEYS.journal, lastId === "0-0" ? "-" : `(${lastId}`, "+", { COUNT: BATCH })) ?? [];
+    for (const entry of entries) {
+      opts.apply(JSON.parse(entry.message.r) as NotifierRecord);
+      lastId = entry.id;
+      replayed++;
+    }
+    if (entries.length < BATCH) break;
+  }
+
+  /** Notification id → its queue entries this instance holds (a retried one has more than one). */
+  const owned = new Map<string, Set<string>>();
+  let leaderUntil = 0;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function own(entries: { id: string; message: Record<string, string> | null }[], how: "new" | "own" | "claimed") {
+    const ids: string[] = [];
+    for (const entry of entries) {
+      const id = entry.message?.id;
+      if (!id) continue; // trimmed away: nothing to deliver
+      let entryIds = owned.get(id);
+      if (!entryIds) owned.set(id, (entryIds = new Set()));
+      entryIds.add(entry.id);
+      ids.push(id);
+    }
+    if (ids.length) opts.took(ids, how);
+    return settle(ids);
+  }
+
+  /** Acknowledges the entries of owned notifications that have nothing left to deliver. */
+  async function settle(ids: Iterable<string>) {
+    const done: string[] = [];
+    for (const id of ids) {
+      const entryIds = owned.get(id);
+      if (!entryIds || !opts.finished(id)) continue;
+      done.push(...entryIds);
+      owned.delete(id);
+    }
+    if (done.length) await main.xAck(KEYS.queue, GROUP, done);
+  }
+
+  async function tail() {
+    while (!closed) {
+      try {
+        const streams = await tailer.xRead({ key: KEYS.journal, id: lastId }, { BLOCK: BLOCK_MS, COUNT: BATCH });
+        const records: NotifierRecord[] = [];
+        for (const stream of (streams ?? []) as { messages: { id: string; message: Record<string, string> }[] }[])
+          for (const entry of stream.messages) {
+            lastId = entry.id;
+            if (entry.message.by === writer) continue;
+            const record = JSON.parse(entry.message.r) as NotifierRecord;
+            opts.apply(record);
+            records.push(record);
+          }
+        if (!records.length) continue;
+        opts.applied(records);
+        // Notifications taken before their "in" record was folded may be finished already.
+        await settle(owned.keys());
+      } catch (err) {
+        if (closed) break;
+        log.warn("reading the journal stream failed; retrying", { "error.message": String(err) });
+        await sleep(1000);
+      }
+    }
+  }
+
+  async function readGroup(from: "0" | ">") {
+    let id: string = from;
+    for (;;) {
+      const streams = await consumer.xReadGroup(
+        GROUP,
+        opts.instance,
+        { key: KEYS.queue, id },
+        from === ">" ? { COUNT: 100, BLOCK: BLOCK_MS } : { COUNT: 100 },
+      );
+      const entries = (
+        (streams ?? []) as { messages: { id: string; message: Record<string, string> | null }[] }[]
+      ).flatMap((stream) => stream.messages);
+      await own(entries, from === ">" ? "new" : "own");
+      // ">" delivers each entry once; "0" pages through this consumer's own pending entries.
+      if (from === ">" || !entries.length) return;
+      id = entries.at(-1)!.id;
+    }
+  }
+
+  async function consume() {
+    let startedOwn = false;
+    while (!closed) {
+      try {
+        if (!startedOwn) {
+          await readGroup("0"); // what this instance held when it stopped, first
+          startedOwn = true;
+        }
+        await readGroup(">");
+      } catch (err) {
+        if (closed) break;
+        log.warn("reading the queue stream failed; retrying", { "error.message": String(err) });
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** Keeps this instance's entries from looking abandoned, and takes over others' that are. */
+  async function keepAndClaim() {
+    const entryIds = [...owned.values()].flatMap((ids) => [...ids]);
+    for (let i = 0; i < entryIds.length; i += 500) {
+      const lost = (await main.eval(KEEP_IF_OWNER, {
+        keys: [KEYS.queue],
+        arguments: [GROUP, opts.instance, ...entryIds.slice(i, i + 500)],
+      })) as string[];
+      // Another instance took them while this one was stalled (longer than claim_idle): theirs now.
+      if (lost.length) {
+        const gone = new Set(lost);
+        for (const [id, ids] of owned) {
+          for (const entryId of ids) if (gone.has(entryId)) ids.delete(entryId);
+          if (!ids.size) owned.delete(id);
+        }
+        log.warn("entries taken over by another notifier while this one was stalled", {
+          "opsdeck.entries": lost.length,
+        });
+      }
+    }
+    let start = "0-0";
+    do {
+      const claimed = await main.xAutoClaim(KEYS.queue, GROUP, opts.instance, opts.claimIdleMs, start, { COUNT: 100 });
+      await own(claimed.messages as { id: string; message: Record<string, string> | null }[], "claimed");
+      start = claimed.nextId;
+    } while (start !== "0-0" && !closed);
+  }
+
+  /** One instance runs the clocks (heartbeat, escalation) and trims the queue. */
+  async function lead() {
+    const now = Date.now();
+    const held = await main.set(KEYS.leader, writer, { NX: true, PX: 15_000 });
+    if (held === "OK" || (await main.get(KEYS.leader)) === writer) {
+      await main.pExpire(KEYS.leader, 15_000);
+      leaderUntil = now + 10_000;
+      await trimQueue();
+    } else leaderUntil = 0;
+  }
+
+  /** Cuts acknowledged entries, never one still pending or not yet read. */
+  async function trimQueue() {
+    const groups = (await main.xInfoGroups(KEYS.queue)) as unknown as { name: string; "last-delivered-id": string }[];
+    const group = groups.find((g) => g.name === GROUP);
+    if (!group) return;
+    const pending = await main.xPending(KEYS.queue, GROUP);
+    const lowest = pending.pending > 0 && pending.firstId ? pending.firstId : group["last-delivered-id"];
+    if (lowest !== "0-0") await main.xTrim(KEYS.queue, "MINID", lowest);
+  }
+
+  const every = (ms: number, task: () => Promise<void>, what: string) =>
+    setInterval(() => {
+      if (!closed) void task().catch((err) => !closed && log.warn(`${what} failed`, { "error.message": String(err) }));
+    }, ms);
+  const timers = [
+    every(Math.max(250, opts.claimIdleMs / 3), keepAndClaim, "claiming idle entries"),
+    every(5_000, lead, "leader lease"),
+  ];
+  await lead();
+  const loops = [tail(), consume()];
+  log.info("notifier queue on redis", {
+    "opsdeck.queue": describeQueue(opts.url),
+    "opsdeck.instance": opts.instance,
+    "opsdeck.replayed": replayed,
+  });
+
+  return {
+    replayed,
+    /** Whether this instance delivers the notification (its queue entry is this instance's). */
+    owns: (id: string) => owned.has(id),
+    ownedCount: () => owned.size,
+    isLeader: () => leaderUntil > Date.now(),
+    /** Records, on disk (appendfsync always) when it resolves; new and retried ones queued. */
+    async write(records: NotifierRecord[]) {
+      const multi = main.multi();
+      for (const record of records) {
+        multi.xAdd(KEYS.journal, "*", { r: JSON.stringify(record), by: writer });
+        const queued =
+          record.t === "in"
+            ? record.n.channels.length
+              ? record.n.id
+              : undefined
+            : record.t === "retry"
+              ? record.id
+              : undefined;
+        if (queued) multi.xAdd(KEYS.queue, "*", { id: queued });
+        // Written with the record, so a copy is known as one only once its original is on disk.
+        const windowMs = opts.copyWindowMs();
+        if (record.t === "in" && record.n.kind === "alert" && windowMs > 0)
+          multi.set(KEYS.copy(copyKey(record.n.payload)), record.n.id, { PX: windowMs });
+      }
+      await multi.exec();
+    },
+    settle,
+    /**
+     * The notification (received by any instance within peer_copies_seconds) this payload copies.
+     * Alertmanager's peers send their copies a peer timeout (15 s) apart, so checking before the
+     * write and marking with it does not race in practice.
+     */
+    async copyOf(payload: AmPayload): Promise<string | undefined> {
+      if (opts.copyWindowMs() <= 0) return undefined;
+      return (await main.get(KEYS.copy(copyKey(payload)))) ?? undefined;
+    },
+    /**
+     * One send on a channel, counted against its per-minute limit shared by every instance: any
+     * 60 s window holds at most `perMinute` sends. Resolves to how long to wait, or to `done`,
+     * which moves the send's mark to when it ended (as the provider saw it arrive, at the latest).
+     */
+    async reserve(channel: string, perMinute: number): Promise<{ waitMs: number } | { done(): Promise<void> }> {
+      const member = randomUUID();
+      const waitMs = Number(
+        await main.eval(RESERVE_SEND, { keys: [KEYS.sends(channel)], arguments: [String(perMinute), "60000", member] }),
+      );
+      if (waitMs > 0) return { waitMs };
+      return {
+        done: async () =>
+          void (await main.eval(SENT_AT, { keys: [KEYS.sends(channel)], arguments: [member, "60000"] })),
+      };
+    },
+    async close() {
+      closed = true;
+      timers.forEach(clearInterval);
+      // Give up the lease, so another instance runs the clocks at once.
+      if (leaderUntil > Date.now())
+        await main
+          .eval("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end", {
+            keys: [KEYS.leader],
+            arguments: [writer],
+          })
+          .catch(() => undefined);
+      consumer.destroy();
+      tailer.destroy();
+      await Promise.allSettled(loops);
+      main.destroy();
+    },
+  };
+}
