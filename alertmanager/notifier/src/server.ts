@@ -66,6 +66,11 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       claimIdleMs: config.claim_idle_seconds * 1000,
       log,
       apply: state.apply,
+      dump: () => {
+        state.prune(Date.now());
+        return state.dump();
+      },
+      load: state.load,
       applied: (records) => announce(records, false),
       finished: state.finished,
       copyWindowMs: () => config.peer_copies_seconds * 1000,

@@ -4,10 +4,16 @@
 // Redis primary killed under Sentinel fails over with the notifiers following it.
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "redis";
-import { join } from "node:path";
-import { startQueueRedis, startSentinel, sentinelQueueUrl, QUEUE_REDIS_PASSWORD, type Proc } from "@opsdeck/stack";
+import {
+  QUEUE_REDIS_PASSWORD,
+  SENTINEL_MASTER,
+  sentinelQueueUrl,
+  startQueueRedis,
+  startSentinel,
+  type Proc,
+} from "@opsdeck/stack";
 import { eventually, getJson, scrape, tempDir, TOKEN } from "@opsdeck/stack/testkit";
-import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
+import { dingtalkStandin, type DingtalkRobot } from "@opsdeck/stack/chat-standins";
 import { amAlert, amPayload, notifierEnv, type NotifierEnv } from "./harness.ts";
 import { GROUP, KEYS } from "../src/queue/redis-queue.ts";
 
@@ -17,8 +23,8 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-async function dingtalk() {
-  const ding = await dingtalkStandin({ robot: { secret: SECRET } }, { ratePerMinute: 20 });
+async function dingtalk(robot: DingtalkRobot = { secret: SECRET }) {
+  const ding = await dingtalkStandin({ robot }, { ratePerMinute: 20 });
   cleanups.push(() => ding.close());
   return ding;
 }
@@ -43,10 +49,11 @@ async function notifiers(queue: string, names: string[], dingUrl: string, extra:
   return envs;
 }
 
-const kill9 = async (env: NotifierEnv) => {
-  process.kill(-env.proc.child.pid!, "SIGKILL");
-  await env.proc.exited;
-};
+async function kill9Proc(proc: Proc) {
+  process.kill(-proc.child.pid!, "SIGKILL");
+  await proc.exited;
+}
+const kill9 = (env: NotifierEnv) => kill9Proc(env.proc);
 
 /** Posts a webhook as a load balancer in front of the notifiers would: the next one on refusal or 5xx. */
 async function post(envs: NotifierEnv[], start: number, body: unknown): Promise<void> {
@@ -153,4 +160,77 @@ describe("notifiers on a shared Redis queue", () => {
     expect(queue.pending).toBe(0);
     expect(queue.length).toBeLessThanOrEqual(1);
   }, 480_000);
+
+  it("a restarted notifier delivers the entries it held first, without waiting to take them over", async () => {
+    const redis = await startQueueRedis({ dir: tempDir("queue-redis") });
+    cleanups.push(() => redis.proc.stop());
+    const robot: DingtalkRobot = { secret: SECRET, failWith: { errcode: -1, errmsg: "系统繁忙" } };
+    const ding = await dingtalk(robot);
+    // Taking over would take an hour: only reading its own entries first delivers them now.
+    const [env] = await notifiers(redis.url, ["solo"], ding.url, { claim_idle_seconds: 3600 });
+    for (const [i, name] of ["Held000", "Held001", "Held002"].entries())
+      await post([env], i, amPayload("default", [amAlert(name)]));
+    await eventually(
+      async () => ding.rejected.length,
+      (count) => count >= 1,
+      20_000,
+    ); // tried, failed: held
+    await kill9(env);
+    robot.failWith = undefined;
+    await env.start();
+    const named = await eventually(
+      async () => new Set(ding.received.flatMap((m) => m.text.match(/Held\d{3}/g) ?? [])),
+      (seen) => seen.size === 3,
+      20_000,
+    );
+    expect([...named].sort()).toEqual(["Held000", "Held001", "Held002"]);
+    expect((await scrape(env.url)).get("opsdeck_notifier_queue_claimed_total") ?? 0).toBe(0);
+  }, 120_000);
+
+  it("follows a Sentinel failover: the Redis primary killed, the replica promoted, alerts before and after delivered", async () => {
+    const dir = tempDir("queue-sentinel");
+    const primary = await startQueueRedis({ dir: `${dir}/primary` });
+    const replica = await startQueueRedis({ dir: `${dir}/replica`, replicaOf: primary.port });
+    cleanups.push(
+      () => primary.proc.stop(),
+      () => replica.proc.stop(),
+    );
+    const sentinels = [];
+    for (const i of [1, 2, 3]) {
+      const sentinel = await startSentinel({ dir: `${dir}/sentinel-${i}`, primaryPort: primary.port });
+      cleanups.push(() => sentinel.proc.stop());
+      sentinels.push(sentinel);
+    }
+    const ding = await dingtalk();
+    const envs = await notifiers(sentinelQueueUrl(sentinels.map((s) => s.port)), ["s1", "s2"], ding.url);
+    const names = Array.from({ length: 40 }, (_, i) => `Flood${String(i).padStart(3, "0")}`);
+    const send = (batch: string[], offset: number) =>
+      Promise.all(batch.map((name, k) => post(envs, offset + k, amPayload("default", [amAlert(name)]))));
+    await send(names.slice(0, 20), 0);
+    await eventually(
+      async () => namesIn(ding).length,
+      (count) => count >= 20,
+      60_000,
+    );
+
+    await kill9Proc(primary.proc);
+    // The webhooks that arrive while Sentinel fails over are refused (5xx) and posted again, as Alertmanager does.
+    await send(names.slice(20), 20);
+    const sentinel = createClient({ socket: { port: sentinels[0].port }, password: QUEUE_REDIS_PASSWORD });
+    await sentinel.connect();
+    cleanups.push(() => sentinel.quit());
+    const promoted = await eventually(
+      async () => (await sentinel.sendCommand(["SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER])) as string[],
+      (address) => address?.[1] === String(replica.port),
+      60_000,
+    );
+    expect(promoted[1]).toBe(String(replica.port));
+    const missing = await eventually(
+      async () => names.filter((name) => !namesIn(ding).includes(name)),
+      (left) => left.length === 0,
+      120_000,
+    );
+    expect(missing).toEqual([]);
+    expectWithinBudget(ding);
+  }, 300_000);
 });

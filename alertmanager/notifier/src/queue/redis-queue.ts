@@ -24,13 +24,23 @@ export const KEYS = {
   journal: `${PREFIX}:journal`,
   queue: `${PREFIX}:queue`,
   leader: `${PREFIX}:leader`,
+  snapshot: `${PREFIX}:snapshot`,
   copy: (key: string) => `${PREFIX}:copy:${createHash("sha256").update(key).digest("hex")}`,
   sends: (channel: string) => `${PREFIX}:sends:${channel}`,
 };
 const BATCH = 1000;
+/** The journal stream is folded into a snapshot and cut once it holds this many records. */
+const COMPACT_RECORDS = 50_000;
+
+/** Whether stream id a is after b ("ms-seq"). */
+const after = (a: string, b: string) => {
+  const [aMs, aSeq] = a.split("-").map(Number);
+  const [bMs, bSeq] = b.split("-").map(Number);
+  return aMs > bMs || (aMs === bMs && aSeq > bSeq);
+};
 const BLOCK_MS = 1000;
 
-export interface RedisQueueOptions {
+export interface RedisQueueOptions<S> {
   url: string;
   /** This notifier's consumer name: the same across its restarts, so it finds its own entries. */
   instance: string;
@@ -38,19 +48,24 @@ export interface RedisQueueOptions {
   log: Logger;
   /** Folds one record into this notifier's state (replay and other instances' records). */
   apply(record: NotifierRecord): void;
+  /** The state as a snapshot (pruned of old history), and back: as the local journal does. */
+  dump(): S;
+  load(snapshot: S): void;
   /** Other instances' records, once folded (to wake the pumps and tell the live stream). */
   applied(records: NotifierRecord[]): void;
   /** Whether a notification has nothing left to deliver; undefined while it is not folded yet. */
   finished(id: string): boolean | undefined;
   /** Entries this instance delivers now: from the group, its own after a restart, or taken over. */
   took(ids: string[], how: "new" | "own" | "claimed"): void;
+  /** Fold the journal into a snapshot once it holds this many records (default 50,000). */
+  compactRecords?: number;
   /** notifier.peer_copies_seconds, in ms (it may change on reload). */
   copyWindowMs(): number;
 }
 
 export type RedisQueue = Awaited<ReturnType<typeof openRedisQueue>>;
 
-export async function openRedisQueue(opts: RedisQueueOptions) {
+export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
   const { log } = opts;
   // This process's records come back through the journal's tail; it folded them already.
   const writer = randomUUID();
@@ -70,6 +85,12 @@ export async function openRedisQueue(opts: RedisQueueOptions) {
   let closed = false;
   let lastId = "0-0";
   let replayed = 0;
+  const snapshot = await main.get(KEYS.snapshot);
+  if (snapshot) {
+    const saved = JSON.parse(snapshot) as { id: string; state: S };
+    opts.load(saved.state);
+    lastId = saved.id;
+  }
   for (;;) {
     const entries =
       (await main.xRange(KEYS.journal, lastId === "0-0" ? "-" : `(${lastId}`, "+", { COUNT: BATCH })) ?? [];
@@ -209,7 +230,27 @@ export async function openRedisQueue(opts: RedisQueueOptions) {
       await main.pExpire(KEYS.leader, 15_000);
       leaderUntil = now + 10_000;
       await trimQueue();
+      await compact();
     } else leaderUntil = 0;
+  }
+
+  /** The newest record this process wrote, and writes not answered yet (their records are folded already). */
+  let newestOwn = "0-0";
+  let writing = 0;
+
+  /**
+   * Folds the journal into a snapshot and cuts what it holds. Only when every record this state
+   * holds is at or before the tail's position — its own writes are folded before they are
+   * written — else replaying after the snapshot would fold them twice.
+   */
+  async function compact(): Promise<boolean> {
+    if (writing > 0 || after(newestOwn, lastId)) return false;
+    if ((await main.xLen(KEYS.journal)) < (opts.compactRecords ?? COMPACT_RECORDS)) return false;
+    const upTo = lastId;
+    await main.set(KEYS.snapshot, JSON.stringify({ id: upTo, state: opts.dump() }));
+    await main.xTrim(KEYS.journal, "MINID", upTo);
+    log.info("journal stream compacted into a snapshot", { "opsdeck.journal.up_to": upTo });
+    return true;
   }
 
   /** Cuts acknowledged entries, never one still pending or not yet read. */
@@ -247,7 +288,11 @@ export async function openRedisQueue(opts: RedisQueueOptions) {
     /** Records, on disk (appendfsync always) when it resolves; new and retried ones queued. */
     async write(records: NotifierRecord[]) {
       const multi = main.multi();
+      /** Which of the transaction's replies are the journal's stream ids. */
+      const journalReplies: number[] = [];
+      let commands = 0;
       for (const record of records) {
+        journalReplies.push(commands++);
         multi.xAdd(KEYS.journal, "*", { r: JSON.stringify(record), by: writer });
         const queued =
           record.t === "in"
@@ -257,15 +302,30 @@ export async function openRedisQueue(opts: RedisQueueOptions) {
             : record.t === "retry"
               ? record.id
               : undefined;
-        if (queued) multi.xAdd(KEYS.queue, "*", { id: queued });
+        if (queued) {
+          multi.xAdd(KEYS.queue, "*", { id: queued });
+          commands++;
+        }
         // Written with the record, so a copy is known as one only once its original is on disk.
         const windowMs = opts.copyWindowMs();
-        if (record.t === "in" && record.n.kind === "alert" && windowMs > 0)
+        if (record.t === "in" && record.n.kind === "alert" && windowMs > 0) {
           multi.set(KEYS.copy(copyKey(record.n.payload)), record.n.id, { PX: windowMs });
+          commands++;
+        }
       }
-      await multi.exec();
+      writing++;
+      try {
+        const replies = (await multi.exec()) as unknown[];
+        for (const index of journalReplies) {
+          const id = String(replies[index]);
+          if (after(id, newestOwn)) newestOwn = id;
+        }
+      } finally {
+        writing--;
+      }
     },
     settle,
+    compact,
     /**
      * The notification (received by any instance within peer_copies_seconds) this payload copies.
      * Alertmanager's peers send their copies a peer timeout (15 s) apart, so checking before the
