@@ -9,6 +9,7 @@ import { benchPm2 } from "../exporters/bench/pm2.bench.ts";
 import { benchPm2Memory } from "../exporters/bench/pm2-memory.bench.ts";
 import { printTable } from "@opsdeck/stack/bench-stats";
 import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts";
+import { benchQueue } from "../alertmanager/notifier/bench/queue.bench.ts";
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
@@ -62,6 +63,16 @@ if (!only || only === "notifier") {
   printTable("Notifier delivery latency under the rate budget (100 alerts, 5/s)", r.delivery);
   printTable("Notifier RSS", r.rss);
   writeFileSync(join(out, "notifier.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "notifier-queue") {
+  const r = await benchQueue();
+  printTable("Notifier ingest on a Redis queue beside the local journal (8 clients, 5 s; 2xx = fsync'd)", r.ingest);
+  printTable("Takeover after kill -9 on the Redis queue", r.takeover);
+  printTable("Notifier RSS after ingest and delivery, by layout", r.rss);
+  writeFileSync(
+    join(out, "notifier-queue.json"),
+    JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2),
+  );
 }
 if (!only || only === "portal") {
   const r = await benchPortal();

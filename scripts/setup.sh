@@ -47,6 +47,7 @@ if [ $want_test -eq 1 ]; then
   # Real databases for the database exporters' tests (stack/src/databases.ts), started by hand.
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+  # redis-server also runs the notifier's shared queue and its Sentinels (stack/src/queue-redis.ts).
   [ -x /usr/bin/redis-server ] || need+=(redis-server)
 fi
 
