@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import type { Browser, BrowserContext } from "playwright-core";
 import { hashPassword } from "@opsdeck/core";
 import { REPO } from "@opsdeck/stack";
-import { postJson, summary, type Row } from "@opsdeck/stack/bench-stats";
+import { openStream as stream, postJson, summary, type Row } from "@opsdeck/stack/bench-stats";
 import { TOKEN } from "@opsdeck/stack/testkit";
 import { stackConfig, stackPorts, startStack, type StackPorts } from "@opsdeck/stack/whole-stack";
 import { launchChromium } from "../test/browser.ts";
@@ -156,22 +156,6 @@ async function firstLoadJs(browser: Browser, base: string, cookies: { name: stri
     grafana_data_in_bundle: "—",
   });
   return rows;
-}
-
-/** Reads an SSE stream and calls `onChunk` with each chunk's receive time. */
-function stream(
-  url: string,
-  headers: Record<string, string>,
-  onChunk: (chunk: Buffer, at: number) => void,
-): Promise<http.ClientRequest> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { accept: "text/event-stream", ...headers }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
-      res.once("data", () => resolve(req)); // the preamble: connected
-      res.on("data", (c: Buffer) => onChunk(c, Date.now()));
-    });
-    req.on("error", reject);
-  });
 }
 
 /** Posts deploy steps; each is timed to the exporter's SSE, the portal's SSE, and the browser's DOM. */

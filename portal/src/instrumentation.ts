@@ -3,6 +3,8 @@
 // the portal's probes' files with its probes file (features/probes/), and the Rules page's rule
 // files with its rules (features/rules/), and the recurring maintenance windows' occurrences
 // opened (features/maintenance/), and the rules' automatic recovery actions (features/recovery/).
+// With several portals (portal.shared_redis) the acks, the recurring windows and automatic
+// recovery run on the one holding the lease (features/cluster/): each would otherwise act too.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const [
@@ -15,6 +17,7 @@ export async function register() {
     { syncRuleFiles },
     { scheduleRecurring },
     { startAutomaticRecovery },
+    { leads, sharedRedis },
   ] = await Promise.all([
     import("@opsdeck/core"),
     import("./lib/config.ts"),
@@ -25,12 +28,16 @@ export async function register() {
     import("./features/rules/store.ts"),
     import("./features/maintenance/recurring-store.ts"),
     import("./features/recovery/automatic.ts"),
+    import("./features/cluster/shared.ts"),
   ]);
   const c = config();
   const log = createLogger({ service: "portal", dataset: "opsdeck.portal", level: c.log.level });
   const { minutes, check_seconds } = c.portal.acks;
   let failing = false;
+  if (c.portal.shared_redis)
+    void sharedRedis().catch((err: Error) => log.warn(`shared redis: ${err.message}; retrying in the background`));
   const check = async () => {
+    if (!leads()) return;
     try {
       for (const a of await keepAcks(portalSources(c).alertmanager_urls, minutes))
         await audit("opsdeck", a.action === "renew" ? "alert-ack-renewed" : "alert-ack-ended", {
@@ -51,6 +58,7 @@ export async function register() {
   // minute (said once per outage of Alertmanager).
   let scheduleFailing = false;
   const schedule = async () => {
+    if (!leads()) return;
     try {
       const opened = await scheduleRecurring();
       if (opened) log.info(`maintenance: opened ${opened} window(s) of recurring maintenance`);
@@ -63,7 +71,7 @@ export async function register() {
   void schedule();
   setInterval(() => void schedule(), 60_000).unref();
 
-  startAutomaticRecovery();
+  startAutomaticRecovery(leads);
 
   // A hand edit of either host list, or of the portal's probes file, reaches Prometheus within
   // sync_seconds; a broken file leaves the files written from it as they were (said once per

@@ -127,3 +127,19 @@ export function postJson(url: string, body: unknown, token?: string): Promise<nu
     req.end(data);
   });
 }
+
+/** Reads an SSE stream and calls `onChunk` with each chunk's receive time. */
+export function openStream(
+  url: string,
+  headers: Record<string, string>,
+  onChunk: (chunk: Buffer, at: number) => void,
+): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { accept: "text/event-stream", ...headers }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
+      res.once("data", () => resolve(req)); // the preamble: connected
+      res.on("data", (c: Buffer) => onChunk(c, Date.now()));
+    });
+    req.on("error", reject);
+  });
+}

@@ -88,6 +88,18 @@ export const portalSchema = z
     /** Revoked sessions (sign-outs) are kept here, relative to this file; they survive a restart. */
     data_dir: z.string().default("data/portal"),
     /**
+     * Several portals behind the front door share sign-outs, sign-in limits and the live stream
+     * through this Redis (redis://[:password@]host:port or redis-sentinel://…/master), and one of
+     * them runs the background work (acks, recurring maintenance, automatic recovery). Unset: one portal.
+     */
+    shared_redis: unsetIfEmpty(
+      z
+        .string()
+        .regex(/^(redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/, "is redis://… or redis-sentinel://…/master"),
+    ),
+    /** This portal's name among several (logs, the lease); default: the host name and port. */
+    instance: unsetIfEmpty(z.string().regex(/^[a-zA-Z0-9_.-]+$/, "letters, digits and . _ - only")),
+    /**
      * The alert rules written on the Rules page: one Prometheus rule file per group, in a
      * directory Prometheus loads (it re-reads it every second). The compose stack sets
      * OPSDECK_RULES_DIR to the volume Prometheus mounts.

@@ -8,8 +8,11 @@ import { comment, RETRY_FRAME, SSE_HEADERS, sseFrame } from "./frame.ts";
 export interface SseHub {
   /** Sends `data` (serialised as JSON) to every client. */
   publish(event: string, data: unknown): void;
-  /** Sends an already serialised JSON payload (what an upstream stream delivered) to every client. */
-  publishRaw(event: string, data: string): void;
+  /**
+   * Sends an already serialised JSON payload (what an upstream stream delivered) to every client,
+   * with the next id or the one given (increasing: the same event's id on every portal).
+   */
+  publishRaw(event: string, data: string, id?: number): void;
   serve(req: IncomingMessage, res: ServerResponse): void;
   readonly clients: number;
   close(): void;
@@ -27,8 +30,9 @@ export function createSseHub(options: { heartbeatMs?: number; replay?: number } 
   }, heartbeatMs);
   timer.unref();
 
-  function publishRaw(event: string, data: string) {
-    const id = ++nextId;
+  function publishRaw(event: string, data: string, given?: number) {
+    const id = given ?? ++nextId;
+    nextId = Math.max(nextId, id);
     const frame = sseFrame({ id, event, data });
     recent.push({ id, frame });
     // Trimmed in batches: shifting one element per event would copy the whole buffer each time.

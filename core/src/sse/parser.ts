@@ -59,9 +59,11 @@ export async function followSse(
   url: string,
   onEvent: (event: ParsedEvent) => void,
   signal?: AbortSignal,
+  /** Resume after this event (another follower's last), not from now. */
+  fromId?: string,
 ): Promise<void> {
   let backoffMs = 500;
-  let lastId: string | undefined;
+  let lastId: string | undefined = fromId;
   while (!signal?.aborted) {
     try {
       const res = await fetch(url, {

@@ -15,7 +15,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "@opsdeck/core";
 import type { AmPayload, NotifierRecord } from "../model.ts";
 import { copyKey } from "../peer-copies.ts";
-import { connectRedis, describeQueue } from "./connect.ts";
+import { connectRedis, createLease, describeRedis } from "@opsdeck/core/redis";
 import { KEEP_IF_OWNER, RESERVE_SEND, SENT_AT } from "./scripts.ts";
 
 export const GROUP = "notifiers";
@@ -104,7 +104,6 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
 
   /** Notification id → its queue entries this instance holds (a retried one has more than one). */
   const owned = new Map<string, Set<string>>();
-  let leaderUntil = 0;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function own(entries: { id: string; message: Record<string, string> | null }[], how: "new" | "own" | "claimed") {
@@ -222,16 +221,12 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     } while (start !== "0-0" && !closed);
   }
 
-  /** One instance runs the clocks (heartbeat, escalation) and trims the queue. */
+  /** One instance runs the clocks (heartbeat, escalation), trims the queue and compacts the journal. */
+  const lease = createLease(main, KEYS.leader, writer);
   async function lead() {
-    const now = Date.now();
-    const held = await main.set(KEYS.leader, writer, { NX: true, PX: 15_000 });
-    if (held === "OK" || (await main.get(KEYS.leader)) === writer) {
-      await main.pExpire(KEYS.leader, 15_000);
-      leaderUntil = now + 10_000;
-      await trimQueue();
-      await compact();
-    } else leaderUntil = 0;
+    if (!(await lease.renew())) return;
+    await trimQueue();
+    await compact();
   }
 
   /** The newest record this process wrote, and writes not answered yet (their records are folded already). */
@@ -274,7 +269,7 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
   await lead();
   const loops = [tail(), consume()];
   log.info("notifier queue on redis", {
-    "opsdeck.queue": describeQueue(opts.url),
+    "opsdeck.queue": describeRedis(opts.url),
     "opsdeck.instance": opts.instance,
     "opsdeck.replayed": replayed,
   });
@@ -284,7 +279,7 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     /** Whether this instance delivers the notification (its queue entry is this instance's). */
     owns: (id: string) => owned.has(id),
     ownedCount: () => owned.size,
-    isLeader: () => leaderUntil > Date.now(),
+    isLeader: () => lease.holds(),
     /** Records, on disk (appendfsync always) when it resolves; new and retried ones queued. */
     async write(records: NotifierRecord[]) {
       const multi = main.multi();
@@ -354,14 +349,7 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     async close() {
       closed = true;
       timers.forEach(clearInterval);
-      // Give up the lease, so another instance runs the clocks at once.
-      if (leaderUntil > Date.now())
-        await main
-          .eval("if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end", {
-            keys: [KEYS.leader],
-            arguments: [writer],
-          })
-          .catch(() => undefined);
+      await lease.release().catch(() => undefined); // another instance runs the clocks at once
       consumer.destroy();
       tailer.destroy();
       await Promise.allSettled(loops);

@@ -9,15 +9,15 @@ import { config } from "@/lib/config.ts";
 import { CLIENT_ADDRESS_HEADER } from "./client-address.ts";
 import { CSRF_COOKIE, foreignOrigin, SESSION_COOKIE, signSession } from "./session.ts";
 import { returnPath } from "./return-path.ts";
-import { createThrottle } from "./throttle.ts";
+import { portalThrottle } from "./throttle.ts";
 
 const signIn = () => config().portal.sign_in;
-const byAddress = createThrottle(() => ({
+const byAddress = portalThrottle("address", () => ({
   maxFailures: signIn().max_failures,
   windowMs: signIn().window_minutes * 60_000,
   maxBackoffMs: signIn().window_minutes * 60_000,
 }));
-const byUser = createThrottle(() => ({
+const byUser = portalThrottle("user", () => ({
   maxFailures: signIn().max_failures,
   windowMs: signIn().window_minutes * 60_000,
   maxBackoffMs: signIn().user_backoff_max_seconds * 1000,
@@ -90,7 +90,7 @@ export async function POST(req: Request) {
   const address = `address:${req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown"}|user:${name}`;
   const user = `user:${name}`;
   const now = Date.now();
-  const waitMs = Math.max(byAddress.waitMs(address, now), byUser.waitMs(user, now));
+  const waitMs = Math.max(await byAddress.waitMs(address, now), await byUser.waitMs(user, now));
   if (waitMs > 0) {
     await audit(name || "(empty)", "sign-in-throttled");
     return redirect(withNext(`/signin?error=too_many&retry=${Math.ceil(waitMs / 1000)}`, next));
@@ -101,13 +101,13 @@ export async function POST(req: Request) {
   const verdict = await checkPassword(password, account?.password_hash ?? (await unknownUserHash));
   if (verdict === "busy") return json(503, "too many sign-ins at once; try again in a moment", { "retry-after": "1" });
   if (!verdict || !account || !portal.session_secret) {
-    byAddress.failed(address, now);
-    byUser.failed(user, now);
+    await byAddress.failed(address, now);
+    await byUser.failed(user, now);
     await audit(name || "(empty)", "sign-in-failed");
     return redirect(withNext("/signin?error=bad", next));
   }
-  byAddress.succeeded(address);
-  byUser.succeeded(user);
+  await byAddress.succeeded(address);
+  await byUser.succeeded(user);
   const secure = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
   const maxAge = Math.round(portal.session_hours * 3600);
   const token = await signSession(

@@ -1,5 +1,5 @@
-// Sign-out ends the session everywhere: its id is revoked (on disk before the answer), so a
-// copied cookie stops working too. Same-origin posts only.
+// Sign-out ends the session everywhere: its id is revoked (on disk, and in the portals' shared
+// Redis, before the answer), so a copied cookie stops working too. Same-origin posts only.
 import { audit } from "@/lib/audit.ts";
 import { cookieValue, CSRF_COOKIE, foreignOrigin, readSession, revokedSessions, SESSION_COOKIE } from "./session.ts";
 
@@ -8,7 +8,7 @@ export async function POST(req: Request) {
     return Response.json({ error: "cross-origin sign-out refused" }, { status: 403 });
   const session = await readSession(cookieValue(req.headers.get("cookie"), SESSION_COOKIE));
   if (session) {
-    revokedSessions().add(session.sid, session.exp);
+    await revokedSessions().add(session.sid, session.exp);
     await audit(session.user, "sign-out");
   }
   const headers = new Headers({ location: "/signin" });

@@ -4,6 +4,9 @@
 // refused without checking the password — so a correct password waits at most the back-off, and
 // an attacker guessing one name from many addresses cannot lock its owner out for long. Both
 // maps are bounded (least recently used first out): attacker-chosen keys cannot grow them.
+import { randomUUID } from "node:crypto";
+import { PORTAL_KEYS, sharedRedis } from "../cluster/shared.ts";
+
 const MAX_KEYS = 10_000;
 
 interface Entry {
@@ -42,3 +45,54 @@ export function createThrottle(limits: () => ThrottleLimits) {
     succeeded: (key: string) => void entries.delete(key),
   };
 }
+
+/**
+ * The same throttle, shared by every portal through Redis when there are several
+ * (portal.shared_redis): an attacker spreading guesses over the portals meets one count. Redis'
+ * clock decides, so the portals' clocks need not agree. Local when the portal is alone.
+ */
+export function portalThrottle(scope: string, limits: () => ThrottleLimits) {
+  const local = createThrottle(limits);
+  const keys = (key: string) => [
+    PORTAL_KEYS.throttle(scope, `${key}:failures`),
+    PORTAL_KEYS.throttle(scope, `${key}:until`),
+  ];
+  return {
+    async waitMs(key: string, now = Date.now()): Promise<number> {
+      const redis = await sharedRedis();
+      if (!redis) return local.waitMs(key, now);
+      return Number(await redis.eval(WAIT_MS, { keys: keys(key) }));
+    },
+    async failed(key: string, now = Date.now()): Promise<void> {
+      const redis = await sharedRedis();
+      if (!redis) return local.failed(key, now);
+      const { maxFailures, windowMs, maxBackoffMs } = limits();
+      await redis.eval(FAILED, {
+        keys: keys(key),
+        arguments: [String(maxFailures), String(windowMs), String(maxBackoffMs), randomUUID()],
+      });
+    },
+    async succeeded(key: string): Promise<void> {
+      const redis = await sharedRedis();
+      if (!redis) return local.succeeded(key);
+      await redis.del(keys(key));
+    },
+  };
+}
+
+// KEYS[1]: the failures (a sorted set by time), KEYS[2]: when the back-off ends.
+const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+const WAIT_MS = `${NOW}
+local blocked_until = tonumber(redis.call('GET', KEYS[2]) or '0')
+return math.max(0, blocked_until - now)`;
+const FAILED = `${NOW}
+local maxFailures, window, maxBackoff = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+local excess = redis.call('ZCARD', KEYS[1]) - maxFailures
+if excess >= 0 then
+  local backoff = math.min(maxBackoff, 1000 * 2 ^ math.min(excess, 30))
+  redis.call('SET', KEYS[2], math.floor(now + backoff), 'PX', math.max(1, math.floor(backoff)))
+end
+return 0`;

@@ -211,13 +211,25 @@ export async function checkOnce(now = Date.now()): Promise<void> {
   while (runs.length && now - runs[0].at > REMEMBER_MS) runs.shift();
 }
 
-/** Starts the checks (instrumentation.ts); one at a time, an outage said once. */
-export function startAutomaticRecovery(): void {
-  remember(Date.now());
+/**
+ * Starts the checks (instrumentation.ts); one at a time, an outage said once; only while `leads`
+ * (several portals: the one holding the lease, so an action runs once).
+ */
+export function startAutomaticRecovery(leads: () => boolean = () => true): void {
   let busy = false;
   let failing = "";
+  let leading = false;
   setInterval(() => {
     if (busy) return;
+    if (!leads()) return void (leading = false);
+    // Taking over from another portal (sharing the data directory): its runs are in the audit trail.
+    if (!leading) {
+      runs.length = 0;
+      told.clear();
+      watched.clear();
+      remember(Date.now());
+      leading = true;
+    }
     busy = true;
     checkOnce()
       .then(() => {

@@ -1,0 +1,68 @@
+// Redis for what several instances of a service share (the notifier's queue, the portals'
+// sessions and live stream): a URL redis://[:password@]host:port[/db] straight to one server, or
+// redis-sentinel://[:password@]h1:p1,h2:p2,…/master through Sentinel, which follows the primary
+// across a failover (the same password for the sentinels and the servers). And a lease, so one
+// instance runs what must run once.
+import { createClient, createSentinel } from "redis";
+
+export type RedisConnection = ReturnType<typeof createClient>;
+
+const SENTINEL = /^redis-sentinel:\/\/(?:([^:@/]*):([^@/]*)@)?([^/]+)\/([^/]+)$/;
+
+/** The accepted URLs, for config schemas. */
+export const REDIS_URL = /^(redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/;
+
+/** Where a Redis URL points, with the password left out: for logs and errors. */
+export function describeRedis(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//");
+}
+
+export function connectRedis(url: string): RedisConnection {
+  const sentinel = SENTINEL.exec(url);
+  if (!sentinel)
+    return createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) } });
+  const [, username, password, hosts, name] = sentinel;
+  const auth = { username: username || undefined, password: password ? decodeURIComponent(password) : undefined };
+  const nodes = hosts.split(",").map((hostPort) => {
+    const [host, port] = hostPort.split(":");
+    return { host, port: Number(port || 26379) };
+  });
+  // A Sentinel connection answers the same commands as a client of the primary it points at.
+  return createSentinel({
+    name,
+    sentinelRootNodes: nodes,
+    nodeClientOptions: auth,
+    sentinelClientOptions: auth,
+  }) as unknown as RedisConnection;
+}
+
+/**
+ * A lease in Redis held by one instance at a time: taken when free, renewed by its holder every
+ * `renewMs`, lost after `ttlMs` without renewal (the holder died or stalled). `holds()` is true
+ * only within the renewal's own margin, so two instances never both believe they hold it.
+ */
+export function createLease(redis: RedisConnection, key: string, holder: string, ttlMs = 15_000) {
+  let until = 0;
+  return {
+    holds: () => until > Date.now(),
+    /** Takes or renews the lease; returns whether this instance holds it. */
+    async renew(): Promise<boolean> {
+      const started = Date.now();
+      const held = await redis.eval(RENEW, { keys: [key], arguments: [holder, String(ttlMs)] });
+      until = held === 1 ? started + ttlMs - 5_000 : 0;
+      return held === 1;
+    },
+    /** Gives it up, so another instance takes it at once. */
+    async release() {
+      if (until > Date.now()) await redis.eval(RELEASE, { keys: [key], arguments: [holder] });
+      until = 0;
+    },
+  };
+}
+
+const RENEW = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
+`;
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0";

@@ -1,0 +1,104 @@
+// Several portals behind the front door (portal.shared_redis, docs/scaling.md): one Redis
+// connection per process, a lease that picks the one portal running the background work, and a
+// follower for the streams every portal reads (sign-outs, the live stream). Kept on globalThis:
+// Next's proxy, its route handlers and the portal's own server are separate module graphs.
+import { hostname } from "node:os";
+import { connectRedis, createLease, describeRedis, type RedisConnection } from "@opsdeck/core/redis";
+import { createLogger } from "@opsdeck/core";
+import { config } from "@/lib/config.ts";
+
+export const PORTAL_KEYS = {
+  leader: "opsdeck:portal:leader",
+  revoked: "opsdeck:portal:revoked",
+  revocations: "opsdeck:portal:revocations",
+  throttle: (scope: string, key: string) => `opsdeck:portal:throttle:${scope}:${key}`,
+  events: "opsdeck:portal:events",
+  upstream: "opsdeck:portal:upstream",
+};
+
+interface Shared {
+  redis: RedisConnection;
+  ready: Promise<void>;
+  lease: ReturnType<typeof createLease>;
+  instance: string;
+}
+
+const SHARED = Symbol.for("opsdeck.portal.shared");
+type Global = typeof globalThis & { [SHARED]?: Shared };
+const log = () => createLogger({ service: "portal", dataset: "opsdeck.portal", level: config().log.level });
+
+function open(url: string): Shared {
+  const portal = config().portal;
+  const instance = portal.instance ?? `${hostname()}:${portal.port}`;
+  const redis = connectRedis(url);
+  let said = "";
+  redis.on("error", (err: Error) => {
+    if (err.message !== said) log().warn(`shared redis: ${err.message}`);
+    said = err.message;
+  });
+  const lease = createLease(redis, PORTAL_KEYS.leader, instance);
+  const ready = redis.connect().then(() => {
+    log().info("portal shares its state through redis", {
+      "opsdeck.redis": describeRedis(url),
+      "opsdeck.instance": instance,
+    });
+    const renew = () => void lease.renew().catch(() => undefined);
+    renew();
+    setInterval(renew, 5_000).unref();
+  });
+  return { redis, ready, lease, instance };
+}
+
+/** The shared Redis, connected; undefined when this portal is alone (no portal.shared_redis). */
+export async function sharedRedis(): Promise<RedisConnection | undefined> {
+  const url = config().portal.shared_redis;
+  if (!url) return undefined;
+  const global = globalThis as Global;
+  const shared = (global[SHARED] ??= open(url));
+  await shared.ready;
+  return shared.redis;
+}
+
+/** Whether this portal runs the work only one may run: always when alone, else while it holds the lease. */
+export function leads(): boolean {
+  if (!config().portal.shared_redis) return true;
+  const shared = (globalThis as Global)[SHARED];
+  if (!shared) void sharedRedis().catch(() => undefined);
+  return shared?.lease.holds() ?? false;
+}
+
+export interface StreamEntry {
+  id: string;
+  message: Record<string, string>;
+}
+
+/**
+ * Reads a stream from after `fromId` for as long as the process lives, on a connection of its
+ * own (a blocking read holds it), calling `onEntries` in order; a Redis outage is retried.
+ */
+export async function followStream(key: string, fromId: string, onEntries: (entries: StreamEntry[]) => void) {
+  const redis = await sharedRedis();
+  if (!redis) return;
+  const reader = redis.duplicate();
+  reader.on("error", () => undefined); // said by the main connection
+  await reader.connect();
+  let lastId = fromId;
+  for (;;) {
+    try {
+      const streams = (await reader.xRead({ key, id: lastId }, { BLOCK: 5_000, COUNT: 1000 })) as
+        { messages: StreamEntry[] }[] | null;
+      const entries = streams?.flatMap((stream) => stream.messages) ?? [];
+      if (!entries.length) continue;
+      lastId = entries.at(-1)!.id;
+      onEntries(entries);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/** The id of a stream's newest entry ("0-0" when empty): where to follow it from. */
+export async function newestId(redis: RedisConnection, key: string): Promise<string> {
+  const [newest] = (await redis.xRevRange(key, "+", "-", { COUNT: 1 })) ?? [];
+  return newest?.id ?? "0-0";
+}
