@@ -414,7 +414,7 @@ describe("bad input gets a 4xx with a JSON error, and the notifier keeps serving
   });
 
   it("still serves", async () => {
-    expect(await getJson(`${env.url}/healthz`)).toEqual({ status: "ok" });
+    expect(await getJson(`${env.url}/healthz`)).toEqual({ status: "ok", queue: "local" });
   });
 });
 
