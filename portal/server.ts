@@ -16,7 +16,7 @@ import { GET as logSearch } from "./src/features/logs/api/search.ts";
 import { GET as logTail } from "./src/features/logs/api/tail.ts";
 import { config } from "./src/lib/config.ts";
 import { API } from "./api-routes.ts";
-import { serveStream } from "./src/features/live/hub.ts";
+import { serveStream, startLiveStream } from "./src/features/live/hub.ts";
 import {
   clientAddress,
   CLIENT_ADDRESS_HEADER,
@@ -130,6 +130,7 @@ runMain(async () => {
   };
   await refreshTrusted();
   setInterval(() => void refreshTrusted().catch(() => {}), 30_000).unref();
+  if (cfg.portal.shared_redis) startLiveStream(portalSources(cfg));
   const server = createServer((req, res) => {
     // Every response, also those this server answers itself (the stream, log APIs, imports, its
     // errors); Next's pages replace the CSP with their own, nonce-based one (src/proxy.ts).

@@ -12,6 +12,7 @@ import { benchNotifier } from "../alertmanager/notifier/bench/notifier.bench.ts"
 import { benchQueue } from "../alertmanager/notifier/bench/queue.bench.ts";
 import { benchLogs, DOCS as LOG_DOCS } from "../portal/bench/logs.bench.ts";
 import { benchPortal } from "../portal/bench/portal.bench.ts";
+import { benchTwoPortals } from "../portal/bench/two-portals.bench.ts";
 import { benchSignIn } from "../portal/bench/signin.bench.ts";
 import { benchStatusPage } from "../portal/bench/status.bench.ts";
 import { benchTimeline } from "../portal/bench/timeline.bench.ts";
@@ -81,6 +82,15 @@ if (!only || only === "portal") {
   printTable(`Deploy event posted → seen (one step every 100 ms; target p95 ≤ 50 ms in the browser)`, r.live);
   printTable("10,000 concurrent SSE streams to one process (RSS ≤ 1 GB, event to all p95 ≤ 500 ms)", r.sse);
   writeFileSync(join(out, "portal.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
+}
+if (!only || only === "two-portals") {
+  const r = await benchTwoPortals();
+  printTable("10,000 SSE streams: two portals sharing a Redis beside one portal alone (event to all)", r.fanout);
+  printTable("Live stream takeover after the relaying portal's SIGKILL", r.takeover);
+  writeFileSync(
+    join(out, "two-portals.json"),
+    JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2),
+  );
 }
 if (!only || only === "signin") {
   const rows = await benchSignIn();

@@ -90,6 +90,17 @@ async function shareThroughRedis(sources: HubSources) {
   }, 1000).unref();
 }
 
+/**
+ * With several portals, follows from the start, tab or no tab: the lease holder must relay for
+ * the others' tabs, and each portal must hold the recent events for tabs that come to it.
+ */
+export function startLiveStream(sources: HubSources) {
+  ensureUpstreams(sources).catch((err: Error) => {
+    started = undefined;
+    console.error(`live stream: ${err.message}; starting again with the next tab`);
+  });
+}
+
 /** Serves one tab's stream (the caller has checked the session). */
 export function serveStream(req: IncomingMessage, res: ServerResponse, sources: HubSources) {
   const serve = () => {
