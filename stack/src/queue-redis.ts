@@ -1,7 +1,8 @@
-// Redis as the notifier's shared queue (notifier.queue, docs/scaling.md), from Debian's
-// redis-server 7.0: every write fsynced before its reply (appendfsync always, as the local
-// journal fsyncs before the webhook's 2xx), a password, optionally a replica of another, and
-// Sentinels that watch a primary and promote its replica when it dies. Loopback only.
+// Redis for what several OpsDeck instances share (notifier.queue, portal.shared_redis;
+// docs/scaling.md), from Debian's redis-server 7.0: every write fsynced before its reply
+// (appendfsync always, as the local journal fsyncs before the webhook's 2xx), a password,
+// optionally a replica of another, and Sentinels that watch a primary and promote its replica
+// when it dies. Loopback only.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, spawnProc, waitUntil, type Proc } from "./procs.ts";
@@ -17,29 +18,33 @@ export interface QueueRedis {
   url: string;
 }
 
-export async function startQueueRedis(opts: { dir: string; replicaOf?: number }): Promise<QueueRedis> {
+/** Writes `lines` as the server's config in `dir` and starts redis-server on it (a Sentinel with `--sentinel`). */
+async function startRedisServer(name: string, dir: string, lines: string[], flags: string[] = []) {
   const port = await freePort();
-  mkdirSync(opts.dir, { recursive: true });
-  const conf = join(opts.dir, "redis.conf");
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, `${name}.conf`);
   writeFileSync(
     conf,
-    [
-      `port ${port}`,
-      "bind 127.0.0.1",
-      `dir ${opts.dir}`,
-      `requirepass ${QUEUE_REDIS_PASSWORD}`,
-      `masterauth ${QUEUE_REDIS_PASSWORD}`,
-      "appendonly yes",
-      "appendfsync always",
-      'save ""',
-      // A queue must refuse writes when full, never evict what it holds.
-      "maxmemory-policy noeviction",
-      ...(opts.replicaOf ? [`replicaof 127.0.0.1 ${opts.replicaOf}`] : []),
-    ].join("\n") + "\n",
-    { mode: 0o600 },
+    [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, `requirepass ${QUEUE_REDIS_PASSWORD}`, ...lines].join("\n") + "\n",
+    {
+      mode: 0o600,
+    },
   );
-  const proc = spawnProc("redis", "/usr/bin/redis-server", [conf], { logFile: join(opts.dir, "redis.log") });
-  await waitUntil("redis", () => listening(port), { proc, timeoutMs: 30_000 });
+  const proc = spawnProc(name, "/usr/bin/redis-server", [conf, ...flags], { logFile: join(dir, `${name}.log`) });
+  await waitUntil(name, () => listening(port), { proc, timeoutMs: 30_000 });
+  return { proc, port };
+}
+
+export async function startQueueRedis(opts: { dir: string; replicaOf?: number }): Promise<QueueRedis> {
+  const { proc, port } = await startRedisServer("redis", opts.dir, [
+    `masterauth ${QUEUE_REDIS_PASSWORD}`,
+    "appendonly yes",
+    "appendfsync always",
+    'save ""',
+    // A queue must refuse writes when full, never evict what it holds.
+    "maxmemory-policy noeviction",
+    ...(opts.replicaOf ? [`replicaof 127.0.0.1 ${opts.replicaOf}`] : []),
+  ]);
   return { proc, port, url: `redis://:${QUEUE_REDIS_PASSWORD}@127.0.0.1:${port}` };
 }
 
@@ -48,30 +53,19 @@ export async function startQueueRedis(opts: { dir: string; replicaOf?: number })
  * `downAfterMs` is failed over to its replica. Its config file must be writable: Sentinel
  * records what it learns there.
  */
-export async function startSentinel(opts: { dir: string; primaryPort: number; downAfterMs?: number }) {
-  const port = await freePort();
-  mkdirSync(opts.dir, { recursive: true });
-  const conf = join(opts.dir, "sentinel.conf");
-  writeFileSync(
-    conf,
+export function startSentinel(opts: { dir: string; primaryPort: number; downAfterMs?: number }) {
+  return startRedisServer(
+    "sentinel",
+    opts.dir,
     [
-      `port ${port}`,
-      "bind 127.0.0.1",
-      `dir ${opts.dir}`,
-      `requirepass ${QUEUE_REDIS_PASSWORD}`,
       `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${opts.primaryPort} 2`,
       `sentinel auth-pass ${SENTINEL_MASTER} ${QUEUE_REDIS_PASSWORD}`,
       `sentinel down-after-milliseconds ${SENTINEL_MASTER} ${opts.downAfterMs ?? 1000}`,
       `sentinel failover-timeout ${SENTINEL_MASTER} 10000`,
       `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
-    ].join("\n") + "\n",
-    { mode: 0o600 },
+    ],
+    ["--sentinel"],
   );
-  const proc = spawnProc("sentinel", "/usr/bin/redis-server", [conf, "--sentinel"], {
-    logFile: join(opts.dir, "sentinel.log"),
-  });
-  await waitUntil("sentinel", () => listening(port), { proc, timeoutMs: 30_000 });
-  return { proc, port };
 }
 
 /** notifier.queue through Sentinels. */

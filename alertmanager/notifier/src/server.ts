@@ -240,6 +240,9 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     setInterval(() => state.prune(Date.now()), 3_600_000),
   ];
 
+  // Its loops call back into the pumps and the stream: started once they exist.
+  await queue?.start();
+
   mountNotifierRoutes(service.app, {
     config: () => config,
     state,

@@ -32,6 +32,7 @@ async function instance(url: string, name: string) {
     copyWindowMs: () => 120_000,
     compactRecords: 100,
   });
+  await queue.start();
   cleanups.push(() => queue.close());
   const record = async (records: NotifierRecord[]) => {
     for (const r of records) state.apply(r);

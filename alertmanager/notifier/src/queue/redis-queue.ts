@@ -262,20 +262,25 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     setInterval(() => {
       if (!closed) void task().catch((err) => !closed && log.warn(`${what} failed`, { "error.message": String(err) }));
     }, ms);
-  const timers = [
-    every(Math.max(250, opts.claimIdleMs / 3), keepAndClaim, "claiming idle entries"),
-    every(5_000, lead, "leader lease"),
-  ];
-  await lead();
-  const loops = [tail(), consume()];
-  log.info("notifier queue on redis", {
-    "opsdeck.queue": describeRedis(opts.url),
-    "opsdeck.instance": opts.instance,
-    "opsdeck.replayed": replayed,
-  });
+  let timers: NodeJS.Timeout[] = [];
+  let loops: Promise<void>[] = [];
 
   return {
     replayed,
+    /** Begins following the journal, reading the queue and claiming: once the hooks can take it. */
+    async start() {
+      timers = [
+        every(Math.max(250, opts.claimIdleMs / 3), keepAndClaim, "claiming idle entries"),
+        every(5_000, lead, "leader lease"),
+      ];
+      await lead();
+      loops = [tail(), consume()];
+      log.info("notifier queue on redis", {
+        "opsdeck.queue": describeRedis(opts.url),
+        "opsdeck.instance": opts.instance,
+        "opsdeck.replayed": replayed,
+      });
+    },
     /** Whether this instance delivers the notification (its queue entry is this instance's). */
     owns: (id: string) => owned.has(id),
     ownedCount: () => owned.size,
