@@ -9,9 +9,6 @@ export type RedisConnection = ReturnType<typeof createClient>;
 
 const SENTINEL = /^redis-sentinel:\/\/(?:([^:@/]*):([^@/]*)@)?([^/]+)\/([^/]+)$/;
 
-/** The accepted URLs, for config schemas. */
-export const REDIS_URL = /^(redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/;
-
 /** Where a Redis URL points, with the password left out: for logs and errors. */
 export function describeRedis(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//");
@@ -37,9 +34,10 @@ export function connectRedis(url: string): RedisConnection {
 }
 
 /**
- * A lease in Redis held by one instance at a time: taken when free, renewed by its holder every
- * `renewMs`, lost after `ttlMs` without renewal (the holder died or stalled). `holds()` is true
- * only within the renewal's own margin, so two instances never both believe they hold it.
+ * A lease in Redis held by one instance at a time: taken when free, kept by calling `renew` (every
+ * 5 s, as both callers do), lost after `ttlMs` without renewal (the holder died or stalled).
+ * `holds()` turns false 5 s before the lease can run out, so two instances never both believe
+ * they hold it.
  */
 export function createLease(redis: RedisConnection, key: string, holder: string, ttlMs = 15_000) {
   let until = 0;

@@ -1,7 +1,7 @@
 // The `notifier:` section of opsdeck.yml: channels (DingTalk, WeCom, e-mail, webhook), the
 // Alertmanager receivers they serve, retries, escalation and the dead-man's switch.
 import { z } from "zod";
-import { bool, int, num, port, secret, unsetIfEmpty } from "./zod.ts";
+import { bool, int, num, port, REDIS_URL, secret, unsetIfEmpty } from "./zod.ts";
 
 const NAME = /^[a-zA-Z0-9_.-]+$/;
 const perMinute = (d: number) => int().pipe(z.number().min(1).max(600)).default(d);
@@ -163,7 +163,7 @@ export const notifierSchema = z
     queue: z
       .string()
       .regex(
-        /^(local|redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/,
+        new RegExp(`^(local|${REDIS_URL.source})$`),
         'is "local", redis://[:password@]host:port or redis-sentinel://[:password@]host:port,…/master',
       )
       .default("local"),

@@ -1,7 +1,7 @@
 // The `portal:` section of opsdeck.yml: who may sign in, and where the portal reads from.
 import { z } from "zod";
 import { elasticsearchUrl, type ElasticsearchConfig } from "./elasticsearch.ts";
-import { bool, int, num, port, unsetIfEmpty } from "./zod.ts";
+import { bool, int, num, port, REDIS_URL, unsetIfEmpty } from "./zod.ts";
 
 /** A DNS name (RFC 1123 labels), e.g. a compose service's. */
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -93,9 +93,7 @@ export const portalSchema = z
      * them runs the background work (acks, recurring maintenance, automatic recovery). Unset: one portal.
      */
     shared_redis: unsetIfEmpty(
-      z
-        .string()
-        .regex(/^(redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+)$/, "is redis://… or redis-sentinel://…/master"),
+      z.string().regex(new RegExp(`^(${REDIS_URL.source})$`), "is redis://… or redis-sentinel://…/master"),
     ),
     /** This portal's name among several (logs, the lease); default: the host name and port. */
     instance: unsetIfEmpty(z.string().regex(/^[a-zA-Z0-9_.-]+$/, "letters, digits and . _ - only")),

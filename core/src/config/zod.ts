@@ -42,3 +42,6 @@ export const uniquelyNamed = <T extends z.ZodType<{ name: string }>>(entry: T) =
       seen.add(e.name);
     });
   });
+
+/** A Redis several instances share: redis://[:password@]host:port or redis-sentinel://[:password@]h1:p1,…/master. */
+export const REDIS_URL = /redis:\/\/\S+|redis-sentinel:\/\/\S+\/[^/\s]+/;
