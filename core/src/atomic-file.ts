@@ -24,13 +24,22 @@ export function replaceFile(path: string, content: string, mode = 0o644) {
 
 /**
  * `replaceFile` without blocking the event loop: for a large file written while requests keep
- * arriving (a journal's snapshot), whose fsyncs would otherwise stall every one of them.
+ * arriving (a journal's snapshot), whose fsyncs would otherwise stall every one of them. The
+ * content may come in pieces, written in turn (a large state need not be one string).
  */
-export async function replaceFileAsync(path: string, content: string, mode = 0o644) {
+export async function replaceFileAsync(path: string, content: string | string[], mode = 0o644) {
   const tmp = `${path}.tmp`;
   const file = await open(tmp, "w", mode);
   try {
-    await file.writeFile(content);
+    if (typeof content === "string") await file.writeFile(content);
+    else
+      for (let from = 0; from < content.length;) {
+        // A megabyte or so per write: thousands of small writes would each be a trip to the pool.
+        let to = from;
+        for (let size = 0; to < content.length && size < 1 << 20; to++) size += content[to].length;
+        await file.write(content.slice(from, to).join(""));
+        from = to;
+      }
     await file.sync();
   } finally {
     await file.close();

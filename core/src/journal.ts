@@ -19,6 +19,11 @@ export interface JournalOptions<R, S> {
   /** Restores the state from a snapshot written by `dump`. */
   load: (snapshot: S) => void;
   dump: () => S;
+  /**
+   * Instead of `dump`: the state's JSON in pieces, taken at once (a state held partly on disk
+   * copies its stored text into them rather than parsing it into objects to stringify).
+   */
+  dumpText?: () => string[];
   /** Write a snapshot and truncate the log once it grows past this size. */
   compactBytes?: number;
 }
@@ -86,7 +91,8 @@ export async function openJournal<R, S>(opts: JournalOptions<R, S>): Promise<Jou
     // The state and its sequence number are taken together, at once; writing them does not hold
     // up the event loop (appends meanwhile wait in `pending`, as during any write, and carry
     // higher sequence numbers, so replay applies them after this snapshot).
-    await replaceFileAsync(snapPath, JSON.stringify({ seq, state: opts.dump() }));
+    const state = opts.dumpText ? opts.dumpText() : [JSON.stringify(opts.dump())];
+    await replaceFileAsync(snapPath, [`{"seq":${seq},"state":`, ...state, "}"]);
     await fh.truncate(0);
     await fh.sync();
     bytes = 0;

@@ -14,6 +14,7 @@ export interface PortalPair {
   portals: { name: string; base: string; proc: Proc }[];
   deployUrl: string;
   redisUrl?: string;
+  redis?: Proc;
   stop(): Promise<void>;
 }
 
@@ -58,6 +59,7 @@ export async function startPortals(opts: { count: number; shared: boolean }): Pr
     portals,
     deployUrl: exporters.urls.deploy,
     redisUrl: redis?.url,
+    redis: redis?.proc,
     async stop() {
       for (const proc of procs.reverse()) await proc.stop().catch(() => undefined);
     },

@@ -166,4 +166,33 @@ describe("two portals sharing a Redis", () => {
     );
     expect(new Set(stayed.map((events) => events.length))).toEqual(new Set([2]));
   }, 180_000);
+
+  it("answer a sign-in at once while the shared Redis hangs, and keep signed-in users working", async () => {
+    const live = pair.portals.find((p) => p.proc.child.exitCode === null && p.proc.child.signalCode === null)!;
+    const redisPid = pair.redis!.child.pid!;
+    process.kill(redisPid, "SIGSTOP");
+    try {
+      const started = performance.now();
+      expect(await attempt(live.base, "ops", "ops-password-1")).toBe("/signin?error=unavailable");
+      // Two seconds of waiting for Redis, not the front door's minute.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(await pageStatus(live.base, cookie)).toBe(200);
+      for (const [language, text] of [
+        ["en", "Sign-in is unavailable for now"],
+        ["zh-CN", "登录暂不可用"],
+      ]) {
+        const page = await fetch(`${live.base}/signin?error=unavailable`, { headers: { "accept-language": language } });
+        expect(await page.text()).toContain(text);
+      }
+    } finally {
+      process.kill(redisPid, "SIGCONT");
+    }
+    expect(
+      await eventually(
+        () => attempt(live.base, "ops", "ops-password-1"),
+        (location) => location === "/",
+        15_000,
+      ),
+    ).toBe("/");
+  }, 60_000);
 });

@@ -1,9 +1,12 @@
 // Notifier: webhook ingest (payloads/s, time to 2xx with the durable write) at full speed and at
 // a steady 200 payloads/s; delivery latency from the webhook POST to the robot's receipt under
-// the rate budget, beside a bare POST to the same stand-in; RSS. Journal on disk, and on tmpfs
-// for comparison.
+// the rate budget, beside a bare POST to the same stand-in; RSS. Journal on disk, on tmpfs for
+// comparison, and the Redis queue (one instance, appendfsync always). The runs leave ~15,000
+// notifications in the history: RSS is read right after them, and 15 and 30 s later (V8's memory
+// reducer collects some seconds after the allocation stops; until then garbage counts).
 import { existsSync } from "node:fs";
 import { postJson, serviceMemory, summary, timed, type Row } from "@opsdeck/stack/bench-stats";
+import { startQueueRedis } from "@opsdeck/stack";
 import { tempDir, TOKEN } from "@opsdeck/stack/testkit";
 import { amAlert, amPayload, notifierEnv } from "../test/harness.ts";
 import { dingtalkStandin } from "@opsdeck/stack/chat-standins";
@@ -14,13 +17,18 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
   const ingest: Row[] = [];
   const delivery: Row[] = [];
   const rss: Row[] = [];
-  const roots: [string, string | undefined][] = [["disk (fsync)", undefined]];
+  const roots: [string, Record<string, string>][] = [["disk (fsync)", {}]];
   if (existsSync("/dev/shm"))
-    roots.push(["tmpfs (no fsync cost)", tempDir("bench-notifier-shm").replace(/^.*\//, "/dev/shm/")]);
-  for (const [where, dataDir] of roots) {
+    roots.push(["tmpfs (no fsync cost)", { data_dir: tempDir("bench-notifier-shm").replace(/^.*\//, "/dev/shm/") }]);
+  roots.push(["redis (appendfsync always)", {}]);
+  for (const [where, settings] of roots) {
+    const redis = where.startsWith("redis")
+      ? await startQueueRedis({ dir: tempDir("bench-notifier-redis") })
+      : undefined;
     const ding = await dingtalkStandin({ fast: {} }, { ratePerMinute: 100_000 });
     const env = await notifierEnv({
-      ...(dataDir ? { data_dir: dataDir } : {}),
+      ...settings,
+      ...(redis ? { queue: redis.url } : {}),
       channels: { fast: { type: "dingtalk", access_token: "fast", base_url: ding.url, rate_per_minute: 600 } },
       // "sink" is no receiver of this config and there is no default: ingest alone is measured,
       // with no delivery work competing for the two cores.
@@ -28,8 +36,9 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
     });
     try {
       const url = `${env.url}/api/v1/alerts`;
-      if (where.startsWith("disk"))
-        rss.push({ notifier: "idle", ...(await serviceMemory(env.proc.child.pid!, env.url)) });
+      const memory = async (when: string) =>
+        rss.push({ queue: where, notifier: when, ...(await serviceMemory(env.proc.child.pid!, env.url)) });
+      if (!where.startsWith("tmpfs")) await memory("idle");
       // Full speed: 8 clients for 5 s.
       let i = 0;
       const ms: number[] = [];
@@ -64,7 +73,7 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
       await Promise.all(pending);
       ingest.push({ journal: where, load: "200 payloads/s", payloads_per_s: 200, ...summary(steady) });
 
-      if (where.startsWith("disk")) {
+      if (!where.startsWith("tmpfs")) {
         const before = ding.received.length;
         const sentAt = new Map<string, number>();
         for (let k = 0; k < 100; k++) {
@@ -79,7 +88,7 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
           const name = /Latency\d+/.exec(m.text)?.[0];
           if (name && sentAt.has(name)) lat.push(m.at - sentAt.get(name)!);
         }
-        delivery.push({ path: "POST to notifier → robot receipt", ...summary(lat) });
+        delivery.push({ queue: where, path: "POST to notifier → robot receipt", ...summary(lat) });
         const direct: number[] = [];
         for (let k = 0; k < 100; k++) {
           const [t] = await timed(() =>
@@ -90,12 +99,17 @@ export async function benchNotifier(): Promise<{ ingest: Row[]; delivery: Row[];
           );
           direct.push(t);
         }
-        delivery.push({ path: "bare POST to the robot (comparison)", ...summary(direct) });
-        rss.push({ notifier: "after ingest and delivery", ...(await serviceMemory(env.proc.child.pid!, env.url)) });
+        delivery.push({ queue: where, path: "bare POST to the robot (comparison)", ...summary(direct) });
+        await memory("right after ingest and delivery");
+        for (const seconds of [15, 30]) {
+          await new Promise((resolve) => setTimeout(resolve, 15_000));
+          await memory(`${seconds} s later`);
+        }
       }
     } finally {
       await env.proc.stop();
       await ding.close();
+      await redis?.proc.stop();
     }
   }
   return { ingest, delivery, rss };

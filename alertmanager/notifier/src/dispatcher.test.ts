@@ -65,7 +65,7 @@ const enqueue = async (n: Notification[]) => {
   dispatcher.wake("robot");
   await vi.advanceTimersByTimeAsync(0);
 };
-const delivered = (id: string) => state.deliveries.get(id)!.get("robot")!;
+const delivered = (id: string) => state.deliveriesOf(id)!.get("robot")!;
 
 beforeEach(() => vi.useFakeTimers({ now: new Date("2026-01-01T00:00:00Z") }));
 afterEach(async () => {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { recoveryNoteSchema } from "@opsdeck/core/actions/recovery-note";
 import { newId } from "./ids.ts";
-import { amAlertSchema, type Notification } from "./model.ts";
+import { amAlertSchema, type Notification, type NotificationHead } from "./model.ts";
 
 export const followUpSchema = z.strictObject({
   /** The alert as Alertmanager holds it (its fingerprint finds the thread). */
@@ -17,29 +17,11 @@ export const followUpSchema = z.strictObject({
 export type FollowUp = z.infer<typeof followUpSchema>;
 
 /**
- * The alert's thread: the newest alert notification that carried it, else the newest of its
- * group — same receiver, and the group's labels (Alertmanager's group_by values) all the
- * alert's — which it joins at the group's next interval. Neither: a new group, not sent yet.
+ * Whether an alert belongs to a group: the group's labels (Alertmanager's group_by values) are
+ * all the alert's. A follow-up whose alert no notification carried joins the newest such group's
+ * thread (state.ts), as the alert will at the group's next interval.
  */
-export function threadOf(
-  notifications: Iterable<Notification>,
-  alert: { fingerprint: string; labels: Record<string, string> },
-  receiver: string,
-): Notification | undefined {
-  let carried: Notification | undefined;
-  let group: Notification | undefined;
-  for (const n of notifications) {
-    if (n.kind !== "alert") continue;
-    if (n.payload.alerts.some((a) => a.fingerprint === alert.fingerprint)) {
-      if (!carried || n.id > carried.id) carried = n;
-    } else if (n.receiver === receiver && sameGroup(n.payload.groupLabels, alert.labels)) {
-      if (!group || n.id > group.id) group = n;
-    }
-  }
-  return carried ?? group;
-}
-
-const sameGroup = (groupLabels: Record<string, string>, labels: Record<string, string>) => {
+export const inGroup = (groupLabels: Record<string, string>, labels: Record<string, string>) => {
   const entries = Object.entries(groupLabels);
   return entries.length > 0 && entries.every(([name, value]) => labels[name] === value);
 };
@@ -50,7 +32,7 @@ const sameGroup = (groupLabels: Record<string, string>, labels: Record<string, s
  */
 export function followUpNotification(
   followUp: FollowUp,
-  thread: Notification | undefined,
+  thread: NotificationHead | undefined,
   channelsOf: (receiver: string) => string[],
   holdMs: number,
   now = Date.now(),
@@ -65,14 +47,14 @@ export function followUpNotification(
     payload: {
       version: "4",
       // The alert's group: mail clients thread it with the alert's messages.
-      groupKey: thread?.payload.groupKey ?? `opsdeck-recovery:${alert.fingerprint}`,
+      groupKey: thread?.brief.groupKey ?? `opsdeck-recovery:${alert.fingerprint}`,
       truncatedAlerts: 0,
       status: alert.status,
       receiver,
-      groupLabels: thread?.payload.groupLabels ?? { alertname: alert.labels.alertname },
+      groupLabels: thread?.brief.groupLabels ?? { alertname: alert.labels.alertname },
       commonLabels: alert.labels,
       commonAnnotations: alert.annotations,
-      externalURL: thread?.payload.externalURL ?? "",
+      externalURL: thread?.brief.externalURL ?? "",
       alerts: [alert],
     },
     channels: thread?.channels ?? channelsOf(receiver),

@@ -58,6 +58,38 @@ export interface Notification {
   hold_until?: number;
 }
 
+/** A notification's payload in brief: what the history's lists, threads and escalation read. */
+export interface Brief {
+  status: AmPayload["status"];
+  alertname: string;
+  alerts: number;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  externalURL: string;
+  /** Whether one of its alerts fires with severity critical (what escalation looks for). */
+  critical: boolean;
+}
+
+export function briefOf(payload: AmPayload): Brief {
+  return {
+    status: payload.status,
+    alertname: payload.commonLabels.alertname ?? payload.alerts[0].labels.alertname,
+    alerts: payload.alerts.length,
+    groupKey: payload.groupKey,
+    groupLabels: payload.groupLabels,
+    externalURL: payload.externalURL,
+    critical: payload.alerts.some((alert) => alert.status === "firing" && alert.labels.severity === "critical"),
+  };
+}
+
+/**
+ * What the state holds of every notification in the history: all but the payload, which stays
+ * in memory only while a delivery is left (state.ts `full`) and is shelved on disk after.
+ */
+export interface NotificationHead extends Omit<Notification, "payload"> {
+  brief: Brief;
+}
+
 export type { DeliveryState } from "@opsdeck/contracts";
 
 export interface Delivery {

@@ -4,10 +4,10 @@ import type { Express, RequestHandler } from "express";
 import { z } from "zod";
 import { HttpError, parse, requireToken, route, type NotifierConfig, type SseHub } from "@opsdeck/core";
 import { newId } from "./ids.ts";
-import { amPayloadSchema, type AmPayload, type Notification, type NotifierRecord } from "./model.ts";
+import { amPayloadSchema, briefOf, type AmPayload, type Notification, type NotifierRecord } from "./model.ts";
 import { NO_CHANNEL, type NotifierState } from "./state.ts";
 import { testNotification } from "./system.ts";
-import { followUpNotification, followUpSchema, threadOf } from "./follow-ups.ts";
+import { followUpNotification, followUpSchema } from "./follow-ups.ts";
 import { notificationSummary } from "./views.ts";
 import { NOTIFICATION_KINDS, type ChannelView } from "@opsdeck/contracts";
 
@@ -46,11 +46,14 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
   const { state, record } = routes;
   // Read the token on every request: a reload (SIGHUP) may change it.
   const auth: RequestHandler = (req, res, next) => requireToken(routes.config().token)(req, res, next);
-  const summary = (n: Notification) => notificationSummary(n, state.deliveries.get(n.id));
   const existing = (id: string) => {
-    const notification = state.notifications.get(id);
-    if (!notification) throw new HttpError(404, `no notification with id "${id}"`);
-    return notification;
+    const found = state.entry(id);
+    if (!found) throw new HttpError(404, `no notification with id "${id}"`);
+    return found;
+  };
+  const summary = (id: string) => {
+    const { notification, deliveries } = existing(id);
+    return notificationSummary({ ...notification, brief: briefOf(notification.payload) }, deliveries);
   };
 
   app.post(
@@ -84,37 +87,21 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
 
   app.get("/api/v1/notifications", (req, res) => {
     const query = parse(querySchema, req.query, "query");
-    const page = [];
-    const newestFirst = [...state.notifications.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
-    for (const notification of newestFirst) {
-      if (query.before && notification.id >= query.before) continue;
-      if (query.receiver && notification.receiver !== query.receiver) continue;
-      if (query.kind && notification.kind !== query.kind) continue;
-      const deliveries = state.deliveries.get(notification.id)!;
-      if (query.channel && !deliveries.has(query.channel)) continue;
-      if (
-        query.state &&
-        ![...deliveries].some(
-          ([channel, d]) => d.state === query.state && (!query.channel || channel === query.channel),
-        )
-      )
-        continue;
-      page.push(summary(notification));
-      if (page.length === query.limit) break;
-    }
-    res.json({ notifications: page, next_before: page.length === query.limit ? page.at(-1)!.id : undefined });
+    const { before, limit, ...filter } = query;
+    const page = state.history(filter, before).slice(0, limit).map(summary);
+    res.json({ notifications: page, next_before: page.length === limit ? page.at(-1)!.id : undefined });
   });
   app.get("/api/v1/notifications/:id", (req, res) => {
-    const notification = existing(String(req.params.id));
-    res.json({ ...summary(notification), payload: notification.payload });
+    const id = String(req.params.id);
+    res.json({ ...summary(id), payload: existing(id).notification.payload });
   });
   app.post(
     "/api/v1/notifications/:id/retry",
     auth,
     route(async (req, res) => {
-      const notification = existing(String(req.params.id));
-      await record([{ t: "retry", id: notification.id, at: Date.now() }]);
-      res.status(202).json(summary(notification));
+      const id = existing(String(req.params.id)).notification.id;
+      await record([{ t: "retry", id, at: Date.now() }]);
+      res.status(202).json(summary(id));
     }),
   );
   app.get("/api/v1/channels", (_req, res) => {
@@ -170,7 +157,7 @@ export function mountNotifierRoutes(app: Express, routes: NotifierRoutes): void 
     route(async (req, res) => {
       const config = routes.config();
       const followUp = parse(followUpSchema, req.body, "follow-up");
-      const thread = threadOf(state.notifications.values(), followUp.alert, followUp.receiver);
+      const thread = state.threadOf(followUp.alert, followUp.receiver);
       const notification = followUpNotification(
         followUp,
         thread,

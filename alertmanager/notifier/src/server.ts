@@ -28,6 +28,8 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   const state = createNotifierState({
     historyMs: config.history_days * 86_400_000,
     owns: (id) => !queue || queue.owns(id),
+    shelfDir: resolve(baseDir, config.data_dir),
+    copyWindowMs: () => config.peer_copies_seconds * 1000,
   });
   const service = createService({
     name: "notifier",
@@ -43,6 +45,11 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
           }
         : { queue: "local" },
   });
+  /** A snapshot of the state, pruned of old history first. */
+  const snapshotText = () => {
+    state.prune(Date.now());
+    return state.dumpText();
+  };
   let write: (records: NotifierRecord[]) => Promise<void>;
   let replayed: number;
   if (config.queue === "local") {
@@ -51,10 +58,8 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       name: "notifier",
       apply: state.apply,
       load: state.load,
-      dump: () => {
-        state.prune(Date.now());
-        return state.dump();
-      },
+      dump: state.dump,
+      dumpText: snapshotText,
       compactBytes: 16 * 1024 * 1024,
     });
     write = opened.write;
@@ -66,18 +71,14 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
       claimIdleMs: config.claim_idle_seconds * 1000,
       log,
       apply: state.apply,
-      dump: () => {
-        state.prune(Date.now());
-        return state.dump();
-      },
+      dumpText: snapshotText,
       load: state.load,
       applied: (records) => announce(records, false),
       finished: state.finished,
       copyWindowMs: () => config.peer_copies_seconds * 1000,
       took(ids, how) {
         if (how === "claimed") metrics.claimed.inc(ids.length);
-        for (const id of ids)
-          for (const channel of state.notifications.get(id)?.channels ?? []) dispatcher.wake(channel);
+        for (const id of ids) for (const channel of state.head(id)?.channels ?? []) dispatcher.wake(channel);
       },
     });
     write = queue.write;
@@ -85,7 +86,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   }
   log.info("notifier state loaded", {
     "opsdeck.replayed": replayed,
-    "opsdeck.notifications": state.notifications.size,
+    "opsdeck.notifications": state.size(),
     "opsdeck.channels": Object.keys(config.channels).length,
   });
   const hub = createSseHub();
@@ -103,8 +104,8 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
   const defaultChannels = () => config.receivers.default?.channels ?? Object.keys(config.channels);
   const viewOfChannel = (name: string) => channelView(name, state, config, channels.get(name)?.ratePerMinute);
   const summaryOf = (id: string) => {
-    const notification = state.notifications.get(id);
-    return notification && notificationSummary(notification, state.deliveries.get(id));
+    const head = state.head(id);
+    return head && notificationSummary(head, state.deliveriesOf(id));
   };
 
   const metrics = notifierMetrics(service.registry, {
@@ -133,10 +134,10 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     const live = hub.clients > 0; // nobody listening: build no summaries for the stream
     for (const r of records) {
       if (r.t === "in" && !own) {
-        if (live) hub.publish("notification", notificationSummary(r.n, state.deliveries.get(r.n.id)));
+        if (live) hub.publish("notification", summaryOf(r.n.id)!);
         for (const channel of r.n.channels) dispatcher.wake(channel);
       } else if (r.t === "in") {
-        const summary = notificationSummary(r.n, state.deliveries.get(r.n.id));
+        const summary = summaryOf(r.n.id)!;
         metrics.received.inc({ receiver: r.n.receiver, kind: r.n.kind });
         alertEvents.info(`${summary.status} ${summary.alertname} → ${r.n.receiver}`, {
           "event.action": `alert-${summary.status}`,

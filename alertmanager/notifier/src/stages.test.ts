@@ -109,7 +109,7 @@ describe("delivery stages", () => {
     await settle(ctx, content, { ok: false, kind: "config", code: "310000", message: "bad sign" });
     expect(failing).toEqual(["robot"]);
     await settle(ctx, content, { ok: true });
-    expect(state.deliveries.get(n.id)!.get("robot")!.state).toBe("delivered");
+    expect(state.deliveriesOf(n.id)!.get("robot")!.state).toBe("delivered");
   });
 
   it("settle: a message refused for its size is sent again at once and smaller, never dead-lettered for it", async () => {
@@ -126,7 +126,7 @@ describe("delivery stages", () => {
       size_limit: Math.floor(size * 0.85),
       last_error: { code: "460101", message: "too long" },
     });
-    expect(state.deliveries.get(queue[0].id)!.get("robot")).toMatchObject({ state: "pending", attempts: 1 });
+    expect(state.deliveriesOf(queue[0].id)!.get("robot")).toMatchObject({ state: "pending", attempts: 1 });
     // The next digest stays under what was refused and names fewer alerts; the rest stay queued.
     const smaller = compose(ctx, queue, 1);
     expect(channel.measure(smaller.title, smaller.body)).toBeLessThanOrEqual(Math.floor(size * 0.85));
@@ -141,7 +141,7 @@ describe("delivery stages", () => {
     // Refused "for size" at one byte: not a size problem; a dead letter, with its attempt.
     await settle(ctx, tiny, { ok: false, kind: "oversize", code: "460101", message: "too long" });
     expect(records.map((r) => r.t)).toEqual(["fail", "dead"]);
-    expect(state.deliveries.get(n.id)!.get("robot")).toMatchObject({ state: "dead", attempts: 1 });
+    expect(state.deliveriesOf(n.id)!.get("robot")).toMatchObject({ state: "dead", attempts: 1 });
     expect(state.channel("robot").last_error).toMatchObject({ code: "460101" });
   });
 });

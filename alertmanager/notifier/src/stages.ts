@@ -152,7 +152,7 @@ export async function settle(context: StageContext, content: Content, outcome: O
     return;
   }
   const attempts =
-    Math.max(...content.notifications.map((n) => state.deliveries.get(n.id)?.get(name)?.attempts ?? 0)) + 1;
+    Math.max(...content.notifications.map((n) => state.deliveriesOf(n.id)?.get(name)?.attempts ?? 0)) + 1;
   const backoff = () => backoffMs(attempts, retry.initial_seconds * 1000, retry.max_seconds * 1000);
   const waitMs =
     outcome.kind === "throttled"

@@ -29,7 +29,7 @@ describe("the notifier's views", () => {
       message: "sign",
       next_at: at,
     });
-    const summary = notificationSummarySchema.parse(notificationSummary(n, state.deliveries.get(n.id)));
+    const summary = notificationSummarySchema.parse(notificationSummary(state.head(n.id)!, state.deliveriesOf(n.id)));
     expect(summary.deliveries.robot).toMatchObject({ state: "pending", attempts: 1, last_error: { code: "310000" } });
     const config = parseConfig(
       "notifier:\n  channels:\n    robot: { type: webhook, url: http://127.0.0.1:1/hook }\n",

@@ -2,7 +2,7 @@
 // @opsdeck/contracts (what the portal reads), with ISO times.
 import type { ChannelView, DeliveryView, NotificationSummary } from "@opsdeck/contracts";
 import type { NotifierConfig } from "@opsdeck/core";
-import type { Delivery, Notification } from "./model.ts";
+import type { Delivery, NotificationHead } from "./model.ts";
 import type { NotifierState } from "./state.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -19,18 +19,18 @@ function deliveryView(delivery: Delivery): DeliveryView {
 }
 
 export function notificationSummary(
-  notification: Notification,
+  notification: NotificationHead,
   deliveries: Map<string, Delivery> | undefined,
 ): NotificationSummary {
-  const { payload } = notification;
+  const { brief } = notification;
   return {
     id: notification.id,
     kind: notification.kind,
     receiver: notification.receiver,
     received_at: iso(notification.received_at),
-    status: payload.status,
-    alertname: payload.commonLabels.alertname ?? payload.alerts[0].labels.alertname,
-    alerts: payload.alerts.length,
+    status: brief.status,
+    alertname: brief.alertname,
+    alerts: brief.alerts,
     ref: notification.ref,
     deliveries: Object.fromEntries([...(deliveries ?? [])].map(([channel, d]) => [channel, deliveryView(d)])),
   };

@@ -2,7 +2,7 @@
 // → "the monitoring pipeline is broken") and escalation (a critical alert still firing and not
 // acknowledged — no matching Alertmanager silence — after N minutes → the escalation channels).
 import type { Logger, NotifierConfig } from "@opsdeck/core";
-import type { AmAlert, Notification, NotifierRecord } from "./model.ts";
+import type { NotifierRecord } from "./model.ts";
 import type { NotifierState } from "./state.ts";
 import { pipelineNotification } from "./system.ts";
 import { newId } from "./ids.ts";
@@ -63,15 +63,14 @@ async function alertmanagerAlerts(url: string, timeoutMs: number): Promise<Map<s
 export function createEscalationWatch(state: NotifierState, hooks: WatcherHooks) {
   return async function check(now = Date.now()): Promise<void> {
     const cfg = hooks.config();
-    const candidates: { n: Notification; alerts: AmAlert[]; channels: string[] }[] = [];
-    for (const n of state.notifications.values()) {
+    // A group that has fired with a critical alert for the receiver's after_minutes, newest first.
+    const candidates: { group: string; newest: string; channels: string[] }[] = [];
+    for (const group of state.criticalGroups()) {
       const esc =
-        cfg.receivers[n.receiver]?.escalation ??
-        (cfg.receivers[n.receiver] ? undefined : cfg.receivers.default?.escalation);
-      if (!esc || n.kind !== "alert" || n.payload.status !== "firing") continue;
-      if (now - n.received_at < esc.after_minutes * 60_000 || state.isEscalated(n) || !state.stillFiring(n)) continue;
-      const alerts = n.payload.alerts.filter((a) => a.status === "firing" && a.labels.severity === "critical");
-      if (alerts.length) candidates.push({ n, alerts, channels: esc.channels });
+        cfg.receivers[group.receiver]?.escalation ??
+        (cfg.receivers[group.receiver] ? undefined : cfg.receivers.default?.escalation);
+      if (esc && now - group.since >= esc.after_minutes * 60_000)
+        candidates.push({ group: group.key, newest: group.newest, channels: esc.channels });
     }
     if (!candidates.length) return;
     let current: Map<string, AmApiAlert> | undefined;
@@ -83,15 +82,15 @@ export function createEscalationWatch(state: NotifierState, hooks: WatcherHooks)
         hooks.log.warn("cannot ask Alertmanager about silences; escalating without knowing", { error: err });
       }
     }
-    const seen = new Set<string>();
     const records: NotifierRecord[] = [];
-    candidates.sort((a, b) => b.n.received_at - a.n.received_at);
+    candidates.sort((a, b) => (a.newest < b.newest ? 1 : -1));
     for (const c of candidates) {
-      const group = state.groupKey(c.n);
-      if (seen.has(group)) continue; // the newest notification of a group speaks for it
-      seen.add(group);
+      // Its newest notification with a critical alert speaks for the group (shelved if delivered).
+      const n = state.full(c.newest);
+      if (!n) continue;
+      const alerts = n.payload.alerts.filter((a) => a.status === "firing" && a.labels.severity === "critical");
       // Acknowledged = silenced (or inhibited) in Alertmanager; gone from it = resolved.
-      const open = current ? c.alerts.filter((a) => current!.get(a.fingerprint)?.status.state === "active") : c.alerts;
+      const open = current ? alerts.filter((a) => current!.get(a.fingerprint)?.status.state === "active") : alerts;
       if (!open.length) continue;
       records.push(
         {
@@ -100,13 +99,13 @@ export function createEscalationWatch(state: NotifierState, hooks: WatcherHooks)
             id: newId(now),
             kind: "escalation",
             received_at: now,
-            receiver: c.n.receiver,
-            ref: c.n.id,
+            receiver: n.receiver,
+            ref: n.id,
             channels: c.channels,
-            payload: { ...c.n.payload, alerts: open },
+            payload: { ...n.payload, alerts: open },
           },
         },
-        { t: "escalated", group, at: now },
+        { t: "escalated", group: c.group, at: now },
       );
     }
     if (records.length) {

@@ -24,7 +24,7 @@ async function instance(url: string, name: string) {
     claimIdleMs: 60_000,
     log: createLogger({ service: name, level: "error" }),
     apply: state.apply,
-    dump: () => state.dump(),
+    dumpText: () => state.dumpText(),
     load: state.load,
     applied: () => undefined,
     finished: state.finished,
@@ -52,8 +52,8 @@ const notification = (i: number): Notification => ({
 
 /** What a state holds, comparable across instances. */
 const view = (state: ReturnType<typeof createNotifierState>) => ({
-  notifications: [...state.notifications.keys()].sort(),
-  delivered: [...state.deliveries].filter(([, byChannel]) => byChannel.get("robot")?.state === "delivered").length,
+  notifications: state.history({}).sort(),
+  delivered: state.history({ channel: "robot", state: "delivered" }).length,
   sends: state.channel("robot").sends.length,
 });
 

@@ -1,7 +1,7 @@
 // E-mail through SMTP with nodemailer (STARTTLS, implicit TLS, auth): HTML and text parts; the
 // messages of one alert group share a References root, so mail clients thread them.
 import { createHash } from "node:crypto";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { ChannelConfig } from "@opsdeck/core";
 import type { Outcome } from "../model.ts";
 import { notificationView, renderNotification, type RenderOptions } from "../render.ts";
@@ -26,7 +26,9 @@ export function threadId(groupKey: string, receiver: string): string {
 }
 
 export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, render: RenderOptions): Channel {
-  const transport = nodemailer.createTransport({
+  // nodemailer is loaded with the first mail (~15 MB of RSS a notifier without e-mail need not pay).
+  let transport: Transporter | undefined;
+  const options = {
     host: c.smtp.host,
     port: c.smtp.port,
     secure: c.smtp.secure,
@@ -37,7 +39,8 @@ export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, re
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
-  });
+  };
+  const transporter = async () => (transport ??= (await import("nodemailer")).default.createTransport(options));
   return {
     name,
     type: "email",
@@ -61,7 +64,9 @@ export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, re
           : `[OpsDeck] ${content.title}`;
       const thread = single ? threadId(first.payload.groupKey, first.receiver) : undefined;
       try {
-        await transport.sendMail({
+        await (
+          await transporter()
+        ).sendMail({
           from: c.from,
           to: c.to,
           cc: c.cc.length ? c.cc : undefined,
@@ -80,7 +85,7 @@ export function emailChannel(name: string, c: EmailConfig, timeoutMs: number, re
         return smtpOutcome(err);
       }
     },
-    close: () => transport.close(),
+    close: () => transport?.close(),
   };
 }
 

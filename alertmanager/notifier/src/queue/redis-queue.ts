@@ -48,8 +48,11 @@ export interface RedisQueueOptions<S> {
   log: Logger;
   /** Folds one record into this notifier's state (replay and other instances' records). */
   apply(record: NotifierRecord): void;
-  /** The state as a snapshot (pruned of old history), and back: as the local journal does. */
-  dump(): S;
+  /**
+   * The state as a snapshot's JSON text in pieces (pruned of old history), and back from the
+   * parsed snapshot: as the local journal does.
+   */
+  dumpText(): string[];
   load(snapshot: S): void;
   /** Other instances' records, once folded (to wake the pumps and tell the live stream). */
   applied(records: NotifierRecord[]): void;
@@ -69,7 +72,7 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
   const { log } = opts;
   // This process's records come back through the journal's tail; it folded them already.
   const writer = randomUUID();
-  const main = connectRedis(opts.url);
+  const main = await connectRedis(opts.url);
   // Blocking reads hold their connection: each loop has its own.
   const consumer = main.duplicate();
   const tailer = main.duplicate();
@@ -242,7 +245,7 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     if (writing > 0 || after(newestOwn, lastId)) return false;
     if ((await main.xLen(KEYS.journal)) < (opts.compactRecords ?? COMPACT_RECORDS)) return false;
     const upTo = lastId;
-    await main.set(KEYS.snapshot, JSON.stringify({ id: upTo, state: opts.dump() }));
+    await main.set(KEYS.snapshot, `{"id":${JSON.stringify(upTo)},"state":${opts.dumpText().join("")}}`);
     await main.xTrim(KEYS.journal, "MINID", upTo);
     log.info("journal stream compacted into a snapshot", { "opsdeck.journal.up_to": upTo });
     return true;

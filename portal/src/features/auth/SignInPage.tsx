@@ -28,7 +28,7 @@ export default async function SignIn({
         </label>
         {error && (
           <p className="error" role="alert">
-            {error === "too_many" ? tooMany : t.bad_credentials}
+            {error === "too_many" ? tooMany : error === "unavailable" ? t.signin_unavailable : t.bad_credentials}
           </p>
         )}
         <button type="submit">{t.sign_in}</button>

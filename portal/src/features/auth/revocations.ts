@@ -7,7 +7,7 @@
 // portal's own server are separate module graphs.
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { followStream, newestId, PORTAL_KEYS, sharedRedis } from "../cluster/shared.ts";
+import { followStream, newestId, PORTAL_KEYS, sharedRedis, withSharedRedis } from "../cluster/shared.ts";
 
 export interface Revocations {
   has(sessionId: string): boolean;
@@ -49,21 +49,22 @@ function open(dir: string, now = Date.now()): Revocations {
       const fd = openSync(/*turbopackIgnore: true*/ file, "r");
       fsyncSync(fd);
       closeSync(fd);
-      const redis = await sharedRedis();
-      if (!redis) return;
-      await redis
-        .multi()
-        .zAdd(PORTAL_KEYS.revoked, { score: expiresAt, value: sessionId })
-        .zRemRangeByScore(PORTAL_KEYS.revoked, "-inf", Date.now())
-        .xAdd(
-          PORTAL_KEYS.revocations,
-          "*",
-          { sid: sessionId, exp: String(expiresAt) },
-          {
-            TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: 10_000 },
-          },
-        )
-        .exec();
+      await withSharedRedis(async (redis) => {
+        if (!redis) return;
+        await redis
+          .multi()
+          .zAdd(PORTAL_KEYS.revoked, { score: expiresAt, value: sessionId })
+          .zRemRangeByScore(PORTAL_KEYS.revoked, "-inf", Date.now())
+          .xAdd(
+            PORTAL_KEYS.revocations,
+            "*",
+            { sid: sessionId, exp: String(expiresAt) },
+            {
+              TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: 10_000 },
+            },
+          )
+          .exec();
+      });
     },
   };
 }

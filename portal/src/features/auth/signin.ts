@@ -10,6 +10,7 @@ import { CLIENT_ADDRESS_HEADER } from "./client-address.ts";
 import { CSRF_COOKIE, foreignOrigin, SESSION_COOKIE, signSession } from "./session.ts";
 import { returnPath } from "./return-path.ts";
 import { portalThrottle } from "./throttle.ts";
+import { SharedRedisUnavailable } from "../cluster/shared.ts";
 
 const signIn = () => config().portal.sign_in;
 const byAddress = portalThrottle("address", () => ({
@@ -78,6 +79,16 @@ async function readForm(req: Request): Promise<{ name: string; password: string;
 }
 
 export async function POST(req: Request) {
+  try {
+    return await attemptSignIn(req);
+  } catch (err) {
+    // The sign-in limits live in the portals' shared Redis: without it no attempt is counted.
+    if (!(err instanceof SharedRedisUnavailable)) throw err;
+    return redirect("/signin?error=unavailable");
+  }
+}
+
+async function attemptSignIn(req: Request) {
   // A foreign Origin on a form post is a login CSRF attempt.
   if (foreignOrigin(req.headers.get("origin"), req.headers.get("host")))
     return json(403, "cross-origin sign-in refused");

@@ -5,7 +5,7 @@
 // an attacker guessing one name from many addresses cannot lock its owner out for long. Both
 // maps are bounded (least recently used first out): attacker-chosen keys cannot grow them.
 import { randomUUID } from "node:crypto";
-import { PORTAL_KEYS, sharedRedis } from "../cluster/shared.ts";
+import { PORTAL_KEYS, withSharedRedis } from "../cluster/shared.ts";
 
 const MAX_KEYS = 10_000;
 
@@ -58,25 +58,24 @@ export function portalThrottle(scope: string, limits: () => ThrottleLimits) {
     PORTAL_KEYS.throttle(scope, `${key}:until`),
   ];
   return {
-    async waitMs(key: string, now = Date.now()): Promise<number> {
-      const redis = await sharedRedis();
-      if (!redis) return local.waitMs(key, now);
-      return Number(await redis.eval(WAIT_MS, { keys: keys(key) }));
-    },
-    async failed(key: string, now = Date.now()): Promise<void> {
-      const redis = await sharedRedis();
-      if (!redis) return local.failed(key, now);
-      const { maxFailures, windowMs, maxBackoffMs } = limits();
-      await redis.eval(FAILED, {
-        keys: keys(key),
-        arguments: [String(maxFailures), String(windowMs), String(maxBackoffMs), randomUUID()],
-      });
-    },
-    async succeeded(key: string): Promise<void> {
-      const redis = await sharedRedis();
-      if (!redis) return local.succeeded(key);
-      await redis.del(keys(key));
-    },
+    waitMs: (key: string, now = Date.now()): Promise<number> =>
+      withSharedRedis(async (redis) =>
+        redis ? Number(await redis.eval(WAIT_MS, { keys: keys(key) })) : local.waitMs(key, now),
+      ),
+    failed: (key: string, now = Date.now()): Promise<void> =>
+      withSharedRedis(async (redis) => {
+        if (!redis) return local.failed(key, now);
+        const { maxFailures, windowMs, maxBackoffMs } = limits();
+        await redis.eval(FAILED, {
+          keys: keys(key),
+          arguments: [String(maxFailures), String(windowMs), String(maxBackoffMs), randomUUID()],
+        });
+      }),
+    succeeded: (key: string): Promise<void> =>
+      withSharedRedis(async (redis) => {
+        if (!redis) return local.succeeded(key);
+        await redis.del(keys(key));
+      }),
   };
 }
 

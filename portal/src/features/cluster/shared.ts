@@ -17,9 +17,10 @@ export const PORTAL_KEYS = {
 };
 
 interface Shared {
-  redis: RedisConnection;
-  ready: Promise<void>;
-  lease: ReturnType<typeof createLease>;
+  /** Resolves once connected. */
+  ready: Promise<RedisConnection>;
+  /** Set once connected. */
+  lease?: ReturnType<typeof createLease>;
   instance: string;
 }
 
@@ -29,24 +30,26 @@ const log = () => createLogger({ service: "portal", dataset: "opsdeck.portal", l
 
 function open(url: string): Shared {
   const portal = config().portal;
-  const instance = portal.instance ?? `${hostname()}:${portal.port}`;
-  const redis = connectRedis(url);
-  let said = "";
-  redis.on("error", (err: Error) => {
-    if (err.message !== said) log().warn(`shared redis: ${err.message}`);
-    said = err.message;
-  });
-  const lease = createLease(redis, PORTAL_KEYS.leader, instance);
-  const ready = redis.connect().then(() => {
+  const shared: Shared = { instance: portal.instance ?? `${hostname()}:${portal.port}`, ready: connect() };
+  async function connect() {
+    const redis = await connectRedis(url);
+    let said = "";
+    redis.on("error", (err: Error) => {
+      if (err.message !== said) log().warn(`shared redis: ${err.message}`);
+      said = err.message;
+    });
+    await redis.connect();
     log().info("portal shares its state through redis", {
       "opsdeck.redis": describeRedis(url),
-      "opsdeck.instance": instance,
+      "opsdeck.instance": shared.instance,
     });
+    const lease = (shared.lease = createLease(redis, PORTAL_KEYS.leader, shared.instance));
     const renew = () => void lease.renew().catch(() => undefined);
     renew();
     setInterval(renew, 5_000).unref();
-  });
-  return { redis, ready, lease, instance };
+    return redis;
+  }
+  return shared;
 }
 
 /** The shared Redis, connected; undefined when this portal is alone (no portal.shared_redis). */
@@ -54,9 +57,33 @@ export async function sharedRedis(): Promise<RedisConnection | undefined> {
   const url = config().portal.shared_redis;
   if (!url) return undefined;
   const global = globalThis as Global;
-  const shared = (global[SHARED] ??= open(url));
-  await shared.ready;
-  return shared.redis;
+  return (global[SHARED] ??= open(url)).ready;
+}
+
+/** How long a request waits for the shared Redis: then it answers at once rather than hang. */
+const SHARED_WAIT_MS = 2_000;
+
+export class SharedRedisUnavailable extends Error {}
+
+/**
+ * Runs `use` with the shared Redis (undefined when this portal is alone). While Redis is down
+ * the client keeps commands until it is back: after 2 s this throws SharedRedisUnavailable, so a
+ * request answers then instead of waiting out the front door's timeout. The command itself still
+ * runs once Redis is back.
+ */
+export async function withSharedRedis<T>(use: (redis: RedisConnection | undefined) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SharedRedisUnavailable("the portals' shared Redis does not answer")),
+      SHARED_WAIT_MS,
+    );
+  });
+  try {
+    return await Promise.race([sharedRedis().then(use), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether this portal runs the work only one may run: always when alone, else while it holds the lease. */
@@ -64,7 +91,7 @@ export function leads(): boolean {
   if (!config().portal.shared_redis) return true;
   const shared = (globalThis as Global)[SHARED];
   if (!shared) void sharedRedis().catch(() => undefined);
-  return shared?.lease.holds() ?? false;
+  return shared?.lease?.holds() ?? false;
 }
 
 export interface StreamEntry {
