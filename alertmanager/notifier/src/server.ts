@@ -29,7 +29,7 @@ export async function startNotifier(initial: NotifierConfig, log: Logger, baseDi
     historyMs: config.history_days * 86_400_000,
     owns: (id) => !queue || queue.owns(id),
     shelfDir: resolve(baseDir, config.data_dir),
-    copyWindowMs: () => config.peer_copies_seconds * 1000,
+    copyWindowMs: initial.queue === "local" ? () => config.peer_copies_seconds * 1000 : "none",
   });
   const service = createService({
     name: "notifier",

@@ -126,10 +126,13 @@ export function createNotifierState(opts: {
   owns?: (id: string) => boolean;
   /** Where the shelf's file goes (the data directory); default: the system's temporary one. */
   shelfDir?: string;
-  /** notifier.peer_copies_seconds in ms (it may change on reload); default: the most it allows. */
-  copyWindowMs?: () => number;
+  /**
+   * notifier.peer_copies_seconds in ms (it may change on reload); default: the most it allows.
+   * None: copies are checked elsewhere (a shared queue keeps its copy keys in Redis).
+   */
+  copyWindowMs?: (() => number) | "none";
 }) {
-  const copyWindowMs = opts.copyWindowMs ?? (() => COPY_WINDOW_MAX_MS);
+  const copyWindowMs = opts.copyWindowMs === "none" ? () => 0 : (opts.copyWindowMs ?? (() => COPY_WINDOW_MAX_MS));
   const owns = opts.owns ?? (() => true);
   // Notifications with a delivery left, whole: head, payload and deliveries.
   const heads = new Map<string, NotificationHead>();
@@ -148,6 +151,7 @@ export function createNotifierState(opts: {
   const copies = new Map<string, { id: string; at: number }>();
   /** Remembers a copy key, forgetting the oldest ones past the window (the map is in arrival order). */
   function rememberCopy(notification: Notification) {
+    if (opts.copyWindowMs === "none") return;
     const oldest = notification.received_at - copyWindowMs();
     for (const [key, copy] of copies) {
       if (copy.at >= oldest) break;
