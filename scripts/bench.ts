@@ -18,6 +18,7 @@ import { benchStatusPage } from "../portal/bench/status.bench.ts";
 import { benchTimeline } from "../portal/bench/timeline.bench.ts";
 import { benchServers } from "../stack/bench/servers.bench.ts";
 import { benchHosts } from "../stack/bench/hosts.bench.ts";
+import { benchElasticsearchCluster } from "../stack/bench/es-cluster.bench.ts";
 import { benchProbeLoad } from "../stack/bench/probes.bench.ts";
 import { benchPreload } from "../instrument/bench/preload.bench.ts";
 import { benchRum } from "../exporters/bench/rum.bench.ts";
@@ -74,6 +75,12 @@ if (!only || only === "notifier-queue") {
     join(out, "notifier-queue.json"),
     JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2),
   );
+}
+if (!only || only === "es-cluster") {
+  const r = await benchElasticsearchCluster();
+  printTable("Log search on three Elasticsearch nodes, one killed (SIGKILL) mid-search; 20,000 lines", r.search);
+  printTable("The cluster's recovery", r.recovery);
+  writeFileSync(join(out, "es-cluster.json"), JSON.stringify({ machine, at: new Date().toISOString(), ...r }, null, 2));
 }
 if (!only || only === "portal") {
   const r = await benchPortal();

@@ -11,7 +11,7 @@ import { parseConfig } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import {
   freePort,
-  startElasticsearch,
+  startElasticsearchCluster,
   startElasticsearchExporter,
   startElasticsearchFront,
   startFilebeat,
@@ -35,32 +35,8 @@ const health = async (url: string) =>
   (await (await fetch(`${url}/_cluster/health`)).json()) as { status: string; number_of_nodes: number };
 
 beforeAll(async () => {
-  const names = ["es-0", "es-1", "es-2"];
-  const ports = await Promise.all(
-    names.map(async (name) => ({ name, http: await freePort(), transportPort: await freePort() })),
-  );
-  // Together: no node is ready before two of them have elected a master.
-  const started = await Promise.all(
-    ports.map((p) =>
-      startElasticsearch({
-        dir: join(dir, p.name),
-        port: p.http,
-        heapMb: 384,
-        logFile: join(dir, `${p.name}.log`),
-        timeoutMs: 240_000,
-        cluster: { name: p.name, transportPort: p.transportPort, nodes: ports },
-      }),
-    ),
-  );
-  started.forEach((s, i) => {
-    nodes.push({ name: names[i], url: s.url, proc: s.proc });
-    procs.push(s.proc);
-  });
-  await eventually(
-    () => health(nodes[0].url),
-    (h) => h.number_of_nodes === 3 && h.status === "green",
-    60_000,
-  );
+  nodes.push(...(await startElasticsearchCluster({ dir })));
+  procs.push(...nodes.map((n) => n.proc));
   // OpsDeck's client as the portal and the init step have it with elasticsearch.nodes.
   const cfg = parseConfig(
     `elasticsearch:\n  url: ${nodes[0].url}\n  nodes: [${nodes
