@@ -7,6 +7,10 @@ import type { createClient } from "redis";
 
 export type RedisConnection = ReturnType<typeof createClient>;
 
+/** Lua: `now`, Redis' own clock in ms — the same for every instance, whatever their clocks say. */
+export const REDIS_NOW_MS =
+  "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
 const SENTINEL = /^redis-sentinel:\/\/(?:([^:@/]*):([^@/]*)@)?([^/]+)\/([^/]+)$/;
 
 /** Where a Redis URL points, with the password left out: for logs and errors. */
@@ -69,3 +73,39 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARG
 return 0
 `;
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0";
+
+export interface StreamEntry {
+  id: string;
+  message: Record<string, string>;
+}
+
+/**
+ * Reads a stream from after `fromId` until `stopped()`, on `reader` — a connection of its own: a
+ * blocking read holds it — handing each batch to `onEntries` in order. A failed read or batch is
+ * reported and retried a second later, from after the last batch handed over.
+ */
+export async function followRedisStream(
+  reader: RedisConnection,
+  key: string,
+  fromId: string,
+  onEntries: (entries: StreamEntry[]) => void | Promise<void>,
+  opts: { stopped?: () => boolean; onError?: (err: unknown) => void; blockMs?: number; count?: number } = {},
+): Promise<void> {
+  let lastId = fromId;
+  while (!opts.stopped?.()) {
+    try {
+      const streams = (await reader.xRead(
+        { key, id: lastId },
+        { BLOCK: opts.blockMs ?? 5_000, COUNT: opts.count ?? 1_000 },
+      )) as { messages: StreamEntry[] }[] | null;
+      const entries = streams?.flatMap((stream) => stream.messages) ?? [];
+      if (!entries.length) continue;
+      lastId = entries.at(-1)!.id;
+      await onEntries(entries);
+    } catch (err) {
+      if (opts.stopped?.()) break;
+      opts.onError?.(err);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}

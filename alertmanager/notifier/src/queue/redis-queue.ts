@@ -15,7 +15,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "@opsdeck/core";
 import type { AmPayload, NotifierRecord } from "../model.ts";
 import { copyKey } from "../peer-copies.ts";
-import { connectRedis, createLease, describeRedis } from "@opsdeck/core/redis";
+import { connectRedis, createLease, describeRedis, followRedisStream } from "@opsdeck/core/redis";
 import { KEEP_IF_OWNER, RESERVE_SEND, SENT_AT } from "./scripts.ts";
 
 export const GROUP = "notifiers";
@@ -135,30 +135,32 @@ export async function openRedisQueue<S>(opts: RedisQueueOptions<S>) {
     if (done.length) await main.xAck(KEYS.queue, GROUP, done);
   }
 
-  async function tail() {
-    while (!closed) {
-      try {
-        const streams = await tailer.xRead({ key: KEYS.journal, id: lastId }, { BLOCK: BLOCK_MS, COUNT: BATCH });
+  const tail = () =>
+    followRedisStream(
+      tailer,
+      KEYS.journal,
+      lastId,
+      async (entries) => {
         const records: NotifierRecord[] = [];
-        for (const stream of (streams ?? []) as { messages: { id: string; message: Record<string, string> }[] }[])
-          for (const entry of stream.messages) {
-            lastId = entry.id;
-            if (entry.message.by === writer) continue;
-            const record = JSON.parse(entry.message.r) as NotifierRecord;
-            opts.apply(record);
-            records.push(record);
-          }
-        if (!records.length) continue;
+        for (const entry of entries) {
+          lastId = entry.id;
+          if (entry.message.by === writer) continue;
+          const record = JSON.parse(entry.message.r) as NotifierRecord;
+          opts.apply(record);
+          records.push(record);
+        }
+        if (!records.length) return;
         opts.applied(records);
         // Notifications taken before their "in" record was folded may be finished already.
         await settle(owned.keys());
-      } catch (err) {
-        if (closed) break;
-        log.warn("reading the journal stream failed; retrying", { "error.message": String(err) });
-        await sleep(1000);
-      }
-    }
-  }
+      },
+      {
+        stopped: () => closed,
+        onError: (err) => log.warn("reading the journal stream failed; retrying", { "error.message": String(err) }),
+        blockMs: BLOCK_MS,
+        count: BATCH,
+      },
+    );
 
   async function readGroup(from: "0" | ">") {
     let id: string = from;

@@ -1,4 +1,5 @@
 // Lua run inside Redis, where each script is atomic: what several notifiers must not race on.
+import { REDIS_NOW_MS } from "@opsdeck/core/redis";
 
 /**
  * A sliding-window rate limit (a fixed window lets twice the limit through across its edge): a
@@ -7,8 +8,7 @@
  * window. Time is Redis' own, the same for every instance.
  */
 export const RESERVE_SEND = `
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+${REDIS_NOW_MS}
 local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
@@ -22,8 +22,7 @@ return math.max(1, tonumber(oldest[2]) + window - now + 1)
 
 /** Moves a send's mark (ARGV[1]) to now, when the send ended: the window counts from arrival. */
 export const SENT_AT = `
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+${REDIS_NOW_MS}
 redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
 return 0

@@ -5,6 +5,7 @@
 // an attacker guessing one name from many addresses cannot lock its owner out for long. Both
 // maps are bounded (least recently used first out): attacker-chosen keys cannot grow them.
 import { randomUUID } from "node:crypto";
+import { REDIS_NOW_MS } from "@opsdeck/core/redis";
 import { PORTAL_KEYS, withSharedRedis } from "../cluster/shared.ts";
 
 const MAX_KEYS = 10_000;
@@ -80,11 +81,10 @@ export function portalThrottle(scope: string, limits: () => ThrottleLimits) {
 }
 
 // KEYS[1]: the failures (a sorted set by time), KEYS[2]: when the back-off ends.
-const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
-const WAIT_MS = `${NOW}
+const WAIT_MS = `${REDIS_NOW_MS}
 local blocked_until = tonumber(redis.call('GET', KEYS[2]) or '0')
 return math.max(0, blocked_until - now)`;
-const FAILED = `${NOW}
+const FAILED = `${REDIS_NOW_MS}
 local maxFailures, window, maxBackoff = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZADD', KEYS[1], now, ARGV[4])

@@ -3,7 +3,14 @@
 // follower for the streams every portal reads (sign-outs, the live stream). Kept on globalThis:
 // Next's proxy, its route handlers and the portal's own server are separate module graphs.
 import { hostname } from "node:os";
-import { connectRedis, createLease, describeRedis, type RedisConnection } from "@opsdeck/core/redis";
+import {
+  connectRedis,
+  createLease,
+  describeRedis,
+  followRedisStream,
+  type RedisConnection,
+  type StreamEntry,
+} from "@opsdeck/core/redis";
 import { createLogger } from "@opsdeck/core";
 import { config } from "@/lib/config.ts";
 
@@ -14,6 +21,10 @@ export const PORTAL_KEYS = {
   throttle: (scope: string, key: string) => `opsdeck:portal:throttle:${scope}:${key}`,
   events: "opsdeck:portal:events",
   upstream: "opsdeck:portal:upstream",
+  /** A push host's action request (a hash), the host's list of request ids, the answers' stream. */
+  actionRequest: (id: string) => `opsdeck:portal:action:${id}`,
+  actionQueue: (host: string) => `opsdeck:portal:actions:${host}`,
+  actionAnswers: "opsdeck:portal:action-answers",
 };
 
 interface Shared {
@@ -94,10 +105,7 @@ export function leads(): boolean {
   return shared?.lease?.holds() ?? false;
 }
 
-export interface StreamEntry {
-  id: string;
-  message: Record<string, string>;
-}
+export type { StreamEntry } from "@opsdeck/core/redis";
 
 /**
  * Reads a stream from after `fromId` for as long as the process lives, on a connection of its
@@ -109,19 +117,7 @@ export async function followStream(key: string, fromId: string, onEntries: (entr
   const reader = redis.duplicate();
   reader.on("error", () => undefined); // said by the main connection
   await reader.connect();
-  let lastId = fromId;
-  for (;;) {
-    try {
-      const streams = (await reader.xRead({ key, id: lastId }, { BLOCK: 5_000, COUNT: 1000 })) as
-        { messages: StreamEntry[] }[] | null;
-      const entries = streams?.flatMap((stream) => stream.messages) ?? [];
-      if (!entries.length) continue;
-      lastId = entries.at(-1)!.id;
-      onEntries(entries);
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
+  await followRedisStream(reader, key, fromId, onEntries);
 }
 
 /** The id of a stream's newest entry ("0-0" when empty): where to follow it from. */
