@@ -20,7 +20,13 @@ export interface PortalPair {
 
 export const PAIR_USER = { name: "ops", password: "ops-password-1" };
 
-export async function startPortals(opts: { count: number; shared: boolean }): Promise<PortalPair> {
+export async function startPortals(opts: {
+  count: number;
+  shared: boolean;
+  /** More of opsdeck.yml: top-level sections, and `portal.sources` entries beside the deploy exporter. */
+  config?: Record<string, unknown>;
+  sources?: Record<string, unknown>;
+}): Promise<PortalPair> {
   const dir = tempDir("portal-pair");
   const procs: Proc[] = [];
   const redis = opts.shared ? await startQueueRedis({ dir: join(dir, "redis") }) : undefined;
@@ -36,6 +42,7 @@ export async function startPortals(opts: { count: number; shared: boolean }): Pr
     writeFileSync(
       file,
       stringify({
+        ...opts.config,
         log: { level: "warn" },
         portal: {
           port,
@@ -46,7 +53,7 @@ export async function startPortals(opts: { count: number; shared: boolean }): Pr
           users: [{ name: PAIR_USER.name, password_hash: hash, role: "operator" }],
           sign_in: { max_failures: 3, window_minutes: 15, user_backoff_max_seconds: 30 },
           trusted_proxies: [],
-          sources: { deploy_url: exporters.urls.deploy },
+          sources: { deploy_url: exporters.urls.deploy, ...opts.sources },
         },
       }),
     );
