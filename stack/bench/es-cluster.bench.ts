@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { parseConfig } from "@opsdeck/core";
 import { esClient } from "@opsdeck/core/elastic";
-import { startElasticsearchCluster, stopAll } from "@opsdeck/stack";
+import { stopAll } from "@opsdeck/stack";
+import { clusterClient, startElasticsearchCluster } from "@opsdeck/stack/elasticsearch-cluster";
 import { summary, type Row } from "@opsdeck/stack/bench-stats";
 import { tempDir } from "@opsdeck/stack/testkit";
 
@@ -50,15 +51,7 @@ export async function benchElasticsearchCluster(): Promise<{ search: Row[]; reco
     const victim = nodes.find((n) => n.name === shards.find((s) => s.prirep === "p")!.node)!;
     const survivor = nodes.find((n) => n !== victim)!;
     // The portal's client, its first node the victim: the worst place for it to be.
-    const portal = esClient(
-      parseConfig(
-        `elasticsearch:\n  url: ${victim.url}\n  nodes: [${nodes
-          .filter((n) => n !== victim)
-          .map((n) => n.url)
-          .join(", ")}]\n`,
-        "bench",
-      ),
-    );
+    const portal = clusterClient(victim, nodes);
     let k = 0;
     /** One search as the Logs page makes it: a term, newest first, a page of 50. */
     const search = async (ms: number[], failed: string[]) => {

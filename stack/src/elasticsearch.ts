@@ -141,44 +141,6 @@ export async function startElasticsearch(opts: {
 }
 
 /**
- * Nodes forming one cluster on loopback (three by default), started together — no node is ready
- * before two of them have elected a master — and returned once all have joined and it is green.
- */
-export async function startElasticsearchCluster(opts: {
-  dir: string;
-  count?: number;
-  heapMb?: number;
-}): Promise<{ name: string; url: string; proc: Proc }[]> {
-  const names = Array.from({ length: opts.count ?? 3 }, (_, i) => `es-${i}`);
-  const ports = await Promise.all(
-    names.map(async (name) => ({ name, http: await freePort(), transportPort: await freePort() })),
-  );
-  const started = await Promise.all(
-    ports.map((p) =>
-      startElasticsearch({
-        dir: join(opts.dir, p.name),
-        port: p.http,
-        heapMb: opts.heapMb ?? 384,
-        logFile: join(opts.dir, `${p.name}.log`),
-        timeoutMs: 240_000,
-        cluster: { name: p.name, transportPort: p.transportPort, nodes: ports },
-      }),
-    ),
-  );
-  const nodes = started.map((s, i) => ({ name: names[i], url: s.url, proc: s.proc }));
-  await waitUntil(
-    "elasticsearch cluster",
-    async () => {
-      const res = await fetch(`${nodes[0].url}/_cluster/health`).catch(() => undefined);
-      const health = res?.ok ? ((await res.json()) as { status: string; number_of_nodes: number }) : undefined;
-      return health?.status === "green" && health.number_of_nodes === nodes.length;
-    },
-    { proc: nodes[0].proc, timeoutMs: 60_000 },
-  );
-  return nodes;
-}
-
-/**
  * Debian's prometheus-elasticsearch-exporter, for cluster health (the Elasticsearch alerts).
  * `url` must answer `GET /` (its cluster-info collector asks): give it the front, not the test
  * distribution itself.

@@ -11,7 +11,6 @@ import { parseConfig } from "@opsdeck/core";
 import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import {
   freePort,
-  startElasticsearchCluster,
   startElasticsearchExporter,
   startElasticsearchFront,
   startFilebeat,
@@ -19,6 +18,7 @@ import {
   type ElasticsearchFront,
   type Proc,
 } from "@opsdeck/stack";
+import { clusterClient, startElasticsearchCluster } from "@opsdeck/stack/elasticsearch-cluster";
 import { eventually, scrape, tempDir } from "@opsdeck/stack/testkit";
 
 const dir = tempDir("es-cluster");
@@ -105,15 +105,7 @@ describe("an Elasticsearch cluster of three losing a node", () => {
     );
 
     // Searches all along, as the portal's log search makes them — its first node the one to die.
-    const portal = esClient(
-      parseConfig(
-        `elasticsearch:\n  url: ${victim.url}\n  nodes: [${nodes
-          .filter((n) => n !== victim)
-          .map((n) => n.url)
-          .join(", ")}]\n`,
-        "test",
-      ),
-    );
+    const portal = clusterClient(victim, nodes);
     let searching = true;
     const searches = { answered: 0, failed: [] as string[] };
     const searcher = (async () => {
