@@ -3,7 +3,6 @@
 // other — as a load balancer may send them — and the operator gets the host's answer. A real
 // Alertmanager holds the alert the action must fit; the agent is played by its two HTTP calls,
 // with the host's own push token (the signature check is the agent's, tested in recovery.test).
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
 import { freePort, startAlertmanager, type Proc } from "@opsdeck/stack";
