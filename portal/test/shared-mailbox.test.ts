@@ -110,4 +110,38 @@ describe("a push host's action with two portals", () => {
     expect(result.status).toBe(200);
     expect(await result.json()).toMatchObject({ status: "succeeded" });
   }, 90_000);
+
+  it("tells the operator at once when Redis hangs, and the request never reaches the host", async () => {
+    const [a, b] = pair.portals;
+    const alert = (
+      (await getJson(`${alertmanager.url}/api/v2/alerts`)) as { fingerprint: string; labels: Record<string, string> }[]
+    ).find((x) => x.labels.host === HOST)!;
+    const cookies = await signIn(a.base, PAIR_USER.name, PAIR_USER.password);
+    const csrf = cookies.find((c) => c.name === "opsdeck_csrf")!.value;
+    const redisPid = pair.redis!.child.pid!;
+    process.kill(redisPid, "SIGSTOP");
+    let result: Response;
+    const started = performance.now();
+    try {
+      result = await fetch(`${a.base}/api/recovery/actions`, {
+        method: "POST",
+        headers: { cookie: cookieHeader(cookies), "x-opsdeck-csrf": csrf, "content-type": "application/json" },
+        body: JSON.stringify({
+          fingerprint: alert.fingerprint,
+          action: { kind: "restart", app: "edge-shop", instance: 0 },
+        }),
+      });
+    } finally {
+      process.kill(redisPid, "SIGCONT");
+    }
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.status).toBe(502);
+    expect((await result.json()).error).toMatch(/^not sent to edge-9: /);
+    // Redis back: the write it kept went in and was withdrawn behind it; the host finds nothing.
+    const polled = await fetch(`${b.base}/api/agent/actions`, {
+      headers: { authorization: basic(HOST, token.token) },
+      signal: AbortSignal.timeout(3_000),
+    }).catch(() => undefined);
+    expect(polled?.status ?? 204).toBe(204);
+  }, 60_000);
 });

@@ -8,7 +8,14 @@
 // one poll, withdrawn only while unfetched, answered once, and only by its own host.
 import type { HostAnswer } from "./run.ts";
 import { didNotAnswer, didNotFetch, FETCH_WITHIN_MS, POLL_MS, type Mailbox, type SignedRequest } from "./mailbox.ts";
-import { followStream, newestId, PORTAL_KEYS, sharedRedis, type StreamEntry } from "../cluster/shared.ts";
+import {
+  followStream,
+  newestId,
+  PORTAL_KEYS,
+  sharedRedis,
+  withSharedRedis,
+  type StreamEntry,
+} from "../cluster/shared.ts";
 
 /** How often a poll looks for requests while none waits (a short poll on Redis, not a connection held). */
 const CHECK_MS = 500;
@@ -80,32 +87,48 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 export const sharedMailbox: Mailbox = {
   async leave(host, signed, timeoutMs) {
-    await followAnswers();
-    const connection = await redis();
     const key = PORTAL_KEYS.actionRequest(signed.id);
+    let done!: (answer: HostAnswer) => void;
     const answered = new Promise<HostAnswer>((resolve) => {
       const unfetched = setTimeout(async () => {
-        const withdrawn = await connection
-          .eval(WITHDRAW, { keys: [key, PORTAL_KEYS.actionQueue(host)], arguments: [signed.id] })
+        const withdrawn = await redis()
+          .then((connection) =>
+            connection.eval(WITHDRAW, { keys: [key, PORTAL_KEYS.actionQueue(host)], arguments: [signed.id] }),
+          )
           .catch(() => 0);
         if (withdrawn === 1) done(didNotFetch(host));
       }, FETCH_WITHIN_MS);
       const unanswered = setTimeout(() => done(didNotAnswer(host, timeoutMs)), timeoutMs);
-      function done(answer: HostAnswer) {
+      done = (answer) => {
         if (!local.waiting.delete(signed.id)) return;
         clearTimeout(unfetched);
         clearTimeout(unanswered);
         resolve(answer);
-      }
+      };
       local.waiting.set(signed.id, done);
     });
-    await connection
-      .multi()
-      .hSet(key, { host, body: signed.body, signature: signed.signature })
-      .pExpire(key, FETCH_WITHIN_MS + timeoutMs)
-      .rPush(PORTAL_KEYS.actionQueue(host), signed.id)
-      .pExpire(PORTAL_KEYS.actionQueue(host), FETCH_WITHIN_MS)
-      .exec();
+    try {
+      // Two seconds at most: with Redis down the operator hears so at once, not after the timeout.
+      await withSharedRedis(async (connection) => {
+        await followAnswers();
+        await connection!
+          .multi()
+          .hSet(key, { host, body: signed.body, signature: signed.signature })
+          .pExpire(key, FETCH_WITHIN_MS + timeoutMs)
+          .rPush(PORTAL_KEYS.actionQueue(host), signed.id)
+          .pExpire(PORTAL_KEYS.actionQueue(host), FETCH_WITHIN_MS)
+          .exec();
+      });
+    } catch (err) {
+      // The client keeps the write for when Redis is back: the withdrawal queued behind it on the
+      // same connection takes it back before a host's poll can see it.
+      void redis()
+        .then((connection) =>
+          connection.eval(WITHDRAW, { keys: [key, PORTAL_KEYS.actionQueue(host)], arguments: [signed.id] }),
+        )
+        .catch(() => undefined);
+      done({ status: 503, body: { error: `not sent to ${host}: ${(err as Error).message}` } });
+    }
     return answered;
   },
   async take(host, signal) {
