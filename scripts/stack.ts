@@ -28,6 +28,7 @@ import {
   REPO,
   canBind,
   freePort,
+  reservePorts,
   startElasticsearchExporter,
   startElasticsearchFront,
   startFilebeat,
@@ -165,6 +166,8 @@ async function main() {
       throw new Error(
         `port ${port} (${name}) is already in use on 127.0.0.1: stop what holds it, or change its port in ${file}`,
       );
+  // Not yet bound: the ports this start-up picks for itself (Elasticsearch's transport) avoid them.
+  reservePorts([...ports.map(([, port]) => port), stack.demo_shop.port]);
 
   const procs: Proc[] = [];
   /** In-process servers (the Elasticsearch front), closed after the processes stop. */

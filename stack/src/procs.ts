@@ -15,6 +15,19 @@ export const canBind = (port: number) =>
   });
 
 /**
+ * Ports this process has handed out or been told are taken (by its config) but which may not be
+ * bound yet: freePort must not give them again. A stack picks a dozen ports before any server
+ * binds one, and its own start-up picks more (Elasticsearch's transport port) while the portal's
+ * configured port still waits for the portal: without this, the same port went out twice (CI).
+ */
+const handedOut = new Set<number>();
+
+/** Marks ports as taken, so freePort in this process never picks them. */
+export function reservePorts(ports: Iterable<number>): void {
+  for (const port of ports) handedOut.add(port);
+}
+
+/**
  * A free port on 127.0.0.1, chosen below Linux's ephemeral range (32768–60999). Port 0 would
  * come from that range, where every outgoing connection also takes its source port: between
  * picking a port and binding it, a test's own HTTP requests could take it (it happened in CI).
@@ -22,7 +35,9 @@ export const canBind = (port: number) =>
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canBind(port)) return port;
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   throw new Error("no free port found between 20000 and 32000");
 }
