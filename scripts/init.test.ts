@@ -217,6 +217,47 @@ describe("the init job", () => {
     expect(JSON.parse(readFileSync(redisTargets, "utf8"))).toEqual([]);
   });
 
+  it("renders one of a Prometheus pair that sends to the other servers' Alertmanagers with the token (docker-compose.ha.yml)", async () => {
+    const token = "ha-token-0123456789abcdef0123456789";
+    const ha = (extra: Record<string, string>) => ({
+      ...options(),
+      env: { ...env, OPSDECK_PROMETHEUS_REPLICA: "a", ...extra },
+    });
+    const said: string[] = [];
+    await renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6:9093, 10.0.0.7:9093", OPSDECK_HA_TOKEN: token }), (l) =>
+      said.push(l),
+    );
+    const file = join(dir, "prometheus/prometheus.yml");
+    expect(await promtool(["check", "config", file])).toMatch(/SUCCESS/);
+    const doc = parseYaml(readFileSync(file, "utf8")) as {
+      global: { external_labels: Record<string, string> };
+      alerting: {
+        alertmanagers: { static_configs: { targets: string[] }[]; authorization?: { credentials_file: string } }[];
+        alert_relabel_configs: { action: string; regex?: string }[];
+      };
+    };
+    expect(doc.global.external_labels).toEqual({ prometheus_replica: "a" });
+    expect(doc.alerting.alert_relabel_configs).toContainEqual({ action: "labeldrop", regex: "prometheus_replica" });
+    const [local, peers] = doc.alerting.alertmanagers;
+    expect(local).toEqual({ static_configs: [{ targets: ["alertmanager:9093"] }] });
+    expect(peers.static_configs[0].targets).toEqual(["10.0.0.6:9093", "10.0.0.7:9093"]);
+    expect(readFileSync(peers.authorization!.credentials_file, "utf8")).toBe(token);
+    expect(said).toContain('prometheus: replica "a", alerts also to 10.0.0.6:9093, 10.0.0.7:9093');
+
+    await expect(renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6:9093" }), () => {})).rejects.toThrow(
+      "set OPSDECK_HA_TOKEN",
+    );
+    await expect(
+      renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6:9093", OPSDECK_HA_TOKEN: "short" }), () => {}),
+    ).rejects.toThrow("at least 32 characters");
+    await expect(
+      renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "http://10.0.0.6:9093", OPSDECK_HA_TOKEN: token }), () => {}),
+    ).rejects.toThrow('"http://10.0.0.6:9093" is not host:port');
+    // Without the variables, one Prometheus, as before.
+    await renderConfigs(options(), () => {});
+    expect(readFileSync(file, "utf8")).not.toMatch(/prometheus_replica: a|alertmanager-peers/);
+  });
+
   it("checks what Grafana will provision", () => {
     const said: string[] = [];
     checkGrafana((l) => said.push(l));

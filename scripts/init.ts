@@ -124,6 +124,33 @@ function databaseScrape(o: InitOptions, targetsDir: string, say: Say): DatabaseS
   };
 }
 
+/**
+ * docker-compose.ha.yml: this Prometheus is one of a pair (OPSDECK_PROMETHEUS_REPLICA, its
+ * external label) and sends every alert to the other servers' Alertmanagers too, through their
+ * peer doors (OPSDECK_ALERTMANAGER_PEERS: host:port, …), with the bearer token they check.
+ */
+export function highAvailability(o: InitOptions, say: Say) {
+  const replica = o.env.OPSDECK_PROMETHEUS_REPLICA || undefined;
+  const peers = (o.env.OPSDECK_ALERTMANAGER_PEERS ?? "")
+    .split(",")
+    .map((peer) => peer.trim())
+    .filter(Boolean);
+  for (const peer of peers)
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(peer))
+      throw new Error(`OPSDECK_ALERTMANAGER_PEERS: "${peer}" is not host:port (e.g. 10.0.0.6:9093)`);
+  if (!peers.length) {
+    if (replica) say(`prometheus: replica "${replica}" of a pair`);
+    return { replica };
+  }
+  const token = need(o.env, "OPSDECK_HA_TOKEN");
+  if (token.length < 32) throw new Error("OPSDECK_HA_TOKEN: at least 32 characters (openssl rand -hex 24)");
+  const credentialsFile = join(o.prometheusDir, "alertmanager-peers.token");
+  writeFileSync(credentialsFile, token);
+  chmodSync(credentialsFile, 0o644); // Prometheus' image runs as nobody; only it mounts this volume
+  say(`prometheus: replica "${replica ?? "(none)"}", alerts also to ${peers.join(", ")}`);
+  return { replica, peerAlertmanagers: { targets: peers, credentialsFile } };
+}
+
 /** 1. Prometheus' and Alertmanager's configs for the compose network. */
 export async function renderConfigs(o: InitOptions, say: Say) {
   const { env } = o;
@@ -145,6 +172,7 @@ export async function renderConfigs(o: InitOptions, say: Say) {
       source: join(ROOT, "provisioning/prometheus/prometheus.yml"),
       targets: composeTargets(env.OPSDECK_HOST_SCRAPE ?? "host.docker.internal", env.NODE_EXPORTER_PORT ?? "9100"),
       alertmanagers: ["alertmanager:9093"],
+      ...highAvailability(o, say),
       host,
       agents: prepareAgentScrape({
         config: o.config,

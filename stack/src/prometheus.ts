@@ -78,6 +78,11 @@ export async function renderPrometheusConfig(opts: {
   databases?: DatabaseScrape;
   /** One of a pair: its `prometheus_replica` external label (dropped from alerts by the config). */
   replica?: string;
+  /**
+   * The other servers' Alertmanagers (host:port of their peer doors, docker-compose.ha.yml),
+   * which take alerts only with the bearer token in this file.
+   */
+  peerAlertmanagers?: { targets: string[]; credentialsFile: string };
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -157,9 +162,18 @@ export async function renderPrometheusConfig(opts: {
       },
     ];
   });
-  doc.alerting = opts.alertmanagers?.length
-    ? { ...doc.alerting, alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] }
-    : undefined;
+  const alertmanagers = [
+    ...(opts.alertmanagers?.length ? [{ static_configs: [{ targets: opts.alertmanagers }] }] : []),
+    ...(opts.peerAlertmanagers?.targets.length
+      ? [
+          {
+            static_configs: [{ targets: opts.peerAlertmanagers.targets }],
+            authorization: { credentials_file: opts.peerAlertmanagers.credentialsFile },
+          },
+        ]
+      : []),
+  ];
+  doc.alerting = alertmanagers.length ? { ...doc.alerting, alertmanagers } : undefined;
   if (!doc.alerting) delete doc.alerting;
   return stringify(doc);
 }

@@ -168,7 +168,7 @@ export const notifierSchema = z
       )
       .default("local"),
     /** On a Redis queue: this notifier's name in the consumer group, the same across its restarts. */
-    instance: z.string().regex(NAME, "letters, digits and . _ - only").optional(),
+    instance: unsetIfEmpty(z.string().regex(NAME, "letters, digits and . _ - only")),
     /** On a Redis queue: another notifier's deliveries untouched this long are taken over. */
     claim_idle_seconds: num().pipe(z.number().min(1).max(3600)).default(30),
     /** Delivered notifications are kept in the history this long. */
