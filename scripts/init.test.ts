@@ -224,7 +224,7 @@ describe("the init job", () => {
       env: { ...env, OPSDECK_PROMETHEUS_REPLICA: "a", ...extra },
     });
     const said: string[] = [];
-    await renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6:9093, 10.0.0.7:9093", OPSDECK_HA_TOKEN: token }), (l) =>
+    await renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6, 10.0.0.7:9093", OPSDECK_HA_TOKEN: token }), (l) =>
       said.push(l),
     );
     const file = join(dir, "prometheus/prometheus.yml");
@@ -252,7 +252,7 @@ describe("the init job", () => {
     ).rejects.toThrow("at least 32 characters");
     await expect(
       renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "http://10.0.0.6:9093", OPSDECK_HA_TOKEN: token }), () => {}),
-    ).rejects.toThrow('"http://10.0.0.6:9093" is not host:port');
+    ).rejects.toThrow('"http://10.0.0.6:9093" is not a host or host:port');
     // Without the variables, one Prometheus, as before.
     await renderConfigs(options(), () => {});
     expect(readFileSync(file, "utf8")).not.toMatch(/prometheus_replica: a|alertmanager-peers/);

@@ -127,17 +127,20 @@ function databaseScrape(o: InitOptions, targetsDir: string, say: Say): DatabaseS
 /**
  * docker-compose.ha.yml: this Prometheus is one of a pair (OPSDECK_PROMETHEUS_REPLICA, its
  * external label) and sends every alert to the other servers' Alertmanagers too, through their
- * peer doors (OPSDECK_ALERTMANAGER_PEERS: host:port, …), with the bearer token they check.
+ * peer doors (OPSDECK_ALERTMANAGER_PEERS: host[:port], …; 9093 by default), with the bearer token
+ * they check.
  */
 export function highAvailability(o: InitOptions, say: Say) {
   const replica = o.env.OPSDECK_PROMETHEUS_REPLICA || undefined;
   const peers = (o.env.OPSDECK_ALERTMANAGER_PEERS ?? "")
     .split(",")
     .map((peer) => peer.trim())
-    .filter(Boolean);
-  for (const peer of peers)
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(peer))
-      throw new Error(`OPSDECK_ALERTMANAGER_PEERS: "${peer}" is not host:port (e.g. 10.0.0.6:9093)`);
+    .filter(Boolean)
+    .map((peer) => {
+      if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(peer))
+        throw new Error(`OPSDECK_ALERTMANAGER_PEERS: "${peer}" is not a host or host:port (e.g. 10.0.0.6)`);
+      return peer.includes(":") ? peer : `${peer}:9093`;
+    });
   if (!peers.length) {
     if (replica) say(`prometheus: replica "${replica}" of a pair`);
     return { replica };
