@@ -16,7 +16,7 @@
 // PostgreSQL and Redis (Debian's) that opsdeck.yml lists at 127.0.0.1, as a team's own.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
 import { newPushToken } from "@opsdeck/core/hosts/push-auth";
@@ -34,7 +34,17 @@ import {
 } from "@opsdeck/stack";
 import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
 import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
-import { CACHE, DOCKER_CONFIG, env, eventually, run } from "./compose-rehearsal/shell.ts";
+import {
+  CACHE,
+  checklist,
+  copyCheckout,
+  DOCKER_CONFIG,
+  env,
+  eventually,
+  memoryInUse,
+  run,
+  seconds,
+} from "./compose-rehearsal/shell.ts";
 
 const SERVER = join(CACHE, "server", "opsdeck");
 const HOST = join(CACHE, "host");
@@ -43,29 +53,13 @@ const ADMIN_PASSWORD = "rehearsal-admin-password-1";
 const HOST_TOKEN = newPushToken();
 const keep = process.argv.includes("--keep");
 const started = Date.now();
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
-const results: { check: string; result: string; took: string }[] = [];
+const { step, results } = checklist();
 
 /** `docker compose -f docker-compose.monitoring.yml …` in the server's checkout, as the README runs it. */
 const compose = (...args: string[]) =>
   run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER });
 const composeLoud = (...args: string[]) =>
   run("docker", ["compose", "-f", "docker-compose.monitoring.yml", ...args], { cwd: SERVER, quiet: false });
-async function step<T>(check: string, fn: () => Promise<T> | T): Promise<T> {
-  const t = Date.now();
-  process.stdout.write(`rehearsal: ${check} … `);
-  try {
-    const value = await fn();
-    const result = typeof value === "string" ? value : "ok";
-    console.log(`${result} (${seconds(t)})`);
-    results.push({ check, result, took: seconds(t) });
-    return value;
-  } catch (err) {
-    console.log("FAILED");
-    results.push({ check, result: `FAILED: ${(err as Error).message.split("\n")[0]}`, took: seconds(t) });
-    throw err;
-  }
-}
 
 // ---------------------------------------------------------------- the server and the host
 
@@ -75,13 +69,7 @@ const secrets: Record<string, string> = {};
 
 /** The server's checkout and its .env and opsdeck.yml, made as the README's Production section says. */
 async function serverCheckout() {
-  rmSync(SERVER, { recursive: true, force: true });
-  mkdirSync(SERVER, { recursive: true });
-  // What a clone holds: the tracked files (and new ones not ignored), as they are in this tree.
-  const files = run("git", ["ls-files", "-co", "--exclude-standard"], { cwd: REPO }).split("\n").filter(Boolean);
-  for (const f of files)
-    if (existsSync(join(REPO, f)))
-      cpSync(join(REPO, f), join(SERVER, f), { recursive: true, preserveTimestamps: true });
+  copyCheckout(REPO, SERVER);
   frontPort = await freePort();
   front = `http://127.0.0.1:${frontPort}`;
   const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
@@ -863,22 +851,8 @@ async function main() {
   });
 
   await step("memory in use (docker stats) against the limits", () => {
-    const rows = run("docker", ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}"]).trim().split("\n");
-    const mib = (v: string) => {
-      const m = /([\d.]+)\s*([KMG]i?B)/.exec(v)!;
-      return (
-        Number(m[1]) *
-        ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 } as Record<string, number>)[m[2]]
-      );
-    };
-    const used = rows
-      .map((r) => r.split("\t"))
-      .map(([name, usage]) => ({ name, used: mib(usage.split("/")[0]), limit: mib(usage.split("/")[1]) }));
+    const { used, total, limits } = memoryInUse();
     writeFileSync(join(CACHE, "memory.json"), JSON.stringify(used, null, 2));
-    const total = used.reduce((a, b) => a + b.used, 0);
-    const limits = used.reduce((a, b) => a + b.limit, 0);
-    for (const u of used)
-      console.log(`  ${u.name.padEnd(40)} ${u.used.toFixed(0).padStart(6)} MiB of ${u.limit.toFixed(0)}`);
     return `${total.toFixed(0)} MiB in use, limits ${limits.toFixed(0)} MiB (stand-ins for Grafana and Kibana included)`;
   });
 

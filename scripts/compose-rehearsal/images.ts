@@ -106,13 +106,18 @@ function standInHash(name: string): string {
 
 /** Every third-party image of the compose file, by the stand-in that plays it. */
 function standInTags(): Record<string, string> {
-  const file = parseYaml(readFileSync(join(REPO, "docker-compose.monitoring.yml"), "utf8"), { merge: true }) as {
-    services: Record<string, { image: string }>;
-  };
+  const services = ["docker-compose.monitoring.yml", "docker-compose.ha.yml"].flatMap(
+    (name) =>
+      Object.entries(
+        (parseYaml(readFileSync(join(REPO, name), "utf8"), { merge: true }) as {
+          services: Record<string, { image?: string }>;
+        }).services,
+      ).filter(([, s]) => s.image !== undefined) as [string, { image: string }][],
+  );
   const tags: Record<string, string> = {};
-  for (const [service, s] of Object.entries(file.services)) {
+  for (const [service, s] of services) {
     if (s.image.startsWith("opsdeck/")) continue;
-    const standIn = service === "front-door-logs" ? "nginx" : service;
+    const standIn = service === "front-door-logs" ? "nginx" : service === "sentinel" ? "redis" : service;
     if (!existsSync(join(IMAGES, standIn, "Dockerfile"))) throw new Error(`no stand-in for ${service} (${s.image})`);
     tags[standIn] = s.image;
   }

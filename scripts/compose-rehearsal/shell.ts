@@ -1,6 +1,7 @@
 // What the compose rehearsal's parts share: where it keeps its state, its Docker client's
 // environment (Compose as the CLI plugin in its own DOCKER_CONFIG), running a command, waiting.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -44,4 +45,57 @@ export async function eventually<T>(
       throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${last.slice(0, 300)})` : ""}`);
     await sleep(2000);
   }
+}
+
+export const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+
+/** The rehearsal's checks, each printed as it runs and kept for the table at the end. */
+export function checklist() {
+  const results: { check: string; result: string; took: string }[] = [];
+  async function step<T>(check: string, fn: () => Promise<T> | T): Promise<T> {
+    const t = Date.now();
+    process.stdout.write(`rehearsal: ${check} … `);
+    try {
+      const value = await fn();
+      const result = typeof value === "string" ? value : "ok";
+      console.log(`${result} (${seconds(t)})`);
+      results.push({ check, result, took: seconds(t) });
+      return value;
+    } catch (err) {
+      console.log("FAILED");
+      results.push({ check, result: `FAILED: ${(err as Error).message.split("\n")[0]}`, took: seconds(t) });
+      throw err;
+    }
+  }
+  return { step, results };
+}
+
+/** Each running container's memory (docker stats) against its limit, printed; the totals. */
+export function memoryInUse() {
+  const rows = run("docker", ["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}"]).trim().split("\n");
+  const mib = (v: string) => {
+    const m = /([\d.]+)\s*([KMG]i?B)/.exec(v)!;
+    return (
+      Number(m[1]) * ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 } as Record<string, number>)[m[2]]
+    );
+  };
+  const used = rows
+    .map((r) => r.split("\t"))
+    .map(([name, usage]) => ({ name, used: mib(usage.split("/")[0]), limit: mib(usage.split("/")[1]) }));
+  for (const u of used)
+    console.log(`  ${u.name.padEnd(40)} ${u.used.toFixed(0).padStart(6)} MiB of ${u.limit.toFixed(0)}`);
+  return {
+    used,
+    total: used.reduce((a, b) => a + b.used, 0),
+    limits: used.reduce((a, b) => a + b.limit, 0),
+  };
+}
+
+/** A server's checkout: what a clone holds (the tracked files and new ones not ignored) of `repo`. */
+export function copyCheckout(repo: string, dest: string) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const files = run("git", ["ls-files", "-co", "--exclude-standard"], { cwd: repo }).split("\n").filter(Boolean);
+  for (const f of files)
+    if (existsSync(join(repo, f))) cpSync(join(repo, f), join(dest, f), { recursive: true, preserveTimestamps: true });
 }
