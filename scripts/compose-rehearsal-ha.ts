@@ -1,0 +1,477 @@
+// npm run compose-rehearsal:ha — docker-compose.ha.yml as the README's "High availability"
+// section runs it on three monitoring servers, under a real Docker engine: servers a and b run the
+// whole stack with the override, server c (the witness) only Redis and a Sentinel. Here the three
+// "servers" are three compose projects on one engine, each with its own .env and its own private
+// address (10.213.0.1–3, added to this machine's loopback: the ports docker-compose.ha.yml
+// publishes on a server's private address are published there, and every container reaches them
+// through the host, as it would reach another server). Then the drills of docs/scaling.md:
+// one alert from both Prometheus servers reaches the team once, a silence made on a's
+// Alertmanager holds it on b's, the Redis primary killed (Sentinel promotes a replica) and a's
+// Alertmanager killed each leave alerts delivered, a sign-out on a's portal holds on b's.
+//
+//   npm run compose-rehearsal:ha              # everything, then `down -v` on the three
+//   npm run compose-rehearsal:ha -- --keep    # leave them running
+//
+// Uses the stand-in images of npm run compose-rehearsal (built here if missing);
+// docs/compose-rehearsal.md says what the rehearsal cannot prove.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { hashPassword } from "@opsdeck/core";
+import { freePort, REPO } from "@opsdeck/stack";
+import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
+import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
+import {
+  CACHE,
+  checklist,
+  copyCheckout,
+  env,
+  eventually,
+  memoryInUse,
+  run,
+  seconds,
+  sleep,
+} from "./compose-rehearsal/shell.ts";
+
+const CHECKOUT = join(CACHE, "ha", "opsdeck");
+const ADMIN_PASSWORD = "rehearsal-admin-password-1";
+const keep = process.argv.includes("--keep");
+const started = Date.now();
+const { step, results } = checklist();
+
+interface HaServer {
+  name: "a" | "b" | "c";
+  address: string;
+  /** The whole stack (a, b), or Redis and a Sentinel only (c, the witness). */
+  full: boolean;
+  frontPort: number;
+  envFile: string;
+}
+const SERVERS: HaServer[] = (["a", "b", "c"] as const).map((name, i) => ({
+  name,
+  address: `10.213.0.${i + 1}`,
+  full: name !== "c",
+  frontPort: 0,
+  envFile: join(CHECKOUT, `.env.${name}`),
+}));
+const [A, B, C] = SERVERS;
+const FILES = ["-f", "docker-compose.monitoring.yml", "-f", "docker-compose.ha.yml"];
+const composeArgs = (s: HaServer, args: string[]) => [
+  "compose",
+  "-p",
+  `opsdeck-ha-${s.name}`,
+  "--env-file",
+  s.envFile,
+  ...FILES,
+  ...args,
+];
+const compose = (s: HaServer, ...args: string[]) => run("docker", composeArgs(s, args), { cwd: CHECKOUT });
+const front = (s: HaServer) => `http://127.0.0.1:${s.frontPort}`;
+
+/** A request from inside server s's compose network (its portal's container): GET, or POST of a JSON body. */
+function inside(s: HaServer, url: string, body?: unknown): string {
+  const init =
+    body === undefined
+      ? {}
+      : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  const script = `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, e => { console.error(e.message); process.exit(2) })`;
+  return compose(s, "exec", "-T", "portal", "node", "-e", script);
+}
+const sentinel = (s: HaServer, ...args: string[]) =>
+  compose(s, "exec", "-T", "sentinel", "redis-cli", "-p", "26379", ...args).trim();
+
+// ---------------------------------------------------------------- the team's webhook
+
+/** What the notifiers delivered: the rehearsal's webhook channel, on the Docker bridge's address. */
+const received: string[] = [];
+let hook: Server | undefined;
+async function webhook(bridge: string) {
+  const port = await freePort();
+  hook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      received.push(body);
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => hook!.listen(port, bridge, resolve));
+  return `http://${bridge}:${port}/hook`;
+}
+/** The messages naming this alert. */
+const messagesAbout = (alertname: string) => received.filter((body) => body.includes(alertname));
+
+// ---------------------------------------------------------------- the servers
+
+/** The private addresses, on this machine's loopback (root; a second run finds them there). */
+function privateAddresses() {
+  const have = run("ip", ["-4", "addr", "show", "dev", "lo"]);
+  for (const s of SERVERS)
+    if (!have.includes(`inet ${s.address}/`)) run("ip", ["addr", "add", `${s.address}/32`, "dev", "lo"]);
+  return SERVERS.map((s) => s.address).join(", ");
+}
+
+/** The checkout, one opsdeck.yml for all (a webhook channel), and each server's .env. */
+async function checkouts(hookUrl: string) {
+  copyCheckout(REPO, CHECKOUT);
+  const example = readFileSync(join(CHECKOUT, "opsdeck.example.yml"), "utf8");
+  for (const line of [/^ {2}channels: \{\}$/m, /^ {2}receivers: \{\}$/m])
+    if (!line.test(example)) throw new Error(`opsdeck.example.yml has no ${line.source} line`);
+  writeFileSync(
+    join(CHECKOUT, "opsdeck.yml"),
+    example
+      .replace(/^ {2}channels: \{\}$/m, `  channels:\n    team: { type: webhook, url: "${hookUrl}" }`)
+      .replace(/^ {2}receivers: \{\}$/m, "  receivers:\n    default: { channels: [team] }"),
+  );
+  // The secrets every server shares (the same .env values on each, as the README says).
+  const shared: Record<string, string> = {};
+  const hash = await hashPassword(ADMIN_PASSWORD);
+  const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
+  const pm2Home = join(CACHE, "ha", "pm2");
+  run("mkdir", ["-p", join(pm2Home, "logs"), join(CACHE, "ha", "nginx")]);
+  for (const s of SERVERS) {
+    s.frontPort = await freePort();
+    const set: Record<string, string> = {
+      // One host name for both Prometheus servers' alerts: the same alerts, which Alertmanager merges.
+      OPSDECK_HOST_NAME: "rehearsal-ha",
+      OPSDECK_PUBLIC_URL: front(s),
+      OPSDECK_HTTP_PORT: `127.0.0.1:${s.frontPort}`,
+      // One machine: each server's node-exporter and Filebeat stats on an address of its own.
+      DOCKER_BRIDGE_ADDRESS: s.name === "a" ? bridge : s.address,
+      PM2_HOME: pm2Home,
+      NGINX_LOG_DIR: join(CACHE, "ha", "nginx"),
+      ES_HEAP: "512m",
+      OPSDECK_PORTAL_ADMIN_HASH: `'${hash}'`,
+    };
+    const lines = readFileSync(join(CHECKOUT, ".env.example"), "utf8")
+      .split("\n")
+      .map((line) => {
+        const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+        if (!m) return line;
+        const [, name, value] = m;
+        if (value.includes("CHANGE_ME") && !set[name]) shared[name] ??= randomBytes(24).toString("hex");
+        return `${name}=${set[name] ?? shared[name] ?? value}`;
+      });
+    shared.OPSDECK_HA_TOKEN ??= randomBytes(24).toString("hex");
+    shared.OPSDECK_REDIS_PASSWORD ??= randomBytes(24).toString("hex");
+    const ha = {
+      OPSDECK_HA_NAME: s.name,
+      OPSDECK_HA_ADDRESS: s.address,
+      OPSDECK_HA_PEERS: SERVERS.filter((o) => o.full && o !== s)
+        .map((o) => o.address)
+        .join(","),
+      OPSDECK_HA_SENTINELS: SERVERS.map((o) => `${o.address}:26379`).join(","),
+      OPSDECK_HA_REDIS_PRIMARY: A.address,
+      OPSDECK_HA_TOKEN: shared.OPSDECK_HA_TOKEN,
+      OPSDECK_REDIS_PASSWORD: shared.OPSDECK_REDIS_PASSWORD,
+    };
+    lines.push("", "# High availability (README)", ...Object.entries(ha).map(([k, v]) => `${k}=${v}`));
+    writeFileSync(s.envFile, lines.join("\n"), { mode: 0o600 });
+  }
+  return `${CHECKOUT}, .env.a/.env.b/.env.c`;
+}
+
+interface PsRow {
+  Service: string;
+  State: string;
+  Health: string;
+  ExitCode: number;
+}
+const ps = (s: HaServer): PsRow[] =>
+  compose(s, "ps", "-a", "--format", "json")
+    .split("\n")
+    .filter((l) => l.trim())
+    .flatMap((l) => JSON.parse(l) as PsRow | PsRow[]);
+
+/** Every container of the server running and healthy, the one-shots exited 0 (kibana-setup may retry). */
+const healthy = (s: HaServer) =>
+  eventually(
+    `server ${s.name} healthy`,
+    () => {
+      const rows = ps(s);
+      const failed = rows.find((r) => r.State === "exited" && r.ExitCode !== 0 && r.Service !== "kibana-setup");
+      if (failed) throw new Error(`${failed.Service} exited ${failed.ExitCode}: ${compose(s, "logs", "--tail", "20", failed.Service)}`);
+      const waiting = rows.filter(
+        (r) =>
+          !(r.State === "exited" && r.ExitCode === 0) &&
+          r.Service !== "kibana-setup" &&
+          (r.State !== "running" || (r.Health !== "" && r.Health !== "healthy")),
+      );
+      if (waiting.length)
+        throw new Error(`waiting for ${waiting.map((r) => `${r.Service} (${r.State} ${r.Health})`).join(", ")}`);
+      return `${rows.length} containers`;
+    },
+    15 * 60_000,
+  );
+
+function down(s: HaServer) {
+  spawnSync("docker", composeArgs(s, ["down", "-v", "--remove-orphans"]), { cwd: CHECKOUT, env, stdio: "ignore" });
+}
+
+// ---------------------------------------------------------------- the drills
+
+/** An alert as both Prometheus servers send it (one labels set), posted to the given Alertmanagers. */
+function fire(alertname: string, to: { server: HaServer; through: "inside" | "peer door" }[]) {
+  const alert = [
+    {
+      labels: { alertname, host: "rehearsal-ha", severity: "critical" },
+      annotations: { summary: `compose HA rehearsal: ${alertname}` },
+      endsAt: new Date(Date.now() + 600_000).toISOString(),
+    },
+  ];
+  for (const { server, through } of to)
+    if (through === "inside") inside(server, "http://alertmanager:9093/api/v2/alerts", alert);
+    else peerDoor(server, "POST", "/api/v2/alerts", alert, token());
+}
+const token = () => /^OPSDECK_HA_TOKEN=(.*)$/m.exec(readFileSync(A.envFile, "utf8"))![1];
+/** A request to a server's peer door from another server's network (b's portal container). */
+function peerDoor(to: HaServer, method: string, path: string, body?: unknown, bearer?: string): number {
+  const from = to === B ? A : B;
+  const script = `fetch(${JSON.stringify(`http://${to.address}:9093${path}`)}, ${JSON.stringify({
+    method,
+    headers: { "content-type": "application/json", ...(bearer && { authorization: `Bearer ${bearer}` }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  })}).then(r => process.stdout.write(String(r.status)), e => { console.error(e.message); process.exit(2) })`;
+  return Number(compose(from, "exec", "-T", "portal", "node", "-e", script));
+}
+
+/** Waits for the alert's message, then a while longer: exactly one, or the reason. */
+async function deliveredOnce(alertname: string, settleMs = 25_000) {
+  const t = Date.now();
+  await eventually(`a message about ${alertname}`, () => messagesAbout(alertname).length > 0 || undefined, 120_000);
+  const first = seconds(t);
+  await sleep(settleMs);
+  const count = messagesAbout(alertname).length;
+  if (count !== 1) throw new Error(`${count} messages about ${alertname}`);
+  return `one message, after ${first}`;
+}
+
+async function signIn(s: HaServer) {
+  const res = await fetch(`${front(s)}/api/auth/signin`, {
+    method: "POST",
+    body: new URLSearchParams({ name: "admin", password: ADMIN_PASSWORD }),
+    redirect: "manual",
+  });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("opsdeck_session="));
+  if (!cookie) throw new Error(`no session from ${s.name} (HTTP ${res.status})`);
+  return cookie.split(";")[0];
+}
+const home = (s: HaServer, cookie: string) =>
+  fetch(`${front(s)}/`, { headers: { cookie }, redirect: "manual" }).then((r) => r.status);
+
+async function main() {
+  await step("Docker engine", engine);
+  await step("Docker Compose (built from its Go module)", composePlugin);
+  await step(`base image ${BASE_IMAGE}`, baseImage);
+  await step("stand-in images under the compose files' names (redis for Redis and Sentinel)", standInImages);
+  await step("three private addresses on this machine's loopback", privateAddresses);
+  const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
+  const hookUrl = await webhook(bridge);
+  for (const s of SERVERS) down(s);
+  await step("the checkout, opsdeck.yml (a webhook channel) and each server's .env", () => checkouts(hookUrl));
+
+  await step("server c (the witness): up -d --no-deps redis sentinel", () => {
+    compose(C, "up", "-d", "--no-deps", "redis", "sentinel");
+    return "returned";
+  });
+  for (const s of [A, B])
+    await step(`server ${s.name}: docker compose -f docker-compose.monitoring.yml -f docker-compose.ha.yml up -d`, () => {
+      run("docker", composeArgs(s, ["up", "-d"]), { cwd: CHECKOUT, quiet: false });
+      return "returned";
+    });
+  const upToHealthy = Date.now();
+  for (const s of SERVERS) await step(`server ${s.name}: every service healthy`, () => healthy(s));
+  const firstUp = seconds(upToHealthy);
+
+  await step("Redis: a is the primary with two replicas, and the three Sentinels know each other", () =>
+    eventually(
+      "Sentinel's view",
+      () => {
+        const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
+        const field = (name: string) => master[master.indexOf(name) + 1];
+        if (field("ip") !== A.address) throw new Error(`primary ${field("ip")}`);
+        if (field("num-slaves") !== "2" || field("num-other-sentinels") !== "2")
+          throw new Error(`replicas ${field("num-slaves")}, other sentinels ${field("num-other-sentinels")}`);
+        return `primary ${field("ip")}, 2 replicas, 3 Sentinels (quorum ${field("quorum")})`;
+      },
+      60_000,
+    ),
+  );
+
+  await step("Alertmanager: a's and b's in one gossip cluster", () =>
+    eventually(
+      "the cluster",
+      () => {
+        const status = JSON.parse(inside(A, "http://alertmanager:9093/api/v2/status")) as {
+          cluster: { status: string; peers: { address: string }[] };
+        };
+        const peers = status.cluster.peers.map((p) => p.address).sort();
+        if (status.cluster.status !== "ready" || peers.length !== 2)
+          throw new Error(`${status.cluster.status}, peers ${peers.join(" ")}`);
+        return `ready, peers ${peers.join(", ")}`;
+      },
+      90_000,
+    ),
+  );
+
+  await step("each Prometheus sends to both Alertmanagers (its own, and the other's peer door)", () =>
+    eventually(
+      "Prometheus' Alertmanagers",
+      () => {
+        const found = [A, B].map((s) => {
+          const answer = JSON.parse(inside(s, "http://prometheus:9090/api/v1/alertmanagers")) as {
+            data: { activeAlertmanagers: { url: string }[] };
+          };
+          const urls = answer.data.activeAlertmanagers.map((a) => a.url);
+          const other = s === A ? B : A;
+          if (urls.length !== 2 || !urls.some((u) => u.includes(`${other.address}:9093`)))
+            throw new Error(`${s.name}: ${urls.join(" ")}`);
+          return `${s.name} → ${urls.map((u) => new URL(u).host).join(" + ")}`;
+        });
+        return found.join("; ");
+      },
+      60_000,
+    ),
+  );
+
+  await step("the peer door takes alerts only with the token, and nothing else of Alertmanager", () => {
+    const answers = {
+      "POST /api/v2/alerts, no token": peerDoor(A, "POST", "/api/v2/alerts", []),
+      "POST /api/v2/alerts, wrong token": peerDoor(A, "POST", "/api/v2/alerts", [], "x".repeat(48)),
+      "GET /api/v2/alerts, token": peerDoor(A, "GET", "/api/v2/alerts", undefined, token()),
+      "GET /api/v2/silences, token": peerDoor(A, "GET", "/api/v2/silences", undefined, token()),
+      "POST /api/v2/alerts, token": peerDoor(A, "POST", "/api/v2/alerts", [], token()),
+    };
+    const expected = [401, 401, 403, 404, 200];
+    const got = Object.values(answers);
+    if (got.some((status, i) => status !== expected[i]))
+      throw new Error(Object.entries(answers).map(([k, v]) => `${k}: ${v}`).join("; "));
+    return Object.entries(answers)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+  });
+
+  await step("an alert both Prometheus servers send to both Alertmanagers reaches the team once", () => {
+    fire("RehearsalBothPrometheus", [
+      { server: A, through: "inside" },
+      { server: B, through: "inside" },
+      { server: A, through: "peer door" },
+      { server: B, through: "peer door" },
+    ]);
+    return deliveredOnce("RehearsalBothPrometheus");
+  });
+
+  await step("a silence made on a's Alertmanager holds the alert on b's too", async () => {
+    const silence = {
+      matchers: [{ name: "alertname", value: "RehearsalSilenced", isRegex: false, isEqual: true }],
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      createdBy: "rehearsal",
+      comment: "gossiped to b",
+    };
+    const { silenceID } = JSON.parse(inside(A, "http://alertmanager:9093/api/v2/silences", silence)) as {
+      silenceID: string;
+    };
+    await eventually(
+      "the silence on b",
+      () => inside(B, `http://alertmanager:9093/api/v2/silence/${silenceID}`).includes('"active"') || undefined,
+      30_000,
+    );
+    fire("RehearsalSilenced", [{ server: B, through: "inside" }]);
+    await sleep(30_000);
+    const sent = messagesAbout("RehearsalSilenced").length;
+    if (sent) throw new Error(`${sent} message(s) despite the silence`);
+    return `silence ${silenceID.slice(0, 8)} active on b; b sent nothing in 30 s`;
+  });
+
+  await step("the Redis primary killed: the Sentinels promote a replica, and the next alert arrives once", async () => {
+    const t = Date.now();
+    compose(A, "kill", "-s", "SIGKILL", "redis");
+    const promoted = await eventually(
+      "a new primary",
+      () => {
+        const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
+        const ip = master[master.indexOf("ip") + 1];
+        return ip !== A.address ? ip : undefined;
+      },
+      90_000,
+    );
+    const failover = seconds(t);
+    fire("RehearsalAfterFailover", [
+      { server: A, through: "inside" },
+      { server: B, through: "inside" },
+    ]);
+    const delivered = await deliveredOnce("RehearsalAfterFailover");
+    return `${promoted} promoted after ${failover}; ${delivered}`;
+  });
+
+  await step("a's Alertmanager killed (SIGKILL): b's alone delivers", async () => {
+    const id = compose(A, "ps", "-q", "alertmanager").trim();
+    run("docker", ["update", "--restart", "no", id]);
+    run("docker", ["kill", "-s", "SIGKILL", id]);
+    fire("RehearsalPeerDown", [{ server: B, through: "inside" }]);
+    const delivered = await deliveredOnce("RehearsalPeerDown");
+    compose(A, "up", "-d", "--no-deps", "alertmanager");
+    run("docker", ["update", "--restart", "unless-stopped", compose(A, "ps", "-q", "alertmanager").trim()]);
+    return delivered;
+  });
+
+  await step("a session from a's portal works on b's, and a sign-out on a holds on b", async () => {
+    const cookie = await signIn(A);
+    const before = [await home(A, cookie), await home(B, cookie)];
+    if (before.some((status) => status !== 200)) throw new Error(`signed in: a ${before[0]}, b ${before[1]}`);
+    const out = await fetch(`${front(A)}/api/auth/signout`, {
+      method: "POST",
+      headers: { cookie },
+      redirect: "manual",
+    });
+    if (out.status !== 303) throw new Error(`sign-out on a answered ${out.status}`);
+    const after = await eventually(
+      "b refusing the cookie",
+      async () => {
+        const status = await home(B, cookie);
+        return status !== 200 ? status : undefined;
+      },
+      10_000,
+    );
+    if (after < 300 || after >= 400) throw new Error(`b answered ${after}, not the way to sign-in`);
+    return `signed in: a 200, b 200; signed out on a: b ${after}`;
+  });
+
+  await step("memory in use (docker stats) on the three servers", () => {
+    const { total, limits } = memoryInUse();
+    return `${total.toFixed(0)} MiB in use, limits ${limits.toFixed(0)} MiB`;
+  });
+  console.log(`\nrehearsal (HA): up to healthy ${firstUp}; whole rehearsal ${seconds(started)}`);
+}
+
+async function stop(failure?: string) {
+  if (failure)
+    for (const s of SERVERS)
+      try {
+        console.log(compose(s, "ps", "-a"));
+        const logs = compose(s, "logs", "--tail", "40").split("\n");
+        console.log(logs.filter((line) => !line.includes("Non-zero metrics in the last")).join("\n"));
+      } catch {
+        /* the project may not exist */
+      }
+  hook?.close();
+  if (!keep) for (const s of SERVERS) down(s);
+  else console.log(`rehearsal (HA): left running — a ${front(A)}, b ${front(B)} (admin / ${ADMIN_PASSWORD}); cd ${CHECKOUT}`);
+  console.table(results);
+  if (failure) console.error(`\nrehearsal (HA) failed: ${failure}`);
+}
+
+main().then(
+  () => stop().then(() => process.exit(0)),
+  async (err: Error) => {
+    if (err instanceof NoEngine) {
+      console.error(`\nrehearsal (HA): ${err.message}`);
+      process.exit(3);
+    }
+    await stop(err.message.slice(0, 4000));
+    process.exit(1);
+  },
+);
