@@ -192,7 +192,10 @@ const healthy = (s: HaServer) =>
     () => {
       const rows = ps(s);
       const failed = rows.find((r) => r.State === "exited" && r.ExitCode !== 0 && r.Service !== "kibana-setup");
-      if (failed) throw new Error(`${failed.Service} exited ${failed.ExitCode}: ${compose(s, "logs", "--tail", "20", failed.Service)}`);
+      if (failed)
+        throw new Error(
+          `${failed.Service} exited ${failed.ExitCode}: ${compose(s, "logs", "--tail", "20", failed.Service)}`,
+        );
       const waiting = rows.filter(
         (r) =>
           !(r.State === "exited" && r.ExitCode === 0) &&
@@ -277,10 +280,13 @@ async function main() {
     return "returned";
   });
   for (const s of [A, B])
-    await step(`server ${s.name}: docker compose -f docker-compose.monitoring.yml -f docker-compose.ha.yml up -d`, () => {
-      run("docker", composeArgs(s, ["up", "-d"]), { cwd: CHECKOUT, quiet: false });
-      return "returned";
-    });
+    await step(
+      `server ${s.name}: docker compose -f docker-compose.monitoring.yml -f docker-compose.ha.yml up -d`,
+      () => {
+        run("docker", composeArgs(s, ["up", "-d"]), { cwd: CHECKOUT, quiet: false });
+        return "returned";
+      },
+    );
   const upToHealthy = Date.now();
   for (const s of SERVERS) await step(`server ${s.name}: every service healthy`, () => healthy(s));
   const firstUp = seconds(upToHealthy);
@@ -347,7 +353,11 @@ async function main() {
     const expected = [401, 401, 403, 404, 200];
     const got = Object.values(answers);
     if (got.some((status, i) => status !== expected[i]))
-      throw new Error(Object.entries(answers).map(([k, v]) => `${k}: ${v}`).join("; "));
+      throw new Error(
+        Object.entries(answers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("; "),
+      );
     return Object.entries(answers)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
@@ -459,7 +469,10 @@ async function stop(failure?: string) {
       }
   hook?.close();
   if (!keep) for (const s of SERVERS) down(s);
-  else console.log(`rehearsal (HA): left running — a ${front(A)}, b ${front(B)} (admin / ${ADMIN_PASSWORD}); cd ${CHECKOUT}`);
+  else
+    console.log(
+      `rehearsal (HA): left running — a ${front(A)}, b ${front(B)} (admin / ${ADMIN_PASSWORD}); cd ${CHECKOUT}`,
+    );
   console.table(results);
   if (failure) console.error(`\nrehearsal (HA) failed: ${failure}`);
 }

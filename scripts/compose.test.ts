@@ -425,6 +425,102 @@ describe("docker-compose.monitoring.yml", () => {
   });
 });
 
+describe("docker-compose.ha.yml", () => {
+  const HA = join(REPO, "docker-compose.ha.yml");
+  const HA_ENV: Record<string, string> = {
+    OPSDECK_HA_NAME: "a",
+    OPSDECK_HA_ADDRESS: "10.0.0.5",
+    OPSDECK_HA_PEERS: "10.0.0.6",
+    OPSDECK_HA_SENTINELS: "10.0.0.5:26379,10.0.0.6:26379,10.0.0.7:26379",
+    OPSDECK_HA_REDIS_PRIMARY: "10.0.0.5",
+    OPSDECK_HA_TOKEN: "0123456789abcdef0123456789abcdef0123456789abcdef",
+    OPSDECK_REDIS_PASSWORD: "fedcba9876543210fedcba9876543210",
+  };
+  const haEnv = (leaveOut?: string) => {
+    const file = filledEnv();
+    const extra = Object.entries(HA_ENV).filter(([name]) => name !== leaveOut);
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n${extra.map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+    return file;
+  };
+
+  it("is valid over the one-server file, and names each variable left unset", async () => {
+    const { services } = await resolved(haEnv(), [FILE, HA]);
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(["redis", "sentinel"]));
+    for (const name of Object.keys(HA_ENV)) {
+      const refused = await resolved(haEnv(name), [FILE, HA]).then(
+        () => "",
+        (e: { stderr: string }) => e.stderr,
+      );
+      expect([name, refused]).toEqual([name, expect.stringContaining(`set ${name} in .env`)]);
+    }
+  });
+
+  it("publishes on the server's private address only, beside the front door", async () => {
+    const { services } = await resolved(haEnv(), [FILE, HA]);
+    const ports = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, s]) => s.ports?.length)
+        .map(([name, s]) => [name, (s.ports ?? []).map(String).sort()]),
+    );
+    expect(ports).toEqual({
+      nginx: ["10.0.0.5:9093:9093/tcp", "80:80/tcp"],
+      alertmanager: ["10.0.0.5:9094:9094/tcp", "10.0.0.5:9094:9094/udp"],
+      redis: ["10.0.0.5:6379:6379/tcp"],
+      sentinel: ["10.0.0.5:26379:26379/tcp"],
+      filebeat: ["172.17.0.1:5066:5066/tcp"],
+    });
+    // The peer door's template is the file the rehearsal and nginx's own check read.
+    expect(services.nginx.volumes).toContain(
+      `${join(REPO, "provisioning/nginx/opsdeck-peer-door.conf.template")}:/etc/nginx/templates/opsdeck-peer-door.conf.template:ro`,
+    );
+    expect(services.alertmanager.command).toEqual(
+      expect.arrayContaining(["--cluster.listen-address=0.0.0.0:9094", "--cluster.advertise-address=10.0.0.5:9094"]),
+    );
+  });
+
+  it("gives Redis' password and the peers' token only to the services that use them", async () => {
+    const { services } = await resolved(haEnv(), [FILE, HA]);
+    const holders = (secret: string) =>
+      Object.entries(services)
+        .filter(([, s]) => JSON.stringify(s).includes(secret))
+        .map(([name]) => name)
+        .sort();
+    expect(holders(HA_ENV.OPSDECK_REDIS_PASSWORD)).toEqual(["notifier", "portal", "redis", "sentinel"]);
+    expect(holders(HA_ENV.OPSDECK_HA_TOKEN)).toEqual(["init", "nginx"]);
+    const url = `redis-sentinel://:${HA_ENV.OPSDECK_REDIS_PASSWORD}@${HA_ENV.OPSDECK_HA_SENTINELS}/opsdeck`;
+    expect(services.notifier.environment).toMatchObject({
+      OPSDECK_NOTIFIER_QUEUE: url,
+      OPSDECK_NOTIFIER_INSTANCE: "notifier-a",
+    });
+    expect(services.portal.environment).toMatchObject({
+      OPSDECK_SHARED_REDIS: url,
+      OPSDECK_PORTAL_INSTANCE: "portal-a",
+    });
+    expect(services.init.environment).toMatchObject({
+      OPSDECK_PROMETHEUS_REPLICA: "a",
+      OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6",
+    });
+    // No secret has a default in the file.
+    expect([...readFileSync(HA, "utf8").matchAll(/\$\{\w*(PASSWORD|TOKEN)\w*:-[^}]+\}/g)].map((m) => m[0])).toEqual([]);
+  });
+
+  it("keeps Redis' writes on disk before it answers, and never evicts the queue", async () => {
+    const { services } = await resolved(haEnv(), [FILE, HA]);
+    const flags = services.redis.command!.join(" ");
+    expect(flags).toContain("--appendonly yes --appendfsync always --maxmemory-policy noeviction");
+    for (const name of ["redis", "sentinel"]) {
+      const s = services[name];
+      expect([name, s.restart, s.healthcheck?.test.length, s.logging?.options["max-size"]]).toEqual([
+        name,
+        "unless-stopped",
+        expect.any(Number),
+        "10m",
+      ]);
+      expect([name, s.deploy?.resources?.limits?.memory]).toEqual([name, expect.stringMatching(/^\d+m$/)]);
+    }
+  });
+});
+
 describe("docker-compose.agent.yml", () => {
   it("runs the tests' node-exporter, with the same collectors, behind the web config, on the host's network", async () => {
     const file = join(tempDir("agent-compose"), ".env");

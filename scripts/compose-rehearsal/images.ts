@@ -109,9 +109,11 @@ function standInTags(): Record<string, string> {
   const services = ["docker-compose.monitoring.yml", "docker-compose.ha.yml"].flatMap(
     (name) =>
       Object.entries(
-        (parseYaml(readFileSync(join(REPO, name), "utf8"), { merge: true }) as {
-          services: Record<string, { image?: string }>;
-        }).services,
+        (
+          parseYaml(readFileSync(join(REPO, name), "utf8"), { merge: true }) as {
+            services: Record<string, { image?: string }>;
+          }
+        ).services,
       ).filter(([, s]) => s.image !== undefined) as [string, { image: string }][],
   );
   const tags: Record<string, string> = {};

@@ -76,7 +76,8 @@ export function memoryInUse() {
   const mib = (v: string) => {
     const m = /([\d.]+)\s*([KMG]i?B)/.exec(v)!;
     return (
-      Number(m[1]) * ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 } as Record<string, number>)[m[2]]
+      Number(m[1]) *
+      ({ KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1000, MB: 1, GB: 1000 } as Record<string, number>)[m[2]]
     );
   };
   const used = rows
