@@ -349,8 +349,12 @@ async function main() {
       "GET /api/v2/alerts, token": peerDoor(A, "GET", "/api/v2/alerts", undefined, token()),
       "GET /api/v2/silences, token": peerDoor(A, "GET", "/api/v2/silences", undefined, token()),
       "POST /api/v2/alerts, token": peerDoor(A, "POST", "/api/v2/alerts", [], token()),
+      "GET /api/v1/query?query=up, no token": peerDoor(A, "GET", "/api/v1/query?query=up"),
+      "GET /api/v1/query?query=up, token": peerDoor(A, "GET", "/api/v1/query?query=up", undefined, token()),
+      "POST /api/v1/admin/tsdb/snapshot, token": peerDoor(A, "POST", "/api/v1/admin/tsdb/snapshot", {}, token()),
+      "POST /api/v1/write, token": peerDoor(A, "POST", "/api/v1/write", {}, token()),
     };
-    const expected = [401, 401, 403, 404, 200];
+    const expected = [401, 401, 403, 404, 200, 401, 200, 404, 404];
     const got = Object.values(answers);
     if (got.some((status, i) => status !== expected[i]))
       throw new Error(
@@ -362,6 +366,33 @@ async function main() {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
   });
+
+  await step(
+    "a's Prometheus stopped: Grafana's and the portal's Prometheus (nginx's pair) answers from b's",
+    async () => {
+      // Grafana's way: POST, form-encoded, to the datasource URL.
+      const query = () =>
+        compose(
+          A,
+          "exec",
+          "-T",
+          "portal",
+          "node",
+          "-e",
+          `fetch("http://nginx:9090/api/v1/query", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query=prometheus_build_info" }).then(async r => { const j = await r.json(); process.stdout.write(String(r.status) + " " + j.data.result.length) }, e => { console.error(e.message); process.exit(2) })`,
+        ).trim();
+      const before = query();
+      compose(A, "stop", "prometheus");
+      try {
+        const during = query();
+        if (!before.startsWith("200 ") || !during.startsWith("200 ") || during.endsWith(" 0"))
+          throw new Error(`before ${before}, with a's Prometheus stopped ${during}`);
+        return `HTTP ${before} series before; ${during} with a's stopped (from b's through its peer door)`;
+      } finally {
+        compose(A, "start", "prometheus");
+      }
+    },
+  );
 
   await step("an alert both Prometheus servers send to both Alertmanagers reaches the team once", () => {
     fire("RehearsalBothPrometheus", [

@@ -71,6 +71,20 @@ describe("opsdeck.yml", () => {
     ]);
   });
 
+  it("takes a list of URLs as a list, or as one variable with commas (compose's environment)", () => {
+    const sources = (replicas: string, env: Record<string, string> = {}) =>
+      parseConfig(`portal: {sources: {prometheus_replicas: ${replicas}}}`, "f", env).portal.sources.prometheus_replicas;
+    expect(sources("[http://a:9090]")).toEqual(["http://a:9090"]);
+    expect(sources('"${R:-}"', { R: "http://nginx:9090, http://b:9090" })).toEqual([
+      "http://nginx:9090",
+      "http://b:9090",
+    ]);
+    expect(sources('"${R:-}"')).toEqual([]);
+    expect(problems('portal: {sources: {prometheus_replicas: "http://a:9090,not a url"}}')[0]).toMatch(
+      /^portal\.sources\.prometheus_replicas\.1: /,
+    );
+  });
+
   it("collectors may only set gauges that are defined", () => {
     const p = problems(
       "exporters: {business: {collectors: [{name: c, url: 'http://x/', values: [{metric: shop_orders_total, path: a}]}]}}",

@@ -1,7 +1,7 @@
 // The `portal:` section of opsdeck.yml: who may sign in, and where the portal reads from.
 import { z } from "zod";
 import { elasticsearchUrl, type ElasticsearchConfig } from "./elasticsearch.ts";
-import { bool, int, num, port, REDIS_URL, unsetIfEmpty } from "./zod.ts";
+import { bool, int, num, port, REDIS_URL, unsetIfEmpty, urlList } from "./zod.ts";
 
 /** A DNS name (RFC 1123 labels), e.g. a compose service's. */
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -190,10 +190,10 @@ export const portalSchema = z
       .object({
         prometheus_url: url,
         /** The other server of a Prometheus pair: asked when prometheus_url does not answer. */
-        prometheus_replicas: z.array(z.url()).default([]),
+        prometheus_replicas: urlList(),
         alertmanager_url: url,
         /** The other peers of an Alertmanager cluster: asked when alertmanager_url does not answer. */
-        alertmanager_peers: z.array(z.url()).default([]),
+        alertmanager_peers: urlList(),
         deploy_url: url,
         notifier_url: url,
         /** This host's PM2 exporter, which runs the recovery actions the portal signs. */

@@ -12,6 +12,21 @@ export const bool = () => z.preprocess((v) => (v === "true" ? true : v === "fals
 export const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
+/** A list of URLs: a YAML list, or one string with commas from `${VAR:-}` ("" is none). */
+export const urlList = () =>
+  z
+    .preprocess(
+      (v) =>
+        typeof v === "string"
+          ? v
+              .split(",")
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.url()),
+    )
+    .default([]);
+
 /** A TCP port to listen on; 0 (where allowed) lets the system pick one. */
 export const port = (defaultPort: number, lowest = 0) =>
   int().pipe(z.number().min(lowest).max(65535)).default(defaultPort);
