@@ -496,6 +496,13 @@ describe("docker-compose.ha.yml", () => {
       OPSDECK_SHARED_REDIS: url,
       OPSDECK_PORTAL_INSTANCE: "portal-a",
     });
+    // Grafana reads the pair through nginx; the portal its own Prometheus, then the pair.
+    expect(services.grafana.environment).toMatchObject({ OPSDECK_PROMETHEUS_URL: "http://nginx:9090" });
+    expect(services.portal.environment).toMatchObject({
+      OPSDECK_PROMETHEUS_URL: "http://prometheus:9090",
+      OPSDECK_PROMETHEUS_REPLICAS: "http://nginx:9090",
+    });
+    expect(services.nginx.environment).toMatchObject({ OPSDECK_PROMETHEUS_PEER: "10.0.0.6:9093" });
     expect(services.init.environment).toMatchObject({
       OPSDECK_PROMETHEUS_REPLICA: "a",
       OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6",
