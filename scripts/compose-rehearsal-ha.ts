@@ -381,13 +381,22 @@ async function main() {
           "-e",
           `fetch("http://nginx:9090/api/v1/query", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query=prometheus_build_info" }).then(async r => { const j = await r.json(); process.stdout.write(String(r.status) + " " + j.data.result.length) }, e => { console.error(e.message); process.exit(2) })`,
         ).trim();
+      // b scrapes a's Prometheus through a's peer door: stopped, it is TargetDown there (3 min later).
+      const peerUp = () =>
+        (
+          JSON.parse(inside(B, 'http://prometheus:9090/api/v1/query?query=up{job="prometheus-peer"}')) as {
+            data: { result: { value: [number, string] }[] };
+          }
+        ).data.result.map((r) => r.value[1]);
+      await eventually("b scraping a's Prometheus", () => (peerUp().join() === "1" ? true : undefined), 60_000);
       const before = query();
       compose(A, "stop", "prometheus");
       try {
         const during = query();
         if (!before.startsWith("200 ") || !during.startsWith("200 ") || during.endsWith(" 0"))
           throw new Error(`before ${before}, with a's Prometheus stopped ${during}`);
-        return `HTTP ${before} series before; ${during} with a's stopped (from b's through its peer door)`;
+        await eventually("b seeing a's Prometheus down", () => (peerUp().join() === "0" ? true : undefined), 60_000);
+        return `HTTP ${before} series before; ${during} with a's stopped (from b's through its peer door); b's up{job="prometheus-peer"} 1 → 0`;
       } finally {
         compose(A, "start", "prometheus");
       }

@@ -242,7 +242,18 @@ describe("the init job", () => {
     expect(local).toEqual({ static_configs: [{ targets: ["alertmanager:9093"] }] });
     expect(peers.static_configs[0].targets).toEqual(["10.0.0.6:9093", "10.0.0.7:9093"]);
     expect(readFileSync(peers.authorization!.credentials_file, "utf8")).toBe(token);
-    expect(said).toContain('prometheus: replica "a", alerts also to 10.0.0.6:9093, 10.0.0.7:9093');
+    // The pair's other Prometheus is scraped through its peer door: stopped, it is TargetDown here.
+    const scrape = (parseYaml(readFileSync(file, "utf8")) as { scrape_configs: Record<string, unknown>[] })
+      .scrape_configs;
+    expect(scrape.find((job) => job.job_name === "prometheus-peer")).toEqual({
+      job_name: "prometheus-peer",
+      metrics_path: "/metrics",
+      authorization: { credentials_file: peers.authorization!.credentials_file },
+      static_configs: [{ targets: ["10.0.0.6:9093", "10.0.0.7:9093"], labels: { host: "web-1" } }],
+    });
+    expect(said).toContain(
+      'prometheus: replica "a", alerts also to (and the pair\'s other scraped at) 10.0.0.6:9093, 10.0.0.7:9093',
+    );
 
     await expect(renderConfigs(ha({ OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6:9093" }), () => {})).rejects.toThrow(
       "set OPSDECK_HA_TOKEN",

@@ -150,8 +150,10 @@ export function highAvailability(o: InitOptions, say: Say) {
   const credentialsFile = join(o.prometheusDir, "alertmanager-peers.token");
   writeFileSync(credentialsFile, token);
   chmodSync(credentialsFile, 0o644); // Prometheus' image runs as nobody; only it mounts this volume
-  say(`prometheus: replica "${replica ?? "(none)"}", alerts also to ${peers.join(", ")}`);
-  return { replica, peerAlertmanagers: { targets: peers, credentialsFile } };
+  say(
+    `prometheus: replica "${replica ?? "(none)"}", alerts also to (and the pair's other scraped at) ${peers.join(", ")}`,
+  );
+  return { replica, peerDoors: { targets: peers, credentialsFile } };
 }
 
 /** 1. Prometheus' and Alertmanager's configs for the compose network. */

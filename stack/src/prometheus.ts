@@ -79,10 +79,11 @@ export async function renderPrometheusConfig(opts: {
   /** One of a pair: its `prometheus_replica` external label (dropped from alerts by the config). */
   replica?: string;
   /**
-   * The other servers' Alertmanagers (host:port of their peer doors, docker-compose.ha.yml),
-   * which take alerts only with the bearer token in this file.
+   * The other servers' peer doors (host:port, docker-compose.ha.yml), which take this bearer
+   * token: every alert goes to their Alertmanagers too, and their Prometheus is scraped (job
+   * prometheus-peer), so one of the pair stopped is an alert (TargetDown) on the other.
    */
-  peerAlertmanagers?: { targets: string[]; credentialsFile: string };
+  peerDoors?: { targets: string[]; credentialsFile: string };
 }): Promise<string> {
   const doc = parse(await readFile(opts.source, "utf8")) as {
     global?: Record<string, unknown>;
@@ -164,15 +165,22 @@ export async function renderPrometheusConfig(opts: {
   });
   const alertmanagers = [
     ...(opts.alertmanagers?.length ? [{ static_configs: [{ targets: opts.alertmanagers }] }] : []),
-    ...(opts.peerAlertmanagers?.targets.length
+    ...(opts.peerDoors?.targets.length
       ? [
           {
-            static_configs: [{ targets: opts.peerAlertmanagers.targets }],
-            authorization: { credentials_file: opts.peerAlertmanagers.credentialsFile },
+            static_configs: [{ targets: opts.peerDoors.targets }],
+            authorization: { credentials_file: opts.peerDoors.credentialsFile },
           },
         ]
       : []),
   ];
+  if (opts.peerDoors?.targets.length)
+    doc.scrape_configs.push({
+      job_name: "prometheus-peer",
+      metrics_path: "/metrics",
+      authorization: { credentials_file: opts.peerDoors.credentialsFile },
+      static_configs: [{ targets: opts.peerDoors.targets, labels: { host } }],
+    });
   doc.alerting = alertmanagers.length ? { ...doc.alerting, alertmanagers } : undefined;
   if (!doc.alerting) delete doc.alerting;
   return stringify(doc);
