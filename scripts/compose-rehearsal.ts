@@ -32,8 +32,7 @@ import {
   type DatabaseServer,
   type Proc,
 } from "@opsdeck/stack";
-import { composePlugin, engine, NoEngine } from "./compose-rehearsal/engine.ts";
-import { BASE_IMAGE, baseImage, standInImages } from "./compose-rehearsal/images.ts";
+import { dockerReady, rehearse } from "./compose-rehearsal/engine.ts";
 import {
   CACHE,
   checklist,
@@ -41,6 +40,7 @@ import {
   DOCKER_CONFIG,
   env,
   eventually,
+  fetchScript,
   memoryInUse,
   run,
   seconds,
@@ -249,8 +249,7 @@ function inside(url: string, auth?: string, body?: unknown): string {
       body: JSON.stringify(body),
     }),
   };
-  const script = `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }, e => { console.error(e.message); process.exit(2) })`;
-  return compose("exec", "-T", "portal", "node", "-e", script);
+  return compose("exec", "-T", "portal", "node", "-e", fetchScript(url, init, "body"));
 }
 
 let session = "";
@@ -269,10 +268,7 @@ const page = (path: string) => fetch(`${front}${path}`, { headers: { cookie: ses
 
 async function main() {
   mkdirSync(CACHE, { recursive: true });
-  await step("Docker engine", engine);
-  await step("Docker Compose (built from its Go module)", composePlugin);
-  await step(`base image ${BASE_IMAGE}`, baseImage);
-  await step("stand-in images under the compose file's names", standInImages);
+  await dockerReady(step);
   await step("the host's PostgreSQL and Redis", databases);
   // A previous run's stack (same project) goes first, volumes and all — before its checkout is
   // replaced: a running container's bind mount of a removed opsdeck.yml comes back a directory.
@@ -444,16 +440,7 @@ async function main() {
     const statuses = [
       "postgres-exporter:9187/probe?target=postgresql://evil.example/postgres&auth_module=main",
       "redis-exporter:9121/scrape?target=redis://evil.example:6379",
-    ].map((url) =>
-      compose(
-        "exec",
-        "-T",
-        "portal",
-        "node",
-        "-e",
-        `fetch(${JSON.stringify(`http://${url}`)}).then(r => process.stdout.write(String(r.status)), e => process.stdout.write(e.message))`,
-      ).trim(),
-    );
+    ].map((url) => compose("exec", "-T", "portal", "node", "-e", fetchScript(`http://${url}`, {}, "status")).trim());
     if (statuses.some((status) => status !== "401")) throw new Error(`answered ${statuses.join(", ")}`);
     return `401, 401`;
   });
@@ -888,20 +875,4 @@ async function stop(failure?: string) {
   if (failure) console.error(`\nrehearsal failed: ${failure}`);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.once(signal, () => {
-    console.error(`\nrehearsal: ${signal}`);
-    void stop(signal).finally(() => process.exit(130));
-  });
-
-main().then(
-  () => stop().then(() => process.exit(0)),
-  async (err: Error) => {
-    if (err instanceof NoEngine) {
-      console.error(`\nrehearsal: ${err.message}`);
-      process.exit(3);
-    }
-    await stop(err.message.slice(0, 4000));
-    process.exit(1);
-  },
-);
+rehearse("rehearsal", main, stop);

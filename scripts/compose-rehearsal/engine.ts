@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SERVER_BINARIES } from "@opsdeck/stack";
+import { BASE_IMAGE, baseImage, standInImages } from "./images.ts";
 import { CACHE, docker, DOCKER_CONFIG, env, eventually, run } from "./shell.ts";
 
 /**
@@ -89,4 +90,37 @@ export function composePlugin() {
   mkdirSync(join(DOCKER_CONFIG, "cli-plugins"), { recursive: true });
   cpSync(SERVER_BINARIES.dockerCompose, join(DOCKER_CONFIG, "cli-plugins", "docker-compose"));
   return run("docker", ["compose", "version", "--short"]).trim();
+}
+
+type Step = <T>(check: string, fn: () => Promise<T> | T) => Promise<T>;
+
+/** What every rehearsal starts with, each a step: the engine, Compose, the base image, the stand-ins. */
+export async function dockerReady(step: Step) {
+  await step("Docker engine", engine);
+  await step("Docker Compose (built from its Go module)", composePlugin);
+  await step(`base image ${BASE_IMAGE}`, baseImage);
+  await step("stand-in images under the compose files' names", standInImages);
+}
+
+/**
+ * Runs a rehearsal to its end: stop() after it (with the reason, on a failure or Ctrl-C), exit 0 or 1 —
+ * or 3 where no Docker engine can run (.ci/run says so and skips it).
+ */
+export function rehearse(name: string, main: () => Promise<void>, stop: (failure?: string) => Promise<void>) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      console.error(`\n${name}: ${signal}`);
+      void stop(signal).finally(() => process.exit(130));
+    });
+  main().then(
+    () => stop().then(() => process.exit(0)),
+    async (err: Error) => {
+      if (err instanceof NoEngine) {
+        console.error(`\n${name}: ${err.message}`);
+        process.exit(3);
+      }
+      await stop(err.message.slice(0, 4000));
+      process.exit(1);
+    },
+  );
 }

@@ -100,3 +100,16 @@ export function copyCheckout(repo: string, dest: string) {
   for (const f of files)
     if (existsSync(join(repo, f))) cpSync(join(repo, f), join(dest, f), { recursive: true, preserveTimestamps: true });
 }
+
+/**
+ * The `node -e` script a check runs inside a container (`docker compose exec -T portal node -e …`):
+ * fetch(url, init), then print the answer's body and exit 1 unless it is 2xx ("body"), or print
+ * its status ("status"). A failed connection exits 2 with the reason.
+ */
+export function fetchScript(url: string, init: object, print: "body" | "status"): string {
+  const then =
+    print === "body"
+      ? "async r => { process.stdout.write(await r.text()); process.exit(r.ok ? 0 : 1) }"
+      : "r => process.stdout.write(String(r.status))";
+  return `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(${then}, e => { console.error(e.message); process.exit(2) })`;
+}
