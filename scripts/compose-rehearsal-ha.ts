@@ -16,7 +16,7 @@
 // docs/compose-rehearsal.md says what the rehearsal cannot prove.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
@@ -134,7 +134,7 @@ async function checkouts(hookUrl: string) {
   const hash = await hashPassword(ADMIN_PASSWORD);
   const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
   const pm2Home = join(CACHE, "ha", "pm2");
-  run("mkdir", ["-p", join(pm2Home, "logs"), join(CACHE, "ha", "nginx")]);
+  for (const dir of [join(pm2Home, "logs"), join(CACHE, "ha", "nginx")]) mkdirSync(dir, { recursive: true });
   for (const s of SERVERS) {
     s.frontPort = await freePort();
     const set: Record<string, string> = {
