@@ -149,8 +149,11 @@ let hostDatabases: { postgres: DatabaseServer; redis: DatabaseServer };
 /** The host's PostgreSQL and Redis, listening on loopback and the Docker bridge (where containers reach the host). */
 async function databases() {
   const bridge = /inet (\d+\.\d+\.\d+\.\d+)/.exec(run("ip", ["-4", "addr", "show", "docker0"]))![1];
-  // Docker's networks: the exporters' containers connect from there.
-  const listen = { addresses: [bridge], clients: "172.16.0.0/12" };
+  // The exporters' containers connect from the compose network, whose subnet Docker takes in
+  // turn from its pools (172.17–31.0.0/16, then 192.168.x.0/20 once a long-running engine has
+  // made many networks: it happened here). Any client may try, with the password: the server
+  // listens only on loopback and the bridge, which only this host and its containers reach.
+  const listen = { addresses: [bridge], clients: "0.0.0.0/0" };
   rmSync(join(HOST, "postgres"), { recursive: true, force: true });
   const postgres = await startPostgres({ dir: join(HOST, "postgres"), listen });
   hostProcs.push(postgres.proc);
