@@ -431,6 +431,7 @@ describe("docker-compose.ha.yml", () => {
     OPSDECK_HA_NAME: "a",
     OPSDECK_HA_ADDRESS: "10.0.0.5",
     OPSDECK_HA_PEERS: "10.0.0.6",
+    OPSDECK_HA_SERVERS: "10.0.0.5,10.0.0.6,10.0.0.7",
     OPSDECK_HA_SENTINELS: "10.0.0.5:26379,10.0.0.6:26379,10.0.0.7:26379",
     OPSDECK_HA_REDIS_PRIMARY: "10.0.0.5",
     OPSDECK_HA_TOKEN: "0123456789abcdef0123456789abcdef0123456789abcdef",
@@ -468,7 +469,11 @@ describe("docker-compose.ha.yml", () => {
       redis: ["10.0.0.5:6379:6379/tcp"],
       sentinel: ["10.0.0.5:26379:26379/tcp"],
       filebeat: ["172.17.0.1:5066:5066/tcp"],
+      elasticsearch: ["10.0.0.5:9300:9300/tcp"],
     });
+    // The witness's Elasticsearch (its profile) too.
+    const witness = (await resolved(haEnv(), [FILE, HA], [...PROFILES, "witness"])).services["elasticsearch-witness"];
+    expect(witness.ports?.map(String)).toEqual(["10.0.0.5:9300:9300/tcp"]);
     // The peer door's template is the file the rehearsal and nginx's own check read.
     expect(services.nginx.volumes).toContain(
       `${join(REPO, "provisioning/nginx/opsdeck-peer-door.conf.template")}:/etc/nginx/templates/opsdeck-peer-door.conf.template:ro`,
@@ -507,8 +512,63 @@ describe("docker-compose.ha.yml", () => {
       OPSDECK_PROMETHEUS_REPLICA: "a",
       OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6",
     });
+    // The CA's key only in es-certs; the node's certificate only in the Elasticsearch nodes.
+    const all = (await resolved(haEnv(), [FILE, HA], [...PROFILES, "witness"])).services;
+    const mounting = (source: string) =>
+      Object.entries(all)
+        .filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith(`${source}:`)))
+        .map(([name]) => name)
+        .sort();
+    expect(mounting(join(REPO, "elasticsearch-ca"))).toEqual(["es-certs"]);
+    expect(mounting("elasticsearch-certs")).toEqual(["elasticsearch", "elasticsearch-witness", "es-certs"]);
     // No secret has a default in the file.
     expect([...readFileSync(HA, "utf8").matchAll(/\$\{\w*(PASSWORD|TOKEN)\w*:-[^}]+\}/g)].map((m) => m[0])).toEqual([]);
+  });
+
+  it("forms one Elasticsearch cluster over the three servers, its nodes talking TLS with certificates from one CA", async () => {
+    const { services } = await resolved(haEnv(), [FILE, HA], [...PROFILES, "witness"]);
+    const cluster = {
+      "discovery.type": "multi-node",
+      "cluster.name": "opsdeck",
+      "node.name": "a",
+      "network.host": "0.0.0.0",
+      "transport.publish_host": "10.0.0.5",
+      "transport.publish_port": "9300",
+      "discovery.seed_hosts": "10.0.0.5,10.0.0.6,10.0.0.7",
+      "cluster.initial_master_nodes": "10.0.0.5,10.0.0.6,10.0.0.7",
+      "xpack.security.transport.ssl.enabled": "true",
+      "xpack.security.transport.ssl.verification_mode": "full",
+      "xpack.security.transport.ssl.key": "certs/node.key",
+      "xpack.security.transport.ssl.certificate": "certs/node.crt",
+      "xpack.security.transport.ssl.certificate_authorities": "certs/ca.crt",
+    };
+    const node = services.elasticsearch;
+    const witness = services["elasticsearch-witness"];
+    expect(node.environment).toMatchObject({ ...cluster, "xpack.security.enabled": "true" });
+    expect(node.environment).not.toHaveProperty("node.roles");
+    // The witness votes and holds no data; it needs no password (no client asks it anything).
+    expect(witness.environment).toMatchObject({
+      ...cluster,
+      "node.roles": "master,voting_only",
+      "xpack.security.enabled": "true",
+    });
+    expect(JSON.stringify(witness.environment)).not.toMatch(/PASSWORD/);
+    expect(witness.image).toBe(node.image);
+    for (const [name, s] of [
+      ["elasticsearch", node],
+      ["elasticsearch-witness", witness],
+    ] as const) {
+      expect([name, s.depends_on?.["es-certs"]]).toEqual([name, expect.objectContaining({ condition: "service_completed_successfully" })]);
+      expect([name, s.volumes]).toEqual([
+        name,
+        expect.arrayContaining(["elasticsearch-certs:/usr/share/elasticsearch/config/certs:ro"]),
+      ]);
+    }
+    expect(services["es-certs"].image).toBe(node.image);
+    expect(services["es-certs"].restart).toBe("no");
+    // The witness runs only where named (its profile): `up -d` on a and b starts no second node.
+    const full = (await resolved(haEnv(), [FILE, HA])).services;
+    expect(Object.keys(full)).not.toContain("elasticsearch-witness");
   });
 
   it("keeps Redis' writes on disk before it answers, and never evicts the queue", async () => {

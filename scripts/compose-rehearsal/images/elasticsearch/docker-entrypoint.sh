@@ -14,5 +14,15 @@ if [ -n "${ELASTIC_PASSWORD:-}" ]; then
   elasticsearch-keystore list | grep -qx bootstrap.password ||
     printf '%s' "$ELASTIC_PASSWORD" | elasticsearch-keystore add -x bootstrap.password
 fi
+# The image binds everything to 0.0.0.0; the stand-in keeps the transport on loopback (no bootstrap
+# checks) unless a cluster across servers asks for it (docker-compose.ha.yml sets network.host).
+printenv network.host >/dev/null || settings+=("-E" "transport.host=127.0.0.1")
+# The test distribution has no voting-only module: the witness runs as a plain master-eligible node.
+for i in "${!settings[@]}"; do
+  if [[ "${settings[$i]}" == node.roles=*voting_only* ]]; then
+    settings[i]="$(sed -E 's/,voting_only|voting_only,?//' <<<"${settings[$i]}")"
+    echo "stand-in: no voting-only module in the test distribution; ${settings[$i]}" >&2
+  fi
+done
 node /usr/local/bin/front.mjs &
-exec elasticsearch -Ehttp.host=127.0.0.1 -Ehttp.port=9201 -Etransport.host=127.0.0.1 "${settings[@]}"
+exec elasticsearch -Ehttp.host=127.0.0.1 -Ehttp.port=9201 "${settings[@]}"
