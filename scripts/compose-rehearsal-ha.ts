@@ -7,7 +7,9 @@
 // through the host, as it would reach another server). Then the drills of docs/scaling.md:
 // one alert from both Prometheus servers reaches the team once, a silence made on a's
 // Alertmanager holds it on b's, the Redis primary killed (Sentinel promotes a replica) and a's
-// Alertmanager killed each leave alerts delivered, a sign-out on a's portal holds on b's.
+// Alertmanager killed each leave alerts delivered, a sign-out on a's portal holds on b's; one
+// Elasticsearch cluster over the three (transport TLS from one CA) keeps answering searches, with
+// every document, while a's node is killed.
 //
 //   npm run compose-rehearsal:ha              # everything, then `down -v` on the three
 //   npm run compose-rehearsal:ha -- --keep    # leave them running
@@ -16,7 +18,7 @@
 // docs/compose-rehearsal.md says what the rehearsal cannot prove.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { hashPassword } from "@opsdeck/core";
@@ -83,6 +85,22 @@ const inside = (s: HaServer, url: string, body?: unknown) =>
       : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
     "body",
   );
+type Health = { status: string; number_of_nodes: number };
+type Found = { hits: { total: { value: number } } };
+/** A request to server s's Elasticsearch node as elastic, from inside its network: the JSON answer. */
+function es<T>(s: HaServer, path: string, method = "GET", body?: unknown): T {
+  const init = {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`elastic:${envValue(A, "ELASTIC_PASSWORD")}`).toString("base64")}`,
+      "content-type": "application/json",
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  };
+  return JSON.parse(fetchFrom(s, `http://elasticsearch:9200${path}`, init, "body")) as T;
+}
+const envValue = (s: HaServer, name: string) =>
+  new RegExp(`^${name}=(.*)$`, "m").exec(readFileSync(s.envFile, "utf8"))![1];
 const sentinel = (s: HaServer, ...args: string[]) =>
   compose(s, "exec", "-T", "sentinel", "redis-cli", "-p", "26379", ...args).trim();
 
@@ -166,10 +184,14 @@ async function checkouts(hookUrl: string) {
       OPSDECK_HA_PEERS: SERVERS.filter((o) => o.full && o !== s)
         .map((o) => o.address)
         .join(","),
+      OPSDECK_HA_SERVERS: SERVERS.map((o) => o.address).join(","),
       OPSDECK_HA_SENTINELS: SERVERS.map((o) => `${o.address}:26379`).join(","),
       OPSDECK_HA_REDIS_PRIMARY: A.address,
       OPSDECK_HA_TOKEN: shared.OPSDECK_HA_TOKEN,
       OPSDECK_REDIS_PASSWORD: shared.OPSDECK_REDIS_PASSWORD,
+      // a keeps the default (./elasticsearch-ca); b's and c's copies in directories of their own,
+      // as on servers of their own.
+      ...(s !== A && { OPSDECK_HA_ES_CA: `./elasticsearch-ca-${s.name}` }),
     };
     lines.push("", "# High availability (README)", ...Object.entries(ha).map(([k, v]) => `${k}=${v}`));
     writeFileSync(s.envFile, lines.join("\n"), { mode: 0o600 });
@@ -232,7 +254,7 @@ function fire(alertname: string, to: { server: HaServer; through: "inside" | "pe
     if (through === "inside") inside(server, "http://alertmanager:9093/api/v2/alerts", alert);
     else peerDoor(server, "POST", "/api/v2/alerts", alert, token());
 }
-const token = () => /^OPSDECK_HA_TOKEN=(.*)$/m.exec(readFileSync(A.envFile, "utf8"))![1];
+const token = () => envValue(A, "OPSDECK_HA_TOKEN");
 /** A request to a server's peer door from another server's network (b's portal container). */
 function peerDoor(to: HaServer, method: string, path: string, body?: unknown, bearer?: string): number {
   const from = to === B ? A : B;
@@ -276,8 +298,20 @@ async function main() {
   for (const s of SERVERS) down(s);
   await step("the checkout, opsdeck.yml (a webhook channel) and each server's .env", () => checkouts(hookUrl));
 
-  await step("server c (the witness): up -d --no-deps redis sentinel", () => {
-    compose(C, "up", "-d", "--no-deps", "redis", "sentinel");
+  await step("vm.max_map_count at least 262144 (Elasticsearch's check on a node other servers reach)", () => {
+    const before = Number(readFileSync("/proc/sys/vm/max_map_count", "utf8"));
+    if (before < 262_144) writeFileSync("/proc/sys/vm/max_map_count", "262144");
+    return before < 262_144 ? `${before} → 262144 (sysctl -w vm.max_map_count=262144)` : `${before}`;
+  });
+  await step("server a: run --rm es-certs ca; the CA copied to b and c", () => {
+    const made = compose(A, "run", "--rm", "es-certs", "ca").trim();
+    for (const s of [B, C])
+      cpSync(join(CHECKOUT, "elasticsearch-ca"), join(CHECKOUT, `elasticsearch-ca-${s.name}`), { recursive: true });
+    return made.split("\n").at(-1)!;
+  });
+
+  await step("server c (the witness): up -d redis sentinel elasticsearch-witness", () => {
+    compose(C, "up", "-d", "redis", "sentinel", "elasticsearch-witness");
     return "returned";
   });
   for (const s of [A, B])
@@ -305,6 +339,111 @@ async function main() {
       },
       60_000,
     ),
+  );
+
+  await step("Elasticsearch: one cluster of a, b and the witness, green, each index on both full servers", () =>
+    eventually(
+      "the cluster",
+      () => {
+        const nodes = es<{ nodes: Record<string, { name: string; roles: string[] }> }>(A, "/_nodes/_all/name,roles");
+        const roles = Object.values(nodes.nodes)
+          .map((n) => `${n.name} ${n.roles.includes("data") ? "data" : n.roles.join("+")}`)
+          .sort();
+        const health = es<Health>(B, "/_cluster/health");
+        if (roles.join() !== "a data,b data,c master" || health.status !== "green")
+          throw new Error(`${roles.join(", ")}; ${health.status}`);
+        return `${roles.join(", ")}; ${health.status}`;
+      },
+      120_000,
+    ),
+  );
+
+  await step(
+    "Elasticsearch's transport: b's node shows a certificate for its address from the CA, and drops a client without one",
+    () => {
+      const ca = readFileSync(join(CHECKOUT, "elasticsearch-ca", "ca.crt"), "utf8");
+      // From a's portal container, as another server would connect: TLS to b's 9300, trusting the CA alone.
+      const script = `const tls = require("node:tls");
+const socket = tls.connect({ host: ${JSON.stringify(B.address)}, port: 9300, ca: process.env.CA });
+socket.on("secureConnect", () => {
+  const cert = socket.getPeerCertificate();
+  process.stdout.write(\`\${socket.authorized ? "verified" : socket.authorizationError} \${cert.subjectaltname}; \`);
+});
+socket.on("error", (e) => { process.stdout.write(\`closed: \${e.code ?? e.message}\`); process.exit(0); });
+socket.on("close", () => { process.stdout.write("closed"); process.exit(0); });
+setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000);`;
+      const said = compose(A, "exec", "-T", "-e", `CA=${ca}`, "portal", "node", "-e", script).trim();
+      if (!said.startsWith(`verified IP Address:${B.address};`) || !said.includes("closed")) throw new Error(said);
+      return said;
+    },
+  );
+
+  await step("a document written through a's node is found through b's, with a copy on each", () => {
+    const index = "opsdeck-logs-rehearsal-ha";
+    es(A, `/${index}/_doc?refresh=wait_for`, "POST", {
+      "@timestamp": new Date().toISOString(),
+      message: "written on a",
+    });
+    const found = es<Found>(B, `/${index}/_search?q=message:written`);
+    const shards = es<{ prirep: string; node: string }[]>(B, `/_cat/shards/${index}?format=json&h=prirep,node`);
+    const placed = shards.map((r) => `${r.prirep === "p" ? "primary" : "replica"} on ${r.node}`).sort();
+    if (found.hits.total.value !== 1 || shards.length !== 2 || new Set(shards.map((r) => r.node)).size !== 2)
+      throw new Error(`${found.hits.total.value} found on b; ${placed.join(", ")}`);
+    return `found on b; ${placed.join(", ")}`;
+  });
+
+  await step(
+    "a's Elasticsearch node killed (SIGKILL): b's answers searches with every document, yellow, ElasticsearchNodeLeft; back: green",
+    async () => {
+      const index = "opsdeck-logs-rehearsal-ha";
+      const id = compose(A, "ps", "-q", "elasticsearch").trim();
+      run("docker", ["update", "--restart", "no", id]);
+      run("docker", ["kill", "-s", "SIGKILL", id]);
+      const t = Date.now();
+      const seen = { searches: 0, failed: [] as string[] };
+      const health = await eventually(
+        "b's cluster yellow, on two nodes",
+        () => {
+          seen.searches++;
+          try {
+            const found = es<Found>(B, `/${index}/_search?q=message:written`);
+            if (found.hits.total.value !== 1) throw new Error(`${found.hits.total.value} found`);
+          } catch (err) {
+            seen.failed.push((err as Error).message.split("\n")[0]);
+          }
+          const h = es<Health>(B, "/_cluster/health");
+          return h.number_of_nodes === 2 && h.status === "yellow"
+            ? `${h.status}, ${h.number_of_nodes} nodes`
+            : undefined;
+        },
+        120_000,
+      );
+      const yellowAfter = seconds(t);
+      const alert = await eventually(
+        "ElasticsearchNodeLeft on b",
+        () => {
+          const answer = JSON.parse(inside(B, "http://prometheus:9090/api/v1/alerts")) as {
+            data: { alerts: { labels: { alertname: string }; state: string }[] };
+          };
+          return answer.data.alerts.find((a) => a.labels.alertname === "ElasticsearchNodeLeft")?.state;
+        },
+        120_000,
+      );
+      compose(A, "up", "-d", "--no-deps", "elasticsearch");
+      run("docker", ["update", "--restart", "unless-stopped", compose(A, "ps", "-q", "elasticsearch").trim()]);
+      const back = Date.now();
+      await eventually(
+        "green on three nodes again",
+        () => {
+          const h = es<Health>(B, "/_cluster/health");
+          return h.number_of_nodes === 3 && h.status === "green" ? true : undefined;
+        },
+        180_000,
+      );
+      if (seen.failed.length)
+        throw new Error(`${seen.failed.length} of ${seen.searches} searches on b failed: ${seen.failed[0]}`);
+      return `b: ${health} after ${yellowAfter}, ${seen.searches} searches all found the document; ElasticsearchNodeLeft ${alert}; a back: green on 3 nodes after ${seconds(back)}`;
+    },
   );
 
   await step("Alertmanager: a's and b's in one gossip cluster", () =>
