@@ -74,6 +74,8 @@ async function contextFiles(name: string, dir: string) {
   if (name === "elasticsearch") {
     cpSync(ES_HOME, join(dir, "elasticsearch"), { recursive: true });
     await bundle("elasticsearch-front.ts", "front.mjs");
+    // Debian's gcc (this machine's); the image's base is the same bookworm, so the same glibc.
+    run("gcc", ["-shared", "-fPIC", "-O2", "-o", join(dir, "nofile.so"), join(dir, "nofile.c"), "-ldl"]);
   }
   if (name === "grafana" || name === "kibana") await bundle("recorder.ts", "recorder.mjs");
 }
@@ -104,6 +106,14 @@ function standInHash(name: string): string {
   return h.digest("hex").slice(0, 16);
 }
 
+/** Services whose image another service's stand-in plays (the same image, another job). */
+const PLAYED_BY: Record<string, string> = {
+  "front-door-logs": "nginx",
+  sentinel: "redis",
+  "es-certs": "elasticsearch",
+  "elasticsearch-witness": "elasticsearch",
+};
+
 /** Every third-party image of the compose file, by the stand-in that plays it. */
 function standInTags(): Record<string, string> {
   const services = ["docker-compose.monitoring.yml", "docker-compose.ha.yml"].flatMap(
@@ -119,7 +129,7 @@ function standInTags(): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [service, s] of services) {
     if (s.image.startsWith("opsdeck/")) continue;
-    const standIn = service === "front-door-logs" ? "nginx" : service === "sentinel" ? "redis" : service;
+    const standIn = PLAYED_BY[service] ?? service;
     if (!existsSync(join(IMAGES, standIn, "Dockerfile"))) throw new Error(`no stand-in for ${service} (${s.image})`);
     tags[standIn] = s.image;
   }
