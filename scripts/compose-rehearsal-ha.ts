@@ -165,6 +165,8 @@ async function checkouts(hookUrl: string) {
       PM2_HOME: pm2Home,
       NGINX_LOG_DIR: join(CACHE, "ha", "nginx"),
       ES_HEAP: "512m",
+      // The witness's own profile (README): its `up -d` and `down` then include its Elasticsearch node.
+      ...(s === C && { COMPOSE_PROFILES: "witness" }),
       OPSDECK_PORTAL_ADMIN_HASH: `'${hash}'`,
     };
     const lines = readFileSync(join(CHECKOUT, ".env.example"), "utf8")
@@ -236,7 +238,12 @@ const healthy = (s: HaServer) =>
   );
 
 function down(s: HaServer) {
-  spawnSync("docker", composeArgs(s, ["down", "-v", "--remove-orphans"]), { cwd: CHECKOUT, env, stdio: "ignore" });
+  // With the witness's profile on every server: a run cut short may have left c's .env unwritten.
+  spawnSync("docker", composeArgs(s, ["--profile", "witness", "down", "-v", "--remove-orphans"]), {
+    cwd: CHECKOUT,
+    env,
+    stdio: "ignore",
+  });
 }
 
 // ---------------------------------------------------------------- the drills
@@ -636,6 +643,32 @@ setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000)
     const { total, limits } = memoryInUse();
     return `${total.toFixed(0)} MiB in use, limits ${limits.toFixed(0)} MiB`;
   });
+  await step(
+    "server a lost whole (every container SIGKILLed at once): b delivers the next alert once, signs in, finds the logs",
+    async () => {
+      const ids = compose(A, "ps", "-q").split("\n").filter(Boolean);
+      run("docker", ["update", "--restart", "no", ...ids]);
+      const t = Date.now();
+      run("docker", ["kill", "-s", "SIGKILL", ...ids]);
+      const primary = await eventually(
+        "a Redis primary off a",
+        () => {
+          const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
+          const ip = master[master.indexOf("ip") + 1];
+          return ip !== A.address ? ip : undefined;
+        },
+        90_000,
+      );
+      fire("RehearsalServerLost", [{ server: B, through: "inside" }]);
+      const delivered = await deliveredOnce("RehearsalServerLost");
+      const cookie = await signIn(B);
+      const page = await home(B, cookie);
+      const found = es<Found>(B, "/opsdeck-logs-rehearsal-ha/_search?q=message:written");
+      if (page !== 200 || found.hits.total.value !== 1)
+        throw new Error(`b's portal ${page}; ${found.hits.total.value} found on b`);
+      return `Redis primary ${primary}; ${delivered} (${seconds(t)} after the loss); b's portal 200 after sign-in; the document found on b`;
+    },
+  );
   console.log(`\nrehearsal (HA): up to healthy ${firstUp}; whole rehearsal ${seconds(started)}`);
 }
 
