@@ -558,7 +558,10 @@ describe("docker-compose.ha.yml", () => {
       ["elasticsearch", node],
       ["elasticsearch-witness", witness],
     ] as const) {
-      expect([name, s.depends_on?.["es-certs"]]).toEqual([name, expect.objectContaining({ condition: "service_completed_successfully" })]);
+      expect([name, s.depends_on?.["es-certs"]]).toEqual([
+        name,
+        expect.objectContaining({ condition: "service_completed_successfully" }),
+      ]);
       expect([name, s.volumes]).toEqual([
         name,
         expect.arrayContaining(["elasticsearch-certs:/usr/share/elasticsearch/config/certs:ro"]),
