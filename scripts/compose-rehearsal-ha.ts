@@ -284,6 +284,18 @@ async function deliveredOnce(alertname: string, settleMs = 25_000) {
   return `one message, after ${first}`;
 }
 
+/** The Redis primary's address once Sentinel (c's) names one that is not a's. */
+const primaryOffA = () =>
+  eventually(
+    "a Redis primary off a",
+    () => {
+      const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
+      const ip = master[master.indexOf("ip") + 1];
+      return ip !== A.address ? ip : undefined;
+    },
+    90_000,
+  );
+
 async function signIn(s: HaServer) {
   const res = await fetch(`${front(s)}/api/auth/signin`, {
     method: "POST",
@@ -588,15 +600,7 @@ setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000)
   await step("the Redis primary killed: the Sentinels promote a replica, and the next alert arrives once", async () => {
     const t = Date.now();
     compose(A, "kill", "-s", "SIGKILL", "redis");
-    const promoted = await eventually(
-      "a new primary",
-      () => {
-        const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
-        const ip = master[master.indexOf("ip") + 1];
-        return ip !== A.address ? ip : undefined;
-      },
-      90_000,
-    );
+    const promoted = await primaryOffA();
     const failover = seconds(t);
     fire("RehearsalAfterFailover", [
       { server: A, through: "inside" },
@@ -650,15 +654,7 @@ setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000)
       run("docker", ["update", "--restart", "no", ...ids]);
       const t = Date.now();
       run("docker", ["kill", "-s", "SIGKILL", ...ids]);
-      const primary = await eventually(
-        "a Redis primary off a",
-        () => {
-          const master = sentinel(C, "sentinel", "master", "opsdeck").split("\n");
-          const ip = master[master.indexOf("ip") + 1];
-          return ip !== A.address ? ip : undefined;
-        },
-        90_000,
-      );
+      const primary = await primaryOffA();
       fire("RehearsalServerLost", [{ server: B, through: "inside" }]);
       const delivered = await deliveredOnce("RehearsalServerLost");
       const cookie = await signIn(B);
