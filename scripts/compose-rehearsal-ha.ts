@@ -191,9 +191,9 @@ async function checkouts(hookUrl: string) {
       OPSDECK_HA_REDIS_PRIMARY: A.address,
       OPSDECK_HA_TOKEN: shared.OPSDECK_HA_TOKEN,
       OPSDECK_REDIS_PASSWORD: shared.OPSDECK_REDIS_PASSWORD,
-      // a keeps the default (./elasticsearch-ca); b's and c's copies in directories of their own,
+      // a keeps the default (./ha-ca); b's and c's copies in directories of their own,
       // as on servers of their own.
-      ...(s !== A && { OPSDECK_HA_ES_CA: `./elasticsearch-ca-${s.name}` }),
+      ...(s !== A && { OPSDECK_HA_CA: `./ha-ca-${s.name}` }),
     };
     lines.push("", "# High availability (README)", ...Object.entries(ha).map(([k, v]) => `${k}=${v}`));
     writeFileSync(s.envFile, lines.join("\n"), { mode: 0o600 });
@@ -284,6 +284,25 @@ async function deliveredOnce(alertname: string, settleMs = 25_000) {
   return `one message, after ${first}`;
 }
 
+/**
+ * TLS to a server's port from a's network (a's portal container), as another server connects,
+ * trusting the servers' CA alone and showing no certificate of its own: whether the server's
+ * certificate verified and which address it names, then how the connection ended.
+ */
+function tlsProbe(to: HaServer, port: number) {
+  const ca = readFileSync(join(CHECKOUT, "ha-ca", "ca.crt"), "utf8");
+  const script = `const tls = require("node:tls");
+const socket = tls.connect({ host: ${JSON.stringify(to.address)}, port: ${port}, ca: process.env.CA });
+socket.on("secureConnect", () => {
+  const cert = socket.getPeerCertificate();
+  process.stdout.write(\`\${socket.authorized ? "verified" : socket.authorizationError} \${cert.subjectaltname}; \`);
+});
+socket.on("error", (e) => { process.stdout.write(\`closed: \${e.code ?? e.message}\`); process.exit(0); });
+socket.on("close", () => { process.stdout.write("closed"); process.exit(0); });
+setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000);`;
+  return compose(A, "exec", "-T", "-e", `CA=${ca}`, "portal", "node", "-e", script).trim();
+}
+
 /** The Redis primary's address once Sentinel (c's) names one that is not a's. */
 const primaryOffA = () =>
   eventually(
@@ -322,10 +341,9 @@ async function main() {
     if (before < 262_144) writeFileSync("/proc/sys/vm/max_map_count", "262144");
     return before < 262_144 ? `${before} → 262144 (sysctl -w vm.max_map_count=262144)` : `${before}`;
   });
-  await step("server a: run --rm es-certs ca; the CA copied to b and c", () => {
-    const made = compose(A, "run", "--rm", "es-certs", "ca").trim();
-    for (const s of [B, C])
-      cpSync(join(CHECKOUT, "elasticsearch-ca"), join(CHECKOUT, `elasticsearch-ca-${s.name}`), { recursive: true });
+  await step("server a: run --rm ha-certs ca; the CA copied to b and c", () => {
+    const made = compose(A, "run", "--rm", "ha-certs", "ca").trim();
+    for (const s of [B, C]) cpSync(join(CHECKOUT, "ha-ca"), join(CHECKOUT, `ha-ca-${s.name}`), { recursive: true });
     return made.split("\n").at(-1)!;
   });
 
@@ -378,22 +396,12 @@ async function main() {
   );
 
   await step(
-    "Elasticsearch's transport: b's node shows a certificate for its address from the CA, and drops a client without one",
+    "the servers' TLS ports (Elasticsearch 9300, Alertmanager 9094): b's show a certificate for its address from the CA, and drop a client without one",
     () => {
-      const ca = readFileSync(join(CHECKOUT, "elasticsearch-ca", "ca.crt"), "utf8");
-      // From a's portal container, as another server would connect: TLS to b's 9300, trusting the CA alone.
-      const script = `const tls = require("node:tls");
-const socket = tls.connect({ host: ${JSON.stringify(B.address)}, port: 9300, ca: process.env.CA });
-socket.on("secureConnect", () => {
-  const cert = socket.getPeerCertificate();
-  process.stdout.write(\`\${socket.authorized ? "verified" : socket.authorizationError} \${cert.subjectaltname}; \`);
-});
-socket.on("error", (e) => { process.stdout.write(\`closed: \${e.code ?? e.message}\`); process.exit(0); });
-socket.on("close", () => { process.stdout.write("closed"); process.exit(0); });
-setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000);`;
-      const said = compose(A, "exec", "-T", "-e", `CA=${ca}`, "portal", "node", "-e", script).trim();
-      if (!said.startsWith(`verified IP Address:${B.address};`) || !said.includes("closed")) throw new Error(said);
-      return said;
+      const said = [9300, 9094].map((port) => `${port}: ${tlsProbe(B, port)}`);
+      if (said.some((line) => !line.includes(`verified IP Address:${B.address};`) || !line.includes("closed")))
+        throw new Error(said.join("; "));
+      return said.join("; ");
     },
   );
 

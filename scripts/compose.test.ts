@@ -465,7 +465,7 @@ describe("docker-compose.ha.yml", () => {
     );
     expect(ports).toEqual({
       nginx: ["10.0.0.5:9093:9093/tcp", "80:80/tcp"],
-      alertmanager: ["10.0.0.5:9094:9094/tcp", "10.0.0.5:9094:9094/udp"],
+      alertmanager: ["10.0.0.5:9094:9094/tcp"],
       redis: ["10.0.0.5:6379:6379/tcp"],
       sentinel: ["10.0.0.5:26379:26379/tcp"],
       filebeat: ["172.17.0.1:5066:5066/tcp"],
@@ -479,7 +479,11 @@ describe("docker-compose.ha.yml", () => {
       `${join(REPO, "provisioning/nginx/opsdeck-peer-door.conf.template")}:/etc/nginx/templates/opsdeck-peer-door.conf.template:ro`,
     );
     expect(services.alertmanager.command).toEqual(
-      expect.arrayContaining(["--cluster.listen-address=0.0.0.0:9094", "--cluster.advertise-address=10.0.0.5:9094"]),
+      expect.arrayContaining([
+        "--cluster.listen-address=0.0.0.0:9094",
+        "--cluster.advertise-address=10.0.0.5:9094",
+        "--cluster.tls-config=/certs/gossip-tls.yml",
+      ]),
     );
   });
 
@@ -512,15 +516,16 @@ describe("docker-compose.ha.yml", () => {
       OPSDECK_PROMETHEUS_REPLICA: "a",
       OPSDECK_ALERTMANAGER_PEERS: "10.0.0.6",
     });
-    // The CA's key only in es-certs; the node's certificate only in the Elasticsearch nodes.
+    // The CA's key only in ha-certs; this server's certificate only where it is used.
     const all = (await resolved(haEnv(), [FILE, HA], [...PROFILES, "witness"])).services;
     const mounting = (source: string) =>
       Object.entries(all)
         .filter(([, s]) => (s.volumes ?? []).some((v) => String(v).startsWith(`${source}:`)))
         .map(([name]) => name)
         .sort();
-    expect(mounting(join(REPO, "elasticsearch-ca"))).toEqual(["es-certs"]);
-    expect(mounting("elasticsearch-certs")).toEqual(["elasticsearch", "elasticsearch-witness", "es-certs"]);
+    expect(mounting(join(REPO, "ha-ca"))).toEqual(["ha-certs"]);
+    expect(mounting("ha-certs")).toEqual(["alertmanager", "elasticsearch", "elasticsearch-witness", "ha-certs"]);
+    expect(all.alertmanager.depends_on?.["ha-certs"]).toMatchObject({ condition: "service_completed_successfully" });
     // No secret has a default in the file.
     expect([...readFileSync(HA, "utf8").matchAll(/\$\{\w*(PASSWORD|TOKEN)\w*:-[^}]+\}/g)].map((m) => m[0])).toEqual([]);
   });
@@ -558,17 +563,17 @@ describe("docker-compose.ha.yml", () => {
       ["elasticsearch", node],
       ["elasticsearch-witness", witness],
     ] as const) {
-      expect([name, s.depends_on?.["es-certs"]]).toEqual([
+      expect([name, s.depends_on?.["ha-certs"]]).toEqual([
         name,
         expect.objectContaining({ condition: "service_completed_successfully" }),
       ]);
       expect([name, s.volumes]).toEqual([
         name,
-        expect.arrayContaining(["elasticsearch-certs:/usr/share/elasticsearch/config/certs:ro"]),
+        expect.arrayContaining(["ha-certs:/usr/share/elasticsearch/config/certs:ro"]),
       ]);
     }
-    expect(services["es-certs"].image).toBe(node.image);
-    expect(services["es-certs"].restart).toBe("no");
+    expect(services["ha-certs"].image).toBe(node.image);
+    expect(services["ha-certs"].restart).toBe("no");
     // The witness runs only where named (its profile): `up -d` on a and b starts no second node.
     const full = (await resolved(haEnv(), [FILE, HA])).services;
     expect(Object.keys(full)).not.toContain("elasticsearch-witness");

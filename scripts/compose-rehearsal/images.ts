@@ -110,7 +110,7 @@ function standInHash(name: string): string {
 const PLAYED_BY: Record<string, string> = {
   "front-door-logs": "nginx",
   sentinel: "redis",
-  "es-certs": "elasticsearch",
+  "ha-certs": "elasticsearch",
   "elasticsearch-witness": "elasticsearch",
 };
 
