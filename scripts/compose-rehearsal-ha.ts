@@ -361,6 +361,40 @@ async function main() {
     );
   const upToHealthy = Date.now();
   for (const s of SERVERS) await step(`server ${s.name}: every service healthy`, () => healthy(s));
+  await step(
+    "stand-in only: a's file realm (OpsDeck's users and roles) copied to the witness's node",
+    // The real image keeps the users and roles init makes once, in the cluster's .security index;
+    // the stand-in keeps them in each node's file realm, and init runs on a and b only. Without
+    // them the witness — which the stand-in can elect master, the real image's voting-only node
+    // never — refuses OpsDeck's users the actions it runs (a CI run met exactly that: 403s).
+    () => {
+      const from = compose(A, "ps", "-q", "elasticsearch").trim();
+      const to = compose(C, "ps", "-q", "elasticsearch-witness").trim();
+      const dir = join(CACHE, "ha", "file-realm");
+      mkdirSync(dir, { recursive: true });
+      for (const file of ["roles.yml", "users", "users_roles"]) {
+        run("docker", ["cp", "-a", `${from}:/usr/share/elasticsearch/config/${file}`, join(dir, file)]);
+        run("docker", ["cp", "-a", join(dir, file), `${to}:/usr/share/elasticsearch/config/${file}`]);
+      }
+      const monitor = `opsdeck_monitor:${envValue(A, "OPSDECK_ES_MONITOR_PASSWORD")}`;
+      return eventually(
+        "the witness's node knowing opsdeck_monitor",
+        () => {
+          const who = run("docker", [
+            "exec",
+            to,
+            "curl",
+            "-s",
+            "-u",
+            monitor,
+            "http://127.0.0.1:9200/_security/_authenticate",
+          ]);
+          return who.includes('"opsdeck_monitor"') ? "c authenticates opsdeck_monitor" : undefined;
+        },
+        30_000,
+      );
+    },
+  );
   const firstUp = seconds(upToHealthy);
 
   await step("Redis: a is the primary with two replicas, and the three Sentinels know each other", () =>
