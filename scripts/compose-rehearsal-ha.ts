@@ -370,11 +370,11 @@ async function main() {
     () => {
       const from = compose(A, "ps", "-q", "elasticsearch").trim();
       const to = compose(C, "ps", "-q", "elasticsearch-witness").trim();
-      const dir = join(CACHE, "ha", "file-realm");
-      mkdirSync(dir, { recursive: true });
+      // Through cat, as each container's own user: the files stay Elasticsearch's.
       for (const file of ["roles.yml", "users", "users_roles"]) {
-        run("docker", ["cp", "-a", `${from}:/usr/share/elasticsearch/config/${file}`, join(dir, file)]);
-        run("docker", ["cp", "-a", join(dir, file), `${to}:/usr/share/elasticsearch/config/${file}`]);
+        const path = `/usr/share/elasticsearch/config/${file}`;
+        const content = run("docker", ["exec", from, "cat", path]);
+        run("docker", ["exec", "-i", to, "sh", "-c", `cat > ${path}`], { input: content });
       }
       const monitor = `opsdeck_monitor:${envValue(A, "OPSDECK_ES_MONITOR_PASSWORD")}`;
       return eventually(
