@@ -166,6 +166,16 @@ describe("filebeat.yml", () => {
     }
   });
 
+  it("tags no input's script processor (built per file, a tag races; the global ones are built once)", () => {
+    const tagged = inputs.flatMap((i) =>
+      (i.processors ?? []).filter((p) => p.script?.tag !== undefined).map((p) => `${i.id}: ${p.script.tag}`),
+    );
+    expect(tagged).toEqual([]);
+    // The global scripts keep their tags: their statistics name them in Filebeat's /stats.
+    const globalTags = (fb.processors as Record<string, Record<string, unknown>>[]).map((p) => p.script?.tag);
+    expect(globalTags.filter(Boolean)).toEqual(["opsdeck_host_name", "opsdeck_error_pattern"]);
+  });
+
   it("produces only fields the index template maps", () => {
     for (const i of inputs)
       for (const f of produced(i)) expect(mapped(f), `${i.id} writes ${f}, which the template does not map`).toBe(true);

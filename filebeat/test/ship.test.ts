@@ -255,6 +255,25 @@ describe("filebeat.yml under the real Filebeat", () => {
     expect(docs.some((d) => d.message === "started" || d.message === "not json from some container")).toBe(false);
   });
 
+  it("reads every one of 100 PM2 files it finds at once (with a tagged script processor, some crashed every run)", async () => {
+    const prefix = "t-many";
+    await initElasticsearch(
+      client,
+      parseConfig(`elasticsearch:\n  url: ${url}\n  index_prefix: ${prefix}\n`, "test").elasticsearch,
+    );
+    const apps = Array.from({ length: 100 }, (_, i) => `app${i + 1}`);
+    const { events } = await shipLogs({
+      elasticsearchUrl: url,
+      indexPrefix: prefix,
+      dir: tempDir("many"),
+      files: { pm2: Object.fromEntries(apps.map((app) => [`${app}-out-0.log`, [`INFO ${app} started`]])) },
+      expectEvents: apps.length,
+    });
+    expect(events).toBe(apps.length);
+    const res = await client.search<Doc>({ index: `${prefix}-*`, size: 100 });
+    expect(res.hits.hits.map((h) => h._source!.service.name).sort()).toEqual([...apps].sort());
+  });
+
   it("ships what stack/fixtures/filebeat-shipped.json holds (the documents tests and benchmarks index)", async () => {
     const prefix = "t-fixture";
     await initElasticsearch(

@@ -2,7 +2,7 @@
 // scripts/build-filebeat.sh (7.17.x, the newest the module proxy serves), run with the same
 // filebeat/filebeat.yml that production runs under Filebeat 8.x. It ships to Elasticsearch
 // through the front in elasticsearch-front.ts (the test distribution has no `GET /`).
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startElasticsearchFront } from "./elasticsearch-front.ts";
 import { freePort, httpOk, spawnProc, waitUntil, type Proc } from "./procs.ts";
@@ -146,10 +146,11 @@ export async function shipLogs(opts: {
   let fb: Awaited<ReturnType<typeof startFilebeat>> | undefined;
   try {
     const started = Date.now();
+    const logFile = join(dir, "filebeat.log");
     fb = await startFilebeat({
       dataDir: join(dir, "filebeat-data"),
       httpPort: await freePort(),
-      logFile: join(dir, "filebeat.log"),
+      logFile,
       paths: {
         pm2Home: join(dir, "pm2"),
         nginxLogDir: join(dir, "nginx"),
@@ -166,6 +167,7 @@ export async function shipLogs(opts: {
     let dropped = 0;
     let since = Date.now();
     let progress = "";
+    let crash: string | undefined;
     const statsUrl = fb.statsUrl;
     await waitUntil(
       "filebeat to ship every line",
@@ -176,8 +178,12 @@ export async function shipLogs(opts: {
         dropped = output.events.dropped ?? 0;
         const now = `published ${pipeline.events.published}, acked ${acked}, active ${pipeline.events.active}, dropped ${dropped}`;
         if (now !== progress) [progress, since] = [now, Date.now()];
-        // An event Elasticsearch refused for good (a mapping conflict) is dropped: waiting cannot help.
-        if (dropped > 0) return true;
+        // An event Elasticsearch refused for good (a mapping conflict) is dropped, and a crashed
+        // harvester's file is not read again until it is written to: waiting cannot help.
+        crash = readFileSync(logFile, "utf8")
+          .split("\n")
+          .find((line) => line.includes("Harvester crashed"));
+        if (dropped > 0 || crash) return true;
         const done =
           acked >= (opts.expectEvents ?? 1) &&
           acked === pipeline.events.published &&
@@ -190,6 +196,7 @@ export async function shipLogs(opts: {
       { proc: fb.proc, timeoutMs: opts.timeoutMs ?? 90_000, intervalMs: 250 },
     );
     if (dropped > 0) throw new Error(`Filebeat dropped events (${progress}):\n${fb.proc.tail(40)}`);
+    if (crash) throw new Error(`Filebeat left a file unread (${progress}): ${crash}`);
     await fetch(`${opts.elasticsearchUrl}/${opts.indexPrefix}-*/_refresh`, { method: "POST" });
     return { events: acked, seconds: (since - started) / 1000 };
   } finally {
