@@ -295,13 +295,28 @@ function tlsProbe(to: HaServer, port: number) {
 const socket = tls.connect({ host: ${JSON.stringify(to.address)}, port: ${port}, ca: process.env.CA });
 socket.on("secureConnect", () => {
   const cert = socket.getPeerCertificate();
-  process.stdout.write(\`\${socket.authorized ? "verified" : socket.authorizationError} \${cert.subjectaltname}; \`);
+  process.stdout.write(\`\${socket.authorized ? "verified" : socket.authorizationError} \${cert.subjectaltname}; serial \${cert.serialNumber}; \`);
 });
 socket.on("error", (e) => { process.stdout.write(\`closed: \${e.code ?? e.message}\`); process.exit(0); });
 socket.on("close", () => { process.stdout.write("closed"); process.exit(0); });
 setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000);`;
   return compose(A, "exec", "-T", "-e", `CA=${ca}`, "portal", "node", "-e", script).trim();
 }
+
+/** opsdeck_ha_certificate_expiry_timestamp_seconds on s's Prometheus, by certificate, once `ready` says so. */
+const certificateExpiry = (s: HaServer, ready: (by: Record<string, number>) => boolean) =>
+  eventually(
+    "opsdeck_ha_certificate_expiry_timestamp_seconds",
+    () => {
+      const query = encodeURIComponent("opsdeck_ha_certificate_expiry_timestamp_seconds");
+      const answer = JSON.parse(inside(s, `http://prometheus:9090/api/v1/query?query=${query}`)) as {
+        data: { result: { metric: { certificate: string }; value: [number, string] }[] };
+      };
+      const by = Object.fromEntries(answer.data.result.map((r) => [r.metric.certificate, Number(r.value[1])]));
+      return ready(by) ? (by as { node: number; ca: number }) : undefined;
+    },
+    120_000,
+  );
 
 /** The Redis primary's address once Sentinel (c's) names one that is not a's. */
 const primaryOffA = () =>
@@ -436,6 +451,53 @@ async function main() {
       if (said.some((line) => !line.includes(`verified IP Address:${B.address};`) || !line.includes("closed")))
         throw new Error(said.join("; "));
       return said.join("; ");
+    },
+  );
+
+  await step(
+    "when the certificates expire, on b's Prometheus (init → node-exporter's textfile): b's in 5 years, the CA's in 10; init reads no key",
+    async () => {
+      const expiry = await certificateExpiry(B, (by) => by.node !== undefined && by.ca !== undefined);
+      const years = (at: number) => ((at * 1000 - Date.now()) / (365.25 * 86_400_000)).toFixed(2);
+      if (Math.round(Number(years(expiry.node))) !== 5 || Math.round(Number(years(expiry.ca))) !== 10)
+        throw new Error(`node in ${years(expiry.node)} years, CA in ${years(expiry.ca)}`);
+      // init runs as the OpsDeck image's user, whose uid (1000) is also Elasticsearch's.
+      const reads = ["node.crt", "node.key", "gossip.key"].map((file) => {
+        const r = spawnSync(
+          "docker",
+          composeArgs(B, ["run", "--rm", "--no-deps", "--entrypoint", "cat", "init", `/opsdeck/ha-certs/${file}`]),
+          { cwd: CHECKOUT, env, encoding: "utf8" },
+        );
+        return `${file} ${r.status === 0 ? "read" : /Permission denied/.test(r.stderr) ? "refused" : r.stderr.trim()}`;
+      });
+      if (reads.join() !== "node.crt read,node.key refused,gossip.key refused") throw new Error(reads.join(", "));
+      return `node in ${years(expiry.node)} years, CA in ${years(expiry.ca)}; init: ${reads.join(", ")}`;
+    },
+  );
+
+  await step(
+    "b's certificate renewed (run --rm ha-certs renew; restart alertmanager init): Elasticsearch serves it without a restart, Alertmanager after one, the new expiry on b's Prometheus",
+    async () => {
+      const serial = (port: number) => /serial (\w+);/.exec(tlsProbe(B, port))?.[1];
+      const before = { es: serial(9300), gossip: serial(9094), expiry: (await certificateExpiry(B, () => true)).node };
+      compose(B, "run", "--rm", "ha-certs", "renew");
+      const t = Date.now();
+      const es = await eventually(
+        "Elasticsearch's new certificate",
+        () => {
+          const now = serial(9300);
+          return now && now !== before.es ? now : undefined;
+        },
+        60_000,
+      );
+      const reloaded = seconds(t);
+      compose(B, "restart", "alertmanager", "init");
+      // Until it listens again, the probe finds the port closed.
+      const gossip = await eventually("Alertmanager listening again", () => serial(9094), 60_000);
+      if (gossip === before.gossip || gossip !== es)
+        throw new Error(`Alertmanager's serial ${gossip}, before ${before.gossip}, Elasticsearch's ${es}`);
+      await certificateExpiry(B, (by) => (by.node ?? 0) > before.expiry);
+      return `serial ${before.es} → ${es}: Elasticsearch reloaded it after ${reloaded}, Alertmanager's the same after its restart; the expiry moved on`;
     },
   );
 

@@ -36,6 +36,7 @@ interface Service {
   image?: string;
   build?: unknown;
   command?: string[];
+  entrypoint?: string[];
   ports?: unknown[];
   network_mode?: string;
   restart?: string;
@@ -524,8 +525,23 @@ describe("docker-compose.ha.yml", () => {
         .map(([name]) => name)
         .sort();
     expect(mounting(join(REPO, "ha-ca"))).toEqual(["ha-certs"]);
-    expect(mounting("ha-certs")).toEqual(["alertmanager", "elasticsearch", "elasticsearch-witness", "ha-certs"]);
-    expect(all.alertmanager.depends_on?.["ha-certs"]).toMatchObject({ condition: "service_completed_successfully" });
+    expect(mounting("ha-certs")).toEqual([
+      "alertmanager",
+      "elasticsearch",
+      "elasticsearch-witness",
+      "ha-certs",
+      "init",
+    ]);
+    for (const name of ["alertmanager", "init"])
+      expect(all[name].depends_on?.["ha-certs"]).toMatchObject({ condition: "service_completed_successfully" });
+    // init reads the certificates' expiry (HACertificateExpiring), read-only; its uid (1000) is
+    // Elasticsearch's user's too, so Elasticsearch reads its key through its group (0) instead.
+    expect(all.init.volumes).toContain("ha-certs:/opsdeck/ha-certs:ro");
+    expect(all.init.environment).toMatchObject({ OPSDECK_HA_CERTS_DIR: "/opsdeck/ha-certs" });
+    const script = String(all["ha-certs"].entrypoint?.at(-2));
+    expect(script).toContain("chown 0:0 /certs/node.key && chmod 640 /certs/node.key");
+    expect(script).toContain("chown 65534:65534 /certs/gossip.key && chmod 600 /certs/gossip.key");
+    expect(script).not.toMatch(/chown 1000/);
     // No secret has a default in the file.
     expect([...readFileSync(HA, "utf8").matchAll(/\$\{\w*(PASSWORD|TOKEN)\w*:-[^}]+\}/g)].map((m) => m[0])).toEqual([]);
   });

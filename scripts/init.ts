@@ -9,7 +9,7 @@
 // and, as `node dist/init.mjs kibana` (compose's kibana-setup, which nothing waits for), imports
 // Kibana's saved objects once Kibana is up: a slow or stopped Kibana holds up only itself.
 // Idempotent: every step overwrites with the same result, so running it twice changes nothing.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DATABASE_TYPES, loadConfig, type Config } from "@opsdeck/core";
@@ -24,7 +24,9 @@ import { esClient, initElasticsearch } from "@opsdeck/core/elastic";
 import { elasticReason, waitUntilElasticsearchReady } from "@opsdeck/core/elastic-ready";
 import { applySecurity } from "@opsdeck/core/elastic-security";
 import { mergeHosts, readHostsFile } from "@opsdeck/core/hosts/host-list";
-import { writeProbeFiles } from "@opsdeck/core/probes/blackbox";
+import { replaceFile } from "@opsdeck/core/atomic-file";
+import { haCertificateSeries, readHaCertificates } from "@opsdeck/core/ha-certificates";
+import { probeTextfileDir, writeProbeFiles } from "@opsdeck/core/probes/blackbox";
 import {
   prepareAgentScrape,
   REPO,
@@ -156,6 +158,27 @@ export function highAvailability(o: InitOptions, say: Say) {
   return { replica, peerDoors: { targets: peers, credentialsFile } };
 }
 
+/**
+ * docker-compose.ha.yml: when this server's certificate and the servers' CA (ha-certs' volume,
+ * OPSDECK_HA_CERTS_DIR) expire, for node-exporter's textfile collector (HACertificateExpiring).
+ * Without it, no such series: a file left from an HA layout is removed.
+ */
+export function haCertificates(o: InitOptions, targetsDir: string, say: Say) {
+  const file = join(probeTextfileDir(targetsDir), "ha-certificates.prom");
+  const dir = o.env.OPSDECK_HA_CERTS_DIR;
+  if (!dir) {
+    rmSync(file, { force: true });
+    return;
+  }
+  const facts = readHaCertificates(dir);
+  mkdirSync(dirname(file), { recursive: true });
+  // node-exporter's image runs as nobody.
+  replaceFile(file, haCertificateSeries(facts), 0o644);
+  const until = (f: (typeof facts)[number]) =>
+    `${f.certificate} (${f.subject}) until ${f.notAfter.toISOString().slice(0, 10)}`;
+  say(`ha-certs: valid ${facts.map(until).join(", ")}`);
+}
+
 /** 1. Prometheus' and Alertmanager's configs for the compose network. */
 export async function renderConfigs(o: InitOptions, say: Say) {
   const { env } = o;
@@ -171,6 +194,7 @@ export async function renderConfigs(o: InitOptions, say: Say) {
     o.config.probes,
     hosts,
   );
+  haCertificates(o, targetsDir, say);
   writeFileSync(
     join(o.prometheusDir, "prometheus.yml"),
     await renderPrometheusConfig({

@@ -225,7 +225,7 @@ export function probeTargetGroups(probes: Probe[]): TargetGroup[] {
 }
 
 /** A label value in the text format: backslash, quote and newline escaped. */
-const labelValue = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+export const labelValue = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 /**
  * The probes' facts as series, in the text format node-exporter's textfile collector reads on
