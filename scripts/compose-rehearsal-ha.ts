@@ -9,7 +9,8 @@
 // Alertmanager holds it on b's, the Redis primary killed (Sentinel promotes a replica) and a's
 // Alertmanager killed each leave alerts delivered, a sign-out on a's portal holds on b's; one
 // Elasticsearch cluster over the three (transport TLS from one CA) keeps answering searches, with
-// every document, while a's node is killed.
+// every document, while a's node is killed; b's certificate is renewed in place; and server a
+// goes silent (paused), then is lost whole (killed), with b carrying on each time.
 //
 //   npm run compose-rehearsal:ha              # everything, then `down -v` on the three
 //   npm run compose-rehearsal:ha -- --keep    # leave them running
@@ -751,6 +752,47 @@ async function main() {
     const { total, limits } = memoryInUse();
     return `${total.toFixed(0)} MiB in use, limits ${limits.toFixed(0)} MiB`;
   });
+  await step(
+    "server a gone silent (every container paused, as a machine that lost power): b delivers the next alert once, signs in, finds the logs; a resumed: one cluster again",
+    async () => {
+      const ids = compose(A, "ps", "-q").split("\n").filter(Boolean);
+      const t = Date.now();
+      run("docker", ["pause", ...ids]);
+      let silent: string;
+      try {
+        fire("RehearsalServerSilent", [{ server: B, through: "inside" }]);
+        const delivered = await deliveredOnce("RehearsalServerSilent");
+        const deliveredAfter = seconds(t);
+        const cookie = await signIn(B);
+        const page = await home(B, cookie);
+        // A search may wait for a's node until the cluster's fault detection lets it go.
+        const searched = Date.now();
+        const found = es<Found>(B, "/opsdeck-logs-rehearsal-ha/_search?q=message:written");
+        const searchTook = seconds(searched);
+        if (page !== 200 || found.hits.total.value !== 1)
+          throw new Error(`b's portal ${page}; ${found.hits.total.value} found on b`);
+        const nodes = es<Health>(B, "/_cluster/health").number_of_nodes;
+        silent = `${delivered} (${deliveredAfter} after the pause); b's portal 200; the search answered in ${searchTook}, b's cluster on ${nodes} nodes`;
+      } finally {
+        run("docker", ["unpause", ...ids]);
+      }
+      const resumed = Date.now();
+      const again = await eventually(
+        "a back in both clusters",
+        () => {
+          const h = es<Health>(B, "/_cluster/health");
+          const status = JSON.parse(inside(B, "http://alertmanager:9093/api/v2/status")) as {
+            cluster: { status: string; peers: unknown[] };
+          };
+          return h.number_of_nodes === 3 && h.status === "green" && status.cluster.peers.length === 2
+            ? "Elasticsearch green on 3 nodes, Alertmanagers 2 peers"
+            : undefined;
+        },
+        180_000,
+      );
+      return `${silent}; resumed: ${again} after ${seconds(resumed)}`;
+    },
+  );
   await step(
     "server a lost whole (every container SIGKILLed at once): b delivers the next alert once, signs in, finds the logs",
     async () => {
