@@ -367,7 +367,7 @@ async function main() {
     compose(C, "up", "-d", "redis", "sentinel", "elasticsearch-witness");
     return "returned";
   });
-  for (const s of [A, B])
+  for (const s of [A, B]) {
     await step(
       `server ${s.name}: docker compose -f docker-compose.monitoring.yml -f docker-compose.ha.yml up -d`,
       () => {
@@ -375,42 +375,46 @@ async function main() {
         return "returned";
       },
     );
+    if (s === A)
+      await step(
+        "stand-in only: a's file realm (OpsDeck's users and roles) copied to the witness's node",
+        // The real image keeps the users and roles init makes once, in the cluster's .security index;
+        // the stand-in keeps them in each node's file realm, and init runs on a and b only. Without
+        // them the witness — which the stand-in can elect master, the real image's voting-only node
+        // never — refuses OpsDeck's users the actions it runs (two CI runs met exactly that: 403s,
+        // once after a's node was killed, once from the cluster's first election). So right after
+        // a's `up -d`, which returns once a's init is done.
+        () => {
+          const from = compose(A, "ps", "-q", "elasticsearch").trim();
+          const to = compose(C, "ps", "-q", "elasticsearch-witness").trim();
+          // Through cat, as each container's own user: the files stay Elasticsearch's.
+          for (const file of ["roles.yml", "users", "users_roles"]) {
+            const path = `/usr/share/elasticsearch/config/${file}`;
+            const content = run("docker", ["exec", from, "cat", path]);
+            run("docker", ["exec", "-i", to, "sh", "-c", `cat > ${path}`], { input: content });
+          }
+          const monitor = `opsdeck_monitor:${envValue(A, "OPSDECK_ES_MONITOR_PASSWORD")}`;
+          return eventually(
+            "the witness's node knowing opsdeck_monitor",
+            () => {
+              const who = run("docker", [
+                "exec",
+                to,
+                "curl",
+                "-s",
+                "-u",
+                monitor,
+                "http://127.0.0.1:9200/_security/_authenticate",
+              ]);
+              return who.includes('"opsdeck_monitor"') ? "c authenticates opsdeck_monitor" : undefined;
+            },
+            30_000,
+          );
+        },
+      );
+  }
   const upToHealthy = Date.now();
   for (const s of SERVERS) await step(`server ${s.name}: every service healthy`, () => healthy(s));
-  await step(
-    "stand-in only: a's file realm (OpsDeck's users and roles) copied to the witness's node",
-    // The real image keeps the users and roles init makes once, in the cluster's .security index;
-    // the stand-in keeps them in each node's file realm, and init runs on a and b only. Without
-    // them the witness — which the stand-in can elect master, the real image's voting-only node
-    // never — refuses OpsDeck's users the actions it runs (a CI run met exactly that: 403s).
-    () => {
-      const from = compose(A, "ps", "-q", "elasticsearch").trim();
-      const to = compose(C, "ps", "-q", "elasticsearch-witness").trim();
-      // Through cat, as each container's own user: the files stay Elasticsearch's.
-      for (const file of ["roles.yml", "users", "users_roles"]) {
-        const path = `/usr/share/elasticsearch/config/${file}`;
-        const content = run("docker", ["exec", from, "cat", path]);
-        run("docker", ["exec", "-i", to, "sh", "-c", `cat > ${path}`], { input: content });
-      }
-      const monitor = `opsdeck_monitor:${envValue(A, "OPSDECK_ES_MONITOR_PASSWORD")}`;
-      return eventually(
-        "the witness's node knowing opsdeck_monitor",
-        () => {
-          const who = run("docker", [
-            "exec",
-            to,
-            "curl",
-            "-s",
-            "-u",
-            monitor,
-            "http://127.0.0.1:9200/_security/_authenticate",
-          ]);
-          return who.includes('"opsdeck_monitor"') ? "c authenticates opsdeck_monitor" : undefined;
-        },
-        30_000,
-      );
-    },
-  );
   const firstUp = seconds(upToHealthy);
 
   await step("Redis: a is the primary with two replicas, and the three Sentinels know each other", () =>
