@@ -304,16 +304,25 @@ setTimeout(() => { process.stdout.write("still open"); process.exit(0); }, 5000)
   return compose(A, "exec", "-T", "-e", `CA=${ca}`, "portal", "node", "-e", script).trim();
 }
 
-/** opsdeck_ha_certificate_expiry_timestamp_seconds on s's Prometheus, by certificate, once `ready` says so. */
+/**
+ * opsdeck_ha_certificate_expiry_timestamp_seconds from s's node-exporter (in the host's network,
+ * on s's DOCKER_BRIDGE_ADDRESS), by certificate, once `ready` says so. Not through s's Prometheus:
+ * on one machine every server's host.docker.internal is docker0, where a's node-exporter listens.
+ */
 const certificateExpiry = (s: HaServer, ready: (by: Record<string, number>) => boolean) =>
   eventually(
     "opsdeck_ha_certificate_expiry_timestamp_seconds",
     () => {
-      const query = encodeURIComponent("opsdeck_ha_certificate_expiry_timestamp_seconds");
-      const answer = JSON.parse(inside(s, `http://prometheus:9090/api/v1/query?query=${query}`)) as {
-        data: { result: { metric: { certificate: string }; value: [number, string] }[] };
-      };
-      const by = Object.fromEntries(answer.data.result.map((r) => [r.metric.certificate, Number(r.value[1])]));
+      const metrics = fetchFrom(s, `http://${envValue(s, "DOCKER_BRIDGE_ADDRESS")}:9100/metrics`, {}, "body");
+      const series =
+        /^opsdeck_ha_certificate_expiry_timestamp_seconds\{certificate="(\w+)",subject="([^"]*)"\} (\S+)$/gm;
+      const by: Record<string, number> = {};
+      const subjects: string[] = [];
+      for (const [, certificate, subject, value] of metrics.matchAll(series)) {
+        by[certificate] = Number(value);
+        subjects.push(subject);
+      }
+      if (!subjects.includes(`CN=${s.name}`)) throw new Error(`subjects: ${subjects.join(", ") || "none"}`);
       return ready(by) ? (by as { node: number; ca: number }) : undefined;
     },
     120_000,
@@ -460,7 +469,7 @@ async function main() {
   );
 
   await step(
-    "when the certificates expire, on b's Prometheus (init → node-exporter's textfile): b's in 5 years, the CA's in 10; init reads no key",
+    "when the certificates expire, on b's node-exporter (init → its textfile directory): b's in 5 years, the CA's in 10; init reads no key",
     async () => {
       const expiry = await certificateExpiry(B, (by) => by.node !== undefined && by.ca !== undefined);
       const years = (at: number) => ((at * 1000 - Date.now()) / (365.25 * 86_400_000)).toFixed(2);
@@ -481,7 +490,7 @@ async function main() {
   );
 
   await step(
-    "b's certificate renewed (run --rm ha-certs renew; restart alertmanager init): Elasticsearch serves it without a restart, Alertmanager after one, the new expiry on b's Prometheus",
+    "b's certificate renewed (run --rm ha-certs renew; restart alertmanager init): Elasticsearch serves it without a restart, Alertmanager after one, the new expiry on b's node-exporter",
     async () => {
       const serial = (port: number) => /serial (\w+);/.exec(tlsProbe(B, port))?.[1];
       const before = { es: serial(9300), gossip: serial(9094), expiry: (await certificateExpiry(B, () => true)).node };
