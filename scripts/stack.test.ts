@@ -326,6 +326,8 @@ const ONLY_AFTER: Record<string, string> = {
     "counted per receiver once a notification arrives for a receiver with no channel",
   pm2_exporter_actions_total:
     "counted per kind, outcome and trigger from a host's first recovery action (portal/test/recovery.test.ts runs them)",
+  opsdeck_ha_certificate_expiry_timestamp_seconds:
+    "only in the compose HA layout, from ha-certs' volume (scripts/init.test.ts writes it, the HA rehearsal reads it from a server's node-exporter)",
 };
 
 /**
